@@ -1,0 +1,80 @@
+// Bundles the CLI into one ESM file under dist/ with esbuild. The version (from package.json) and
+// the default analytics endpoint are baked in, and the JSON Schemas are precompiled by ajv's
+// standalone code generation so the bundle carries no schema compiler (bench/startup.mjs measures it).
+import * as esbuild from 'esbuild';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = dirname(fileURLToPath(import.meta.url));
+
+/** Runs src/schemas/standalone.ts (TypeScript) through esbuild and returns the generated validators. */
+async function generateValidatorsSource() {
+  const scratch = await mkdtemp(join(tmpdir(), 'tbot-build-'));
+  try {
+    const generator = join(scratch, 'standalone.mjs');
+    await esbuild.build({
+      entryPoints: [join(root, 'src/schemas/standalone.ts')],
+      outfile: generator,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      logLevel: 'error',
+    });
+    const { standaloneValidatorsSource } = await import(pathToFileURL(generator).href);
+    return standaloneValidatorsSource();
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Swaps the runtime-compiling validators module for the precompiled one. */
+function precompiledValidators(source) {
+  return {
+    name: 'precompiled-validators',
+    setup(build) {
+      build.onLoad({ filter: /[\\/]src[\\/]schemas[\\/]validators\.ts$/ }, () => ({ contents: source, loader: 'js', resolveDir: root }));
+    },
+  };
+}
+
+/**
+ * @param {{ outdir?: string, precompileSchemas?: boolean, entries?: Record<string, string> }} [options]
+ */
+export async function build(options = {}) {
+  const outdir = options.outdir ?? join(root, 'dist');
+  const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
+  const buildInfo = {
+    version: pkg.version,
+    defaultAnalyticsEndpoint: process.env.TBOT_DEFAULT_ANALYTICS_ENDPOINT || 'http://127.0.0.1:8787',
+  };
+  const plugins = options.precompileSchemas === false ? [] : [precompiledValidators(await generateValidatorsSource())];
+  const entries = options.entries ?? { tbot: 'src/cli/main.ts' };
+  await esbuild.build({
+    entryPoints: Object.fromEntries(Object.entries(entries).map(([name, path]) => [name, join(root, path)])),
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    minify: true,
+    sourcemap: 'linked',
+    legalComments: 'linked',
+    define: { __TBOT_BUILD__: JSON.stringify(buildInfo) },
+    // Some bundled CommonJS (ajv's runtime helpers) calls require(); give ESM output a real one.
+    banner: { js: "import { createRequire as __tbotCreateRequire } from 'node:module'; const require = __tbotCreateRequire(import.meta.url);" },
+    plugins,
+    logLevel: 'warning',
+  });
+  for (const name of Object.keys(entries)) await chmod(join(outdir, `${name}.mjs`), 0o755);
+  await writeFile(join(outdir, 'build-info.json'), `${JSON.stringify(buildInfo, null, 2)}\n`);
+  return { outdir, buildInfo };
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { outdir } = await build();
+  console.log(`built ${outdir}`);
+}

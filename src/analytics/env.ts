@@ -1,0 +1,11 @@
+/** Environment variable names the analytics reads. Nothing else in the environment is consulted. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export const ENV = {
+  doNotTrack: 'DO_NOT_TRACK',
+  optIn: 'TELEPORT_ANONYMOUS_TELEMETRY',
+  endpoint: 'TBOT_ANALYTICS_ENDPOINT',
+  endpointTeleport: 'TELEPORT_ANONYMOUS_TELEMETRY_ADDRESS',
+  helper: '_TBOT_TELEMETRY_HELPER',
+  helperVersion: '_TBOT_TELEMETRY_HELPER_VERSION',
+} as const;

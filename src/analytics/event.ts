@@ -1,0 +1,57 @@
+/**
+ * The tbot.start event, in the Machine ID usage-metrics vocabulary, built by a pure function from
+ * the config and the environment. Only counts, enums and vetted helper strings make it in.
+ */
+import type { BotConfig, JoinMethod } from '../config/types.js';
+import { validateHelperString } from '../schemas/validators.js';
+import { ENV, type Env } from './env.js';
+
+export type RunMode = 'one-shot' | 'continuous';
+
+export interface TbotStartEvent {
+  run_mode: RunMode;
+  version: string;
+  join_type: JoinMethod;
+  helper?: string;
+  helper_version?: string;
+  destinations_configured: number;
+  destinations_configured_database_access: number;
+  destinations_configured_kubernetes_access: number;
+  destinations_configured_application_access: number;
+}
+
+export interface BuiltEvent {
+  event: TbotStartEvent;
+  /** Why an input was left out; logged at debug level, never sent. */
+  dropped: readonly string[];
+}
+
+/** Accepts a helper string only if the wire schema would (see schemas/tbot-event.schema.json). */
+function vetHelper(name: string, value: string | undefined, dropped: string[]): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (validateHelperString(value)) return value;
+  // The value itself is not echoed: it failed precisely because it may identify someone.
+  dropped.push(`${name} dropped: ${value.length} characters that do not match the allowed helper pattern`);
+  return undefined;
+}
+
+export function buildStartEvent(config: BotConfig, env: Env, version: string): BuiltEvent {
+  const dropped: string[] = [];
+  const count = (type: string): number => config.outputs.filter((output) => output.type === type).length;
+  const helper = vetHelper(ENV.helper, env[ENV.helper], dropped);
+  const helperVersion = vetHelper(ENV.helperVersion, env[ENV.helperVersion], dropped);
+  return {
+    event: {
+      run_mode: config.oneshot ? 'one-shot' : 'continuous',
+      version,
+      join_type: config.joinMethod,
+      ...(helper === undefined ? {} : { helper }),
+      ...(helperVersion === undefined ? {} : { helper_version: helperVersion }),
+      destinations_configured: config.outputs.length,
+      destinations_configured_database_access: count('database'),
+      destinations_configured_kubernetes_access: count('kubernetes'),
+      destinations_configured_application_access: count('application'),
+    },
+    dropped,
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * The only code that touches the network. One attempt, bounded in time and in bytes read, and it
+ * never throws: every failure becomes a SendOutcome that the caller logs at debug level.
+ */
+import ky, { HTTPError, TimeoutError } from 'ky';
+import type { AnalyticsRequest } from './request.js';
+
+export type SendOutcome =
+  | { ok: true; status: number }
+  | { ok: false; reason: 'aborted' | 'timeout' | 'network' | 'http-status' | 'malformed-response'; detail: string };
+
+export interface SendOptions {
+  /** Hard cap for the whole exchange, response body included. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  fetch?: typeof fetch;
+}
+
+/** A Connect unary success is `{}`; anything near this size is not a reply from a collector. */
+const MAX_RESPONSE_BYTES = 64 * 1024;
+
+export async function sendAnalyticsRequest(request: AnalyticsRequest, options: SendOptions): Promise<SendOutcome> {
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
+  try {
+    const response = await ky(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      retry: 0,
+      timeout: false,
+      signal,
+      // A redirect could carry the body to a host the user never configured.
+      redirect: 'error',
+      credentials: 'omit',
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    });
+    const text = await readBounded(response, MAX_RESPONSE_BYTES);
+    if (text === undefined) return { ok: false, reason: 'malformed-response', detail: `response larger than ${MAX_RESPONSE_BYTES} bytes` };
+    if (!isJsonObject(text)) return { ok: false, reason: 'malformed-response', detail: 'response is not a JSON object' };
+    return { ok: true, status: response.status };
+  } catch (error) {
+    return describeFailure(error, options.signal, timeout);
+  }
+}
+
+async function readBounded(response: Response, limit: number): Promise<string | undefined> {
+  if (response.body === null) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function isJsonObject(text: string): boolean {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
+function describeFailure(error: unknown, callerSignal: AbortSignal | undefined, timeout: AbortSignal): SendOutcome {
+  if (callerSignal?.aborted === true) return { ok: false, reason: 'aborted', detail: 'stopped by the agent' };
+  if (timeout.aborted || error instanceof TimeoutError) return { ok: false, reason: 'timeout', detail: 'no answer in time' };
+  if (error instanceof HTTPError) return { ok: false, reason: 'http-status', detail: `HTTP ${error.response.status}` };
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  const detail = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+  return { ok: false, reason: 'network', detail };
+}

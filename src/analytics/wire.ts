@@ -1,0 +1,61 @@
+/**
+ * The wire contract of Teleport's prehog TbotReportingService, in ProtoJSON: the mapping between
+ * the usage-metrics event and SubmitTbotEventRequest, in both directions (the collector maps back).
+ */
+import type { JoinMethod } from '../config/types.js';
+import type { RunMode, TbotStartEvent } from './event.js';
+
+export const SUBMIT_TBOT_EVENT_PATH = '/prehog.v1alpha.TbotReportingService/SubmitTbotEvent';
+
+export type WireRunMode = 'RUN_MODE_ONE_SHOT' | 'RUN_MODE_DAEMON';
+
+export interface WireTbotStart {
+  runMode: WireRunMode;
+  version: string;
+  joinType: JoinMethod;
+  helper?: string;
+  helperVersion?: string;
+  destinationsOther: number;
+  destinationsDatabase: number;
+  destinationsKubernetes: number;
+  destinationsApplication: number;
+}
+
+/** Mirrors schemas/tbot-event.schema.json. */
+export interface SubmitTbotEventRequest {
+  distinctId: string;
+  timestamp: string;
+  start: WireTbotStart;
+}
+
+const TO_WIRE_RUN_MODE: Record<RunMode, WireRunMode> = { 'one-shot': 'RUN_MODE_ONE_SHOT', continuous: 'RUN_MODE_DAEMON' };
+const FROM_WIRE_RUN_MODE: Record<WireRunMode, RunMode> = { RUN_MODE_ONE_SHOT: 'one-shot', RUN_MODE_DAEMON: 'continuous' };
+
+export function toWireStart(event: TbotStartEvent): WireTbotStart {
+  const named = event.destinations_configured_database_access + event.destinations_configured_kubernetes_access + event.destinations_configured_application_access;
+  return {
+    runMode: TO_WIRE_RUN_MODE[event.run_mode],
+    version: event.version,
+    joinType: event.join_type,
+    ...(event.helper === undefined ? {} : { helper: event.helper }),
+    ...(event.helper_version === undefined ? {} : { helperVersion: event.helper_version }),
+    destinationsOther: event.destinations_configured - named,
+    destinationsDatabase: event.destinations_configured_database_access,
+    destinationsKubernetes: event.destinations_configured_kubernetes_access,
+    destinationsApplication: event.destinations_configured_application_access,
+  };
+}
+
+export function fromWireStart(start: WireTbotStart): TbotStartEvent {
+  return {
+    run_mode: FROM_WIRE_RUN_MODE[start.runMode],
+    version: start.version,
+    join_type: start.joinType,
+    ...(start.helper === undefined ? {} : { helper: start.helper }),
+    ...(start.helperVersion === undefined ? {} : { helper_version: start.helperVersion }),
+    destinations_configured: start.destinationsOther + start.destinationsDatabase + start.destinationsKubernetes + start.destinationsApplication,
+    destinations_configured_database_access: start.destinationsDatabase,
+    destinations_configured_kubernetes_access: start.destinationsKubernetes,
+    destinations_configured_application_access: start.destinationsApplication,
+  };
+}

@@ -1,0 +1,49 @@
+/** `tbot start`: run the agent, one-shot or continuous. */
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { launchAnalytics } from '../../analytics/session.js';
+import { runAgent } from '../../agent/run-agent.js';
+import { StatusFileCycle } from '../../outputs/status-cycle.js';
+import { ANALYTICS_DOCS_URL, BUILD } from '../../version.js';
+import { loggerFor, resolveConfigAndConsent, withConfigOptions, type ConfigArgs } from '../config-options.js';
+import { reportFatal } from '../report-error.js';
+import type { Runtime } from '../runtime.js';
+import { stopOnSignals } from '../signals.js';
+
+export function startCommand(runtime: Runtime, setExitCode: (code: number) => void): CommandModule<object, ConfigArgs> {
+  return {
+    command: 'start',
+    describe: 'Start the agent: renew credentials once (--oneshot) or continuously',
+    builder: (yargs: Argv) => withConfigOptions(yargs),
+    handler: async (args: ArgumentsCamelCase<ConfigArgs>) => setExitCode(await start(args, runtime)),
+  };
+}
+
+export async function start(args: ConfigArgs, runtime: Runtime): Promise<number> {
+  const logger = loggerFor(args, runtime);
+  let resolved;
+  try {
+    resolved = await resolveConfigAndConsent(args, runtime);
+  } catch (error) {
+    return reportFatal(error, runtime.stderr);
+  }
+  const { config, consent } = resolved;
+  for (const warning of consent.warnings) logger.warn(warning);
+  logger.info(`anonymous analytics is ${consent.enabled ? 'enabled' : 'disabled'} (decided by ${consent.decidedBy}); what is sent: ${ANALYTICS_DOCS_URL}`);
+
+  const stop = stopOnSignals(logger);
+  try {
+    // Launched before the first cycle so the send runs beside it, never in front of it.
+    const analytics = launchAnalytics(consent, config, {
+      env: runtime.env,
+      version: BUILD.version,
+      defaultEndpoint: BUILD.defaultAnalyticsEndpoint,
+      logger,
+      now: runtime.now,
+      randomUUID: runtime.randomUUID,
+    });
+    const cycle = new StatusFileCycle(config, BUILD.version);
+    return await runAgent(config, { cycle, analytics, logger, now: runtime.now }, stop.signal);
+  } finally {
+    stop.dispose();
+  }
+}

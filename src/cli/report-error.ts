@@ -1,0 +1,15 @@
+/** Turns the typed errors that end a command into stderr lines and an exit code. */
+import { ConfigError, TbotError, formatIssue } from '../errors.js';
+
+export function reportFatal(error: unknown, stderr: (text: string) => void): number {
+  if (error instanceof ConfigError) {
+    stderr(`tbot: invalid configuration (nothing was written or sent):\n`);
+    for (const issue of error.issues) stderr(`  ${formatIssue(issue)}\n`);
+    return error.exitCode;
+  }
+  if (error instanceof TbotError) {
+    stderr(`tbot: ${error.message}\n`);
+    return error.exitCode === 0 ? 1 : error.exitCode;
+  }
+  throw error;
+}

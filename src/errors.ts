@@ -1,0 +1,95 @@
+/**
+ * Typed errors. The CLI maps each class to an exit code and a message; nothing downstream
+ * parses error strings.
+ */
+
+export abstract class TbotError extends Error {
+  abstract readonly exitCode: number;
+  override name = 'TbotError';
+}
+
+/** Where a bad value came from: a place in the YAML file, or a command-line flag. */
+export type IssueOrigin =
+  | { kind: 'file'; file: string; line: number; col: number }
+  | { kind: 'file-unplaced'; file: string }
+  | { kind: 'flag'; flag: string }
+  | { kind: 'default' };
+
+export interface ConfigIssue {
+  origin: IssueOrigin;
+  /** Field path such as `outputs[0].destination.path`; empty for the document itself. */
+  field: string;
+  problem: string;
+  expected?: string;
+}
+
+export function formatOrigin(origin: IssueOrigin): string {
+  switch (origin.kind) {
+    case 'file':
+      return `${origin.file}:${origin.line}:${origin.col}`;
+    case 'file-unplaced':
+      return origin.file;
+    case 'flag':
+      return `flag ${origin.flag}`;
+    case 'default':
+      return 'defaults';
+  }
+}
+
+export function formatIssue(issue: ConfigIssue): string {
+  const field = issue.field === '' ? '(document)' : issue.field;
+  const expected = issue.expected === undefined ? '' : `; expected ${issue.expected}`;
+  return `${formatOrigin(issue.origin)}: ${field}: ${issue.problem}${expected}`;
+}
+
+/** The command line itself is wrong (unknown flag or command, missing value). */
+export class UsageError extends TbotError {
+  readonly exitCode = 2;
+  override name = 'UsageError';
+}
+
+/** The configuration (file plus flags) is unusable. Raised before anything is written or sent. */
+export class ConfigError extends TbotError {
+  readonly exitCode = 1;
+  override name = 'ConfigError';
+  constructor(readonly issues: readonly ConfigIssue[]) {
+    super(issues.map(formatIssue).join('\n'));
+  }
+}
+
+/** The config file could not be read at all. */
+export class ConfigReadError extends TbotError {
+  readonly exitCode = 1;
+  override name = 'ConfigReadError';
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`${file}: cannot read config: ${reason}`);
+  }
+}
+
+/** A renewal cycle failed; the agent exits non-zero in one-shot mode. */
+export class RenewalError extends TbotError {
+  readonly exitCode = 1;
+  override name = 'RenewalError';
+  constructor(
+    readonly output: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`renewal failed for ${output}: ${reason}`, options);
+  }
+}
+
+/** The analytics endpoint is not acceptable. Analytics is skipped; the agent carries on. */
+export class EndpointError extends TbotError {
+  readonly exitCode = 0;
+  override name = 'EndpointError';
+  constructor(
+    readonly source: string,
+    readonly reason: string,
+  ) {
+    super(`analytics endpoint from ${source} rejected: ${reason}`);
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * The JSON Schemas under schemas/ and the named validators compiled from them. Both the runtime
+ * compiler (dev, unit tests) and the build-time standalone generator read this one list.
+ */
+import { Ajv, type Options } from 'ajv';
+import commonSchema from '../../schemas/common.schema.json' with { type: 'json' };
+import configSchema from '../../schemas/config.schema.json' with { type: 'json' };
+import eventSchema from '../../schemas/tbot-event.schema.json' with { type: 'json' };
+
+export const SCHEMAS = [commonSchema, configSchema, eventSchema] as const;
+
+/** Exported validator name → schema reference. */
+export const VALIDATOR_REFS = {
+  validateConfig: configSchema.$id,
+  validateSubmitTbotEvent: eventSchema.$id,
+  validateHelperString: `${eventSchema.$id}#/definitions/helperString`,
+} as const;
+
+export type ValidatorName = keyof typeof VALIDATOR_REFS;
+
+const AJV_OPTIONS: Options = {
+  allErrors: true,
+  // verbose keeps parentSchema on each error, which is where the human "expected" text lives.
+  verbose: true,
+  discriminator: true,
+  strict: true,
+  // The schemas are trusted and fixed; unicode-aware regexes cost nothing here.
+  unicodeRegExp: true,
+  code: { source: true, esm: true, lines: false },
+};
+
+export function createSchemaAjv(): Ajv {
+  return new Ajv({ ...AJV_OPTIONS, schemas: [...SCHEMAS] });
+}
