@@ -32,7 +32,7 @@ export function applyFlagOverrides(fileData: unknown, flags: ConfigFlags): Overr
     let parent = raw;
     for (const segment of path.slice(0, -1)) {
       const key = String(segment);
-      if (!isRecord(parent[key])) parent[key] = {};
+      if (!isRecord(parent[key]) && !Array.isArray(parent[key])) parent[key] = {};
       parent = parent[key] as Record<string, unknown>;
     }
     parent[String(path[path.length - 1])] = value;

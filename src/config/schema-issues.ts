@@ -62,7 +62,7 @@ function describeError(error: ErrorObject): { extraPath: FieldPath; part: 'key' 
       return { extraPath: [], part: 'value', problem: 'missing or non-string field "type"', expected: `one of ${list(kinds)}` };
     }
     case 'enum':
-      return { extraPath: [], part: 'value', problem: `unsupported value ${JSON.stringify(error.data)}`, expected: described ?? `one of ${list(schema.enum ?? [])}` };
+      return { extraPath: [], part: 'value', problem: `unsupported value ${JSON.stringify(error.data)}`, expected: `one of ${list(schema.enum ?? [])}` };
     case 'const':
       return { extraPath: [], part: 'value', problem: `unsupported value ${JSON.stringify(error.data)}`, expected: described ?? JSON.stringify(schema.const) };
     case 'type':
@@ -91,5 +91,10 @@ export function issuesFromAjv(errors: readonly ErrorObject[], locate: Locate): C
     seen.add(key);
     issues.push(issue);
   }
-  return issues;
+  return issues.sort((a, b) => originOrder(a.origin) - originOrder(b.origin));
+}
+
+/** Issues read top to bottom in file order; flag issues come after the file's. */
+function originOrder(origin: IssueOrigin): number {
+  return origin.kind === 'file' ? origin.line * 100_000 + origin.col : Number.MAX_SAFE_INTEGER;
 }

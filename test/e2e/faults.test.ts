@@ -1,0 +1,93 @@
+/**
+ * Fire-and-forget: whatever the endpoint does, the agent's exit code and stdout equal those of an
+ * analytics-off run, and a one-shot run ends within the 1 s grace period (plus process overhead).
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { refusedUrl, startReceiver, type Behaviour, type Receiver } from '../helpers/receiver.js';
+import { cleanEnv, CONFIG_DIR, runTbot, type RunResult } from '../helpers/tbot-process.js';
+import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
+
+const GRACE_MS = 1_000;
+/** Process start-up and scheduling noise on a loaded 2-core machine; far below ky's 10 s send cap. */
+const SLACK_MS = 2_000;
+
+describe('analytics faults never change the agent run', () => {
+  let workspace: Workspace;
+  let baseline: RunResult;
+  const args = (extra: string[] = []) => ['start', '--oneshot', '--debug', '-c', join(CONFIG_DIR, 'host-continuous.yaml'), ...extra];
+
+  before(async () => {
+    workspace = await makeWorkspace();
+    baseline = await runTbot(args(['--no-anonymous-analytics']), { cwd: workspace.dir });
+    assert.equal(baseline.code, 0, baseline.stderr);
+  });
+  after(() => workspace.remove());
+
+  async function runAgainst(endpoint: string): Promise<RunResult> {
+    return runTbot(args(['--anonymous-analytics']), { cwd: workspace.dir, env: cleanEnv({ TBOT_ANALYTICS_ENDPOINT: endpoint }) });
+  }
+
+  function assertSameAsBaseline(run: RunResult): void {
+    assert.equal(run.code, baseline.code, run.stderr);
+    assert.equal(run.stdout, baseline.stdout);
+    assert.ok(run.durationMs < baseline.durationMs + GRACE_MS + SLACK_MS, `took ${Math.round(run.durationMs)} ms; analytics off took ${Math.round(baseline.durationMs)} ms`);
+  }
+
+  const receiverFaults: { behaviour: Behaviour; log: RegExp }[] = [
+    { behaviour: 'blackhole', log: /abandoned: not finished within the 1000 ms one-shot grace period/ },
+    { behaviour: 'slow', log: /abandoned: not finished within the 1000 ms one-shot grace period/ },
+    { behaviour: 'status-500', log: /not delivered reason=http-status detail="HTTP 500"/ },
+    { behaviour: 'status-429', log: /not delivered reason=http-status detail="HTTP 429"/ },
+    { behaviour: 'redirect', log: /not delivered reason=network/ },
+    { behaviour: 'huge', log: /not delivered reason=malformed-response detail="response larger than 65536 bytes"/ },
+    { behaviour: 'malformed', log: /not delivered reason=malformed-response detail="response is not a JSON object"/ },
+  ];
+  for (const fault of receiverFaults) {
+    it(`endpoint ${fault.behaviour}`, async () => {
+      const receiver: Receiver = await startReceiver(fault.behaviour);
+      try {
+        const run = await runAgainst(receiver.url);
+        assertSameAsBaseline(run);
+        assert.match(run.stderr, fault.log);
+        // Exactly one attempt: no retries, and a redirect is not followed.
+        assert.equal(receiver.bytes().toString('latin1').split('POST /').length - 1, 1);
+        assert.ok(receiver.requests.length <= 1);
+      } finally {
+        await receiver.close();
+      }
+    });
+  }
+
+  it('endpoint refuses the connection', async () => {
+    const run = await runAgainst(await refusedUrl());
+    assertSameAsBaseline(run);
+    assert.match(run.stderr, /not delivered reason=network detail=ECONNREFUSED/);
+  });
+
+  it('DNS name that does not resolve', async () => {
+    const run = await runAgainst('http://tbot-analytics.invalid');
+    assertSameAsBaseline(run);
+    assert.match(run.stderr, /not delivered reason=network/);
+  });
+
+  for (const endpoint of ['ftp://127.0.0.1/x', 'http://user:pw@127.0.0.1:9', 'http://127.0.0.1:9/?who=me', 'not a url']) {
+    it(`invalid endpoint URL ${endpoint}`, async () => {
+      const run = await runAgainst(endpoint);
+      assertSameAsBaseline(run);
+      assert.match(run.stderr, /WARN .*anonymous analytics not sent: analytics endpoint from TBOT_ANALYTICS_ENDPOINT rejected/);
+    });
+  }
+
+  it('a healthy endpoint: delivered, and the same exit code and stdout', async () => {
+    const receiver = await startReceiver('ok');
+    try {
+      const run = await runAgainst(receiver.url);
+      assertSameAsBaseline(run);
+      assert.match(run.stderr, /anonymous analytics sent status=200/);
+    } finally {
+      await receiver.close();
+    }
+  });
+});

@@ -1,0 +1,78 @@
+/** Spawns the built CLI (dist/tbot.mjs) as a child process with a clean, explicit environment. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const TBOT_BUNDLE = fileURLToPath(new URL('../../dist/tbot.mjs', import.meta.url));
+export const NET_SPY = fileURLToPath(new URL('../fixtures/net-spy.mjs', import.meta.url));
+export const CONFIG_DIR = fileURLToPath(new URL('../../config/', import.meta.url));
+
+export interface RunOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Node flags before the bundle, e.g. ['--import', NET_SPY]. */
+  nodeArgs?: string[];
+  timeoutMs?: number;
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+/** Only PATH and what the test names: the host's DO_NOT_TRACK, HOME etc. must not leak into a test. */
+export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...extra };
+}
+
+export interface TbotChild {
+  child: ChildProcess;
+  result: Promise<RunResult>;
+  /** Resolves once stderr has matched `pattern`. */
+  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<void>;
+}
+
+export function spawnTbot(args: readonly string[], options: RunOptions = {}): TbotChild {
+  const started = performance.now();
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), TBOT_BUNDLE, ...args], {
+    cwd: options.cwd ?? process.cwd(),
+    env: options.env ?? cleanEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const waiters: { pattern: RegExp; resolve: () => void }[] = [];
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+    for (const waiter of waiters.splice(0)) {
+      if (waiter.pattern.test(stderr)) waiter.resolve();
+      else waiters.push(waiter);
+    }
+  });
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const result = new Promise<RunResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(killer);
+      resolve({ code, signal, stdout, stderr, durationMs: performance.now() - started });
+    });
+  });
+  return {
+    child,
+    result,
+    waitForStderr: (pattern, waitMs = 15_000) =>
+      new Promise<void>((resolve, reject) => {
+        if (pattern.test(stderr)) return resolve();
+        const timer = setTimeout(() => reject(new Error(`stderr never matched ${pattern}; got:\n${stderr}`)), waitMs);
+        waiters.push({ pattern, resolve: () => (clearTimeout(timer), resolve()) });
+      }),
+  };
+}
+
+export function runTbot(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  return spawnTbot(args, options).result;
+}

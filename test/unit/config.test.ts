@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadConfig } from '../../src/config/load-config.js';
+import type { ConfigFlags } from '../../src/config/flag-overrides.js';
+import { ConfigError, formatIssue } from '../../src/errors.js';
+
+function load(text: string, flags: ConfigFlags = {}) {
+  return loadConfig({ file: 'bot.yaml', flags, cwd: '/work', readFile: async () => text });
+}
+
+async function issuesOf(text: string, flags: ConfigFlags = {}): Promise<string[]> {
+  try {
+    await load(text, flags);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues.map(formatIssue);
+    throw error;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('config loading', () => {
+  it('applies tbot defaults: token join, memory storage, 60m ttl, 20m renewal, continuous', async () => {
+    const config = await load('version: v2\n');
+    assert.equal(config.joinMethod, 'token');
+    assert.deepEqual(config.storage, { type: 'memory' });
+    assert.equal(config.credentialTtlMs, 3_600_000);
+    assert.equal(config.renewalIntervalMs, 1_200_000);
+    assert.equal(config.oneshot, false);
+    assert.equal(config.anonymousAnalytics, undefined);
+  });
+
+  it('resolves relative destination paths against the working directory', async () => {
+    const config = await load('version: v2\noutputs:\n  - type: identity\n    destination: {type: directory, path: out/id}\n');
+    assert.deepEqual(config.outputs[0]?.destination, { type: 'directory', path: '/work/out/id' });
+  });
+
+  it('flags override the file', async () => {
+    const config = await load('version: v2\noneshot: false\nonboarding: {join_method: iam, token: t}\ncredential_ttl: 2h\n', {
+      oneshot: true,
+      joinMethod: 'github',
+      credentialTtl: '30m',
+      renewalInterval: '10m',
+      dataDir: 'data',
+      destinationDir: 'id',
+    });
+    assert.equal(config.oneshot, true);
+    assert.equal(config.joinMethod, 'github');
+    assert.equal(config.token, 't');
+    assert.equal(config.credentialTtlMs, 1_800_000);
+    assert.deepEqual(config.storage, { type: 'directory', path: '/work/data' });
+    assert.deepEqual(config.outputs.map((output) => output.type), ['identity']);
+  });
+
+  const bad: [string, string, RegExp][] = [
+    ['YAML syntax', 'version: v2\noutputs: [\n', /^bot\.yaml:3:1: \(document\): YAML syntax error/],
+    ['duplicate key', 'version: v2\noneshot: true\noneshot: false\n', /^bot\.yaml:3:1: .*Map keys must be unique/],
+    ['wrong version', 'version: v1\n', /^bot\.yaml:1:10: version: unsupported value "v1"; expected the config version "v2"/],
+    ['missing version', 'oneshot: true\n', /^bot\.yaml:1:1: \(document\): missing required field "version"/],
+    ['wrong type', 'version: v2\noneshot: "yes"\n', /^bot\.yaml:2:10: oneshot: got a string; expected true or false/],
+    ['unknown key', 'version: v2\nonboarding:\n  tokne: x\n', /^bot\.yaml:3:3: onboarding\.tokne: unknown field "tokne"; expected one of the fields "join_method", "token"/],
+    ['unknown output type', 'version: v2\noutputs:\n  - type: ssh\n    destination: {type: memory}\n', /^bot\.yaml:3:11: outputs\[0\]\.type: unknown type "ssh"; expected one of "identity", "database"/],
+    ['unknown join method', 'version: v2\nonboarding: {join_method: gihtub}\n', /^bot\.yaml:2:27: onboarding\.join_method: unsupported value "gihtub"; expected one of "token", "iam"/],
+    ['missing kind field', 'version: v2\noutputs:\n  - type: kubernetes\n    destination: {type: memory}\n', /^bot\.yaml:3:5: outputs\[0\]: missing required field "kubernetes_cluster"/],
+    ['bad duration', 'version: v2\ncredential_ttl: 1 day\n', /^bot\.yaml:2:17: credential_ttl: invalid value .*; expected a duration such as 30s/],
+    ['renewal >= ttl', 'version: v2\ncredential_ttl: 10m\nrenewal_interval: 10m\n', /^bot\.yaml:3:19: renewal_interval: renewal_interval \(10m\) is not shorter than credential_ttl \(10m\)/],
+    ['zero ttl', 'version: v2\ncredential_ttl: 0s\n', /^bot\.yaml:2:17: credential_ttl: must be longer than zero/],
+    ['unknown destination type', 'version: v2\nstorage: {type: s3}\n', /^bot\.yaml:2:17: storage\.type: unknown type "s3"; expected one of "directory", "memory"/],
+    ['shared directory', 'version: v2\noutputs:\n  - type: identity\n    destination: {type: directory, path: out}\n  - type: application\n    app_name: a\n    destination: {type: directory, path: ./out}\n', /^bot\.yaml:7:42: outputs\[1\]\.destination\.path: directory is already used by outputs\[0\]\.destination\.path/],
+  ];
+  for (const [name, text, expected] of bad) {
+    it(`reports ${name} with file:line:col, field and expectation`, async () => {
+      const issues = await issuesOf(text);
+      assert.ok(issues.some((line) => expected.test(line)), `no issue matched ${expected}:\n${issues.join('\n')}`);
+    });
+  }
+
+  it('blames the flag, not the file, for a bad flag value', async () => {
+    const issues = await issuesOf('version: v2\n', { joinMethod: 'nope', renewalInterval: '2h' });
+    assert.match(issues[0] ?? '', /^flag --join-method: onboarding\.join_method: unsupported value "nope"/);
+  });
+
+  it('never echoes a free-text value such as a token in an error', async () => {
+    const issues = await issuesOf('version: v2\nonboarding: {token: [s3cr3t-token]}\n');
+    assert.ok(issues.length > 0 && issues.every((line) => !line.includes('s3cr3t')));
+  });
+});
