@@ -87,7 +87,9 @@ export function launchAnalytics(consent: Consent, config: BotConfig, deps: Analy
       cleanup.abort();
       if (!finished) {
         controller.abort();
-        deps.logger.debug(`anonymous analytics abandoned: not finished within the ${graceMs} ms one-shot grace period`);
+        deps.logger.debug(
+          stop.aborted ? 'anonymous analytics abandoned: the agent is stopping' : `anonymous analytics abandoned: not finished within the ${graceMs} ms one-shot grace period`,
+        );
       }
       return finished;
     },

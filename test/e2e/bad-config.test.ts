@@ -1,0 +1,59 @@
+/** A bad config exits 1 with file:line:col, field and expectation, and nothing is written or sent. */
+import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { cleanEnv, runTbot } from '../helpers/tbot-process.js';
+import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
+
+// Each config also names a destination and storage in the workspace: none of them may appear.
+const WRITES = 'storage: {type: directory, path: ./data}\noutputs:\n  - type: identity\n    destination: {type: directory, path: ./out}\n';
+
+const CASES: { name: string; yaml: string; message: RegExp }[] = [
+  { name: 'YAML syntax error', yaml: `version: v2\n${WRITES}  - type: [identity\n`, message: /bad\.yaml:7:\d+: \(document\): YAML syntax error/ },
+  { name: 'wrong type', yaml: `version: v2\noneshot: 3\n${WRITES}`, message: /bad\.yaml:2:10: oneshot: got a number; expected true or false/ },
+  { name: 'unknown key', yaml: `version: v2\nanonymous_analytic: true\n${WRITES}`, message: /bad\.yaml:2:1: anonymous_analytic: unknown field "anonymous_analytic"/ },
+  { name: 'unknown output type', yaml: `version: v2\n${WRITES}  - type: windows_desktop\n    destination: {type: memory}\n`, message: /bad\.yaml:6:11: outputs\[1\]\.type: unknown type "windows_desktop"; expected one of/ },
+  { name: 'renewal_interval >= credential_ttl', yaml: `version: v2\ncredential_ttl: 30m\nrenewal_interval: 1h\n${WRITES}`, message: /bad\.yaml:3:19: renewal_interval: .*expected renewal_interval < credential_ttl/ },
+  { name: 'unknown join method', yaml: `version: v2\nonboarding:\n  join_method: saml\n${WRITES}`, message: /bad\.yaml:3:16: onboarding\.join_method: unsupported value "saml"/ },
+  { name: 'missing kind field', yaml: `version: v2\n${WRITES}  - type: application\n    destination: {type: memory}\n`, message: /bad\.yaml:6:5: outputs\[1\]: missing required field "app_name"/ },
+  { name: 'not a mapping', yaml: '- version: v2\n', message: /bad\.yaml:1:1: \(document\): got a list; expected a mapping with version: v2/ },
+];
+
+describe('bad configs', () => {
+  let receiver: Receiver;
+  before(async () => {
+    receiver = await startReceiver('ok');
+  });
+  after(() => receiver.close());
+
+  for (const testCase of CASES) {
+    it(`${testCase.name}: exit 1, located message, nothing written, nothing sent`, async () => {
+      const workspace: Workspace = await makeWorkspace();
+      try {
+        await workspace.write('bad.yaml', testCase.yaml);
+        const env = cleanEnv({ TBOT_ANALYTICS_ENDPOINT: receiver.url, TELEPORT_ANONYMOUS_TELEMETRY: '1' });
+        const run = await runTbot(['start', '-c', 'bad.yaml', '--anonymous-analytics'], { cwd: workspace.dir, env, timeoutMs: 10_000 });
+        assert.equal(run.code, 1);
+        assert.match(run.stderr, testCase.message);
+        assert.equal(run.stdout, '');
+        assert.deepEqual(await readdir(workspace.dir), ['bad.yaml']);
+        assert.equal(receiver.connectionCount(), 0);
+      } finally {
+        await workspace.remove();
+      }
+    });
+  }
+
+  it('a missing config file names the file', async () => {
+    const run = await runTbot(['start', '--oneshot', '-c', '/nonexistent/tbot.yaml']);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /\/nonexistent\/tbot\.yaml: cannot read config: no such file/);
+  });
+
+  it('a bad flag value names the flag', async () => {
+    const run = await runTbot(['start', '--oneshot', '--credential-ttl', 'forever']);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /flag --credential-ttl: credential_ttl: invalid value .*expected a duration such as 30s/);
+  });
+});
