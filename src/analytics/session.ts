@@ -12,7 +12,7 @@ import type { Env } from './env.js';
 import { buildStartEvent } from './event.js';
 import { buildSubmitRequest, PayloadRejectedError, type PayloadDeps } from './payload.js';
 import { buildAnalyticsRequest, type AnalyticsRequest } from './request.js';
-import { sendAnalyticsRequest, type SendOutcome } from './send.js';
+import type { SendOutcome } from './send.js';
 
 /** How long a one-shot run that has finished its work waits for the send. Documented in the README. */
 export const ONE_SHOT_GRACE_MS = 1_000;
@@ -62,13 +62,16 @@ export function launchAnalytics(consent: Consent, config: BotConfig, deps: Analy
   }
 
   const controller = new AbortController();
-  const settled = sendAnalyticsRequest(request, { timeoutMs: SEND_TIMEOUT_MS, signal: controller.signal, ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }) }).then(
-    (outcome) => {
+  // Loaded on demand: an opted-out run never even evaluates the HTTP client (ky, and fetch's undici).
+  const settled = import('./send.js')
+    .then(({ sendAnalyticsRequest }) =>
+      sendAnalyticsRequest(request, { timeoutMs: SEND_TIMEOUT_MS, signal: controller.signal, ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }) }),
+    )
+    .then((outcome) => {
       if (outcome.ok) deps.logger.debug('anonymous analytics sent', { status: outcome.status });
       else deps.logger.debug('anonymous analytics not delivered', { reason: outcome.reason, detail: outcome.detail });
       return outcome;
-    },
-  );
+    });
 
   return {
     settled,

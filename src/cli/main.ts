@@ -27,7 +27,7 @@ async function main(argv: string[]): Promise<number> {
       .version(BUILD.version)
       .help()
       .alias('help', 'h')
-      .wrap(Math.min(110, process.stdout.columns ?? 110))
+      .wrap(null)
       .fail((message, error) => {
         // Throwing is what stops yargs from running the command's handler after a usage error.
         if (error instanceof UsageError) throw error;
