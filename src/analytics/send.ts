@@ -3,6 +3,7 @@
  * never throws: every failure becomes a SendOutcome that the caller logs at debug level.
  */
 import ky, { HTTPError, TimeoutError } from 'ky';
+import { nodeHttpFetch } from './node-http-fetch.js';
 import type { AnalyticsRequest } from './request.js';
 
 export type SendOutcome =
@@ -33,7 +34,7 @@ export async function sendAnalyticsRequest(request: AnalyticsRequest, options: S
       // A redirect could carry the body to a host the user never configured.
       redirect: 'error',
       credentials: 'omit',
-      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      fetch: options.fetch ?? nodeHttpFetch,
     });
     const text = await readBounded(response, MAX_RESPONSE_BYTES);
     if (text === undefined) return { ok: false, reason: 'malformed-response', detail: `response larger than ${MAX_RESPONSE_BYTES} bytes` };

@@ -41,8 +41,8 @@ export interface AnalyticsSession {
   /** Gives up on the send at once (closing its socket). */
   abort(): void;
   /**
-   * Waits for the send at most `graceMs`, or until `stop` aborts, then abandons it.
-   * Returns whether it had finished in time.
+   * Waits until the send has had `graceMs` since it was launched (so never longer than `graceMs`
+   * from now), or until `stop` aborts, then abandons it. Returns whether it had finished in time.
    */
   drain(graceMs: number, stop: AbortSignal): Promise<boolean>;
 }
@@ -62,6 +62,7 @@ export function launchAnalytics(consent: Consent, config: BotConfig, deps: Analy
   }
 
   const controller = new AbortController();
+  const launchedAt = deps.now().getTime();
   // Loaded on demand: an opted-out run never even evaluates the HTTP client (ky, and fetch's undici).
   const settled = import('./send.js')
     .then(({ sendAnalyticsRequest }) =>
@@ -79,9 +80,11 @@ export function launchAnalytics(consent: Consent, config: BotConfig, deps: Analy
     drain: async (graceMs, stop) => {
       // Everything the wait sets up is torn down by `cleanup`, so no timer outlives it.
       const cleanup = new AbortController();
+      // The send ran beside the work, so that time counts against its budget.
+      const remainingMs = Math.max(0, Math.min(graceMs, launchedAt + graceMs - deps.now().getTime()));
       const finished = await Promise.race([
         settled.then(() => true),
-        delay(graceMs, false, { signal: cleanup.signal }).catch(() => false),
+        delay(remainingMs, false, { signal: cleanup.signal }).catch(() => false),
         new Promise<boolean>((resolve) => {
           if (stop.aborted) resolve(false);
           stop.addEventListener('abort', () => resolve(false), { once: true, signal: cleanup.signal });
