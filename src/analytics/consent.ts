@@ -46,5 +46,5 @@ export function resolveConsent(input: ConsentInput): Consent {
   }
   if (envValue !== undefined) return { enabled: envValue, source: 'env', decidedBy: `${ENV.optIn}=${envText}`, warnings };
   if (input.config !== undefined) return { enabled: input.config, source: 'config', decidedBy: `anonymous_analytics: ${input.config}`, warnings };
-  return { enabled: false, source: 'default', decidedBy: 'the default', warnings };
+  return { enabled: false, source: 'default', decidedBy: 'nothing opted in', warnings };
 }

@@ -3,6 +3,11 @@
  * analytics-off run, and a one-shot run ends within the 1 s grace period (plus process overhead).
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { refusedUrl, startReceiver, type Behaviour, type Receiver } from '../helpers/receiver.js';
@@ -79,6 +84,42 @@ describe('analytics faults never change the agent run', () => {
       assert.match(run.stderr, /WARN .*anonymous analytics not sent: analytics endpoint from TBOT_ANALYTICS_ENDPOINT rejected/);
     });
   }
+
+  describe('HTTPS', () => {
+    let certDir: Workspace;
+    let server: Server;
+    let url: string;
+    before(async () => {
+      certDir = await makeWorkspace('tbot-tls-');
+      const key = join(certDir.dir, 'key.pem');
+      const cert = join(certDir.dir, 'cert.pem');
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+      server = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
+        req.resume();
+        req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+      });
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    after(async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await certDir.remove();
+    });
+
+    it('an untrusted certificate (TLS failure) changes nothing', async () => {
+      const run = await runAgainst(url);
+      assertSameAsBaseline(run);
+      assert.match(run.stderr, /not delivered reason=network detail=DEPTH_ZERO_SELF_SIGNED_CERT/);
+    });
+
+    it('a trusted certificate delivers over HTTPS', async () => {
+      const run = await runTbot(args(['--anonymous-analytics']), { cwd: workspace.dir, env: cleanEnv({ TBOT_ANALYTICS_ENDPOINT: url, NODE_EXTRA_CA_CERTS: join(certDir.dir, 'cert.pem') }) });
+      assertSameAsBaseline(run);
+      assert.match(run.stderr, /anonymous analytics sent status=200/);
+    });
+  });
 
   it('a healthy endpoint: delivered, and the same exit code and stdout', async () => {
     const receiver = await startReceiver('ok');

@@ -83,7 +83,7 @@ export async function analyticsPreview(args: FormatArgs, runtime: Runtime): Prom
   try {
     const { config, consent } = await resolveConfigAndConsent(args, runtime);
     enabled = consent.enabled;
-    if (!enabled) runtime.stderr(`note: analytics is disabled (decided by ${consent.decidedBy}), so \`tbot start\` would send nothing. Opted in, it would send:\n`);
+    if (!enabled) runtime.stderr(`note: analytics is disabled (decided by: ${consent.decidedBy}), so \`tbot start\` would send nothing. Opted in, it would send:\n`);
     request = prepareAnalyticsRequest(config, { env: runtime.env, version: BUILD.version, defaultEndpoint: BUILD.defaultAnalyticsEndpoint, logger, now: runtime.now, randomUUID: runtime.randomUUID });
   } catch (error) {
     return reportFatal(error, runtime.stderr);

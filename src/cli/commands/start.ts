@@ -28,7 +28,7 @@ export async function start(args: ConfigArgs, runtime: Runtime): Promise<number>
   }
   const { config, consent } = resolved;
   for (const warning of consent.warnings) logger.warn(warning);
-  logger.info(`anonymous analytics is ${consent.enabled ? 'enabled' : 'disabled'} (decided by ${consent.decidedBy}); what is sent: ${ANALYTICS_DOCS_URL}`);
+  logger.info(`anonymous analytics is ${consent.enabled ? 'enabled' : 'disabled'} (decided by: ${consent.decidedBy}); what is sent: ${ANALYTICS_DOCS_URL}`);
 
   const stop = stopOnSignals(logger);
   try {
