@@ -8,16 +8,8 @@ import type { BotConfig } from '../config/types.js';
 import { createLogger, type LogFormat, type Logger } from '../log/logger.js';
 import type { Runtime } from './runtime.js';
 
-export interface ConfigArgs {
+export interface ConfigArgs extends ConfigFlags {
   config?: string;
-  oneshot?: boolean;
-  joinMethod?: string;
-  token?: string;
-  proxyServer?: string;
-  dataDir?: string;
-  destinationDir?: string;
-  credentialTtl?: string;
-  renewalInterval?: string;
   anonymousAnalytics?: boolean;
   debug?: boolean;
   logFormat?: string;
