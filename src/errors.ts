@@ -82,6 +82,19 @@ export class RenewalError extends TbotError {
   }
 }
 
+/** The local certificate authority in storage cannot be created or read. */
+export class CertificateAuthorityError extends TbotError {
+  readonly exitCode = 1;
+  override name = 'CertificateAuthorityError';
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`certificate authority ${path}: ${reason}`, options);
+  }
+}
+
 /** The analytics endpoint is not acceptable. Analytics is skipped; the agent carries on. */
 export class EndpointError extends TbotError {
   readonly exitCode = 0;

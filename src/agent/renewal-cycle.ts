@@ -16,6 +16,8 @@ export interface CycleReport {
   outputs: readonly OutputReport[];
   /** True when the stop signal cut the cycle short; the outputs listed were completed. */
   interrupted: boolean;
+  /** When the credentials this cycle issued stop being valid. */
+  expiresAt: Date;
 }
 
 export interface RenewalCycle {

@@ -8,6 +8,7 @@ export interface Runtime {
   cwd: string;
   now: () => Date;
   randomUUID: () => string;
+  random: () => number;
   readFile: (path: string) => Promise<string>;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
@@ -19,6 +20,7 @@ export function processRuntime(): Runtime {
     cwd: process.cwd(),
     now: () => new Date(),
     randomUUID,
+    random: Math.random,
     readFile: (path) => readFile(path, 'utf8'),
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),

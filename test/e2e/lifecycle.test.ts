@@ -14,7 +14,7 @@ describe('agent lifecycle', () => {
   });
   after(() => workspace.remove());
 
-  it('one-shot prepares each directory destination (0700) and writes tbot-status.json (0600) atomically', async () => {
+  it('one-shot fills each directory destination (0700) and records the renewal in tbot-status.json (0600)', async () => {
     const run = await runTbot(['start', '--oneshot', '-c', join(CONFIG_DIR, 'host-continuous.yaml')], { cwd: workspace.dir });
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, '');
@@ -25,11 +25,11 @@ describe('agent lifecycle', () => {
       const status = JSON.parse(await readFile(join(path, 'tbot-status.json'), 'utf8'));
       assert.equal(status.kind, kind);
       assert.ok(Math.abs(Date.parse(status.renewed_at) - Date.now()) < 60_000);
-      assert.equal(status.credential_ttl_seconds, 3600);
-      // No temp files are left behind.
-      assert.deepEqual(await readdir(path), ['tbot-status.json']);
+      assert.equal(Date.parse(status.expires_at) - Date.parse(status.renewed_at), 3_600_000);
+      // No temp files or stale generations are left behind.
+      assert.deepEqual((await readdir(path)).filter((name) => name.startsWith('.') && name !== '..data').length, 1);
     }
-    assert.equal((await stat(join(workspace.dir, '.tbot/host/data'))).mode & 0o777, 0o700);
+    assert.equal((await stat(join(workspace.dir, '.tbot-data'))).mode & 0o777, 0o700);
   });
 
   it('continuous mode renews every renewal_interval and exits 0 on SIGTERM', async () => {

@@ -2,7 +2,8 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { launchAnalytics } from '../../analytics/session.js';
 import { runAgent } from '../../agent/run-agent.js';
-import { StatusFileCycle } from '../../outputs/status-cycle.js';
+import { openLocalCa } from '../../ca/local-ca.js';
+import { CredentialCycle } from '../../outputs/credential-cycle.js';
 import { ANALYTICS_DOCS_URL, BUILD } from '../../version.js';
 import { loggerFor, resolveConfigAndConsent, withConfigOptions, type ConfigArgs } from '../config-options.js';
 import { reportFatal } from '../report-error.js';
@@ -41,8 +42,12 @@ export async function start(args: ConfigArgs, runtime: Runtime): Promise<number>
       now: runtime.now,
       randomUUID: runtime.randomUUID,
     });
-    const cycle = new StatusFileCycle(config, BUILD.version);
-    return await runAgent(config, { cycle, analytics, logger, now: runtime.now }, stop.signal);
+    const cycle = new CredentialCycle(config, BUILD.version, async (now) => {
+      const { ca, created } = await openLocalCa(config.storage, now);
+      logger.info(created ? 'created a new local certificate authority' : 'using the local certificate authority', { source: ca.description });
+      return ca;
+    });
+    return await runAgent(config, { cycle, analytics, logger, now: runtime.now, random: runtime.random }, stop.signal);
   } finally {
     stop.dispose();
   }

@@ -1,0 +1,176 @@
+/**
+ * The embedded default credential source: a local certificate authority kept in the agent's
+ * storage. It holds an X.509 root (ECDSA P-256) for TLS certificates and two SSH CA keys (user and
+ * host). The first run creates it; later runs reuse it. Creation builds the whole CA in a private
+ * temp directory and renames it into place, so two agents started at once agree on one CA.
+ */
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type sshpk from 'sshpk';
+import type { Destination } from '../config/types.js';
+import { CertificateAuthorityError } from '../errors.js';
+import { describeFsError } from '../fs/describe-fs-error.js';
+import { fsyncDirectory, writeNewFileDurably } from '../fs/fsync.js';
+import type { CredentialSource, SshCertificateRequest, TlsCertificateRequest, TrustBundle } from './credential-source.js';
+import { generateP256KeyPair, openSshPublicKey, privateKeyPem, sshpkPrivateKey } from './keys.js';
+import { issueSshCertificate } from './ssh-issuer.js';
+import { createRootCertificate, issueLeafCertificate, parseCertificate, toCryptoKey } from './x509-issuer.js';
+
+export const CA_DIRECTORY = 'ca';
+const FILES = {
+  tlsKey: 'tls-ca.key',
+  tlsCert: 'tls-ca.crt',
+  sshUserKey: 'ssh-user-ca.key',
+  sshHostKey: 'ssh-host-ca.key',
+} as const;
+/** The root outlives every credential it issues by far; rotation is a documented manual step. */
+const ROOT_VALIDITY_MS = 10 * 365 * 24 * 3_600_000;
+
+interface CaMaterial {
+  tlsKey: KeyObject;
+  tlsCertPem: string;
+  sshUserKey: KeyObject;
+  sshHostKey: KeyObject;
+}
+
+export class LocalCertificateAuthority implements CredentialSource {
+  private constructor(
+    readonly description: string,
+    private readonly root: ReturnType<typeof parseCertificate>,
+    private readonly rootKey: Awaited<ReturnType<typeof toCryptoKey>>,
+    private readonly sshUser: sshpk.PrivateKey,
+    private readonly sshHost: sshpk.PrivateKey,
+    private readonly bundle: TrustBundle,
+  ) {}
+
+  static async fromMaterial(material: CaMaterial, description: string): Promise<LocalCertificateAuthority> {
+    const root = parseCertificate(material.tlsCertPem);
+    return new LocalCertificateAuthority(description, root, await toCryptoKey(material.tlsKey), sshpkPrivateKey(material.sshUserKey), sshpkPrivateKey(material.sshHostKey), {
+      tlsCaPem: material.tlsCertPem,
+      sshUserCaPublicKey: openSshPublicKey(createPublicKey(material.sshUserKey), 'tbot-local-user-ca'),
+      sshHostCaPublicKey: openSshPublicKey(createPublicKey(material.sshHostKey), 'tbot-local-host-ca'),
+    });
+  }
+
+  trust(): TrustBundle {
+    return this.bundle;
+  }
+
+  issueTlsCertificate(request: TlsCertificateRequest): Promise<string> {
+    return issueLeafCertificate(this.root, this.rootKey, request);
+  }
+
+  async issueSshCertificate(request: SshCertificateRequest): Promise<string> {
+    return issueSshCertificate(request.kind === 'user' ? this.sshUser : this.sshHost, request);
+  }
+}
+
+async function createMaterial(now: Date): Promise<CaMaterial> {
+  const [tls, sshUser, sshHost] = await Promise.all([generateP256KeyPair(), generateP256KeyPair(), generateP256KeyPair()]);
+  const root = await createRootCertificate(tls, 'tbot local CA', new Date(now.getTime() - 60_000), new Date(now.getTime() + ROOT_VALIDITY_MS));
+  return { tlsKey: tls.privateKey, tlsCertPem: root.pem, sshUserKey: sshUser.privateKey, sshHostKey: sshHost.privateKey };
+}
+
+function materialFiles(material: CaMaterial): Record<string, string> {
+  return {
+    [FILES.tlsKey]: privateKeyPem(material.tlsKey),
+    [FILES.tlsCert]: material.tlsCertPem,
+    [FILES.sshUserKey]: privateKeyPem(material.sshUserKey),
+    [FILES.sshHostKey]: privateKeyPem(material.sshHostKey),
+  };
+}
+
+async function readMaterial(dir: string): Promise<CaMaterial> {
+  const read = async (name: string): Promise<string> => {
+    try {
+      return await readFile(join(dir, name), 'utf8');
+    } catch (error) {
+      throw new CertificateAuthorityError(join(dir, name), `cannot read: ${describeFsError(error)}`, { cause: error });
+    }
+  };
+  const parse = <T>(name: string, text: string, parser: (text: string) => T): T => {
+    try {
+      return parser(text);
+    } catch (error) {
+      throw new CertificateAuthorityError(join(dir, name), 'corrupt: not a valid PEM key or certificate; see "Rotating the local CA" in the README', { cause: error });
+    }
+  };
+  const privateKey = (text: string): KeyObject => {
+    const key = createPrivateKey(text);
+    if (key.asymmetricKeyType !== 'ec') throw new Error('not an EC key');
+    return key;
+  };
+  const [tlsKey, tlsCert, sshUserKey, sshHostKey] = await Promise.all([read(FILES.tlsKey), read(FILES.tlsCert), read(FILES.sshUserKey), read(FILES.sshHostKey)]);
+  const tlsCertPem = parse(FILES.tlsCert, tlsCert, (text) => (parseCertificate(text), text));
+  return {
+    tlsKey: parse(FILES.tlsKey, tlsKey, privateKey),
+    tlsCertPem,
+    sshUserKey: parse(FILES.sshUserKey, sshUserKey, privateKey),
+    sshHostKey: parse(FILES.sshHostKey, sshHostKey, privateKey),
+  };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw new CertificateAuthorityError(path, describeFsError(error), { cause: error });
+  }
+}
+
+/** The storage directory is created if missing, but its parent must exist: a typo must not mint a new CA elsewhere. */
+async function prepareStorage(storageDir: string): Promise<void> {
+  try {
+    await mkdir(storageDir, { mode: 0o700 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    if (code === 'ENOENT') throw new CertificateAuthorityError(storageDir, `parent directory ${dirname(storageDir)} does not exist`, { cause: error });
+    throw new CertificateAuthorityError(storageDir, describeFsError(error), { cause: error });
+  }
+}
+
+async function createInDirectory(storageDir: string, caDir: string, now: Date): Promise<'created' | 'lost-race'> {
+  const temp = await mkdtemp(join(storageDir, '.ca-new-'));
+  try {
+    for (const [name, text] of Object.entries(materialFiles(await createMaterial(now)))) await writeNewFileDurably(join(temp, name), text, 0o600);
+    await fsyncDirectory(temp);
+    try {
+      await rename(temp, caDir);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') return 'lost-race';
+      throw error;
+    }
+    await fsyncDirectory(storageDir);
+    return 'created';
+  } finally {
+    await rm(temp, { recursive: true, force: true });
+  }
+}
+
+export interface OpenedCa {
+  ca: LocalCertificateAuthority;
+  created: boolean;
+}
+
+export async function openLocalCa(storage: Destination, now: Date): Promise<OpenedCa> {
+  if (storage.type === 'memory') {
+    return { ca: await LocalCertificateAuthority.fromMaterial(await createMaterial(now), 'local CA (in memory, new every start)'), created: true };
+  }
+  const caDir = join(storage.path, CA_DIRECTORY);
+  let created = false;
+  if (!(await exists(caDir))) {
+    await prepareStorage(storage.path);
+    try {
+      created = (await createInDirectory(storage.path, caDir, now)) === 'created';
+    } catch (error) {
+      if (error instanceof CertificateAuthorityError) throw error;
+      throw new CertificateAuthorityError(caDir, `cannot create: ${describeFsError(error)}`, { cause: error });
+    }
+  }
+  return { ca: await LocalCertificateAuthority.fromMaterial(await readMaterial(caDir), `local CA in ${caDir}`), created };
+}
