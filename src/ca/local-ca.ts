@@ -15,7 +15,7 @@ import { fsyncDirectory, writeNewFileDurably } from '../fs/fsync.js';
 import type { CredentialSource, SshCertificateRequest, TlsCertificateRequest, TrustBundle } from './credential-source.js';
 import { generateP256KeyPair, openSshPublicKey, privateKeyPem, sshpkPrivateKey } from './keys.js';
 import { issueSshCertificate } from './ssh-issuer.js';
-import { createRootCertificate, issueLeafCertificate, parseCertificate, toCryptoKey } from './x509-issuer.js';
+import { createLeafIssuer, createRootCertificate, issueLeafCertificate, parseCertificate, type LeafIssuer } from './x509-issuer.js';
 
 export const CA_DIRECTORY = 'ca';
 const FILES = {
@@ -37,16 +37,14 @@ interface CaMaterial {
 export class LocalCertificateAuthority implements CredentialSource {
   private constructor(
     readonly description: string,
-    private readonly root: ReturnType<typeof parseCertificate>,
-    private readonly rootKey: Awaited<ReturnType<typeof toCryptoKey>>,
+    private readonly leafIssuer: LeafIssuer,
     private readonly sshUser: sshpk.PrivateKey,
     private readonly sshHost: sshpk.PrivateKey,
     private readonly bundle: TrustBundle,
   ) {}
 
   static async fromMaterial(material: CaMaterial, description: string): Promise<LocalCertificateAuthority> {
-    const root = parseCertificate(material.tlsCertPem);
-    return new LocalCertificateAuthority(description, root, await toCryptoKey(material.tlsKey), sshpkPrivateKey(material.sshUserKey), sshpkPrivateKey(material.sshHostKey), {
+    return new LocalCertificateAuthority(description, await createLeafIssuer(material.tlsCertPem, material.tlsKey), sshpkPrivateKey(material.sshUserKey), sshpkPrivateKey(material.sshHostKey), {
       tlsCaPem: material.tlsCertPem,
       sshUserCaPublicKey: openSshPublicKey(createPublicKey(material.sshUserKey), 'tbot-local-user-ca'),
       sshHostCaPublicKey: openSshPublicKey(createPublicKey(material.sshHostKey), 'tbot-local-host-ca'),
@@ -58,7 +56,7 @@ export class LocalCertificateAuthority implements CredentialSource {
   }
 
   issueTlsCertificate(request: TlsCertificateRequest): Promise<string> {
-    return issueLeafCertificate(this.root, this.rootKey, request);
+    return issueLeafCertificate(this.leafIssuer, request);
   }
 
   async issueSshCertificate(request: SshCertificateRequest): Promise<string> {

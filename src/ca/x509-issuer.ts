@@ -62,7 +62,19 @@ const EKU: Record<TlsCertificateRequest['usage'], string[]> = {
   'client-and-server': [x509.ExtendedKeyUsage.clientAuth, x509.ExtendedKeyUsage.serverAuth],
 };
 
-export async function issueLeafCertificate(root: x509.X509Certificate, rootKey: CryptoKey, request: TlsCertificateRequest): Promise<string> {
+/** The issuer half every leaf carries: the root, its signing key, and its key identifier (hashed once). */
+export interface LeafIssuer {
+  root: x509.X509Certificate;
+  rootKey: CryptoKey;
+  authorityKeyIdentifier: x509.Extension;
+}
+
+export async function createLeafIssuer(rootPem: string, rootPrivateKey: KeyObject): Promise<LeafIssuer> {
+  const root = parseCertificate(rootPem);
+  return { root, rootKey: await toCryptoKey(rootPrivateKey), authorityKeyIdentifier: await x509.AuthorityKeyIdentifierExtension.create(root, false) };
+}
+
+export async function issueLeafCertificate(issuer: LeafIssuer, request: TlsCertificateRequest): Promise<string> {
   const sans: x509.JsonGeneralName[] = [
     ...(request.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
     ...(request.uris ?? []).map((value) => ({ type: 'url' as const, value })),
@@ -71,16 +83,16 @@ export async function issueLeafCertificate(root: x509.X509Certificate, rootKey: 
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
     new x509.ExtendedKeyUsageExtension(EKU[request.usage], false),
-    await x509.AuthorityKeyIdentifierExtension.create(root, false),
+    issuer.authorityKeyIdentifier,
   ];
   if (sans.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(sans, request.subject.length === 0));
   const certificate = await x509.X509CertificateGenerator.create({
     serialNumber: serialNumber(),
     subject: name(request.subject),
-    issuer: root.subjectName,
+    issuer: issuer.root.subjectName,
     notBefore: request.notBefore,
     notAfter: request.notAfter,
-    signingKey: rootKey,
+    signingKey: issuer.rootKey,
     publicKey: await toCryptoKey(request.publicKey),
     signingAlgorithm: ECDSA_P256,
     extensions,

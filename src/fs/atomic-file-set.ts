@@ -47,11 +47,12 @@ export async function replaceFileSet(dir: string, files: ReadonlyMap<string, str
 
   const generation = generationName(now);
   await mkdir(join(dir, generation), { mode: 0o700 });
-  for (const [name, data] of files) await writeNewFileDurably(join(dir, generation, name), data, 0o600);
+  // Written side by side so the fsyncs overlap instead of queueing.
+  await Promise.all([...files].map(([name, data]) => writeNewFileDurably(join(dir, generation, name), data, 0o600)));
   await fsyncDirectory(join(dir, generation));
 
   // Visible names first (dangling until the swap for names the previous set lacked), then the swap.
-  for (const name of files.keys()) await pointSymlink(dir, name, `${DATA_LINK}/${name}`);
+  await Promise.all([...files.keys()].map((name) => pointSymlink(dir, name, `${DATA_LINK}/${name}`)));
   await symlink(generation, join(dir, DATA_LINK_TEMP));
   await rename(join(dir, DATA_LINK_TEMP), join(dir, DATA_LINK));
   await fsyncDirectory(dir);

@@ -65,35 +65,44 @@ export class CredentialCycle implements RenewalCycle {
     const source = this.source;
     const notBefore = new Date(cycle.now.getTime() - CLOCK_SKEW_MS);
     const notAfter = new Date(cycle.now.getTime() + this.config.credentialTtlMs);
-    const done: OutputReport[] = [];
-    for (const { config, destination } of this.outputs) {
-      if (cycle.signal.aborted) return { outputs: done, interrupted: true, expiresAt: notAfter };
-      const context: RenderContext = {
-        source,
-        notBefore,
-        notAfter,
-        ...(destination.directory === undefined ? {} : { directory: destination.directory }),
-        ...(this.config.proxyServer === undefined ? {} : { proxyServer: this.config.proxyServer }),
-      };
-      let files: FileEntries;
-      try {
-        files = await render(config, context);
-      } catch (error) {
-        if (error instanceof TbotError) throw error;
-        throw new RenewalError(`${config.type} output (${destination.label})`, `cannot issue credentials: ${(error as Error).message}`, { cause: error });
-      }
-      const status: StatusRecord = {
-        kind: config.type,
-        renewed_at: cycle.now.toISOString(),
-        not_before: notBefore.toISOString(),
-        expires_at: notAfter.toISOString(),
-        issuer: source.description,
-        agent_version: this.version,
-      };
-      files.push([STATUS_FILE, `${JSON.stringify(status, null, 2)}\n`]);
-      await destination.replaceFiles(new Map(files), cycle.now);
-      done.push({ kind: config.type, destination: destination.label });
+    // Outputs are independent, so they renew side by side: key generation and signing run on
+    // libuv's thread pool and the fsyncs overlap. Each destination is still swapped in whole.
+    const results = await Promise.allSettled(
+      this.outputs.map(async ({ config, destination }): Promise<OutputReport | undefined> => {
+        const files = await this.renderOutput(config, destination, source, notBefore, notAfter);
+        if (cycle.signal.aborted) return undefined;
+        const status: StatusRecord = {
+          kind: config.type,
+          renewed_at: cycle.now.toISOString(),
+          not_before: notBefore.toISOString(),
+          expires_at: notAfter.toISOString(),
+          issuer: source.description,
+          agent_version: this.version,
+        };
+        files.push([STATUS_FILE, `${JSON.stringify(status, null, 2)}\n`]);
+        await destination.replaceFiles(new Map(files), cycle.now);
+        return { kind: config.type, destination: destination.label };
+      }),
+    );
+    const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failure !== undefined) throw failure.reason;
+    const done = results.flatMap((result) => (result.status === 'fulfilled' && result.value !== undefined ? [result.value] : []));
+    return { outputs: done, interrupted: done.length < this.outputs.length, expiresAt: notAfter };
+  }
+
+  private async renderOutput(config: OutputConfig, destination: DestinationWriter, source: CredentialSource, notBefore: Date, notAfter: Date): Promise<FileEntries> {
+    const context: RenderContext = {
+      source,
+      notBefore,
+      notAfter,
+      ...(destination.directory === undefined ? {} : { directory: destination.directory }),
+      ...(this.config.proxyServer === undefined ? {} : { proxyServer: this.config.proxyServer }),
+    };
+    try {
+      return await render(config, context);
+    } catch (error) {
+      if (error instanceof TbotError) throw error;
+      throw new RenewalError(`${config.type} output (${destination.label})`, `cannot issue credentials: ${(error as Error).message}`, { cause: error });
     }
-    return { outputs: done, interrupted: false, expiresAt: notAfter };
   }
 }

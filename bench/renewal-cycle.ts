@@ -1,0 +1,125 @@
+/**
+ * The renewal cycle's own cost, side by side in one run:
+ *   one cycle (identity + database + kubernetes + application, directory destinations, fsync)
+ *     ÷ `node -e 0`, and its absolute time                      goal ≤ 50 ms
+ *   certificates issued per second in-process ÷ spawning `openssl req -x509 -newkey ed25519`
+ *                                                              goal: faster than openssl
+ *   RSS of a continuous agent after 1,000 cycles ÷ after 10     goal ≤ 1.1 (no leak)
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateP256KeyPair } from '../src/ca/keys.js';
+import { openLocalCa } from '../src/ca/local-ca.js';
+import type { BotConfig, OutputConfig } from '../src/config/types.js';
+import { CredentialCycle } from '../src/outputs/credential-cycle.js';
+import { fmt, median, measure, runsFromEnv } from './measure.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const scratch = await mkdtemp(join(tmpdir(), 'tbot-bench-cycle-'));
+const runs = runsFromEnv(30);
+try {
+  // 1. One cycle, four kinds, real directories.
+  const dir = (name: string) => ({ type: 'directory' as const, path: join(scratch, 'out', name) });
+  const outputs: OutputConfig[] = [
+    { type: 'identity', destination: dir('identity') },
+    { type: 'database', service: 'pg', database: 'orders', username: 'reporter', destination: dir('db') },
+    { type: 'kubernetes', kubernetes_cluster: 'prod', destination: dir('kube') },
+    { type: 'application', app_name: 'grafana', destination: dir('app') },
+  ];
+  const config: BotConfig = { joinMethod: 'token', storage: { type: 'directory', path: join(scratch, 'data') }, outputs, oneshot: true, credentialTtlMs: 3_600_000, renewalIntervalMs: 1_200_000 };
+  const { ca } = await openLocalCa(config.storage, new Date());
+  const cycle = new CredentialCycle(config, 'bench', async () => ca);
+  const signal = new AbortController().signal;
+  for (let i = 0; i < 3; i += 1) await cycle.renew({ now: new Date(), signal });
+  const cycleTimes: number[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    const started = performance.now();
+    await cycle.renew({ now: new Date(), signal });
+    cycleTimes.push(performance.now() - started);
+  }
+  const nodeStart = median((await measure([{ name: 'node', command: process.execPath, args: ['-e', '0'] }], 10)).get('node')!);
+  const cycleMs = median(cycleTimes);
+
+  // 2. Certificates per second: in-process issuing vs one openssl process per certificate.
+  const certificates = 100;
+  let started = performance.now();
+  for (let i = 0; i < certificates; i += 1) {
+    const keys = await generateP256KeyPair();
+    await ca.issueTlsCertificate({ publicKey: keys.publicKey, subject: [['CN', 'bench']], usage: 'client', notBefore: new Date(), notAfter: new Date(Date.now() + 3_600_000) });
+  }
+  const inProcessPerSecond = certificates / ((performance.now() - started) / 1000);
+  const opensslOut = join(scratch, 'openssl');
+  started = performance.now();
+  for (let i = 0; i < certificates; i += 1) {
+    const result = spawnSync('openssl', ['req', '-x509', '-newkey', 'ed25519', '-nodes', '-keyout', `${opensslOut}.key`, '-out', `${opensslOut}.crt`, '-days', '1', '-subj', '/CN=bench'], { stdio: 'ignore' });
+    if (result.status !== 0) throw new Error('openssl failed');
+  }
+  const opensslPerSecond = certificates / ((performance.now() - started) / 1000);
+
+  // 3. RSS of the real agent after 10 and after 1,000 cycles.
+  await writeFile(
+    join(scratch, 'soak.yaml'),
+    `version: v2\nstorage: {type: directory, path: ./data}\nrenewal_interval: 5ms\noutputs:\n${outputs.map((output) => `  - ${JSON.stringify({ ...output, destination: { type: 'directory', path: `./soak/${output.type}` } })}`).join('\n')}\n`,
+  );
+  const bundle = join(root, 'dist/tbot.mjs');
+  const heapProbe = ['--expose-gc', '--import', join(root, 'test/fixtures/heap-probe.mjs')];
+  const soak = await rssAtCycles([...heapProbe, bundle], scratch, [10, 1_000], join(scratch, 'heap-default.log'));
+  // The 5 ms stress interval makes V8 grow its young generation; capping it shows what is left.
+  const soakSmallYoung = await rssAtCycles(['--max-semi-space-size=1', ...heapProbe, bundle], scratch, [10, 1_000], join(scratch, 'heap-small.log'));
+
+  console.log(`renewal cycle, 4 outputs (identity, database, kubernetes, application), ${runs} cycles`);
+  console.log(`  one cycle (median)                                ${fmt(cycleMs)}   goal ≤ 50 ms`);
+  console.log(`  node -e 0 (median)                                ${fmt(nodeStart)}`);
+  console.log(`  one cycle ÷ node -e 0                             ${(cycleMs / nodeStart).toFixed(2)}×`);
+  console.log(`certificates issued, ${certificates} each`);
+  console.log(`  in-process (key pair + X.509 certificate)         ${inProcessPerSecond.toFixed(0)}/s`);
+  console.log(`  spawning openssl req -x509 -newkey ed25519        ${opensslPerSecond.toFixed(0)}/s`);
+  console.log(`  in-process ÷ openssl                              ${(inProcessPerSecond / opensslPerSecond).toFixed(1)}×   goal > 1`);
+  const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  console.log('continuous agent, renewal_interval 5ms, after 10 → 1,000 cycles');
+  for (const [label, sample] of [['default V8 flags', soak], ['--max-semi-space-size=1', soakSmallYoung]] as const) {
+    console.log(`  ${label}`);
+    console.log(`    RSS        ${mb(sample.rss[0]!)} → ${mb(sample.rss[1]!)}   ratio ${(sample.rss[1]! / sample.rss[0]!).toFixed(3)}   goal ≤ 1.1`);
+    console.log(`    live heap  ${mb(sample.heap[0]!)} → ${mb(sample.heap[1]!)}   ratio ${(sample.heap[1]! / sample.heap[0]!).toFixed(3)}   (after a full GC: the leak signal)`);
+  }
+} finally {
+  await rm(scratch, { recursive: true, force: true });
+}
+
+/**
+ * Counts "renewal cycle complete" lines; at each target samples /proc/<pid>/status VmRSS and asks
+ * the heap probe (SIGUSR2) for the live heap after a full GC.
+ */
+function rssAtCycles(nodeArgs: string[], cwd: string, targets: number[], heapLog: string): Promise<{ rss: number[]; heap: number[] }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...nodeArgs, 'start', '-c', 'soak.yaml'], { cwd, env: { PATH: process.env['PATH'] ?? '', TBOT_HEAP_LOG: heapLog }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const samples: number[] = [];
+    let cycles = 0;
+    let pending = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.includes('renewal cycle complete')) continue;
+        cycles += 1;
+        if (cycles === targets[samples.length]) {
+          samples.push(Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]) * 1024);
+          child.kill('SIGUSR2');
+          // Give the probe a moment to write before the agent is stopped.
+          if (samples.length === targets.length) setTimeout(() => child.kill('SIGTERM'), 200);
+        }
+      }
+    });
+    child.on('error', reject);
+    child.on('close', () => {
+      const heap = readFileSync(heapLog, 'utf8').trim().split('\n').map(Number);
+      if (samples.length === targets.length && heap.length === targets.length) resolve({ rss: samples, heap });
+      else reject(new Error(`agent stopped after ${cycles} cycles`));
+    });
+  });
+}
