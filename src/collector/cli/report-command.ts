@@ -1,0 +1,33 @@
+/** `tbot-collector report`: stream the stored events and print the usage answers. */
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { UsageError } from '../../errors.js';
+import { formatHtml } from '../report-html.js';
+import { buildReport, formatCsv, formatTable, GROUPINGS, parseSince, type Grouping } from '../report.js';
+
+interface ReportArgs {
+  dataDir: string;
+  since: string;
+  by: Grouping;
+  format: 'table' | 'json' | 'csv' | 'html';
+}
+
+export function reportCommand(setExitCode: (code: number) => void): CommandModule<object, ReportArgs> {
+  return {
+    command: 'report',
+    describe: 'Report starts per day, run-mode share, join methods, helpers, versions and destination mix',
+    builder: (yargs: Argv) =>
+      yargs
+        .option('data-dir', { type: 'string', default: './collector-data', describe: 'Where the event segments are' })
+        .option('since', { type: 'string', default: '30d', describe: 'Window: 30d, 12h, 90m or an ISO date' })
+        .option('by', { type: 'string', choices: GROUPINGS, default: 'run_mode', describe: 'Breakdown for table and csv' })
+        .option('format', { type: 'string', choices: ['table', 'json', 'csv', 'html'], default: 'table' }) as unknown as Argv<ReportArgs>,
+    handler: async (args: ArgumentsCamelCase<ReportArgs>) => {
+      const since = parseSince(args.since, new Date());
+      if (since === undefined) throw new UsageError(`--since ${JSON.stringify(args.since)}: expected 30d, 12h, 90m or an ISO date`);
+      const report = await buildReport(args.dataDir, since);
+      const output = args.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : args.format === 'csv' ? formatCsv(report, args.by) : args.format === 'html' ? formatHtml(report) : formatTable(report, args.by);
+      process.stdout.write(output);
+      setExitCode(0);
+    },
+  };
+}

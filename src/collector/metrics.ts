@@ -1,0 +1,66 @@
+/** The collector's counters, rendered in Prometheus text format for GET /metrics. */
+
+export type RejectReason = 'bad-content-type' | 'bad-encoding' | 'too-large' | 'decode' | 'schema' | 'future-timestamp' | 'overloaded' | 'store-failed' | 'read-failed';
+
+const WRITE_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
+
+export class CollectorMetrics {
+  received = 0;
+  accepted = 0;
+  readonly rejected = new Map<RejectReason, number>();
+  private readonly writeBuckets = WRITE_BUCKETS_SECONDS.map(() => 0);
+  private writeCount = 0;
+  private writeSum = 0;
+  batches = 0;
+  tornTails = 0;
+  forwarded = 0;
+  forwardFailures = 0;
+
+  /** Set by the forwarder when one runs. */
+  forwardQueueDepth: () => number = () => 0;
+
+  reject(reason: RejectReason): void {
+    this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1);
+  }
+
+  observeWrite(millis: number): void {
+    this.batches += 1;
+    const seconds = millis / 1000;
+    this.writeCount += 1;
+    this.writeSum += seconds;
+    WRITE_BUCKETS_SECONDS.forEach((bound, index) => {
+      if (seconds <= bound) this.writeBuckets[index]! += 1;
+    });
+  }
+
+  render(): string {
+    const lines = [
+      '# HELP tbot_collector_events_received_total Requests to SubmitTbotEvent.',
+      '# TYPE tbot_collector_events_received_total counter',
+      `tbot_collector_events_received_total ${this.received}`,
+      '# HELP tbot_collector_events_accepted_total Events validated and durably stored.',
+      '# TYPE tbot_collector_events_accepted_total counter',
+      `tbot_collector_events_accepted_total ${this.accepted}`,
+      '# HELP tbot_collector_events_rejected_total Requests rejected, by reason.',
+      '# TYPE tbot_collector_events_rejected_total counter',
+      ...[...this.rejected].map(([reason, count]) => `tbot_collector_events_rejected_total{reason="${reason}"} ${count}`),
+      '# HELP tbot_collector_store_write_seconds Time to append and fsync one batch.',
+      '# TYPE tbot_collector_store_write_seconds histogram',
+      ...WRITE_BUCKETS_SECONDS.map((bound, index) => `tbot_collector_store_write_seconds_bucket{le="${bound}"} ${this.writeBuckets[index]}`),
+      `tbot_collector_store_write_seconds_bucket{le="+Inf"} ${this.writeCount}`,
+      `tbot_collector_store_write_seconds_sum ${this.writeSum}`,
+      `tbot_collector_store_write_seconds_count ${this.writeCount}`,
+      '# HELP tbot_collector_store_torn_tails_total Torn last lines found and cut when opening a segment.',
+      '# TYPE tbot_collector_store_torn_tails_total counter',
+      `tbot_collector_store_torn_tails_total ${this.tornTails}`,
+      '# HELP tbot_collector_forward_queue_depth Stored events not yet forwarded to PostHog.',
+      '# TYPE tbot_collector_forward_queue_depth gauge',
+      `tbot_collector_forward_queue_depth ${this.forwardQueueDepth()}`,
+      '# HELP tbot_collector_forwarded_total Events accepted by PostHog.',
+      '# TYPE tbot_collector_forwarded_total counter',
+      `tbot_collector_forwarded_total ${this.forwarded}`,
+      '',
+    ];
+    return lines.join('\n');
+  }
+}
