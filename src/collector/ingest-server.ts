@@ -21,6 +21,8 @@ export interface IngestOptions {
   maxConnections?: number;
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** Called after an event is durably stored (the forwarder uses it to wake up). */
+  onAccepted?: () => void;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
@@ -106,7 +108,10 @@ export function createIngestServer(options: IngestOptions): Server {
         throw new ConnectFailure(503, 'unavailable', 'event store unavailable', 'store-failed');
       }
       metrics.accepted += 1;
-      sendJson(res, 200, {});
+      options.onAccepted?.();
+      // Connect unary success: the (empty) SubmitTbotEventResponse in the request's own encoding.
+      if (contentType === 'application/proto') res.writeHead(200, { 'content-type': 'application/proto', 'content-length': 0 }).end();
+      else sendJson(res, 200, {});
     } finally {
       inFlight -= 1;
     }
@@ -125,9 +130,13 @@ export function createIngestServer(options: IngestOptions): Server {
       submit(req, res).catch((error: unknown) => {
         const failure = error instanceof ConnectFailure ? error : new ConnectFailure(500, 'internal', 'internal error', 'store-failed');
         metrics.reject(failure.reason);
+        // Anything left unread of a rejected body is not worth keeping the connection for: the
+        // response says close, and Node closes the socket once the answer is written.
+        if (!req.complete) {
+          res.setHeader('connection', 'close');
+          req.resume();
+        }
         if (!res.headersSent) sendJson(res, failure.status, { code: failure.code, message: failure.message });
-        // Anything left unread from a rejected body is not worth the connection.
-        if (!req.complete) req.socket.destroy();
       });
       return;
     }

@@ -6,6 +6,7 @@ import { UsageError } from '../../errors.js';
 import { createLogger } from '../../log/logger.js';
 import { createIngestServer } from '../ingest-server.js';
 import { CollectorMetrics } from '../metrics.js';
+import { PostHogForwarder } from '../posthog-forwarder.js';
 import { SegmentStore } from '../segment-store.js';
 
 interface ServeArgs {
@@ -44,7 +45,19 @@ export function serveCommand(setExitCode: (code: number) => void): CommandModule
         },
       });
       await store.open();
-      const server = createIngestServer({ store, metrics, now: () => new Date() });
+      const posthogHost = args.posthogHost ?? process.env['TBOT_COLLECTOR_POSTHOG_HOST'];
+      const posthogApiKey = args.posthogApiKey ?? process.env['TBOT_COLLECTOR_POSTHOG_API_KEY'];
+      if ((posthogHost === undefined) !== (posthogApiKey === undefined)) throw new UsageError('PostHog forwarding needs both --posthog-host and --posthog-api-key');
+      const forwarder =
+        posthogHost === undefined || posthogApiKey === undefined
+          ? undefined
+          : new PostHogForwarder({ dataDir: args.dataDir, host: posthogHost, apiKey: posthogApiKey, logger, onForwarded: (count) => (metrics.forwarded += count) });
+      if (forwarder !== undefined) {
+        metrics.forwardQueueDepth = () => forwarder.pendingEstimate;
+        await forwarder.start();
+        logger.info('forwarding to PostHog', { host: new URL(posthogHost!).origin });
+      }
+      const server = createIngestServer({ store, metrics, now: () => new Date(), ...(forwarder === undefined ? {} : { onAccepted: () => forwarder.notify() }) });
       server.listen(port, host);
       await once(server, 'listening');
       const address = server.address() as AddressInfo;
@@ -58,6 +71,7 @@ export function serveCommand(setExitCode: (code: number) => void): CommandModule
       server.close();
       server.closeAllConnections();
       await store.close();
+      await forwarder?.close();
       setExitCode(0);
     },
   };

@@ -1,0 +1,239 @@
+/** The collector end to end: the real agent and a real Connect client post to it; it validates, stores, reports and forwards. */
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { after, before, describe, it } from 'node:test';
+import { createClient } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-web';
+import { SUBMIT_TBOT_EVENT_PATH } from '../../src/analytics/wire.js';
+import { TbotReportingService } from '../../src/collector/proto.js';
+import { COLLECTOR_BUNDLE, startCollector, type RunningCollector } from '../helpers/collector-process.js';
+import { cleanEnv, CONFIG_DIR, runTbot } from '../helpers/tbot-process.js';
+import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
+import { execFileSync } from 'node:child_process';
+
+const VALID = () => ({
+  distinctId: crypto.randomUUID(),
+  timestamp: new Date().toISOString(),
+  start: { runMode: 'RUN_MODE_DAEMON', version: '1.2.3', joinType: 'iam', destinationsOther: 1, destinationsDatabase: 2, destinationsKubernetes: 0, destinationsApplication: 1 },
+});
+
+async function post(url: string, body: string | Uint8Array, headers: Record<string, string> = { 'content-type': 'application/json' }): Promise<{ status: number; json: { code?: string; message?: string } }> {
+  const response = await fetch(`${url}${SUBMIT_TBOT_EVENT_PATH}`, { method: 'POST', headers, body });
+  const text = await response.text();
+  return { status: response.status, json: text === '' ? {} : JSON.parse(text) };
+}
+
+async function storedLines(dataDir: string): Promise<string[]> {
+  const names = (await readdir(dataDir).catch(() => [])).filter((name) => name.endsWith('.ndjson'));
+  const texts = await Promise.all(names.map((name) => readFile(join(dataDir, name), 'utf8')));
+  return texts.join('').split('\n').filter((line) => line !== '');
+}
+
+describe('collector', () => {
+  let workspace: Workspace;
+  let collector: RunningCollector;
+  let dataDir: string;
+  before(async () => {
+    workspace = await makeWorkspace('tbot-collector-');
+    dataDir = join(workspace.dir, 'data');
+    collector = await startCollector(dataDir);
+  });
+  after(async () => {
+    await collector.stop();
+    await workspace.remove();
+  });
+
+  it('stores what the real agent sends, and reports it', async () => {
+    const before = (await storedLines(dataDir)).length;
+    const env = cleanEnv({ TBOT_ANALYTICS_ENDPOINT: collector.url, _TBOT_TELEMETRY_HELPER: 'gha:teleport-actions/auth', _TBOT_TELEMETRY_HELPER_VERSION: '1.2.0' });
+    for (const config of ['github-actions-oneshot.yaml', 'host-continuous.yaml']) {
+      const run = await runTbot(['start', '--oneshot', '--anonymous-analytics', '--debug', '-c', join(CONFIG_DIR, config)], { env, cwd: workspace.dir });
+      assert.match(run.stderr, /anonymous analytics sent status=200/);
+    }
+    const lines = await storedLines(dataDir);
+    assert.equal(lines.length, before + 2);
+    const stored = JSON.parse(lines.at(-1)!);
+    assert.deepEqual(Object.keys(stored).sort(), ['event', 'received_at']);
+    assert.equal(stored.event.start.joinType, 'iam');
+    assert.equal(stored.event.start.helper, 'gha:teleport-actions/auth');
+
+    const report = JSON.parse(execFileSync(process.execPath, [COLLECTOR_BUNDLE, 'report', '--data-dir', dataDir, '--format', 'json'], { encoding: 'utf8' }));
+    assert.ok(report.total >= 2);
+    assert.ok(report.breakdowns.join_type.github >= 1 && report.breakdowns.join_type.iam >= 1);
+    assert.ok(report.breakdowns.helper['gha:teleport-actions/auth@1.2.0'] >= 2);
+  });
+
+  for (const binary of [false, true]) {
+    it(`accepts a real Connect client in ${binary ? 'binary protobuf' : 'JSON'} mode`, async () => {
+      // The service descriptor is built at run time, so the client's method types are not generated.
+      const client = createClient(TbotReportingService, createConnectTransport({ baseUrl: collector.url, useBinaryFormat: binary, fetch: globalThis.fetch })) as unknown as {
+        submitTbotEvent(request: unknown): Promise<unknown>;
+      };
+      const event = VALID();
+      const response = await client.submitTbotEvent({
+        distinctId: event.distinctId,
+        timestamp: { seconds: BigInt(Math.floor(Date.now() / 1000)), nanos: 0 },
+        event: { case: 'start', value: { runMode: 2, version: '1.2.3', joinType: 'iam', destinationsOther: 1, destinationsDatabase: 2, destinationsKubernetes: 0, destinationsApplication: 1 } },
+      });
+      assert.ok(response !== undefined);
+      const stored = (await storedLines(dataDir)).map((line) => JSON.parse(line));
+      const mine = stored.find((record) => record.event.distinctId === event.distinctId);
+      assert.ok(mine, 'stored');
+      assert.equal(mine.event.start.destinationsKubernetes, 0, 'zero values omitted on the wire are stored as 0');
+      assert.equal(mine.event.start.runMode, 'RUN_MODE_DAEMON');
+    });
+  }
+
+  it('accepts gzip-compressed requests', async () => {
+    const event = VALID();
+    const result = await post(collector.url, gzipSync(JSON.stringify(event)), { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+    assert.equal(result.status, 200);
+    assert.ok((await storedLines(dataDir)).some((line) => line.includes(event.distinctId)));
+  });
+
+  const corpus: { name: string; body: () => string | Uint8Array; headers?: Record<string, string>; status: number; code: string; message?: RegExp }[] = [
+    { name: 'malformed JSON', body: () => '{"distinctId": ', status: 400, code: 'invalid_argument', message: /malformed JSON/ },
+    { name: 'wrong content type', body: () => JSON.stringify(VALID()), headers: { 'content-type': 'text/plain' }, status: 415, code: 'invalid_argument' },
+    { name: 'oversize body', body: () => JSON.stringify({ ...VALID(), pad: 'x'.repeat(70 * 1024) }), status: 413, code: 'resource_exhausted' },
+    { name: 'gzip bomb', body: () => gzipSync(Buffer.alloc(1024 * 1024, 0x20)), headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, status: 413, code: 'resource_exhausted' },
+    { name: 'deeply nested JSON', body: () => `${'['.repeat(100_000)}${']'.repeat(100_000)}`, status: 413, code: 'resource_exhausted' },
+    { name: 'nested JSON within the size limit', body: () => `{"start":${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}}`, status: 400, code: 'invalid_argument' },
+    { name: 'invalid UTF-8', body: () => Buffer.concat([Buffer.from('{"distinctId":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]), status: 400, code: 'invalid_argument', message: /UTF-8/ },
+    { name: 'unknown field', body: () => JSON.stringify({ ...VALID(), extra: 1 }), status: 400, code: 'invalid_argument', message: /"extra" is unknown/ },
+    { name: 'wrong enum', body: () => JSON.stringify({ ...VALID(), start: { ...VALID().start, runMode: 'RUN_MODE_SOMETIMES' } }), status: 400, code: 'invalid_argument', message: /RUN_MODE_SOMETIMES/ },
+    { name: 'unspecified run mode', body: () => JSON.stringify({ ...VALID(), start: { ...VALID().start, runMode: 'RUN_MODE_UNSPECIFIED' } }), status: 400, code: 'invalid_argument', message: /start\.runMode/ },
+    { name: 'negative count', body: () => JSON.stringify({ ...VALID(), start: { ...VALID().start, destinationsDatabase: -1 } }), status: 400, code: 'invalid_argument', message: /start\.destinationsDatabase/ },
+    { name: 'absurd count', body: () => JSON.stringify({ ...VALID(), start: { ...VALID().start, destinationsOther: 50_000 } }), status: 400, code: 'invalid_argument', message: /start\.destinationsOther/ },
+    { name: 'identifying property hostname', body: () => JSON.stringify({ ...VALID(), hostname: 'build-01' }), status: 400, code: 'invalid_argument', message: /"hostname" is unknown/ },
+    { name: 'identifying property ip', body: () => JSON.stringify({ ...VALID(), start: { ...VALID().start, ip: '10.0.0.1' } }), status: 400, code: 'invalid_argument', message: /"ip" is unknown/ },
+    { name: 'identifying property user', body: () => JSON.stringify({ ...VALID(), user: 'alice' }), status: 400, code: 'invalid_argument', message: /"user" is unknown/ },
+    { name: 'helper with a host name', body: () => JSON.stringify({ ...VALID(), start: { ...VALID().start, helper: 'runner.corp.example.com' } }), status: 400, code: 'invalid_argument', message: /start\.helper/ },
+    { name: 'distinctId not a UUID', body: () => JSON.stringify({ ...VALID(), distinctId: 'alice-laptop' }), status: 400, code: 'invalid_argument', message: /distinctId/ },
+    { name: 'timestamp two days ahead', body: () => JSON.stringify({ ...VALID(), timestamp: new Date(Date.now() + 48 * 3_600_000).toISOString() }), status: 400, code: 'invalid_argument', message: /24 h in the future/ },
+    { name: 'binary with an unknown field', body: () => new Uint8Array([0x0a, 0x01, 0x61, 0x50, 0x01]), headers: { 'content-type': 'application/proto' }, status: 400, code: 'invalid_argument', message: /unknown field/ },
+    { name: 'truncated binary', body: () => new Uint8Array([0x0a, 0xff]), headers: { 'content-type': 'application/proto' }, status: 400, code: 'invalid_argument', message: /malformed protobuf/ },
+  ];
+  for (const bad of corpus) {
+    it(`rejects ${bad.name} with ${bad.code} (${bad.status}) and stores nothing`, async () => {
+      const before = (await storedLines(dataDir)).length;
+      const result = await post(collector.url, bad.body(), bad.headers);
+      assert.equal(result.status, bad.status, JSON.stringify(result.json));
+      assert.equal(result.json.code, bad.code);
+      if (bad.message !== undefined) assert.match(result.json.message ?? '', bad.message);
+      assert.equal((await storedLines(dataDir)).length, before);
+    });
+  }
+
+  it('never stores the client address or request headers', async () => {
+    const event = VALID();
+    const marker = 'zqxheadercanary';
+    assert.equal((await post(collector.url, JSON.stringify(event), { 'content-type': 'application/json', 'user-agent': marker, 'x-forwarded-for': `203.0.113.9, ${marker}`, cookie: marker })).status, 200);
+    const everything = (await Promise.all((await readdir(dataDir)).map((name) => readFile(join(dataDir, name), 'utf8')))).join('');
+    assert.ok(everything.includes(event.distinctId));
+    for (const needle of [marker, '127.0.0.1', '203.0.113.9']) assert.ok(!everything.includes(needle), `${needle} stored`);
+  });
+
+  it('serves /healthz and Prometheus /metrics with received, accepted and rejected-by-reason counts', async () => {
+    assert.equal((await fetch(`${collector.url}/healthz`)).status, 200);
+    const metrics = await (await fetch(`${collector.url}/metrics`)).text();
+    assert.match(metrics, /^tbot_collector_events_accepted_total [1-9]\d*$/m);
+    assert.match(metrics, /^tbot_collector_events_rejected_total\{reason="decode"\} [1-9]\d*$/m);
+    assert.match(metrics, /^tbot_collector_events_rejected_total\{reason="too-large"\} [1-9]\d*$/m);
+    assert.match(metrics, /^tbot_collector_store_write_seconds_count [1-9]\d*$/m);
+    assert.match(metrics, /^tbot_collector_forward_queue_depth 0$/m);
+  });
+});
+
+describe('collector forwarding to PostHog', () => {
+  let workspace: Workspace;
+  let posthog: Server;
+  let posthogUrl: string;
+  const batches: { api_key: string; batch: Record<string, unknown>[] }[] = [];
+  let failuresLeft = 0;
+  let maxAccepted = Infinity;
+
+  before(async () => {
+    workspace = await makeWorkspace('tbot-forward-');
+    posthog = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        if (req.url !== '/batch/') return void res.writeHead(404).end();
+        if (failuresLeft > 0) {
+          failuresLeft -= 1;
+          return void res.writeHead(503).end('{"error":"down"}');
+        }
+        const body = JSON.parse(Buffer.concat(chunks).toString());
+        if (body.batch.length > maxAccepted) return void res.writeHead(413).end('{"error":"too large"}');
+        batches.push(body);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":1}');
+      });
+    });
+    posthog.listen(0, '127.0.0.1');
+    await once(posthog, 'listening');
+    posthogUrl = `http://127.0.0.1:${(posthog.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    posthog.closeAllConnections();
+    await new Promise((resolve) => posthog.close(resolve));
+    await workspace.remove();
+  });
+
+  const forwarded = () => batches.flatMap((body) => body.batch);
+  async function until(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error('timed out');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  it('forwards in the usage-metrics shape, survives an outage and a restart, halves on 413, and never duplicates', async () => {
+    const dataDir = join(workspace.dir, 'data');
+    const args = ['--posthog-host', posthogUrl, '--posthog-api-key', 'phc_test'];
+    failuresLeft = 3;
+    maxAccepted = 2;
+    let collector = await startCollector(dataDir, args);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const event = VALID();
+      ids.push(event.distinctId);
+      assert.equal((await post(collector.url, JSON.stringify(event))).status, 200);
+    }
+    await until(() => forwarded().length >= 2);
+    // Restart mid-stream: the persisted cursor resumes where forwarding stopped.
+    assert.equal(await collector.stop(), 0);
+    collector = await startCollector(dataDir, args);
+    for (let i = 0; i < 3; i += 1) {
+      const event = VALID();
+      ids.push(event.distinctId);
+      assert.equal((await post(collector.url, JSON.stringify(event))).status, 200);
+    }
+    await until(() => forwarded().length >= ids.length);
+    await collector.stop();
+
+    const events = forwarded();
+    assert.deepEqual(events.map((event) => event['distinct_id']).sort(), [...ids].sort());
+    assert.equal(new Set(events.map((event) => event['uuid'])).size, events.length, 'no duplicate uuids');
+    assert.ok(batches.every((body) => body.api_key === 'phc_test' && body.batch.length <= 2), 'batches were halved to fit');
+    const first = events[0]!;
+    assert.equal(first['event'], 'tbot.start');
+    assert.deepEqual(first['properties'], {
+      run_mode: 'continuous',
+      version: '1.2.3',
+      join_type: 'iam',
+      destinations_configured: 4,
+      destinations_configured_database_access: 2,
+      destinations_configured_kubernetes_access: 0,
+      destinations_configured_application_access: 1,
+      $process_person_profile: false,
+      $geoip_disable: true,
+    });
+    assert.ok(!JSON.stringify(batches).includes('$ip'));
+  });
+});
