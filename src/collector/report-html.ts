@@ -4,16 +4,25 @@ import { percent, sortedGroups, type Report } from './report.js';
 const escape = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const COLORS = { 'one-shot': '#2f6fdf', continuous: '#e07b22' } as const;
 
+/** Every day from the first to the last with events, so quiet days show as gaps. */
+function dayRange(report: Report): string[] {
+  const known = Object.keys(report.perDay).sort();
+  if (known.length === 0) return [];
+  const days: string[] = [];
+  for (let day = new Date(`${known[0]}T00:00:00Z`); day.toISOString().slice(0, 10) <= known.at(-1)!; day = new Date(day.getTime() + 86_400_000)) days.push(day.toISOString().slice(0, 10));
+  return days;
+}
+
 function perDayChart(report: Report): string {
-  const days = Object.keys(report.perDay).sort();
-  const max = Math.max(1, ...days.map((day) => report.perDay[day]!['one-shot'] + report.perDay[day]!.continuous));
+  const days = dayRange(report);
+  const max = Math.max(1, ...Object.values(report.perDay).map((counts) => counts['one-shot'] + counts.continuous));
   const width = 640;
   const height = 220;
   const bar = Math.max(4, Math.floor((width - 40) / Math.max(1, days.length)) - 4);
   const bars = days
     .map((day, index) => {
       const x = 40 + index * (bar + 4);
-      const { 'one-shot': oneShot, continuous } = report.perDay[day]!;
+      const { 'one-shot': oneShot, continuous } = report.perDay[day] ?? { 'one-shot': 0, continuous: 0 };
       const h1 = ((height - 40) * oneShot) / max;
       const h2 = ((height - 40) * continuous) / max;
       return `<g><title>${escape(day)}: ${oneShot} one-shot, ${continuous} continuous</title>` +
