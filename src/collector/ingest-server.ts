@@ -9,6 +9,7 @@ import { SUBMIT_TBOT_EVENT_PATH } from '../analytics/wire.js';
 import { decodeBinaryRequest, decodeJsonRequest, DecodeError } from './proto.js';
 import type { CollectorMetrics, RejectReason } from './metrics.js';
 import type { SegmentStore } from './segment-store.js';
+import { validateSubmitTbotEvent } from '../schemas/validators.js';
 import { validateIncomingEvent } from './validate-event.js';
 
 export interface IngestOptions {
@@ -73,7 +74,7 @@ function decode(contentType: string, body: Buffer): unknown {
     if (contentType === 'application/json') {
       // Invalid UTF-8 must not be silently replaced with U+FFFD and stored.
       const text = new TextDecoder('utf-8', { fatal: true }).decode(body);
-      return decodeJsonRequest(text);
+      return decodeJsonRequest(text, validateSubmitTbotEvent);
     }
     return decodeBinaryRequest(body);
   } catch (error) {

@@ -117,13 +117,18 @@ export function decodeBinaryRequest(bytes: Uint8Array): JsonValue {
   return canonical(message);
 }
 
-export function decodeJsonRequest(text: string): JsonValue {
+/**
+ * `isCanonical` lets the caller accept, as is, a body already in the canonical form (what the agent
+ * sends), skipping the reflective protobuf round trip; anything else goes through it.
+ */
+export function decodeJsonRequest(text: string, isCanonical: (value: unknown) => boolean = () => false): JsonValue {
   let parsed: JsonValue;
   try {
     parsed = JSON.parse(text) as JsonValue;
   } catch (error) {
     throw new DecodeError(error instanceof RangeError ? 'JSON nested too deeply' : 'malformed JSON');
   }
+  if (isCanonical(parsed)) return parsed;
   try {
     return canonical(fromJson(SubmitTbotEventRequestSchema, parsed, { ignoreUnknownFields: false }));
   } catch (error) {

@@ -4,8 +4,10 @@
  * continuous (host) share, join methods, helpers, agent versions, and the destination mix.
  */
 import { createReadStream } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import type { TbotStartEvent } from '../analytics/event.js';
 import { fromWireStart } from '../analytics/wire.js';
 import { listSegments, SEGMENT_PATTERN, type StoredEvent } from './segment-store.js';
 
@@ -23,8 +25,7 @@ export interface Report {
   destinations: { total: number; database: number; kubernetes: number; application: number; other: number };
 }
 
-function groupKey(by: Grouping, stored: StoredEvent, day: string): string {
-  const start = fromWireStart(stored.event.start);
+function groupKey(by: Grouping, start: TbotStartEvent, day: string): string {
   switch (by) {
     case 'run_mode':
       return start.run_mode;
@@ -39,15 +40,27 @@ function groupKey(by: Grouping, stored: StoredEvent, day: string): string {
   }
 }
 
-export async function buildReport(dir: string, since: Date): Promise<Report> {
-  const sinceDay = since.toISOString().slice(0, 10);
+/** Lines of a file, read in large chunks (several times faster than node:readline here). */
+async function* readLines(path: string): AsyncGenerator<string> {
+  let carry = '';
+  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1024 * 1024 })) {
+    const lines = (carry + (chunk as string)).split('\n');
+    carry = lines.pop() ?? '';
+    yield* lines;
+  }
+  if (carry !== '') yield carry;
+}
+
+function emptyReport(since: Date): Report {
   const breakdowns = Object.fromEntries(GROUPINGS.map((grouping) => [grouping, {}])) as Report['breakdowns'];
-  const report: Report = { since: since.toISOString(), total: 0, skipped: 0, perDay: {}, breakdowns, destinations: { total: 0, database: 0, kubernetes: 0, application: 0, other: 0 } };
-  for (const segment of await listSegments(dir)) {
-    const segmentDay = SEGMENT_PATTERN.exec(segment)![1]!;
-    if (segmentDay < sinceDay) continue;
-    const lines = createInterface({ input: createReadStream(join(dir, segment), { encoding: 'utf8' }), crlfDelay: Infinity });
-    for await (const line of lines) {
+  return { since: since.toISOString(), total: 0, skipped: 0, perDay: {}, breakdowns, destinations: { total: 0, database: 0, kubernetes: 0, application: 0, other: 0 } };
+}
+
+/** Folds the segments' events into `report`, streaming each file. */
+async function scanSegments(dir: string, segments: readonly string[], since: Date, report: Report): Promise<void> {
+  const { breakdowns } = report;
+  for (const segment of segments) {
+    for await (const line of readLines(join(dir, segment))) {
       if (line === '') continue;
       let stored: StoredEvent;
       try {
@@ -64,7 +77,7 @@ export async function buildReport(dir: string, since: Date): Promise<Report> {
       const perDay = (report.perDay[day] ??= { 'one-shot': 0, continuous: 0 });
       perDay[start.run_mode] += 1;
       for (const grouping of GROUPINGS) {
-        const key = groupKey(grouping, stored, day);
+        const key = groupKey(grouping, start, day);
         breakdowns[grouping][key] = (breakdowns[grouping][key] ?? 0) + 1;
       }
       const mix = report.destinations;
@@ -75,6 +88,64 @@ export async function buildReport(dir: string, since: Date): Promise<Report> {
       mix.other += stored.event.start.destinationsOther;
     }
   }
+}
+
+function mergeInto(target: Report, part: Report): void {
+  target.total += part.total;
+  target.skipped += part.skipped;
+  for (const [day, counts] of Object.entries(part.perDay)) {
+    const into = (target.perDay[day] ??= { 'one-shot': 0, continuous: 0 });
+    into['one-shot'] += counts['one-shot'];
+    into.continuous += counts.continuous;
+  }
+  for (const grouping of GROUPINGS) {
+    for (const [key, count] of Object.entries(part.breakdowns[grouping])) target.breakdowns[grouping][key] = (target.breakdowns[grouping][key] ?? 0) + count;
+  }
+  for (const key of Object.keys(part.destinations) as (keyof Report['destinations'])[]) target.destinations[key] += part.destinations[key];
+}
+
+const REPORT_TASK = 'tbot-collector-report-segments';
+
+interface ReportTask {
+  task: typeof REPORT_TASK;
+  dir: string;
+  segments: string[];
+  since: string;
+}
+
+// When this module is loaded as a report worker (see buildReport), it scans its share and replies.
+if (!isMainThread && (workerData as ReportTask | undefined)?.task === REPORT_TASK) {
+  const task = workerData as ReportTask;
+  const part = emptyReport(new Date(task.since));
+  void scanSegments(task.dir, task.segments, new Date(task.since), part).then(() => parentPort?.postMessage(part));
+}
+
+/**
+ * Parsing JSON is the whole cost of a report, so segments are shared out over worker threads,
+ * one per core (each streams its files; memory stays flat), and their tallies are merged.
+ */
+export async function buildReport(dir: string, since: Date, workers = Math.min(availableParallelism(), 4)): Promise<Report> {
+  const sinceDay = since.toISOString().slice(0, 10);
+  const segments = (await listSegments(dir)).filter((segment) => SEGMENT_PATTERN.exec(segment)![1]! >= sinceDay);
+  const report = emptyReport(since);
+  if (workers <= 1 || segments.length < 2) {
+    await scanSegments(dir, segments, since, report);
+    return report;
+  }
+  const shares = Array.from({ length: Math.min(workers, segments.length) }, (_, index) => segments.filter((_, position) => position % workers === index));
+  const parts = await Promise.all(
+    shares.map(
+      (share) =>
+        new Promise<Report>((resolve, reject) => {
+          const task: ReportTask = { task: REPORT_TASK, dir, segments: share, since: since.toISOString() };
+          const worker = new Worker(new URL(import.meta.url), { workerData: task, execArgv: process.execArgv });
+          worker.once('message', (part: Report) => resolve(part));
+          worker.once('error', reject);
+          worker.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`report worker exited ${code}`))));
+        }),
+    ),
+  );
+  for (const part of parts) mergeInto(report, part);
   return report;
 }
 

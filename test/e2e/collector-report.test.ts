@@ -58,6 +58,15 @@ describe('collector reports', () => {
     assert.equal(Object.values(json.perDay as Record<string, { 'one-shot': number; continuous: number }>).reduce((sum, day) => sum + day['one-shot'] + day.continuous, 0), 10);
   });
 
+  it('worker threads and a single thread produce the same report', () => {
+    assert.deepEqual(JSON.parse(report(dataDir, '--format', 'json', '--workers', '3')).breakdowns, JSON.parse(report(dataDir, '--format', 'json', '--workers', '1')).breakdowns);
+    const [parallel, single] = [report(dataDir, '--format', 'json', '--workers', '3', '--since', '60d'), report(dataDir, '--format', 'json', '--workers', '1', '--since', '60d')].map((text) => {
+      const { since: _since, ...rest } = JSON.parse(text);
+      return rest;
+    });
+    assert.deepEqual(parallel, single);
+  });
+
   it('--since widens the window; table and csv show the chosen breakdown', () => {
     assert.equal(JSON.parse(report(dataDir, '--format', 'json', '--since', '60d')).total, 11);
     const table = report(dataDir, '--by', 'join_type');

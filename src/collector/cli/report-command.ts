@@ -9,6 +9,7 @@ interface ReportArgs {
   since: string;
   by: Grouping;
   format: 'table' | 'json' | 'csv' | 'html';
+  workers?: number;
 }
 
 export function reportCommand(setExitCode: (code: number) => void): CommandModule<object, ReportArgs> {
@@ -20,11 +21,13 @@ export function reportCommand(setExitCode: (code: number) => void): CommandModul
         .option('data-dir', { type: 'string', default: './collector-data', describe: 'Where the event segments are' })
         .option('since', { type: 'string', default: '30d', describe: 'Window: 30d, 12h, 90m or an ISO date' })
         .option('by', { type: 'string', choices: GROUPINGS, default: 'run_mode', describe: 'Breakdown for table and csv' })
-        .option('format', { type: 'string', choices: ['table', 'json', 'csv', 'html'], default: 'table' }) as unknown as Argv<ReportArgs>,
+        .option('format', { type: 'string', choices: ['table', 'json', 'csv', 'html'], default: 'table' })
+        .option('workers', { type: 'number', describe: 'Threads parsing segments (default: one per core, at most 4)' }) as unknown as Argv<ReportArgs>,
     handler: async (args: ArgumentsCamelCase<ReportArgs>) => {
       const since = parseSince(args.since, new Date());
       if (since === undefined) throw new UsageError(`--since ${JSON.stringify(args.since)}: expected 30d, 12h, 90m or an ISO date`);
-      const report = await buildReport(args.dataDir, since);
+      if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1 && args.workers <= 64)) throw new UsageError('--workers: expected a whole number from 1 to 64');
+      const report = await buildReport(args.dataDir, since, args.workers);
       const output = args.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : args.format === 'csv' ? formatCsv(report, args.by) : args.format === 'html' ? formatHtml(report) : formatTable(report, args.by);
       process.stdout.write(output);
       setExitCode(0);
