@@ -51,7 +51,11 @@ export async function build(options = {}) {
     defaultAnalyticsEndpoint: process.env.TBOT_DEFAULT_ANALYTICS_ENDPOINT || 'http://127.0.0.1:8787',
   };
   const plugins = options.precompileSchemas === false ? [] : [precompiledValidators(await generateValidatorsSource())];
-  const entries = options.entries ?? { tbot: 'src/cli/main.ts', 'tbot-collector': 'src/collector/cli/main.ts' };
+  const entries = options.entries ?? {
+    tbot: 'src/cli/main.ts',
+    'tbot-collector': 'src/collector/cli/main.ts',
+    'tbot-collector-report-worker': 'src/collector/report-worker.ts',
+  };
   await esbuild.build({
     entryPoints: Object.fromEntries(Object.entries(entries).map(([name, path]) => [name, join(root, path)])),
     outdir,

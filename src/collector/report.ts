@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import type { TbotStartEvent } from '../analytics/event.js';
 import { fromWireStart } from '../analytics/wire.js';
 import { listSegments, SEGMENT_PATTERN, type StoredEvent } from './segment-store.js';
@@ -43,7 +43,7 @@ function groupKey(by: Grouping, start: TbotStartEvent, day: string): string {
 /** Lines of a file, read in large chunks (several times faster than node:readline here). */
 async function* readLines(path: string): AsyncGenerator<string> {
   let carry = '';
-  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1024 * 1024 })) {
+  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 })) {
     const lines = (carry + (chunk as string)).split('\n');
     carry = lines.pop() ?? '';
     yield* lines;
@@ -104,27 +104,35 @@ function mergeInto(target: Report, part: Report): void {
   for (const key of Object.keys(part.destinations) as (keyof Report['destinations'])[]) target.destinations[key] += part.destinations[key];
 }
 
-const REPORT_TASK = 'tbot-collector-report-segments';
-
-interface ReportTask {
-  task: typeof REPORT_TASK;
+export interface ReportTask {
   dir: string;
   segments: string[];
   since: string;
 }
 
-// When this module is loaded as a report worker (see buildReport), it scans its share and replies.
-if (!isMainThread && (workerData as ReportTask | undefined)?.task === REPORT_TASK) {
-  const task = workerData as ReportTask;
+/** A small young generation keeps each worker's footprint flat; parsing garbage dies young anyway. */
+const WORKER_YOUNG_GENERATION_MB = 2;
+
+/** Runs in a report worker (report-worker.ts): scans its share of the segments. */
+export async function scanTask(task: ReportTask): Promise<Report> {
   const part = emptyReport(new Date(task.since));
-  void scanSegments(task.dir, task.segments, new Date(task.since), part).then(() => parentPort?.postMessage(part));
+  await scanSegments(task.dir, task.segments, new Date(task.since), part);
+  return part;
+}
+
+export interface ReportOptions {
+  /** Threads to parse on; more than one needs `workerUrl`. */
+  workers?: number;
+  /** The built report-worker script (dist/tbot-collector-report-worker.mjs). */
+  workerUrl?: URL;
 }
 
 /**
  * Parsing JSON is the whole cost of a report, so segments are shared out over worker threads,
- * one per core (each streams its files; memory stays flat), and their tallies are merged.
+ * one per core by default (each streams its files, so memory stays flat), and their tallies merged.
  */
-export async function buildReport(dir: string, since: Date, workers = Math.min(availableParallelism(), 4)): Promise<Report> {
+export async function buildReport(dir: string, since: Date, options: ReportOptions = {}): Promise<Report> {
+  const workers = options.workerUrl === undefined ? 1 : (options.workers ?? Math.min(availableParallelism(), 4));
   const sinceDay = since.toISOString().slice(0, 10);
   const segments = (await listSegments(dir)).filter((segment) => SEGMENT_PATTERN.exec(segment)![1]! >= sinceDay);
   const report = emptyReport(since);
@@ -137,8 +145,8 @@ export async function buildReport(dir: string, since: Date, workers = Math.min(a
     shares.map(
       (share) =>
         new Promise<Report>((resolve, reject) => {
-          const task: ReportTask = { task: REPORT_TASK, dir, segments: share, since: since.toISOString() };
-          const worker = new Worker(new URL(import.meta.url), { workerData: task, execArgv: process.execArgv });
+          const task: ReportTask = { dir, segments: share, since: since.toISOString() };
+          const worker = new Worker(options.workerUrl!, { workerData: task, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
           worker.once('message', (part: Report) => resolve(part));
           worker.once('error', reject);
           worker.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`report worker exited ${code}`))));

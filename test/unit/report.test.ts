@@ -21,13 +21,13 @@ describe('report aggregation', () => {
         await writeFile(join(workspace.dir, segmentName(at)), `${lines.join('\n')}\n${day === 2 ? '{"received_at": garbage\n' : ''}`);
       }
       const since = new Date(Date.now() - 10 * 86_400_000);
-      // Worker threads load the built bundle, so here (under tsx) the report runs on one thread;
-      // test/e2e/collector-report.test.ts compares both through the bundle.
-      const report = await buildReport(workspace.dir, since, 1);
+      // Without a worker script (under tsx) the report runs on one thread;
+      // test/e2e/collector-report.test.ts compares that with worker threads through the bundle.
+      const report = await buildReport(workspace.dir, since);
       assert.equal(report.total, 60);
       assert.equal(report.skipped, 1);
       assert.deepEqual(report.breakdowns.run_mode, { 'one-shot': 31, continuous: 29 });
-      const narrow = await buildReport(workspace.dir, new Date(Date.now() - 1.5 * 86_400_000), 1);
+      const narrow = await buildReport(workspace.dir, new Date(Date.now() - 1.5 * 86_400_000));
       assert.equal(narrow.total, 10 + 11);
     } finally {
       await workspace.remove();

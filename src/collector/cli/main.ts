@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 /** The `tbot-collector` entry point: `serve` receives events, `report` answers questions about them. */
-import { isMainThread } from 'node:worker_threads';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UsageError } from '../../errors.js';
@@ -40,13 +39,10 @@ async function main(argv: string[]): Promise<number> {
   return exitCode;
 }
 
-// Report workers load this same bundle; only the main thread runs the command line.
-if (isMainThread) {
-  void main(hideBin(process.argv)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      process.stderr.write(`tbot-collector: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exit(70);
-    },
-  );
-}
+main(hideBin(process.argv)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`tbot-collector: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(70);
+  },
+);

@@ -4,6 +4,9 @@ import { UsageError } from '../../errors.js';
 import { formatHtml } from '../report-html.js';
 import { buildReport, formatCsv, formatTable, GROUPINGS, parseSince, type Grouping } from '../report.js';
 
+/** The worker script sits beside the built CLI; under tsx (dev) reports run on one thread. */
+const REPORT_WORKER = import.meta.url.endsWith('.mjs') ? new URL('./tbot-collector-report-worker.mjs', import.meta.url) : undefined;
+
 interface ReportArgs {
   dataDir: string;
   since: string;
@@ -27,7 +30,7 @@ export function reportCommand(setExitCode: (code: number) => void): CommandModul
       const since = parseSince(args.since, new Date());
       if (since === undefined) throw new UsageError(`--since ${JSON.stringify(args.since)}: expected 30d, 12h, 90m or an ISO date`);
       if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1 && args.workers <= 64)) throw new UsageError('--workers: expected a whole number from 1 to 64');
-      const report = await buildReport(args.dataDir, since, args.workers);
+      const report = await buildReport(args.dataDir, since, { ...(args.workers === undefined ? {} : { workers: args.workers }), ...(REPORT_WORKER === undefined ? {} : { workerUrl: REPORT_WORKER }) });
       const output = args.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : args.format === 'csv' ? formatCsv(report, args.by) : args.format === 'html' ? formatHtml(report) : formatTable(report, args.by);
       process.stdout.write(output);
       setExitCode(0);
