@@ -1,0 +1,55 @@
+/** Slow clients cannot hold a connection: header and request read timeouts close them. */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect, type AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { createIngestServer } from '../../src/collector/ingest-server.js';
+import { CollectorMetrics } from '../../src/collector/metrics.js';
+import { SegmentStore } from '../../src/collector/segment-store.js';
+import type { Server } from 'node:http';
+import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
+
+describe('collector connection limits', () => {
+  let workspace: Workspace;
+  let server: Server;
+  let port: number;
+  before(async () => {
+    workspace = await makeWorkspace('tbot-limits-');
+    const store = new SegmentStore(workspace.dir);
+    await store.open();
+    server = createIngestServer({ store, metrics: new CollectorMetrics(), now: () => new Date(), headersTimeoutMs: 500, requestTimeoutMs: 1_000 });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    port = (server.address() as AddressInfo).port;
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await workspace.remove();
+  });
+
+  async function closedWithin(send: (socket: import('node:net').Socket) => void, limitMs: number): Promise<number> {
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    const started = Date.now();
+    send(socket);
+    socket.resume();
+    socket.on('error', () => undefined);
+    await Promise.race([once(socket, 'close'), new Promise((_, reject) => setTimeout(() => reject(new Error('connection still open')), limitMs))]);
+    return Date.now() - started;
+  }
+
+  it('a client that never finishes its headers is disconnected', async () => {
+    const elapsed = await closedWithin((socket) => socket.write('POST /prehog.v1alpha.TbotReportingService/SubmitTbotEvent HTTP/1.1\r\nHost: x\r\n'), 5_000);
+    assert.ok(elapsed >= 400, `closed after ${elapsed} ms`);
+  });
+
+  it('a client that trickles its body is disconnected', async () => {
+    const elapsed = await closedWithin((socket) => {
+      socket.write('POST /prehog.v1alpha.TbotReportingService/SubmitTbotEvent HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{');
+      const trickle = setInterval(() => socket.write(' '), 100);
+      socket.on('close', () => clearInterval(trickle));
+    }, 5_000);
+    assert.ok(elapsed >= 900, `closed after ${elapsed} ms`);
+  });
+});
