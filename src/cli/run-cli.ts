@@ -1,0 +1,63 @@
+/**
+ * What every entry point (tbot, tbot-collector) shares: strict yargs parsing where a usage error
+ * stops the handler and exits 2, a handler-set exit code, and an explicit process exit.
+ */
+import yargs, { type Argv, type CommandModule } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { UsageError } from '../errors.js';
+import { BUILD } from '../version.js';
+
+export type SetExitCode = (code: number) => void;
+
+export interface CliDefinition {
+  name: string;
+  commands: (setExitCode: SetExitCode) => CommandModule<object, never>[];
+  /** The message when no command is named. */
+  demand: string;
+  stderr: (text: string) => void;
+}
+
+async function parse(definition: CliDefinition, argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const setExitCode: SetExitCode = (code) => {
+    exitCode = code;
+  };
+  try {
+    let parser: Argv = yargs(argv).scriptName(definition.name).usage('$0 <command> [options]');
+    for (const command of definition.commands(setExitCode)) parser = parser.command(command as CommandModule);
+    await parser
+      .demandCommand(1, definition.demand)
+      .strict()
+      .version(BUILD.version)
+      .help()
+      .alias('help', 'h')
+      .wrap(null)
+      .fail((message, error) => {
+        // Throwing is what stops yargs from running the command's handler after a usage error.
+        if (error instanceof UsageError) throw error;
+        if (message) throw new UsageError(message);
+        if (error?.name === 'YError') throw new UsageError(error.message);
+        throw error;
+      })
+      .parseAsync();
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    definition.stderr(`${definition.name}: ${error.message}\nRun "${definition.name} --help" for usage.\n`);
+    return error.exitCode;
+  }
+  return exitCode;
+}
+
+/**
+ * Runs the CLI and exits explicitly. For the agent that bounds a one-shot run: no lingering
+ * keep-alive socket or timer from an abandoned analytics send can hold the process open.
+ */
+export function runCli(definition: CliDefinition): void {
+  parse(definition, hideBin(process.argv)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`${definition.name}: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(70);
+    },
+  );
+}
