@@ -1,4 +1,4 @@
-/** SIGINT/SIGTERM ask the agent to stop cleanly; a second one exits at once. */
+/** SIGINT/SIGTERM ask the agent to stop cleanly; a second one exits at once. SIGHUP is logged and ignored. */
 import type { Logger } from '../log/logger.js';
 
 export interface StopHandle {
@@ -18,11 +18,15 @@ export function stopOnSignals(logger: Logger): StopHandle {
     logger.info(`received ${name}, stopping`);
     controller.abort();
   };
+  // Node's default for SIGHUP is to exit; a `systemctl reload` must not kill the agent.
+  const onHangup = (): void => logger.warn('SIGHUP ignored: reloading the config is not supported; restart the agent to apply changes');
   for (const name of SIGNALS) process.on(name, onSignal);
+  process.on('SIGHUP', onHangup);
   return {
     signal: controller.signal,
     dispose: () => {
       for (const name of SIGNALS) process.off(name, onSignal);
+      process.off('SIGHUP', onHangup);
     },
   };
 }

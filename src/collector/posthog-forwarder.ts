@@ -3,6 +3,7 @@
  * (segment, byte offset), so an outage or a restart loses nothing: failures are retried with capped
  * backoff, a 413 halves the batch, and the cursor moves only after PostHog has accepted a batch.
  */
+import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -48,18 +49,20 @@ export class PostHogForwarder {
   private readonly stop = new AbortController();
   private running: Promise<void> | undefined;
   private wake: (() => void) | undefined;
-  pendingEstimate = 0;
+  /** Stored events not yet accepted by PostHog (the forward queue depth). */
+  pending = 0;
 
   constructor(private readonly options: ForwarderOptions) {}
 
   async start(): Promise<void> {
     this.cursor = await this.loadCursor();
+    this.pending = await this.countBacklog();
     this.running = this.loop();
   }
 
   /** New events were stored; look now rather than at the next poll. */
   notify(): void {
-    this.pendingEstimate += 1;
+    this.pending += 1;
     this.wake?.();
   }
 
@@ -67,6 +70,19 @@ export class PostHogForwarder {
     this.stop.abort();
     this.wake?.();
     await this.running;
+  }
+
+  /** Lines after the cursor, counted without parsing them. */
+  private async countBacklog(): Promise<number> {
+    let count = 0;
+    for (const segment of await listSegments(this.options.dataDir)) {
+      if (segment < this.cursor.segment) continue;
+      const start = segment === this.cursor.segment ? this.cursor.offset : 0;
+      for await (const chunk of createReadStream(join(this.options.dataDir, segment), { start })) {
+        for (let index = 0; (index = (chunk as Buffer).indexOf(0x0a, index) + 1) > 0; ) count += 1;
+      }
+    }
+    return count;
   }
 
   private async loadCursor(): Promise<Cursor> {
@@ -84,7 +100,7 @@ export class PostHogForwarder {
     while (!this.stop.signal.aborted) {
       const batch = await this.readBatch(this.batchSize);
       if (batch.events.length === 0) {
-        this.pendingEstimate = 0;
+        this.pending = 0;
         await this.sleep(this.options.pollMs ?? 1_000);
         continue;
       }
@@ -94,7 +110,7 @@ export class PostHogForwarder {
         this.batchSize = MAX_BATCH;
         this.cursor = batch.ends.at(-1)!;
         await writeFileAtomic(join(this.options.dataDir, CURSOR_FILE), JSON.stringify(this.cursor));
-        this.pendingEstimate = Math.max(0, this.pendingEstimate - batch.events.length);
+        this.pending = Math.max(0, this.pending - batch.events.length);
         this.options.onForwarded?.(batch.events.length);
       } else if (outcome === 'too-large' && this.batchSize > 1) {
         this.batchSize = Math.max(1, Math.floor(this.batchSize / 2));

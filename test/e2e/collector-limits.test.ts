@@ -17,7 +17,7 @@ describe('collector connection limits', () => {
     workspace = await makeWorkspace('tbot-limits-');
     const store = new SegmentStore(workspace.dir);
     await store.open();
-    server = createIngestServer({ store, metrics: new CollectorMetrics(), now: () => new Date(), headersTimeoutMs: 500, requestTimeoutMs: 1_000 });
+    server = createIngestServer({ store, metrics: new CollectorMetrics(), now: () => new Date(), headersTimeoutMs: 500, requestTimeoutMs: 1_000, maxConnections: 2 });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     port = (server.address() as AddressInfo).port;
@@ -38,6 +38,21 @@ describe('collector connection limits', () => {
     await Promise.race([once(socket, 'close'), new Promise((_, reject) => setTimeout(() => reject(new Error('connection still open')), limitMs))]);
     return Date.now() - started;
   }
+
+  it('connections beyond the cap are refused while the others stay open', async () => {
+    const sockets = [connect(port, '127.0.0.1'), connect(port, '127.0.0.1')];
+    await Promise.all(sockets.map((socket) => once(socket, 'connect')));
+    // Give the server a moment to count both before the third arrives.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const third = connect(port, '127.0.0.1');
+    third.on('error', () => undefined);
+    third.resume();
+    // Refused at once, well before the 500 ms header timeout could close it.
+    await Promise.race([once(third, 'close'), new Promise((_, reject) => setTimeout(() => reject(new Error('third connection was kept')), 300))]);
+    assert.ok(sockets.every((socket) => !socket.destroyed), 'the first two are still open');
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  });
 
   it('a client that never finishes its headers is disconnected', async () => {
     const elapsed = await closedWithin((socket) => socket.write('POST /prehog.v1alpha.TbotReportingService/SubmitTbotEvent HTTP/1.1\r\nHost: x\r\n'), 5_000);

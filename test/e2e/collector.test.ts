@@ -13,6 +13,7 @@ import { SUBMIT_TBOT_EVENT_PATH } from '../../src/analytics/wire.js';
 import { TbotReportingService } from '../../src/collector/proto.js';
 import { COLLECTOR_BUNDLE, startCollector, type RunningCollector } from '../helpers/collector-process.js';
 import { cleanEnv, CONFIG_DIR, runTbot } from '../helpers/tbot-process.js';
+import { refusedUrl } from '../helpers/receiver.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 import { execFileSync } from 'node:child_process';
 
@@ -192,6 +193,19 @@ describe('collector forwarding to PostHog', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
+
+  it('reports the forward queue depth while PostHog is unreachable, across a restart', async () => {
+    const dataDir = join(workspace.dir, 'queue');
+    const unreachable = ['--posthog-host', await refusedUrl(), '--posthog-api-key', 'phc_test'];
+    const depth = async (url: string): Promise<number> => Number(/^tbot_collector_forward_queue_depth (\d+)$/m.exec(await (await fetch(`${url}/metrics`)).text())?.[1]);
+    let collector = await startCollector(dataDir, unreachable);
+    for (let i = 0; i < 3; i += 1) assert.equal((await post(collector.url, JSON.stringify(VALID()))).status, 200);
+    assert.equal(await depth(collector.url), 3);
+    await collector.stop();
+    collector = await startCollector(dataDir, unreachable);
+    assert.equal(await depth(collector.url), 3, 'the backlog is counted again from the persisted cursor');
+    await collector.stop();
+  });
 
   it('forwards in the usage-metrics shape, survives an outage and a restart, halves on 413, and never duplicates', async () => {
     const dataDir = join(workspace.dir, 'data');

@@ -45,6 +45,16 @@ describe('agent lifecycle', () => {
     assert.match(run.stderr, /received SIGTERM, stopping[\s\S]*stopped by signal/);
   });
 
+  it('SIGHUP does not kill a continuous agent: it is logged as unsupported and renewals go on', async () => {
+    const agent = spawnTbot(['start', '-c', join(CONFIG_DIR, 'minimal.yaml'), '--renewal-interval', '300ms'], { cwd: workspace.dir });
+    await agent.waitForStderr(/renewal cycle complete/);
+    agent.child.kill('SIGHUP');
+    await agent.waitForStderr(/SIGHUP ignored: reloading the config is not supported/);
+    await agent.waitForStderr(/SIGHUP ignored[\s\S]*renewal cycle complete/);
+    agent.child.kill('SIGTERM');
+    assert.equal((await agent.result).code, 0);
+  });
+
   it('SIGINT also stops a continuous agent with exit 0', async () => {
     const agent = spawnTbot(['start', '-c', join(CONFIG_DIR, 'minimal.yaml')], { cwd: workspace.dir });
     await agent.waitForStderr(/renewal cycle complete/);

@@ -53,7 +53,7 @@ export function serveCommand(setExitCode: (code: number) => void): CommandModule
           ? undefined
           : new PostHogForwarder({ dataDir: args.dataDir, host: posthogHost, apiKey: posthogApiKey, logger, onForwarded: (count) => (metrics.forwarded += count) });
       if (forwarder !== undefined) {
-        metrics.forwardQueueDepth = () => forwarder.pendingEstimate;
+        metrics.forwardQueueDepth = () => forwarder.pending;
         await forwarder.start();
         logger.info('forwarding to PostHog', { host: new URL(posthogHost!).origin });
       }
