@@ -1,5 +1,5 @@
 /** Validated raw config → BotConfig: defaults, absolute paths, and the cross-field rules a schema cannot say. */
-import { resolve } from 'node:path';
+import { resolve, sep } from 'node:path';
 import type { ConfigIssue, IssueOrigin } from '../errors.js';
 import { ConfigError } from '../errors.js';
 import { formatDuration, parseDuration } from './duration.js';
@@ -53,6 +53,9 @@ export function normalizeConfig(raw: RawConfig, cwd: string, locate: LocateField
     const previous = claimedBy.get(output.destination.path);
     if (previous !== undefined) {
       issue(path, `directory is already used by ${formatFieldPath(previous)}`, 'a directory that no other output or storage uses');
+    } else if (storage.type === 'directory' && output.destination.path.startsWith(`${storage.path}${sep}`)) {
+      // Storage holds the CA's private keys; outputs are meant to be shared with other programs.
+      issue(path, 'directory is inside storage.path, next to the certificate authority keys', 'a directory outside storage.path');
     } else {
       claimedBy.set(output.destination.path, path);
     }

@@ -66,6 +66,7 @@ describe('config loading', () => {
     ['zero ttl', 'version: v2\ncredential_ttl: 0s\n', /^bot\.yaml:2:17: credential_ttl: must be longer than zero/],
     ['unknown destination type', 'version: v2\nstorage: {type: s3}\n', /^bot\.yaml:2:17: storage\.type: unknown type "s3"; expected one of "directory", "memory"/],
     ['shared directory', 'version: v2\noutputs:\n  - type: identity\n    destination: {type: directory, path: out}\n  - type: application\n    app_name: a\n    destination: {type: directory, path: ./out}\n', /^bot\.yaml:7:42: outputs\[1\]\.destination\.path: directory is already used by outputs\[0\]\.destination\.path/],
+    ['output inside storage', 'version: v2\nstorage: {type: directory, path: data}\noutputs:\n  - type: identity\n    destination: {type: directory, path: data/ca}\n', /^bot\.yaml:5:42: outputs\[0\]\.destination\.path: directory is inside storage\.path/],
   ];
   for (const [name, text, expected] of bad) {
     it(`reports ${name} with file:line:col, field and expectation`, async () => {
