@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
@@ -91,6 +92,8 @@ outputs:
     assert.ok(wire.includes('SubmitTbotEvent'), 'the receiver saw the requests (positive control)');
     const leaked = [...MARKERS, MARK('helper'), MARK('configfile')].filter((marker) => wire.includes(marker));
     assert.deepEqual(leaked, []);
+    // The machine's real host name cannot be set to a marker here, but it must not appear either.
+    if (hostname().length >= 6) assert.ok(!wire.includes(hostname()), 'the machine host name reached the wire');
     // The markers did reach the agent: the directories named by them exist.
     assert.ok(existsSync(join(cwd, MARK('identitydir'), 'tbot-status.json')));
     assert.ok(existsSync(join(cwd, MARK('flagdest'), 'tbot-status.json')));
