@@ -5,7 +5,7 @@ import { SUBMIT_TBOT_EVENT_PATH, type SubmitTbotEventRequest } from './wire.js';
 export interface AnalyticsRequest {
   method: 'POST';
   url: string;
-  /** Every header the agent sets. The HTTP stack adds only host, connection, content-length and fetch's fixed accept-encoding, accept-language and sec-fetch-mode. */
+  /** Every header the agent sets. node:http adds only host, connection (close) and content-length. */
   headers: Readonly<Record<string, string>>;
   body: string;
 }

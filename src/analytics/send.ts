@@ -14,7 +14,6 @@ export interface SendOptions {
   /** Hard cap for the whole exchange, response body included. */
   timeoutMs: number;
   signal?: AbortSignal;
-  fetch?: typeof fetch;
 }
 
 /** A Connect unary success is `{}`; anything near this size is not a reply from a collector. */
@@ -34,7 +33,7 @@ export async function sendAnalyticsRequest(request: AnalyticsRequest, options: S
       // A redirect could carry the body to a host the user never configured.
       redirect: 'error',
       credentials: 'omit',
-      fetch: options.fetch ?? nodeHttpFetch,
+      fetch: nodeHttpFetch,
     });
     const text = await readBounded(response, MAX_RESPONSE_BYTES);
     if (text === undefined) return { ok: false, reason: 'malformed-response', detail: `response larger than ${MAX_RESPONSE_BYTES} bytes` };

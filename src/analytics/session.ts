@@ -24,7 +24,6 @@ export interface AnalyticsDeps extends PayloadDeps {
   version: string;
   defaultEndpoint: string;
   logger: Logger;
-  fetch?: typeof fetch;
 }
 
 /** Builds the exact request `start` would send. Throws EndpointError or PayloadRejectedError. */
@@ -66,7 +65,7 @@ export function launchAnalytics(consent: Consent, config: BotConfig, deps: Analy
   // Loaded on demand: an opted-out run never even evaluates the HTTP client (ky, and fetch's undici).
   const settled = import('./send.js')
     .then(({ sendAnalyticsRequest }) =>
-      sendAnalyticsRequest(request, { timeoutMs: SEND_TIMEOUT_MS, signal: controller.signal, ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }) }),
+      sendAnalyticsRequest(request, { timeoutMs: SEND_TIMEOUT_MS, signal: controller.signal }),
     )
     .then((outcome) => {
       if (outcome.ok) deps.logger.debug('anonymous analytics sent', { status: outcome.status });

@@ -11,10 +11,8 @@ export class CollectorMetrics {
   private readonly writeBuckets = WRITE_BUCKETS_SECONDS.map(() => 0);
   private writeCount = 0;
   private writeSum = 0;
-  batches = 0;
   tornTails = 0;
   forwarded = 0;
-  forwardFailures = 0;
 
   /** Set by the forwarder when one runs. */
   forwardQueueDepth: () => number = () => 0;
@@ -24,7 +22,6 @@ export class CollectorMetrics {
   }
 
   observeWrite(millis: number): void {
-    this.batches += 1;
     const seconds = millis / 1000;
     this.writeCount += 1;
     this.writeSum += seconds;

@@ -76,7 +76,6 @@ function must<T>(value: T | undefined, what: string): T {
 }
 
 export const SubmitTbotEventRequestSchema: DescMessage = must(registry.getMessage('prehog.v1alpha.SubmitTbotEventRequest'), 'SubmitTbotEventRequest');
-export const SubmitTbotEventResponseSchema: DescMessage = must(registry.getMessage('prehog.v1alpha.SubmitTbotEventResponse'), 'SubmitTbotEventResponse');
 export const TbotReportingService: DescService = must(registry.getService('prehog.v1alpha.TbotReportingService'), 'TbotReportingService');
 
 /** The request could not be decoded as a SubmitTbotEventRequest; the message names what was wrong. */

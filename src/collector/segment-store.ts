@@ -40,7 +40,8 @@ interface Pending {
 
 export class SegmentStore {
   private queue: Pending[] = [];
-  private writing = false;
+  /** The batch loop while it runs; absent when the queue is empty. */
+  private draining: Promise<void> | undefined;
   private handles = new Map<string, FileHandle>();
 
   constructor(
@@ -55,12 +56,19 @@ export class SegmentStore {
   append(record: StoredEvent): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ line: `${JSON.stringify(record)}\n`, day: segmentName(new Date(record.received_at)), resolve, reject });
-      if (!this.writing) void this.drain();
+      this.startDrain();
+    });
+  }
+
+  private startDrain(): void {
+    this.draining ??= this.drain().finally(() => {
+      this.draining = undefined;
+      // An append that arrived just as the loop finished saw it still running; pick it up.
+      if (this.queue.length > 0) this.startDrain();
     });
   }
 
   private async drain(): Promise<void> {
-    this.writing = true;
     while (this.queue.length > 0) {
       const batch = this.queue;
       this.queue = [];
@@ -83,7 +91,6 @@ export class SegmentStore {
         for (const item of batch) item.reject(error);
       }
     }
-    this.writing = false;
   }
 
   private async handleFor(day: string): Promise<FileHandle> {
@@ -103,7 +110,7 @@ export class SegmentStore {
   }
 
   async close(): Promise<void> {
-    while (this.writing || this.queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
+    while (this.draining !== undefined) await this.draining;
     for (const handle of this.handles.values()) await handle.close();
     this.handles.clear();
   }

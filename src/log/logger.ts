@@ -44,6 +44,3 @@ export function createLogger(options: LoggerOptions): Logger {
     error: (message, fields) => emit('error', message, fields),
   };
 }
-
-/** For library callers and tests that do not care about logs. */
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

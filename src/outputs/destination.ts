@@ -2,8 +2,7 @@
  * Where an output's files go. A directory destination replaces its whole file set atomically
  * (0600 files in 0700 directories); a memory destination keeps the set in this process only.
  */
-import { mkdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, stat } from 'node:fs/promises';
 import type { Destination } from '../config/types.js';
 import { RenewalError } from '../errors.js';
 import { replaceFileSet } from '../fs/atomic-file-set.js';
@@ -18,7 +17,6 @@ export interface DestinationWriter {
   readonly directory?: string;
   /** Replaces every file of the previous set with `files`, all at once. */
   replaceFiles(files: FileSet, now: Date): Promise<void>;
-  read(name: string): Promise<Uint8Array | undefined>;
 }
 
 export class DirectoryDestination implements DestinationWriter {
@@ -37,23 +35,15 @@ export class DirectoryDestination implements DestinationWriter {
       throw new RenewalError(this.label, describeFsError(error), { cause: error });
     }
   }
-
-  read(name: string): Promise<Uint8Array | undefined> {
-    return readFile(join(this.directory, name)).catch(() => undefined);
-  }
 }
 
 export class MemoryDestination implements DestinationWriter {
   readonly label = 'memory';
-  private files: FileSet = new Map();
+  /** The current set, kept for the life of the process. */
+  files: FileSet = new Map();
 
   async replaceFiles(files: FileSet): Promise<void> {
     this.files = new Map(files);
-  }
-
-  async read(name: string): Promise<Uint8Array | undefined> {
-    const text = this.files.get(name);
-    return text === undefined ? undefined : Buffer.from(text);
   }
 }
 

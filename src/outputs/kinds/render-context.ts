@@ -14,7 +14,6 @@ export interface RenderContext {
 export type FileEntries = [name: string, contents: string][];
 
 export interface TlsBundle {
-  keyPair: KeyPair;
   keyPem: string;
   certPem: string;
   caPem: string;
@@ -27,7 +26,7 @@ export async function issueTlsBundle(
 ): Promise<TlsBundle> {
   const keys = keyPair ?? (await generateP256KeyPair());
   const certPem = await context.source.issueTlsCertificate({ ...request, publicKey: keys.publicKey, notBefore: context.notBefore, notAfter: context.notAfter });
-  return { keyPair: keys, keyPem: privateKeyPem(keys.privateKey), certPem, caPem: context.source.trust().tlsCaPem };
+  return { keyPem: privateKeyPem(keys.privateKey), certPem, caPem: context.source.trust().tlsCaPem };
 }
 
 /** The three files every TLS-based output writes, under tbot's names. */
