@@ -1,6 +1,7 @@
-// Bundles the CLI into one ESM file under dist/ with esbuild. The version (from package.json) and
-// the default analytics endpoint are baked in, and the JSON Schemas are precompiled by ajv's
-// standalone code generation so the bundle carries no schema compiler (bench/startup.mjs measures it).
+// Bundles each CLI into one ESM file under dist/ with esbuild. The version (from package.json) and
+// the default analytics endpoint are baked in. Two things are compiled here rather than at run
+// time: the JSON Schemas (ajv standalone code, so the bundle carries no schema compiler) and the
+// schemas/*.proto descriptors (so it carries neither protobufjs nor the .proto files).
 import * as esbuild from 'esbuild';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,35 +10,49 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = dirname(fileURLToPath(import.meta.url));
 
-/** Runs src/schemas/standalone.ts (TypeScript) through esbuild and returns the generated validators. */
-async function generateValidatorsSource() {
+/** Bundles a build-time TypeScript module into a scratch directory, imports it, and hands it to `use`. */
+async function withBuildTimeModule(entry, use) {
   const scratch = await mkdtemp(join(tmpdir(), 'tbot-build-'));
   try {
-    const generator = join(scratch, 'standalone.mjs');
+    const outfile = join(scratch, 'module.mjs');
     await esbuild.build({
-      entryPoints: [join(root, 'src/schemas/standalone.ts')],
-      outfile: generator,
+      entryPoints: [join(root, entry)],
+      outfile,
       bundle: true,
       platform: 'node',
       format: 'esm',
       target: 'node20',
       logLevel: 'error',
+      // protobufjs is CommonJS and calls require(); give the ESM scratch bundle a real one.
+      banner: { js: "import { createRequire as __buildCreateRequire } from 'node:module'; const require = __buildCreateRequire(import.meta.url);" },
     });
-    const { standaloneValidatorsSource } = await import(pathToFileURL(generator).href);
-    return standaloneValidatorsSource();
+    return await use(await import(pathToFileURL(outfile).href));
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
 }
 
-/** Swaps the runtime-compiling validators module for the precompiled one. */
-function precompiledValidators(source) {
+/** Replaces one source module with generated contents. */
+function replaceModule(name, filter, contents) {
   return {
-    name: 'precompiled-validators',
+    name,
     setup(build) {
-      build.onLoad({ filter: /[\\/]src[\\/]schemas[\\/]validators\.ts$/ }, () => ({ contents: source, loader: 'js', resolveDir: root }));
+      build.onLoad({ filter }, () => ({ contents, loader: 'js', resolveDir: root }));
     },
   };
+}
+
+/** The validators, precompiled by ajv standalone: the bundle carries no schema compiler. */
+async function precompiledValidators() {
+  const source = await withBuildTimeModule('src/schemas/standalone.ts', (module) => module.standaloneValidatorsSource());
+  return replaceModule('precompiled-validators', /[\\/]src[\\/]schemas[\\/]validators\.ts$/, source);
+}
+
+/** The schemas/*.proto descriptors, compiled now: the bundle carries neither protobufjs nor the .proto files. */
+async function precompiledDescriptors() {
+  const bytes = await withBuildTimeModule('src/protocol/compile-protos.ts', (module) => module.compileProtosToBinary(join(root, 'schemas')));
+  const source = `const BYTES = ${JSON.stringify(Buffer.from(bytes).toString('base64'))};\nexport function descriptorSetBytes() { return Buffer.from(BYTES, 'base64'); }\n`;
+  return replaceModule('precompiled-descriptors', /[\\/]src[\\/]protocol[\\/]descriptor-set\.ts$/, source);
 }
 
 /**
@@ -50,11 +65,11 @@ export async function build(options = {}) {
     version: pkg.version,
     defaultAnalyticsEndpoint: process.env.TBOT_DEFAULT_ANALYTICS_ENDPOINT || 'http://127.0.0.1:8787',
   };
-  const plugins = options.precompileSchemas === false ? [] : [precompiledValidators(await generateValidatorsSource())];
+  const plugins = [await precompiledDescriptors(), ...(options.precompileSchemas === false ? [] : [await precompiledValidators()])];
   const entries = options.entries ?? {
     tbot: 'src/cli/main.ts',
     'tbot-collector': 'src/collector/cli/main.ts',
-    'tbot-collector-report-worker': 'src/collector/report-worker.ts',
+    'tbot-collector-report-worker': 'src/collector/report/worker.ts',
   };
   await esbuild.build({
     entryPoints: Object.fromEntries(Object.entries(entries).map(([name, path]) => [name, join(root, path)])),

@@ -12,8 +12,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SUBMIT_TBOT_EVENT_PATH } from '../src/analytics/wire.js';
-import { segmentName } from '../src/collector/segment-store.js';
+import { SUBMIT_TBOT_EVENT_PATH } from '../src/protocol/tbot-wire.js';
+import { segmentName } from '../src/collector/store/segments.js';
 import { startCollector } from '../test/helpers/collector-process.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -11,6 +11,7 @@ import { formatDuration } from '../config/duration.js';
 import type { BotConfig } from '../config/types.js';
 import { TbotError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import { backoffDelayMs } from '../time/backoff.js';
 import type { RenewalCycle } from './renewal-cycle.js';
 
 export interface AgentDeps {
@@ -34,7 +35,7 @@ export const EXPIRY_WARNING_FRACTION = 0.1;
 
 /** Delay before retry number `attempt` (1-based): 1 s, 2 s, 4 s … capped by MAX_RETRY_MS and the renewal interval. */
 export function retryDelayMs(attempt: number, renewalIntervalMs: number): number {
-  return Math.min(FIRST_RETRY_MS * 2 ** (attempt - 1), MAX_RETRY_MS, renewalIntervalMs);
+  return Math.min(backoffDelayMs(attempt, { firstMs: FIRST_RETRY_MS, maxMs: MAX_RETRY_MS }), renewalIntervalMs);
 }
 
 export function jitteredIntervalMs(renewalIntervalMs: number, random: number): number {

@@ -2,23 +2,10 @@
  * The tbot.start event, in the Machine ID usage-metrics vocabulary, built by a pure function from
  * the config and the environment. Only counts, enums and vetted helper strings make it in.
  */
-import type { BotConfig, JoinMethod } from '../config/types.js';
+import type { BotConfig } from '../config/types.js';
+import type { TbotStartEvent } from '../protocol/tbot-wire.js';
 import { validateHelperString } from '../schemas/validators.js';
 import { ENV, type Env } from './env.js';
-
-export type RunMode = 'one-shot' | 'continuous';
-
-export interface TbotStartEvent {
-  run_mode: RunMode;
-  version: string;
-  join_type: JoinMethod;
-  helper?: string;
-  helper_version?: string;
-  destinations_configured: number;
-  destinations_configured_database_access: number;
-  destinations_configured_kubernetes_access: number;
-  destinations_configured_application_access: number;
-}
 
 export interface BuiltEvent {
   event: TbotStartEvent;

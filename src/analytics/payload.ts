@@ -1,8 +1,7 @@
 /** Wraps an event for the wire and refuses anything the schema would not accept. */
 import type { ErrorObject } from 'ajv';
 import { validateSubmitTbotEvent } from '../schemas/validators.js';
-import type { TbotStartEvent } from './event.js';
-import { toWireStart, type SubmitTbotEventRequest } from './wire.js';
+import { toWireStart, type SubmitTbotEventRequest, type TbotStartEvent } from '../protocol/tbot-wire.js';
 
 export interface PayloadDeps {
   randomUUID: () => string;

@@ -1,6 +1,6 @@
 /** The exact HTTP request the agent sends; `analytics preview` prints this same object. */
 import type { Endpoint } from './endpoint.js';
-import { SUBMIT_TBOT_EVENT_PATH, type SubmitTbotEventRequest } from './wire.js';
+import { SUBMIT_TBOT_EVENT_PATH, type SubmitTbotEventRequest } from '../protocol/tbot-wire.js';
 
 export interface AnalyticsRequest {
   method: 'POST';

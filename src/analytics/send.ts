@@ -3,7 +3,7 @@
  * never throws: every failure becomes a SendOutcome that the caller logs at debug level.
  */
 import ky, { HTTPError, TimeoutError } from 'ky';
-import { nodeHttpFetch } from './node-http-fetch.js';
+import { nodeHttpFetch } from '../net/node-http-fetch.js';
 import type { AnalyticsRequest } from './request.js';
 
 export type SendOutcome =

@@ -4,8 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SUBMIT_TBOT_EVENT_PATH } from '../../src/analytics/wire.js';
-import { segmentName } from '../../src/collector/segment-store.js';
+import { SUBMIT_TBOT_EVENT_PATH } from '../../src/protocol/tbot-wire.js';
+import { segmentName } from '../../src/collector/store/segments.js';
 import { COLLECTOR_BUNDLE, startCollector } from '../helpers/collector-process.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { createIngestServer } from '../../src/collector/ingest-server.js';
+import { createIngestServer } from '../../src/collector/ingest/server.js';
 import { CollectorMetrics } from '../../src/collector/metrics.js';
-import { SegmentStore } from '../../src/collector/segment-store.js';
+import { SegmentStore } from '../../src/collector/store/segment-store.js';
 import type { Server } from 'node:http';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { segmentName } from '../../src/collector/segment-store.js';
+import { segmentName } from '../../src/collector/store/segments.js';
 import { COLLECTOR_BUNDLE } from '../helpers/collector-process.js';
 import { countPixels, decodePng } from '../helpers/png.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';

@@ -9,8 +9,10 @@ import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-web';
-import { SUBMIT_TBOT_EVENT_PATH } from '../../src/analytics/wire.js';
-import { TbotReportingService } from '../../src/collector/proto.js';
+import { SUBMIT_TBOT_EVENT_PATH } from '../../src/protocol/tbot-wire.js';
+import { serviceSchema } from '../../src/protocol/descriptors.js';
+
+const TbotReportingService = serviceSchema('prehog.v1alpha.TbotReportingService');
 import { COLLECTOR_BUNDLE, startCollector, type RunningCollector } from '../helpers/collector-process.js';
 import { cleanEnv, CONFIG_DIR, runTbot } from '../helpers/tbot-process.js';
 import { refusedUrl } from '../helpers/receiver.js';
@@ -59,7 +61,7 @@ describe('collector', () => {
     const lines = await storedLines(dataDir);
     assert.equal(lines.length, before + 2);
     const stored = JSON.parse(lines.at(-1)!);
-    assert.deepEqual(Object.keys(stored).sort(), ['event', 'received_at']);
+    assert.deepEqual(Object.keys(stored).sort(), ['event', 'family', 'received_at']);
     assert.equal(stored.event.start.joinType, 'iam');
     assert.equal(stored.event.start.helper, 'gha:teleport-actions/auth');
 

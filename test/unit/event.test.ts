@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildStartEvent } from '../../src/analytics/event.js';
 import { buildSubmitRequest, PayloadRejectedError } from '../../src/analytics/payload.js';
-import { fromWireStart, toWireStart } from '../../src/analytics/wire.js';
+import { fromWireStart, toWireStart } from '../../src/protocol/tbot-wire.js';
 import type { BotConfig, OutputConfig } from '../../src/config/types.js';
 
 const memory = { type: 'memory' } as const;

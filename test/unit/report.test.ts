@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { buildReport } from '../../src/collector/report.js';
-import { segmentName } from '../../src/collector/segment-store.js';
+import { buildReport } from '../../src/collector/report/fold.js';
+import { tbotFold } from '../../src/collector/report/tbot/fold.js';
+import { segmentName } from '../../src/collector/store/segments.js';
 import { makeWorkspace } from '../helpers/workspace.js';
 
 describe('report aggregation', () => {
@@ -23,11 +24,11 @@ describe('report aggregation', () => {
       const since = new Date(Date.now() - 10 * 86_400_000);
       // Without a worker script (under tsx) the report runs on one thread;
       // test/e2e/collector-report.test.ts compares that with worker threads through the bundle.
-      const report = await buildReport(workspace.dir, since);
+      const report = await buildReport(tbotFold, 'tbot', workspace.dir, since);
       assert.equal(report.total, 60);
       assert.equal(report.skipped, 1);
       assert.deepEqual(report.breakdowns.run_mode, { 'one-shot': 31, continuous: 29 });
-      const narrow = await buildReport(workspace.dir, new Date(Date.now() - 1.5 * 86_400_000));
+      const narrow = await buildReport(tbotFold, 'tbot', workspace.dir, new Date(Date.now() - 1.5 * 86_400_000));
       assert.equal(narrow.total, 10 + 11);
     } finally {
       await workspace.remove();

@@ -5,6 +5,7 @@ import type { AnalyticsRequest } from '../../analytics/request.js';
 import { prepareAnalyticsRequest } from '../../analytics/session.js';
 import { EndpointError } from '../../errors.js';
 import { ANALYTICS_DOCS_URL, BUILD } from '../../version.js';
+import { analyticsDeps } from '../analytics-deps.js';
 import { loggerFor, resolveConfigAndConsent, withConfigOptions, type ConfigArgs } from '../config-options.js';
 import { reportFatal } from '../report-error.js';
 import type { Runtime } from '../runtime.js';
@@ -84,7 +85,7 @@ export async function analyticsPreview(args: FormatArgs, runtime: Runtime): Prom
     const { config, consent } = await resolveConfigAndConsent(args, runtime);
     enabled = consent.enabled;
     if (!enabled) runtime.stderr(`note: analytics is disabled (decided by: ${consent.decidedBy}), so \`tbot start\` would send nothing. Opted in, it would send:\n`);
-    request = prepareAnalyticsRequest(config, { env: runtime.env, version: BUILD.version, defaultEndpoint: BUILD.defaultAnalyticsEndpoint, logger, now: runtime.now, randomUUID: runtime.randomUUID });
+    request = prepareAnalyticsRequest(config, analyticsDeps(runtime, logger));
   } catch (error) {
     return reportFatal(error, runtime.stderr);
   }

@@ -5,6 +5,7 @@ import { runAgent } from '../../agent/run-agent.js';
 import { openLocalCa } from '../../ca/local-ca.js';
 import { CredentialCycle } from '../../outputs/credential-cycle.js';
 import { ANALYTICS_DOCS_URL, BUILD } from '../../version.js';
+import { analyticsDeps } from '../analytics-deps.js';
 import { loggerFor, resolveConfigAndConsent, withConfigOptions, type ConfigArgs } from '../config-options.js';
 import { reportFatal } from '../report-error.js';
 import type { Runtime } from '../runtime.js';
@@ -34,14 +35,7 @@ export async function start(args: ConfigArgs, runtime: Runtime): Promise<number>
   const stop = stopOnSignals(logger);
   try {
     // Launched before the first cycle so the send runs beside it, never in front of it.
-    const analytics = launchAnalytics(consent, config, {
-      env: runtime.env,
-      version: BUILD.version,
-      defaultEndpoint: BUILD.defaultAnalyticsEndpoint,
-      logger,
-      now: runtime.now,
-      randomUUID: runtime.randomUUID,
-    });
+    const analytics = launchAnalytics(consent, config, analyticsDeps(runtime, logger));
     const cycle = new CredentialCycle(config, BUILD.version, async (now) => {
       const { ca, created } = await openLocalCa(config.storage, now);
       logger.info(created ? 'created a new local certificate authority' : 'using the local certificate authority', { source: ca.description });

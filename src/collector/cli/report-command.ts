@@ -1,8 +1,12 @@
 /** `tbot-collector report`: stream the stored events and print the usage answers. */
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
-import { formatHtml } from '../report-html.js';
-import { buildReport, formatCsv, formatTable, GROUPINGS, parseSince, type Grouping } from '../report.js';
+import { buildReport } from '../report/fold.js';
+import { GROUPINGS, tbotFold, type Grouping } from '../report/tbot/fold.js';
+import { formatCsv, formatTable } from '../report/tbot/format.js';
+import { formatHtml } from '../report/tbot/html.js';
+import { parseSince } from '../report/window.js';
+import type { CollectorRuntime } from '../runtime.js';
 
 /** The worker script sits beside the built CLI; under tsx (dev) reports run on one thread. */
 const REPORT_WORKER = import.meta.url.endsWith('.mjs') ? new URL('./tbot-collector-report-worker.mjs', import.meta.url) : undefined;
@@ -15,7 +19,7 @@ interface ReportArgs {
   workers?: number;
 }
 
-export function reportCommand(setExitCode: (code: number) => void): CommandModule<object, ReportArgs> {
+export function reportCommand(runtime: CollectorRuntime, setExitCode: (code: number) => void): CommandModule<object, ReportArgs> {
   return {
     command: 'report',
     describe: 'Report starts per day, run-mode share, join methods, helpers, versions and destination mix',
@@ -27,12 +31,12 @@ export function reportCommand(setExitCode: (code: number) => void): CommandModul
         .option('format', { type: 'string', choices: ['table', 'json', 'csv', 'html'], default: 'table' })
         .option('workers', { type: 'number', describe: 'Threads parsing segments (default: one per core, at most 4)' }) as unknown as Argv<ReportArgs>,
     handler: async (args: ArgumentsCamelCase<ReportArgs>) => {
-      const since = parseSince(args.since, new Date());
+      const since = parseSince(args.since, runtime.now());
       if (since === undefined) throw new UsageError(`--since ${JSON.stringify(args.since)}: expected 30d, 12h, 90m or an ISO date`);
       if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1 && args.workers <= 64)) throw new UsageError('--workers: expected a whole number from 1 to 64');
-      const report = await buildReport(args.dataDir, since, { ...(args.workers === undefined ? {} : { workers: args.workers }), ...(REPORT_WORKER === undefined ? {} : { workerUrl: REPORT_WORKER }) });
+      const report = await buildReport(tbotFold, 'tbot', args.dataDir, since, { ...(args.workers === undefined ? {} : { workers: args.workers }), ...(REPORT_WORKER === undefined ? {} : { workerUrl: REPORT_WORKER }) });
       const output = args.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : args.format === 'csv' ? formatCsv(report, args.by) : args.format === 'html' ? formatHtml(report) : formatTable(report, args.by);
-      process.stdout.write(output);
+      runtime.stdout(output);
       setExitCode(0);
     },
   };

@@ -1,18 +1,33 @@
 /**
- * The wire contract of Teleport's prehog TbotReportingService, in ProtoJSON: the mapping between
- * the usage-metrics event and SubmitTbotEventRequest, in both directions (the collector maps back).
+ * The tbot.start event in both vocabularies the system speaks, and the mapping between them:
+ * the usage-metrics names (snake_case, what reports and PostHog use) and Teleport's prehog
+ * TbotReportingService in ProtoJSON (what travels). The agent maps one way, the collector back.
+ * Nothing here depends on the agent or the collector.
  */
-import type { JoinMethod } from '../config/types.js';
-import type { RunMode, TbotStartEvent } from './event.js';
 
 export const SUBMIT_TBOT_EVENT_PATH = '/prehog.v1alpha.TbotReportingService/SubmitTbotEvent';
+
+export type RunMode = 'one-shot' | 'continuous';
+
+/** The usage-metrics event. The join type is free-form in the proto, so it is a string here. */
+export interface TbotStartEvent {
+  run_mode: RunMode;
+  version: string;
+  join_type: string;
+  helper?: string;
+  helper_version?: string;
+  destinations_configured: number;
+  destinations_configured_database_access: number;
+  destinations_configured_kubernetes_access: number;
+  destinations_configured_application_access: number;
+}
 
 export type WireRunMode = 'RUN_MODE_ONE_SHOT' | 'RUN_MODE_DAEMON';
 
 export interface WireTbotStart {
   runMode: WireRunMode;
   version: string;
-  joinType: JoinMethod;
+  joinType: string;
   helper?: string;
   helperVersion?: string;
   destinationsOther: number;

@@ -1,20 +1,12 @@
-/** `report --format html`: one self-contained page with inline SVG charts and no external requests. */
-import { percent, sortedGroups, type Report } from './report.js';
+/** The tbot report as one self-contained page with inline SVG charts and no external requests. */
+import { barList, dayRange, escape } from '../html-kit.js';
+import { percent } from '../window.js';
+import { sortedGroups, type TbotReport as Report } from './fold.js';
 
-const escape = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const COLORS = { 'one-shot': '#2f6fdf', continuous: '#e07b22' } as const;
 
-/** Every day from the first to the last with events, so quiet days show as gaps. */
-function dayRange(report: Report): string[] {
-  const known = Object.keys(report.perDay).sort();
-  if (known.length === 0) return [];
-  const days: string[] = [];
-  for (let day = new Date(`${known[0]}T00:00:00Z`); day.toISOString().slice(0, 10) <= known.at(-1)!; day = new Date(day.getTime() + 86_400_000)) days.push(day.toISOString().slice(0, 10));
-  return days;
-}
-
 function perDayChart(report: Report): string {
-  const days = dayRange(report);
+  const days = dayRange(Object.keys(report.perDay));
   const max = Math.max(1, ...Object.values(report.perDay).map((counts) => counts['one-shot'] + counts.continuous));
   const width = 640;
   const height = 220;
@@ -33,17 +25,6 @@ function perDayChart(report: Report): string {
   const labels = days.length === 0 ? '' : `<text x="40" y="${height - 4}" font-size="11">${escape(days[0]!)}</text><text x="${width}" y="${height - 4}" font-size="11" text-anchor="end">${escape(days.at(-1)!)}</text>`;
   return `<svg id="starts-per-day" role="img" aria-label="starts per day by run mode" width="${width + 10}" height="${height}" xmlns="http://www.w3.org/2000/svg">` +
     `<text x="0" y="14" font-size="11">${max}</text><line x1="38" y1="20" x2="38" y2="${height - 20}" stroke="#999"/>${bars}${labels}</svg>`;
-}
-
-function barList(id: string, entries: [string, number][], total: number): string {
-  const max = Math.max(1, ...entries.map(([, count]) => count));
-  const rows = entries.slice(0, 20);
-  const height = rows.length * 24 + 4;
-  return `<svg id="${id}" role="img" width="660" height="${height}" xmlns="http://www.w3.org/2000/svg">` +
-    rows.map(([key, count], index) => `<g><text x="0" y="${index * 24 + 17}" font-size="12">${escape(key)}</text>` +
-      `<rect class="bar" x="220" y="${index * 24 + 4}" width="${Math.max(2, (360 * count) / max)}" height="18" fill="#4a9d5b"/>` +
-      `<text x="${226 + (360 * count) / max}" y="${index * 24 + 17}" font-size="12">${count} (${percent(count, total)})</text></g>`).join('') +
-    '</svg>';
 }
 
 export function formatHtml(report: Report): string {

@@ -1,28 +1,13 @@
 /**
- * The embedded store: append-only newline-delimited JSON, one segment file per UTC day
- * (events-YYYY-MM-DD.ndjson). Appends are group-committed: every event waiting while one batch is
- * being written and fsynced goes into the next batch, so durability costs one fsync per batch,
- * not per event. A caller's promise resolves only after its line is on disk.
+ * The embedded store's writer: appends lines to the segment of their arrival day (the format is
+ * segments.ts's). Appends are group-committed: every event waiting while one batch is being
+ * written and fsynced goes into the next batch, so durability costs one fsync per batch, not per
+ * event. A caller's promise resolves only after its line is on disk.
  */
-import { mkdir, open, readdir, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SubmitTbotEventRequest } from '../analytics/wire.js';
-
-export interface StoredEvent {
-  received_at: string;
-  event: SubmitTbotEventRequest;
-}
-
-export const SEGMENT_PATTERN = /^events-(\d{4}-\d{2}-\d{2})\.ndjson$/;
-
-export function segmentName(day: Date): string {
-  return `events-${day.toISOString().slice(0, 10)}.ndjson`;
-}
-
-export async function listSegments(dir: string): Promise<string[]> {
-  const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? [] : Promise.reject(error)));
-  return names.filter((name) => SEGMENT_PATTERN.test(name)).sort();
-}
+import type { StoredRecord } from './record.js';
+import { cutTornTail, segmentName } from './segments.js';
 
 export interface StoreHooks {
   /** Called once per fsynced batch with its size and how long the write took. */
@@ -53,9 +38,17 @@ export class SegmentStore {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
   }
 
-  append(record: StoredEvent): Promise<void> {
+  append(record: StoredRecord): Promise<void> {
+    return this.appendAll([record]);
+  }
+
+  /** Stores the records together: they land in one write, so they are acknowledged together. */
+  appendAll(records: readonly StoredRecord[]): Promise<void> {
+    if (records.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      this.queue.push({ line: `${JSON.stringify(record)}\n`, day: segmentName(new Date(record.received_at)), resolve, reject });
+      // One request's events share a receive time, hence a segment.
+      const line = records.map((record) => `${JSON.stringify(record)}\n`).join('');
+      this.queue.push({ line, day: segmentName(new Date(records[0]!.received_at)), resolve, reject });
       this.startDrain();
     });
   }
@@ -113,42 +106,5 @@ export class SegmentStore {
     while (this.draining !== undefined) await this.draining;
     for (const handle of this.handles.values()) await handle.close();
     this.handles.clear();
-  }
-}
-
-/**
- * A crash can leave a last line without its newline. It was never acknowledged (acks follow the
- * fsync of whole lines), so it is cut off before appending. Returns the bytes removed.
- */
-export async function cutTornTail(path: string): Promise<number> {
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw error;
-  }
-  if (size === 0) return 0;
-  const handle = await open(path, 'r');
-  try {
-    const chunk = Buffer.alloc(Math.min(size, 64 * 1024));
-    let end = size;
-    // Walk back to the last newline.
-    while (end > 0) {
-      const start = Math.max(0, end - chunk.length);
-      const { bytesRead } = await handle.read(chunk, 0, end - start, start);
-      const index = chunk.subarray(0, bytesRead).lastIndexOf(0x0a);
-      if (index >= 0) {
-        const keep = start + index + 1;
-        if (keep === size) return 0;
-        await truncate(path, keep);
-        return size - keep;
-      }
-      end = start;
-    }
-    await truncate(path, 0);
-    return size;
-  } finally {
-    await handle.close();
   }
 }

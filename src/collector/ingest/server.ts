@@ -1,0 +1,92 @@
+/**
+ * The collector's HTTP front: every registered Connect unary procedure, plus /healthz and
+ * /metrics. Privacy: neither the client address nor any request header is stored or logged; the
+ * store receives only validated events and the time they arrived.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { CollectorMetrics } from '../metrics.js';
+import type { SegmentStore } from '../store/segment-store.js';
+import { ConnectFailure, readBody, requestEncoding, sendConnectError, sendJson } from './connect-protocol.js';
+import type { IngestService } from './service.js';
+import { INGEST_SERVICES } from './services/index.js';
+
+export interface IngestOptions {
+  store: SegmentStore;
+  metrics: CollectorMetrics;
+  now: () => Date;
+  services?: readonly IngestService[];
+  maxBodyBytes?: number;
+  /** Requests being decoded or awaiting their fsync; beyond this, clients get resource_exhausted. */
+  maxInFlight?: number;
+  maxConnections?: number;
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  /** Called after events are durably stored (the forwarder uses it to wake up). */
+  onAccepted?: (count: number) => void;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
+export function createIngestServer(options: IngestOptions): Server {
+  const { store, metrics, now } = options;
+  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const maxInFlight = options.maxInFlight ?? 10_000;
+  const routes = new Map((options.services ?? INGEST_SERVICES).map((service) => [service.path, service]));
+  let inFlight = 0;
+
+  const submit = async (service: IngestService, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    metrics.received += 1;
+    const encoding = requestEncoding(req);
+    if (inFlight >= maxInFlight) throw new ConnectFailure(429, 'resource_exhausted', 'collector overloaded; retry later', 'overloaded');
+    inFlight += 1;
+    try {
+      const body = await readBody(req, maxBody);
+      const receivedAt = now();
+      const events = service.accept(encoding, body, receivedAt);
+      try {
+        await store.appendAll(events.map((event) => ({ received_at: receivedAt.toISOString(), family: service.family, event })));
+      } catch {
+        throw new ConnectFailure(503, 'unavailable', 'event store unavailable', 'store-failed');
+      }
+      metrics.accepted += events.length;
+      options.onAccepted?.(events.length);
+      // Connect unary success: the procedure's (empty) response message in the request's encoding.
+      if (encoding === 'proto') res.writeHead(200, { 'content-type': 'application/proto', 'content-length': 0 }).end();
+      else sendJson(res, 200, {});
+    } finally {
+      inFlight -= 1;
+    }
+  };
+
+  const server = createServer({
+    // A slowloris client must not hold a connection forever: headers and whole requests are timed,
+    // and the timers are checked every second rather than Node's default 30.
+    headersTimeout: options.headersTimeoutMs ?? 10_000,
+    requestTimeout: options.requestTimeoutMs ?? 15_000,
+    connectionsCheckingInterval: 1_000,
+  }, (req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const service = routes.get(path);
+    if (service !== undefined) {
+      if (req.method !== 'POST') return void sendJson(res.setHeader('allow', 'POST'), 405, { code: 'unimplemented', message: 'use POST' });
+      submit(service, req, res).catch((error: unknown) => {
+        const failure = error instanceof ConnectFailure ? error : new ConnectFailure(500, 'internal', 'internal error', 'store-failed');
+        metrics.reject(failure.reason);
+        // Anything left unread of a rejected body is not worth keeping the connection for: the
+        // response says close, and Node closes the socket once the answer is written.
+        if (!req.complete) {
+          res.setHeader('connection', 'close');
+          req.resume();
+        }
+        if (!res.headersSent) sendConnectError(res, failure);
+      });
+      return;
+    }
+    if (req.method === 'GET' && path === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    if (req.method === 'GET' && path === '/metrics') return void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.render());
+    sendJson(res, 404, { code: 'unimplemented', message: 'no such endpoint' });
+  });
+  server.keepAliveTimeout = 5_000;
+  server.maxConnections = options.maxConnections ?? 2_048;
+  return server;
+}

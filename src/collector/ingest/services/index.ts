@@ -1,0 +1,5 @@
+/** Every Connect procedure the collector serves. Adding a service is one module and one line here. */
+import type { IngestService } from '../service.js';
+import { tbotService } from './tbot.js';
+
+export const INGEST_SERVICES: readonly IngestService[] = [tbotService];

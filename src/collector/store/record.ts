@@ -1,0 +1,14 @@
+/**
+ * One stored line: the validated event of one family, and when it arrived. Nothing else about the
+ * request (address, headers) is ever kept. Lines written before families existed have no
+ * `family`; they are all tbot events.
+ */
+export type Family = 'tbot';
+
+export interface StoredRecord<E = unknown> {
+  received_at: string;
+  family: Family;
+  event: E;
+}
+
+export const familyOf = (record: { family?: string }): string => record.family ?? 'tbot';
