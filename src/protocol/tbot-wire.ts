@@ -43,8 +43,8 @@ export interface SubmitTbotEventRequest {
   start: WireTbotStart;
 }
 
-const TO_WIRE_RUN_MODE: Record<RunMode, WireRunMode> = { 'one-shot': 'RUN_MODE_ONE_SHOT', continuous: 'RUN_MODE_DAEMON' };
-const FROM_WIRE_RUN_MODE: Record<WireRunMode, RunMode> = { RUN_MODE_ONE_SHOT: 'one-shot', RUN_MODE_DAEMON: 'continuous' };
+export const TO_WIRE_RUN_MODE: Record<RunMode, WireRunMode> = { 'one-shot': 'RUN_MODE_ONE_SHOT', continuous: 'RUN_MODE_DAEMON' };
+export const FROM_WIRE_RUN_MODE: Record<WireRunMode, RunMode> = { RUN_MODE_ONE_SHOT: 'one-shot', RUN_MODE_DAEMON: 'continuous' };
 
 export function toWireStart(event: TbotStartEvent): WireTbotStart {
   const named = event.destinations_configured_database_access + event.destinations_configured_kubernetes_access + event.destinations_configured_application_access;

@@ -6,14 +6,16 @@ import { Ajv, type Options } from 'ajv';
 import commonSchema from '../../schemas/common.schema.json' with { type: 'json' };
 import configSchema from '../../schemas/config.schema.json' with { type: 'json' };
 import eventSchema from '../../schemas/tbot-event.schema.json' with { type: 'json' };
+import heartbeatSchema from '../../schemas/tbot-heartbeat.schema.json' with { type: 'json' };
 
-export const SCHEMAS = [commonSchema, configSchema, eventSchema] as const;
+export const SCHEMAS = [commonSchema, configSchema, eventSchema, heartbeatSchema] as const;
 
 /** Exported validator name → schema reference. */
 export const VALIDATOR_REFS = {
   validateConfig: configSchema.$id,
   validateSubmitTbotEvent: eventSchema.$id,
   validateHelperString: `${eventSchema.$id}#/definitions/helperString`,
+  validateSubmitHeartbeat: heartbeatSchema.$id,
 } as const;
 
 export type ValidatorName = keyof typeof VALIDATOR_REFS;

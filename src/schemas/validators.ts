@@ -22,3 +22,4 @@ function compiled(name: ValidatorName): Validator {
 export const validateConfig = compiled('validateConfig');
 export const validateSubmitTbotEvent = compiled('validateSubmitTbotEvent');
 export const validateHelperString = compiled('validateHelperString');
+export const validateSubmitHeartbeat = compiled('validateSubmitHeartbeat');

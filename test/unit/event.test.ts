@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildStartEvent } from '../../src/analytics/event.js';
-import { buildSubmitRequest, PayloadRejectedError } from '../../src/analytics/payload.js';
-import { fromWireStart, toWireStart } from '../../src/protocol/tbot-wire.js';
+import { TBOT_REPORTING_SERVICE, TbotStart } from '../../src/analytics/services.js';
+import { renderSingle } from '../../src/reporting/index.js';
+import { fromWireStart, toWireStart, type TbotStartEvent } from '../../src/protocol/tbot-wire.js';
 import type { BotConfig, OutputConfig } from '../../src/config/types.js';
 
 const memory = { type: 'memory' } as const;
@@ -55,11 +56,12 @@ describe('the tbot.start event', () => {
 });
 
 describe('the wire encoding (SubmitTbotEventRequest, ProtoJSON)', () => {
-  const deps = { randomUUID: () => '3b241101-e2bb-4255-8caf-4136c566a962', now: () => new Date('2026-11-23T07:00:00Z') };
+  const meta = { distinctId: '3b241101-e2bb-4255-8caf-4136c566a962', timestamp: new Date('2026-11-23T07:00:00Z').toISOString() };
+  const render = (event: TbotStartEvent, distinctId = meta.distinctId) => renderSingle(TBOT_REPORTING_SERVICE, { ...meta, distinctId }, TbotStart, event);
 
   it('maps to prehog field names, with destinationsOther = total minus the three named kinds', () => {
     const { event } = buildStartEvent(config({ oneshot: false }), { _TBOT_TELEMETRY_HELPER: 'gha:x/y' }, '1.2.3');
-    assert.deepEqual(buildSubmitRequest(event, deps), {
+    assert.deepEqual(render(event), { body: {
       distinctId: '3b241101-e2bb-4255-8caf-4136c566a962',
       timestamp: '2026-11-23T07:00:00.000Z',
       start: {
@@ -72,7 +74,7 @@ describe('the wire encoding (SubmitTbotEventRequest, ProtoJSON)', () => {
         destinationsKubernetes: 1,
         destinationsApplication: 1,
       },
-    });
+    } });
   });
 
   it('round-trips back to the usage-metrics names', () => {
@@ -82,12 +84,12 @@ describe('the wire encoding (SubmitTbotEventRequest, ProtoJSON)', () => {
 
   it('refuses to build a payload the schema rejects (not a UUID)', () => {
     const { event } = buildStartEvent(config(), {}, '1.2.3');
-    assert.throws(() => buildSubmitRequest(event, { ...deps, randomUUID: () => 'host-alice-01' }), PayloadRejectedError);
+    assert.deepEqual(render(event, 'host-alice-01'), { problem: 'tbot.start failed its schema: /distinctId must match pattern "^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"' });
   });
 
   it('refuses an absurd destination count', () => {
     const many = Array.from({ length: 10_001 }, () => outputs[0] as OutputConfig);
     const { event } = buildStartEvent(config({ outputs: many }), {}, '1.2.3');
-    assert.throws(() => buildSubmitRequest(event, deps), PayloadRejectedError);
+    assert.match((render(event) as { problem: string }).problem, /^tbot\.start failed its schema: \/start\/destinationsOther must be <= 10000/);
   });
 });

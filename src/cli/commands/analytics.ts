@@ -1,8 +1,7 @@
 /** `tbot analytics status|preview`: say what the agent would decide and send, and send nothing. */
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { resolveEndpoint } from '../../analytics/endpoint.js';
-import type { AnalyticsRequest } from '../../analytics/request.js';
-import { prepareAnalyticsRequest } from '../../analytics/session.js';
+import { prepareAnalyticsRequest, prepareHeartbeatRequest, type AnalyticsRequest } from '../../analytics/session.js';
 import { EndpointError } from '../../errors.js';
 import { ANALYTICS_DOCS_URL, BUILD } from '../../version.js';
 import { analyticsDeps } from '../analytics-deps.js';
@@ -12,6 +11,10 @@ import type { Runtime } from '../runtime.js';
 
 interface FormatArgs extends ConfigArgs {
   format?: string;
+}
+
+interface PreviewArgs extends FormatArgs {
+  heartbeat?: boolean;
 }
 
 function withFormat(yargs: Argv): Argv<FormatArgs> {
@@ -25,11 +28,12 @@ export function analyticsCommand(runtime: Runtime, setExitCode: (code: number) =
     builder: withFormat,
     handler: async (args: ArgumentsCamelCase<FormatArgs>) => setExitCode(await analyticsStatus(args, runtime)),
   };
-  const preview: CommandModule<object, FormatArgs> = {
+  const preview: CommandModule<object, PreviewArgs> = {
     command: 'preview',
     describe: 'Print the exact request `start` would send, and send nothing',
-    builder: withFormat,
-    handler: async (args: ArgumentsCamelCase<FormatArgs>) => setExitCode(await analyticsPreview(args, runtime)),
+    builder: (yargs: Argv) =>
+      withFormat(yargs).option('heartbeat', { type: 'boolean', describe: 'Show the daily heartbeat of a continuous agent instead of tbot.start' }) as Argv<PreviewArgs>,
+    handler: async (args: ArgumentsCamelCase<PreviewArgs>) => setExitCode(await analyticsPreview(args, runtime)),
   };
   return {
     command: 'analytics <command>',
@@ -77,7 +81,7 @@ function formatHttp(request: AnalyticsRequest): string {
   return `${request.method} ${request.url}\n${headers.join('\n')}\n\n${request.body}\n`;
 }
 
-export async function analyticsPreview(args: FormatArgs, runtime: Runtime): Promise<number> {
+export async function analyticsPreview(args: PreviewArgs, runtime: Runtime): Promise<number> {
   const logger = loggerFor(args, runtime);
   let request: AnalyticsRequest;
   let enabled: boolean;
@@ -85,7 +89,16 @@ export async function analyticsPreview(args: FormatArgs, runtime: Runtime): Prom
     const { config, consent } = await resolveConfigAndConsent(args, runtime);
     enabled = consent.enabled;
     if (!enabled) runtime.stderr(`note: analytics is disabled (decided by: ${consent.decidedBy}), so \`tbot start\` would send nothing. Opted in, it would send:\n`);
-    request = prepareAnalyticsRequest(config, analyticsDeps(runtime, logger));
+    if (args.heartbeat === true) {
+      if (config.oneshot) {
+        enabled = false;
+        runtime.stderr('note: a one-shot agent sends no heartbeat; a continuous one would send this once a day:\n');
+      } else {
+        runtime.stderr('note: the counts are those of an agent that has renewed nothing yet; the first heartbeat goes out a day (±1 h) after start.\n');
+      }
+    }
+    const deps = analyticsDeps(runtime, logger);
+    request = args.heartbeat === true ? prepareHeartbeatRequest(config, deps) : prepareAnalyticsRequest(config, deps);
   } catch (error) {
     return reportFatal(error, runtime.stderr);
   }

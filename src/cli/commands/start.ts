@@ -1,5 +1,6 @@
 /** `tbot start`: run the agent, one-shot or continuous. */
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { countRenewals, RenewalTally } from '../../analytics/heartbeat.js';
 import { launchAnalytics } from '../../analytics/session.js';
 import { runAgent } from '../../agent/run-agent.js';
 import { openLocalCa } from '../../ca/local-ca.js';
@@ -35,12 +36,14 @@ export async function start(args: ConfigArgs, runtime: Runtime): Promise<number>
   const stop = stopOnSignals(logger);
   try {
     // Launched before the first cycle so the send runs beside it, never in front of it.
-    const analytics = launchAnalytics(consent, config, analyticsDeps(runtime, logger));
-    const cycle = new CredentialCycle(config, BUILD.version, async (now) => {
+    // The heartbeat reports renewal outcomes; the tally is where the cycle counts them.
+    const renewals = new RenewalTally();
+    const analytics = launchAnalytics(consent, config, analyticsDeps(runtime, logger), renewals);
+    const cycle = countRenewals(new CredentialCycle(config, BUILD.version, async (now) => {
       const { ca, created } = await openLocalCa(config.storage, now);
       logger.info(created ? 'created a new local certificate authority' : 'using the local certificate authority', { source: ca.description });
       return ca;
-    });
+    }), renewals);
     return await runAgent(config, { cycle, analytics, logger, now: runtime.now, random: runtime.random }, stop.signal);
   } finally {
     stop.dispose();

@@ -2,6 +2,8 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
 import { buildReport } from '../report/fold.js';
+import { heartbeatFold } from '../report/heartbeat/fold.js';
+import { formatHeartbeatHtml, formatHeartbeatTable } from '../report/heartbeat/format.js';
 import { GROUPINGS, tbotFold, type Grouping } from '../report/tbot/fold.js';
 import { formatCsv, formatTable } from '../report/tbot/format.js';
 import { formatHtml } from '../report/tbot/html.js';
@@ -22,7 +24,7 @@ interface ReportArgs {
 export function reportCommand(runtime: CollectorRuntime, setExitCode: (code: number) => void): CommandModule<object, ReportArgs> {
   return {
     command: 'report',
-    describe: 'Report starts per day, run-mode share, join methods, helpers, versions and destination mix',
+    describe: 'Report starts per day, run-mode share, join methods, helpers, versions, destination mix, and continuous agents running per day',
     builder: (yargs: Argv) =>
       yargs
         .option('data-dir', { type: 'string', default: './collector-data', describe: 'Where the event segments are' })
@@ -34,8 +36,18 @@ export function reportCommand(runtime: CollectorRuntime, setExitCode: (code: num
       const since = parseSince(args.since, runtime.now());
       if (since === undefined) throw new UsageError(`--since ${JSON.stringify(args.since)}: expected 30d, 12h, 90m or an ISO date`);
       if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1 && args.workers <= 64)) throw new UsageError('--workers: expected a whole number from 1 to 64');
-      const report = await buildReport(tbotFold, 'tbot', args.dataDir, since, { ...(args.workers === undefined ? {} : { workers: args.workers }), ...(REPORT_WORKER === undefined ? {} : { workerUrl: REPORT_WORKER }) });
-      const output = args.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : args.format === 'csv' ? formatCsv(report, args.by) : args.format === 'html' ? formatHtml(report) : formatTable(report, args.by);
+      const scanOptions = { ...(args.workers === undefined ? {} : { workers: args.workers }), ...(REPORT_WORKER === undefined ? {} : { workerUrl: REPORT_WORKER }) };
+      const report = await buildReport(tbotFold, 'tbot', args.dataDir, since, scanOptions);
+      // Continuous agents' daily heartbeats: their own fold, added as a section of the tbot report.
+      const heartbeats = await buildReport(heartbeatFold, 'tbot.heartbeat', args.dataDir, since, scanOptions);
+      const output =
+        args.format === 'json'
+          ? `${JSON.stringify({ ...report, heartbeats }, null, 2)}\n`
+          : args.format === 'csv'
+            ? formatCsv(report, args.by)
+            : args.format === 'html'
+              ? formatHtml(report).replace('</body>', `${formatHeartbeatHtml(heartbeats)}</body>`)
+              : `${formatTable(report, args.by)}\n${formatHeartbeatTable(heartbeats)}`;
       runtime.stdout(output);
       setExitCode(0);
     },

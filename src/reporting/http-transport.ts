@@ -1,25 +1,17 @@
 /**
- * The only code that touches the network. One attempt, bounded in time and in bytes read, and it
- * never throws: every failure becomes a SendOutcome that the caller logs at debug level.
+ * The reporter's default transport, and the only code of it that touches the network: ky over
+ * node:http. One attempt, bounded in time and in bytes read, and it never throws: every failure
+ * becomes a SendOutcome. The reporter loads this module on its first send, so a process that
+ * never sends never evaluates ky or the WHATWG fetch classes.
  */
 import ky, { HTTPError, TimeoutError } from 'ky';
 import { nodeHttpFetch } from '../net/node-http-fetch.js';
-import type { AnalyticsRequest } from './request.js';
-
-export type SendOutcome =
-  | { ok: true; status: number }
-  | { ok: false; reason: 'aborted' | 'timeout' | 'network' | 'http-status' | 'malformed-response'; detail: string };
-
-export interface SendOptions {
-  /** Hard cap for the whole exchange, response body included. */
-  timeoutMs: number;
-  signal?: AbortSignal;
-}
+import type { HttpRequest, SendOptions, SendOutcome } from './transport.js';
 
 /** A Connect unary success is `{}`; anything near this size is not a reply from a collector. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
-export async function sendAnalyticsRequest(request: AnalyticsRequest, options: SendOptions): Promise<SendOutcome> {
+export async function sendHttpRequest(request: HttpRequest, options: SendOptions): Promise<SendOutcome> {
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
   try {
@@ -72,7 +64,7 @@ function isJsonObject(text: string): boolean {
 }
 
 function describeFailure(error: unknown, callerSignal: AbortSignal | undefined, timeout: AbortSignal): SendOutcome {
-  if (callerSignal?.aborted === true) return { ok: false, reason: 'aborted', detail: 'stopped by the agent' };
+  if (callerSignal?.aborted === true) return { ok: false, reason: 'aborted', detail: 'stopped by the sender' };
   if (timeout.aborted || error instanceof TimeoutError) return { ok: false, reason: 'timeout', detail: 'no answer in time' };
   if (error instanceof HTTPError) return { ok: false, reason: 'http-status', detail: `HTTP ${error.response.status}` };
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
