@@ -1,6 +1,7 @@
 /**
  * Privacy invariant: unique markers go into every config value, flag, env var, path and host name
- * the agent can see, and none of them may appear in any byte the receiver gets.
+ * the agent can see, and none of them may appear in any byte the receiver gets: the starts of
+ * both run modes and the continuous agent's heartbeats.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -78,18 +79,21 @@ outputs:
       // A helper value that carries a host name must be dropped, not sent.
       _TBOT_TELEMETRY_HELPER: `${MARK('helper')}.corp.example.com`,
       _TBOT_TELEMETRY_HELPER_VERSION: '1.2.0',
+      // Test-only: the continuous run sends its daily heartbeat every 200 ms instead.
+      TBOT_TEST_HEARTBEAT_INTERVAL_MS: '200',
     });
     const flags = ['--token', MARK('flagtoken'), '--proxy-server', `${MARK('flagproxy')}:443`, '--destination-dir', `./${MARK('flagdest')}`, '--data-dir', `./${MARK('flagdata')}`];
     const oneShot = await runTbot(['start', '-c', configPath, '--oneshot', ...flags], { env, cwd });
     assert.equal(oneShot.code, 0, oneShot.stderr);
     const continuous = spawnTbot(['start', '-c', configPath, '--renewal-interval', '1s', ...flags], { env, cwd });
-    await receiver.waitForRequests(2);
+    // The one-shot start, the continuous start, and two heartbeats.
+    await receiver.waitForRequests(4);
     await continuous.waitForStderr(/renewal cycle complete/);
     continuous.child.kill('SIGTERM');
     assert.equal((await continuous.result).code, 0);
-    await receiver.waitForRequests(2);
     const wire = receiver.bytes().toString('latin1');
     assert.ok(wire.includes('SubmitTbotEvent'), 'the receiver saw the requests (positive control)');
+    assert.ok(wire.includes('SubmitHeartbeat'), 'the receiver saw heartbeats (positive control)');
     const leaked = [...MARKERS, MARK('helper'), MARK('configfile')].filter((marker) => wire.includes(marker));
     assert.deepEqual(leaked, []);
     // The machine's real host name cannot be set to a marker here, but it must not appear either.
