@@ -38,6 +38,7 @@ export {
   createReporter,
   DEFAULT_BATCH,
   DEFAULT_CLOSE_DEADLINE_MS,
+  DEFAULT_MAX_BATCH_BYTES,
   DEFAULT_REQUEST_TIMEOUT_MS,
   renderSingle,
   ReporterConfigError,

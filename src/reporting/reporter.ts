@@ -125,6 +125,8 @@ export class ReporterConfigError extends Error {
 
 export const DEFAULT_BATCH = { size: 50, intervalMs: 10_000, maxBuffered: 1_000, concurrency: 4 } as const;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** The collector's body limit; a batch is split until each request fits. */
+export const DEFAULT_MAX_BATCH_BYTES = 64 * 1024;
 export const DEFAULT_CLOSE_DEADLINE_MS = 1_000;
 
 interface Item {
@@ -186,6 +188,7 @@ export function createReporter<E extends AnyEventType>(options: ReporterOptions<
     ...(options.userAgent === undefined ? {} : { 'user-agent': options.userAgent }),
   });
   const toRequest = (path: string, body: unknown): HttpRequest => ({ method: 'POST', url: `${endpoint.base}${path}`, headers, body: JSON.stringify(body) });
+  const maxBatchBytes = service.batch?.maxBytes ?? DEFAULT_MAX_BATCH_BYTES;
 
   const buffer = new RingBuffer<Item>(batch.maxBuffered);
   const inFlight = new Set<{ minSeq: number; events: number }>();
@@ -241,15 +244,25 @@ export function createReporter<E extends AnyEventType>(options: ReporterOptions<
       }
     }
     if (bodies.length === 0) return [];
-    if (service.batch === undefined) return bodies.map((body) => ({ request: toRequest(service.single.path, body), events: 1 }));
-    const body = service.batch.request(bodies);
-    const problem = service.batch.check(body);
-    if (problem !== undefined) {
-      stats.rejected += bodies.length;
-      logger.debug(`${label} not sent: the batch of ${bodies.length} failed its schema: ${problem}`);
-      return [];
-    }
-    return [{ request: toRequest(service.batch.path, body), events: bodies.length }];
+    const batchMethod = service.batch;
+    if (batchMethod === undefined) return bodies.map((body) => ({ request: toRequest(service.single.path, body), events: 1 }));
+    const pack = (part: unknown[]): { request: HttpRequest; events: number }[] => {
+      const body = batchMethod.request(part);
+      const problem = batchMethod.check(body);
+      if (problem !== undefined) {
+        stats.rejected += part.length;
+        logger.debug(`${label} not sent: the batch of ${part.length} failed its schema: ${problem}`);
+        return [];
+      }
+      const request = toRequest(batchMethod.path, body);
+      // Halving until each request fits: only oversized batches pay for a second stringify.
+      if (part.length > 1 && Buffer.byteLength(request.body) > maxBatchBytes) {
+        const half = Math.ceil(part.length / 2);
+        return [...pack(part.slice(0, half)), ...pack(part.slice(half))];
+      }
+      return [{ request, events: part.length }];
+    };
+    return pack(bodies);
   }
 
   async function dispatch(chunk: Item[]): Promise<void> {

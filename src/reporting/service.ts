@@ -30,6 +30,8 @@ export interface ServiceDescriptor<E extends AnyEventType = AnyEventType> {
     readonly path: string;
     /** The most events one call may carry (Teleport's SubmitEvents takes 500). */
     readonly max: number;
+    /** The largest body the receiver takes (default 64 KiB, the collector's limit); a bigger batch is split. */
+    readonly maxBytes?: number;
     request(singles: readonly unknown[]): unknown;
     check: RequestCheck;
   };

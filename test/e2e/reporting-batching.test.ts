@@ -68,7 +68,7 @@ describe('reporter batching', () => {
     await new Promise((resolve) => receiver.server.close(resolve));
   });
 
-  for (const [events, size] of [[120, 50], [50, 50], [7, 50], [500, 500], [37, 10]] as const) {
+  for (const [events, size] of [[120, 50], [50, 50], [7, 50], [300, 300], [37, 10]] as const) {
     it(`${events} events with batches of ${size} arrive in ${Math.ceil(events / size)} request(s) to the batch method, each event once`, async () => {
       const { output } = await runReportingApp({ endpoint: receiver.url, service: 'batch', batch: { size }, steps: [['capture', events], ['flush'], ['close']] });
       assert.equal(receiver.received.length, Math.ceil(events / size));
@@ -78,6 +78,14 @@ describe('reporter batching', () => {
       assert.equal(output.stats['sent'], events);
     });
   }
+
+  it('a batch over the 64 KiB body limit is split until every request fits', async () => {
+    const { output } = await runReportingApp({ endpoint: receiver.url, service: 'batch', batch: { size: 500 }, steps: [['capture', 500], ['flush']] });
+    assert.ok(receiver.received.length >= 2, `${receiver.received.length} requests`);
+    assert.ok(receiver.received.every((request) => Buffer.byteLength(request.raw) <= 64 * 1024));
+    assert.equal(receiver.received.reduce((sum, request) => sum + request.events.length, 0), 500);
+    assert.equal(output.stats['sent'], 500);
+  });
 
   it('a service without a batch method gets single calls, at most 4 at a time', async () => {
     receiver.delayMs = 150;

@@ -13,6 +13,9 @@ import type { CollectorRuntime } from '../runtime.js';
 /** The worker script sits beside the built CLI; under tsx (dev) reports run on one thread. */
 const REPORT_WORKER = import.meta.url.endsWith('.mjs') ? new URL('./tbot-collector-report-worker.mjs', import.meta.url) : undefined;
 
+/** The section shares the report's window, so it does not repeat it. */
+const withoutSince = <T extends { since: string }>({ since: _since, ...rest }: T): Omit<T, 'since'> => rest;
+
 interface ReportArgs {
   dataDir: string;
   since: string;
@@ -42,7 +45,7 @@ export function reportCommand(runtime: CollectorRuntime, setExitCode: (code: num
       const heartbeats = await buildReport(heartbeatFold, 'tbot.heartbeat', args.dataDir, since, scanOptions);
       const output =
         args.format === 'json'
-          ? `${JSON.stringify({ ...report, heartbeats }, null, 2)}\n`
+          ? `${JSON.stringify({ ...report, heartbeats: withoutSince(heartbeats) }, null, 2)}\n`
           : args.format === 'csv'
             ? formatCsv(report, args.by)
             : args.format === 'html'
