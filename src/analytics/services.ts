@@ -4,7 +4,7 @@
  * sends one start per process and one heartbeat a day). Neither event has a field to anonymize:
  * every string in them is an enum, a version or a vetted helper name.
  */
-import { defineEventType, defineService, schemaCheck } from '../reporting/index.js';
+import { defineEventType, defineService, schemaCheck, type RequestMeta } from '../reporting/index.js';
 import { SUBMIT_HEARTBEAT_PATH, toWireHeartbeat, type TbotHeartbeatEvent } from '../protocol/heartbeat-wire.js';
 import { SUBMIT_TBOT_EVENT_PATH, toWireStart, type TbotStartEvent } from '../protocol/tbot-wire.js';
 import { validateSubmitHeartbeat, validateSubmitTbotEvent } from '../schemas/validators.js';
@@ -21,13 +21,16 @@ export const TbotHeartbeat = defineEventType<TbotHeartbeatEvent>({
   toWire: (event) => ({ heartbeat: toWireHeartbeat(event) }),
 });
 
-/** Teleport's prehog.v1alpha.TbotReportingService: the key order here is the byte order on the wire. */
+/** Both requests are `{ distinctId, timestamp, <event> }`: this key order is the byte order on the wire. */
+const envelope = ({ distinctId, timestamp }: RequestMeta, wire: unknown) => ({ distinctId, timestamp, ...(wire as object) });
+
+/** Teleport's prehog.v1alpha.TbotReportingService. */
 export const TBOT_REPORTING_SERVICE = defineService({
   name: 'prehog.v1alpha.TbotReportingService',
   events: [TbotStart],
   single: {
     path: SUBMIT_TBOT_EVENT_PATH,
-    request: ({ distinctId, timestamp }, wire) => ({ distinctId, timestamp, ...(wire as object) }),
+    request: envelope,
     check: schemaCheck(validateSubmitTbotEvent),
   },
 });
@@ -38,7 +41,7 @@ export const AGENT_REPORTING_SERVICE = defineService({
   events: [TbotHeartbeat],
   single: {
     path: SUBMIT_HEARTBEAT_PATH,
-    request: ({ distinctId, timestamp }, wire) => ({ distinctId, timestamp, ...(wire as object) }),
+    request: envelope,
     check: schemaCheck(validateSubmitHeartbeat),
   },
 });

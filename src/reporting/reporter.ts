@@ -359,6 +359,10 @@ export function createReporter<E extends AnyEventType>(options: ReporterOptions<
 
     flush() {
       flushMark = lastSeq;
+      if (timer !== undefined) {
+        clearTimeout(timer);
+        timer = undefined;
+      }
       const done = settled(lastSeq);
       pump();
       return done;

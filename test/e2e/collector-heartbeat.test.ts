@@ -1,13 +1,12 @@
 /** The collector's heartbeat service: a real Connect client in JSON and binary, and what it refuses. */
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-web';
 import { serviceSchema } from '../../src/protocol/descriptors.js';
 import { SUBMIT_HEARTBEAT_PATH } from '../../src/protocol/heartbeat-wire.js';
-import { startCollector, type RunningCollector } from '../helpers/collector-process.js';
+import { startCollector, storedLines, type RunningCollector } from '../helpers/collector-process.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
 const VALID = () => ({
@@ -28,11 +27,6 @@ const VALID = () => ({
     uptimeBucket: 'UPTIME_BUCKET_2_7D',
   },
 });
-
-async function storedLines(dataDir: string): Promise<string[]> {
-  const names = (await readdir(dataDir).catch(() => [])).filter((name) => name.endsWith('.ndjson'));
-  return (await Promise.all(names.map((name) => readFile(join(dataDir, name), 'utf8')))).join('').split('\n').filter((line) => line !== '');
-}
 
 describe('collector: tbotanalytics.v1.AgentReportingService/SubmitHeartbeat', () => {
   let workspace: Workspace;

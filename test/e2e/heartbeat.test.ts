@@ -6,11 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { validateSubmitHeartbeat } from '../../src/schemas/validators.js';
-import { startCollector, COLLECTOR_BUNDLE, type RunningCollector } from '../helpers/collector-process.js';
+import { COLLECTOR_BUNDLE, startCollector, storedLines, type RunningCollector } from '../helpers/collector-process.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { cleanEnv, CONFIG_DIR, NET_SPY, runTbot, spawnTbot } from '../helpers/tbot-process.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
@@ -26,9 +26,7 @@ interface Stored {
 }
 
 async function stored(dataDir: string): Promise<Stored[]> {
-  const names = (await readdir(dataDir)).filter((name) => name.endsWith('.ndjson'));
-  const text = (await Promise.all(names.map((name) => readFile(join(dataDir, name), 'utf8')))).join('');
-  return text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Stored);
+  return (await storedLines(dataDir)).map((line) => JSON.parse(line) as Stored);
 }
 
 describe('heartbeat', () => {
@@ -84,6 +82,8 @@ describe('heartbeat', () => {
       assert.equal(days.reduce((sum, counts) => sum + counts.failures, 0), 0);
       assert.equal(report.total, 1, 'the start is still counted once, in its own family');
       const table = execFileSync(process.execPath, [COLLECTOR_BUNDLE, 'report', '--data-dir', dataDir], { encoding: 'utf8' });
+      const html = execFileSync(process.execPath, [COLLECTOR_BUNDLE, 'report', '--data-dir', dataDir, '--format', 'html'], { encoding: 'utf8' });
+      assert.match(html, /<h2>Continuous agents running per day<\/h2>[\s\S]*<svg id="agents-per-day"[\s\S]*<table id="renewal-health">[\s\S]*<\/body><\/html>\n$/);
       if (days.length === 1) assert.match(table, new RegExp(`continuous agents running per day, and renewal health\\nday +agents +renewals +failures +failure rate\\n${day} +${heartbeats.length} +${renewed} +0 +0\\.0%`));
     });
   });

@@ -1,5 +1,7 @@
 /** Runs the built collector (dist/tbot-collector.mjs) on an ephemeral loopback port. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cleanEnv } from './tbot-process.js';
 
@@ -38,4 +40,10 @@ export async function startCollector(dataDir: string, extraArgs: string[] = [], 
       return exited;
     },
   };
+}
+
+/** Every line the collector stored in `dataDir`, across its segments. */
+export async function storedLines(dataDir: string): Promise<string[]> {
+  const names = (await readdir(dataDir).catch(() => [] as string[])).filter((name) => name.endsWith('.ndjson'));
+  return (await Promise.all(names.map((name) => readFile(join(dataDir, name), 'utf8')))).join('').split('\n').filter((line) => line !== '');
 }
