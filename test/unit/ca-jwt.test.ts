@@ -1,0 +1,35 @@
+/** ES256 JWT signing with the CA key: a compact JWS that node:crypto verifies with nothing but the published JWK. */
+import assert from 'node:assert/strict';
+import { createHash, createPublicKey, verify } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { createJwtSigner } from '../../src/ca/jwt-signer.js';
+import { generateP256KeyPair } from '../../src/ca/keys.js';
+
+const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+describe('the CA\'s JWT signer (ES256)', () => {
+  it('signs a JWT-SVID that verifies against its JWK, as raw r‖s', async () => {
+    const { privateKey } = await generateP256KeyPair();
+    const signer = createJwtSigner(privateKey);
+    const header = { alg: 'ES256', kid: signer.kid, typ: 'JWT' };
+    const claims = { sub: 'spiffe://example.test/svc/web', aud: ['vault'], exp: 1_900_000_000, iat: 1_800_000_000 };
+    const signingInput = `${b64url(header)}.${b64url(claims)}`;
+    const signature = signer.sign(Buffer.from(signingInput));
+    assert.equal(signature.length, 64, 'JWS ES256 is r‖s, 64 bytes, not DER');
+
+    const published = createPublicKey({ key: signer.jwk, format: 'jwk' });
+    assert.ok(verify('sha256', Buffer.from(signingInput), { key: published, dsaEncoding: 'ieee-p1363' }, signature));
+    assert.ok(!verify('sha256', Buffer.from(`${signingInput}x`), { key: published, dsaEncoding: 'ieee-p1363' }, signature));
+    // The JWK carries the public half only.
+    assert.equal((signer.jwk as Record<string, unknown>)['d'], undefined);
+    assert.deepEqual({ ...signer.jwk, x: undefined, y: undefined }, { kty: 'EC', crv: 'P-256', x: undefined, y: undefined, kid: signer.kid, alg: 'ES256', use: 'sig' });
+  });
+
+  it('kid is the RFC 7638 thumbprint: SHA-256 over {"crv","kty","x","y"} in that order, base64url', async () => {
+    const { privateKey } = await generateP256KeyPair();
+    const signer = createJwtSigner(privateKey);
+    const canonical = `{"crv":"P-256","kty":"EC","x":"${signer.jwk.x}","y":"${signer.jwk.y}"}`;
+    assert.equal(signer.kid, createHash('sha256').update(canonical).digest('base64url'));
+    assert.equal(createJwtSigner(privateKey).kid, signer.kid, 'stable for one key');
+  });
+});
