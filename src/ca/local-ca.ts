@@ -43,13 +43,15 @@ interface CaMaterial {
 }
 
 export class LocalCertificateAuthority implements CredentialSource {
+  private jwt: JwtSigner | undefined;
+
   private constructor(
     readonly description: string,
     private readonly leafIssuer: LeafIssuer,
     private readonly sshUser: SshIssuer,
     private readonly sshHost: SshIssuer,
     private readonly bundle: TrustBundle,
-    private readonly jwt: JwtSigner,
+    private readonly tlsKey: KeyObject,
   ) {}
 
   static fromMaterial(material: CaMaterial, description: string): LocalCertificateAuthority {
@@ -60,7 +62,7 @@ export class LocalCertificateAuthority implements CredentialSource {
       sshUserCaPublicKey: openSshPublicKey(sshUser.publicKey, 'tbot-local-user-ca'),
       sshHostCaPublicKey: openSshPublicKey(sshHost.publicKey, 'tbot-local-host-ca'),
     };
-    return new LocalCertificateAuthority(description, createLeafIssuer(material.tlsCertPem, material.tlsKey), sshUser, sshHost, bundle, createJwtSigner(material.tlsKey));
+    return new LocalCertificateAuthority(description, createLeafIssuer(material.tlsCertPem, material.tlsKey), sshUser, sshHost, bundle, material.tlsKey);
   }
 
   trust(): TrustBundle {
@@ -75,7 +77,9 @@ export class LocalCertificateAuthority implements CredentialSource {
     return issueSshCertificate(request.kind === 'user' ? this.sshUser : this.sshHost, request, randomBytes(32), randomBytes(8).readBigUInt64BE());
   }
 
+  /** Made on first use: most runs write no JWTs. */
   jwtSigner(): JwtSigner {
+    this.jwt ??= createJwtSigner(this.tlsKey);
     return this.jwt;
   }
 }

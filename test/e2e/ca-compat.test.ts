@@ -123,3 +123,21 @@ describe('a CA written today is in the format 0.1.0 reads', () => {
     assert.match(tool('openssl', ['x509', '-noout', '-subject', '-in', ca('tls-ca.crt')]), /subject=CN = tbot local CA/);
   });
 });
+
+describe('a CA whose TLS key is not the root\'s key', () => {
+  it('exits 1 naming tls-ca.key, before writing anything', async () => {
+    const workspace = await makeWorkspace();
+    try {
+      await cp(FIXTURE_CA, join(workspace.dir, 'data', 'ca'), { recursive: true });
+      // A valid P-256 key, but the wrong one: leaves signed with it would verify nowhere.
+      await cp(join(FIXTURE_CA, 'ssh-user-ca.key'), join(workspace.dir, 'data', 'ca', 'tls-ca.key'));
+      await workspace.write('tbot.yaml', CONFIG);
+      const run = await runTbot(['start', '-c', 'tbot.yaml'], { cwd: workspace.dir });
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stderr, new RegExp(`certificate authority ${join(workspace.dir, 'data/ca/tls-ca.key')}: is not the key of tls-ca\\.crt`));
+      assert.deepEqual(await readdir(workspace.dir).then((names) => names.sort()), ['data', 'tbot.yaml']);
+    } finally {
+      await workspace.remove();
+    }
+  });
+});

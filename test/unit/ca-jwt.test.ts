@@ -1,9 +1,14 @@
 /** ES256 JWT signing with the CA key: a compact JWS that node:crypto verifies with nothing but the published JWK. */
 import assert from 'node:assert/strict';
-import { createHash, createPublicKey, verify } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, verify } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { createJwtSigner } from '../../src/ca/jwt-signer.js';
 import { generateP256KeyPair } from '../../src/ca/keys.js';
+import { openLocalCa } from '../../src/ca/local-ca.js';
+
+const FIXTURE_STORAGE = fileURLToPath(new URL('../fixtures/ca-v0.1.0', import.meta.url));
 
 const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -31,5 +36,14 @@ describe('the CA\'s JWT signer (ES256)', () => {
     const canonical = `{"crv":"P-256","kty":"EC","x":"${signer.jwk.x}","y":"${signer.jwk.y}"}`;
     assert.equal(signer.kid, createHash('sha256').update(canonical).digest('base64url'));
     assert.equal(createJwtSigner(privateKey).kid, signer.kid, 'stable for one key');
+  });
+
+  it('the local CA signs JWTs with its TLS CA key (the 0.1.0 fixture, opened read-only)', async () => {
+    const { ca, created } = await openLocalCa({ type: 'directory', path: FIXTURE_STORAGE }, new Date());
+    assert.equal(created, false);
+    const expected = createPublicKey(createPrivateKey(await readFile(`${FIXTURE_STORAGE}/ca/tls-ca.key`, 'utf8'))).export({ format: 'jwk' });
+    const signer = ca.jwtSigner();
+    assert.deepEqual([signer.jwk.x, signer.jwk.y], [expected.x, expected.y]);
+    assert.equal(ca.jwtSigner(), signer, 'made once');
   });
 });
