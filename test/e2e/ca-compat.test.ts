@@ -10,35 +10,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { readChildren, readElement } from '../../src/ca/der.js';
-import { runTbot } from '../helpers/tbot-process.js';
+import { CONFIG_DIR, runTbot } from '../helpers/tbot-process.js';
 import { tool, x509ExtensionsText, x509Skeleton } from '../helpers/tools.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
 const FIXTURE_CA = fileURLToPath(new URL('../fixtures/ca-v0.1.0/ca', import.meta.url));
 const CA_FILES = ['ssh-host-ca.key', 'ssh-user-ca.key', 'tls-ca.crt', 'tls-ca.key'];
 
-const CONFIG = `version: v2
-storage: {type: directory, path: ./data}
-oneshot: true
-outputs:
-  - type: identity
-    destination: {type: directory, path: ./out/identity}
-  - type: database
-    service: pg-main
-    destination: {type: directory, path: ./out/db}
-  - type: kubernetes
-    kubernetes_cluster: prod-eu
-    destination: {type: directory, path: ./out/kube}
-  - type: application
-    app_name: grafana
-    destination: {type: directory, path: ./out/app}
-  - type: ssh_host
-    principals: [node1.example.test]
-    destination: {type: directory, path: ./out/ssh-host}
-  - type: spiffe-svid
-    svid: {path: /svc/web}
-    destination: {type: directory, path: ./out/svid}
-`;
+/** Every output kind, with the CA in ./.tbot-data and outputs under ./.tbot/all-kinds/. */
+const CONFIG = join(CONFIG_DIR, 'all-kinds.yaml');
+const STORAGE = '.tbot-data';
 
 /** The SHA256 fingerprint of the public half of a PKCS#8 key, as ssh-keygen prints it. */
 function sshFingerprint(privateKeyPath: string): string {
@@ -48,18 +29,17 @@ function sshFingerprint(privateKeyPath: string): string {
 
 describe('a CA written by 0.1.0 (@peculiar/x509 and sshpk) keeps working', () => {
   let workspace: Workspace;
-  const out = (...parts: string[]): string => join(workspace.dir, 'out', ...parts);
-  const fixture = (name: string): string => join(workspace.dir, 'data', 'ca', name);
+  const out = (...parts: string[]): string => join(workspace.dir, '.tbot', 'all-kinds', ...parts);
+  const fixture = (name: string): string => join(workspace.dir, STORAGE, 'ca', name);
 
   before(async () => {
     workspace = await makeWorkspace();
     // Git does not keep modes; the agent's own CA directory is 0700 with 0600 files.
-    await cp(FIXTURE_CA, join(workspace.dir, 'data', 'ca'), { recursive: true });
-    await chmod(join(workspace.dir, 'data'), 0o700);
-    await chmod(join(workspace.dir, 'data', 'ca'), 0o700);
+    await cp(FIXTURE_CA, join(workspace.dir, STORAGE, 'ca'), { recursive: true });
+    await chmod(join(workspace.dir, STORAGE), 0o700);
+    await chmod(join(workspace.dir, STORAGE, 'ca'), 0o700);
     for (const name of CA_FILES) await chmod(fixture(name), 0o600);
-    await workspace.write('tbot.yaml', CONFIG);
-    const run = await runTbot(['start', '-c', 'tbot.yaml'], { cwd: workspace.dir });
+    const run = await runTbot(['start', '-c', CONFIG], { cwd: workspace.dir });
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /using the local certificate authority/);
   });
@@ -95,17 +75,16 @@ describe('a CA written by 0.1.0 (@peculiar/x509 and sshpk) keeps working', () =>
 
 describe('a CA written today is in the format 0.1.0 reads', () => {
   let workspace: Workspace;
-  const ca = (name: string): string => join(workspace.dir, 'data', 'ca', name);
+  const ca = (name: string): string => join(workspace.dir, STORAGE, 'ca', name);
 
   before(async () => {
     workspace = await makeWorkspace();
-    await workspace.write('tbot.yaml', CONFIG);
-    const run = await runTbot(['start', '-c', 'tbot.yaml'], { cwd: workspace.dir });
+    const run = await runTbot(['start', '-c', CONFIG], { cwd: workspace.dir });
     assert.equal(run.code, 0, run.stderr);
   });
   after(() => workspace.remove());
 
-  it('the same four files', async () => assert.deepEqual((await readdir(join(workspace.dir, 'data', 'ca'))).sort(), CA_FILES));
+  it('the same four files', async () => assert.deepEqual((await readdir(join(workspace.dir, STORAGE, 'ca'))).sort(), CA_FILES));
 
   it('keys are PKCS#8 PEM ("BEGIN PRIVATE KEY"), ECDSA P-256', async () => {
     for (const name of ['tls-ca.key', 'ssh-user-ca.key', 'ssh-host-ca.key']) {
@@ -128,14 +107,13 @@ describe('a CA whose TLS key is not the root\'s key', () => {
   it('exits 1 naming tls-ca.key, before writing anything', async () => {
     const workspace = await makeWorkspace();
     try {
-      await cp(FIXTURE_CA, join(workspace.dir, 'data', 'ca'), { recursive: true });
+      await cp(FIXTURE_CA, join(workspace.dir, STORAGE, 'ca'), { recursive: true });
       // A valid P-256 key, but the wrong one: leaves signed with it would verify nowhere.
-      await cp(join(FIXTURE_CA, 'ssh-user-ca.key'), join(workspace.dir, 'data', 'ca', 'tls-ca.key'));
-      await workspace.write('tbot.yaml', CONFIG);
-      const run = await runTbot(['start', '-c', 'tbot.yaml'], { cwd: workspace.dir });
+      await cp(join(FIXTURE_CA, 'ssh-user-ca.key'), join(workspace.dir, STORAGE, 'ca', 'tls-ca.key'));
+      const run = await runTbot(['start', '-c', CONFIG], { cwd: workspace.dir });
       assert.equal(run.code, 1, run.stderr);
-      assert.match(run.stderr, new RegExp(`certificate authority ${join(workspace.dir, 'data/ca/tls-ca.key')}: is not the key of tls-ca\\.crt`));
-      assert.deepEqual(await readdir(workspace.dir).then((names) => names.sort()), ['data', 'tbot.yaml']);
+      assert.match(run.stderr, new RegExp(`certificate authority ${join(workspace.dir, STORAGE, 'ca', 'tls-ca.key')}: is not the key of tls-ca\\.crt`));
+      assert.deepEqual(await readdir(workspace.dir), [STORAGE], 'no output directory was created');
     } finally {
       await workspace.remove();
     }
