@@ -15,6 +15,9 @@ export type TlsUsage = 'client' | 'server' | 'client-and-server';
  */
 export type SubjectAttribute = 'CN' | 'O' | 'OU' | 'L' | 'ST' | 'C' | 'street' | 'postalCode' | { readonly oid: string };
 
+/** Relative distinguished names, in order, one per entry, e.g. [['CN', 'alice'], ['O', 'admins'], ['O', 'dev']]. */
+export type DistinguishedName = readonly (readonly [attribute: SubjectAttribute, value: string])[];
+
 /** An extension written as given: `derValue` is the DER inside the extnValue OCTET STRING. */
 export interface CertificateExtension {
   oid: string;
@@ -24,8 +27,7 @@ export interface CertificateExtension {
 
 export interface TlsCertificateRequest {
   publicKey: KeyObject;
-  /** Relative distinguished names, in order, one per entry, e.g. [['CN', 'alice'], ['O', 'admins'], ['O', 'dev']]. */
-  subject: readonly (readonly [attribute: SubjectAttribute, value: string])[];
+  subject: DistinguishedName;
   dnsNames?: readonly string[];
   /** IPv4 or IPv6 addresses, in their usual text forms. */
   ipAddresses?: readonly string[];

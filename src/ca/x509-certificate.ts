@@ -2,9 +2,9 @@
  * X.509 v3 certificates (RFC 5280) signed with ECDSA P-256 / SHA-256: the TBSCertificate and its
  * extensions encoded with der.ts, the signature made by node:crypto.
  */
-import { isIPv4, isIPv6 } from 'node:net';
 import { sign, type KeyObject } from 'node:crypto';
-import type { CertificateExtension, SubjectAttribute, TlsUsage } from './credential-source.js';
+import type { CertificateExtension, DistinguishedName, SubjectAttribute, TlsUsage } from './credential-source.js';
+import { ipAddressBytes } from './ip-address.js';
 import { bitString, boolean, directoryString, explicit, ia5Bytes, implicit, integer, isPrintable, namedBits, octetString, oid, printableString, readChildren, readElement, sequence, setOf, time } from './der.js';
 
 export const OID = {
@@ -33,8 +33,6 @@ const ATTRIBUTE_OID: Record<Exclude<SubjectAttribute, { oid: string }>, string> 
 /** AlgorithmIdentifier for ecdsa-with-SHA256: parameters absent (RFC 5758 §3.2). */
 const ECDSA_WITH_SHA256 = sequence(oid(OID.ecdsaWithSha256));
 
-export type DistinguishedName = readonly (readonly [attribute: SubjectAttribute, value: string])[];
-
 /** A Name as an RDNSequence: one single-valued RDN per entry, in the order given. */
 export function encodeName(name: DistinguishedName): Buffer {
   return sequence(
@@ -45,27 +43,6 @@ export function encodeName(name: DistinguishedName): Buffer {
       return setOf(sequence(oid(type), attribute === 'C' ? printableString(value) : directoryString(value)));
     }),
   );
-}
-
-/** The 4 or 16 octets of an IPv4 or IPv6 address, as an iPAddress GeneralName holds them. */
-export function ipAddressBytes(text: string): Buffer {
-  if (isIPv4(text)) return Buffer.from(text.split('.').map(Number));
-  if (!isIPv6(text) || text.includes('%')) throw new RangeError(`not an IPv4 or IPv6 address: ${JSON.stringify(text)}`);
-  let groups = text;
-  // An embedded dotted quad (::ffff:192.0.2.1) stands for the last two groups.
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(groups);
-  if (dotted !== null) {
-    const v4 = ipAddressBytes(dotted[1]!);
-    groups = `${groups.slice(0, dotted.index)}${v4.readUInt16BE(0).toString(16)}:${v4.readUInt16BE(2).toString(16)}`;
-  }
-  const [head, tail] = groups.split('::') as [string, string | undefined];
-  const split = (part: string): string[] => (part === '' ? [] : part.split(':'));
-  const left = split(head);
-  const right = tail === undefined ? [] : split(tail);
-  const all = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
-  const out = Buffer.alloc(16);
-  all.forEach((group, index) => out.writeUInt16BE(parseInt(group, 16), index * 2));
-  return out;
 }
 
 export interface Extension {
@@ -187,8 +164,9 @@ export function readIssuerFields(certificateDer: Buffer): IssuerFields {
   const subject = fields[start + 4];
   if (subject === undefined) throw new RangeError('certificate has no subject');
   const skiOid = oid(OID.subjectKeyIdentifier);
-  const extensions = fields.slice(start + 6).find((field) => field.tag === 0xa3);
-  for (const extension of extensions === undefined ? [] : readChildren(readChildren(extensions)[0] ?? readElement(sequence()))) {
+  // extensions [3] EXPLICIT wraps one SEQUENCE OF Extension.
+  const wrapper = fields.slice(start + 6).find((field) => field.tag === 0xa3);
+  for (const extension of wrapper === undefined ? [] : readChildren(wrapper).flatMap(readChildren)) {
     const parts = readChildren(extension);
     if (!parts[0]?.encoded.equals(skiOid)) continue;
     const value = parts[parts.length - 1]!;
