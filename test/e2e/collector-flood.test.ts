@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { startCollector, submit, tbotEvent, type RunningCollector } from '../helpers/collector-process.js';
+import { eventually, startCollector, submit, tbotEvent, type RunningCollector } from '../helpers/collector-process.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
 /** Opens a socket from `localAddress`; resolves once it is connected (or already closed by the server). */
@@ -51,9 +51,8 @@ describe('collector under an idle-socket flood', () => {
   it('2,048 idle sockets from 127.0.0.1: another client is served at once, and the idle ones are closed after about 5 s', async () => {
     const opened = performance.now();
     for (let i = 0; i < 2_048; i += 256) sockets.push(...(await Promise.all(Array.from({ length: 256 }, () => openIdle(collector.url, '127.0.0.1')))));
-    await settle(200);
-    const held = sockets.filter((socket) => !socket.destroyed && !socket.readableEnded).length;
-    assert.equal(held, 64, 'the default cap is 64 connections per address');
+    const held = () => sockets.filter((socket) => !socket.destroyed && !socket.readableEnded).length;
+    await eventually(async () => held(), 64, 3_000);
 
     const started = performance.now();
     assert.equal(await submit(collector.url, tbotEvent(), { localAddress: '127.0.0.2' }), 200);
@@ -62,7 +61,7 @@ describe('collector under an idle-socket flood', () => {
 
     await Promise.all(sockets.map((socket) => (socket.closed ? undefined : once(socket, 'close'))));
     const idleMs = performance.now() - opened;
-    assert.ok(idleMs >= 4_500 && idleMs < 8_000, `idle sockets closed after ${Math.round(idleMs)} ms`);
+    assert.ok(idleMs >= 4_500 && idleMs < 10_000, `idle sockets closed after ${Math.round(idleMs)} ms`);
     assert.equal(await submit(collector.url, tbotEvent(), { localAddress: '127.0.0.1' }), 200, 'the flooding address is served again once its sockets are gone');
   });
 });
@@ -74,20 +73,24 @@ describe('collector per-address cap knob', () => {
   });
   after(() => workspace.remove());
 
-  async function heldOf(collector: RunningCollector, attempts: number): Promise<number> {
+  async function heldOf(collector: RunningCollector, attempts: number, expected: number): Promise<number> {
     const sockets = await Promise.all(Array.from({ length: attempts }, () => openIdle(collector.url, '127.0.0.1')));
-    await settle(150);
-    const held = sockets.filter((socket) => !socket.destroyed && !socket.readableEnded).length;
+    const held = () => sockets.filter((socket) => !socket.destroyed && !socket.readableEnded).length;
+    // Refused sockets close at once; give a loaded machine a moment before counting the rest.
+    const deadline = Date.now() + 2_000;
+    while (held() > expected && Date.now() < deadline) await settle(25);
+    await settle(100);
+    const count = held();
     for (const socket of sockets) socket.destroy();
-    return held;
+    return count;
   }
 
   it('TBOT_COLLECTOR_MAX_CONNECTIONS_PER_ADDRESS sets the cap; --max-connections-per-address overrides it; 0 turns it off', async () => {
     let collector = await startCollector(`${workspace.dir}/env`, [], { TBOT_COLLECTOR_MAX_CONNECTIONS_PER_ADDRESS: '3' });
-    assert.equal(await heldOf(collector, 6), 3);
+    assert.equal(await heldOf(collector, 6, 3), 3);
     await collector.stop();
     collector = await startCollector(`${workspace.dir}/flag`, ['--max-connections-per-address', '0'], { TBOT_COLLECTOR_MAX_CONNECTIONS_PER_ADDRESS: '3' });
-    assert.equal(await heldOf(collector, 100), 100);
+    assert.equal(await heldOf(collector, 100, 100), 100);
     await collector.stop();
   });
 });

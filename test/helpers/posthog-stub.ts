@@ -12,6 +12,8 @@ export interface PostHogRequest {
   /** performance.now() when the body had arrived. */
   at: number;
   batch: PostHogBatchEvent[];
+  /** Size of the request body. */
+  bytes: number;
 }
 
 /** Answers one batch; the default accepts it as PostHog does. */
@@ -55,8 +57,9 @@ export async function startPostHog(answer: Answer = accept): Promise<PostHogStub
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       if (req.url !== '/batch/') return void res.writeHead(404).end();
-      const batch = (JSON.parse(Buffer.concat(chunks).toString()) as { batch: PostHogBatchEvent[] }).batch;
-      const index = stub.requests.push({ at: performance.now(), batch }) - 1;
+      const body = Buffer.concat(chunks);
+      const batch = (JSON.parse(body.toString()) as { batch: PostHogBatchEvent[] }).batch;
+      const index = stub.requests.push({ at: performance.now(), batch, bytes: body.length }) - 1;
       res.on('finish', () => {
         if (res.statusCode >= 200 && res.statusCode < 300) stub.accepted.push(...batch);
       });

@@ -18,6 +18,7 @@
  * Every response body is released: a 2xx is cancelled at once (the status says it all), any
  * other is read up to a few KiB for the log; the whole exchange is bounded by requestTimeoutMs.
  */
+import { constants } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ky from 'ky';
@@ -134,7 +135,8 @@ export class PostHogForwarder {
 
   private async loadCursor(): Promise<Cursor> {
     try {
-      const cursor = JSON.parse(await readFile(join(this.options.dataDir, CURSOR_FILE), 'utf8')) as Cursor;
+      // Like a segment, never read through a symlink planted in the data directory.
+      const cursor = JSON.parse(await readFile(join(this.options.dataDir, CURSOR_FILE), { encoding: 'utf8', flag: constants.O_RDONLY | constants.O_NOFOLLOW })) as Cursor;
       if (typeof cursor.segment === 'string' && Number.isInteger(cursor.offset) && cursor.offset >= 0) return cursor;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.options.logger.warn('forward cursor unreadable; starting from the oldest segment');
@@ -172,8 +174,9 @@ export class PostHogForwarder {
       await this.park(head, 'invalid', head.problem ?? 'unreadable');
       return;
     }
-    const valid = items.findIndex((item) => item.event === undefined);
-    const batch = valid < 0 ? items : items.slice(0, valid);
+    // The batch stops short of the next unusable line, which is parked when it reaches the head.
+    const firstUnusable = items.findIndex((item) => item.event === undefined);
+    const batch = firstUnusable < 0 ? items : items.slice(0, firstUnusable);
     // Linger only when healthy: not while backing off, nor while narrowing down a refused batch.
     if (this.failures === 0 && this.batchSize === MAX_BATCH && batch.length < this.batchSize) {
       const now = Date.now();
