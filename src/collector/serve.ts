@@ -49,14 +49,12 @@ export function resolvePostHog(flags: { posthogHost?: string; posthogApiKey?: st
   const apiKey = flags.posthogApiKey ?? env[ENV_POSTHOG_API_KEY];
   if ((host === undefined) !== (apiKey === undefined)) throw new UsageError('PostHog forwarding needs both --posthog-host and --posthog-api-key');
   if (host === undefined || apiKey === undefined) return undefined;
-  const source = flags.posthogHost === undefined ? ENV_POSTHOG_HOST : '--posthog-host';
+  if (!/^[\x21-\x7e]+$/.test(apiKey)) throw new UsageError(`${flags.posthogApiKey === undefined ? ENV_POSTHOG_API_KEY : '--posthog-api-key'}: expected a PostHog project API key (printable, no spaces)`);
   try {
-    const base = parseBaseUrl(host);
-    if (!/^[\x21-\x7e]+$/.test(apiKey)) throw new UsageError(`${flags.posthogApiKey === undefined ? ENV_POSTHOG_API_KEY : '--posthog-api-key'}: expected a PostHog project API key (printable, no spaces)`);
-    return { host: base, apiKey };
+    return { host: parseBaseUrl(host), apiKey };
   } catch (error) {
-    if (error instanceof BaseUrlError) throw new UsageError(`${source}: ${error.message}; expected a base URL such as https://eu.i.posthog.com`);
-    throw error;
+    if (!(error instanceof BaseUrlError)) throw error;
+    throw new UsageError(`${flags.posthogHost === undefined ? ENV_POSTHOG_HOST : '--posthog-host'}: ${error.message}; expected a base URL such as https://eu.i.posthog.com`);
   }
 }
 

@@ -4,7 +4,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { TbotError, UsageError } from '../../errors.js';
 import { DEFAULT_MAX_CONNECTIONS_PER_ADDRESS } from '../ingest/server.js';
 import type { CollectorRuntime } from '../runtime.js';
-import { collectorLogger, resolvePostHog, serve } from '../serve.js';
+import { collectorLogger, resolvePostHog, serve, type RunningCollector } from '../serve.js';
 
 interface ServeArgs {
   listen: string;
@@ -51,7 +51,7 @@ export function serveCommand(runtime: CollectorRuntime, setExitCode: (code: numb
       const maxConnectionsPerAddress = resolveMaxConnectionsPerAddress(args.maxConnectionsPerAddress, runtime.env);
       const logger = collectorLogger(runtime);
       const stop = runtime.stopSignal();
-      let running;
+      let running: RunningCollector;
       try {
         running = await serve({ host, port, dataDir: args.dataDir, maxConnectionsPerAddress, ...(posthog === undefined ? {} : { posthog }) }, runtime, logger);
       } catch (error) {
