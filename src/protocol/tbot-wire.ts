@@ -101,9 +101,9 @@ export function isWireTbotStart(value: unknown): value is WireTbotStart {
   );
 }
 
-/** A stored tbot event a reader can use: a well-formed start, a string id and a string timestamp. */
-export function isWireTbotEvent(value: unknown): value is SubmitTbotEventRequest {
+/** A stored tbot event a reader can use: a well-formed start, a string id, and a string timestamp if any. */
+export function isWireTbotEvent(value: unknown): value is Omit<SubmitTbotEventRequest, 'timestamp'> & { timestamp?: string } {
   if (typeof value !== 'object' || value === null) return false;
   const event = value as Record<string, unknown>;
-  return typeof event['distinctId'] === 'string' && typeof event['timestamp'] === 'string' && isWireTbotStart(event['start']);
+  return typeof event['distinctId'] === 'string' && isOptionalString(event['timestamp']) && isWireTbotStart(event['start']);
 }

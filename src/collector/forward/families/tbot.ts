@@ -12,7 +12,8 @@ export function tbotToPostHog(stored: StoredRecord): FamilyEvent {
   return {
     event: 'tbot.start',
     distinct_id: event.distinctId,
-    timestamp: event.timestamp,
+    // A stored event without its own time (the proto lets a sender omit it) happened on arrival.
+    timestamp: event.timestamp ?? stored.received_at,
     properties: { ...fromWireStart(event.start), $process_person_profile: false },
   };
 }
