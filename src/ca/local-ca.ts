@@ -5,13 +5,15 @@
  * temp directory and renames it into place, so two agents started at once agree on one CA.
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type sshpk from 'sshpk';
 import type { Destination } from '../config/types.js';
 import { CertificateAuthorityError } from '../errors.js';
 import { describeFsError } from '../fs/describe-fs-error.js';
+import { findNonDirectory } from '../fs/ensure-directory.js';
 import { fsyncDirectory, writeNewFileDurably } from '../fs/fsync.js';
+import { assertCaKeysMatch, CA_TEMP_PREFIX, readCaFile, removeStaleCaTemps } from './ca-checks.js';
 import type { CredentialSource, SshCertificateRequest, TlsCertificateRequest, TrustBundle } from './credential-source.js';
 import { generateP256KeyPair, openSshPublicKey, privateKeyPem, sshpkPrivateKey } from './keys.js';
 import { issueSshCertificate } from './ssh-issuer.js';
@@ -80,18 +82,12 @@ function materialFiles(material: CaMaterial): Record<string, string> {
 }
 
 async function readMaterial(dir: string): Promise<CaMaterial> {
-  const read = async (name: string): Promise<string> => {
-    try {
-      return await readFile(join(dir, name), 'utf8');
-    } catch (error) {
-      throw new CertificateAuthorityError(join(dir, name), `cannot read: ${describeFsError(error)}`, { cause: error });
-    }
-  };
+  const read = (name: string): Promise<string> => readCaFile(join(dir, name), name === FILES.tlsCert ? 'certificate' : 'private-key');
   const parse = <T>(name: string, text: string, parser: (text: string) => T): T => {
     try {
       return parser(text);
     } catch (error) {
-      throw new CertificateAuthorityError(join(dir, name), 'corrupt: not a valid PEM key or certificate; see "Rotating the local CA" in the README', { cause: error });
+      throw new CertificateAuthorityError(join(dir, name), 'corrupt: not a valid PEM key or certificate; see "Rotating the CA" in the README', { cause: error });
     }
   };
   const privateKey = (text: string): KeyObject => {
@@ -101,12 +97,19 @@ async function readMaterial(dir: string): Promise<CaMaterial> {
   };
   const [tlsKey, tlsCert, sshUserKey, sshHostKey] = await Promise.all([read(FILES.tlsKey), read(FILES.tlsCert), read(FILES.sshUserKey), read(FILES.sshHostKey)]);
   const tlsCertPem = parse(FILES.tlsCert, tlsCert, (text) => (parseCertificate(text), text));
-  return {
+  const material = {
     tlsKey: parse(FILES.tlsKey, tlsKey, privateKey),
     tlsCertPem,
     sshUserKey: parse(FILES.sshUserKey, sshUserKey, privateKey),
     sshHostKey: parse(FILES.sshHostKey, sshHostKey, privateKey),
   };
+  assertCaKeysMatch({
+    tlsKey: { path: join(dir, FILES.tlsKey), key: material.tlsKey },
+    tlsCert: { path: join(dir, FILES.tlsCert), pem: material.tlsCertPem },
+    sshUserKey: { path: join(dir, FILES.sshUserKey), key: material.sshUserKey },
+    sshHostKey: { path: join(dir, FILES.sshHostKey), key: material.sshHostKey },
+  });
+  return material;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -115,7 +118,8 @@ async function exists(path: string): Promise<boolean> {
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw new CertificateAuthorityError(path, describeFsError(error), { cause: error });
+    const blocker = (error as NodeJS.ErrnoException).code === 'ENOTDIR' ? await findNonDirectory(path) : undefined;
+    throw new CertificateAuthorityError(path, blocker === undefined ? describeFsError(error) : `${blocker.message}; expected a directory there`, { cause: error });
   }
 }
 
@@ -132,7 +136,7 @@ async function prepareStorage(storageDir: string): Promise<void> {
 }
 
 async function createInDirectory(storageDir: string, caDir: string, now: Date): Promise<'created' | 'lost-race'> {
-  const temp = await mkdtemp(join(storageDir, '.ca-new-'));
+  const temp = await mkdtemp(join(storageDir, CA_TEMP_PREFIX));
   try {
     for (const [name, text] of Object.entries(materialFiles(await createMaterial(now)))) await writeNewFileDurably(join(temp, name), text, 0o600);
     await fsyncDirectory(temp);
@@ -170,5 +174,6 @@ export async function openLocalCa(storage: Destination, now: Date): Promise<Open
       throw new CertificateAuthorityError(caDir, `cannot create: ${describeFsError(error)}`, { cause: error });
     }
   }
+  await removeStaleCaTemps(storage.path, now);
   return { ca: await LocalCertificateAuthority.fromMaterial(await readMaterial(caDir), `local CA in ${caDir}`), created };
 }
