@@ -13,7 +13,8 @@ export const SCHEMAS = [commonSchema, configSchema, eventSchema] as const;
 export const VALIDATOR_REFS = {
   validateConfig: configSchema.$id,
   validateSubmitTbotEvent: eventSchema.$id,
-  validateHelperString: `${eventSchema.$id}#/definitions/helperString`,
+  validateHelperName: `${eventSchema.$id}#/definitions/helperName`,
+  validateHelperVersion: `${eventSchema.$id}#/definitions/helperVersion`,
 } as const;
 
 export type ValidatorName = keyof typeof VALIDATOR_REFS;
