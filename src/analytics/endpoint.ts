@@ -1,6 +1,6 @@
 /** Where events go: a build-time default, overridable by env. Only plain http(s) base URLs pass. */
 import { EndpointError } from '../errors.js';
-import { checkEndpoint } from '../reporting/endpoint.js';
+import { BaseUrlError, parseBaseUrl } from '../net/base-url.js';
 import { ENV, type Env } from './env.js';
 
 export interface Endpoint {
@@ -10,9 +10,12 @@ export interface Endpoint {
 }
 
 export function parseEndpoint(text: string, source: string): Endpoint {
-  const checked = checkEndpoint(text);
-  if (!checked.ok) throw new EndpointError(source, checked.problem);
-  return { base: checked.base, source };
+  try {
+    return { base: parseBaseUrl(text), source };
+  } catch (error) {
+    if (error instanceof BaseUrlError) throw new EndpointError(source, error.message);
+    throw error;
+  }
 }
 
 export function resolveEndpoint(env: Env, buildDefault: string): Endpoint {

@@ -4,17 +4,20 @@
  * host). The first run creates it; later runs reuse it. Creation builds the whole CA in a private
  * temp directory and renames it into place, so two agents started at once agree on one CA.
  */
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises';
+import { createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
+import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type sshpk from 'sshpk';
 import type { Destination } from '../config/types.js';
 import { CertificateAuthorityError } from '../errors.js';
 import { describeFsError } from '../fs/describe-fs-error.js';
+import { findNonDirectory } from '../fs/ensure-directory.js';
 import { fsyncDirectory, writeNewFileDurably } from '../fs/fsync.js';
-import type { CredentialSource, SshCertificateRequest, TlsCertificateRequest, TrustBundle } from './credential-source.js';
-import { generateP256KeyPair, openSshPublicKey, privateKeyPem, sshpkPrivateKey } from './keys.js';
-import { issueSshCertificate } from './ssh-issuer.js';
+import { assertCaKeysMatch, CA_TEMP_PREFIX, readCaFile, removeStaleCaTemps } from './ca-checks.js';
+import type { CredentialSource, JwtSigner, SshCertificateRequest, TlsCertificateRequest, TrustBundle } from './credential-source.js';
+import { createJwtSigner } from './jwt-signer.js';
+import { generateP256KeyPair, openSshPublicKey, privateKeyPem } from './keys.js';
+import { createSshIssuer, issueSshCertificate, type SshIssuer } from './ssh-issuer.js';
+import { readIssuerFields } from './x509-certificate.js';
 import { createLeafIssuer, createRootCertificate, issueLeafCertificate, parseCertificate, type LeafIssuer } from './x509-issuer.js';
 
 export const CA_DIRECTORY = 'ca';
@@ -27,6 +30,13 @@ const FILES = {
 /** The root outlives every credential it issues by far; rotation is a documented manual step. */
 const ROOT_VALIDITY_MS = 10 * 365 * 24 * 3_600_000;
 
+/** Positive 128-bit X.509 serials: unique without coordination, well inside RFC 5280's 20 octets. */
+function x509Serial(): Buffer {
+  const bytes = randomBytes(16);
+  bytes[0]! &= 0x7f;
+  return bytes;
+}
+
 interface CaMaterial {
   tlsKey: KeyObject;
   tlsCertPem: string;
@@ -35,39 +45,51 @@ interface CaMaterial {
 }
 
 export class LocalCertificateAuthority implements CredentialSource {
+  private jwt: JwtSigner | undefined;
+
   private constructor(
     readonly description: string,
     private readonly leafIssuer: LeafIssuer,
-    private readonly sshUser: sshpk.PrivateKey,
-    private readonly sshHost: sshpk.PrivateKey,
+    private readonly sshUser: SshIssuer,
+    private readonly sshHost: SshIssuer,
     private readonly bundle: TrustBundle,
+    private readonly tlsKey: KeyObject,
   ) {}
 
-  static async fromMaterial(material: CaMaterial, description: string): Promise<LocalCertificateAuthority> {
-    return new LocalCertificateAuthority(description, await createLeafIssuer(material.tlsCertPem, material.tlsKey), sshpkPrivateKey(material.sshUserKey), sshpkPrivateKey(material.sshHostKey), {
+  static fromMaterial(material: CaMaterial, description: string): LocalCertificateAuthority {
+    const sshUser = createSshIssuer(material.sshUserKey);
+    const sshHost = createSshIssuer(material.sshHostKey);
+    const bundle = {
       tlsCaPem: material.tlsCertPem,
-      sshUserCaPublicKey: openSshPublicKey(createPublicKey(material.sshUserKey), 'tbot-local-user-ca'),
-      sshHostCaPublicKey: openSshPublicKey(createPublicKey(material.sshHostKey), 'tbot-local-host-ca'),
-    });
+      sshUserCaPublicKey: openSshPublicKey(sshUser.publicKey, 'tbot-local-user-ca'),
+      sshHostCaPublicKey: openSshPublicKey(sshHost.publicKey, 'tbot-local-host-ca'),
+    };
+    return new LocalCertificateAuthority(description, createLeafIssuer(material.tlsCertPem, material.tlsKey), sshUser, sshHost, bundle, material.tlsKey);
   }
 
   trust(): TrustBundle {
     return this.bundle;
   }
 
-  issueTlsCertificate(request: TlsCertificateRequest): Promise<string> {
-    return issueLeafCertificate(this.leafIssuer, request);
+  async issueTlsCertificate(request: TlsCertificateRequest): Promise<string> {
+    return issueLeafCertificate(this.leafIssuer, request, x509Serial());
   }
 
   async issueSshCertificate(request: SshCertificateRequest): Promise<string> {
-    return issueSshCertificate(request.kind === 'user' ? this.sshUser : this.sshHost, request);
+    return issueSshCertificate(request.kind === 'user' ? this.sshUser : this.sshHost, request, randomBytes(32), randomBytes(8).readBigUInt64BE());
+  }
+
+  /** Made on first use: most runs write no JWTs. */
+  jwtSigner(): JwtSigner {
+    this.jwt ??= createJwtSigner(this.tlsKey);
+    return this.jwt;
   }
 }
 
 async function createMaterial(now: Date): Promise<CaMaterial> {
   const [tls, sshUser, sshHost] = await Promise.all([generateP256KeyPair(), generateP256KeyPair(), generateP256KeyPair()]);
-  const root = await createRootCertificate(tls, 'tbot local CA', new Date(now.getTime() - 60_000), new Date(now.getTime() + ROOT_VALIDITY_MS));
-  return { tlsKey: tls.privateKey, tlsCertPem: root.pem, sshUserKey: sshUser.privateKey, sshHostKey: sshHost.privateKey };
+  const rootPem = createRootCertificate(tls, 'tbot local CA', new Date(now.getTime() - 60_000), new Date(now.getTime() + ROOT_VALIDITY_MS), x509Serial());
+  return { tlsKey: tls.privateKey, tlsCertPem: rootPem, sshUserKey: sshUser.privateKey, sshHostKey: sshHost.privateKey };
 }
 
 function materialFiles(material: CaMaterial): Record<string, string> {
@@ -80,33 +102,31 @@ function materialFiles(material: CaMaterial): Record<string, string> {
 }
 
 async function readMaterial(dir: string): Promise<CaMaterial> {
-  const read = async (name: string): Promise<string> => {
-    try {
-      return await readFile(join(dir, name), 'utf8');
-    } catch (error) {
-      throw new CertificateAuthorityError(join(dir, name), `cannot read: ${describeFsError(error)}`, { cause: error });
-    }
-  };
+  const read = (name: string): Promise<string> => readCaFile(join(dir, name), name === FILES.tlsCert ? 'certificate' : 'private-key');
   const parse = <T>(name: string, text: string, parser: (text: string) => T): T => {
     try {
       return parser(text);
     } catch (error) {
-      throw new CertificateAuthorityError(join(dir, name), 'corrupt: not a valid PEM key or certificate; see "Rotating the local CA" in the README', { cause: error });
+      throw new CertificateAuthorityError(join(dir, name), 'corrupt: not a valid PEM key or certificate; see "Rotating the CA" in the README', { cause: error });
     }
   };
-  const privateKey = (text: string): KeyObject => {
-    const key = createPrivateKey(text);
-    if (key.asymmetricKeyType !== 'ec') throw new Error('not an EC key');
-    return key;
-  };
   const [tlsKey, tlsCert, sshUserKey, sshHostKey] = await Promise.all([read(FILES.tlsKey), read(FILES.tlsCert), read(FILES.sshUserKey), read(FILES.sshHostKey)]);
-  const tlsCertPem = parse(FILES.tlsCert, tlsCert, (text) => (parseCertificate(text), text));
-  return {
-    tlsKey: parse(FILES.tlsKey, tlsKey, privateKey),
+  // The issuer fields are read back from the root here, so a root our writer cannot use fails now.
+  const tlsCertPem = parse(FILES.tlsCert, tlsCert, (text) => (readIssuerFields(parseCertificate(text).raw), text));
+  const material = {
+    tlsKey: parse(FILES.tlsKey, tlsKey, createPrivateKey),
     tlsCertPem,
-    sshUserKey: parse(FILES.sshUserKey, sshUserKey, privateKey),
-    sshHostKey: parse(FILES.sshHostKey, sshHostKey, privateKey),
+    sshUserKey: parse(FILES.sshUserKey, sshUserKey, createPrivateKey),
+    sshHostKey: parse(FILES.sshHostKey, sshHostKey, createPrivateKey),
   };
+  // Key type, key-pair integrity and the root key matching its certificate, in one place.
+  assertCaKeysMatch({
+    tlsKey: { path: join(dir, FILES.tlsKey), key: material.tlsKey },
+    tlsCert: { path: join(dir, FILES.tlsCert), pem: material.tlsCertPem },
+    sshUserKey: { path: join(dir, FILES.sshUserKey), key: material.sshUserKey },
+    sshHostKey: { path: join(dir, FILES.sshHostKey), key: material.sshHostKey },
+  });
+  return material;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -115,7 +135,8 @@ async function exists(path: string): Promise<boolean> {
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw new CertificateAuthorityError(path, describeFsError(error), { cause: error });
+    const blocker = (error as NodeJS.ErrnoException).code === 'ENOTDIR' ? await findNonDirectory(path) : undefined;
+    throw new CertificateAuthorityError(path, blocker === undefined ? describeFsError(error) : `${blocker.message}; expected a directory there`, { cause: error });
   }
 }
 
@@ -132,7 +153,7 @@ async function prepareStorage(storageDir: string): Promise<void> {
 }
 
 async function createInDirectory(storageDir: string, caDir: string, now: Date): Promise<'created' | 'lost-race'> {
-  const temp = await mkdtemp(join(storageDir, '.ca-new-'));
+  const temp = await mkdtemp(join(storageDir, CA_TEMP_PREFIX));
   try {
     for (const [name, text] of Object.entries(materialFiles(await createMaterial(now)))) await writeNewFileDurably(join(temp, name), text, 0o600);
     await fsyncDirectory(temp);
@@ -157,7 +178,7 @@ export interface OpenedCa {
 
 export async function openLocalCa(storage: Destination, now: Date): Promise<OpenedCa> {
   if (storage.type === 'memory') {
-    return { ca: await LocalCertificateAuthority.fromMaterial(await createMaterial(now), 'local CA (in memory, new every start)'), created: true };
+    return { ca: LocalCertificateAuthority.fromMaterial(await createMaterial(now), 'local CA (in memory, new every start)'), created: true };
   }
   const caDir = join(storage.path, CA_DIRECTORY);
   let created = false;
@@ -170,5 +191,6 @@ export async function openLocalCa(storage: Destination, now: Date): Promise<Open
       throw new CertificateAuthorityError(caDir, `cannot create: ${describeFsError(error)}`, { cause: error });
     }
   }
-  return { ca: await LocalCertificateAuthority.fromMaterial(await readMaterial(caDir), `local CA in ${caDir}`), created };
+  await removeStaleCaTemps(storage.path, now);
+  return { ca: LocalCertificateAuthority.fromMaterial(await readMaterial(caDir), `local CA in ${caDir}`), created };
 }

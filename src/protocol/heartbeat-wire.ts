@@ -3,7 +3,7 @@
  * ProtoJSON of our tbotanalytics.v1.AgentReportingService (what travels), and the mapping between
  * them. Shared by the agent and the collector; depends on nothing above it.
  */
-import { FROM_WIRE_RUN_MODE, TO_WIRE_RUN_MODE, type RunMode, type WireRunMode } from './tbot-wire.js';
+import { FROM_WIRE_RUN_MODE, isCount, TO_WIRE_RUN_MODE, type RunMode, type WireRunMode } from './tbot-wire.js';
 
 export const SUBMIT_HEARTBEAT_PATH = '/tbotanalytics.v1.AgentReportingService/SubmitHeartbeat';
 
@@ -85,4 +85,26 @@ export function fromWireHeartbeat(heartbeat: WireHeartbeat): TbotHeartbeatEvent 
     outputs_spiffe_svid: heartbeat.outputsSpiffeSvid,
     uptime_bucket: FROM_WIRE_UPTIME[heartbeat.uptimeBucket],
   };
+}
+
+const COUNTS = ['renewals', 'renewalFailures', 'outputsIdentity', 'outputsDatabase', 'outputsKubernetes', 'outputsApplication', 'outputsSshHost', 'outputsSpiffeSvid'] as const;
+
+/**
+ * Whether a stored heartbeat has the shape fromWireHeartbeat needs. Records are validated when
+ * stored, so this fails only for damaged lines; readers skip those instead of folding `undefined`.
+ */
+export function isWireHeartbeatEvent(value: unknown): value is SubmitHeartbeatRequest {
+  if (typeof value !== 'object' || value === null) return false;
+  const { distinctId, timestamp, heartbeat } = value as Record<string, unknown>;
+  if (typeof distinctId !== 'string' || typeof timestamp !== 'string' || typeof heartbeat !== 'object' || heartbeat === null) return false;
+  const fields = heartbeat as Record<string, unknown>;
+  return (
+    typeof fields['runMode'] === 'string' &&
+    Object.hasOwn(FROM_WIRE_RUN_MODE, fields['runMode']) &&
+    typeof fields['version'] === 'string' &&
+    typeof fields['joinType'] === 'string' &&
+    typeof fields['uptimeBucket'] === 'string' &&
+    Object.hasOwn(FROM_WIRE_UPTIME, fields['uptimeBucket']) &&
+    COUNTS.every((name) => isCount(fields[name]))
+  );
 }

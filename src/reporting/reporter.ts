@@ -7,7 +7,7 @@
  */
 import type { Anonymizer } from './anonymizer.js';
 import type { ConsentSource } from './consent.js';
-import { checkEndpoint } from './endpoint.js';
+import { BaseUrlError, parseBaseUrl } from '../net/base-url.js';
 import type { AnyEventType, EventFields, EventType, ReporterEvent } from './event-type.js';
 import type { DistinctIdSource } from './identity.js';
 import { RingBuffer } from './ring-buffer.js';
@@ -169,8 +169,13 @@ export function renderSingle<F extends EventFields<F>>(service: ServiceDescripto
 
 export function createReporter<E extends AnyEventType>(options: ReporterOptions<E>): Reporter<E> {
   const { service, consent, identity } = options;
-  const endpoint = checkEndpoint(options.endpoint);
-  if (!endpoint.ok) throw new ReporterConfigError(`endpoint ${JSON.stringify(options.endpoint)}: ${endpoint.problem}`);
+  let base: string;
+  try {
+    base = parseBaseUrl(options.endpoint);
+  } catch (error) {
+    if (error instanceof BaseUrlError) throw new ReporterConfigError(`endpoint ${JSON.stringify(options.endpoint)}: ${error.message}`);
+    throw error;
+  }
   const batch = { ...DEFAULT_BATCH, ...options.batch };
   for (const [name, value] of Object.entries(batch)) {
     if (!(Number.isInteger(value) && value >= 1)) throw new ReporterConfigError(`batch.${name}: ${value}; expected a whole number ≥ 1`);
@@ -187,7 +192,7 @@ export function createReporter<E extends AnyEventType>(options: ReporterOptions<
     accept: 'application/json',
     ...(options.userAgent === undefined ? {} : { 'user-agent': options.userAgent }),
   });
-  const toRequest = (path: string, body: unknown): HttpRequest => ({ method: 'POST', url: `${endpoint.base}${path}`, headers, body: JSON.stringify(body) });
+  const toRequest = (path: string, body: unknown): HttpRequest => ({ method: 'POST', url: `${base}${path}`, headers, body: JSON.stringify(body) });
   const maxBatchBytes = service.batch?.maxBytes ?? DEFAULT_MAX_BATCH_BYTES;
 
   const buffer = new RingBuffer<Item>(batch.maxBuffered);

@@ -14,7 +14,8 @@ export const SCHEMAS = [commonSchema, configSchema, eventSchema, heartbeatSchema
 export const VALIDATOR_REFS = {
   validateConfig: configSchema.$id,
   validateSubmitTbotEvent: eventSchema.$id,
-  validateHelperString: `${eventSchema.$id}#/definitions/helperString`,
+  validateHelperName: `${eventSchema.$id}#/definitions/helperName`,
+  validateHelperVersion: `${eventSchema.$id}#/definitions/helperVersion`,
   validateSubmitHeartbeat: heartbeatSchema.$id,
 } as const;
 

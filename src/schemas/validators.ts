@@ -21,5 +21,6 @@ function compiled(name: ValidatorName): Validator {
 
 export const validateConfig = compiled('validateConfig');
 export const validateSubmitTbotEvent = compiled('validateSubmitTbotEvent');
-export const validateHelperString = compiled('validateHelperString');
+export const validateHelperName = compiled('validateHelperName');
+export const validateHelperVersion = compiled('validateHelperVersion');
 export const validateSubmitHeartbeat = compiled('validateSubmitHeartbeat');

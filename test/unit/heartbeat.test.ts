@@ -173,7 +173,11 @@ describe('the heartbeat downstream', () => {
     ];
     const whole = heartbeatFold.empty(since);
     for (const record of records) heartbeatFold.add(whole, record);
-    heartbeatFold.add(whole, { received_at: '2026-11-21T10:00:01.000Z', family: 'tbot.heartbeat', event: { heartbeat: null } });
+    // Damaged records never reach add(): scan() asks valid() first and counts them as skipped.
+    assert.equal(heartbeatFold.valid!({ received_at: '2026-11-21T10:00:01.000Z', family: 'tbot.heartbeat', event: { heartbeat: null } }), false);
+    assert.equal(heartbeatFold.valid!({ received_at: '2026-11-21T10:00:01.000Z', family: 'tbot.heartbeat', event: { ...records[0]!.event, heartbeat: { ...records[0]!.event.heartbeat, renewals: -1 } } }), false);
+    assert.ok(records.every((record) => heartbeatFold.valid!(record)));
+    heartbeatFold.skip(whole);
     assert.deepEqual(whole.perDay, { '2026-11-20': { agents: 2, renewals: 142, failures: 2 }, '2026-11-21': { agents: 1, renewals: 24, failures: 0 } });
     assert.equal(whole.total, 3);
     assert.equal(whole.skipped, 1);

@@ -1,4 +1,5 @@
 /** `tbot-collector report`: stream the stored events and print the usage answers. */
+import { stat } from 'node:fs/promises';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
 import { buildReport } from '../report/fold.js';
@@ -37,12 +38,19 @@ export function reportCommand(runtime: CollectorRuntime, setExitCode: (code: num
         .option('workers', { type: 'number', describe: 'Threads parsing segments (default: one per core, at most 4)' }) as unknown as Argv<ReportArgs>,
     handler: async (args: ArgumentsCamelCase<ReportArgs>) => {
       const since = parseSince(args.since, runtime.now());
-      if (since === undefined) throw new UsageError(`--since ${JSON.stringify(args.since)}: expected 30d, 12h, 90m or an ISO date`);
+      // A window reaching past what Date can hold (e.g. 99999999999d) is as unusable as a typo.
+      if (since === undefined || Number.isNaN(since.getTime())) throw new UsageError(`--since ${JSON.stringify(args.since)}: expected 30d, 12h, 90m or an ISO date`);
       if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1 && args.workers <= 64)) throw new UsageError('--workers: expected a whole number from 1 to 64');
-      const scanOptions = { ...(args.workers === undefined ? {} : { workers: args.workers }), ...(REPORT_WORKER === undefined ? {} : { workerUrl: REPORT_WORKER }) };
+      const dataDir = await stat(args.dataDir).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)));
+      if (dataDir !== undefined && !dataDir.isDirectory()) throw new UsageError(`--data-dir ${JSON.stringify(args.dataDir)}: not a directory`);
+      const scanOptions = {
+        ...(args.workers === undefined ? {} : { workers: args.workers }),
+        ...(REPORT_WORKER === undefined ? {} : { workerUrl: REPORT_WORKER }),
+        onIgnored: (name: string) => runtime.stderr(`tbot-collector: ignoring ${name}: not a regular file\n`),
+      };
       const report = await buildReport(tbotFold, 'tbot', args.dataDir, since, scanOptions);
       // Continuous agents' daily heartbeats: their own fold, added as a section of the tbot report.
-      const heartbeats = await buildReport(heartbeatFold, 'tbot.heartbeat', args.dataDir, since, scanOptions);
+      const heartbeats = await buildReport(heartbeatFold, 'tbot.heartbeat', args.dataDir, since, { ...scanOptions, onIgnored: () => undefined });
       const output =
         args.format === 'json'
           ? `${JSON.stringify({ ...report, heartbeats: withoutSince(heartbeats) }, null, 2)}\n`

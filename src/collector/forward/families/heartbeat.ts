@@ -3,12 +3,13 @@
  * id, so a person profile would be a throwaway person per heartbeat: none is created. "Agents
  * running per day" in PostHog is the count of these events per day.
  */
-import { fromWireHeartbeat, type SubmitHeartbeatRequest } from '../../../protocol/heartbeat-wire.js';
-import type { StoredRecord } from '../../store/record.js';
+import { fromWireHeartbeat, isWireHeartbeatEvent } from '../../../protocol/heartbeat-wire.js';
+import { InvalidRecordError, type StoredRecord } from '../../store/record.js';
 import type { FamilyEvent } from '../posthog-event.js';
 
 export function heartbeatToPostHog(stored: StoredRecord): FamilyEvent {
-  const event = stored.event as SubmitHeartbeatRequest;
+  const event = stored.event;
+  if (!isWireHeartbeatEvent(event)) throw new InvalidRecordError('not a well-formed heartbeat');
   return {
     event: 'tbot.heartbeat',
     distinct_id: event.distinctId,

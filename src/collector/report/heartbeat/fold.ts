@@ -2,7 +2,7 @@
  * The heartbeat tally: how many continuous agents ran each day (one heartbeat is one agent-day)
  * and how their renewals went (the failure rate per day), with uptime buckets and versions.
  */
-import { fromWireHeartbeat, UPTIME_BUCKETS, type SubmitHeartbeatRequest, type UptimeBucket } from '../../../protocol/heartbeat-wire.js';
+import { fromWireHeartbeat, isWireHeartbeatEvent, UPTIME_BUCKETS, type SubmitHeartbeatRequest, type UptimeBucket } from '../../../protocol/heartbeat-wire.js';
 import type { StoredRecord } from '../../store/record.js';
 import type { Fold } from '../fold.js';
 
@@ -40,16 +40,13 @@ export const heartbeatFold: Fold<HeartbeatReport> = {
     return { since: since.toISOString(), total: 0, skipped: 0, perDay: {}, uptime: Object.fromEntries(UPTIME_BUCKETS.map((bucket) => [bucket, 0])) as Record<UptimeBucket, number>, versions: {} };
   },
 
+  valid: (record) => isWireHeartbeatEvent(record.event),
+
   add(report, record: StoredRecord) {
-    const wire = (record.event as Partial<SubmitHeartbeatRequest>).heartbeat;
-    if (typeof wire !== 'object' || wire === null) {
-      report.skipped += 1;
-      return;
-    }
-    const heartbeat = fromWireHeartbeat(wire);
+    const heartbeat = fromWireHeartbeat((record.event as SubmitHeartbeatRequest).heartbeat);
     report.total += 1;
     addDay((report.perDay[record.received_at.slice(0, 10)] ??= { agents: 0, renewals: 0, failures: 0 }), { agents: 1, renewals: heartbeat.renewals_24h, failures: heartbeat.renewal_failures_24h });
-    if (heartbeat.uptime_bucket !== undefined) report.uptime[heartbeat.uptime_bucket] += 1;
+    report.uptime[heartbeat.uptime_bucket] += 1;
     report.versions[heartbeat.version] = (report.versions[heartbeat.version] ?? 0) + 1;
   },
 
