@@ -21,4 +21,5 @@ function compiled(name: ValidatorName): Validator {
 
 export const validateConfig = compiled('validateConfig');
 export const validateSubmitTbotEvent = compiled('validateSubmitTbotEvent');
+export const validateReceivedTbotEvent = compiled('validateReceivedTbotEvent');
 export const validateHelperString = compiled('validateHelperString');
