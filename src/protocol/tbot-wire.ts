@@ -62,6 +62,9 @@ export type ReceivedTbotStartEvent = Omit<TbotStartEvent, 'run_mode'> & { run_mo
 const TO_WIRE_RUN_MODE: Record<RunMode, WireRunMode> = { 'one-shot': 'RUN_MODE_ONE_SHOT', continuous: 'RUN_MODE_DAEMON' };
 const FROM_WIRE_RUN_MODE: Record<ReceivedWireRunMode, ReceivedRunMode> = { RUN_MODE_UNSPECIFIED: 'unspecified', RUN_MODE_ONE_SHOT: 'one-shot', RUN_MODE_DAEMON: 'continuous' };
 
+/** The usage-metrics run mode of a stored wire value; anything unrecognised reads as unspecified. */
+export const runModeFromWire = (runMode: string): ReceivedRunMode => (Object.hasOwn(FROM_WIRE_RUN_MODE, runMode) ? FROM_WIRE_RUN_MODE[runMode as ReceivedWireRunMode] : 'unspecified');
+
 export function toWireStart(event: TbotStartEvent): WireTbotStart {
   const named = event.destinations_configured_database_access + event.destinations_configured_kubernetes_access + event.destinations_configured_application_access;
   return {
@@ -81,7 +84,7 @@ export function fromWireStart(start: WireTbotStart): TbotStartEvent;
 export function fromWireStart(start: ReceivedTbotEvent['start']): ReceivedTbotStartEvent;
 export function fromWireStart(start: ReceivedTbotEvent['start']): ReceivedTbotStartEvent {
   return {
-    run_mode: FROM_WIRE_RUN_MODE[start.runMode],
+    run_mode: runModeFromWire(start.runMode),
     version: start.version,
     join_type: start.joinType,
     ...(start.helper === undefined ? {} : { helper: start.helper }),
