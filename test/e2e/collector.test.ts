@@ -63,7 +63,8 @@ describe('collector', () => {
     const report = JSON.parse(execFileSync(process.execPath, [COLLECTOR_BUNDLE, 'report', '--data-dir', dataDir, '--format', 'json'], { encoding: 'utf8' }));
     assert.ok(report.total >= 2);
     assert.ok(report.breakdowns.join_type.github >= 1 && report.breakdowns.join_type.iam >= 1);
-    assert.ok(report.breakdowns.helper['gha:teleport-actions/auth@1.2.0'] >= 2);
+    assert.ok(report.breakdowns.helper['gha:teleport-actions/auth'] >= 2);
+    assert.ok(report.helperVersions['gha:teleport-actions/auth']['1.2.0'] >= 2);
   });
 
   it('accepts gzip-compressed requests', async () => {

@@ -84,6 +84,11 @@ export async function withBrowser<T>(profileDir: string, use: (browser: Browser)
     return await use(browser);
   } finally {
     clearTimeout(timer);
-    child.kill();
+    // Waited for, so its profile directory is no longer being written when the test removes it.
+    if (!exited) {
+      const gone = new Promise((resolve) => child.once('exit', resolve));
+      child.kill();
+      await gone;
+    }
   }
 }

@@ -67,3 +67,15 @@ describe('RFC 3339 timestamps, checked field by field', () => {
     assert.equal(checkInstant(253_402_300_799, 999_999_999).ok, true);
   });
 });
+
+describe('RFC 3339 calendar arithmetic agrees with JavaScript dates', () => {
+  it('formats 20,000 random instants from 0001 to 9999 as toISOString does, and parses them back', () => {
+    for (let i = 0; i < 20_000; i += 1) {
+      const seconds = Math.floor(-62_135_596_800 + Math.random() * (253_402_300_799 + 62_135_596_800));
+      const formatted = formatInstant({ seconds, nanos: 0 });
+      assert.equal(formatted, new Date(seconds * 1000).toISOString(), String(seconds));
+      const parsed = parseRfc3339(formatted);
+      assert.ok(parsed.ok && parsed.instant.seconds === seconds, formatted);
+    }
+  });
+});

@@ -51,20 +51,19 @@ function describeSchemaError(error: ErrorObject | undefined, at: string): string
   return `${field}: ${error.message ?? 'invalid'}${extra}${description === undefined ? '' : `; expected ${description}`}`;
 }
 
-/** Builds the stored event field by field, so it holds the known fields only, in one order. */
-function finish(decoded: JsonObject, receivedAt: Date, at: string, unknownFields: number): AcceptedTbotEvent {
-  let instant: Instant | undefined;
-  if (typeof decoded['timestamp'] === 'string') {
-    const parsed = parseRfc3339(decoded['timestamp']);
-    if (!parsed.ok) throw timestampFailure(at, parsed.reason);
-    instant = parsed.instant;
-  }
+/**
+ * Builds the stored event field by field, so it holds the known fields only, in one order.
+ * `instant` is the request's timestamp, already checked by the caller (from the JSON string or the
+ * binary Timestamp), or undefined when the request had none.
+ */
+function finish(decoded: JsonObject, instant: Instant | undefined, receivedAt: Date, at: string, unknownFields: number, helpersChecked = false): AcceptedTbotEvent {
   const wire = decoded['start'];
   let privacyDroppedFields = 0;
   const helper = (value: JsonValue | undefined): string | undefined => {
     // An empty helper string means "no helper", as the agent leaves it out.
     if (value === undefined || value === '') return undefined;
-    if (typeof value === 'string' && validateHelperString(value)) return value;
+    // The received schema below checks kept helpers again, so a skipped check here cannot let one through.
+    if (typeof value === 'string' && (helpersChecked || validateHelperString(value))) return value;
     privacyDroppedFields += 1;
     return undefined;
   };
@@ -97,24 +96,29 @@ function finish(decoded: JsonObject, receivedAt: Date, at: string, unknownFields
 export function acceptTbotJson(value: JsonValue, receivedAt: Date, options: DecodeOptions = {}): AcceptedTbotEvent {
   const at = options.at ?? '';
   let request = value;
+  let instant: Instant | undefined;
   if (isJsonObject(value) && typeof value['timestamp'] === 'string') {
     const parsed = parseRfc3339(value['timestamp']);
     if (!parsed.ok) throw timestampFailure(at, parsed.reason);
-    request = { ...value, timestamp: formatInstant(parsed.instant) };
+    instant = parsed.instant;
+    request = { ...value, timestamp: formatInstant(instant) };
   }
-  if (options.fastPath !== false && validateSubmitTbotEvent(request)) return finish(request as JsonObject, receivedAt, at, 0);
+  // The strict schema has checked the helper strings with the same definition already.
+  if (options.fastPath !== false && validateSubmitTbotEvent(request)) return finish(request as JsonObject, instant, receivedAt, at, 0, true);
   const { json, unknownFields } = decodeJsonMessage(submitTbotEventSchema(), request, at);
-  return finish(json as JsonObject, receivedAt, at, unknownFields);
+  return finish(json as JsonObject, instant, receivedAt, at, unknownFields);
 }
 
 /** A request decoded from binary protobuf (alone, or as one element of a batch). */
 export function acceptTbotMessage(message: Message & { timestamp?: Timestamp }, receivedAt: Date, options: DecodeOptions = {}): AcceptedTbotEvent {
   const at = options.at ?? '';
+  let instant: Instant | undefined;
   if (message.timestamp !== undefined) {
     const { seconds, nanos } = message.timestamp;
     // Number() of a huge bigint is not a safe integer, which checkInstant refuses.
     const checked = checkInstant(Number(seconds), nanos);
     if (!checked.ok) throw timestampFailure(at, checked.reason);
+    instant = checked.instant;
   }
-  return finish(canonicalJson(submitTbotEventSchema(), message) as JsonObject, receivedAt, at, countUnknownFields(message));
+  return finish(canonicalJson(submitTbotEventSchema(), message) as JsonObject, instant, receivedAt, at, countUnknownFields(message));
 }
