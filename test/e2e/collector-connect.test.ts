@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
@@ -14,7 +13,7 @@ import { compressionGzip, createConnectTransport } from '@connectrpc/connect-nod
 import { CONNECT_HTTP_STATUS } from '../../src/collector/ingest/connect-protocol.js';
 import { serviceSchema } from '../../src/protocol/descriptors.js';
 import { SUBMIT_TBOT_EVENT_PATH, SUBMIT_TBOT_EVENTS_PATH } from '../../src/protocol/tbot-wire.js';
-import { startCollector, type RunningCollector } from '../helpers/collector-process.js';
+import { startCollector, storedRecords, type RunningCollector } from '../helpers/collector-process.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
 /** The descriptors are built at run time, so method types are not generated: this is their shape. */
@@ -74,12 +73,6 @@ function raw(url: string, path: string, options: { method?: string; headers?: Re
   });
 }
 
-async function storedEvents(dataDir: string): Promise<{ received_at: string; event: { distinctId: string; timestamp: string; start: Record<string, unknown> } }[]> {
-  const names = (await readdir(dataDir).catch(() => [])).filter((name) => name.endsWith('.ndjson'));
-  const texts = await Promise.all(names.map((name) => readFile(join(dataDir, name), 'utf8')));
-  return texts.join('').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line));
-}
-
 describe('collector: Connect protocol conformance', () => {
   let workspace: Workspace;
   let collector: RunningCollector;
@@ -108,7 +101,7 @@ describe('collector: Connect protocol conformance', () => {
       it(`connect-node client (${mode}): SubmitTbotEvent is stored, zero values filled in`, async () => {
         const message = startMessage();
         await clients({ binary, gzip }).single.submitTbotEvent(message);
-        const mine = (await storedEvents(dataDir)).find((record) => record.event.distinctId === message.distinctId);
+        const mine = (await storedRecords(dataDir)).find((record) => record.event.distinctId === message.distinctId);
         assert.ok(mine, 'stored');
         assert.equal(mine.event.start['destinationsKubernetes'], 0, 'a zero the client left off the wire is stored as 0');
         assert.equal(mine.event.start['runMode'], 'RUN_MODE_DAEMON');
@@ -118,7 +111,7 @@ describe('collector: Connect protocol conformance', () => {
       it(`connect-node client (${mode}): the batch path stores 300 events in one call`, async () => {
         const events = Array.from({ length: 300 }, (_, index) => startMessage({ joinType: index % 2 === 0 ? 'github' : 'env0', destinationsOther: index % 7 }));
         await clients({ binary, gzip }).batch.submitTbotEvents({ events });
-        const ids = new Set((await storedEvents(dataDir)).map((record) => record.event.distinctId));
+        const ids = new Set((await storedRecords(dataDir)).map((record) => record.event.distinctId));
         assert.ok(events.every((event) => ids.has(event.distinctId)), 'every event stored');
       });
     }
@@ -127,7 +120,7 @@ describe('collector: Connect protocol conformance', () => {
   it('connect-node client: Go tbot\'s zero values (RUN_MODE_UNSPECIFIED, empty join type, no timestamp) are accepted', async () => {
     const message = { distinctId: crypto.randomUUID(), event: { case: 'start', value: { version: '18.1.0' } } };
     await clients({ binary: true }).single.submitTbotEvent(message);
-    const mine = (await storedEvents(dataDir)).find((record) => record.event.distinctId === message.distinctId);
+    const mine = (await storedRecords(dataDir)).find((record) => record.event.distinctId === message.distinctId);
     assert.ok(mine);
     assert.deepEqual(mine.event.start, { runMode: 'RUN_MODE_UNSPECIFIED', version: '18.1.0', joinType: '', destinationsOther: 0, destinationsDatabase: 0, destinationsKubernetes: 0, destinationsApplication: 0 });
     assert.equal(mine.event.timestamp, mine.received_at);
@@ -146,13 +139,13 @@ describe('collector: Connect protocol conformance', () => {
   });
 
   it('a batch with one bad event is refused whole, naming the event, and stores nothing', async () => {
-    const before = (await storedEvents(dataDir)).length;
+    const before = (await storedRecords(dataDir)).length;
     const events = [VALID_JSON(), VALID_JSON(), { ...VALID_JSON(), timestamp: '2026-02-30T00:00:00Z' }];
     const response = await raw(collector.url, SUBMIT_TBOT_EVENTS_PATH, { body: JSON.stringify({ events }) });
     assert.equal(response.status, 400);
     assert.equal(response.json?.code, 'invalid_argument');
     assert.match(response.json?.message ?? '', /^events\[2\]\.timestamp: day 30 does not exist/);
-    assert.equal((await storedEvents(dataDir)).length, before);
+    assert.equal((await storedRecords(dataDir)).length, before);
   });
 
   const refusals: { name: string; path?: string; method?: string; headers?: Record<string, string>; body?: string | Uint8Array; status: number; code?: string; message?: RegExp; header?: [string, string] }[] = [
@@ -172,7 +165,7 @@ describe('collector: Connect protocol conformance', () => {
   ];
   for (const refusal of refusals) {
     it(`raw: ${refusal.name} → ${refusal.status}${refusal.code === undefined ? '' : ` ${refusal.code}`}, nothing stored`, async () => {
-      const before = (await storedEvents(dataDir)).length;
+      const before = (await storedRecords(dataDir)).length;
       const response = await raw(collector.url, refusal.path ?? SUBMIT_TBOT_EVENT_PATH, { ...(refusal.method === undefined ? {} : { method: refusal.method }), ...(refusal.headers === undefined ? {} : { headers: refusal.headers }), ...(refusal.body === undefined ? {} : { body: refusal.body }) });
       assert.equal(response.status, refusal.status, response.text);
       if (refusal.code === undefined) {
@@ -185,15 +178,15 @@ describe('collector: Connect protocol conformance', () => {
         if (refusal.message !== undefined) assert.match(response.json?.message ?? '', refusal.message);
       }
       if (refusal.header !== undefined) assert.equal(response.headers[refusal.header[0]], refusal.header[1]);
-      assert.equal((await storedEvents(dataDir)).length, before);
+      assert.equal((await storedRecords(dataDir)).length, before);
     });
   }
 
   it('raw: an empty gzip body on the batch path is an empty batch: 200, nothing stored', async () => {
-    const before = (await storedEvents(dataDir)).length;
+    const before = (await storedRecords(dataDir)).length;
     const response = await raw(collector.url, SUBMIT_TBOT_EVENTS_PATH, { headers: { 'content-type': 'application/proto', 'content-encoding': 'gzip' }, body: '' });
     assert.equal(response.status, 200);
-    assert.equal((await storedEvents(dataDir)).length, before);
+    assert.equal((await storedRecords(dataDir)).length, before);
   });
 
   it('raw: curl-style requests without connect-protocol-version are accepted; a valid timeout and gzip are honoured', async () => {
@@ -201,16 +194,16 @@ describe('collector: Connect protocol conformance', () => {
     const response = await raw(collector.url, SUBMIT_TBOT_EVENT_PATH, { headers: { 'content-type': 'application/json', 'connect-timeout-ms': '10000', 'content-encoding': 'gzip' }, body: gzipSync(JSON.stringify(body)) });
     assert.equal(response.status, 200);
     assert.deepEqual(response.json, {});
-    assert.ok((await storedEvents(dataDir)).some((record) => record.event.distinctId === body.distinctId));
+    assert.ok((await storedRecords(dataDir)).some((record) => record.event.distinctId === body.distinctId));
   });
 
   it('raw: connect-timeout-ms is honoured: a body still arriving at the deadline gets deadline_exceeded (504) then, and nothing is stored', async () => {
-    const before = (await storedEvents(dataDir)).length;
+    const before = (await storedRecords(dataDir)).length;
     const response = await raw(collector.url, SUBMIT_TBOT_EVENT_PATH, { headers: { 'content-type': 'application/json', 'connect-timeout-ms': '300' }, body: JSON.stringify(VALID_JSON()), trickle: true });
     assert.equal(response.status, 504);
     assert.equal(response.json?.code, 'deadline_exceeded');
     assert.ok(response.ms >= 280 && response.ms < 2_000, `answered after ${response.ms} ms`);
-    assert.equal((await storedEvents(dataDir)).length, before);
+    assert.equal((await storedRecords(dataDir)).length, before);
     const metrics = await (await fetch(`${collector.url}/metrics`)).text();
     assert.match(metrics, /^tbot_collector_events_rejected_total\{reason="deadline"\} 1$/m);
   });

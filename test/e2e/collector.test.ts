@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { SUBMIT_TBOT_EVENT_PATH } from '../../src/protocol/tbot-wire.js';
-import { COLLECTOR_BUNDLE, startCollector, type RunningCollector } from '../helpers/collector-process.js';
+import { COLLECTOR_BUNDLE, startCollector, storedLines, type RunningCollector } from '../helpers/collector-process.js';
 import { cleanEnv, CONFIG_DIR, runTbot } from '../helpers/tbot-process.js';
 import { refusedUrl } from '../helpers/receiver.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
@@ -24,12 +24,6 @@ async function post(url: string, body: string | Uint8Array, headers: Record<stri
   const response = await fetch(`${url}${SUBMIT_TBOT_EVENT_PATH}`, { method: 'POST', headers, body });
   const text = await response.text();
   return { status: response.status, json: text === '' ? {} : JSON.parse(text) };
-}
-
-async function storedLines(dataDir: string): Promise<string[]> {
-  const names = (await readdir(dataDir).catch(() => [])).filter((name) => name.endsWith('.ndjson'));
-  const texts = await Promise.all(names.map((name) => readFile(join(dataDir, name), 'utf8')));
-  return texts.join('').split('\n').filter((line) => line !== '');
 }
 
 describe('collector', () => {

@@ -1,5 +1,7 @@
 /** Runs the built collector (dist/tbot-collector.mjs) on an ephemeral loopback port. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cleanEnv } from './tbot-process.js';
 
@@ -38,4 +40,21 @@ export async function startCollector(dataDir: string, extraArgs: string[] = [], 
       return exited;
     },
   };
+}
+
+/** Every whole line of every segment in `dataDir` (none if it does not exist yet). */
+export async function storedLines(dataDir: string): Promise<string[]> {
+  const names = (await readdir(dataDir).catch(() => [])).filter((name) => name.endsWith('.ndjson'));
+  const texts = await Promise.all(names.map((name) => readFile(join(dataDir, name), 'utf8')));
+  return texts.join('').split('\n').filter((line) => line !== '');
+}
+
+export interface StoredTbotRecord {
+  received_at: string;
+  family: string;
+  event: { distinctId: string; timestamp: string; start: Record<string, unknown> };
+}
+
+export async function storedRecords(dataDir: string): Promise<StoredTbotRecord[]> {
+  return (await storedLines(dataDir)).map((line) => JSON.parse(line) as StoredTbotRecord);
 }
