@@ -80,8 +80,7 @@ export function toWireStart(event: TbotStartEvent): WireTbotStart {
   };
 }
 
-export function fromWireStart(start: WireTbotStart): TbotStartEvent;
-export function fromWireStart(start: ReceivedTbotEvent['start']): ReceivedTbotStartEvent;
+/** A stored start (anything the collector accepted, so the run mode may be unspecified) in usage-metrics names. */
 export function fromWireStart(start: ReceivedTbotEvent['start']): ReceivedTbotStartEvent {
   return {
     run_mode: runModeFromWire(start.runMode),

@@ -10,6 +10,7 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { ConnectFailure } from '../../src/collector/ingest/connect-protocol.js';
 import { acceptTbotBatch } from '../../src/collector/ingest/services/tbot-batch.js';
 import { acceptTbotRequest } from '../../src/collector/ingest/services/tbot.js';
+import { tbotToPostHog } from '../../src/collector/forward/families/tbot.js';
 import { messageSchema } from '../../src/protocol/descriptors.js';
 
 const NOW = new Date('2026-03-04T05:06:07.089Z');
@@ -128,6 +129,15 @@ describe('tbot events: tolerant receive', () => {
 
   it('the fast path and the slow path agree on every body of the corpus: verdict, message, stored bytes and counts', () => {
     for (const entry of [...accepted, ...refused]) assert.deepEqual(json(entry.body, true), json(entry.body, false), entry.name);
+  });
+
+  it('a stored RUN_MODE_UNSPECIFIED start goes to PostHog with run_mode "unspecified"', () => {
+    const result = json(withStart({ runMode: 'RUN_MODE_UNSPECIFIED', joinType: '' }), true);
+    assert.ok(result.ok);
+    const mapped = tbotToPostHog({ received_at: NOW.toISOString(), family: 'tbot', event: JSON.parse(result.stored) });
+    assert.equal(mapped.properties['run_mode'], 'unspecified');
+    assert.equal(mapped.properties['join_type'], '');
+    assert.equal(mapped.timestamp, AGENT.timestamp);
   });
 
   describe('binary protobuf', () => {

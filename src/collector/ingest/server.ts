@@ -62,11 +62,11 @@ export function createIngestServer(options: IngestOptions): Server {
     // The protocol's advice: an overloaded server is unavailable (retry later), not out of quota.
     if (inFlight >= maxInFlight) throw new ConnectFailure('unavailable', 'collector overloaded; retry later', 'overloaded');
     inFlight += 1;
-    const deadline = new AbortController();
+    const deadline = timeoutMs === undefined ? undefined : new AbortController();
     let timer: NodeJS.Timeout | undefined;
-    const work = handle(service, req, encoding, timeoutMs === undefined ? undefined : deadline.signal).finally(() => (inFlight -= 1));
+    const work = handle(service, req, encoding, deadline?.signal).finally(() => (inFlight -= 1));
     try {
-      if (timeoutMs === undefined) await work;
+      if (timeoutMs === undefined || deadline === undefined) await work;
       else {
         // The answer goes out at the deadline even if the work is still waiting on the disk. What
         // was already handed to the store is still stored: the protocol lets deadline_exceeded
