@@ -1,6 +1,7 @@
 /** Reports over a seeded store: the numbers, the filters, the formats, and the HTML page as headless Chromium renders it. */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -27,8 +28,15 @@ function record(daysAgo: number, runMode: string, joinType: string, helper?: str
   };
 }
 
-function report(dataDir: string, ...args: string[]): string {
-  return execFileSync(process.execPath, [COLLECTOR_BUNDLE, 'report', '--data-dir', dataDir, ...args], { encoding: 'utf8' });
+const execFileAsync = promisify(execFile);
+
+/** Runs the built report; rejects with its stderr on a non-zero exit. Tests run several at once. */
+async function report(dataDir: string, ...args: string[]): Promise<string> {
+  try {
+    return (await execFileAsync(process.execPath, [COLLECTOR_BUNDLE, 'report', '--data-dir', dataDir, ...args], { encoding: 'utf8' })).stdout;
+  } catch (error) {
+    throw new Error((error as { stderr?: string }).stderr ?? String(error));
+  }
 }
 
 const rgb = (hex: string): [number, number, number] => [Number.parseInt(hex.slice(1, 3), 16), Number.parseInt(hex.slice(3, 5), 16), Number.parseInt(hex.slice(5, 7), 16)];
@@ -73,8 +81,8 @@ describe('collector reports', () => {
   });
   after(() => workspace.remove());
 
-  it('json: totals, run modes, join types, helpers with versions, cross-tabs and destinations over the last 30 days', () => {
-    const json = JSON.parse(report(dataDir, '--format', 'json'));
+  it('json: totals, run modes, join types, helpers with versions, cross-tabs and destinations over the last 30 days', async () => {
+    const json = JSON.parse(await report(dataDir, '--format', 'json'));
     assert.equal(json.total, 13);
     assert.deepEqual(json.breakdowns.run_mode, { 'one-shot': 8, continuous: 4, unspecified: 1 });
     assert.deepEqual(json.breakdowns.join_type, { github: 6, iam: 3, kubernetes: 1, '(empty)': 1, env0: 2 });
@@ -90,45 +98,54 @@ describe('collector reports', () => {
     assert.equal(perDay[day(2)]?.['one-shot'], 2, 'day 2: a seeded one-shot plus the clamped one');
   });
 
-  it('worker threads and a single thread produce the same report', () => {
-    const [parallel, single] = [report(dataDir, '--format', 'json', '--workers', '3', '--since', '60d', '--until', 'now'), report(dataDir, '--format', 'json', '--workers', '1', '--since', '60d', '--until', 'now')].map((text) => {
+  it('worker threads and a single thread produce the same report', async () => {
+    const [parallel, single] = (await Promise.all([report(dataDir, '--format', 'json', '--workers', '3', '--since', '60d', '--until', 'now'), report(dataDir, '--format', 'json', '--workers', '1', '--since', '60d', '--until', 'now')])).map((text) => {
       const { window: _window, ...rest } = JSON.parse(text);
       return rest;
     });
     assert.deepEqual(parallel, single);
   });
 
-  it('filters: --since/--until, --version, --helper, --run-mode', () => {
-    const total = (...args: string[]): number => JSON.parse(report(dataDir, '--format', 'json', ...args)).total;
-    assert.equal(total('--since', '60d'), 14);
-    assert.equal(total('--since', '60d', '--until', '30d'), 1);
-    assert.equal(total('--version', '1.1.0'), 12);
-    assert.equal(total('--helper', 'gha:teleport-actions/auth'), 6);
-    assert.equal(total('--helper', 'none'), 6);
-    assert.equal(total('--run-mode', 'unspecified'), 1);
-    assert.equal(total('--run-mode', 'continuous', '--helper', LONG_HELPER), 1);
-    assert.throws(() => report(dataDir, '--since', '2d', '--until', '3d'), /--until .* is not after --since/);
-    assert.throws(() => report(dataDir, '--run-mode', 'sometimes'), /Invalid values/);
+  it('filters: --since/--until, --version, --helper, --run-mode', async () => {
+    const cases: [string[], number][] = [
+      [['--since', '60d'], 14],
+      [['--since', '60d', '--until', '30d'], 1],
+      [['--version', '1.1.0'], 12],
+      [['--helper', 'gha:teleport-actions/auth'], 6],
+      [['--helper', 'none'], 6],
+      [['--run-mode', 'unspecified'], 1],
+      [['--run-mode', 'continuous', '--helper', LONG_HELPER], 1],
+    ];
+    const totals = await Promise.all(cases.map(async ([args]) => JSON.parse(await report(dataDir, '--format', 'json', ...args)).total as number));
+    assert.deepEqual(totals, cases.map(([, total]) => total));
+    await assert.rejects(report(dataDir, '--since', '2d', '--until', '3d'), /--until .* is not after --since/);
+    await assert.rejects(report(dataDir, '--run-mode', 'sometimes'), /Invalid values/);
   });
 
-  it('table and csv show the chosen breakdown: helpers with their versions, weeks, destinations', () => {
-    const table = report(dataDir, '--by', 'join_type');
+  it('table and csv show the chosen breakdown: helpers with their versions, weeks, destinations', async () => {
+    const [table, helperTable, helperCsv, destinations, weekCsv] = await Promise.all([
+      report(dataDir, '--by', 'join_type'),
+      report(dataDir, '--by', 'helper'),
+      report(dataDir, '--by', 'helper', '--format', 'csv'),
+      report(dataDir, '--by', 'destinations'),
+      report(dataDir, '--by', 'week', '--format', 'csv'),
+    ]);
     assert.match(table, /one-shot: 8 \(61\.5%\)\s+continuous: 4 \(30\.8%\)\s+unspecified: 1 \(7\.7%\)/);
     assert.match(table, /^github\s+6\s+46\.2%$/m);
     assert.match(table, /Unique installs and weekly active agents cannot be measured/);
-    assert.match(report(dataDir, '--by', 'helper'), /^gha:teleport-actions\/auth\s+6\s+46\.2%\n {2}1\.2\.0\s+4\s+30\.8%\n {2}1\.3\.0\s+2\s+15\.4%$/m);
+    assert.match(helperTable, /^gha:teleport-actions\/auth\s+6\s+46\.2%\n {2}1\.2\.0\s+4\s+30\.8%\n {2}1\.3\.0\s+2\s+15\.4%$/m);
     assert.equal(
-      report(dataDir, '--by', 'helper', '--format', 'csv'),
+      helperCsv,
       `helper,helper_version,starts,share\n(none),,6,0.4615\ngha:teleport-actions/auth,,6,0.4615\ngha:teleport-actions/auth,1.2.0,4,0.3077\ngha:teleport-actions/auth,1.3.0,2,0.1538\n${LONG_HELPER},,1,0.0769\n${LONG_HELPER},1.2.0,1,0.0769\n`,
     );
-    assert.match(report(dataDir, '--by', 'destinations'), /^application\s+26\s+13\s+100\.0%$/m);
-    const weeks = report(dataDir, '--by', 'week', '--format', 'csv').trim().split('\n');
+    assert.match(destinations, /^application\s+26\s+13\s+100\.0%$/m);
+    const weeks = weekCsv.trim().split('\n');
     assert.equal(weeks[0], 'week,starts,share,full_week,change');
     assert.equal(weeks.slice(1).reduce((sum, line) => sum + Number(line.split(',')[1]), 0), 13);
   });
 
   it('html: one self-contained page that headless Chromium renders at 1200 px and at 400 px without overflowing', async () => {
-    const html = report(dataDir, '--format', 'html');
+    const html = await report(dataDir, '--format', 'html');
     // Nothing to fetch: no src/href attributes, and a CSP that forbids loading anything.
     assert.doesNotMatch(html, /\s(src|href)=/);
     assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
