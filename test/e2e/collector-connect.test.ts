@@ -4,7 +4,9 @@
  * what no well-behaved client sends.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
@@ -195,6 +197,19 @@ describe('collector: Connect protocol conformance', () => {
     assert.equal(response.status, 200);
     assert.deepEqual(response.json, {});
     assert.ok((await storedRecords(dataDir)).some((record) => record.event.distinctId === body.distinctId));
+  });
+
+  it('raw: a client that goes away mid-body is counted as read-failed, not left hanging', async () => {
+    const metric = async (): Promise<number> => Number(/^tbot_collector_events_rejected_total\{reason="read-failed"\} (\d+)$/m.exec(await (await fetch(`${collector.url}/metrics`)).text())?.[1] ?? 0);
+    const before = await metric();
+    const { port, hostname } = new URL(collector.url);
+    const socket = connect(Number(port), hostname);
+    await once(socket, 'connect');
+    socket.write(`POST ${SUBMIT_TBOT_EVENT_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"distinctId":`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.destroy();
+    for (let tries = 0; tries < 50 && (await metric()) === before; tries += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(await metric(), before + 1);
   });
 
   it('raw: connect-timeout-ms is honoured: a body still arriving at the deadline gets deadline_exceeded (504) then, and nothing is stored', async () => {
