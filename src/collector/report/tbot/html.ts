@@ -73,8 +73,12 @@ function crossTab(report: Report, id: string, rowsBy: 'join_type' | 'helper'): s
 
 function destinationMix(report: Report): string {
   const { configured, runsWith } = report.destinations;
-  const rows: BarRow[] = DESTINATION_KINDS.map((kind) => ({ label: kind === 'other' ? 'other (identity, ssh_host, spiffe-svid)' : kind, value: runsWith[kind], note: `${percent(runsWith[kind], report.total)} of starts · ${configured[kind]} configured` }));
-  return `<p>The share of starts with at least one destination of each kind, and how many of that kind were configured in all.</p>${barList('destination-mix', rows, { color: '#7b5ea7', max: report.total })}`;
+  const rows: BarRow[] = DESTINATION_KINDS.map((kind) => {
+    const label = kind === 'other' ? 'other (identity, ssh_host, spiffe-svid)' : kind;
+    const share = percent(runsWith[kind], report.total);
+    return { label, value: runsWith[kind], note: `${share} (${configured[kind]})`, title: `${label}: ${runsWith[kind]} starts (${share}) had at least one; ${configured[kind]} configured in all` };
+  });
+  return `<p>The share of starts with at least one destination of each kind; in brackets, how many of that kind were configured in all.</p>${barList('destination-mix', rows, { color: '#7b5ea7', max: report.total })}`;
 }
 
 export function formatHtml(report: Report): string {
