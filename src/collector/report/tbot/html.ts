@@ -93,7 +93,7 @@ export function formatHtml(report: Report): string {
 <p class="muted">By when each start happened (its own timestamp, never later than its arrival).</p>
 ${perDay(report)}
 <h2>Starts per week</h2>
-<p class="muted">Weeks start on Monday; * marks a week only partly inside the window. The change compares the last two full weeks.</p>
+<p class="muted">Columns are weeks, named by their Monday; * marks a week only partly inside the window. The change compares the last two full weeks.</p>
 ${DIMENSIONS.map((dimension) => `<h3>By ${TITLES[dimension]}</h3>${weekly(report, dimension)}`).join('\n')}
 <h2>Agent version adoption</h2>
 <p class="muted">Each version's share of the week's starts.</p>
