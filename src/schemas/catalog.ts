@@ -6,8 +6,9 @@ import { Ajv, type Options } from 'ajv';
 import commonSchema from '../../schemas/common.schema.json' with { type: 'json' };
 import configSchema from '../../schemas/config.schema.json' with { type: 'json' };
 import eventSchema from '../../schemas/tbot-event.schema.json' with { type: 'json' };
+import receivedEventSchema from '../../schemas/tbot-event.received.schema.json' with { type: 'json' };
 
-export const SCHEMAS = [commonSchema, configSchema, eventSchema] as const;
+export const SCHEMAS = [commonSchema, configSchema, eventSchema, receivedEventSchema] as const;
 
 /** Exported validator name → schema reference. */
 export const VALIDATOR_REFS = {
@@ -15,6 +16,8 @@ export const VALIDATOR_REFS = {
   validateSubmitTbotEvent: eventSchema.$id,
   validateHelperName: `${eventSchema.$id}#/definitions/helperName`,
   validateHelperVersion: `${eventSchema.$id}#/definitions/helperVersion`,
+  /** What the collector accepts and stores (tolerant receive), after decoding and cleaning. */
+  validateReceivedTbotEvent: receivedEventSchema.$id,
 } as const;
 
 export type ValidatorName = keyof typeof VALIDATOR_REFS;

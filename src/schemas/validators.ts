@@ -23,3 +23,4 @@ export const validateConfig = compiled('validateConfig');
 export const validateSubmitTbotEvent = compiled('validateSubmitTbotEvent');
 export const validateHelperName = compiled('validateHelperName');
 export const validateHelperVersion = compiled('validateHelperVersion');
+export const validateReceivedTbotEvent = compiled('validateReceivedTbotEvent');

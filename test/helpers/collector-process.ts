@@ -1,6 +1,8 @@
 /** Runs the built collector (dist/tbot-collector.mjs) on an ephemeral loopback port. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SUBMIT_TBOT_EVENT_PATH } from '../../src/protocol/tbot-wire.js';
 import { cleanEnv } from './tbot-process.js';
@@ -108,4 +110,21 @@ export function runCollector(args: readonly string[], env: Record<string, string
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** Every whole line of every event segment in `dataDir` (none if it does not exist yet). */
+export async function storedLines(dataDir: string): Promise<string[]> {
+  const names = (await readdir(dataDir).catch(() => [])).filter((name) => /^events-.*\.ndjson$/.test(name)).sort();
+  const texts = await Promise.all(names.map((name) => readFile(join(dataDir, name), 'utf8')));
+  return texts.join('').split('\n').filter((line) => line !== '');
+}
+
+export interface StoredTbotRecord {
+  received_at: string;
+  family: string;
+  event: { distinctId: string; timestamp: string; start: Record<string, unknown> };
+}
+
+export async function storedRecords(dataDir: string): Promise<StoredTbotRecord[]> {
+  return (await storedLines(dataDir)).map((line) => JSON.parse(line) as StoredTbotRecord);
 }

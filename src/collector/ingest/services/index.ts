@@ -1,5 +1,6 @@
 /** Every Connect procedure the collector serves. Adding a service is one module and one line here. */
 import type { IngestService } from '../service.js';
 import { tbotService } from './tbot.js';
+import { tbotBatchService } from './tbot-batch.js';
 
-export const INGEST_SERVICES: readonly IngestService[] = [tbotService];
+export const INGEST_SERVICES: readonly IngestService[] = [tbotService, tbotBatchService];
