@@ -1,29 +1,43 @@
 /**
  * The collector, side by side in one run:
- *   accepted events/s with durable storage ÷ a bare node:http server answering {} to the same
- *   requests (the ceiling for a Node server here), both driven by autocannon   goal ≥ 50% and ≥ 10,000/s
- *   p50 / p99 latency of each
- *   report over 1,000,000 stored events: time and peak RSS                     goal ≤ 5 s, ≤ 150 MB
+ *   ingest, one paired run: the candidates below take turns (round robin, BENCH_ROUNDS rounds of
+ *   BENCH_SECONDS each), so machine noise hits them alike; medians are printed
+ *     bare node:http answering {} to the single-event request (the ceiling for a Node server here)
+ *     single calls, SubmitTbotEvent, validated and fsynced             goal ≥ 0.5× bare
+ *     the batch path, SubmitTbotEvents with 500 events, JSON           goal ≥ 50,000 events/s durable
+ *     the batch path, the same 500 events in binary protobuf, gzip-compressed
+ *     bare node:http answering {} to the batch body (the batch path's ceiling)
+ *   report over 1,000,000 stored events: time and peak RSS              goal ≤ 5 s, ≤ 150 MB
  */
 import autocannon from 'autocannon';
+import { create, toBinary } from '@bufbuild/protobuf';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SUBMIT_TBOT_EVENT_PATH } from '../src/protocol/tbot-wire.js';
+import { gzipSync } from 'node:zlib';
+import { messageSchema } from '../src/protocol/descriptors.js';
+import { MAX_TBOT_BATCH_EVENTS, SUBMIT_TBOT_EVENT_PATH, SUBMIT_TBOT_EVENTS_PATH } from '../src/protocol/tbot-wire.js';
 import { segmentName } from '../src/collector/store/segments.js';
 import { startCollector } from '../test/helpers/collector-process.js';
+import { median } from './measure.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const scratch = await mkdtemp(join(tmpdir(), 'tbot-bench-collector-'));
-const seconds = Number(process.env['BENCH_SECONDS'] ?? 8);
-const body = JSON.stringify({
+const seconds = Number(process.env['BENCH_SECONDS'] ?? 4);
+const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const event = {
   distinctId: '3b241101-e2bb-4255-8caf-4136c566a962',
   timestamp: new Date().toISOString(),
   start: { runMode: 'RUN_MODE_ONE_SHOT', version: '1.2.3', joinType: 'github', helper: 'gha:teleport-actions/auth', helperVersion: '1.2.0', destinationsOther: 1, destinationsDatabase: 0, destinationsKubernetes: 1, destinationsApplication: 0 },
-});
+};
+const single = JSON.stringify(event);
+const batchJson = JSON.stringify({ events: Array.from({ length: MAX_TBOT_BATCH_EVENTS }, () => event) });
+const BATCH = messageSchema('tbotanalytics.v1.SubmitTbotEventsRequest');
+const startInit = { runMode: 1, version: '1.2.3', joinType: 'github', helper: 'gha:teleport-actions/auth', helperVersion: '1.2.0', destinationsOther: 1, destinationsKubernetes: 1 };
+const batchProto = gzipSync(toBinary(BATCH, create(BATCH, { events: Array.from({ length: MAX_TBOT_BATCH_EVENTS }, () => ({ distinctId: event.distinctId, timestamp: { seconds: BigInt(Math.floor(Date.now() / 1000)), nanos: 0 }, event: { case: 'start', value: startInit } })) } as never)));
 
 const BARE_SERVER = `require('node:http').createServer((req, res) => { req.resume(); req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}')); }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`;
 
@@ -33,9 +47,15 @@ async function startBare(): Promise<{ url: string; child: ChildProcess }> {
   return { url: `http://127.0.0.1:${port}`, child };
 }
 
-async function load(url: string): Promise<autocannon.Result> {
-  return autocannon({ url: `${url}${SUBMIT_TBOT_EVENT_PATH}`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: 64, duration: seconds });
+interface Candidate {
+  name: string;
+  /** Events per request. */
+  events: number;
+  run(): Promise<autocannon.Result>;
 }
+
+const load = (url: string, path: string, body: string | Buffer, headers: Record<string, string>, connections: number) => (): Promise<autocannon.Result> =>
+  autocannon({ url: `${url}${path}`, method: 'POST', headers, body, connections, duration: seconds });
 
 async function peakRssOf(args: string[]): Promise<{ ms: number; rssBytes: number }> {
   const log = join(scratch, 'rss.log');
@@ -48,41 +68,78 @@ async function peakRssOf(args: string[]): Promise<{ ms: number; rssBytes: number
   return { ms, rssBytes: Number((await readFile(log, 'utf8')).trim().split('\n').at(-1)) };
 }
 
-try {
-  const bare = await startBare();
-  const bareResult = await load(bare.url);
-  bare.child.kill();
-  const collector = await startCollector(join(scratch, 'ingest'));
-  const collectorResult = await load(collector.url);
-  await collector.stop();
-
-  // A million stored events spread over 30 days.
-  const dataDir = join(scratch, 'million');
-  const { mkdir } = await import('node:fs/promises');
+/** A million stored events over 30 days, varied in every field the report breaks down by. */
+async function writeMillion(dataDir: string): Promise<void> {
   await mkdir(dataDir);
   const perDay = Math.ceil(1_000_000 / 30);
+  const versions = ['1.2.3', '1.3.0', '18.1.0', 'v18.2.0', '17.5.4'];
+  const helpers = [undefined, 'gha:teleport-actions/auth', 'gha:teleport-actions/auth-k8s', 'gitlab:component/tbot'];
+  const joins = ['github', 'iam', 'gitlab', 'kubernetes', 'env0', ''];
   for (let day = 0; day < 30; day += 1) {
     const at = new Date(Date.now() - day * 86_400_000);
     const out = createWriteStream(join(dataDir, segmentName(at)));
-    const record = JSON.parse(`{"received_at":"${at.toISOString()}","event":${body}}`);
     for (let i = 0; i < perDay; i += 1) {
-      record.event.start.runMode = i % 3 === 0 ? 'RUN_MODE_DAEMON' : 'RUN_MODE_ONE_SHOT';
-      record.event.start.joinType = ['github', 'iam', 'gitlab', 'kubernetes'][i % 4];
-      if (!out.write(`${JSON.stringify(record)}\n`)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      const helper = helpers[i % helpers.length];
+      const start = {
+        runMode: i % 3 === 0 ? 'RUN_MODE_DAEMON' : i % 97 === 0 ? 'RUN_MODE_UNSPECIFIED' : 'RUN_MODE_ONE_SHOT',
+        version: versions[(i + day) % versions.length],
+        joinType: joins[i % joins.length],
+        ...(helper === undefined ? {} : { helper, helperVersion: `1.${i % 4}.0` }),
+        destinationsOther: i % 3,
+        destinationsDatabase: i % 5 === 0 ? 1 : 0,
+        destinationsKubernetes: i % 2,
+        destinationsApplication: i % 7 === 0 ? 2 : 0,
+      };
+      // Some events are back-dated by up to two days, as a queued sender's would be.
+      const timestamp = new Date(at.getTime() - (i % 11 === 0 ? (i % 3) * 86_400_000 : 0)).toISOString();
+      const line = `${JSON.stringify({ received_at: at.toISOString(), family: 'tbot', event: { distinctId: crypto.randomUUID(), timestamp, start } })}\n`;
+      if (!out.write(line)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
     }
     await new Promise<void>((resolve) => out.end(resolve));
   }
-  const reportRun = await peakRssOf([join(root, 'dist/tbot-collector.mjs'), 'report', '--data-dir', dataDir, '--since', '31d', '--format', 'json']);
+}
 
-  const rate = (result: autocannon.Result): number => result.requests.average;
-  const ok = (result: autocannon.Result): string => `${result['2xx']} ok, ${result.non2xx} non-2xx, ${result.errors} errors`;
-  console.log(`ingest, autocannon 64 connections × ${seconds} s each, POST SubmitTbotEvent (JSON)`);
-  console.log(`  bare node:http answering {}         ${rate(bareResult).toFixed(0)} req/s   p50 ${bareResult.latency.p50} ms   p99 ${bareResult.latency.p99} ms   (${ok(bareResult)})`);
-  console.log(`  collector (validated, fsynced)      ${rate(collectorResult).toFixed(0)} req/s   p50 ${collectorResult.latency.p50} ms   p99 ${collectorResult.latency.p99} ms   (${ok(collectorResult)})`);
-  console.log(`  collector ÷ bare                    ${(rate(collectorResult) / rate(bareResult)).toFixed(2)}   goal ≥ 0.5, and ≥ 10,000/s`);
-  console.log('report over 1,000,000 stored events (30 daily segments)');
-  console.log(`  time                                ${(reportRun.ms / 1000).toFixed(2)} s   goal ≤ 5 s`);
-  console.log(`  peak RSS                            ${(reportRun.rssBytes / 1024 / 1024).toFixed(1)} MB   goal ≤ 150 MB`);
+try {
+  const bare = await startBare();
+  const collector = await startCollector(join(scratch, 'ingest'));
+  const json = { 'content-type': 'application/json', 'connect-protocol-version': '1' };
+  const candidates: Candidate[] = [
+    { name: 'bare node:http, single-event body', events: 1, run: load(bare.url, SUBMIT_TBOT_EVENT_PATH, single, json, 64) },
+    { name: 'collector, single calls (JSON)', events: 1, run: load(collector.url, SUBMIT_TBOT_EVENT_PATH, single, json, 64) },
+    { name: 'bare node:http, 500-event body', events: MAX_TBOT_BATCH_EVENTS, run: load(bare.url, SUBMIT_TBOT_EVENTS_PATH, batchJson, json, 8) },
+    { name: 'collector, batch path (JSON)', events: MAX_TBOT_BATCH_EVENTS, run: load(collector.url, SUBMIT_TBOT_EVENTS_PATH, batchJson, json, 8) },
+    { name: 'collector, batch path (binary, gzip)', events: MAX_TBOT_BATCH_EVENTS, run: load(collector.url, SUBMIT_TBOT_EVENTS_PATH, batchProto, { 'content-type': 'application/proto', 'content-encoding': 'gzip', 'connect-protocol-version': '1' }, 8) },
+  ];
+  const results = new Map(candidates.map((candidate) => [candidate.name, [] as autocannon.Result[]]));
+  for (let round = 0; round < rounds; round += 1) {
+    for (const candidate of candidates) results.get(candidate.name)!.push(await candidate.run());
+  }
+  bare.child.kill();
+  await collector.stop();
+
+  const dataDir = join(scratch, 'million');
+  await writeMillion(dataDir);
+  const reportRun = await peakRssOf([join(root, 'dist/tbot-collector.mjs'), 'report', '--data-dir', dataDir, '--since', '31d', '--format', 'html']);
+
+  const requestRate = (name: string): number => median(results.get(name)!.map((result) => result.requests.average));
+  const eventRate = (candidate: Candidate): number => requestRate(candidate.name) * candidate.events;
+  const failures = (name: string): string => {
+    const all = results.get(name)!;
+    return `${all.reduce((sum, result) => sum + result.non2xx, 0)} non-2xx, ${all.reduce((sum, result) => sum + result.errors, 0)} errors`;
+  };
+  const p = (name: string, key: 'p50' | 'p99'): number => median(results.get(name)!.map((result) => result.latency[key]));
+  console.log(`ingest, one paired run: ${rounds} rounds × ${candidates.length} candidates × ${seconds} s, autocannon (medians)`);
+  for (const candidate of candidates) {
+    console.log(`  ${candidate.name.padEnd(40)} ${requestRate(candidate.name).toFixed(0).padStart(7)} req/s ${eventRate(candidate).toFixed(0).padStart(8)} events/s   p50 ${p(candidate.name, 'p50')} ms   p99 ${p(candidate.name, 'p99')} ms   (${failures(candidate.name)})`);
+  }
+  const [bareSingle, collectorSingle, bareBatch, batchJsonPath, batchProtoPath] = candidates as [Candidate, Candidate, Candidate, Candidate, Candidate];
+  console.log(`  single calls ÷ bare                      ${(requestRate(collectorSingle.name) / requestRate(bareSingle.name)).toFixed(2)}   goal ≥ 0.5`);
+  console.log(`  batch path (JSON) events/s                ${eventRate(batchJsonPath).toFixed(0)}   goal ≥ 50,000 durable; ${(requestRate(batchJsonPath.name) / requestRate(bareBatch.name)).toFixed(2)}× the bare server's request rate on the same body`);
+  console.log(`  batch path (binary, gzip) events/s        ${eventRate(batchProtoPath).toFixed(0)}`);
+  console.log(`  batch path (JSON) ÷ single calls, events  ${(eventRate(batchJsonPath) / eventRate(collectorSingle)).toFixed(1)}×`);
+  console.log('report over 1,000,000 stored events (30 daily segments), --format html (every section)');
+  console.log(`  time                                     ${(reportRun.ms / 1000).toFixed(2)} s   goal ≤ 5 s`);
+  console.log(`  peak RSS                                 ${(reportRun.rssBytes / 1024 / 1024).toFixed(1)} MB   goal ≤ 150 MB`);
 } finally {
   await rm(scratch, { recursive: true, force: true });
 }

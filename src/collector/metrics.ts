@@ -1,13 +1,17 @@
 /** The collector's counters, rendered in Prometheus text format for GET /metrics. */
 import type { DeadLetterReason } from './store/dead-letter.js';
 
-export type RejectReason = 'bad-content-type' | 'bad-encoding' | 'too-large' | 'decode' | 'schema' | 'future-timestamp' | 'overloaded' | 'store-failed' | 'read-failed';
+export type RejectReason = 'bad-content-type' | 'bad-encoding' | 'bad-header' | 'too-large' | 'decode' | 'schema' | 'future-timestamp' | 'deadline' | 'overloaded' | 'store-failed' | 'read-failed' | 'bad-method' | 'no-such-procedure' | 'no-such-path' | 'internal';
 
 const WRITE_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 
 export class CollectorMetrics {
   received = 0;
   accepted = 0;
+  /** Fields of accepted requests that the contract does not define: skipped, never stored. */
+  unknownFieldsSkipped = 0;
+  /** Values of accepted events left out for failing a privacy rule (helper strings). */
+  privacyDroppedFields = 0;
   readonly rejected = new Map<RejectReason, number>();
   private readonly writeBuckets = WRITE_BUCKETS_SECONDS.map(() => 0);
   private writeCount = 0;
@@ -36,7 +40,7 @@ export class CollectorMetrics {
 
   render(): string {
     const lines = [
-      '# HELP tbot_collector_events_received_total Requests to SubmitTbotEvent.',
+      '# HELP tbot_collector_events_received_total Requests to the ingest procedures.',
       '# TYPE tbot_collector_events_received_total counter',
       `tbot_collector_events_received_total ${this.received}`,
       '# HELP tbot_collector_events_accepted_total Events validated and durably stored.',
@@ -45,6 +49,12 @@ export class CollectorMetrics {
       '# HELP tbot_collector_events_rejected_total Requests rejected, by reason.',
       '# TYPE tbot_collector_events_rejected_total counter',
       ...[...this.rejected].map(([reason, count]) => `tbot_collector_events_rejected_total{reason="${reason}"} ${count}`),
+      '# HELP tbot_collector_unknown_fields_skipped_total Fields of accepted requests unknown to the contract, skipped and never stored.',
+      '# TYPE tbot_collector_unknown_fields_skipped_total counter',
+      `tbot_collector_unknown_fields_skipped_total ${this.unknownFieldsSkipped}`,
+      '# HELP tbot_collector_privacy_dropped_fields_total Values of accepted events left out for failing a privacy rule.',
+      '# TYPE tbot_collector_privacy_dropped_fields_total counter',
+      `tbot_collector_privacy_dropped_fields_total ${this.privacyDroppedFields}`,
       '# HELP tbot_collector_store_write_seconds Time to append and fsync one batch.',
       '# TYPE tbot_collector_store_write_seconds histogram',
       ...WRITE_BUCKETS_SECONDS.map((bound, index) => `tbot_collector_store_write_seconds_bucket{le="${bound}"} ${this.writeBuckets[index]}`),

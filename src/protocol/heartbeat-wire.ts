@@ -3,7 +3,7 @@
  * ProtoJSON of our tbotanalytics.v1.AgentReportingService (what travels), and the mapping between
  * them. Shared by the agent and the collector; depends on nothing above it.
  */
-import { FROM_WIRE_RUN_MODE, isCount, TO_WIRE_RUN_MODE, type RunMode, type WireRunMode } from './tbot-wire.js';
+import { FROM_WIRE_RUN_MODE, isCount, runModeFromWire, TO_WIRE_RUN_MODE, type ReceivedRunMode, type RunMode, type WireRunMode } from './tbot-wire.js';
 
 export const SUBMIT_HEARTBEAT_PATH = '/tbotanalytics.v1.AgentReportingService/SubmitHeartbeat';
 
@@ -30,6 +30,9 @@ export interface TbotHeartbeatEvent {
   outputs_spiffe_svid: number;
   uptime_bucket: UptimeBucket;
 }
+
+/** A stored heartbeat in usage-metrics names (read like a stored start: an unknown run mode is unspecified). */
+export type ReceivedHeartbeatEvent = Omit<TbotHeartbeatEvent, 'run_mode'> & { run_mode: ReceivedRunMode };
 
 export interface WireHeartbeat {
   runMode: WireRunMode;
@@ -70,9 +73,9 @@ export function toWireHeartbeat(event: TbotHeartbeatEvent): WireHeartbeat {
   };
 }
 
-export function fromWireHeartbeat(heartbeat: WireHeartbeat): TbotHeartbeatEvent {
+export function fromWireHeartbeat(heartbeat: WireHeartbeat): ReceivedHeartbeatEvent {
   return {
-    run_mode: FROM_WIRE_RUN_MODE[heartbeat.runMode],
+    run_mode: runModeFromWire(heartbeat.runMode),
     version: heartbeat.version,
     join_type: heartbeat.joinType,
     renewals_24h: heartbeat.renewals,

@@ -6,8 +6,13 @@
  */
 
 export const SUBMIT_TBOT_EVENT_PATH = '/prehog.v1alpha.TbotReportingService/SubmitTbotEvent';
+/** Our own batch procedure (schemas/tbotanalytics/v1/tbot_batch.proto): up to 500 of the above. */
+export const SUBMIT_TBOT_EVENTS_PATH = '/tbotanalytics.v1.TbotBatchReportingService/SubmitTbotEvents';
+export const MAX_TBOT_BATCH_EVENTS = 500;
 
 export type RunMode = 'one-shot' | 'continuous';
+/** What a received event may say: Go tbot can leave the enum at its zero value. */
+export type ReceivedRunMode = RunMode | 'unspecified';
 
 /** The usage-metrics event. The join type is free-form in the proto, so it is a string here. */
 export interface TbotStartEvent {
@@ -23,6 +28,7 @@ export interface TbotStartEvent {
 }
 
 export type WireRunMode = 'RUN_MODE_ONE_SHOT' | 'RUN_MODE_DAEMON';
+export type ReceivedWireRunMode = WireRunMode | 'RUN_MODE_UNSPECIFIED';
 
 export interface WireTbotStart {
   runMode: WireRunMode;
@@ -43,8 +49,21 @@ export interface SubmitTbotEventRequest {
   start: WireTbotStart;
 }
 
+/** Mirrors schemas/tbot-event.received.schema.json: what the collector stores. */
+export interface ReceivedTbotEvent {
+  distinctId: string;
+  timestamp: string;
+  start: Omit<WireTbotStart, 'runMode'> & { runMode: ReceivedWireRunMode };
+}
+
+/** The usage-metrics event of a received start. */
+export type ReceivedTbotStartEvent = Omit<TbotStartEvent, 'run_mode'> & { run_mode: ReceivedRunMode };
+
 export const TO_WIRE_RUN_MODE: Record<RunMode, WireRunMode> = { 'one-shot': 'RUN_MODE_ONE_SHOT', continuous: 'RUN_MODE_DAEMON' };
-export const FROM_WIRE_RUN_MODE: Record<WireRunMode, RunMode> = { RUN_MODE_ONE_SHOT: 'one-shot', RUN_MODE_DAEMON: 'continuous' };
+export const FROM_WIRE_RUN_MODE: Record<ReceivedWireRunMode, ReceivedRunMode> = { RUN_MODE_UNSPECIFIED: 'unspecified', RUN_MODE_ONE_SHOT: 'one-shot', RUN_MODE_DAEMON: 'continuous' };
+
+/** The usage-metrics run mode of a stored wire value; anything unrecognised reads as unspecified. */
+export const runModeFromWire = (runMode: string): ReceivedRunMode => (Object.hasOwn(FROM_WIRE_RUN_MODE, runMode) ? FROM_WIRE_RUN_MODE[runMode as ReceivedWireRunMode] : 'unspecified');
 
 export function toWireStart(event: TbotStartEvent): WireTbotStart {
   const named = event.destinations_configured_database_access + event.destinations_configured_kubernetes_access + event.destinations_configured_application_access;
@@ -61,9 +80,10 @@ export function toWireStart(event: TbotStartEvent): WireTbotStart {
   };
 }
 
-export function fromWireStart(start: WireTbotStart): TbotStartEvent {
+/** A stored start (anything the collector accepted, so the run mode may be unspecified) in usage-metrics names. */
+export function fromWireStart(start: ReceivedTbotEvent['start']): ReceivedTbotStartEvent {
   return {
-    run_mode: FROM_WIRE_RUN_MODE[start.runMode],
+    run_mode: runModeFromWire(start.runMode),
     version: start.version,
     join_type: start.joinType,
     ...(start.helper === undefined ? {} : { helper: start.helper }),

@@ -7,8 +7,9 @@ import commonSchema from '../../schemas/common.schema.json' with { type: 'json' 
 import configSchema from '../../schemas/config.schema.json' with { type: 'json' };
 import eventSchema from '../../schemas/tbot-event.schema.json' with { type: 'json' };
 import heartbeatSchema from '../../schemas/tbot-heartbeat.schema.json' with { type: 'json' };
+import receivedEventSchema from '../../schemas/tbot-event.received.schema.json' with { type: 'json' };
 
-export const SCHEMAS = [commonSchema, configSchema, eventSchema, heartbeatSchema] as const;
+export const SCHEMAS = [commonSchema, configSchema, eventSchema, receivedEventSchema, heartbeatSchema] as const;
 
 /** Exported validator name → schema reference. */
 export const VALIDATOR_REFS = {
@@ -16,6 +17,8 @@ export const VALIDATOR_REFS = {
   validateSubmitTbotEvent: eventSchema.$id,
   validateHelperName: `${eventSchema.$id}#/definitions/helperName`,
   validateHelperVersion: `${eventSchema.$id}#/definitions/helperVersion`,
+  /** What the collector accepts and stores (tolerant receive), after decoding and cleaning. */
+  validateReceivedTbotEvent: receivedEventSchema.$id,
   validateSubmitHeartbeat: heartbeatSchema.$id,
 } as const;
 

@@ -23,4 +23,5 @@ export const validateConfig = compiled('validateConfig');
 export const validateSubmitTbotEvent = compiled('validateSubmitTbotEvent');
 export const validateHelperName = compiled('validateHelperName');
 export const validateHelperVersion = compiled('validateHelperVersion');
+export const validateReceivedTbotEvent = compiled('validateReceivedTbotEvent');
 export const validateSubmitHeartbeat = compiled('validateSubmitHeartbeat');

@@ -1,12 +1,12 @@
 /** Durability: every acknowledged event survives kill -9 under load, and a torn last line is cut, never parsed. */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SUBMIT_TBOT_EVENT_PATH } from '../../src/protocol/tbot-wire.js';
 import { segmentName } from '../../src/collector/store/segments.js';
-import { COLLECTOR_BUNDLE, startCollector } from '../helpers/collector-process.js';
+import { COLLECTOR_BUNDLE, startCollector, storedLines } from '../helpers/collector-process.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
 function event(): { distinctId: string; body: string } {
@@ -17,11 +17,6 @@ function event(): { distinctId: string; body: string } {
     start: { runMode: 'RUN_MODE_ONE_SHOT', version: '1.0.0', joinType: 'github', destinationsOther: 1, destinationsDatabase: 0, destinationsKubernetes: 0, destinationsApplication: 0 },
   });
   return { distinctId, body };
-}
-
-async function segmentLines(dataDir: string): Promise<string[]> {
-  const names = (await readdir(dataDir)).filter((name) => name.endsWith('.ndjson'));
-  return (await Promise.all(names.map((name) => readFile(join(dataDir, name), 'utf8')))).join('').split('\n').filter((line) => line !== '');
 }
 
 describe('collector durability', () => {
@@ -61,7 +56,7 @@ describe('collector durability', () => {
     assert.equal((await fetch(`${restarted.url}${SUBMIT_TBOT_EVENT_PATH}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: last.body })).status, 200);
     await restarted.stop();
 
-    const stored = (await segmentLines(dataDir)).map((line) => JSON.parse(line) as { event: { distinctId: string } });
+    const stored = (await storedLines(dataDir)).map((line) => JSON.parse(line) as { event: { distinctId: string } });
     const ids = new Set(stored.map((record) => record.event.distinctId));
     const lost = acknowledged.filter((id) => !ids.has(id));
     assert.deepEqual(lost, []);
@@ -81,7 +76,7 @@ describe('collector durability', () => {
     await collector.stop();
     assert.match(metrics, /^tbot_collector_store_torn_tails_total 1$/m);
     assert.match(collector.stderr(), /cut a torn last line left by a crash .*bytes=21/);
-    const lines = await segmentLines(dataDir);
+    const lines = await storedLines(dataDir);
     assert.equal(lines.length, 3);
     for (const line of lines) JSON.parse(line);
     const report = JSON.parse(execFileSync(process.execPath, [COLLECTOR_BUNDLE, 'report', '--data-dir', dataDir, '--format', 'json'], { encoding: 'utf8' }));

@@ -71,15 +71,28 @@ describe('collector: tbotanalytics.v1.AgentReportingService/SubmitHeartbeat', ()
     });
   }
 
+  it('skips fields it does not know (a newer agent may add some), counts them, and never stores them', async () => {
+    const event = VALID();
+    const metric = async (): Promise<number> => Number(/tbot_collector_unknown_fields_skipped_total (\d+)/.exec(await (await fetch(`${collector.url}/metrics`)).text())?.[1]);
+    const before = await metric();
+    assert.equal((await post({ ...event, hostname: 'zqxhostcanary', heartbeat: { ...event.heartbeat, clusterName: 'zqxclustercanary' } })).status, 200);
+    assert.equal(await metric(), before + 2);
+    const lines = await storedLines(dataDir);
+    const record = lines.map((line) => JSON.parse(line)).find((line) => line.event.distinctId === event.distinctId);
+    assert.deepEqual(record.event, event);
+    assert.ok(!lines.join('\n').includes('canary'));
+  });
+
   const heartbeat = VALID().heartbeat;
   const corpus: [string, () => unknown, RegExp][] = [
-    ['an identifying field', () => ({ ...VALID(), hostname: 'build-01' }), /"hostname" is unknown/],
-    ['an unknown heartbeat field', () => ({ ...VALID(), heartbeat: { ...heartbeat, clusterName: 'prod' } }), /"clusterName" is unknown/],
+    ['a missing heartbeat', () => ({ distinctId: crypto.randomUUID(), timestamp: new Date().toISOString() }), /must have required property 'heartbeat'/],
+    ['an unknown run mode', () => ({ ...VALID(), heartbeat: { ...heartbeat, runMode: 'RUN_MODE_SOMETIMES' } }), /RUN_MODE_SOMETIMES/],
+    ['a timestamp that is no date', () => ({ ...VALID(), timestamp: '2026-02-30T10:00:00Z' }), /timestamp/],
     ['an unspecified uptime bucket', () => ({ ...VALID(), heartbeat: { ...heartbeat, uptimeBucket: 'UPTIME_BUCKET_UNSPECIFIED' } }), /\/heartbeat\/uptimeBucket/],
     ['a negative count', () => ({ ...VALID(), heartbeat: { ...heartbeat, renewalFailures: -1 } }), /\/heartbeat\/renewalFailures/],
     ['an absurd renewal count', () => ({ ...VALID(), heartbeat: { ...heartbeat, renewals: 5_000_000 } }), /\/heartbeat\/renewals/],
     ['a distinct id that is not a UUID', () => ({ ...VALID(), distinctId: 'alice-laptop' }), /\/distinctId/],
-    ['a timestamp two days ahead', () => ({ ...VALID(), timestamp: new Date(Date.now() + 48 * 3_600_000).toISOString() }), /24 h in the future/],
+    ['a timestamp two days ahead', () => ({ ...VALID(), timestamp: new Date(Date.now() + 48 * 3_600_000).toISOString() }), /24 h ahead/],
   ];
   for (const [name, body, message] of corpus) {
     it(`refuses ${name} with invalid_argument, naming the field, and stores nothing`, async () => {

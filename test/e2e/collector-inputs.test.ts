@@ -64,7 +64,7 @@ describe('collector inputs', () => {
       const report = JSON.parse(json.stdout);
       assert.equal(report.total, good);
       assert.equal(report.skipped, bad.length);
-      assert.deepEqual(report.destinations, { total: good, database: 0, kubernetes: 0, application: 0, other: good });
+      assert.deepEqual(report.destinations, { configured: { database: 0, kubernetes: 0, application: 0, other: good }, runsWith: { database: 0, kubernetes: 0, application: 0, other: good } });
       assert.match(json.stderr, /ignoring events-\d{4}-\d{2}-\d{2}\.ndjson: not a regular file/);
       for (const format of ['table', 'csv', 'html']) {
         const run = await runCollector(['report', '--data-dir', dataDir, '--format', format, '--workers', workers, '--by', 'join_type']);
@@ -75,7 +75,7 @@ describe('collector inputs', () => {
   }
 
   const usage: { name: string; args: string[]; message: RegExp }[] = [
-    { name: '--since beyond what a date can hold', args: ['report', '--since', '99999999999d'], message: /--since "99999999999d": expected 30d, 12h, 90m or an ISO date/ },
+    { name: '--since beyond what a date can hold', args: ['report', '--since', '99999999999d'], message: /--since "99999999999d": expected 30d, 12h, 90m, an ISO date/ },
     { name: '--since that is not a window', args: ['report', '--since', 'last tuesday'], message: /--since "last tuesday"/ },
     { name: '--data-dir that is a file', args: ['report', '--data-dir', '__FILE__'], message: /--data-dir ".*": not a directory/ },
     { name: '--posthog-host that is not a URL', args: ['serve', '--posthog-host', 'notaurl', '--posthog-api-key', 'phc_x'], message: /--posthog-host: not an absolute URL/ },

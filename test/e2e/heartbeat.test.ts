@@ -83,7 +83,7 @@ describe('heartbeat', () => {
       assert.equal(report.total, 1, 'the start is still counted once, in its own family');
       const table = execFileSync(process.execPath, [COLLECTOR_BUNDLE, 'report', '--data-dir', dataDir], { encoding: 'utf8' });
       const html = execFileSync(process.execPath, [COLLECTOR_BUNDLE, 'report', '--data-dir', dataDir, '--format', 'html'], { encoding: 'utf8' });
-      assert.match(html, /<h2>Continuous agents running per day<\/h2>[\s\S]*<svg id="agents-per-day"[\s\S]*<table id="renewal-health">[\s\S]*<\/body><\/html>\n$/);
+      assert.match(html, /<h2>Continuous agents running per day<\/h2>[\s\S]*<figure class="chart" id="agents-per-day"[\s\S]*<table id="renewal-health">[\s\S]*<\/main><\/body><\/html>\n$/);
       if (days.length === 1) assert.match(table, new RegExp(`continuous agents running per day, and renewal health\\nday +agents +renewals +failures +failure rate\\n${day} +${heartbeats.length} +${renewed} +0 +0\\.0%`));
     });
   });

@@ -112,8 +112,19 @@ export function runCollector(args: readonly string[], env: Record<string, string
   });
 }
 
-/** Every line the collector stored in `dataDir`, across its segments. */
+/** Every whole line of every event segment in `dataDir` (none if it does not exist yet). */
 export async function storedLines(dataDir: string): Promise<string[]> {
-  const names = (await readdir(dataDir).catch(() => [] as string[])).filter((name) => name.endsWith('.ndjson'));
-  return (await Promise.all(names.map((name) => readFile(join(dataDir, name), 'utf8')))).join('').split('\n').filter((line) => line !== '');
+  const names = (await readdir(dataDir).catch(() => [])).filter((name) => /^events-.*\.ndjson$/.test(name)).sort();
+  const texts = await Promise.all(names.map((name) => readFile(join(dataDir, name), 'utf8')));
+  return texts.join('').split('\n').filter((line) => line !== '');
+}
+
+export interface StoredTbotRecord {
+  received_at: string;
+  family: string;
+  event: { distinctId: string; timestamp: string; start: Record<string, unknown> };
+}
+
+export async function storedRecords(dataDir: string): Promise<StoredTbotRecord[]> {
+  return (await storedLines(dataDir)).map((line) => JSON.parse(line) as StoredTbotRecord);
 }

@@ -4,12 +4,11 @@
  * to install it; nothing is skipped.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { findTool, testTool } from '../../scripts/provision-test-tools.mjs';
 
-export const SSHD = '/usr/sbin/sshd';
 
 export interface SshdOptions {
   /** Where sshd_config and the principals file go. */
@@ -28,13 +27,13 @@ export interface Sshd {
   stop(): Promise<void>;
 }
 
-export function requireSshd(): void {
-  try {
-    accessSync(SSHD, constants.X_OK);
-  } catch {
-    throw new Error(`${SSHD} is missing: run \`node scripts/provision-test-tools.mjs\` (installs Debian's openssh-server)`);
-  }
+/** The sshd binary, from the one place npm test's pretest step provisions it. */
+export function requireSshd(): string {
+  const sshd = findTool(testTool('sshd'));
+  // npm test's pretest installs it or stops first; this only fires when a test file is run alone.
+  if (sshd === undefined) throw new Error('sshd is missing: run `node scripts/provision-test-tools.mjs` (npm test does; installs Debian\'s openssh-server)');
   if (process.getuid?.() !== 0) throw new Error('the sshd test runs sshd as root (privilege separation needs it); run the tests as root');
+  return sshd;
 }
 
 async function freePort(): Promise<number> {
@@ -65,20 +64,20 @@ function waitForListening(child: ChildProcess, output: () => string, timeoutMs: 
 }
 
 export async function startSshd(options: SshdOptions): Promise<Sshd> {
-  requireSshd();
+  const sshd = requireSshd();
   // Privilege separation chroots into this directory; the service unit normally creates it.
   await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
   // The port is free when probed but could be taken before sshd binds it: try a few.
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await startOnce(options, await freePort());
+      return await startOnce(sshd, options, await freePort());
     } catch (error) {
       if (attempt >= 3 || !/Address already in use/.test(String(error))) throw error;
     }
   }
 }
 
-async function startOnce(options: SshdOptions, port: number): Promise<Sshd> {
+async function startOnce(sshd: string, options: SshdOptions, port: number): Promise<Sshd> {
   const principalsFile = join(options.dir, 'authorized_principals');
   await writeFile(principalsFile, `${options.principals.join('\n')}\n`);
   const configFile = join(options.dir, 'sshd_config');
@@ -104,7 +103,7 @@ async function startOnce(options: SshdOptions, port: number): Promise<Sshd> {
       '',
     ].join('\n'),
   );
-  const child = spawn(SSHD, ['-D', '-e', '-f', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(sshd, ['-D', '-e', '-f', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));

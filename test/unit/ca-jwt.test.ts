@@ -1,12 +1,14 @@
 /** ES256 JWT signing with the CA key: a compact JWS that node:crypto verifies with nothing but the published JWK. */
 import assert from 'node:assert/strict';
 import { createHash, createPrivateKey, createPublicKey, verify } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { chmod, cp, readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { createJwtSigner } from '../../src/ca/jwt-signer.js';
 import { generateP256KeyPair } from '../../src/ca/keys.js';
 import { openLocalCa } from '../../src/ca/local-ca.js';
+import { makeWorkspace } from '../helpers/workspace.js';
 
 const FIXTURE_STORAGE = fileURLToPath(new URL('../fixtures/ca-v0.1.0', import.meta.url));
 
@@ -38,12 +40,21 @@ describe('the CA\'s JWT signer (ES256)', () => {
     assert.equal(createJwtSigner(privateKey).kid, signer.kid, 'stable for one key');
   });
 
-  it('the local CA signs JWTs with its TLS CA key (the 0.1.0 fixture, opened read-only)', async () => {
-    const { ca, created } = await openLocalCa({ type: 'directory', path: FIXTURE_STORAGE }, new Date());
-    assert.equal(created, false);
-    const expected = createPublicKey(createPrivateKey(await readFile(`${FIXTURE_STORAGE}/ca/tls-ca.key`, 'utf8'))).export({ format: 'jwk' });
-    const signer = ca.jwtSigner();
-    assert.deepEqual([signer.jwk.x, signer.jwk.y], [expected.x, expected.y]);
-    assert.equal(ca.jwtSigner(), signer, 'made once');
+  it('the local CA signs JWTs with its TLS CA key (a copy of the 0.1.0 fixture)', async () => {
+    const workspace = await makeWorkspace('tbot-ca-jwt-');
+    try {
+      // A copy, because git keeps no 0600 modes and the CA refuses key files others can read.
+      const caDir = join(workspace.dir, 'ca');
+      await cp(join(FIXTURE_STORAGE, 'ca'), caDir, { recursive: true });
+      for (const name of await readdir(caDir)) await chmod(join(caDir, name), 0o600);
+      const { ca, created } = await openLocalCa({ type: 'directory', path: workspace.dir }, new Date());
+      assert.equal(created, false);
+      const expected = createPublicKey(createPrivateKey(await readFile(join(caDir, 'tls-ca.key'), 'utf8'))).export({ format: 'jwk' });
+      const signer = ca.jwtSigner();
+      assert.deepEqual([signer.jwk.x, signer.jwk.y], [expected.x, expected.y]);
+      assert.equal(ca.jwtSigner(), signer, 'made once');
+    } finally {
+      await workspace.remove();
+    }
   });
 });

@@ -148,9 +148,9 @@ describe('the heartbeat event and its wire form', () => {
 });
 
 describe('the heartbeat downstream', () => {
-  const wire = (renewals: number, failures: number, bucket: 'UPTIME_BUCKET_1D' | 'UPTIME_BUCKET_OVER_30D', version = '1.2.3'): SubmitHeartbeatRequest => ({
+  const wire = (renewals: number, failures: number, bucket: 'UPTIME_BUCKET_1D' | 'UPTIME_BUCKET_OVER_30D', version = '1.2.3', timestamp = '2026-11-20T10:00:00.000Z'): SubmitHeartbeatRequest => ({
     distinctId: crypto.randomUUID(),
-    timestamp: '2026-11-20T10:00:00.000Z',
+    timestamp,
     heartbeat: { ...toWireHeartbeat(buildHeartbeatEvent(config, version, { renewals, failures }, DAY, DAY)), uptimeBucket: bucket },
   });
 
@@ -164,36 +164,53 @@ describe('the heartbeat downstream', () => {
     assert.equal(mapped.properties['renewals_24h'], 72);
   });
 
-  it('folds into agents per day and the failure rate per day, the same on one thread or merged from several', () => {
-    const since = new Date('2026-11-01T00:00:00Z');
+  it('folds into agents per day (by the heartbeat\'s own time) and the failure rate per day, the same on one thread or merged from several', () => {
+    const window = { since: '2026-11-01T00:00:00.000Z', until: '2026-12-01T00:00:00.000Z' };
+    const record = (receivedAt: string, event: SubmitHeartbeatRequest) => ({ received_at: receivedAt, family: 'tbot.heartbeat' as const, event });
     const records = [
-      { received_at: '2026-11-20T10:00:01.000Z', family: 'tbot.heartbeat' as const, event: wire(72, 0, 'UPTIME_BUCKET_1D') },
-      { received_at: '2026-11-20T11:00:01.000Z', family: 'tbot.heartbeat' as const, event: wire(70, 2, 'UPTIME_BUCKET_OVER_30D') },
-      { received_at: '2026-11-21T10:00:01.000Z', family: 'tbot.heartbeat' as const, event: wire(24, 0, 'UPTIME_BUCKET_1D', '1.3.0') },
+      record('2026-11-20T10:00:01.000Z', wire(72, 0, 'UPTIME_BUCKET_1D', '1.2.3', '2026-11-20T10:00:00.000Z')),
+      record('2026-11-20T11:00:01.000Z', wire(70, 2, 'UPTIME_BUCKET_OVER_30D', '1.2.3', '2026-11-20T11:00:00.000Z')),
+      // Sent just before midnight, received just after: it counts for the day it was sent.
+      record('2026-11-21T00:00:01.000Z', wire(24, 0, 'UPTIME_BUCKET_1D', '1.3.0', '2026-11-20T23:59:59.000Z')),
+      record('2026-11-22T10:00:01.000Z', wire(10, 0, 'UPTIME_BUCKET_1D', '1.3.0', '2026-11-22T10:00:00.000Z')),
     ];
-    const whole = heartbeatFold.empty(since);
-    for (const record of records) heartbeatFold.add(whole, record);
+    const whole = heartbeatFold.empty(window, {});
+    for (const each of records) heartbeatFold.add(whole, each);
+    // Outside the window: counted nowhere.
+    heartbeatFold.add(whole, record('2026-12-02T10:00:01.000Z', wire(5, 5, 'UPTIME_BUCKET_1D', '1.3.0', '2026-12-02T10:00:00.000Z')));
     // Damaged records never reach add(): scan() asks valid() first and counts them as skipped.
-    assert.equal(heartbeatFold.valid!({ received_at: '2026-11-21T10:00:01.000Z', family: 'tbot.heartbeat', event: { heartbeat: null } }), false);
-    assert.equal(heartbeatFold.valid!({ received_at: '2026-11-21T10:00:01.000Z', family: 'tbot.heartbeat', event: { ...records[0]!.event, heartbeat: { ...records[0]!.event.heartbeat, renewals: -1 } } }), false);
-    assert.ok(records.every((record) => heartbeatFold.valid!(record)));
+    assert.equal(heartbeatFold.valid!(record('2026-11-21T10:00:01.000Z', { heartbeat: null } as never)), false);
+    assert.equal(heartbeatFold.valid!(record('2026-11-21T10:00:01.000Z', { ...records[0]!.event, heartbeat: { ...records[0]!.event.heartbeat, renewals: -1 } })), false);
+    assert.ok(records.every((each) => heartbeatFold.valid!(each)));
     heartbeatFold.skip(whole);
-    assert.deepEqual(whole.perDay, { '2026-11-20': { agents: 2, renewals: 142, failures: 2 }, '2026-11-21': { agents: 1, renewals: 24, failures: 0 } });
-    assert.equal(whole.total, 3);
+    assert.deepEqual({ ...whole.perDay }, { '2026-11-20': { agents: 3, renewals: 166, failures: 2 }, '2026-11-22': { agents: 1, renewals: 10, failures: 0 } });
+    assert.equal(whole.total, 4);
     assert.equal(whole.skipped, 1);
-    assert.deepEqual(whole.uptime, { '1d': 2, '2-7d': 0, '8-30d': 0, '>30d': 1 });
-    assert.deepEqual(whole.versions, { '1.2.3': 2, '1.3.0': 1 });
-    assert.equal(failureRate(whole.perDay['2026-11-20']!), 2 / 144);
+    assert.deepEqual(whole.uptime, { '1d': 3, '2-7d': 0, '8-30d': 0, '>30d': 1 });
+    assert.deepEqual({ ...whole.versions }, { '1.2.3': 2, '1.3.0': 2 });
+    assert.equal(failureRate(whole.perDay['2026-11-20']!), 2 / 168);
     assert.equal(failureRate({ agents: 1, renewals: 0, failures: 0 }), undefined);
 
-    const [a, b] = [heartbeatFold.empty(since), heartbeatFold.empty(since)];
+    const [a, b] = [heartbeatFold.empty(window, {}), heartbeatFold.empty(window, {})];
     heartbeatFold.add(a, records[0]!);
-    heartbeatFold.add(b, records[1]!);
-    heartbeatFold.add(b, records[2]!);
+    for (const each of records.slice(1)) heartbeatFold.add(b, each);
     heartbeatFold.skip(b);
-    const merged = heartbeatFold.empty(since);
+    const merged = heartbeatFold.empty(window, {});
     heartbeatFold.merge(merged, a);
     heartbeatFold.merge(merged, b);
-    assert.deepEqual(merged, whole);
+    assert.deepEqual(JSON.parse(JSON.stringify(merged)), JSON.parse(JSON.stringify(whole)));
+  });
+
+  it('--version and --run-mode narrow heartbeats as they narrow starts', () => {
+    const window = { since: '2026-11-01T00:00:00.000Z', until: '2026-12-01T00:00:00.000Z' };
+    const records = ['1.2.3', '1.3.0', '1.3.0'].map((version) => ({ received_at: '2026-11-20T10:00:01.000Z', family: 'tbot.heartbeat' as const, event: wire(1, 0, 'UPTIME_BUCKET_1D', version) }));
+    const only = (filters: object) => {
+      const report = heartbeatFold.empty(window, filters);
+      for (const each of records) heartbeatFold.add(report, each);
+      return report.total;
+    };
+    assert.equal(only({ version: '1.3.0' }), 2);
+    assert.equal(only({ runMode: 'continuous' }), 3);
+    assert.equal(only({ runMode: 'one-shot' }), 0);
   });
 });

@@ -48,6 +48,17 @@ describe('prehog tbot.proto contract', () => {
     ]);
   });
 
+  it('our batch procedure lives in its own package and carries Teleport\'s request unchanged', () => {
+    const service = serviceSchema('tbotanalytics.v1.TbotBatchReportingService');
+    assert.deepEqual(service.methods.map((method) => [method.name, method.input.typeName, method.output.typeName, method.methodKind]), [
+      ['SubmitTbotEvents', 'tbotanalytics.v1.SubmitTbotEventsRequest', 'tbotanalytics.v1.SubmitTbotEventsResponse', 'unary'],
+    ]);
+    assert.deepEqual(describeFields(messageSchema('tbotanalytics.v1.SubmitTbotEventsRequest').fields), ['1 events events list']);
+    const events = messageSchema('tbotanalytics.v1.SubmitTbotEventsRequest').fields[0]!;
+    assert.ok(events.fieldKind === 'list' && events.listKind === 'message');
+    assert.equal(events.message.typeName, 'prehog.v1alpha.SubmitTbotEventRequest');
+  });
+
   it('protobufjs and the runtime descriptors encode the same request to the same bytes, both ways', () => {
     const root = new protobuf.Root();
     root.resolvePath = (_origin, target) => (target.startsWith('google/protobuf/') ? target : resolve(SCHEMAS, target));

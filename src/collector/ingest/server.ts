@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { clientKey } from '../../net/client-key.js';
 import type { CollectorMetrics } from '../metrics.js';
 import type { SegmentStore } from '../store/segment-store.js';
-import { ConnectFailure, readBody, requestEncoding, sendConnectError, sendJson } from './connect-protocol.js';
+import { checkProtocolVersion, ConnectFailure, deadlineExceeded, HttpRefusal, readBody, requestEncoding, requestTimeoutMs, sendFailure, sendJson, type Encoding } from './connect-protocol.js';
 import type { IngestService } from './service.js';
 import { INGEST_SERVICES } from './services/index.js';
 
@@ -17,8 +17,9 @@ export interface IngestOptions {
   metrics: CollectorMetrics;
   now: () => Date;
   services?: readonly IngestService[];
+  /** The body limit of services that set none. */
   maxBodyBytes?: number;
-  /** Requests being decoded or awaiting their fsync; beyond this, clients get resource_exhausted. */
+  /** Requests being decoded or awaiting their fsync; beyond this, clients are told to retry later. */
   maxInFlight?: number;
   maxConnections?: number;
   /** Open connections one client (an IPv4 address or an IPv6 /64) may hold; 0 means no cap. */
@@ -36,35 +37,75 @@ export const DEFAULT_MAX_CONNECTIONS = 2_048;
 export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 64;
 export const DEFAULT_IDLE_TIMEOUT_MS = 5_000;
 
+/** `/package.Service/Method`: a Connect procedure path, served or not. */
+const PROCEDURE_PATH = /^\/[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+\/[A-Za-z_][A-Za-z0-9_]*$/;
+
 export function createIngestServer(options: IngestOptions): Server {
   const { store, metrics, now } = options;
-  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxInFlight = options.maxInFlight ?? 10_000;
   const routes = new Map((options.services ?? INGEST_SERVICES).map((service) => [service.path, service]));
   let inFlight = 0;
 
+  /** Read, decode, validate, store. Stops before storing anything once `deadline` has fired. */
+  const handle = async (service: IngestService, req: IncomingMessage, encoding: Encoding, deadline: AbortSignal | undefined): Promise<void> => {
+    const body = await readBody(req, service.maxBodyBytes ?? options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, deadline);
+    const receivedAt = now();
+    const { events, notes } = service.accept(encoding, body, receivedAt);
+    if (deadline?.aborted === true) throw deadline.reason;
+    try {
+      await store.appendAll(events.map((event) => ({ received_at: receivedAt.toISOString(), family: service.family, event })));
+    } catch {
+      throw new ConnectFailure('unavailable', 'event store unavailable', 'store-failed');
+    }
+    metrics.accepted += events.length;
+    metrics.unknownFieldsSkipped += notes?.unknownFields ?? 0;
+    metrics.privacyDroppedFields += notes?.privacyDroppedFields ?? 0;
+    options.onAccepted?.(events.length);
+  };
+
   const submit = async (service: IngestService, req: IncomingMessage, res: ServerResponse): Promise<void> => {
     metrics.received += 1;
     const encoding = requestEncoding(req);
-    if (inFlight >= maxInFlight) throw new ConnectFailure(429, 'resource_exhausted', 'collector overloaded; retry later', 'overloaded');
+    checkProtocolVersion(req);
+    const timeoutMs = requestTimeoutMs(req);
+    // The protocol's advice: an overloaded server is unavailable (retry later), not out of quota.
+    if (inFlight >= maxInFlight) throw new ConnectFailure('unavailable', 'collector overloaded; retry later', 'overloaded');
     inFlight += 1;
+    const deadline = timeoutMs === undefined ? undefined : new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const work = handle(service, req, encoding, deadline?.signal).finally(() => (inFlight -= 1));
     try {
-      const body = await readBody(req, maxBody);
-      const receivedAt = now();
-      const events = service.accept(encoding, body, receivedAt);
-      try {
-        await store.appendAll(events.map((event) => ({ received_at: receivedAt.toISOString(), family: service.family, event })));
-      } catch {
-        throw new ConnectFailure(503, 'unavailable', 'event store unavailable', 'store-failed');
+      if (timeoutMs === undefined || deadline === undefined) await work;
+      else {
+        // The answer goes out at the deadline even if the work is still waiting on the disk. What
+        // was already handed to the store is still stored: the protocol lets deadline_exceeded
+        // mean "may have completed".
+        const expired = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            deadline.abort(deadlineExceeded(timeoutMs));
+            reject(deadline.signal.reason);
+          }, timeoutMs);
+        });
+        work.catch(() => undefined);
+        await Promise.race([work, expired]);
       }
-      metrics.accepted += events.length;
-      options.onAccepted?.(events.length);
-      // Connect unary success: the procedure's (empty) response message in the request's encoding.
-      if (encoding === 'proto') res.writeHead(200, { 'content-type': 'application/proto', 'content-length': 0 }).end();
-      else sendJson(res, 200, {});
     } finally {
-      inFlight -= 1;
+      clearTimeout(timer);
     }
+    // Connect unary success: the procedure's (empty) response message in the request's encoding.
+    if (encoding === 'proto') res.writeHead(200, { 'content-type': 'application/proto', 'content-length': 0 }).end();
+    else sendJson(res, 200, {});
+  };
+
+  const refuse = (req: IncomingMessage, res: ServerResponse, failure: ConnectFailure | HttpRefusal): void => {
+    metrics.reject(failure.reason);
+    // Anything left unread of a refused body is not worth keeping the connection for: the
+    // response says close, and Node closes the socket once the answer is written.
+    if (!req.complete) {
+      res.setHeader('connection', 'close');
+      req.resume();
+    }
+    if (!res.headersSent) sendFailure(res, failure);
   };
 
   const server = createServer({
@@ -80,23 +121,17 @@ export function createIngestServer(options: IngestOptions): Server {
     const path = (req.url ?? '/').split('?')[0]!;
     const service = routes.get(path);
     if (service !== undefined) {
-      if (req.method !== 'POST') return void sendJson(res.setHeader('allow', 'POST'), 405, { code: 'unimplemented', message: 'use POST' });
+      // Unary Connect calls are POSTs; GET is only for procedures without side effects.
+      if (req.method !== 'POST') return refuse(req, res, new HttpRefusal(405, 'use POST', { allow: 'POST' }, 'bad-method'));
       submit(service, req, res).catch((error: unknown) => {
-        const failure = error instanceof ConnectFailure ? error : new ConnectFailure(500, 'internal', 'internal error', 'store-failed');
-        metrics.reject(failure.reason);
-        // Anything left unread of a rejected body is not worth keeping the connection for: the
-        // response says close, and Node closes the socket once the answer is written.
-        if (!req.complete) {
-          res.setHeader('connection', 'close');
-          req.resume();
-        }
-        if (!res.headersSent) sendConnectError(res, failure);
+        refuse(req, res, error instanceof ConnectFailure || error instanceof HttpRefusal ? error : new ConnectFailure('internal', 'internal error', 'internal'));
       });
       return;
     }
     if (req.method === 'GET' && path === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     if (req.method === 'GET' && path === '/metrics') return void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.render());
-    sendJson(res, 404, { code: 'unimplemented', message: 'no such endpoint' });
+    if (PROCEDURE_PATH.test(path)) return refuse(req, res, new ConnectFailure('unimplemented', `${path.slice(1)} is not implemented`, 'no-such-procedure'));
+    refuse(req, res, new ConnectFailure('not_found', `no such endpoint ${JSON.stringify(path)}`, 'no-such-path'));
   });
   server.keepAliveTimeout = 5_000;
   server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;

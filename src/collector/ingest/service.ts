@@ -5,13 +5,29 @@
 import type { Family } from '../store/record.js';
 import type { Encoding } from './connect-protocol.js';
 
+/** What a service tolerated in an accepted request, for the metrics (never stored). */
+export interface IngestNotes {
+  /** Fields the contract does not define, skipped (a newer sender may have added them). */
+  unknownFields: number;
+  /** Values left out because they failed a privacy rule (the event itself is kept). */
+  privacyDroppedFields: number;
+}
+
+export interface Accepted {
+  /** The events to store, together: all of them or none. */
+  events: unknown[];
+  notes?: Partial<IngestNotes>;
+}
+
 export interface IngestService {
   /** The Connect procedure path, e.g. /prehog.v1alpha.TbotReportingService/SubmitTbotEvent. */
   readonly path: string;
   readonly family: Family;
+  /** The body limit, compressed and after decompression; the server's default when absent. */
+  readonly maxBodyBytes?: number;
   /**
    * Decodes and validates one request into the events to store (a batch procedure gives several;
    * all or none). Throws ConnectFailure for anything the client must be told about.
    */
-  accept(encoding: Encoding, body: Buffer, receivedAt: Date): unknown[];
+  accept(encoding: Encoding, body: Buffer, receivedAt: Date): Accepted;
 }

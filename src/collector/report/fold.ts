@@ -8,11 +8,15 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { familyOf, type StoredRecord } from '../store/record.js';
 import { listSegmentEntries, segmentDay, SegmentReader } from '../store/segments.js';
+import type { ReportWindow } from './window.js';
 
 export interface Fold<R> {
-  /** A tally of nothing, for the window starting at `since`. */
-  empty(since: Date): R;
-  /** Counts one record of the fold's family that arrived inside the window. */
+  /** A tally of nothing, for the window and the family's own options (filters), both plain data. */
+  empty(window: ReportWindow, options: unknown): R;
+  /**
+   * Counts one record of the fold's family that arrived after the window's start; the fold
+   * decides by the event's own time whether it falls inside.
+   */
   add(report: R, record: StoredRecord): void;
   /** Adds a worker's partial tally into `target`. */
   merge(target: R, part: R): void;
@@ -28,8 +32,9 @@ export interface Fold<R> {
 export interface ScanTask {
   dir: string;
   segments: string[];
-  since: string;
+  window: ReportWindow;
   family: string;
+  options: unknown;
 }
 
 function parseRecord(line: string): StoredRecord | undefined {
@@ -45,8 +50,9 @@ function parseRecord(line: string): StoredRecord | undefined {
 
 /** Folds the task's segments into a fresh tally, streaming each file. */
 export async function scan<R>(fold: Fold<R>, task: ScanTask): Promise<R> {
-  const since = new Date(task.since);
-  const report = fold.empty(since);
+  // received_at is always toISOString's spelling, as the window is, so strings compare as times.
+  const since = task.window.since;
+  const report = fold.empty(task.window, task.options);
   const reader = new SegmentReader(task.dir);
   // The store writes `family` before `event`, so a line without this text is of another family and
   // is skipped without parsing it (parsing is the whole cost of a report). Lines from before
@@ -60,7 +66,8 @@ export async function scan<R>(fold: Fold<R>, task: ScanTask): Promise<R> {
         fold.skip(report);
         continue;
       }
-      if (familyOf(record) !== task.family || Date.parse(record.received_at) < since.getTime()) continue;
+      // An event's time is never later than its arrival, so what arrived before the window is out.
+      if (familyOf(record) !== task.family || record.received_at < since) continue;
       if (fold.valid?.(record) === false) {
         fold.skip(report);
         continue;
@@ -83,13 +90,15 @@ export interface ScanOptions {
 /** A small young generation keeps each worker's footprint flat; parsing garbage dies young anyway. */
 const WORKER_YOUNG_GENERATION_MB = 2;
 
-export async function buildReport<R>(fold: Fold<R>, family: string, dir: string, since: Date, options: ScanOptions = {}): Promise<R> {
+export async function buildReport<R>(fold: Fold<R>, family: string, dir: string, window: ReportWindow, foldOptions: unknown, options: ScanOptions = {}): Promise<R> {
   const workers = options.workerUrl === undefined ? 1 : (options.workers ?? Math.min(availableParallelism(), 4));
-  const sinceDay = since.toISOString().slice(0, 10);
+  const sinceDay = window.since.slice(0, 10);
   const listing = await listSegmentEntries(dir);
   for (const name of listing.ignored) options.onIgnored?.(name);
+  // Segments are days of arrival; events arrive after they happen, so later segments may hold
+  // events from inside the window and are all read.
   const segments = listing.segments.filter((segment) => segmentDay(segment) >= sinceDay);
-  const task = (share: string[]): ScanTask => ({ dir, segments: share, since: since.toISOString(), family });
+  const task = (share: string[]): ScanTask => ({ dir, segments: share, window, family, options: foldOptions });
   if (workers <= 1 || segments.length < 2) return scan(fold, task(segments));
   const shares = Array.from({ length: Math.min(workers, segments.length) }, (_, index) => segments.filter((_, position) => position % workers === index));
   const parts = await Promise.all(
@@ -103,7 +112,39 @@ export async function buildReport<R>(fold: Fold<R>, family: string, dir: string,
         }),
     ),
   );
-  const report = fold.empty(since);
+  const report = fold.empty(window, foldOptions);
   for (const part of parts) fold.merge(report, part);
   return report;
+}
+
+/**
+ * Tallies keyed by values from the store. Keys such as "__proto__" are legal stored values (a
+ * join type may be any lowercase word), so tallies have no prototype for a key to reach.
+ */
+export type Counts = Record<string, number>;
+
+export const counts = (): Counts => Object.create(null) as Counts;
+
+export function bump(tally: Counts, key: string, by = 1): void {
+  tally[key] = (tally[key] ?? 0) + by;
+}
+
+/** tally[row][column] += 1, creating the row. */
+export function bumpCell(table: Record<string, Counts>, row: string, column: string): void {
+  bump((table[row] ??= counts()), column);
+}
+
+/** A table (row → column → count) of prototype-free rows. */
+export const table = (): Record<string, Counts> => Object.create(null) as Record<string, Counts>;
+
+/**
+ * Adds every number in `part` into `target` at the same place, at any depth, creating what is
+ * missing; strings (the window, the filters) are left as they are. One merge for every fold.
+ */
+export function mergeCounts<T extends object>(target: T, part: T): void {
+  const into = target as Record<string, unknown>;
+  for (const [key, value] of Object.entries(part)) {
+    if (typeof value === 'number') into[key] = ((into[key] as number | undefined) ?? 0) + value;
+    else if (typeof value === 'object' && value !== null) mergeCounts((into[key] ??= Object.create(null)) as object, value);
+  }
 }

@@ -1,24 +1,150 @@
-/** Pieces every report page is built from: escaping, the day axis, and a labelled bar list in SVG. */
-import { percent } from './window.js';
+/**
+ * What every report page is built from: one self-contained document (a CSP that loads nothing),
+ * labelled bar lists, stacked day columns with a y axis, 100% share bars, and tables. Charts are
+ * HTML and CSS rather than SVG so that text keeps its size on a phone-width screen: long labels
+ * are cut with an ellipsis and carry the full text as a tooltip, and wide tables scroll inside
+ * their own box instead of widening the page.
+ */
+import { humanDay } from './window.js';
 
 export const escape = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** Every day from the first to the last of `known`, so quiet days show as gaps. */
-export function dayRange(known: readonly string[]): string[] {
-  const sorted = [...known].sort();
-  if (sorted.length === 0) return [];
-  const days: string[] = [];
-  for (let day = new Date(`${sorted[0]}T00:00:00Z`); day.toISOString().slice(0, 10) <= sorted.at(-1)!; day = new Date(day.getTime() + 86_400_000)) days.push(day.toISOString().slice(0, 10));
-  return days;
+/** A named colour, for a chart's series and its legend. */
+export interface Series {
+  key: string;
+  label: string;
+  color: string;
 }
 
-export function barList(id: string, entries: [string, number][], total: number): string {
-  const max = Math.max(1, ...entries.map(([, count]) => count));
-  const rows = entries.slice(0, 20);
-  const height = rows.length * 24 + 4;
-  return `<svg id="${id}" role="img" width="660" height="${height}" xmlns="http://www.w3.org/2000/svg">` +
-    rows.map(([key, count], index) => `<g><text x="0" y="${index * 24 + 17}" font-size="12">${escape(key)}</text>` +
-      `<rect class="bar" x="220" y="${index * 24 + 4}" width="${Math.max(2, (360 * count) / max)}" height="18" fill="#4a9d5b"/>` +
-      `<text x="${226 + (360 * count) / max}" y="${index * 24 + 17}" font-size="12">${count} (${percent(count, total)})</text></g>`).join('') +
-    '</svg>';
+/** Distinct, colour-blind-friendlier hues for series without colours of their own (Okabe–Ito order). */
+export const PALETTE = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#d55e00', '#f0e442', '#999999'];
+
+const STYLE = `
+*{box-sizing:border-box}
+body{font:14px/1.4 system-ui,sans-serif;margin:0;padding:16px;color:#222;background:#fff}
+main{max-width:960px;margin:0 auto}
+h1{margin:0 0 .2em}h2{margin:1.8em 0 .5em;font-size:1.2em}
+.muted{color:#666}.note{background:#fff8e1;border-left:4px solid #e0b000;padding:.6em .8em;margin:1em 0}
+.legend{display:flex;flex-wrap:wrap;gap:.3em 1em;margin:.3em 0;font-size:12px}.legend span{display:inline-flex;align-items:center;gap:4px}
+.legend i{display:inline-block;width:12px;height:12px}
+.bars{display:grid;grid-template-columns:minmax(0,min(14em,38%)) minmax(0,1fr);gap:4px 8px;align-items:center}
+.bars .label{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}.bars .sub{padding-left:1.2em;color:#555}
+.track{display:flex;align-items:center;gap:6px;min-width:0;background:#eef3ee;height:20px}
+.track b{display:block;height:100%;min-width:2px;flex:none}.track span{font-size:12px;white-space:nowrap;min-width:0;overflow:hidden;text-overflow:ellipsis}
+.chart{margin:.5em 0 0 2.6em}.plot{position:relative;height:200px;border-left:1px solid #999;border-bottom:1px solid #999}
+.tick{position:absolute;left:0;right:0;border-top:1px solid #e4e4e4}.tick span{position:absolute;right:100%;transform:translateY(-50%);padding-right:5px;font-size:11px;color:#555}
+.cols{position:absolute;inset:0;display:flex;align-items:flex-end;gap:1px}
+.col{flex:1 1 0;min-width:0;height:100%;display:flex;flex-direction:column-reverse}
+.xlabels{display:flex;gap:1px;font-size:11px;color:#555;height:1.6em}.xlabels div{flex:1 1 0;min-width:0;white-space:nowrap;overflow:visible}
+.share{display:grid;grid-template-columns:minmax(0,7em) minmax(0,1fr);gap:4px 8px;align-items:center}
+.share .bar{display:flex;height:20px;min-width:0}.share .bar b{display:block;height:100%}
+.scroll{overflow-x:auto;max-width:100%}
+table{border-collapse:collapse;font-size:13px}th,td{padding:3px 8px;border-bottom:1px solid #e4e4e4;text-align:right;white-space:nowrap}
+th:first-child,td:first-child{text-align:left;max-width:16em;overflow:hidden;text-overflow:ellipsis}thead th{border-bottom:1px solid #999}
+`;
+
+/** A whole page. Nothing can be fetched from it: no src or href, and a CSP of default-src 'none'. */
+export function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escape(title)}</title>
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<style>${STYLE}</style></head>
+<body><main>
+${body}
+</main></body></html>
+`;
+}
+
+export function legend(series: readonly Series[]): string {
+  return `<div class="legend">${series.map((item) => `<span><i style="background:${item.color}"></i>${escape(item.label)}</span>`).join('')}</div>`;
+}
+
+export interface BarRow {
+  label: string;
+  value: number;
+  /** Shown after the bar, e.g. "12 (34.5%)". */
+  note: string;
+  /** A row nested under the one before it (a helper's version under the helper). */
+  sub?: boolean;
+  /** The bar's tooltip, when "label: note" says too little. */
+  title?: string;
+}
+
+/** A labelled horizontal bar per row, scaled to `max` (the largest value when absent). */
+export function barList(id: string, rows: readonly BarRow[], options: { color?: string; max?: number } = {}): string {
+  const max = Math.max(1, options.max ?? Math.max(0, ...rows.map((row) => row.value)));
+  const color = options.color ?? '#4a9d5b';
+  const cells = rows.map((row) => {
+    const width = ((100 * row.value) / max).toFixed(2);
+    return `<div class="label${row.sub === true ? ' sub' : ''}" title="${escape(row.label)}">${escape(row.label)}</div>` +
+      `<div class="track" title="${escape(row.title ?? `${row.label}: ${row.note}`)}"><b class="bar" style="width:calc((100% - 7em) * ${width} / 100);background:${color}"></b><span>${escape(row.note)}</span></div>`;
+  });
+  return `<div class="bars" id="${id}">${cells.join('')}</div>`;
+}
+
+/** About `target` round steps (1, 2 or 5 × 10^n) from 0 to at least `max`. */
+export function niceTicks(max: number, target = 4): number[] {
+  if (max <= 0) return [0, 1];
+  const rough = max / target;
+  const magnitude = 10 ** Math.floor(Math.log10(rough));
+  const step = [1, 2, 5, 10].map((factor) => factor * magnitude).find((candidate) => candidate >= rough)!;
+  const ticks: number[] = [];
+  for (let tick = 0; tick < max + step; tick += step) ticks.push(Math.round(tick));
+  return ticks;
+}
+
+export interface Column {
+  /** A day, "YYYY-MM-DD". */
+  day: string;
+  values: Record<string, number>;
+}
+
+/**
+ * Stacked columns, one per day, with a y axis of round ticks and human dates underneath (about
+ * six, so they fit a phone's width). Each column's tooltip gives its day and numbers.
+ */
+export function dayColumns(id: string, label: string, columns: readonly Column[], series: readonly Series[]): string {
+  const totals = columns.map((column) => series.reduce((sum, item) => sum + (column.values[item.key] ?? 0), 0));
+  const ticks = niceTicks(Math.max(0, ...totals));
+  const top = ticks.at(-1)!;
+  const labelEvery = Math.max(1, Math.ceil(columns.length / 6));
+  const cols = columns.map((column, index) => {
+    const title = `${humanDay(column.day)}: ${totals[index]} — ${series.map((item) => `${column.values[item.key] ?? 0} ${item.label}`).join(', ')}`;
+    const segments = series.map((item) => {
+      const value = column.values[item.key] ?? 0;
+      return value === 0 ? '' : `<b class="bar ${escape(item.key)}" style="height:${((100 * value) / top).toFixed(2)}%;background:${item.color}"></b>`;
+    });
+    return `<div class="col" title="${escape(title)}">${segments.join('')}</div>`;
+  });
+  const xlabels = columns.map((column, index) => `<div>${index % labelEvery === 0 ? escape(humanDay(column.day, false)) : ''}</div>`);
+  return `<figure class="chart" id="${id}" role="img" aria-label="${escape(label)}">` +
+    `<div class="plot">${ticks.map((tick) => `<div class="tick" style="bottom:${((100 * tick) / top).toFixed(2)}%"><span>${tick}</span></div>`).join('')}<div class="cols">${cols.join('')}</div></div>` +
+    `<div class="xlabels">${xlabels.join('')}</div></figure>`;
+}
+
+export interface ShareRow {
+  label: string;
+  values: Record<string, number>;
+}
+
+/** One 100% bar per row, split by series, each part with its share as a tooltip. */
+export function shareBars(id: string, rows: readonly ShareRow[], series: readonly Series[]): string {
+  const cells = rows.map((row) => {
+    const total = series.reduce((sum, item) => sum + (row.values[item.key] ?? 0), 0);
+    const parts = series.map((item) => {
+      const value = row.values[item.key] ?? 0;
+      if (value === 0) return '';
+      const share = (100 * value) / Math.max(1, total);
+      return `<b style="width:${share.toFixed(2)}%;background:${item.color}" title="${escape(`${row.label}, ${item.label}: ${share.toFixed(1)}% (${value})`)}"></b>`;
+    });
+    return `<div class="label" title="${escape(row.label)}">${escape(row.label)}</div><div class="bar">${parts.join('')}</div>`;
+  });
+  return `<div class="share" id="${id}">${cells.join('')}</div>`;
+}
+
+/** A table in its own horizontal scroll box; the first column is the row label. */
+export function dataTable(id: string, head: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+  const cell = (tag: string, value: string | number): string => `<${tag} title="${escape(String(value))}">${escape(String(value))}</${tag}>`;
+  return `<div class="scroll"><table id="${id}"><thead><tr>${head.map((value) => cell('th', value)).join('')}</tr></thead>` +
+    `<tbody>${rows.map((row) => `<tr>${row.map((value) => cell('td', value)).join('')}</tr>`).join('')}</tbody></table></div>`;
 }

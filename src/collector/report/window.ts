@@ -1,15 +1,79 @@
-/** The report window: "30d", "12h", "90m" before now, or an ISO date. */
-export function parseSince(text: string, now: Date): Date | undefined {
+/**
+ * The report window and the calendar every report shares: UTC days, weeks starting on Monday, and
+ * how dates are shown to people. Pure: `now` is passed in.
+ */
+
+/** Since (inclusive) and until (exclusive), as ISO strings so a worker thread can take them. */
+export interface ReportWindow {
+  since: string;
+  until: string;
+}
+
+const UNITS = { d: 86_400_000, h: 3_600_000, m: 60_000 } as const;
+
+/** "30d", "12h", "90m" before now, an ISO date or time, or "now". */
+export function parseWhen(text: string, now: Date): Date | undefined {
+  if (text === 'now') return now;
   const relative = /^(\d+)([dhm])$/.exec(text);
   if (relative !== null) {
-    const unit = { d: 86_400_000, h: 3_600_000, m: 60_000 }[relative[2] as 'd' | 'h' | 'm'];
-    return new Date(now.getTime() - Number(relative[1]) * unit);
+    // A window reaching past what Date can hold (e.g. 99999999999d) is as unusable as a typo.
+    const start = new Date(now.getTime() - Number(relative[1]) * UNITS[relative[2] as keyof typeof UNITS]);
+    return Number.isNaN(start.getTime()) ? undefined : start;
   }
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text)) return undefined;
   const absolute = Date.parse(text);
   return Number.isNaN(absolute) ? undefined : new Date(absolute);
 }
 
+/** Seconds precision, "YYYY-MM-DDTHH:MM:SS": what folds compare event times against. */
+export const secondOf = (iso: string): string => iso.slice(0, 19);
+
+/** The Monday (UTC) of the week a day ("YYYY-MM-DD") falls in. */
+export function weekOf(day: string): string {
+  const date = new Date(`${day}T00:00:00Z`);
+  return new Date(date.getTime() - ((date.getUTCDay() + 6) % 7) * 86_400_000).toISOString().slice(0, 10);
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** "2026-03-04" → "4 Mar 2026" (or "4 Mar" without the year). */
+export function humanDay(day: string, withYear = true): string {
+  const [year, month, date] = day.split('-');
+  return `${Number(date)} ${MONTHS[Number(month) - 1]}${withYear ? ` ${year}` : ''}`;
+}
+
+/** "3 Feb 2026 – 4 Mar 2026 (UTC)": the days the window covers, until being exclusive. */
+export function humanWindow(window: ReportWindow): string {
+  const lastDay = new Date(Date.parse(window.until) - 1).toISOString().slice(0, 10);
+  return `${humanDay(window.since.slice(0, 10))} – ${humanDay(lastDay)} (UTC)`;
+}
+
+/** Every day from `first` to `last`, so quiet days show as gaps. */
+export function dayRange(first: string, last: string): string[] {
+  const days: string[] = [];
+  for (let day = new Date(`${first}T00:00:00Z`); day.toISOString().slice(0, 10) <= last; day = new Date(day.getTime() + 86_400_000)) days.push(day.toISOString().slice(0, 10));
+  return days;
+}
+
+/** Every Monday from the week of `first` to the week of `last`. */
+export function weekRange(first: string, last: string): string[] {
+  return dayRange(weekOf(first), weekOf(last)).filter((_, index) => index % 7 === 0);
+}
+
+/** Whether the whole week lies inside the window (the first and last week usually do not). */
+export function fullWeek(week: string, window: ReportWindow): boolean {
+  const start = Date.parse(`${week}T00:00:00Z`);
+  return start >= Date.parse(window.since) && start + 7 * 86_400_000 <= Date.parse(window.until);
+}
+
 export const percent = (part: number, whole: number): string => (whole === 0 ? '0.0%' : `${((100 * part) / whole).toFixed(1)}%`);
+
+/** "+12.5%", "−3.0%", "new" (nothing the week before), or "–" (nothing either week). */
+export function change(current: number, previous: number): string {
+  if (previous === 0) return current === 0 ? '–' : 'new';
+  const delta = (100 * (current - previous)) / previous;
+  return `${delta >= 0 ? '+' : '−'}${Math.abs(delta).toFixed(1)}%`;
+}
 
 export function csvCell(value: string | number): string {
   const text = String(value);

@@ -2,5 +2,6 @@
 import type { IngestService } from '../service.js';
 import { heartbeatService } from './heartbeat.js';
 import { tbotService } from './tbot.js';
+import { tbotBatchService } from './tbot-batch.js';
 
-export const INGEST_SERVICES: readonly IngestService[] = [tbotService, heartbeatService];
+export const INGEST_SERVICES: readonly IngestService[] = [tbotService, tbotBatchService, heartbeatService];

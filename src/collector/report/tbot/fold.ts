@@ -1,87 +1,179 @@
 /**
- * The tbot report's tally, answering the usage-metrics questions: starts per day, the one-shot
- * (CI) vs continuous (host) share, join methods, helpers, agent versions, and the destination mix.
+ * The tbot report's tally, answering the usage-metrics questions an analyst asks: starts per day
+ * (by when they happened), per week with week-over-week change, the one-shot (CI) vs continuous
+ * (host) share, join methods, helpers with their versions, agent versions and their adoption over
+ * time, cross-tabs against the run mode, and the destination mix. One pass; workers merge.
  */
-import { fromWireStart, isWireTbotStart, type SubmitTbotEventRequest, type TbotStartEvent } from '../../../protocol/tbot-wire.js';
+import { isWireTbotStart, runModeFromWire, type ReceivedRunMode, type ReceivedTbotEvent } from '../../../protocol/tbot-wire.js';
 import type { StoredRecord } from '../../store/record.js';
-import type { Fold } from '../fold.js';
+import { bump, bumpCell, counts, mergeCounts, table, type Counts, type Fold } from '../fold.js';
+import { secondOf, weekOf, type ReportWindow } from '../window.js';
 
-export const GROUPINGS = ['run_mode', 'join_type', 'helper', 'version', 'day'] as const;
+export const RUN_MODES: readonly ReceivedRunMode[] = ['one-shot', 'continuous', 'unspecified'];
+
+/** What every start is counted by, overall and per week. */
+export const DIMENSIONS = ['run_mode', 'join_type', 'helper', 'version'] as const;
+export type Dimension = (typeof DIMENSIONS)[number];
+
+/** What `--by` can show in a table or CSV. */
+export const GROUPINGS = [...DIMENSIONS, 'day', 'week', 'destinations'] as const;
 export type Grouping = (typeof GROUPINGS)[number];
 
-export interface TbotReport {
-  since: string;
-  total: number;
-  /** Lines that did not parse as a tbot record (damage); never counted as events. */
-  skipped: number;
-  perDay: Record<string, { 'one-shot': number; continuous: number }>;
-  /** Every grouping is counted in the one pass; `by` picks the one a table or CSV shows. */
-  breakdowns: Record<Grouping, Record<string, number>>;
-  destinations: { total: number; database: number; kubernetes: number; application: number; other: number };
+export const DESTINATION_KINDS = ['database', 'kubernetes', 'application', 'other'] as const;
+export type DestinationKind = (typeof DESTINATION_KINDS)[number];
+
+/** How absent values are shown: no helper, and the empty join type Go tbot can send. */
+export const NONE = '(none)';
+export const EMPTY = '(empty)';
+
+export interface TbotFilters {
+  version?: string;
+  /** A helper name, or "(none)" for starts without one. */
+  helper?: string;
+  runMode?: ReceivedRunMode;
 }
 
-function groupKey(by: Grouping, start: TbotStartEvent, day: string): string {
-  switch (by) {
-    case 'run_mode':
-      return start.run_mode;
-    case 'join_type':
-      return start.join_type;
-    case 'helper':
-      return start.helper === undefined ? '(none)' : `${start.helper}${start.helper_version === undefined ? '' : `@${start.helper_version}`}`;
-    case 'version':
-      return start.version;
-    case 'day':
-      return day;
-  }
+export interface TbotReport {
+  window: ReportWindow;
+  filters: TbotFilters;
+  /** Starts in the window that pass the filters. */
+  total: number;
+  /** Lines that did not parse as a tbot record (damage); never counted as starts. */
+  skipped: number;
+  /** UTC day of the start (its own timestamp, never later than its arrival) → run mode → starts. */
+  perDay: Record<string, Counts>;
+  /** Monday of the start's week → dimension → value → starts. */
+  perWeek: Record<string, Record<Dimension, Counts>>;
+  breakdowns: Record<Dimension, Counts>;
+  /** Helper → helper version → starts. */
+  helperVersions: Record<string, Counts>;
+  /** Join type or helper → run mode → starts. */
+  crossTabs: { join_type: Record<string, Counts>; helper: Record<string, Counts> };
+  destinations: {
+    /** Destinations configured, summed over starts, by kind. */
+    configured: Record<DestinationKind, number>;
+    /** Starts with at least one destination of the kind. */
+    runsWith: Record<DestinationKind, number>;
+  };
 }
+
+const perDimension = (): Record<Dimension, Counts> => ({ run_mode: counts(), join_type: counts(), helper: counts(), version: counts() });
+const perKind = (): Record<DestinationKind, number> => ({ database: 0, kubernetes: 0, application: 0, other: 0 });
+
+/** Weeks repeat for every start of a day; computing each once keeps the pass cheap. */
+const weeks = new Map<string, string>();
+function cachedWeekOf(day: string): string {
+  let week = weeks.get(day);
+  if (week === undefined) weeks.set(day, (week = weekOf(day)));
+  return week;
+}
+
+/**
+ * When the start happened, to the second, in UTC: its own timestamp, clamped to its arrival (a
+ * clock running ahead must not put starts in the future). Records stored before timestamps were
+ * normalised may carry an offset; those are converted.
+ */
+export function startedAt(timestamp: unknown, receivedAt: string): string {
+  const received = secondOf(receivedAt);
+  if (typeof timestamp !== 'string') return received;
+  let utc = secondOf(timestamp);
+  if (!timestamp.endsWith('Z')) {
+    const parsed = Date.parse(timestamp);
+    if (Number.isNaN(parsed)) return received;
+    utc = secondOf(new Date(parsed).toISOString());
+  }
+  return utc < received ? utc : received;
+}
+
+/**
+ * The window in startedAt's terms (whole seconds): since rounded down, until rounded up, so a
+ * start in the same second as `--until now` still counts. Kept per window, not per start.
+ */
+const secondBounds = new WeakMap<ReportWindow, { since: string; until: string }>();
+export function boundsOf(window: ReportWindow): { since: string; until: string } {
+  let bounds = secondBounds.get(window);
+  if (bounds === undefined) secondBounds.set(window, (bounds = { since: secondOf(window.since), until: secondOf(new Date(Math.ceil(Date.parse(window.until) / 1000) * 1000).toISOString()) }));
+  return bounds;
+}
+
+const count = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
 
 export const tbotFold: Fold<TbotReport> = {
-  empty(since) {
-    const breakdowns = Object.fromEntries(GROUPINGS.map((grouping) => [grouping, {}])) as TbotReport['breakdowns'];
-    return { since: since.toISOString(), total: 0, skipped: 0, perDay: {}, breakdowns, destinations: { total: 0, database: 0, kubernetes: 0, application: 0, other: 0 } };
+  empty(window, options) {
+    return {
+      window,
+      filters: (options ?? {}) as TbotFilters,
+      total: 0,
+      skipped: 0,
+      perDay: table(),
+      perWeek: Object.create(null) as TbotReport['perWeek'],
+      breakdowns: perDimension(),
+      helperVersions: table(),
+      crossTabs: { join_type: table(), helper: table() },
+      destinations: { configured: perKind(), runsWith: perKind() },
+    };
   },
 
   valid: (record) => isWireTbotStart((record.event as { start?: unknown }).start),
 
   add(report, record: StoredRecord) {
-    const wire = (record.event as SubmitTbotEventRequest).start;
-    const day = record.received_at.slice(0, 10);
-    const start = fromWireStart(wire);
+    // `valid` has vouched for the start's shape.
+    const event = record.event as ReceivedTbotEvent;
+    const wire = event.start;
+    const at = startedAt(event.timestamp, record.received_at);
+    const bounds = boundsOf(report.window);
+    if (at < bounds.since || at >= bounds.until) return;
+    const values: Record<Dimension, string> = {
+      run_mode: runModeFromWire(wire.runMode),
+      join_type: wire.joinType || EMPTY,
+      helper: wire.helper ?? NONE,
+      version: String(wire.version),
+    };
+    const { filters } = report;
+    if ((filters.runMode !== undefined && values.run_mode !== filters.runMode) || (filters.version !== undefined && values.version !== filters.version) || (filters.helper !== undefined && values.helper !== filters.helper)) return;
     report.total += 1;
-    const perDay = (report.perDay[day] ??= { 'one-shot': 0, continuous: 0 });
-    perDay[start.run_mode] += 1;
-    for (const grouping of GROUPINGS) {
-      const key = groupKey(grouping, start, day);
-      report.breakdowns[grouping][key] = (report.breakdowns[grouping][key] ?? 0) + 1;
+    const day = at.slice(0, 10);
+    bumpCell(report.perDay, day, values.run_mode);
+    const week = (report.perWeek[cachedWeekOf(day)] ??= perDimension());
+    for (const dimension of DIMENSIONS) {
+      bump(week[dimension], values[dimension]);
+      bump(report.breakdowns[dimension], values[dimension]);
     }
-    const mix = report.destinations;
-    mix.total += start.destinations_configured;
-    mix.database += start.destinations_configured_database_access;
-    mix.kubernetes += start.destinations_configured_kubernetes_access;
-    mix.application += start.destinations_configured_application_access;
-    mix.other += wire.destinationsOther;
+    bumpCell(report.helperVersions, values.helper, wire.helperVersion ?? NONE);
+    bumpCell(report.crossTabs.join_type, values.join_type, values.run_mode);
+    bumpCell(report.crossTabs.helper, values.helper, values.run_mode);
+    const destinations: Record<DestinationKind, number> = {
+      database: count(wire.destinationsDatabase),
+      kubernetes: count(wire.destinationsKubernetes),
+      application: count(wire.destinationsApplication),
+      other: count(wire.destinationsOther),
+    };
+    for (const kind of DESTINATION_KINDS) {
+      report.destinations.configured[kind] += destinations[kind];
+      if (destinations[kind] > 0) report.destinations.runsWith[kind] += 1;
+    }
   },
 
-  merge(target, part) {
-    target.total += part.total;
-    target.skipped += part.skipped;
-    for (const [day, counts] of Object.entries(part.perDay)) {
-      const into = (target.perDay[day] ??= { 'one-shot': 0, continuous: 0 });
-      into['one-shot'] += counts['one-shot'];
-      into.continuous += counts.continuous;
-    }
-    for (const grouping of GROUPINGS) {
-      for (const [key, count] of Object.entries(part.breakdowns[grouping])) target.breakdowns[grouping][key] = (target.breakdowns[grouping][key] ?? 0) + count;
-    }
-    for (const key of Object.keys(part.destinations) as (keyof TbotReport['destinations'])[]) target.destinations[key] += part.destinations[key];
-  },
+  merge: mergeCounts,
 
   skip(report) {
     report.skipped += 1;
   },
 };
 
-export function sortedGroups(report: TbotReport, by: Grouping): [string, number][] {
-  const entries = Object.entries(report.breakdowns[by]);
-  return by === 'day' ? entries.sort((a, b) => a[0].localeCompare(b[0])) : entries.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+/** Keys by count, largest first (ties by name). */
+export const byCount = (tally: Counts): [string, number][] => Object.entries(tally).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+
+/** Sums a day → run mode table into run mode → starts. */
+export function runModeTotals(report: TbotReport): Counts {
+  const totals = counts();
+  for (const day of Object.values(report.perDay)) for (const [mode, starts] of Object.entries(day)) bump(totals, mode, starts);
+  return totals;
+}
+
+/** Starts per day or per week (time order), or per value of a dimension (largest first). */
+export function grouped(report: TbotReport, by: Exclude<Grouping, 'destinations'>): [string, number][] {
+  if (by === 'day') return Object.entries(report.perDay).map(([day, modes]): [string, number] => [day, Object.values(modes).reduce((sum, n) => sum + n, 0)]).sort((a, b) => a[0].localeCompare(b[0]));
+  if (by === 'week') return Object.entries(report.perWeek).map(([week, dims]): [string, number] => [week, Object.values(dims.run_mode).reduce((sum, n) => sum + n, 0)]).sort((a, b) => a[0].localeCompare(b[0]));
+  return byCount(report.breakdowns[by]);
 }

@@ -1,28 +1,100 @@
-/** The tbot report as a terminal table or CSV. */
-import { csvCell, percent } from '../window.js';
-import { sortedGroups, type Grouping, type TbotReport } from './fold.js';
+/** The tbot report as a terminal table or CSV, and the pieces the HTML page shares with them. */
+import { change, csvCell, fullWeek, humanWindow, percent, weekRange } from '../window.js';
+import { byCount, DESTINATION_KINDS, grouped, NONE, RUN_MODES, type Dimension, type Grouping, type TbotFilters, type TbotReport } from './fold.js';
+
+/** Said on every report, because the data cannot answer it and people will ask. */
+export const MEASUREMENT_LIMITS =
+  'Unique installs and weekly active agents cannot be measured from these data, by design: every start sends a fresh random id and nothing that lasts, so two starts of the same agent cannot be linked. Every number here counts starts.';
+
+export function describeFilters(filters: TbotFilters): string {
+  return [filters.runMode === undefined ? '' : `run mode ${filters.runMode}`, filters.version === undefined ? '' : `version ${filters.version}`, filters.helper === undefined ? '' : `helper ${filters.helper}`].filter((part) => part !== '').join(', ');
+}
+
+/** Rows beyond this many values are summed into "other", so a week table stays readable. */
+const WEEKLY_ROWS = 8;
+
+/**
+ * Weeks as columns (`label` names them; partial weeks are the first and last), the top values of a
+ * dimension as rows after an "all starts" row, and the change between the last two full weeks.
+ */
+export function weeklyTable(report: TbotReport, dimension: Dimension, label: (week: string, full: boolean) => string): { head: string[]; rows: (string | number)[][] } {
+  const known = Object.keys(report.perWeek).sort();
+  const weeks = known.length === 0 ? [] : weekRange(known[0]!, known.at(-1)!);
+  const full = weeks.map((week) => fullWeek(week, report.window));
+  const lastFull = full.lastIndexOf(true);
+  const previousFull = lastFull > 0 ? full.lastIndexOf(true, lastFull - 1) : -1;
+  const ranked = byCount(report.breakdowns[dimension]);
+  const top = ranked.slice(0, WEEKLY_ROWS).map(([key]) => key);
+  const cell = (week: string, keys: (key: string) => boolean): number => Object.entries(report.perWeek[week]?.[dimension] ?? {}).reduce((sum, [key, count]) => sum + (keys(key) ? count : 0), 0);
+  const row = (name: string, keys: (key: string) => boolean): (string | number)[] => {
+    const values = weeks.map((week) => cell(week, keys));
+    return [name, ...values, previousFull < 0 ? '–' : change(values[lastFull]!, values[previousFull]!)];
+  };
+  const rows = [row('all starts', () => true), ...top.map((key) => row(key, (other) => other === key))];
+  if (ranked.length > WEEKLY_ROWS) rows.push(row('other', (key) => !top.includes(key)));
+  return { head: [dimension.replace('_', ' '), ...weeks.map((week, index) => label(week, full[index]!)), 'change'], rows };
+}
+
+function pad(cells: readonly (string | number)[], widths: readonly number[]): string {
+  return cells.map((cell, index) => (index === 0 ? String(cell).padEnd(widths[0]!) : String(cell).padStart(widths[index]!))).join('  ').trimEnd();
+}
+
+function columns(rows: readonly (readonly (string | number)[])[]): string[] {
+  const widths = rows[0]!.map((_, index) => Math.max(...rows.map((row) => String(row[index]).length)));
+  return rows.map((row) => pad(row, widths));
+}
+
+/** Rows of a grouping: [value, starts, share], with helper versions indented under their helper. */
+function groupRows(report: TbotReport, by: Grouping): (string | number)[][] {
+  if (by === 'destinations') return [['kind', 'configured', 'starts with', 'share'], ...DESTINATION_KINDS.map((kind) => [kind, report.destinations.configured[kind], report.destinations.runsWith[kind], percent(report.destinations.runsWith[kind], report.total)])];
+  if (by === 'week') {
+    const weeks = grouped(report, 'week');
+    return weeks.length === 0 ? [] : [['week', 'starts', 'change'], ...weeks.map(([week, count], index) => [`${week}${fullWeek(week, report.window) ? '' : '*'}`, count, index === 0 ? '–' : change(count, weeks[index - 1]![1])])];
+  }
+  const rows: (string | number)[][] = [[by.replace('_', ' '), 'starts', 'share']];
+  for (const [key, count] of grouped(report, by)) {
+    rows.push([key, count, percent(count, report.total)]);
+    if (by === 'helper' && key !== NONE) for (const [version, versionCount] of byCount(report.helperVersions[key] ?? {})) rows.push([`  ${version}`, versionCount, percent(versionCount, report.total)]);
+  }
+  return rows;
+}
 
 export function formatTable(report: TbotReport, by: Grouping): string {
+  const modes = report.breakdowns.run_mode;
+  const filters = describeFilters(report.filters);
   const days = Object.keys(report.perDay).sort();
-  const oneShot = days.reduce((sum, day) => sum + report.perDay[day]!['one-shot'], 0);
-  const groups = sortedGroups(report, by);
-  const width = Math.max(12, ...groups.map(([key]) => key.length));
-  const mix = report.destinations;
+  const perDay = [['day', ...RUN_MODES], ...days.map((day) => [day, ...RUN_MODES.map((mode) => report.perDay[day]?.[mode] ?? 0)])];
+  const grouping = groupRows(report, by);
   return [
-    `tbot.start events since ${report.since}: ${report.total}${report.skipped > 0 ? ` (${report.skipped} damaged lines skipped)` : ''}`,
-    `one-shot (CI): ${oneShot} (${percent(oneShot, report.total)})   continuous (host): ${report.total - oneShot} (${percent(report.total - oneShot, report.total)})`,
+    `tbot.start, ${humanWindow(report.window)}${filters === '' ? '' : ` (only ${filters})`}: ${report.total} starts${report.skipped > 0 ? ` (${report.skipped} damaged lines skipped)` : ''}`,
+    RUN_MODES.map((mode) => `${mode}: ${modes[mode] ?? 0} (${percent(modes[mode] ?? 0, report.total)})`).join('   '),
+    MEASUREMENT_LIMITS,
     '',
-    `starts per day         one-shot  continuous`,
-    ...days.map((day) => `${day}            ${String(report.perDay[day]!['one-shot']).padStart(8)}  ${String(report.perDay[day]!.continuous).padStart(10)}`),
+    'starts per day (by when they happened)',
+    ...columns(perDay),
     '',
-    `by ${by}`,
-    ...groups.map(([key, count]) => `${key.padEnd(width)}  ${String(count).padStart(8)}  ${percent(count, report.total).padStart(6)}`),
-    '',
-    `destination mix (${mix.total} destinations): database ${mix.database} (${percent(mix.database, mix.total)}), kubernetes ${mix.kubernetes} (${percent(mix.kubernetes, mix.total)}), application ${mix.application} (${percent(mix.application, mix.total)}), other ${mix.other} (${percent(mix.other, mix.total)})`,
+    `by ${by}${by === 'week' ? ' (* partly outside the window)' : ''}`,
+    ...(grouping.length === 0 ? ['(none)'] : columns(grouping)),
     '',
   ].join('\n');
 }
 
 export function formatCsv(report: TbotReport, by: Grouping): string {
-  return [[by, 'starts', 'share'].join(','), ...sortedGroups(report, by).map(([key, count]) => [csvCell(key), count, (count / Math.max(1, report.total)).toFixed(4)].join(','))].join('\n') + '\n';
+  let rows: (string | number)[][];
+  if (by === 'destinations') rows = [['kind', 'configured', 'starts_with', 'share_of_starts'], ...DESTINATION_KINDS.map((kind) => [kind, report.destinations.configured[kind], report.destinations.runsWith[kind], (report.destinations.runsWith[kind] / Math.max(1, report.total)).toFixed(4)])];
+  else if (by === 'helper') {
+    rows = [['helper', 'helper_version', 'starts', 'share']];
+    for (const [helper, count] of grouped(report, 'helper')) {
+      rows.push([helper, '', count, (count / Math.max(1, report.total)).toFixed(4)]);
+      if (helper !== NONE) for (const [version, versionCount] of byCount(report.helperVersions[helper] ?? {})) rows.push([helper, version, versionCount, (versionCount / Math.max(1, report.total)).toFixed(4)]);
+    }
+  } else if (by === 'week') {
+    // change: against the week before, as a fraction; empty for the first week or after an empty one.
+    const weeks = grouped(report, 'week');
+    rows = [['week', 'starts', 'share', 'full_week', 'change'], ...weeks.map(([week, count], index) => {
+      const previous = index === 0 ? 0 : weeks[index - 1]![1];
+      return [week, count, (count / Math.max(1, report.total)).toFixed(4), fullWeek(week, report.window) ? 'yes' : 'no', previous === 0 ? '' : ((count - previous) / previous).toFixed(4)];
+    })];
+  } else rows = [[by, 'starts', 'share'], ...grouped(report, by).map(([key, count]) => [key, count, (count / Math.max(1, report.total)).toFixed(4)])];
+  return `${rows.map((row) => row.map(csvCell).join(',')).join('\n')}\n`;
 }

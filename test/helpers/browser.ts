@@ -1,0 +1,94 @@
+/**
+ * Headless Chromium for tests that look at a page. Where the browser is comes from the one place
+ * `npm test`'s pretest step provisions it from (scripts/provision-test-tools.mjs). The browser is
+ * driven through the DevTools protocol over a pipe (no port is opened), so one launch can load a
+ * page at several widths, screenshot it, and measure what pixels cannot show.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { findTool, testTool } from '../../scripts/provision-test-tools.mjs';
+
+export function chromiumPath(): string {
+  const path = findTool(testTool('chromium'));
+  // npm test's pretest installs it or stops first; this only fires when a test file is run alone.
+  if (path === undefined) throw new Error('no Chromium or Chrome found: run `node scripts/provision-test-tools.mjs` (npm test does) or set CHROME_PATH');
+  return path;
+}
+
+export interface LoadedPage {
+  /** Evaluates in the page; its CSP (no scripts) does not apply to DevTools. */
+  evaluate(expression: string): Promise<unknown>;
+  /** The whole page, top to bottom, at the width it was loaded at, as a PNG. */
+  screenshot(): Promise<Buffer>;
+}
+
+export interface Browser {
+  load(page: string, width: number): Promise<LoadedPage>;
+}
+
+type Message = { id?: number; result?: Record<string, unknown>; error?: { message: string }; method?: string; sessionId?: string };
+
+export async function withBrowser<T>(profileDir: string, use: (browser: Browser) => Promise<T>): Promise<T> {
+  const child = spawn(chromiumPath(), ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${join(profileDir, 'chromium-profile')}`, '--hide-scrollbars', '--remote-debugging-pipe', 'about:blank'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] });
+  const toBrowser = child.stdio[3] as Writable;
+  const pending = new Map<number, { resolve: (value: Record<string, unknown>) => void; reject: (error: Error) => void }>();
+  const events: Message[] = [];
+  let exited = false;
+  child.on('exit', () => {
+    exited = true;
+    for (const { reject } of pending.values()) reject(new Error('chromium exited'));
+  });
+  let buffered = '';
+  (child.stdio[4] as Readable).setEncoding('utf8').on('data', (chunk: string) => {
+    buffered += chunk;
+    for (let end = buffered.indexOf('\0'); end >= 0; end = buffered.indexOf('\0')) {
+      const message = JSON.parse(buffered.slice(0, end)) as Message;
+      buffered = buffered.slice(end + 1);
+      if (message.id === undefined) events.push(message);
+      else if (message.error !== undefined) pending.get(message.id)?.reject(new Error(message.error.message));
+      else pending.get(message.id)?.resolve(message.result ?? {});
+    }
+  });
+  let nextId = 0;
+  const send = (method: string, params: Record<string, unknown> = {}, sessionId?: string): Promise<Record<string, unknown>> =>
+    new Promise((resolve, reject) => {
+      const id = (nextId += 1);
+      pending.set(id, { resolve, reject });
+      toBrowser.write(`${JSON.stringify({ id, method, params, ...(sessionId === undefined ? {} : { sessionId }) })}\0`);
+    });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const browser: Browser = {
+    async load(page, width) {
+      const { targetId } = (await send('Target.createTarget', { url: 'about:blank' })) as { targetId: string };
+      const { sessionId } = (await send('Target.attachToTarget', { targetId, flatten: true })) as { sessionId: string };
+      await send('Emulation.setDeviceMetricsOverride', { width, height: 900, deviceScaleFactor: 1, mobile: false }, sessionId);
+      await send('Page.enable', {}, sessionId);
+      await send('Page.navigate', { url: `file://${page}` }, sessionId);
+      while (!events.some((event) => event.method === 'Page.loadEventFired' && event.sessionId === sessionId)) {
+        if (exited) throw new Error('chromium exited before the page loaded');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const evaluate = async (expression: string): Promise<unknown> => ((await send('Runtime.evaluate', { expression, returnByValue: true }, sessionId)) as { result: { value: unknown } }).result.value;
+      return {
+        evaluate,
+        screenshot: async () => {
+          const height = (await evaluate('document.documentElement.scrollHeight')) as number;
+          const { data } = (await send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true, clip: { x: 0, y: 0, width, height, scale: 1 } }, sessionId)) as { data: string };
+          return Buffer.from(data, 'base64');
+        },
+      };
+    },
+  };
+  try {
+    return await use(browser);
+  } finally {
+    clearTimeout(timer);
+    // Waited for, so its profile directory is no longer being written when the test removes it.
+    if (!exited) {
+      const gone = new Promise((resolve) => child.once('exit', resolve));
+      child.kill();
+      await gone;
+    }
+  }
+}
