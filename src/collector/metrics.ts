@@ -1,6 +1,25 @@
 /** The collector's counters, rendered in Prometheus text format for GET /metrics. */
 
-export type RejectReason = 'bad-content-type' | 'bad-encoding' | 'too-large' | 'decode' | 'schema' | 'future-timestamp' | 'overloaded' | 'store-failed' | 'read-failed';
+export type RejectReason =
+  | 'bad-content-type'
+  | 'bad-encoding'
+  | 'too-large'
+  | 'decode'
+  | 'schema'
+  | 'future-timestamp'
+  | 'overloaded'
+  | 'store-failed'
+  | 'read-failed'
+  | 'not-anonymized'
+  | 'unimplemented-event'
+  | 'batch-too-large';
+
+/** Labelled counters that ingest services feed (through the server), by Prometheus label set. */
+const LABELLED = {
+  unknownFields: ['tbot_collector_unknown_fields_skipped_total', 'Fields the contract does not declare, skipped and never stored, by family.'],
+  redactions: ['tbot_collector_redacted_total', 'Free-text values replaced by the redaction marker, by family, field and the rule they broke.'],
+} as const;
+export type LabelledCounter = keyof typeof LABELLED;
 
 const WRITE_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 
@@ -17,6 +36,13 @@ export class CollectorMetrics {
   /** Set by the forwarder when one runs. */
   forwardQueueDepth: () => number = () => 0;
 
+  private readonly labelled = new Map<LabelledCounter, Map<string, number>>();
+
+  count(counter: LabelledCounter, labels: string, by = 1): void {
+    const series = this.labelled.get(counter) ?? this.labelled.set(counter, new Map()).get(counter)!;
+    series.set(labels, (series.get(labels) ?? 0) + by);
+  }
+
   reject(reason: RejectReason): void {
     this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1);
   }
@@ -32,7 +58,7 @@ export class CollectorMetrics {
 
   render(): string {
     const lines = [
-      '# HELP tbot_collector_events_received_total Requests to SubmitTbotEvent.',
+      '# HELP tbot_collector_events_received_total Requests to any ingest procedure.',
       '# TYPE tbot_collector_events_received_total counter',
       `tbot_collector_events_received_total ${this.received}`,
       '# HELP tbot_collector_events_accepted_total Events validated and durably stored.',
@@ -56,6 +82,11 @@ export class CollectorMetrics {
       '# HELP tbot_collector_forwarded_total Events accepted by PostHog.',
       '# TYPE tbot_collector_forwarded_total counter',
       `tbot_collector_forwarded_total ${this.forwarded}`,
+      ...Object.entries(LABELLED).flatMap(([counter, [name, help]]) => [
+        `# HELP ${name} ${help}`,
+        `# TYPE ${name} counter`,
+        ...[...(this.labelled.get(counter as LabelledCounter) ?? [])].map(([labels, count]) => `${name}{${labels}} ${count}`),
+      ]),
       '',
     ];
     return lines.join('\n');

@@ -6,14 +6,21 @@ import { Ajv, type Options } from 'ajv';
 import commonSchema from '../../schemas/common.schema.json' with { type: 'json' };
 import configSchema from '../../schemas/config.schema.json' with { type: 'json' };
 import eventSchema from '../../schemas/tbot-event.schema.json' with { type: 'json' };
+import usageCommonSchema from '../../schemas/usage-common.schema.json' with { type: 'json' };
+import connectEventSchema from '../../schemas/connect-event.schema.json' with { type: 'json' };
+import connectExtraEventSchema from '../../schemas/connect-extra-event.schema.json' with { type: 'json' };
+import discoverEventSchema from '../../schemas/discover-event.schema.json' with { type: 'json' };
 
-export const SCHEMAS = [commonSchema, configSchema, eventSchema] as const;
+export const SCHEMAS = [commonSchema, configSchema, eventSchema, usageCommonSchema, connectEventSchema, connectExtraEventSchema, discoverEventSchema] as const;
 
 /** Exported validator name → schema reference. */
 export const VALIDATOR_REFS = {
   validateConfig: configSchema.$id,
   validateSubmitTbotEvent: eventSchema.$id,
   validateHelperString: `${eventSchema.$id}#/definitions/helperString`,
+  validateSubmitConnectEvent: connectEventSchema.$id,
+  validateSubmitConnectExtraEvent: connectExtraEventSchema.$id,
+  validateSubmitDiscoverEvent: discoverEventSchema.$id,
 } as const;
 
 export type ValidatorName = keyof typeof VALIDATOR_REFS;

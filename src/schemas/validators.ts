@@ -22,3 +22,6 @@ function compiled(name: ValidatorName): Validator {
 export const validateConfig = compiled('validateConfig');
 export const validateSubmitTbotEvent = compiled('validateSubmitTbotEvent');
 export const validateHelperString = compiled('validateHelperString');
+export const validateSubmitConnectEvent = compiled('validateSubmitConnectEvent');
+export const validateSubmitConnectExtraEvent = compiled('validateSubmitConnectExtraEvent');
+export const validateSubmitDiscoverEvent = compiled('validateSubmitDiscoverEvent');

@@ -7,7 +7,9 @@ import { createHash } from 'node:crypto';
 import { familyOf, type StoredRecord } from '../store/record.js';
 import { POSTHOG_MAPPERS } from './families/index.js';
 
-export type PostHogProperties = Record<string, string | number | boolean>;
+type PostHogScalar = string | number | boolean;
+/** `$set` and `$set_once` carry person properties as an object. */
+export type PostHogProperties = Record<string, PostHogScalar | Record<string, PostHogScalar>>;
 
 export interface PostHogEvent {
   event: string;
@@ -31,6 +33,11 @@ export function deterministicUuid(stored: unknown): string {
 
 export class UnknownFamilyError extends Error {
   override name = 'UnknownFamilyError';
+}
+
+/** A stored record of a known family that does not hold an event its mapping knows. */
+export class UnmappableRecordError extends Error {
+  override name = 'UnmappableRecordError';
 }
 
 export function toPostHogEvent(stored: StoredRecord): PostHogEvent {

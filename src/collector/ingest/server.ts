@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { CollectorMetrics } from '../metrics.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { ConnectFailure, readBody, requestEncoding, sendConnectError, sendJson } from './connect-protocol.js';
-import type { IngestService } from './service.js';
+import type { IngestService, IngestTally } from './service.js';
 import { INGEST_SERVICES } from './services/index.js';
 
 export interface IngestOptions {
@@ -27,6 +27,22 @@ export interface IngestOptions {
 
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
+/** Holds what a service noticed until its request is stored: a rejected request counts nothing. */
+class TallyBuffer implements IngestTally {
+  private unknown = 0;
+  private readonly redactions: [string, string][] = [];
+  unknownField(): void {
+    this.unknown += 1;
+  }
+  redacted(field: string, rule: string): void {
+    this.redactions.push([field, rule]);
+  }
+  commit(metrics: CollectorMetrics, family: string): void {
+    if (this.unknown > 0) metrics.count('unknownFields', `family="${family}"`, this.unknown);
+    for (const [field, rule] of this.redactions) metrics.count('redactions', `family="${family}",field="${field}",rule="${rule}"`);
+  }
+}
+
 export function createIngestServer(options: IngestOptions): Server {
   const { store, metrics, now } = options;
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -40,14 +56,16 @@ export function createIngestServer(options: IngestOptions): Server {
     if (inFlight >= maxInFlight) throw new ConnectFailure(429, 'resource_exhausted', 'collector overloaded; retry later', 'overloaded');
     inFlight += 1;
     try {
-      const body = await readBody(req, maxBody);
+      const body = await readBody(req, service.maxBodyBytes ?? maxBody);
       const receivedAt = now();
-      const events = service.accept(encoding, body, receivedAt);
+      const noticed = new TallyBuffer();
+      const events = service.accept(encoding, body, receivedAt, noticed);
       try {
         await store.appendAll(events.map((event) => ({ received_at: receivedAt.toISOString(), family: service.family, event })));
       } catch {
         throw new ConnectFailure(503, 'unavailable', 'event store unavailable', 'store-failed');
       }
+      noticed.commit(metrics, service.family);
       metrics.accepted += events.length;
       options.onAccepted?.(events.length);
       // Connect unary success: the procedure's (empty) response message in the request's encoding.

@@ -36,13 +36,25 @@ function parseRecord(line: string): StoredRecord | undefined {
   }
 }
 
+/** Where the store's writer puts the family: after `{"received_at":"<24-character ISO time>",`. */
+const FAMILY_AT = '{"received_at":"2026-01-01T00:00:00.000Z",'.length;
+
+/**
+ * True when the line is, by its prefix, another family's record: a mixed store then costs each
+ * report a string comparison per foreign line instead of a JSON parse. A line without the usual
+ * prefix is parsed as before.
+ */
+const isOtherFamily = (line: string, ownPrefix: string): boolean => line.startsWith('"family":"', FAMILY_AT) && !line.startsWith(ownPrefix, FAMILY_AT);
+
 /** Folds the task's segments into a fresh tally, streaming each file. */
 export async function scan<R>(fold: Fold<R>, task: ScanTask): Promise<R> {
   const since = new Date(task.since);
   const report = fold.empty(since);
   const reader = new SegmentReader(task.dir);
+  const ownPrefix = `"family":${JSON.stringify(task.family)},`;
   for (const segment of task.segments) {
     for await (const line of reader.lines(segment)) {
+      if (isOtherFamily(line, ownPrefix)) continue;
       const record = parseRecord(line);
       if (record === undefined) {
         fold.skip(report);

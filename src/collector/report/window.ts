@@ -15,3 +15,6 @@ export function csvCell(value: string | number): string {
   const text = String(value);
   return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
+
+/** Descending by count, then by key, so equal counts print in a stable order. */
+export const ranked = (entries: Iterable<[string, number]>): [string, number][] => [...entries].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));

@@ -1,5 +1,7 @@
 /** Every Connect procedure the collector serves. Adding a service is one module and one line here. */
 import type { IngestService } from '../service.js';
+import { connectServices } from './connect.js';
+import { discoverServices } from './discover.js';
 import { tbotService } from './tbot.js';
 
-export const INGEST_SERVICES: readonly IngestService[] = [tbotService];
+export const INGEST_SERVICES: readonly IngestService[] = [tbotService, ...connectServices, ...discoverServices];

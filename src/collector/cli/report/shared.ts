@@ -1,0 +1,47 @@
+/** What every `report <family>` command shares: the store, the window, the format, the threads. */
+import type { Argv } from 'yargs';
+import { UsageError } from '../../../errors.js';
+import { buildReport, type Fold } from '../../report/fold.js';
+import { parseSince } from '../../report/window.js';
+import type { CollectorRuntime } from '../../runtime.js';
+import type { Family } from '../../store/record.js';
+
+/** The worker script sits beside the built CLI; under tsx (dev) reports run on one thread. */
+const REPORT_WORKER = import.meta.url.endsWith('.mjs') ? new URL('./tbot-collector-report-worker.mjs', import.meta.url) : undefined;
+
+export const FORMATS = ['table', 'json', 'csv', 'html'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export interface CommonReportArgs {
+  dataDir: string;
+  since: string;
+  format: Format;
+  workers?: number;
+}
+
+export function commonReportOptions<T>(yargs: Argv<T>): Argv<T> {
+  return yargs
+    .option('data-dir', { type: 'string', default: './collector-data', describe: 'Where the event segments are' })
+    .option('since', { type: 'string', default: '30d', describe: 'Window: 30d, 12h, 90m or an ISO date' })
+    .option('format', { type: 'string', choices: FORMATS, default: 'table' })
+    .option('workers', { type: 'number', describe: 'Threads parsing segments (default: one per core, at most 4)' }) as unknown as Argv<T>;
+}
+
+/** Checks the common options, then streams the window's records of `family` through `fold`. */
+export async function foldFamily<R>(fold: Fold<R>, family: Family, args: CommonReportArgs, runtime: CollectorRuntime): Promise<R> {
+  const since = parseSince(args.since, runtime.now());
+  if (since === undefined) throw new UsageError(`--since ${JSON.stringify(args.since)}: expected 30d, 12h, 90m or an ISO date`);
+  if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1 && args.workers <= 64)) throw new UsageError('--workers: expected a whole number from 1 to 64');
+  return buildReport(fold, family, args.dataDir, since, { ...(args.workers === undefined ? {} : { workers: args.workers }), ...(REPORT_WORKER === undefined ? {} : { workerUrl: REPORT_WORKER }) });
+}
+
+/** One report's renderings; json is the summary itself. */
+export interface Renderers<S> {
+  table(summary: S): string;
+  csv(summary: S): string;
+  html(summary: S): string;
+}
+
+export function render<S>(summary: S, format: Format, renderers: Renderers<S>): string {
+  return format === 'json' ? `${JSON.stringify(summary, null, 2)}\n` : renderers[format](summary);
+}
