@@ -55,9 +55,10 @@ function stripUnknownJson(schema: DescMessage, json: JsonObject, path: string, r
       delete json[key];
       continue;
     }
-    if (field.fieldKind !== 'message' || field.message.typeName.startsWith('google.protobuf.')) continue;
-    if (Array.isArray(value)) value.forEach((item, index) => isPlainObject(item) && stripUnknownJson(field.message, item as JsonObject, `${path}${field.jsonName}[${index}].`, report));
-    else if (isPlainObject(value)) stripUnknownJson(field.message, value as JsonObject, `${path}${field.jsonName}.`, report);
+    const message = field.fieldKind === 'message' || (field.fieldKind === 'list' && field.listKind === 'message') ? field.message : undefined;
+    if (message === undefined || message.typeName.startsWith('google.protobuf.')) continue;
+    if (Array.isArray(value)) value.forEach((item, index) => isPlainObject(item) && stripUnknownJson(message, item as JsonObject, `${path}${field.jsonName}[${index}].`, report));
+    else if (isPlainObject(value)) stripUnknownJson(message, value as JsonObject, `${path}${field.jsonName}.`, report);
   }
 }
 
