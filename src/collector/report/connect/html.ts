@@ -23,7 +23,7 @@ export function formatConnectHtml(report: ConnectReport): string {
 ${columnChart('daily-actives', 'daily active installations', report.daily.map((day) => ({ key: day.day, value: day.active, title: `${day.day}: ${day.active} installations, ${day.events} events` })), CONNECT_COLORS.daily)}
 <h2>Weekly active installations (weeks from Monday)</h2>
 ${columnChart('weekly-actives', 'weekly active installations', report.weekly.map((week) => ({ key: week.week, value: week.active, title: `week of ${week.week}: ${week.active} installations (${signedPercent(week.change)})${week.days < 7 ? `, ${week.days} days of data` : ''}` })), CONNECT_COLORS.weekly)}
-${list('features', 'Most used features (events)', report.features.map((feature) => [feature.name, feature.events]), 'No events.')}
+${list('features', 'Most used features (connect.* events)', report.features.map((feature) => [feature.name.replace(/^connect\./, ''), feature.events]), 'No events.')}
 ${list('tab-kinds', 'Tabs opened, by tab_kind', report.tabKinds, 'No connect.tab.open events.')}
 ${list('connection-kinds', 'Connections picked, by connection_kind', report.connectionKinds, 'No connect.connectionsPicker.item.select events.')}
 ${list('platform-os', 'Platforms: installations by os (connect.start)', report.platforms.os, 'No connect.start events.')}
