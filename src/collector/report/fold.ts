@@ -36,32 +36,22 @@ function parseRecord(line: string): StoredRecord | undefined {
   }
 }
 
-/** Where the store's writer puts the family: after `{"received_at":"<24-character ISO time>",`. */
-const FAMILY_AT = '{"received_at":"2026-01-01T00:00:00.000Z",'.length;
-
-/**
- * True when the line is, by its prefix, another family's record: a mixed store then costs each
- * report a string comparison per foreign line instead of a JSON parse. A line without the usual
- * prefix is parsed as before.
- */
-const isOtherFamily = (line: string, ownPrefix: string): boolean => line.startsWith('"family":"', FAMILY_AT) && !line.startsWith(ownPrefix, FAMILY_AT);
-
 /** Folds the task's segments into a fresh tally, streaming each file. */
 export async function scan<R>(fold: Fold<R>, task: ScanTask): Promise<R> {
   const since = new Date(task.since);
   const report = fold.empty(since);
   const reader = new SegmentReader(task.dir);
-  const ownPrefix = `"family":${JSON.stringify(task.family)},`;
   for (const segment of task.segments) {
-    for await (const line of reader.lines(segment)) {
-      if (isOtherFamily(line, ownPrefix)) continue;
-      const record = parseRecord(line);
-      if (record === undefined) {
-        fold.skip(report);
-        continue;
+    for await (const lines of reader.familyLines(segment, task.family)) {
+      for (const line of lines) {
+        const record = parseRecord(line);
+        if (record === undefined) {
+          fold.skip(report);
+          continue;
+        }
+        if (familyOf(record) !== task.family || Date.parse(record.received_at) < since.getTime()) continue;
+        fold.add(report, record);
       }
-      if (familyOf(record) !== task.family || Date.parse(record.received_at) < since.getTime()) continue;
-      fold.add(report, record);
     }
   }
   return report;
@@ -95,7 +85,8 @@ export async function buildReport<R>(fold: Fold<R>, family: string, dir: string,
         }),
     ),
   );
-  const report = fold.empty(since);
-  for (const part of parts) fold.merge(report, part);
+  // Folding into the first part rather than a fresh tally keeps one copy fewer in memory.
+  const [report, ...rest] = parts as [R, ...R[]];
+  for (const part of rest) fold.merge(report, part);
   return report;
 }

@@ -11,7 +11,8 @@
  */
 import { COMPLETED_STEP, DISCOVER_STEPS, STARTED_STEP } from '../../../protocol/discover-wire.js';
 import { ERROR_CLASSES } from '../../../protocol/free-text.js';
-import type { DiscoverTally, RunState } from './fold.js';
+import type { DiscoverTally } from './fold.js';
+import type { RunTable } from './run-table.js';
 
 export interface Durations {
   count: number;
@@ -73,16 +74,15 @@ export function durations(values: number[]): Durations {
   return { count: sorted.length, medianSeconds: seconds(percentile(sorted, 0.5)), p90Seconds: seconds(percentile(sorted, 0.9)) };
 }
 
-/** The run's passed steps in wizard order, as [step index, ms] pairs. */
-function passedInOrder(run: RunState): [number, number][] {
-  const pairs: [number, number][] = [];
-  for (let index = 0; index < run.passed.length; index += 2) pairs.push([run.passed[index]!, run.passed[index + 1]!]);
-  return pairs.sort((a, b) => a[0] - b[0]);
+/** Fills `at` (one slot per step, NaN = not passed) with the run's first pass times. */
+function passTimes(table: RunTable, row: number, at: Float64Array): void {
+  at.fill(Number.NaN);
+  for (let entry = table.passHead[row]!; entry >= 0; entry = table.passNext[entry]!) at[table.passStep[entry]!] = table.passAt[entry]!;
 }
 
 const hasBit = (mask: number, step: number): boolean => (mask & (1 << step)) !== 0;
 
-function funnelFor(resource: string, runs: RunState[]): ResourceFunnel {
+function funnelFor(resource: string, table: RunTable, runs: number[]): ResourceFunnel {
   const steps = DISCOVER_STEPS.length;
   const passed = new Array<number>(steps).fill(0);
   const reached = new Array<number>(steps).fill(0);
@@ -92,25 +92,32 @@ function funnelFor(resource: string, runs: RunState[]): ResourceFunnel {
   const classes = Array.from({ length: steps }, () => ({}) as Record<string, number>);
   const times = Array.from({ length: steps }, () => [] as number[]);
   const startToCompletion: number[] = [];
-  for (const run of runs) {
-    const ordered = passedInOrder(run);
-    for (const [step] of ordered) passed[step]! += 1;
+  let abortedRuns = 0;
+  const at = new Float64Array(steps);
+  for (const row of runs) {
+    passTimes(table, row, at);
+    const seen = table.seen[row]!;
+    const left = table.aborted[row]!;
+    if (left !== 0) abortedRuns += 1;
+    // Steps in wizard order: each passed step is timed from the previous one this run passed.
+    let previous = Number.NaN;
     for (let step = 0; step < steps; step += 1) {
-      if (hasBit(run.seen, step)) reached[step]! += 1;
-      if (hasBit(run.aborted, step)) aborted[step]! += 1;
+      if (hasBit(seen, step)) reached[step]! += 1;
+      if (hasBit(left, step)) aborted[step]! += 1;
+      const passedAt = at[step]!;
+      if (Number.isNaN(passedAt)) continue;
+      passed[step]! += 1;
+      if (!Number.isNaN(previous) && passedAt >= previous) times[step]!.push(passedAt - previous);
+      previous = passedAt;
     }
-    for (let index = 1; index < ordered.length; index += 1) {
-      const [step, at] = ordered[index]!;
-      const elapsed = at - ordered[index - 1]![1];
-      if (elapsed >= 0) times[step]!.push(elapsed);
-    }
-    const started = ordered.find(([step]) => step === STARTED_STEP);
-    const completed = ordered.find(([step]) => step === COMPLETED_STEP);
-    if (started !== undefined && completed !== undefined && completed[1] >= started[1]) startToCompletion.push(completed[1] - started[1]);
+    const started = at[STARTED_STEP]!;
+    const completed = at[COMPLETED_STEP]!;
+    if (!Number.isNaN(started) && !Number.isNaN(completed) && completed >= started) startToCompletion.push(completed - started);
+    if (table.errorHead[row]! < 0) continue;
     const errorSteps = new Set<number>();
-    for (let index = 0; index < run.errors.length; index += 2) {
-      const step = run.errors[index]!;
-      const errorClass = ERROR_CLASSES[run.errors[index + 1]!] ?? 'other';
+    for (let entry = table.errorHead[row]!; entry >= 0; entry = table.errorNext[entry]!) {
+      const step = table.errorStep[entry]!;
+      const errorClass = ERROR_CLASSES[table.errorClass[entry]!] ?? 'other';
       errors[step]! += 1;
       errorSteps.add(step);
       classes[step]![errorClass] = (classes[step]![errorClass] ?? 0) + 1;
@@ -149,7 +156,7 @@ function funnelFor(resource: string, runs: RunState[]): ResourceFunnel {
     startToCompletion: durations(startToCompletion),
     funnel,
     mostErrorsAt: worst?.label ?? null,
-    aborted: runs.filter((run) => run.aborted !== 0).length,
+    aborted: abortedRuns,
   };
 }
 
@@ -157,20 +164,21 @@ function funnelFor(resource: string, runs: RunState[]): ResourceFunnel {
 export const NO_RESOURCE = '(none chosen)';
 
 export function summarizeDiscover(tally: DiscoverTally): DiscoverReport {
-  const byResource = new Map<string, RunState[]>();
-  for (const run of tally.runs.values()) {
-    const resource = run.resource === '' ? NO_RESOURCE : run.resource;
+  const table = tally.runs;
+  const byResource = new Map<string, number[]>();
+  for (let row = 0; row < table.rows; row += 1) {
+    const resource = table.resources[table.resource[row]!] || NO_RESOURCE;
     const runs = byResource.get(resource) ?? byResource.set(resource, []).get(resource)!;
-    runs.push(run);
+    runs.push(row);
   }
-  const resources = [...byResource].map(([resource, runs]) => funnelFor(resource, runs)).sort((a, b) => b.runs - a.runs || a.resource.localeCompare(b.resource));
+  const resources = [...byResource].map(([resource, runs]) => funnelFor(resource, table, runs)).sort((a, b) => b.runs - a.runs || a.resource.localeCompare(b.resource));
   const errorClasses: Record<string, number> = {};
   for (const resource of resources) for (const step of resource.funnel) for (const [name, count] of Object.entries(step.errorClasses)) errorClasses[name] = (errorClasses[name] ?? 0) + count;
   return {
     since: tally.since,
     total: tally.total,
     skipped: tally.skipped,
-    runs: tally.runs.size,
+    runs: table.rows,
     withoutResource: byResource.get(NO_RESOURCE)?.length ?? 0,
     completed: resources.reduce((sum, resource) => sum + resource.completed, 0),
     resources,
