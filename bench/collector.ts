@@ -4,6 +4,8 @@
  *   requests (the ceiling for a Node server here), both driven by autocannon   goal ≥ 50% and ≥ 10,000/s
  *   p50 / p99 latency of each
  *   report over 1,000,000 stored events: time and peak RSS                     goal ≤ 5 s, ≤ 150 MB
+ *   report tbot / connect / discover over 1,000,000 mixed events (a third each)  goal ≤ 5 s, ≤ 150 MB each
+ *   and, as the worst case, connect and discover each over 1,000,000 events of their own family
  */
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { SUBMIT_TBOT_EVENT_PATH } from '../src/protocol/tbot-wire.js';
 import { segmentName } from '../src/collector/store/segments.js';
 import { startCollector } from '../test/helpers/collector-process.js';
+import { writeUsageStore } from './usage-store.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const scratch = await mkdtemp(join(tmpdir(), 'tbot-bench-collector-'));
@@ -74,6 +77,28 @@ try {
   }
   const reportRun = await peakRssOf([join(root, 'dist/tbot-collector.mjs'), 'report', '--data-dir', dataDir, '--since', '31d', '--format', 'json']);
 
+  // The same million, mixed: a third each of tbot, Connect and Discover events (Discover in wizard
+  // runs of about four events, hence its smaller weight), then each new family alone.
+  const families = ['tbot', 'connect', 'discover'] as const;
+  const mixedDir = join(scratch, 'mixed');
+  await writeUsageStore(mixedDir, 1_000_000, { tbot: 1, connect: 1, discover: 0.23 });
+  const reportOf = async (family: string, dir: string): Promise<{ ms: number; rssBytes: number }> => {
+    // Three runs each: the median time and the largest peak RSS.
+    const runs = [];
+    for (let run = 0; run < 3; run += 1) runs.push(await peakRssOf([join(root, 'dist/tbot-collector.mjs'), 'report', family, '--data-dir', dir, '--since', '31d', '--format', 'json']));
+    return { ms: runs.map((one) => one.ms).sort((a, b) => a - b)[1]!, rssBytes: Math.max(...runs.map((one) => one.rssBytes)) };
+  };
+  const mixed = [];
+  for (const family of families) mixed.push([family, await reportOf(family, mixedDir)] as const);
+  await rm(mixedDir, { recursive: true, force: true });
+  const alone = [];
+  for (const family of ['connect', 'discover'] as const) {
+    const dir = join(scratch, family);
+    await writeUsageStore(dir, 1_000_000, { tbot: 0, connect: family === 'connect' ? 1 : 0, discover: family === 'discover' ? 1 : 0 });
+    alone.push([family, await reportOf(family, dir)] as const);
+    await rm(dir, { recursive: true, force: true });
+  }
+
   const rate = (result: autocannon.Result): number => result.requests.average;
   const ok = (result: autocannon.Result): string => `${result['2xx']} ok, ${result.non2xx} non-2xx, ${result.errors} errors`;
   console.log(`ingest, autocannon 64 connections × ${seconds} s each, POST SubmitTbotEvent (JSON)`);
@@ -83,6 +108,11 @@ try {
   console.log('report over 1,000,000 stored events (30 daily segments)');
   console.log(`  time                                ${(reportRun.ms / 1000).toFixed(2)} s   goal ≤ 5 s`);
   console.log(`  peak RSS                            ${(reportRun.rssBytes / 1024 / 1024).toFixed(1)} MB   goal ≤ 150 MB`);
+  const line = (label: string, run: { ms: number; rssBytes: number }): string => `  ${label.padEnd(36)}${(run.ms / 1000).toFixed(2)} s   ${(run.rssBytes / 1024 / 1024).toFixed(1)} MB   goal ≤ 5 s, ≤ 150 MB`;
+  console.log('reports over 1,000,000 mixed stored events (a third each of tbot, Connect and Discover; median of 3 runs, largest peak RSS)');
+  for (const [family, run] of mixed) console.log(line(`report ${family}`, run));
+  console.log('worst case: 1,000,000 stored events of one family');
+  for (const [family, run] of alone) console.log(line(`report ${family}`, run));
 } finally {
   await rm(scratch, { recursive: true, force: true });
 }

@@ -37,6 +37,13 @@ export interface LineAt {
 
 const CHUNK = 256 * 1024;
 
+/**
+ * Segments read as text are read in pieces small enough to be ordinary young-generation strings
+ * (larger ones go straight to V8's large-object space and outlive the lines sliced from them):
+ * measured on a million stored events, 64 KiB pieces take a report from about 125 to 90 MB.
+ */
+const TEXT_CHUNK = 64 * 1024;
+
 /** Where the writer puts a record's family: right after `{"received_at":"<24-character ISO time>",`. */
 const FAMILY_AT = '{"received_at":"2026-01-01T00:00:00.000Z",'.length;
 const FAMILY_KEY = '"family":';
@@ -44,10 +51,10 @@ const FAMILY_KEY = '"family":';
 export class SegmentReader {
   constructor(readonly dir: string) {}
 
-  /** Every whole line of one segment, streamed in large chunks (several times faster than readline). */
+  /** Every whole line of one segment, streamed in chunks (several times faster than readline). */
   async *lines(segment: string): AsyncGenerator<string> {
     let carry = '';
-    for await (const chunk of createReadStream(join(this.dir, segment), { encoding: 'utf8', highWaterMark: CHUNK })) {
+    for await (const chunk of createReadStream(join(this.dir, segment), { encoding: 'utf8', highWaterMark: TEXT_CHUNK })) {
       const lines = (carry + (chunk as string)).split('\n');
       carry = lines.pop() ?? '';
       for (const line of lines) if (line !== '') yield line;
@@ -62,25 +69,20 @@ export class SegmentReader {
    * to judge. Reports over a mixed store spend their time on their own lines only.
    */
   async *familyLines(segment: string, family: string): AsyncGenerator<string[]> {
-    const own = Buffer.from(`${FAMILY_KEY}${JSON.stringify(family)},`);
-    const key = Buffer.from(FAMILY_KEY);
-    const startsWith = (data: Buffer, at: number, prefix: Buffer): boolean => {
-      if (at + prefix.length > data.length) return false;
-      for (let index = 0; index < prefix.length; index += 1) if (data[at + index] !== prefix[index]) return false;
-      return true;
-    };
-    let carry: Buffer = Buffer.alloc(0);
-    for await (const chunk of createReadStream(join(this.dir, segment), { highWaterMark: CHUNK })) {
-      const data: Buffer = carry.length === 0 ? (chunk as Buffer) : Buffer.concat([carry, chunk as Buffer]);
+    const own = `${FAMILY_KEY}${JSON.stringify(family)},`;
+    let carry = '';
+    for await (const chunk of createReadStream(join(this.dir, segment), { encoding: 'utf8', highWaterMark: TEXT_CHUNK })) {
+      // Lines are slices of the chunk's text: cheap to make, and gone once parsed.
+      const text = carry + (chunk as string);
       const lines: string[] = [];
       let start = 0;
-      for (let newline: number; (newline = data.indexOf(0x0a, start)) >= 0; start = newline + 1) {
+      for (let newline: number; (newline = text.indexOf('\n', start)) >= 0; start = newline + 1) {
         if (newline === start) continue;
         const at = start + FAMILY_AT;
-        if (at < newline && startsWith(data, at, key) && !startsWith(data, at, own)) continue;
-        lines.push(data.toString('utf8', start, newline));
+        if (at < newline && text.startsWith(FAMILY_KEY, at) && !text.startsWith(own, at)) continue;
+        lines.push(text.slice(start, newline));
       }
-      carry = data.subarray(start);
+      carry = text.slice(start);
       yield lines;
     }
   }

@@ -1,5 +1,5 @@
 /** What every `report <family>` command shares: the store, the window, the format, the threads. */
-import type { Argv } from 'yargs';
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../../errors.js';
 import { buildReport, type Fold } from '../../report/fold.js';
 import { parseSince } from '../../report/window.js';
@@ -44,4 +44,21 @@ export interface Renderers<S> {
 
 export function render<S>(summary: S, format: Format, renderers: Renderers<S>): string {
   return format === 'json' ? `${JSON.stringify(summary, null, 2)}\n` : renderers[format](summary);
+}
+
+/** A `report <family>` command whose fold is summarized once merged; its options are the common ones. */
+export function summaryReportCommand<R, S>(
+  spec: { command: string; describe: string; family: Family; fold: Fold<R>; summarize: (tally: R) => S; renderers: Renderers<S> },
+  runtime: CollectorRuntime,
+  setExitCode: (code: number) => void,
+): CommandModule<object, CommonReportArgs> {
+  return {
+    command: spec.command,
+    describe: spec.describe,
+    builder: (yargs: Argv) => commonReportOptions(yargs) as unknown as Argv<CommonReportArgs>,
+    handler: async (args: ArgumentsCamelCase<CommonReportArgs>) => {
+      runtime.stdout(render(spec.summarize(await foldFamily(spec.fold, spec.family, args, runtime)), args.format, spec.renderers));
+      setExitCode(0);
+    },
+  };
 }
