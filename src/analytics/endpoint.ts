@@ -1,5 +1,6 @@
 /** Where events go: a build-time default, overridable by env. Only plain http(s) base URLs pass. */
 import { EndpointError } from '../errors.js';
+import { BaseUrlError, parseBaseUrl } from '../net/base-url.js';
 import { ENV, type Env } from './env.js';
 
 export interface Endpoint {
@@ -9,18 +10,12 @@ export interface Endpoint {
 }
 
 export function parseEndpoint(text: string, source: string): Endpoint {
-  let url: URL;
   try {
-    url = new URL(text);
-  } catch {
-    throw new EndpointError(source, 'not an absolute URL');
+    return { base: parseBaseUrl(text), source };
+  } catch (error) {
+    if (error instanceof BaseUrlError) throw new EndpointError(source, error.message);
+    throw error;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new EndpointError(source, `scheme ${url.protocol} is not allowed; use http or https`);
-  if (url.username !== '' || url.password !== '') throw new EndpointError(source, 'credentials in the URL are not allowed');
-  // A query string or fragment is a place where a per-user tag could hide.
-  if (url.search !== '' || text.includes('?')) throw new EndpointError(source, 'a query string is not allowed');
-  if (url.hash !== '' || text.includes('#')) throw new EndpointError(source, 'a fragment is not allowed');
-  return { base: `${url.origin}${url.pathname.replace(/\/+$/, '')}`, source };
 }
 
 export function resolveEndpoint(env: Env, buildDefault: string): Endpoint {

@@ -3,6 +3,7 @@
  * never throws: every failure becomes a SendOutcome that the caller logs at debug level.
  */
 import ky, { HTTPError, TimeoutError } from 'ky';
+import { readBodyBounded } from '../net/bounded-body.js';
 import { nodeHttpFetch } from '../net/node-http-fetch.js';
 import type { AnalyticsRequest } from './request.js';
 
@@ -35,31 +36,13 @@ export async function sendAnalyticsRequest(request: AnalyticsRequest, options: S
       credentials: 'omit',
       fetch: nodeHttpFetch,
     });
-    const text = await readBounded(response, MAX_RESPONSE_BYTES);
-    if (text === undefined) return { ok: false, reason: 'malformed-response', detail: `response larger than ${MAX_RESPONSE_BYTES} bytes` };
+    const { text, whole } = await readBodyBounded(response, MAX_RESPONSE_BYTES);
+    if (!whole) return { ok: false, reason: 'malformed-response', detail: `response larger than ${MAX_RESPONSE_BYTES} bytes` };
     if (!isJsonObject(text)) return { ok: false, reason: 'malformed-response', detail: 'response is not a JSON object' };
     return { ok: true, status: response.status };
   } catch (error) {
     return describeFailure(error, options.signal, timeout);
   }
-}
-
-async function readBounded(response: Response, limit: number): Promise<string | undefined> {
-  if (response.body === null) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function isJsonObject(text: string): boolean {

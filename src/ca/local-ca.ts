@@ -4,17 +4,18 @@
  * host). The first run creates it; later runs reuse it. Creation builds the whole CA in a private
  * temp directory and renames it into place, so two agents started at once agree on one CA.
  */
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type sshpk from 'sshpk';
 import type { Destination } from '../config/types.js';
 import { CertificateAuthorityError } from '../errors.js';
 import { describeFsError } from '../fs/describe-fs-error.js';
 import { fsyncDirectory, writeNewFileDurably } from '../fs/fsync.js';
-import type { CredentialSource, SshCertificateRequest, TlsCertificateRequest, TrustBundle } from './credential-source.js';
-import { generateP256KeyPair, openSshPublicKey, privateKeyPem, sshpkPrivateKey } from './keys.js';
-import { issueSshCertificate } from './ssh-issuer.js';
+import type { CredentialSource, JwtSigner, SshCertificateRequest, TlsCertificateRequest, TrustBundle } from './credential-source.js';
+import { createJwtSigner } from './jwt-signer.js';
+import { generateP256KeyPair, openSshPublicKey, privateKeyPem } from './keys.js';
+import { createSshIssuer, issueSshCertificate, type SshIssuer } from './ssh-issuer.js';
+import { readIssuerFields } from './x509-certificate.js';
 import { createLeafIssuer, createRootCertificate, issueLeafCertificate, parseCertificate, type LeafIssuer } from './x509-issuer.js';
 
 export const CA_DIRECTORY = 'ca';
@@ -27,6 +28,13 @@ const FILES = {
 /** The root outlives every credential it issues by far; rotation is a documented manual step. */
 const ROOT_VALIDITY_MS = 10 * 365 * 24 * 3_600_000;
 
+/** Positive 128-bit X.509 serials: unique without coordination, well inside RFC 5280's 20 octets. */
+function x509Serial(): Buffer {
+  const bytes = randomBytes(16);
+  bytes[0]! &= 0x7f;
+  return bytes;
+}
+
 interface CaMaterial {
   tlsKey: KeyObject;
   tlsCertPem: string;
@@ -35,39 +43,51 @@ interface CaMaterial {
 }
 
 export class LocalCertificateAuthority implements CredentialSource {
+  private jwt: JwtSigner | undefined;
+
   private constructor(
     readonly description: string,
     private readonly leafIssuer: LeafIssuer,
-    private readonly sshUser: sshpk.PrivateKey,
-    private readonly sshHost: sshpk.PrivateKey,
+    private readonly sshUser: SshIssuer,
+    private readonly sshHost: SshIssuer,
     private readonly bundle: TrustBundle,
+    private readonly tlsKey: KeyObject,
   ) {}
 
-  static async fromMaterial(material: CaMaterial, description: string): Promise<LocalCertificateAuthority> {
-    return new LocalCertificateAuthority(description, await createLeafIssuer(material.tlsCertPem, material.tlsKey), sshpkPrivateKey(material.sshUserKey), sshpkPrivateKey(material.sshHostKey), {
+  static fromMaterial(material: CaMaterial, description: string): LocalCertificateAuthority {
+    const sshUser = createSshIssuer(material.sshUserKey);
+    const sshHost = createSshIssuer(material.sshHostKey);
+    const bundle = {
       tlsCaPem: material.tlsCertPem,
-      sshUserCaPublicKey: openSshPublicKey(createPublicKey(material.sshUserKey), 'tbot-local-user-ca'),
-      sshHostCaPublicKey: openSshPublicKey(createPublicKey(material.sshHostKey), 'tbot-local-host-ca'),
-    });
+      sshUserCaPublicKey: openSshPublicKey(sshUser.publicKey, 'tbot-local-user-ca'),
+      sshHostCaPublicKey: openSshPublicKey(sshHost.publicKey, 'tbot-local-host-ca'),
+    };
+    return new LocalCertificateAuthority(description, createLeafIssuer(material.tlsCertPem, material.tlsKey), sshUser, sshHost, bundle, material.tlsKey);
   }
 
   trust(): TrustBundle {
     return this.bundle;
   }
 
-  issueTlsCertificate(request: TlsCertificateRequest): Promise<string> {
-    return issueLeafCertificate(this.leafIssuer, request);
+  async issueTlsCertificate(request: TlsCertificateRequest): Promise<string> {
+    return issueLeafCertificate(this.leafIssuer, request, x509Serial());
   }
 
   async issueSshCertificate(request: SshCertificateRequest): Promise<string> {
-    return issueSshCertificate(request.kind === 'user' ? this.sshUser : this.sshHost, request);
+    return issueSshCertificate(request.kind === 'user' ? this.sshUser : this.sshHost, request, randomBytes(32), randomBytes(8).readBigUInt64BE());
+  }
+
+  /** Made on first use: most runs write no JWTs. */
+  jwtSigner(): JwtSigner {
+    this.jwt ??= createJwtSigner(this.tlsKey);
+    return this.jwt;
   }
 }
 
 async function createMaterial(now: Date): Promise<CaMaterial> {
   const [tls, sshUser, sshHost] = await Promise.all([generateP256KeyPair(), generateP256KeyPair(), generateP256KeyPair()]);
-  const root = await createRootCertificate(tls, 'tbot local CA', new Date(now.getTime() - 60_000), new Date(now.getTime() + ROOT_VALIDITY_MS));
-  return { tlsKey: tls.privateKey, tlsCertPem: root.pem, sshUserKey: sshUser.privateKey, sshHostKey: sshHost.privateKey };
+  const rootPem = createRootCertificate(tls, 'tbot local CA', new Date(now.getTime() - 60_000), new Date(now.getTime() + ROOT_VALIDITY_MS), x509Serial());
+  return { tlsKey: tls.privateKey, tlsCertPem: rootPem, sshUserKey: sshUser.privateKey, sshHostKey: sshHost.privateKey };
 }
 
 function materialFiles(material: CaMaterial): Record<string, string> {
@@ -96,14 +116,21 @@ async function readMaterial(dir: string): Promise<CaMaterial> {
   };
   const privateKey = (text: string): KeyObject => {
     const key = createPrivateKey(text);
-    if (key.asymmetricKeyType !== 'ec') throw new Error('not an EC key');
+    if (key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new Error('not an ECDSA P-256 key');
     return key;
   };
-  const [tlsKey, tlsCert, sshUserKey, sshHostKey] = await Promise.all([read(FILES.tlsKey), read(FILES.tlsCert), read(FILES.sshUserKey), read(FILES.sshHostKey)]);
-  const tlsCertPem = parse(FILES.tlsCert, tlsCert, (text) => (parseCertificate(text), text));
+  const [tlsKeyText, tlsCertText, sshUserKey, sshHostKey] = await Promise.all([read(FILES.tlsKey), read(FILES.tlsCert), read(FILES.sshUserKey), read(FILES.sshHostKey)]);
+  const tlsCert = parse(FILES.tlsCert, tlsCertText, (text) => {
+    const certificate = parseCertificate(text);
+    readIssuerFields(certificate.raw);
+    return certificate;
+  });
+  const tlsKey = parse(FILES.tlsKey, tlsKeyText, privateKey);
+  // A root whose key was swapped would issue leaves that verify nowhere: refuse it here instead.
+  if (!tlsCert.checkPrivateKey(tlsKey)) throw new CertificateAuthorityError(join(dir, FILES.tlsKey), `is not the key of ${FILES.tlsCert}; see "Rotating the local CA" in the README`);
   return {
-    tlsKey: parse(FILES.tlsKey, tlsKey, privateKey),
-    tlsCertPem,
+    tlsKey,
+    tlsCertPem: tlsCertText,
     sshUserKey: parse(FILES.sshUserKey, sshUserKey, privateKey),
     sshHostKey: parse(FILES.sshHostKey, sshHostKey, privateKey),
   };
@@ -157,7 +184,7 @@ export interface OpenedCa {
 
 export async function openLocalCa(storage: Destination, now: Date): Promise<OpenedCa> {
   if (storage.type === 'memory') {
-    return { ca: await LocalCertificateAuthority.fromMaterial(await createMaterial(now), 'local CA (in memory, new every start)'), created: true };
+    return { ca: LocalCertificateAuthority.fromMaterial(await createMaterial(now), 'local CA (in memory, new every start)'), created: true };
   }
   const caDir = join(storage.path, CA_DIRECTORY);
   let created = false;
@@ -170,5 +197,5 @@ export async function openLocalCa(storage: Destination, now: Date): Promise<Open
       throw new CertificateAuthorityError(caDir, `cannot create: ${describeFsError(error)}`, { cause: error });
     }
   }
-  return { ca: await LocalCertificateAuthority.fromMaterial(await readMaterial(caDir), `local CA in ${caDir}`), created };
+  return { ca: LocalCertificateAuthority.fromMaterial(await readMaterial(caDir), `local CA in ${caDir}`), created };
 }

@@ -1,101 +1,89 @@
-/** X.509 issuing with @peculiar/x509 over Node's WebCrypto: no hand-written ASN.1. */
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
-import { randomBytes, webcrypto, type KeyObject } from 'node:crypto';
+/** The local CA's X.509 half: the self-signed root, and leaves issued under it. */
+import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import type { TlsCertificateRequest } from './credential-source.js';
+import { p256Point, type KeyPair } from './keys.js';
+import {
+  authorityKeyIdentifier,
+  basicConstraints,
+  certificatePem,
+  encodeName,
+  encodeTbsCertificate,
+  extendedKeyUsage,
+  fromCustom,
+  keyUsage,
+  readIssuerFields,
+  signCertificate,
+  subjectAltName,
+  subjectKeyIdentifier,
+} from './x509-certificate.js';
 
-// @peculiar/x509's typings name the DOM's Crypto/CryptoKey; Node's webcrypto is the same API.
-type CryptoKey = webcrypto.CryptoKey;
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-
-const ECDSA_P256 = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-
-export async function toCryptoKey(key: KeyObject): Promise<CryptoKey> {
-  const subtle = webcrypto.subtle;
-  const imported =
-    key.type === 'private'
-      ? await subtle.importKey('pkcs8', key.export({ type: 'pkcs8', format: 'der' }), ECDSA_P256, true, ['sign'])
-      : await subtle.importKey('spki', key.export({ type: 'spki', format: 'der' }), ECDSA_P256, true, ['verify']);
-  return imported;
+/** RFC 5280 §4.2.1.2 method 1: SHA-1 of the public key bits (here the EC point). */
+function keyIdentifier(publicKey: KeyObject): Buffer {
+  return createHash('sha1').update(p256Point(publicKey)).digest();
 }
 
-/** Positive 128-bit serials: unique without coordination, as RFC 5280 allows (≤ 20 octets). */
-function serialNumber(): string {
-  const bytes = randomBytes(16);
-  bytes[0] = (bytes[0] ?? 0) & 0x7f;
-  return bytes.toString('hex');
+function spki(publicKey: KeyObject): Buffer {
+  return publicKey.export({ type: 'spki', format: 'der' });
 }
 
-function name(subject: TlsCertificateRequest['subject']): x509.Name {
-  return new x509.Name(subject.map(([attribute, value]) => ({ [attribute]: [value] })));
+function checkValidity(notBefore: Date, notAfter: Date): void {
+  if (!(notAfter.getTime() > notBefore.getTime())) throw new RangeError(`notAfter ${notAfter.toISOString()} is not after notBefore ${notBefore.toISOString()}`);
 }
 
-export interface RootCertificate {
-  pem: string;
-  certificate: x509.X509Certificate;
-}
-
-export async function createRootCertificate(key: { privateKey: KeyObject; publicKey: KeyObject }, commonName: string, notBefore: Date, notAfter: Date): Promise<RootCertificate> {
-  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serialNumber(),
-    name: name([['CN', commonName]]),
+/** A root for the local CA; `serial` is a positive number's magnitude (≤ 20 octets). */
+export function createRootCertificate(keys: KeyPair, commonName: string, notBefore: Date, notAfter: Date, serial: Uint8Array): string {
+  checkValidity(notBefore, notAfter);
+  const name = encodeName([['CN', commonName]]);
+  const tbs = encodeTbsCertificate({
+    serial,
+    issuer: name,
+    subject: name,
     notBefore,
     notAfter,
-    keys: { privateKey: await toCryptoKey(key.privateKey), publicKey: await toCryptoKey(key.publicKey) },
-    signingAlgorithm: ECDSA_P256,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(await toCryptoKey(key.publicKey)),
-    ],
+    subjectPublicKeyInfo: spki(keys.publicKey),
+    extensions: [basicConstraints(true, 0), keyUsage(['keyCertSign', 'cRLSign']), subjectKeyIdentifier(keyIdentifier(keys.publicKey))],
   });
-  return { pem: certificate.toString('pem'), certificate };
+  return certificatePem(signCertificate(tbs, keys.privateKey));
 }
 
-export function parseCertificate(pem: string): x509.X509Certificate {
-  return new x509.X509Certificate(pem);
+/** Throws when the text is not an X.509 certificate. */
+export function parseCertificate(pem: string): X509Certificate {
+  return new X509Certificate(pem);
 }
 
-const EKU: Record<TlsCertificateRequest['usage'], string[]> = {
-  client: [x509.ExtendedKeyUsage.clientAuth],
-  server: [x509.ExtendedKeyUsage.serverAuth],
-  'client-and-server': [x509.ExtendedKeyUsage.clientAuth, x509.ExtendedKeyUsage.serverAuth],
-};
-
-/** The issuer half every leaf carries: the root, its signing key, and its key identifier (hashed once). */
+/** What every leaf takes from its issuer: the root's Name as encoded, its key id, and its key. */
 export interface LeafIssuer {
-  root: x509.X509Certificate;
-  rootKey: CryptoKey;
-  authorityKeyIdentifier: x509.Extension;
+  name: Buffer;
+  authorityKeyId: Buffer;
+  key: KeyObject;
 }
 
-export async function createLeafIssuer(rootPem: string, rootPrivateKey: KeyObject): Promise<LeafIssuer> {
+export function createLeafIssuer(rootPem: string, rootPrivateKey: KeyObject): LeafIssuer {
   const root = parseCertificate(rootPem);
-  return { root, rootKey: await toCryptoKey(rootPrivateKey), authorityKeyIdentifier: await x509.AuthorityKeyIdentifierExtension.create(root, false) };
+  const fields = readIssuerFields(root.raw);
+  return { name: fields.subject, authorityKeyId: fields.subjectKeyIdentifier ?? keyIdentifier(root.publicKey), key: rootPrivateKey };
 }
 
-export async function issueLeafCertificate(issuer: LeafIssuer, request: TlsCertificateRequest): Promise<string> {
-  const sans: x509.JsonGeneralName[] = [
-    ...(request.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
-    ...(request.uris ?? []).map((value) => ({ type: 'url' as const, value })),
-  ];
-  const extensions: x509.Extension[] = [
-    new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-    new x509.ExtendedKeyUsageExtension(EKU[request.usage], false),
-    issuer.authorityKeyIdentifier,
-  ];
-  if (sans.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(sans, request.subject.length === 0));
-  const certificate = await x509.X509CertificateGenerator.create({
-    serialNumber: serialNumber(),
-    subject: name(request.subject),
-    issuer: issuer.root.subjectName,
+export function issueLeafCertificate(issuer: LeafIssuer, request: TlsCertificateRequest, serial: Uint8Array): string {
+  checkValidity(request.notBefore, request.notAfter);
+  // With an empty subject the identity lives only in the SAN, which must then be critical (RFC 5280 §4.2.1.6).
+  const san = subjectAltName(request, request.subject.length === 0);
+  if (san === undefined && request.subject.length === 0) throw new RangeError('a certificate with an empty subject needs at least one subject alternative name');
+  const tbs = encodeTbsCertificate({
+    serial,
+    issuer: issuer.name,
+    subject: encodeName(request.subject),
     notBefore: request.notBefore,
     notAfter: request.notAfter,
-    signingKey: issuer.rootKey,
-    publicKey: await toCryptoKey(request.publicKey),
-    signingAlgorithm: ECDSA_P256,
-    extensions,
+    subjectPublicKeyInfo: spki(request.publicKey),
+    extensions: [
+      basicConstraints(false),
+      keyUsage(['digitalSignature']),
+      extendedKeyUsage(request.usage),
+      authorityKeyIdentifier(issuer.authorityKeyId),
+      ...(san === undefined ? [] : [san]),
+      ...(request.extraExtensions ?? []).map(fromCustom),
+    ],
   });
-  return certificate.toString('pem');
+  return certificatePem(signCertificate(tbs, issuer.key));
 }

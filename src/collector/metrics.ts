@@ -1,4 +1,5 @@
 /** The collector's counters, rendered in Prometheus text format for GET /metrics. */
+import type { DeadLetterReason } from './store/dead-letter.js';
 
 export type RejectReason =
   | 'bad-content-type'
@@ -32,6 +33,9 @@ export class CollectorMetrics {
   private writeSum = 0;
   tornTails = 0;
   forwarded = 0;
+  readonly deadLettered = new Map<DeadLetterReason, number>();
+  /** Connections closed on arrival because their address already had its share. */
+  connectionsRefused = 0;
 
   /** Set by the forwarder when one runs. */
   forwardQueueDepth: () => number = () => 0;
@@ -82,6 +86,12 @@ export class CollectorMetrics {
       '# HELP tbot_collector_forwarded_total Events accepted by PostHog.',
       '# TYPE tbot_collector_forwarded_total counter',
       `tbot_collector_forwarded_total ${this.forwarded}`,
+      '# HELP tbot_collector_forward_dead_lettered_total Stored lines parked in dead-letter.ndjson instead of forwarded, by reason.',
+      '# TYPE tbot_collector_forward_dead_lettered_total counter',
+      ...(['rejected', 'invalid'] as const).map((reason) => `tbot_collector_forward_dead_lettered_total{reason="${reason}"} ${this.deadLettered.get(reason) ?? 0}`),
+      '# HELP tbot_collector_connections_refused_total Connections closed on arrival: their remote address was at its connection cap.',
+      '# TYPE tbot_collector_connections_refused_total counter',
+      `tbot_collector_connections_refused_total ${this.connectionsRefused}`,
       ...Object.entries(LABELLED).flatMap(([counter, [name, help]]) => [
         `# HELP ${name} ${help}`,
         `# TYPE ${name} counter`,

@@ -4,8 +4,9 @@
  */
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { UsageError } from '../errors.js';
+import { TbotError, UsageError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
+import { BaseUrlError, parseBaseUrl } from '../net/base-url.js';
 import { PostHogForwarder } from './forward/posthog-forwarder.js';
 import { createIngestServer } from './ingest/server.js';
 import { CollectorMetrics } from './metrics.js';
@@ -17,6 +18,8 @@ export interface ServeOptions {
   port: number;
   dataDir: string;
   posthog?: { host: string; apiKey: string };
+  /** Connections one client address may hold (see ingest/server.ts); 0 turns the cap off. */
+  maxConnectionsPerAddress?: number;
 }
 
 export interface RunningCollector {
@@ -29,12 +32,30 @@ export interface RunningCollector {
 export const ENV_POSTHOG_HOST = 'TBOT_COLLECTOR_POSTHOG_HOST';
 export const ENV_POSTHOG_API_KEY = 'TBOT_COLLECTOR_POSTHOG_API_KEY';
 
-/** Flags win over env; forwarding needs both a host and a key, or neither. */
+/** The address could not be listened on (in use, not ours, not resolvable): the environment, not a bug. */
+export class ListenError extends TbotError {
+  readonly exitCode = 1;
+  override name = 'ListenError';
+}
+
+/**
+ * Flags win over env; forwarding needs both a host and a key, or neither. The host must be a plain
+ * http(s) base URL: a file: URL or one carrying credentials could never work and would fail
+ * forever in the background, so it is refused before anything starts. The URL itself is not
+ * echoed, since it may hold a password.
+ */
 export function resolvePostHog(flags: { posthogHost?: string; posthogApiKey?: string }, env: CollectorRuntime['env']): ServeOptions['posthog'] {
   const host = flags.posthogHost ?? env[ENV_POSTHOG_HOST];
   const apiKey = flags.posthogApiKey ?? env[ENV_POSTHOG_API_KEY];
   if ((host === undefined) !== (apiKey === undefined)) throw new UsageError('PostHog forwarding needs both --posthog-host and --posthog-api-key');
-  return host === undefined || apiKey === undefined ? undefined : { host, apiKey };
+  if (host === undefined || apiKey === undefined) return undefined;
+  if (!/^[\x21-\x7e]+$/.test(apiKey)) throw new UsageError(`${flags.posthogApiKey === undefined ? ENV_POSTHOG_API_KEY : '--posthog-api-key'}: expected a PostHog project API key (printable, no spaces)`);
+  try {
+    return { host: parseBaseUrl(host), apiKey };
+  } catch (error) {
+    if (!(error instanceof BaseUrlError)) throw error;
+    throw new UsageError(`${flags.posthogHost === undefined ? ENV_POSTHOG_HOST : '--posthog-host'}: ${error.message}; expected a base URL such as https://eu.i.posthog.com`);
+  }
 }
 
 export function collectorLogger(runtime: CollectorRuntime): Logger {
@@ -49,20 +70,42 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
       metrics.tornTails += 1;
       logger.warn('cut a torn last line left by a crash', { segment, bytes });
     },
+    onWriteError: (segment, error) => logger.error('cannot write to the store; answering unavailable until it can', { segment, error: error.code ?? error.message }),
   });
   await store.open();
   const forwarder =
     options.posthog === undefined
       ? undefined
-      : new PostHogForwarder({ dataDir: options.dataDir, host: options.posthog.host, apiKey: options.posthog.apiKey, logger, onForwarded: (count) => (metrics.forwarded += count) });
+      : new PostHogForwarder({
+          dataDir: options.dataDir,
+          host: options.posthog.host,
+          apiKey: options.posthog.apiKey,
+          logger,
+          now: runtime.now,
+          onForwarded: (count) => (metrics.forwarded += count),
+          onDeadLettered: (reason) => metrics.deadLettered.set(reason, (metrics.deadLettered.get(reason) ?? 0) + 1),
+        });
   if (forwarder !== undefined) {
     metrics.forwardQueueDepth = () => forwarder.pending;
     await forwarder.start();
     logger.info('forwarding to PostHog', { host: new URL(options.posthog!.host).origin });
   }
-  const server = createIngestServer({ store, metrics, now: runtime.now, ...(forwarder === undefined ? {} : { onAccepted: (count) => forwarder.notify(count) }) });
+  const server = createIngestServer({
+    store,
+    metrics,
+    now: runtime.now,
+    ...(options.maxConnectionsPerAddress === undefined ? {} : { maxConnectionsPerAddress: options.maxConnectionsPerAddress }),
+    ...(forwarder === undefined ? {} : { onAccepted: (count) => forwarder.notify(count) }),
+  });
   server.listen(options.port, options.host);
-  await once(server, 'listening');
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    await store.close();
+    await forwarder?.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ListenError(`cannot listen on ${options.host}:${options.port}: ${code ?? (error as Error).message}`);
+  }
   const bound = server.address() as AddressInfo;
   const address = `${bound.address}:${bound.port}`;
   // Tests and supervisors read the bound port from this line.

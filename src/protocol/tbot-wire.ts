@@ -74,3 +74,36 @@ export function fromWireStart(start: WireTbotStart): TbotStartEvent {
     destinations_configured_application_access: start.destinationsApplication,
   };
 }
+
+const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+const isOptionalString = (value: unknown): boolean => value === undefined || typeof value === 'string';
+
+/**
+ * Whether a stored start event has the shape fromWireStart needs: a known run mode, string
+ * version and join type, string helpers if present, and whole non-negative counts. Records are
+ * validated when stored, so this only fails for lines damaged or written by something else;
+ * readers (reports, the forwarder) skip those instead of folding `undefined` into totals.
+ */
+export function isWireTbotStart(value: unknown): value is WireTbotStart {
+  if (typeof value !== 'object' || value === null) return false;
+  const start = value as Record<string, unknown>;
+  return (
+    typeof start['runMode'] === 'string' &&
+    Object.hasOwn(FROM_WIRE_RUN_MODE, start['runMode']) &&
+    typeof start['version'] === 'string' &&
+    typeof start['joinType'] === 'string' &&
+    isOptionalString(start['helper']) &&
+    isOptionalString(start['helperVersion']) &&
+    isCount(start['destinationsOther']) &&
+    isCount(start['destinationsDatabase']) &&
+    isCount(start['destinationsKubernetes']) &&
+    isCount(start['destinationsApplication'])
+  );
+}
+
+/** A stored tbot event a reader can use: a well-formed start, a string id, and a string timestamp if any. */
+export function isWireTbotEvent(value: unknown): value is Omit<SubmitTbotEventRequest, 'timestamp'> & { timestamp?: string } {
+  if (typeof value !== 'object' || value === null) return false;
+  const event = value as Record<string, unknown>;
+  return typeof event['distinctId'] === 'string' && isOptionalString(event['timestamp']) && isWireTbotStart(event['start']);
+}

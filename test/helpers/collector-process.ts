@@ -1,6 +1,8 @@
 /** Runs the built collector (dist/tbot-collector.mjs) on an ephemeral loopback port. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { SUBMIT_TBOT_EVENT_PATH } from '../../src/protocol/tbot-wire.js';
 import { cleanEnv } from './tbot-process.js';
 
 export const COLLECTOR_BUNDLE = fileURLToPath(new URL('../../dist/tbot-collector.mjs', import.meta.url));
@@ -38,4 +40,72 @@ export async function startCollector(dataDir: string, extraArgs: string[] = [], 
       return exited;
     },
   };
+}
+
+/** A valid tbot.start event as the agent sends it; `start` fields can be overridden. */
+export function tbotEvent(start: Record<string, unknown> = {}): { distinctId: string; timestamp: string; start: Record<string, unknown> } {
+  return {
+    distinctId: crypto.randomUUID(),
+    timestamp: new Date().toISOString(),
+    start: { runMode: 'RUN_MODE_ONE_SHOT', version: '1.0.0', joinType: 'github', destinationsOther: 1, destinationsDatabase: 0, destinationsKubernetes: 0, destinationsApplication: 0, ...start },
+  };
+}
+
+/**
+ * POSTs one event as JSON, as the agent does: a fresh connection, closed after the answer, so no
+ * pooled socket is left on either side. Resolves with the HTTP status (the body is dropped).
+ */
+export function submit(url: string, event: unknown, options: { localAddress?: string } = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(`${url}${SUBMIT_TBOT_EVENT_PATH}`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' }, ...options }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(JSON.stringify(event));
+  });
+}
+
+/** Polls `read` until it returns `expected` (deep equality on JSON), or fails after `timeoutMs`. */
+export async function eventually<T>(read: () => Promise<T>, expected: T, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T;
+  while (JSON.stringify((last = await read())) !== JSON.stringify(expected)) {
+    if (Date.now() > deadline) throw new Error(`expected ${JSON.stringify(expected)}, still ${JSON.stringify(last)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Reads one value of the collector's Prometheus text, e.g. metric(text, 'tbot_collector_forwarded_total'). */
+export async function metric(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${name} `));
+  if (line === undefined) throw new Error(`no metric ${name} in:\n${text}`);
+  return Number(line.slice(name.length + 1));
+}
+
+export interface CollectorRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs one collector command to completion (a report, or a serve that is expected to refuse to start). */
+export function runCollector(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 10_000): Promise<CollectorRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [COLLECTOR_BUNDLE, ...args], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`tbot-collector ${args.join(' ')} still running after ${timeoutMs} ms:\n${stderr}`));
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }

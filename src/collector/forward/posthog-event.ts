@@ -4,7 +4,7 @@
  * the stored record so that a retried batch deduplicates in PostHog.
  */
 import { createHash } from 'node:crypto';
-import { familyOf, type StoredRecord } from '../store/record.js';
+import { familyOf, InvalidRecordError, type StoredRecord } from '../store/record.js';
 import { POSTHOG_MAPPERS } from './families/index.js';
 
 type PostHogScalar = string | number | boolean;
@@ -31,19 +31,10 @@ export function deterministicUuid(stored: unknown): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-export class UnknownFamilyError extends Error {
-  override name = 'UnknownFamilyError';
-}
-
-/** A stored record of a known family that does not hold an event its mapping knows. */
-export class UnmappableRecordError extends Error {
-  override name = 'UnmappableRecordError';
-}
-
 export function toPostHogEvent(stored: StoredRecord): PostHogEvent {
   const family = familyOf(stored);
   const mapper = POSTHOG_MAPPERS[family as keyof typeof POSTHOG_MAPPERS];
-  if (mapper === undefined) throw new UnknownFamilyError(`no PostHog mapping for family ${JSON.stringify(family)}`);
+  if (mapper === undefined) throw new InvalidRecordError(`no PostHog mapping for family ${JSON.stringify(family)}`);
   const mapped = mapper(stored);
   return { ...mapped, uuid: deterministicUuid(stored), properties: { ...mapped.properties, $geoip_disable: true } };
 }

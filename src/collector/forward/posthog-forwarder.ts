@@ -1,54 +1,110 @@
 /**
  * Forwards stored events to PostHog's batch API. It reads the segments from a persisted cursor
- * (segment, byte offset), so an outage or a restart loses nothing: failures are retried with capped
- * backoff, a 413 halves the batch, and the cursor moves only after PostHog has accepted a batch.
+ * (segment, byte offset), so an outage or a restart loses nothing: the cursor moves only after
+ * PostHog has accepted a batch, or after an event it will never accept has been parked in the
+ * dead-letter file.
+ *
+ * Pacing, which is the point of most of this module:
+ * - Healthy, a request goes when a full batch is waiting or LINGER_MS after the oldest unsent
+ *   event was seen, whichever is first, so a steady trickle becomes a few requests a second.
+ * - After a failed request the next one waits the backoff (0.5 s doubling to 60 s), or longer when
+ *   the answer carried Retry-After (at most RETRY_AFTER_MAX_MS). New events never cut that wait
+ *   short: they only end the idle wait of a forwarder that has caught up.
+ * - A 413, or an answer that blames the request itself (a "poison" batch), halves the batch at
+ *   once; a batch of one that is still refused is parked in the dead-letter file, the backoff is
+ *   waited, and forwarding carries on. After each accepted batch the size doubles back towards
+ *   MAX_BATCH.
+ *
+ * Every response body is released: a 2xx is cancelled at once (the status says it all), any
+ * other is read up to a few KiB for the log; the whole exchange is bounded by requestTimeoutMs.
  */
+import { constants } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
-import ky, { HTTPError } from 'ky';
+import ky from 'ky';
 import { writeFileAtomic } from '../../fs/atomic-write.js';
 import type { Logger } from '../../log/logger.js';
+import { discardBody, readBodyBounded } from '../../net/bounded-body.js';
 import { nodeHttpFetch } from '../../net/node-http-fetch.js';
+import { retryAfterMs } from '../../net/retry-after.js';
 import { backoffDelayMs } from '../../time/backoff.js';
+import { interruptibleDelay } from '../../time/interruptible-delay.js';
+import { parkDeadLetter, type DeadLetterReason } from '../store/dead-letter.js';
 import type { StoredRecord } from '../store/record.js';
 import { SegmentReader, START, type Cursor } from '../store/segments.js';
-import { toPostHogEvent } from './posthog-event.js';
+import { toPostHogEvent, type PostHogEvent } from './posthog-event.js';
 
 export const CURSOR_FILE = 'posthog-cursor.json';
 /** Far under PostHog's 20 MB batch limit; an event is about 500 bytes. */
 export const MAX_BATCH = 500;
-const RETRY_BACKOFF = { firstMs: 500, maxMs: 60_000 };
+export const LINGER_MS = 250;
+export const RETRY_BACKOFF = { firstMs: 500, maxMs: 60_000 };
+/** A Retry-After is honoured up to this; a larger one (or a date far ahead) is not taken at its word. */
+export const RETRY_AFTER_MAX_MS = 5 * 60_000;
+const CLOSE_GRACE_MS = 1_000;
+/** Enough of an error answer to say why in the log. */
+const DETAIL_BYTES = 4 * 1024;
+/**
+ * 4xx answers that are about the configuration (key, host, proxy), not the events: parking events
+ * for them would empty the whole backlog into the dead-letter file, so they are retried instead.
+ */
+const CONFIG_STATUSES = new Set([401, 403, 404, 407]);
+/** 4xx answers that say "later" or "smaller", not "never". */
+const TRANSIENT_STATUSES = new Set([408, 429]);
 
 export interface ForwarderOptions {
   dataDir: string;
+  /** Base URL (checked by parseBaseUrl); batches go to `${host}/batch/`. */
   host: string;
   apiKey: string;
   logger: Logger;
   /** How often to look for new events when caught up. */
   pollMs?: number;
+  /** Bound on one whole exchange: connect, send, answer and the body read. */
   requestTimeoutMs?: number;
+  now?: () => Date;
   onForwarded?: (count: number) => void;
+  onDeadLettered?: (reason: DeadLetterReason) => void;
 }
 
-interface Batch {
-  events: StoredRecord[];
-  /** The cursor after the last line read, damaged lines included; undefined when nothing was read. */
-  through: Cursor | undefined;
+interface Item {
+  line: string;
+  /** The cursor just after this line. */
+  end: Cursor;
+  /** Undefined when the line is not a usable record; `problem` says why. */
+  event?: PostHogEvent;
+  problem?: string;
 }
+
+type Outcome =
+  | { kind: 'ok' }
+  /** PostHog will not take this batch as it is (413, or a 4xx that blames the request). */
+  | { kind: 'refused'; detail: string }
+  /** Try the same batch again later. */
+  | { kind: 'retry'; detail: string; retryAfterMs?: number; config?: boolean };
+
+/** What wakes a wait early besides close(): any new event, enough for a full batch, or nothing. */
+type WakeOn = 'any-event' | 'full-batch' | 'nothing';
 
 export class PostHogForwarder {
   private cursor: Cursor = START;
   private readonly reader: SegmentReader;
+  private readonly url: string;
   private batchSize = MAX_BATCH;
-  private readonly stop = new AbortController();
+  /** Consecutive requests that did not succeed; sets the backoff. */
+  private failures = 0;
+  /** When the current partial batch stops waiting for company. */
+  private lingerUntil: number | undefined;
+  private stopped = false;
   private running: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
-  /** Stored events not yet accepted by PostHog (the forward queue depth). */
+  private waiting: { wakeOn: WakeOn; wake: () => void } | undefined;
+  private inFlight: AbortController | undefined;
+  /** Stored events not yet accepted by PostHog or parked (the forward queue depth). */
   pending = 0;
 
   constructor(private readonly options: ForwarderOptions) {
     this.reader = new SegmentReader(options.dataDir);
+    this.url = `${options.host.replace(/\/+$/, '')}/batch/`;
   }
 
   async start(): Promise<void> {
@@ -57,21 +113,30 @@ export class PostHogForwarder {
     this.running = this.loop();
   }
 
-  /** New events were stored; look now rather than at the next poll. */
+  /** New events were stored. Ends an idle wait (or a linger, once a full batch is waiting); never a backoff. */
   notify(count = 1): void {
     this.pending += count;
-    this.wake?.();
+    const waiting = this.waiting;
+    if (waiting === undefined) return;
+    if (waiting.wakeOn === 'any-event' || (waiting.wakeOn === 'full-batch' && this.pending >= this.batchSize)) waiting.wake();
   }
 
+  /**
+   * Stops after the exchange in flight, if any, given CLOSE_GRACE_MS to finish: a batch PostHog
+   * has taken but whose answer was cut off would be sent again after a restart.
+   */
   async close(): Promise<void> {
-    this.stop.abort();
-    this.wake?.();
+    this.stopped = true;
+    this.waiting?.wake();
+    const grace = setTimeout(() => this.inFlight?.abort(), CLOSE_GRACE_MS);
     await this.running;
+    clearTimeout(grace);
   }
 
   private async loadCursor(): Promise<Cursor> {
     try {
-      const cursor = JSON.parse(await readFile(join(this.options.dataDir, CURSOR_FILE), 'utf8')) as Cursor;
+      // Like a segment, never read through a symlink planted in the data directory.
+      const cursor = JSON.parse(await readFile(join(this.options.dataDir, CURSOR_FILE), { encoding: 'utf8', flag: constants.O_RDONLY | constants.O_NOFOLLOW })) as Cursor;
       if (typeof cursor.segment === 'string' && Number.isInteger(cursor.offset) && cursor.offset >= 0) return cursor;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.options.logger.warn('forward cursor unreadable; starting from the oldest segment');
@@ -80,77 +145,160 @@ export class PostHogForwarder {
   }
 
   private async loop(): Promise<void> {
-    let failures = 0;
-    while (!this.stop.signal.aborted) {
-      const batch = await this.readBatch(this.batchSize);
-      if (batch.through === undefined) {
-        this.pending = 0;
-        await this.sleep(this.options.pollMs ?? 1_000);
-        continue;
-      }
-      if (batch.events.length === 0) {
-        // Only damaged lines: step over them rather than read them again forever.
-        await this.advance(batch.through);
-        continue;
-      }
-      const outcome = await this.post(batch.events);
-      if (outcome === 'ok') {
-        failures = 0;
-        this.batchSize = MAX_BATCH;
-        await this.advance(batch.through);
-        this.pending = Math.max(0, this.pending - batch.events.length);
-        this.options.onForwarded?.(batch.events.length);
-      } else if (outcome === 'too-large' && this.batchSize > 1) {
-        this.batchSize = Math.max(1, Math.floor(this.batchSize / 2));
-        this.options.logger.warn('PostHog said the batch is too large; halving it', { batch_size: this.batchSize });
-      } else {
-        failures += 1;
-        const waitMs = backoffDelayMs(failures, RETRY_BACKOFF);
-        this.options.logger.warn('PostHog forward failed; will retry', { attempt: failures, retry_in_ms: waitMs, reason: outcome });
-        await this.sleep(waitMs);
+    while (!this.stopped) {
+      try {
+        await this.turn();
+      } catch (error) {
+        // Reading the store or saving the cursor failed (a full disk, say). Nothing moved, so
+        // nothing is lost; try again on the backoff schedule.
+        const waitMs = this.failed();
+        const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+        this.options.logger.error('forwarder could not read the store or save its cursor; will retry', { error: code, retry_in_ms: waitMs });
+        await this.wait(waitMs, 'nothing');
       }
     }
   }
 
-  private async advance(cursor: Cursor): Promise<void> {
-    this.cursor = cursor;
-    await writeFileAtomic(join(this.options.dataDir, CURSOR_FILE), JSON.stringify(cursor));
+  /** One step: wait for events, wait for company, post a batch, or park a line. */
+  private async turn(): Promise<void> {
+    const items = await this.readItems(this.batchSize);
+    if (items.length === 0) {
+      this.pending = 0;
+      this.lingerUntil = undefined;
+      await this.wait(this.options.pollMs ?? 1_000, 'any-event');
+      return;
+    }
+    const head = items[0]!;
+    if (head.event === undefined) {
+      // Parked one at a time as it reaches the head, so a failed post never parks it twice.
+      await this.park(head, 'invalid', head.problem ?? 'unreadable');
+      return;
+    }
+    // The batch stops short of the next unusable line, which is parked when it reaches the head.
+    const firstUnusable = items.findIndex((item) => item.event === undefined);
+    const batch = firstUnusable < 0 ? items : items.slice(0, firstUnusable);
+    // Linger only when healthy: not while backing off, nor while narrowing down a refused batch.
+    if (this.failures === 0 && this.batchSize === MAX_BATCH && batch.length < this.batchSize) {
+      const now = Date.now();
+      this.lingerUntil ??= now + LINGER_MS;
+      if (now < this.lingerUntil) {
+        await this.wait(this.lingerUntil - now, 'full-batch');
+        return;
+      }
+    }
+    this.lingerUntil = undefined;
+    const outcome = await this.post(batch.map((item) => item.event!));
+    if (outcome.kind === 'ok') {
+      this.failures = 0;
+      this.batchSize = Math.min(MAX_BATCH, this.batchSize * 2);
+      await this.advance(batch.at(-1)!.end, batch.length);
+      this.options.onForwarded?.(batch.length);
+      return;
+    }
+    if (this.stopped) return;
+    if (outcome.kind === 'refused' && batch.length > 1) {
+      // Bisecting is a few quick questions (about log2 of the batch), so it does not back off;
+      // parking an event does, so a PostHog that refuses everything is asked at the backoff pace.
+      this.batchSize = Math.ceil(batch.length / 2);
+      this.options.logger.warn('PostHog refused a batch; halving it to find the event it objects to', { detail: outcome.detail, batch_size: this.batchSize });
+      return;
+    }
+    let waitMs = this.failed();
+    if (outcome.kind === 'refused') {
+      await this.park(head, 'rejected', outcome.detail);
+      this.batchSize = MAX_BATCH;
+    } else {
+      if (outcome.retryAfterMs !== undefined) waitMs = Math.max(waitMs, Math.min(outcome.retryAfterMs, RETRY_AFTER_MAX_MS));
+      const fields = { attempt: this.failures, retry_in_ms: waitMs, reason: outcome.detail };
+      if (outcome.config === true) this.options.logger.error('PostHog refused the request; check --posthog-host and --posthog-api-key; will retry', fields);
+      else this.options.logger.warn('PostHog forward failed; will retry', fields);
+    }
+    await this.wait(waitMs, 'nothing');
   }
 
-  private async sleep(ms: number): Promise<void> {
-    const woken = new Promise<void>((resolve) => (this.wake = resolve));
-    await Promise.race([delay(ms, undefined, { signal: this.stop.signal }).catch(() => undefined), woken]);
-    this.wake = undefined;
+  /** Counts a failed attempt and returns the backoff before the next request. */
+  private failed(): number {
+    this.failures += 1;
+    return backoffDelayMs(this.failures, RETRY_BACKOFF);
+  }
+
+  private async advance(cursor: Cursor, lines: number): Promise<void> {
+    await writeFileAtomic(join(this.options.dataDir, CURSOR_FILE), JSON.stringify(cursor));
+    this.cursor = cursor;
+    this.pending = Math.max(0, this.pending - lines);
+  }
+
+  private async park(item: Item, reason: DeadLetterReason, detail: string): Promise<void> {
+    const now = this.options.now?.() ?? new Date();
+    await parkDeadLetter(this.options.dataDir, { parked_at: now.toISOString(), reason, detail, segment: item.end.segment, offset: item.end.offset, line: item.line });
+    this.options.logger.warn('parked an event in the dead-letter file', { reason, detail, segment: item.end.segment, offset: item.end.offset });
+    this.options.onDeadLettered?.(reason);
+    await this.advance(item.end, 1);
+  }
+
+  /**
+   * Waits up to `ms`. close() always ends it; new events end it as `wakeOn` says. The wait owns
+   * its own short-lived signal, so nothing is left on a long-lived one when it ends early.
+   */
+  private async wait(ms: number, wakeOn: WakeOn): Promise<void> {
+    if (this.stopped) return;
+    const early = new AbortController();
+    this.waiting = { wakeOn, wake: () => early.abort() };
+    try {
+      await interruptibleDelay(ms, early.signal);
+    } finally {
+      this.waiting = undefined;
+    }
   }
 
   /** Whole lines only: a line still being appended has no newline yet and waits for the next read. */
-  private async readBatch(limit: number): Promise<Batch> {
-    const batch: Batch = { events: [], through: undefined };
-    for (const { line, end } of await this.reader.readFrom(this.cursor, limit)) {
-      batch.through = end;
+  private async readItems(limit: number): Promise<Item[]> {
+    return (await this.reader.readFrom(this.cursor, limit)).map(({ line, end }) => {
       try {
-        batch.events.push(JSON.parse(line) as StoredRecord);
-      } catch {
-        this.options.logger.warn('skipping a damaged line in the store', { segment: end.segment, offset: end.offset });
+        return { line, end, event: toPostHogEvent(JSON.parse(line) as StoredRecord) };
+      } catch (error) {
+        return { line, end, problem: error instanceof SyntaxError ? 'not JSON' : (error as Error).message };
       }
-    }
-    return batch;
+    });
   }
 
-  private async post(events: StoredRecord[]): Promise<'ok' | 'too-large' | string> {
-    const url = `${this.options.host.replace(/\/+$/, '')}/batch/`;
+  private async post(events: PostHogEvent[]): Promise<Outcome> {
+    const exchange = new AbortController();
+    this.inFlight = exchange;
+    const timer = setTimeout(() => exchange.abort(), this.options.requestTimeoutMs ?? 10_000);
     try {
-      await ky.post(url, {
-        json: { api_key: this.options.apiKey, batch: events.map(toPostHogEvent) },
+      const response = await ky.post(this.url, {
+        json: { api_key: this.options.apiKey, batch: events },
         retry: 0,
-        timeout: this.options.requestTimeoutMs ?? 10_000,
+        timeout: false,
+        throwHttpErrors: false,
         fetch: nodeHttpFetch,
-        signal: this.stop.signal,
+        signal: exchange.signal,
       });
-      return 'ok';
+      if (response.ok) {
+        await discardBody(response);
+        return { kind: 'ok' };
+      }
+      const body = await readBodyBounded(response, DETAIL_BYTES).catch(() => ({ text: '' }));
+      return classify(response.status, body.text, retryAfterMs(response.headers.get('retry-after'), this.options.now?.() ?? new Date()));
     } catch (error) {
-      if (error instanceof HTTPError) return error.response.status === 413 ? 'too-large' : `HTTP ${error.response.status}`;
-      return (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+      if (exchange.signal.aborted) return { kind: 'retry', detail: this.stopped ? 'stopped' : 'timeout' };
+      return { kind: 'retry', detail: (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name };
+    } finally {
+      clearTimeout(timer);
+      this.inFlight = undefined;
     }
   }
+}
+
+/** Sorts a non-2xx answer into refused (halve, then park) or retry (same batch, after a wait). */
+export function classify(status: number, body: string, retryAfter: number | undefined): Outcome {
+  const snippet = body.replace(/\s+/g, ' ').trim().slice(0, 200);
+  const detail = `HTTP ${status}${snippet === '' ? '' : `: ${snippet}`}`;
+  const later = retryAfter === undefined ? {} : { retryAfterMs: retryAfter };
+  if (status === 413) return { kind: 'refused', detail };
+  if (status >= 400 && status < 500 && !TRANSIENT_STATUSES.has(status)) {
+    return CONFIG_STATUSES.has(status) ? { kind: 'retry', detail, config: true, ...later } : { kind: 'refused', detail };
+  }
+  return { kind: 'retry', detail, ...later };
 }

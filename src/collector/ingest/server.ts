@@ -4,6 +4,8 @@
  * store receives only validated events and the time they arrived.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { clientKey } from '../../net/client-key.js';
 import type { CollectorMetrics } from '../metrics.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { ConnectFailure, readBody, requestEncoding, sendConnectError, sendJson } from './connect-protocol.js';
@@ -19,6 +21,10 @@ export interface IngestOptions {
   /** Requests being decoded or awaiting their fsync; beyond this, clients get resource_exhausted. */
   maxInFlight?: number;
   maxConnections?: number;
+  /** Open connections one client (an IPv4 address or an IPv6 /64) may hold; 0 means no cap. */
+  maxConnectionsPerAddress?: number;
+  /** A new connection that sends nothing for this long is closed. */
+  idleTimeoutMs?: number;
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
   /** Called after events are durably stored (the forwarder uses it to wake up). */
@@ -26,6 +32,9 @@ export interface IngestOptions {
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+export const DEFAULT_MAX_CONNECTIONS = 2_048;
+export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 64;
+export const DEFAULT_IDLE_TIMEOUT_MS = 5_000;
 
 /** Holds what a service noticed until its request is stored: a rejected request counts nothing. */
 class TallyBuffer implements IngestTally {
@@ -83,6 +92,9 @@ export function createIngestServer(options: IngestOptions): Server {
     requestTimeout: options.requestTimeoutMs ?? 15_000,
     connectionsCheckingInterval: 1_000,
   }, (req, res) => {
+    // Past the first request's headers: the idle timer set on connection has done its job, and the
+    // header, request and keep-alive timeouts take over.
+    if (!req.socket.destroyed) req.socket.setTimeout(0);
     const path = (req.url ?? '/').split('?')[0]!;
     const service = routes.get(path);
     if (service !== undefined) {
@@ -105,6 +117,35 @@ export function createIngestServer(options: IngestOptions): Server {
     sendJson(res, 404, { code: 'unimplemented', message: 'no such endpoint' });
   });
   server.keepAliveTimeout = 5_000;
-  server.maxConnections = options.maxConnections ?? 2_048;
+  server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  limitConnections(server, metrics, options.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
   return server;
+}
+
+/**
+ * Idle sockets are cheap to open and the server holds only so many: one client holding them all
+ * would lock everyone else out. Each client may hold `perAddress` connections (beyond that a new
+ * one is closed on arrival), and a connection that sends nothing for `idleMs` is closed. Behind a
+ * reverse proxy every connection comes from the proxy, so there the proxy limits clients and this
+ * cap is turned off (0).
+ */
+function limitConnections(server: Server, metrics: CollectorMetrics, perAddress: number, idleMs: number): void {
+  const open = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    const key = clientKey(socket.remoteAddress);
+    const count = open.get(key) ?? 0;
+    if (perAddress > 0 && count >= perAddress) {
+      metrics.connectionsRefused += 1;
+      socket.destroy();
+      return;
+    }
+    open.set(key, count + 1);
+    socket.once('close', () => {
+      const left = (open.get(key) ?? 1) - 1;
+      if (left === 0) open.delete(key);
+      else open.set(key, left);
+    });
+    // With no 'timeout' listener of ours, Node's HTTP server destroys the socket when this fires.
+    socket.setTimeout(idleMs);
+  });
 }

@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { familyOf, type StoredRecord } from '../store/record.js';
-import { listSegments, segmentDay, SegmentReader } from '../store/segments.js';
+import { listSegmentEntries, segmentDay, SegmentReader } from '../store/segments.js';
 
 export interface Fold<R> {
   /** A tally of nothing, for the window starting at `since`. */
@@ -18,6 +18,11 @@ export interface Fold<R> {
   merge(target: R, part: R): void;
   /** Counts a line that could not be read as a record of this family. */
   skip(report: R): void;
+  /**
+   * Whether a record of the family has the shape `add` relies on. A line that fails is skipped and
+   * counted like a damaged one, never folded (undefined fields would poison the totals).
+   */
+  valid?(record: StoredRecord): boolean;
 }
 
 export interface ScanTask {
@@ -30,7 +35,9 @@ export interface ScanTask {
 function parseRecord(line: string): StoredRecord | undefined {
   try {
     const record = JSON.parse(line) as StoredRecord;
-    return typeof record === 'object' && record !== null && typeof record.received_at === 'string' && typeof record.event === 'object' && record.event !== null ? record : undefined;
+    if (typeof record !== 'object' || record === null || typeof record.event !== 'object' || record.event === null) return undefined;
+    if (typeof record.received_at !== 'string' || Number.isNaN(Date.parse(record.received_at))) return undefined;
+    return record.family === undefined || typeof record.family === 'string' ? record : undefined;
   } catch {
     return undefined;
   }
@@ -50,6 +57,10 @@ export async function scan<R>(fold: Fold<R>, task: ScanTask): Promise<R> {
           continue;
         }
         if (familyOf(record) !== task.family || Date.parse(record.received_at) < since.getTime()) continue;
+        if (fold.valid?.(record) === false) {
+          fold.skip(report);
+          continue;
+        }
         fold.add(report, record);
       }
     }
@@ -62,6 +73,8 @@ export interface ScanOptions {
   workers?: number;
   /** The built report-worker script (dist/tbot-collector-report-worker.mjs). */
   workerUrl?: URL;
+  /** Told about entries named like segments that are not regular files (never read). */
+  onIgnored?: (name: string) => void;
 }
 
 /** A small young generation keeps each worker's footprint flat; parsing garbage dies young anyway. */
@@ -70,7 +83,9 @@ const WORKER_YOUNG_GENERATION_MB = 2;
 export async function buildReport<R>(fold: Fold<R>, family: string, dir: string, since: Date, options: ScanOptions = {}): Promise<R> {
   const workers = options.workerUrl === undefined ? 1 : (options.workers ?? Math.min(availableParallelism(), 4));
   const sinceDay = since.toISOString().slice(0, 10);
-  const segments = (await listSegments(dir)).filter((segment) => segmentDay(segment) >= sinceDay);
+  const listing = await listSegmentEntries(dir);
+  for (const name of listing.ignored) options.onIgnored?.(name);
+  const segments = listing.segments.filter((segment) => segmentDay(segment) >= sinceDay);
   const task = (share: string[]): ScanTask => ({ dir, segments: share, since: since.toISOString(), family });
   if (workers <= 1 || segments.length < 2) return scan(fold, task(segments));
   const shares = Array.from({ length: Math.min(workers, segments.length) }, (_, index) => segments.filter((_, position) => position % workers === index));

@@ -12,3 +12,8 @@ export interface StoredRecord<E = unknown> {
 }
 
 export const familyOf = (record: { family?: string }): string => record.family ?? 'tbot';
+
+/** A stored line that is not a usable record: not JSON, an unknown family, or the wrong shape for its family. */
+export class InvalidRecordError extends Error {
+  override name = 'InvalidRecordError';
+}

@@ -3,17 +3,27 @@
  * segments.ts's). Appends are group-committed: every event waiting while one batch is being
  * written and fsynced goes into the next batch, so durability costs one fsync per batch, not per
  * event. A caller's promise resolves only after its line is on disk.
+ *
+ * A failed write (a full disk, an I/O error) can leave part of a batch in the file. The store
+ * remembers where the last fsynced line ended and cuts the file back to it before anything else
+ * is appended, so a later acknowledged line is never glued onto a partial one. Until that cut
+ * succeeds, nothing more is appended to the segment and every append is rejected.
  */
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { prepareDataDir } from './data-dir.js';
 import type { StoredRecord } from './record.js';
-import { cutTornTail, segmentName } from './segments.js';
+import { openForAppend, segmentName, type AppendTarget } from './segments.js';
 
 export interface StoreHooks {
   /** Called once per fsynced batch with its size and how long the write took. */
   onBatch?: (events: number, millis: number) => void;
   /** Called for each torn tail found (and cut) when a segment is opened. */
   onTornTail?: (segment: string, bytes: number) => void;
+  /**
+   * Called when writing a segment fails, once per kind of failure until a write succeeds again,
+   * so a full disk under load logs one line rather than one per batch.
+   */
+  onWriteError?: (segment: string, error: NodeJS.ErrnoException) => void;
 }
 
 interface Pending {
@@ -23,19 +33,26 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+interface OpenSegment extends AppendTarget {
+  /** A write failed after `size`: the file must be cut back to `size` before the next append. */
+  dirty: boolean;
+}
+
 export class SegmentStore {
   private queue: Pending[] = [];
   /** The batch loop while it runs; absent when the queue is empty. */
   private draining: Promise<void> | undefined;
-  private handles = new Map<string, FileHandle>();
+  private segments = new Map<string, OpenSegment>();
+  private lastErrorKey: string | undefined;
 
   constructor(
     readonly dir: string,
     private readonly hooks: StoreHooks = {},
   ) {}
 
+  /** Creates the data directory (0700), or checks an existing one; throws DataDirError if it is unsafe. */
   async open(): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await prepareDataDir(this.dir);
   }
 
   append(record: StoredRecord): Promise<void> {
@@ -66,45 +83,76 @@ export class SegmentStore {
       const batch = this.queue;
       this.queue = [];
       const started = performance.now();
-      try {
-        const byDay = new Map<string, string[]>();
-        for (const item of batch) {
-          const lines = byDay.get(item.day);
-          if (lines === undefined) byDay.set(item.day, [item.line]);
-          else lines.push(item.line);
-        }
-        for (const [day, lines] of byDay) {
-          const handle = await this.handleFor(day);
-          await handle.appendFile(lines.join(''));
-          await handle.datasync();
-        }
-        this.hooks.onBatch?.(batch.length, performance.now() - started);
-        for (const item of batch) item.resolve();
-      } catch (error) {
-        for (const item of batch) item.reject(error);
+      const byDay = new Map<string, Pending[]>();
+      for (const item of batch) {
+        const items = byDay.get(item.day);
+        if (items === undefined) byDay.set(item.day, [item]);
+        else items.push(item);
       }
+      let written = 0;
+      // Each day's lines stand or fall together; a failure on one day does not fail the others.
+      for (const [day, items] of byDay) {
+        try {
+          await this.write(day, items.map((item) => item.line).join(''));
+          written += items.length;
+          for (const item of items) item.resolve();
+        } catch (error) {
+          for (const item of items) item.reject(error);
+        }
+      }
+      if (written > 0) this.hooks.onBatch?.(written, performance.now() - started);
     }
   }
 
-  private async handleFor(day: string): Promise<FileHandle> {
-    const existing = this.handles.get(day);
-    if (existing !== undefined) return existing;
-    const path = join(this.dir, day);
-    const cut = await cutTornTail(path);
-    if (cut > 0) this.hooks.onTornTail?.(day, cut);
-    const handle = await open(path, 'a', 0o600);
-    // Only today's segment is written to; older days are closed as soon as a new day starts.
-    for (const [name, old] of this.handles) {
-      await old.close();
-      this.handles.delete(name);
+  private async write(day: string, text: string): Promise<void> {
+    const segment = await this.segmentFor(day).catch((error: NodeJS.ErrnoException) => this.failed(day, error));
+    if (segment.dirty) {
+      await segment.handle.truncate(segment.size).catch((error: NodeJS.ErrnoException) => this.failed(day, error));
+      segment.dirty = false;
     }
-    this.handles.set(day, handle);
-    return handle;
+    try {
+      await segment.handle.appendFile(text);
+      await segment.handle.datasync();
+    } catch (error) {
+      segment.dirty = true;
+      // Cut now when the disk lets us; otherwise the next append tries again first.
+      await segment.handle.truncate(segment.size).then(
+        () => (segment.dirty = false),
+        () => undefined,
+      );
+      return this.failed(day, error as NodeJS.ErrnoException);
+    }
+    segment.size += Buffer.byteLength(text);
+    this.lastErrorKey = undefined;
+  }
+
+  private failed(day: string, error: NodeJS.ErrnoException): never {
+    const key = `${day}:${error.code ?? error.name}`;
+    if (key !== this.lastErrorKey) {
+      this.lastErrorKey = key;
+      this.hooks.onWriteError?.(day, error);
+    }
+    throw error;
+  }
+
+  private async segmentFor(day: string): Promise<OpenSegment> {
+    const existing = this.segments.get(day);
+    if (existing !== undefined) return existing;
+    const opened: OpenSegment = { ...(await openForAppend(join(this.dir, day))), dirty: false };
+    if (opened.cut > 0) this.hooks.onTornTail?.(day, opened.cut);
+    // Only today's segment is written to; older days are closed as soon as a new day starts.
+    for (const [name, old] of this.segments) {
+      if (old.dirty) await old.handle.truncate(old.size).catch(() => undefined);
+      await old.handle.close();
+      this.segments.delete(name);
+    }
+    this.segments.set(day, opened);
+    return opened;
   }
 
   async close(): Promise<void> {
     while (this.draining !== undefined) await this.draining;
-    for (const handle of this.handles.values()) await handle.close();
-    this.handles.clear();
+    for (const segment of this.segments.values()) await segment.handle.close();
+    this.segments.clear();
   }
 }

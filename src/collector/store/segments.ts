@@ -2,9 +2,13 @@
  * The segment file format, owned here alone: newline-delimited JSON, one file per UTC day of
  * arrival (events-YYYY-MM-DD.ndjson). A line counts only once its newline is on disk, so every
  * reader below sees whole lines and ignores a tail still being written (or torn by a crash).
+ *
+ * Files in the data directory are only ever opened with O_NOFOLLOW and used only when they are
+ * regular files: a symlink planted under a segment's name is refused, never followed, truncated
+ * or appended to.
  */
-import { createReadStream } from 'node:fs';
-import { open, readdir, stat, truncate } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const SEGMENT_PATTERN = /^events-(\d{4}-\d{2}-\d{2})\.ndjson$/;
@@ -16,9 +20,66 @@ export function segmentName(day: Date): string {
 /** The UTC day a segment holds, e.g. "2026-11-23". */
 export const segmentDay = (segment: string): string => SEGMENT_PATTERN.exec(segment)?.[1] ?? '';
 
+/** Read-only, never through a symlink (ELOOP instead). */
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW;
+/**
+ * Append, create 0600, never through a symlink; O_NONBLOCK so that a FIFO planted under the name
+ * fails the regular-file check below instead of blocking the open (it changes nothing for a
+ * regular file). Read access is for cutting a torn tail.
+ */
+const APPEND_FLAGS = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+export interface SegmentListing {
+  /** Segment names in order, regular files only. */
+  segments: string[];
+  /** Entries named like a segment that are not regular files (directories, symlinks, …): never read. */
+  ignored: string[];
+}
+
+export async function listSegmentEntries(dir: string): Promise<SegmentListing> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? [] : Promise.reject(error)));
+  const named = entries.filter((entry) => SEGMENT_PATTERN.test(entry.name));
+  return {
+    segments: named.filter((entry) => entry.isFile()).map((entry) => entry.name).sort(),
+    ignored: named.filter((entry) => !entry.isFile()).map((entry) => entry.name).sort(),
+  };
+}
+
 export async function listSegments(dir: string): Promise<string[]> {
-  const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? [] : Promise.reject(error)));
-  return names.filter((name) => SEGMENT_PATTERN.test(name)).sort();
+  return (await listSegmentEntries(dir)).segments;
+}
+
+export class NotARegularFileError extends Error {
+  override name = 'NotARegularFileError';
+  readonly code = 'ENOTREGULAR';
+  constructor(readonly path: string) {
+    super(`${path} is not a regular file; refusing to write to it`);
+  }
+}
+
+export interface AppendTarget {
+  handle: FileHandle;
+  /** Bytes of whole lines in the file: where the next line starts. */
+  size: number;
+  /** Bytes of a torn last line that were cut on opening. */
+  cut: number;
+}
+
+/**
+ * Opens an NDJSON file of the data directory for appending (a segment, or the dead-letter file):
+ * created 0600, refused when it is a symlink (ELOOP) or not a regular file, its torn tail cut.
+ */
+export async function openForAppend(path: string): Promise<AppendTarget> {
+  const handle = await open(path, APPEND_FLAGS, 0o600);
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw new NotARegularFileError(path);
+    const size = await cutTornTail(handle, stats.size);
+    return { handle, size, cut: stats.size - size };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
 }
 
 /** A position in the store: just after a line of `segment` ('' = before the first segment). */
@@ -51,10 +112,15 @@ const FAMILY_KEY = '"family":';
 export class SegmentReader {
   constructor(readonly dir: string) {}
 
+  /** One segment's text in pieces, opened never through a symlink. */
+  private async text(segment: string): Promise<AsyncIterable<string>> {
+    return (await open(join(this.dir, segment), READ_FLAGS)).createReadStream({ encoding: 'utf8', highWaterMark: TEXT_CHUNK });
+  }
+
   /** Every whole line of one segment, streamed in chunks (several times faster than readline). */
   async *lines(segment: string): AsyncGenerator<string> {
     let carry = '';
-    for await (const chunk of createReadStream(join(this.dir, segment), { encoding: 'utf8', highWaterMark: TEXT_CHUNK })) {
+    for await (const chunk of await this.text(segment)) {
       const lines = (carry + (chunk as string)).split('\n');
       carry = lines.pop() ?? '';
       for (const line of lines) if (line !== '') yield line;
@@ -71,7 +137,7 @@ export class SegmentReader {
   async *familyLines(segment: string, family: string): AsyncGenerator<string[]> {
     const own = `${FAMILY_KEY}${JSON.stringify(family)},`;
     let carry = '';
-    for await (const chunk of createReadStream(join(this.dir, segment), { encoding: 'utf8', highWaterMark: TEXT_CHUNK })) {
+    for await (const chunk of await this.text(segment)) {
       // Lines are slices of the chunk's text: cheap to make, and gone once parsed.
       const text = carry + (chunk as string);
       const lines: string[] = [];
@@ -91,7 +157,7 @@ export class SegmentReader {
   async readFrom(cursor: Cursor, limit: number): Promise<LineAt[]> {
     const found: LineAt[] = [];
     for (const segment of await this.segmentsFrom(cursor)) {
-      const handle = await open(join(this.dir, segment), 'r');
+      const handle = await open(join(this.dir, segment), READ_FLAGS);
       try {
         let offset = segment === cursor.segment ? cursor.offset : 0;
         let carry = Buffer.alloc(0);
@@ -122,7 +188,7 @@ export class SegmentReader {
     let count = 0;
     for (const segment of await this.segmentsFrom(cursor)) {
       const start = segment === cursor.segment ? cursor.offset : 0;
-      for await (const chunk of createReadStream(join(this.dir, segment), { start, highWaterMark: CHUNK })) {
+      for await (const chunk of (await open(join(this.dir, segment), READ_FLAGS)).createReadStream({ start, highWaterMark: CHUNK })) {
         for (let index = 0; (index = (chunk as Buffer).indexOf(0x0a, index) + 1) > 0; ) count += 1;
       }
     }
@@ -136,36 +202,22 @@ export class SegmentReader {
 
 /**
  * A crash can leave a last line without its newline. It was never acknowledged (acks follow the
- * fsync of whole lines), so it is cut off before appending. Returns the bytes removed.
+ * fsync of whole lines), so it is cut off before appending. Returns the size that is kept.
  */
-export async function cutTornTail(path: string): Promise<number> {
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw error;
-  }
-  if (size === 0) return 0;
-  const handle = await open(path, 'r');
-  try {
-    const chunk = Buffer.alloc(Math.min(size, 64 * 1024));
-    let end = size;
-    while (end > 0) {
-      const start = Math.max(0, end - chunk.length);
-      const { bytesRead } = await handle.read(chunk, 0, end - start, start);
-      const index = chunk.subarray(0, bytesRead).lastIndexOf(0x0a);
-      if (index >= 0) {
-        const keep = start + index + 1;
-        if (keep === size) return 0;
-        await truncate(path, keep);
-        return size - keep;
-      }
-      end = start;
+async function cutTornTail(handle: FileHandle, size: number): Promise<number> {
+  const chunk = Buffer.alloc(Math.min(size, 64 * 1024));
+  let end = size;
+  while (end > 0) {
+    const start = Math.max(0, end - chunk.length);
+    const { bytesRead } = await handle.read(chunk, 0, end - start, start);
+    const index = chunk.subarray(0, bytesRead).lastIndexOf(0x0a);
+    if (index >= 0) {
+      const keep = start + index + 1;
+      if (keep < size) await handle.truncate(keep);
+      return keep;
     }
-    await truncate(path, 0);
-    return size;
-  } finally {
-    await handle.close();
+    end = start;
   }
+  if (size > 0) await handle.truncate(0);
+  return 0;
 }

@@ -1,4 +1,5 @@
 /** What every `report <family>` command shares: the store, the window, the format, the threads. */
+import { stat } from 'node:fs/promises';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../../errors.js';
 import { buildReport, type Fold } from '../../report/fold.js';
@@ -30,9 +31,16 @@ export function commonReportOptions<T>(yargs: Argv<T>): Argv<T> {
 /** Checks the common options, then streams the window's records of `family` through `fold`. */
 export async function foldFamily<R>(fold: Fold<R>, family: Family, args: CommonReportArgs, runtime: CollectorRuntime): Promise<R> {
   const since = parseSince(args.since, runtime.now());
-  if (since === undefined) throw new UsageError(`--since ${JSON.stringify(args.since)}: expected 30d, 12h, 90m or an ISO date`);
+  // A window reaching past what Date can hold (e.g. 99999999999d) is as unusable as a typo.
+  if (since === undefined || Number.isNaN(since.getTime())) throw new UsageError(`--since ${JSON.stringify(args.since)}: expected 30d, 12h, 90m or an ISO date`);
   if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1 && args.workers <= 64)) throw new UsageError('--workers: expected a whole number from 1 to 64');
-  return buildReport(fold, family, args.dataDir, since, { ...(args.workers === undefined ? {} : { workers: args.workers }), ...(REPORT_WORKER === undefined ? {} : { workerUrl: REPORT_WORKER }) });
+  const dataDir = await stat(args.dataDir).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)));
+  if (dataDir !== undefined && !dataDir.isDirectory()) throw new UsageError(`--data-dir ${JSON.stringify(args.dataDir)}: not a directory`);
+  return buildReport(fold, family, args.dataDir, since, {
+    ...(args.workers === undefined ? {} : { workers: args.workers }),
+    ...(REPORT_WORKER === undefined ? {} : { workerUrl: REPORT_WORKER }),
+    onIgnored: (name) => runtime.stderr(`tbot-collector: ignoring ${name}: not a regular file\n`),
+  });
 }
 
 /** One report's renderings; json is the summary itself. */

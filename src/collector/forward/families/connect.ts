@@ -7,8 +7,8 @@
  * platform is set on that person: os and arch once, os and app versions on every start or login.
  */
 import { connectEventOf, connectProperties, type StoredConnectRequest } from '../../../protocol/connect-wire.js';
-import type { StoredRecord } from '../../store/record.js';
-import { UnmappableRecordError, type FamilyEvent, type PostHogProperties } from '../posthog-event.js';
+import { InvalidRecordError, type StoredRecord } from '../../store/record.js';
+import type { FamilyEvent, PostHogProperties } from '../posthog-event.js';
 
 /** The events that describe the installation's platform. */
 const PLATFORM_EVENTS = new Set(['connect.start', 'connect.cluster.login']);
@@ -16,7 +16,7 @@ const PLATFORM_EVENTS = new Set(['connect.start', 'connect.cluster.login']);
 export function connectToPostHog(stored: StoredRecord): FamilyEvent {
   const request = stored.event as StoredConnectRequest;
   const found = connectEventOf(request);
-  if (found === undefined) throw new UnmappableRecordError('stored connect record holds no Connect event');
+  if (found === undefined || typeof request.distinctId !== 'string' || typeof request.timestamp !== 'string') throw new InvalidRecordError('stored connect record holds no Connect event with its id and time');
   const properties: PostHogProperties = { ...connectProperties(found.spec, found.event), $process_person_profile: true };
   if (PLATFORM_EVENTS.has(found.spec.posthogName)) {
     properties['$set_once'] = { os: properties['os'] as string, arch: properties['arch'] as string };

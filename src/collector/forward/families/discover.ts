@@ -5,8 +5,8 @@
  * run id is also kept as `tp.discover.metadata.id`, as the RFD names it.
  */
 import { DISCOVER_PROPERTIES as P, discoverEventOf, type StoredDiscoverRequest } from '../../../protocol/discover-wire.js';
-import type { StoredRecord } from '../../store/record.js';
-import { UnmappableRecordError, type FamilyEvent, type PostHogProperties } from '../posthog-event.js';
+import { InvalidRecordError, type StoredRecord } from '../../store/record.js';
+import type { FamilyEvent, PostHogProperties } from '../posthog-event.js';
 
 /** Step-specific fields: int64 counts arrive as ProtoJSON strings and go out as numbers. */
 const EXTRAS = ['resourcesCount', 'selectedResourcesCount', 'deployMethod', 'deployType', 'configMethod'] as const;
@@ -14,8 +14,9 @@ const EXTRAS = ['resourcesCount', 'selectedResourcesCount', 'deployMethod', 'dep
 export function discoverToPostHog(stored: StoredRecord): FamilyEvent {
   const request = stored.event as StoredDiscoverRequest;
   const found = discoverEventOf(request);
-  if (found === undefined) throw new UnmappableRecordError('stored discover record holds no Discover event');
+  if (found === undefined) throw new InvalidRecordError('stored discover record holds no Discover event');
   const { metadata, resource, status } = found.event;
+  if (typeof metadata?.id !== 'string' || typeof status?.status !== 'string' || typeof request.timestamp !== 'string') throw new InvalidRecordError('stored discover event lacks its run id, status or time');
   const properties: PostHogProperties = {
     [P.clusterName]: request.clusterName,
     [P.userName]: metadata.userName,

@@ -2,7 +2,7 @@
  * The tbot report's tally, answering the usage-metrics questions: starts per day, the one-shot
  * (CI) vs continuous (host) share, join methods, helpers, agent versions, and the destination mix.
  */
-import { fromWireStart, type SubmitTbotEventRequest, type TbotStartEvent } from '../../../protocol/tbot-wire.js';
+import { fromWireStart, isWireTbotStart, type SubmitTbotEventRequest, type TbotStartEvent } from '../../../protocol/tbot-wire.js';
 import type { StoredRecord } from '../../store/record.js';
 import type { Fold } from '../fold.js';
 
@@ -41,12 +41,10 @@ export const tbotFold: Fold<TbotReport> = {
     return { since: since.toISOString(), total: 0, skipped: 0, perDay: {}, breakdowns, destinations: { total: 0, database: 0, kubernetes: 0, application: 0, other: 0 } };
   },
 
+  valid: (record) => isWireTbotStart((record.event as { start?: unknown }).start),
+
   add(report, record: StoredRecord) {
-    const wire = (record.event as Partial<SubmitTbotEventRequest>).start;
-    if (typeof wire !== 'object' || wire === null) {
-      report.skipped += 1;
-      return;
-    }
+    const wire = (record.event as SubmitTbotEventRequest).start;
     const day = record.received_at.slice(0, 10);
     const start = fromWireStart(wire);
     report.total += 1;
