@@ -107,7 +107,8 @@ const TEXT_CHUNK = 64 * 1024;
 
 /** Where the writer puts a record's family: right after `{"received_at":"<24-character ISO time>",`. */
 const FAMILY_AT = '{"received_at":"2026-01-01T00:00:00.000Z",'.length;
-const FAMILY_KEY = '"family":';
+/** A family is a string; a line with anything else there is not skipped but judged by the caller. */
+const FAMILY_KEY = '"family":"';
 
 export class SegmentReader {
   constructor(readonly dir: string) {}
@@ -135,7 +136,7 @@ export class SegmentReader {
    * to judge. Reports over a mixed store spend their time on their own lines only.
    */
   async *familyLines(segment: string, family: string): AsyncGenerator<string[]> {
-    const own = `${FAMILY_KEY}${JSON.stringify(family)},`;
+    const own = `"family":${JSON.stringify(family)},`;
     let carry = '';
     for await (const chunk of await this.text(segment)) {
       // Lines are slices of the chunk's text: cheap to make, and gone once parsed.
