@@ -56,6 +56,40 @@ async function precompiledDescriptors() {
 }
 
 /**
+ * Swaps two of yargs' dependencies for in-repo stand-ins, so the CLIs read no file outside the
+ * install: y18n (which loads locale JSON from a directory worked out relative to the bundle) and
+ * escalade (which walks up from the working directory to read a package.json). The build fails if
+ * yargs stops importing either, rather than silently bundling the real ones some other way.
+ */
+function yargsWithoutFileLookups() {
+  const standIns = {
+    y18n: join(root, 'src/cli/yargs-shims/english-y18n.ts'),
+    'escalade/sync': join(root, 'src/cli/yargs-shims/no-find-up.ts'),
+  };
+  return {
+    name: 'yargs-without-file-lookups',
+    setup(build) {
+      const swapped = new Set();
+      let bundlesYargs = false;
+      build.onResolve({ filter: /^yargs$/ }, () => {
+        bundlesYargs = true;
+        return undefined;
+      });
+      build.onResolve({ filter: /^(?:y18n|escalade(?:\/sync)?)$/ }, (args) => {
+        const standIn = standIns[args.path];
+        if (standIn === undefined) return { errors: [{ text: `${args.importer} imports ${args.path}; only escalade/sync has a stand-in` }] };
+        swapped.add(args.path);
+        return { path: standIn };
+      });
+      build.onEnd((result) => {
+        const missing = Object.keys(standIns).filter((name) => !swapped.has(name));
+        if (bundlesYargs && result.errors.length === 0 && missing.length > 0) result.errors.push({ text: `yargs no longer imports ${missing.join(', ')}; review the stand-ins in build.mjs` });
+      });
+    },
+  };
+}
+
+/**
  * @param {{ outdir?: string, precompileSchemas?: boolean, entries?: Record<string, string> }} [options]
  */
 export async function build(options = {}) {
@@ -65,7 +99,7 @@ export async function build(options = {}) {
     version: pkg.version,
     defaultAnalyticsEndpoint: process.env.TBOT_DEFAULT_ANALYTICS_ENDPOINT || 'http://127.0.0.1:8787',
   };
-  const plugins = [await precompiledDescriptors(), ...(options.precompileSchemas === false ? [] : [await precompiledValidators()])];
+  const plugins = [yargsWithoutFileLookups(), await precompiledDescriptors(), ...(options.precompileSchemas === false ? [] : [await precompiledValidators()])];
   const entries = options.entries ?? {
     tbot: 'src/cli/main.ts',
     'tbot-collector': 'src/collector/cli/main.ts',

@@ -4,7 +4,6 @@
  * signal; after a failure, retries with capped exponential backoff, and warns while the current
  * credentials are within 10% of expiry. Analytics runs beside the work and never decides the exit code.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import type { AnalyticsSession } from '../analytics/session.js';
 import { ONE_SHOT_GRACE_MS } from '../analytics/session.js';
 import { formatDuration } from '../config/duration.js';
@@ -12,6 +11,7 @@ import type { BotConfig } from '../config/types.js';
 import { TbotError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { backoffDelayMs } from '../time/backoff.js';
+import { sleep } from '../time/sleep.js';
 import type { RenewalCycle } from './renewal-cycle.js';
 
 export interface AgentDeps {
@@ -86,7 +86,8 @@ export async function runAgent(config: BotConfig, deps: AgentDeps, stop: AbortSi
         deps.logger.warn(`renewal attempt ${failures} failed; retrying in ${formatDuration(waitMs)}`);
         warnIfExpiring(deps, config, expiresAt);
       }
-      await delay(waitMs, undefined, { signal: stop }).catch(() => undefined);
+      // sleep() chains timers, so an interval past Node's 2^31-1 ms timer limit still waits in full.
+      await sleep(waitMs, stop);
     }
   } finally {
     deps.analytics.abort();

@@ -4,7 +4,7 @@
  */
 import type { BotConfig } from '../config/types.js';
 import type { TbotStartEvent } from '../protocol/tbot-wire.js';
-import { validateHelperString } from '../schemas/validators.js';
+import { validateHelperName, validateHelperVersion, type Validator } from '../schemas/validators.js';
 import { ENV, type Env } from './env.js';
 
 export interface BuiltEvent {
@@ -13,20 +13,20 @@ export interface BuiltEvent {
   dropped: readonly string[];
 }
 
-/** Accepts a helper string only if the wire schema would (see schemas/tbot-event.schema.json). */
-function vetHelper(name: string, value: string | undefined, dropped: string[]): string | undefined {
+/** Accepts a helper string only if the wire schema's allow-list would (see schemas/tbot-event.schema.json). */
+function vetHelper(name: string, value: string | undefined, allowed: Validator, dropped: string[]): string | undefined {
   if (value === undefined || value === '') return undefined;
-  if (validateHelperString(value)) return value;
+  if (allowed(value)) return value;
   // The value itself is not echoed: it failed precisely because it may identify someone.
-  dropped.push(`${name} dropped: ${value.length} characters that do not match the allowed helper pattern`);
+  dropped.push(`${name} dropped: ${value.length} characters that are not one of the allowed helper shapes`);
   return undefined;
 }
 
 export function buildStartEvent(config: BotConfig, env: Env, version: string): BuiltEvent {
   const dropped: string[] = [];
   const count = (type: string): number => config.outputs.filter((output) => output.type === type).length;
-  const helper = vetHelper(ENV.helper, env[ENV.helper], dropped);
-  const helperVersion = vetHelper(ENV.helperVersion, env[ENV.helperVersion], dropped);
+  const helper = vetHelper(ENV.helper, env[ENV.helper], validateHelperName, dropped);
+  const helperVersion = vetHelper(ENV.helperVersion, env[ENV.helperVersion], validateHelperVersion, dropped);
   return {
     event: {
       run_mode: config.oneshot ? 'one-shot' : 'continuous',

@@ -5,12 +5,14 @@
  * temp directory and renames it into place, so two agents started at once agree on one CA.
  */
 import { createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Destination } from '../config/types.js';
 import { CertificateAuthorityError } from '../errors.js';
 import { describeFsError } from '../fs/describe-fs-error.js';
+import { findNonDirectory } from '../fs/ensure-directory.js';
 import { fsyncDirectory, writeNewFileDurably } from '../fs/fsync.js';
+import { assertCaKeysMatch, CA_TEMP_PREFIX, readCaFile, removeStaleCaTemps } from './ca-checks.js';
 import type { CredentialSource, JwtSigner, SshCertificateRequest, TlsCertificateRequest, TrustBundle } from './credential-source.js';
 import { createJwtSigner } from './jwt-signer.js';
 import { generateP256KeyPair, openSshPublicKey, privateKeyPem } from './keys.js';
@@ -100,40 +102,31 @@ function materialFiles(material: CaMaterial): Record<string, string> {
 }
 
 async function readMaterial(dir: string): Promise<CaMaterial> {
-  const read = async (name: string): Promise<string> => {
-    try {
-      return await readFile(join(dir, name), 'utf8');
-    } catch (error) {
-      throw new CertificateAuthorityError(join(dir, name), `cannot read: ${describeFsError(error)}`, { cause: error });
-    }
-  };
+  const read = (name: string): Promise<string> => readCaFile(join(dir, name), name === FILES.tlsCert ? 'certificate' : 'private-key');
   const parse = <T>(name: string, text: string, parser: (text: string) => T): T => {
     try {
       return parser(text);
     } catch (error) {
-      throw new CertificateAuthorityError(join(dir, name), 'corrupt: not a valid PEM key or certificate; see "Rotating the local CA" in the README', { cause: error });
+      throw new CertificateAuthorityError(join(dir, name), 'corrupt: not a valid PEM key or certificate; see "Rotating the CA" in the README', { cause: error });
     }
   };
-  const privateKey = (text: string): KeyObject => {
-    const key = createPrivateKey(text);
-    if (key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new Error('not an ECDSA P-256 key');
-    return key;
+  const [tlsKey, tlsCert, sshUserKey, sshHostKey] = await Promise.all([read(FILES.tlsKey), read(FILES.tlsCert), read(FILES.sshUserKey), read(FILES.sshHostKey)]);
+  // The issuer fields are read back from the root here, so a root our writer cannot use fails now.
+  const tlsCertPem = parse(FILES.tlsCert, tlsCert, (text) => (readIssuerFields(parseCertificate(text).raw), text));
+  const material = {
+    tlsKey: parse(FILES.tlsKey, tlsKey, createPrivateKey),
+    tlsCertPem,
+    sshUserKey: parse(FILES.sshUserKey, sshUserKey, createPrivateKey),
+    sshHostKey: parse(FILES.sshHostKey, sshHostKey, createPrivateKey),
   };
-  const [tlsKeyText, tlsCertText, sshUserKey, sshHostKey] = await Promise.all([read(FILES.tlsKey), read(FILES.tlsCert), read(FILES.sshUserKey), read(FILES.sshHostKey)]);
-  const tlsCert = parse(FILES.tlsCert, tlsCertText, (text) => {
-    const certificate = parseCertificate(text);
-    readIssuerFields(certificate.raw);
-    return certificate;
+  // Key type, key-pair integrity and the root key matching its certificate, in one place.
+  assertCaKeysMatch({
+    tlsKey: { path: join(dir, FILES.tlsKey), key: material.tlsKey },
+    tlsCert: { path: join(dir, FILES.tlsCert), pem: material.tlsCertPem },
+    sshUserKey: { path: join(dir, FILES.sshUserKey), key: material.sshUserKey },
+    sshHostKey: { path: join(dir, FILES.sshHostKey), key: material.sshHostKey },
   });
-  const tlsKey = parse(FILES.tlsKey, tlsKeyText, privateKey);
-  // A root whose key was swapped would issue leaves that verify nowhere: refuse it here instead.
-  if (!tlsCert.checkPrivateKey(tlsKey)) throw new CertificateAuthorityError(join(dir, FILES.tlsKey), `is not the key of ${FILES.tlsCert}; see "Rotating the local CA" in the README`);
-  return {
-    tlsKey,
-    tlsCertPem: tlsCertText,
-    sshUserKey: parse(FILES.sshUserKey, sshUserKey, privateKey),
-    sshHostKey: parse(FILES.sshHostKey, sshHostKey, privateKey),
-  };
+  return material;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -142,7 +135,8 @@ async function exists(path: string): Promise<boolean> {
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw new CertificateAuthorityError(path, describeFsError(error), { cause: error });
+    const blocker = (error as NodeJS.ErrnoException).code === 'ENOTDIR' ? await findNonDirectory(path) : undefined;
+    throw new CertificateAuthorityError(path, blocker === undefined ? describeFsError(error) : `${blocker.message}; expected a directory there`, { cause: error });
   }
 }
 
@@ -159,7 +153,7 @@ async function prepareStorage(storageDir: string): Promise<void> {
 }
 
 async function createInDirectory(storageDir: string, caDir: string, now: Date): Promise<'created' | 'lost-race'> {
-  const temp = await mkdtemp(join(storageDir, '.ca-new-'));
+  const temp = await mkdtemp(join(storageDir, CA_TEMP_PREFIX));
   try {
     for (const [name, text] of Object.entries(materialFiles(await createMaterial(now)))) await writeNewFileDurably(join(temp, name), text, 0o600);
     await fsyncDirectory(temp);
@@ -197,5 +191,6 @@ export async function openLocalCa(storage: Destination, now: Date): Promise<Open
       throw new CertificateAuthorityError(caDir, `cannot create: ${describeFsError(error)}`, { cause: error });
     }
   }
+  await removeStaleCaTemps(storage.path, now);
   return { ca: LocalCertificateAuthority.fromMaterial(await readMaterial(caDir), `local CA in ${caDir}`), created };
 }

@@ -69,6 +69,7 @@ export async function resolveConfigAndConsent(args: ConfigArgs, runtime: Runtime
     flags: configFlags(args),
     cwd: runtime.cwd,
     readFile: runtime.readFile,
+    realPath: runtime.realPath,
   });
   const consent = resolveConsent({
     env: runtime.env,

@@ -23,7 +23,8 @@ async function parse(definition: CliDefinition, argv: string[]): Promise<number>
     exitCode = code;
   };
   try {
-    let parser: Argv = yargs(argv).scriptName(definition.name).usage('$0 <command> [options]');
+    // English whatever LANG says; in the bundles y18n is also swapped for an in-memory table (build.mjs).
+    let parser: Argv = yargs(argv).detectLocale(false).scriptName(definition.name).usage('$0 <command> [options]');
     for (const command of definition.commands(setExitCode)) parser = parser.command(command as CommandModule);
     await parser
       .demandCommand(1, definition.demand)

@@ -1,7 +1,9 @@
 /** The real side effects, gathered at the edge so everything below the CLI can take them as parameters. */
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { Env } from '../analytics/env.js';
+import { MAX_CONFIG_BYTES } from '../config/types.js';
+import { realPathOfExistingPrefix, type RealPath } from '../fs/real-path.js';
+import { readRegularFile } from '../fs/read-regular-file.js';
 
 export interface Runtime {
   env: Env;
@@ -9,7 +11,9 @@ export interface Runtime {
   now: () => Date;
   randomUUID: () => string;
   random: () => number;
+  /** Reads the config file: a regular file, bounded in size, never blocking on a FIFO or device. */
   readFile: (path: string) => Promise<string>;
+  realPath: RealPath;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
 }
@@ -21,7 +25,8 @@ export function processRuntime(): Runtime {
     now: () => new Date(),
     randomUUID,
     random: Math.random,
-    readFile: (path) => readFile(path, 'utf8'),
+    readFile: (path) => readRegularFile(path, MAX_CONFIG_BYTES),
+    realPath: realPathOfExistingPrefix(),
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),
   };

@@ -1,5 +1,8 @@
 /** File + flags → a validated BotConfig, or a ConfigError naming file:line:col, field and expectation. */
 import { ConfigError, ConfigReadError, type IssueOrigin } from '../errors.js';
+import { describeFsError } from '../fs/describe-fs-error.js';
+import type { RealPath } from '../fs/real-path.js';
+import { RefusedFileError } from '../fs/read-regular-file.js';
 import { validateConfig } from '../schemas/validators.js';
 import { applyFlagOverrides, flagFor, type ConfigFlags } from './flag-overrides.js';
 import { normalizeConfig } from './normalize.js';
@@ -12,7 +15,10 @@ export interface LoadConfigInput {
   file?: string;
   flags: ConfigFlags;
   cwd: string;
+  /** Reads the config file; may throw RefusedFileError (not a regular file, or too large). */
   readFile: (path: string) => Promise<string>;
+  /** Resolves symlinks in the existing part of a path, so directory rules compare real places. */
+  realPath: RealPath;
 }
 
 const NO_FILE: PositionedDocument = {
@@ -31,14 +37,14 @@ export async function loadConfig(input: LoadConfigInput): Promise<BotConfig> {
   };
 
   if (!validateConfig(raw)) throw new ConfigError(issuesFromAjv(validateConfig.errors ?? [], locate));
-  return normalizeConfig(raw as unknown as RawConfig, input.cwd, (path) => locate(path, 'value'), input.file);
+  return normalizeConfig(raw as unknown as RawConfig, input.cwd, (path) => locate(path, 'value'), input.realPath, input.file);
 }
 
 async function readConfigText(file: string, readFile: LoadConfigInput['readFile']): Promise<string> {
   try {
     return await readFile(file);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigReadError(file, code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String((error as Error).message));
+    if (error instanceof RefusedFileError) throw new ConfigReadError(file, `it is ${error.message}`);
+    throw new ConfigReadError(file, (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : describeFsError(error));
   }
 }

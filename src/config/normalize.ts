@@ -2,9 +2,12 @@
 import { resolve, sep } from 'node:path';
 import type { ConfigIssue, IssueOrigin } from '../errors.js';
 import { ConfigError } from '../errors.js';
+import type { RealPath } from '../fs/real-path.js';
 import { formatDuration, parseDuration } from './duration.js';
 import {
   DEFAULT_CREDENTIAL_TTL,
+  DURATION_EXPECTED,
+  MAX_CREDENTIAL_TTL_MS,
   DEFAULT_RENEWAL_INTERVAL,
   type BotConfig,
   type Destination,
@@ -14,25 +17,82 @@ import {
 } from './types.js';
 import type { FieldPath } from './yaml-document.js';
 import { formatFieldPath } from './schema-issues.js';
+import { systemDirectoryProblem } from './system-directories.js';
 
 export type LocateField = (path: FieldPath) => IssueOrigin;
+type Issue = (path: FieldPath, problem: string, expected?: string) => void;
 
 function resolveDestination(destination: RawDestination, cwd: string): Destination {
   return destination.type === 'directory' ? { type: 'directory', path: resolve(cwd, destination.path) } : destination;
 }
 
-export function normalizeConfig(raw: RawConfig, cwd: string, locate: LocateField, source?: string): BotConfig {
+interface ClaimedDirectory {
+  field: FieldPath;
+  /** Symlinks resolved, so two routes to one directory compare equal. */
+  real: string;
+}
+
+const inside = (child: string, parent: string): boolean => child.startsWith(parent === sep ? parent : `${parent}${sep}`);
+
+/**
+ * Directory rules, all on real paths: no system directory; no two writers on one directory (they
+ * would overwrite each other's files every cycle); and storage, which holds the CA's private keys,
+ * neither inside an output directory nor holding one (outputs are shared with other programs).
+ */
+async function checkDirectories(storage: Destination, outputs: readonly OutputConfig[], realPath: RealPath, issue: Issue): Promise<void> {
+  const directories = [
+    { field: ['storage', 'path'] as FieldPath, destination: storage },
+    ...outputs.map((output, index) => ({ field: ['outputs', index, 'destination', 'path'] as FieldPath, destination: output.destination })),
+  ].flatMap(({ field, destination }) => (destination.type === 'directory' ? [{ field, path: destination.path }] : []));
+  const reals = await Promise.all(directories.map(({ path }) => realPath(path)));
+  const usable = directories.flatMap(({ field, path }, index): ClaimedDirectory[] => {
+    const real = reals[index] as string;
+    const problem = systemDirectoryProblem(real);
+    if (problem === undefined) return [{ field, real }];
+    const via = real === path ? '' : ` (it resolves to ${real})`;
+    issue(field, `${path} ${problem}${via}`, 'a directory of its own, such as /var/lib/tbot or /opt/machine-id');
+    return [];
+  });
+  const storageDir = usable.find((dir) => dir.field[0] === 'storage');
+  const claimed = new Map<string, FieldPath>(storageDir === undefined ? [] : [[storageDir.real, storageDir.field]]);
+  for (const dir of usable) {
+    if (dir === storageDir) continue;
+    const previous = claimed.get(dir.real);
+    if (previous !== undefined) {
+      issue(dir.field, `directory is already used by ${formatFieldPath(previous)}`, 'a directory that no other output or storage uses');
+    } else if (storageDir !== undefined && inside(dir.real, storageDir.real)) {
+      issue(dir.field, 'directory is inside storage.path, next to the certificate authority keys', 'a directory outside storage.path');
+    } else if (storageDir !== undefined && inside(storageDir.real, dir.real)) {
+      issue(storageDir.field, `storage directory is inside the directory of ${formatFieldPath(dir.field)}, which is shared with other programs`, 'a storage directory outside every output directory');
+    } else {
+      claimed.set(dir.real, dir.field);
+    }
+  }
+}
+
+/**
+ * Zero and anything over tbot's 24 h certificate maximum are refused here. The upper bound also
+ * keeps every computed expiry a valid date and every wait far inside what a timer can hold.
+ */
+function checkDurationBounds(path: FieldPath, ms: number, issue: Issue): boolean {
+  if (ms <= 0) issue(path, 'must be longer than zero', DURATION_EXPECTED);
+  else if (ms > MAX_CREDENTIAL_TTL_MS) issue(path, `is longer than ${formatDuration(MAX_CREDENTIAL_TTL_MS)}, the longest credential lifetime tbot allows`, `${DURATION_EXPECTED}, at most ${formatDuration(MAX_CREDENTIAL_TTL_MS)}`);
+  else return true;
+  return false;
+}
+
+export async function normalizeConfig(raw: RawConfig, cwd: string, locate: LocateField, realPath: RealPath, source?: string): Promise<BotConfig> {
   const issues: ConfigIssue[] = [];
-  const issue = (path: FieldPath, problem: string, expected?: string): void => {
+  const issue: Issue = (path, problem, expected) => {
     issues.push({ origin: locate(path), field: formatFieldPath(path), problem, ...(expected === undefined ? {} : { expected }) });
   };
 
   // Patterns in the schema guarantee these parse; zero is the one value they let through.
   const credentialTtlMs = parseDuration(raw.credential_ttl ?? DEFAULT_CREDENTIAL_TTL) ?? 0;
   const renewalIntervalMs = parseDuration(raw.renewal_interval ?? DEFAULT_RENEWAL_INTERVAL) ?? 0;
-  if (credentialTtlMs <= 0) issue(['credential_ttl'], 'must be longer than zero', 'a duration such as 1h');
-  if (renewalIntervalMs <= 0) issue(['renewal_interval'], 'must be longer than zero', 'a duration such as 20m');
-  if (credentialTtlMs > 0 && renewalIntervalMs >= credentialTtlMs) {
+  const ttlOk = checkDurationBounds(['credential_ttl'], credentialTtlMs, issue);
+  const intervalOk = checkDurationBounds(['renewal_interval'], renewalIntervalMs, issue);
+  if (ttlOk && intervalOk && renewalIntervalMs >= credentialTtlMs) {
     const where: FieldPath = raw.renewal_interval === undefined ? ['credential_ttl'] : ['renewal_interval'];
     issue(
       where,
@@ -43,23 +103,7 @@ export function normalizeConfig(raw: RawConfig, cwd: string, locate: LocateField
 
   const storage = resolveDestination(raw.storage ?? { type: 'memory' }, cwd);
   const outputs: OutputConfig[] = (raw.outputs ?? []).map((output) => ({ ...output, destination: resolveDestination(output.destination, cwd) }) as OutputConfig);
-
-  // Two writers on one directory would overwrite each other's files every cycle.
-  const claimedBy = new Map<string, FieldPath>();
-  if (storage.type === 'directory') claimedBy.set(storage.path, ['storage', 'path']);
-  outputs.forEach((output, index) => {
-    if (output.destination.type !== 'directory') return;
-    const path: FieldPath = ['outputs', index, 'destination', 'path'];
-    const previous = claimedBy.get(output.destination.path);
-    if (previous !== undefined) {
-      issue(path, `directory is already used by ${formatFieldPath(previous)}`, 'a directory that no other output or storage uses');
-    } else if (storage.type === 'directory' && output.destination.path.startsWith(`${storage.path}${sep}`)) {
-      // Storage holds the CA's private keys; outputs are meant to be shared with other programs.
-      issue(path, 'directory is inside storage.path, next to the certificate authority keys', 'a directory outside storage.path');
-    } else {
-      claimedBy.set(output.destination.path, path);
-    }
-  });
+  await checkDirectories(storage, outputs, realPath, issue);
 
   if (issues.length > 0) throw new ConfigError(issues);
   return {

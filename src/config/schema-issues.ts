@@ -67,6 +67,9 @@ function describeError(error: ErrorObject): { extraPath: FieldPath; part: 'key' 
       return { extraPath: [], part: 'value', problem: `unsupported value ${JSON.stringify(error.data)}`, expected: described ?? JSON.stringify(schema.const) };
     case 'type':
       return { extraPath: [], part: 'value', problem: `got ${jsonType(error.data)}`, expected: described ?? `a ${String(error.params['type'])}` };
+    case 'pattern':
+      // ajv's own message quotes the regex, which tells a user nothing; the description says it in words.
+      return { extraPath: [], part: 'value', problem: 'invalid value', ...(described === undefined ? {} : { expected: described }) };
     default:
       return { extraPath: [], part: 'value', problem: `invalid value (${error.message ?? error.keyword})`, ...(described === undefined ? {} : { expected: described }) };
   }

@@ -55,3 +55,9 @@ export interface BotConfig {
 
 export const DEFAULT_CREDENTIAL_TTL = '60m';
 export const DEFAULT_RENEWAL_INTERVAL = '20m';
+/** tbot's own ceiling on certificate lifetimes. */
+export const MAX_CREDENTIAL_TTL_MS = 24 * 3_600_000;
+/** How every duration error describes what is wanted (the schema's `duration` description says the same). */
+export const DURATION_EXPECTED = 'a duration such as 20m or 1h30m';
+/** A config is a few KiB; anything past this is a mistake (or an attack) and is not read. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;

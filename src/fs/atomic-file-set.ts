@@ -4,19 +4,41 @@
  * (`..<time>_<random>`), then one symlink (`..data`) is renamed to point at it. The visible files
  * are symlinks through `..data`, so a reader or a crash sees either the previous complete set or
  * the new complete set, never a mix.
+ *
+ * The directory may hold other people's files, so this only ever removes or replaces entries it
+ * made itself: visible names that are symlinks into `..data`, temp links and generation
+ * directories whose exact names (random suffix included) it uses, each checked with lstat.
  */
 import { randomBytes } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import { lstat, mkdir, readdir, readlink, rename, rm, symlink, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { describeFileType } from './describe-fs-error.js';
 import { fsyncDirectory, writeNewFileDurably } from './fsync.js';
 
 export const DATA_LINK = '..data';
 const DATA_LINK_TEMP = '..data_tmp';
 const GENERATION = /^\.\.\d{8}T\d{6}\.\d{3}Z_[0-9a-f]{8}$/;
+/** `.<name>.<8 hex digits>.link`, the temp symlink pointSymlink renames into place. */
+const TEMP_LINK = /^\.(.+)\.[0-9a-f]{8}\.link$/;
+
+/** An entry the set would replace exists, and this code did not make it. */
+export class UnownedEntryError extends Error {
+  override name = 'UnownedEntryError';
+  constructor(
+    readonly path: string,
+    /** What is there, e.g. "a regular file". */
+    readonly found: string,
+  ) {
+    super(`${path} is ${found} that was not created by this program`);
+  }
+}
 
 function generationName(now: Date): string {
   return `..${now.toISOString().replaceAll('-', '').replaceAll(':', '')}_${randomBytes(4).toString('hex')}`;
 }
+
+const lstatOrUndefined = (path: string): Promise<Stats | undefined> => lstat(path).catch(() => undefined);
 
 async function readLinkOrUndefined(path: string): Promise<string | undefined> {
   try {
@@ -25,6 +47,48 @@ async function readLinkOrUndefined(path: string): Promise<string | undefined> {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'EINVAL') return undefined;
     throw error;
+  }
+}
+
+/** A visible name this code made: a symlink to `..data/<name>`. */
+async function isOwnVisibleLink(dir: string, name: string): Promise<boolean> {
+  return (await readLinkOrUndefined(join(dir, name))) === `${DATA_LINK}/${name}`;
+}
+
+/**
+ * Refuses, before anything is written, to replace an entry someone else put there, and returns
+ * the generation `..data` points at now, if any. The checks run side by side: this is on every
+ * cycle's path, and each file-system call waits its turn on libuv's pool behind key generation.
+ */
+async function checkReplaceable(dir: string, names: Iterable<string>): Promise<string | undefined> {
+  const [data, previous, dataTemp] = await Promise.all([
+    lstatOrUndefined(join(dir, DATA_LINK)),
+    readLinkOrUndefined(join(dir, DATA_LINK)),
+    lstatOrUndefined(join(dir, DATA_LINK_TEMP)),
+    ...[...names].map(async (name) => {
+      const [info, target] = await Promise.all([lstatOrUndefined(join(dir, name)), readLinkOrUndefined(join(dir, name))]);
+      if (info === undefined || target === `${DATA_LINK}/${name}`) return;
+      throw new UnownedEntryError(join(dir, name), info.isSymbolicLink() ? 'a symbolic link not into ..data' : describeFileType(info));
+    }),
+  ]);
+  if (data !== undefined && !GENERATION.test(previous ?? '')) {
+    throw new UnownedEntryError(join(dir, DATA_LINK), data.isSymbolicLink() ? 'a symbolic link not to a generation directory' : describeFileType(data));
+  }
+  if (dataTemp !== undefined && !dataTemp.isSymbolicLink()) throw new UnownedEntryError(join(dir, DATA_LINK_TEMP), describeFileType(dataTemp));
+  return previous;
+}
+
+/** Generations and temp links a killed run left behind: finished or abandoned, never in use. */
+async function removeLeftovers(dir: string, names: ReadonlySet<string>, current: string | undefined): Promise<void> {
+  for (const entry of await readdir(dir)) {
+    if (entry === current) continue;
+    const isGeneration = GENERATION.test(entry);
+    const linkName = TEMP_LINK.exec(entry)?.[1];
+    const isTempLink = entry === DATA_LINK_TEMP || (linkName !== undefined && names.has(linkName));
+    if (!isGeneration && !isTempLink) continue;
+    const info = await lstatOrUndefined(join(dir, entry));
+    if (isGeneration && info?.isDirectory() === true) await rm(join(dir, entry), { recursive: true, force: true });
+    else if (isTempLink && info?.isSymbolicLink() === true) await unlink(join(dir, entry));
   }
 }
 
@@ -37,13 +101,10 @@ async function pointSymlink(dir: string, name: string, target: string): Promise<
 }
 
 export async function replaceFileSet(dir: string, files: ReadonlyMap<string, string | Uint8Array>, now: Date): Promise<void> {
-  const previous = await readLinkOrUndefined(join(dir, DATA_LINK));
-  const previousNames = previous === undefined ? [] : await readdir(join(dir, previous)).catch(() => []);
-
-  // Generations a killed agent left behind are finished or abandoned; neither is in use.
-  for (const entry of await readdir(dir)) {
-    if ((GENERATION.test(entry) && entry !== previous) || entry === DATA_LINK_TEMP || /^\..*\.link$/.test(entry)) await rm(join(dir, entry), { recursive: true, force: true });
-  }
+  const previous = await checkReplaceable(dir, files.keys());
+  const [previousNames, previousInfo] =
+    previous === undefined ? [[], undefined] : await Promise.all([readdir(join(dir, previous)).catch((): string[] => []), lstatOrUndefined(join(dir, previous))]);
+  await removeLeftovers(dir, new Set([...files.keys(), ...previousNames]), previous);
 
   const generation = generationName(now);
   await mkdir(join(dir, generation), { mode: 0o700 });
@@ -58,9 +119,10 @@ export async function replaceFileSet(dir: string, files: ReadonlyMap<string, str
   await fsyncDirectory(dir);
 
   for (const name of previousNames) {
-    if (files.has(name)) continue;
-    const stat = await lstat(join(dir, name)).catch(() => undefined);
-    if (stat?.isSymbolicLink() === true) await unlink(join(dir, name));
+    if (!files.has(name) && (await isOwnVisibleLink(dir, name))) await unlink(join(dir, name));
   }
-  if (previous !== undefined && GENERATION.test(previous)) await rm(join(dir, previous), { recursive: true, force: true });
+  // checkReplaceable made sure `previous`, if any, is a generation name; lstat, that it is a real directory.
+  if (previous !== undefined && previousInfo?.isDirectory() === true) {
+    await rm(join(dir, previous), { recursive: true, force: true });
+  }
 }

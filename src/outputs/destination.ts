@@ -2,11 +2,11 @@
  * Where an output's files go. A directory destination replaces its whole file set atomically
  * (0600 files in 0700 directories); a memory destination keeps the set in this process only.
  */
-import { mkdir, stat } from 'node:fs/promises';
 import type { Destination } from '../config/types.js';
 import { RenewalError } from '../errors.js';
-import { replaceFileSet } from '../fs/atomic-file-set.js';
+import { replaceFileSet, UnownedEntryError } from '../fs/atomic-file-set.js';
 import { describeFsError } from '../fs/describe-fs-error.js';
+import { ensureDirectory, NotADirectoryError } from '../fs/ensure-directory.js';
 
 export type FileSet = ReadonlyMap<string, string>;
 
@@ -19,6 +19,14 @@ export interface DestinationWriter {
   replaceFiles(files: FileSet, now: Date): Promise<void>;
 }
 
+function describeDestinationError(error: unknown): string {
+  if (error instanceof NotADirectoryError) return `${error.message}; expected a directory there (tbot creates it if it is missing)`;
+  if (error instanceof UnownedEntryError) {
+    return `${error.path} is ${error.found} that was not created by tbot, and tbot will not replace it; move it away, or choose a destination directory of its own`;
+  }
+  return describeFsError(error);
+}
+
 export class DirectoryDestination implements DestinationWriter {
   readonly label: string;
   constructor(readonly directory: string) {
@@ -27,12 +35,10 @@ export class DirectoryDestination implements DestinationWriter {
 
   async replaceFiles(files: FileSet, now: Date): Promise<void> {
     try {
-      await mkdir(this.directory, { recursive: true, mode: 0o700 });
-      if (!(await stat(this.directory)).isDirectory()) throw new RenewalError(this.label, 'exists and is not a directory');
+      await ensureDirectory(this.directory, 0o700);
       await replaceFileSet(this.directory, files, now);
     } catch (error) {
-      if (error instanceof RenewalError) throw error;
-      throw new RenewalError(this.label, describeFsError(error), { cause: error });
+      throw new RenewalError(this.label, describeDestinationError(error), { cause: error });
     }
   }
 }

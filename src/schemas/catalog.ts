@@ -17,7 +17,8 @@ export const SCHEMAS = [commonSchema, configSchema, eventSchema, usageCommonSche
 export const VALIDATOR_REFS = {
   validateConfig: configSchema.$id,
   validateSubmitTbotEvent: eventSchema.$id,
-  validateHelperString: `${eventSchema.$id}#/definitions/helperString`,
+  validateHelperName: `${eventSchema.$id}#/definitions/helperName`,
+  validateHelperVersion: `${eventSchema.$id}#/definitions/helperVersion`,
   validateSubmitConnectEvent: connectEventSchema.$id,
   validateSubmitConnectExtraEvent: connectExtraEventSchema.$id,
   validateSubmitDiscoverEvent: discoverEventSchema.$id,

@@ -21,7 +21,8 @@ function compiled(name: ValidatorName): Validator {
 
 export const validateConfig = compiled('validateConfig');
 export const validateSubmitTbotEvent = compiled('validateSubmitTbotEvent');
-export const validateHelperString = compiled('validateHelperString');
+export const validateHelperName = compiled('validateHelperName');
+export const validateHelperVersion = compiled('validateHelperVersion');
 export const validateSubmitConnectEvent = compiled('validateSubmitConnectEvent');
 export const validateSubmitConnectExtraEvent = compiled('validateSubmitConnectExtraEvent');
 export const validateSubmitDiscoverEvent = compiled('validateSubmitDiscoverEvent');

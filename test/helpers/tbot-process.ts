@@ -12,6 +12,8 @@ export interface RunOptions {
   /** Node flags before the bundle, e.g. ['--import', NET_SPY]. */
   nodeArgs?: string[];
   timeoutMs?: number;
+  /** Another built bundle to run instead of dist/tbot.mjs (e.g. a copy, or the collector). */
+  bundle?: string;
 }
 
 export interface RunResult {
@@ -36,7 +38,7 @@ export interface TbotChild {
 
 export function spawnTbot(args: readonly string[], options: RunOptions = {}): TbotChild {
   const started = performance.now();
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), TBOT_BUNDLE, ...args], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.bundle ?? TBOT_BUNDLE, ...args], {
     cwd: options.cwd ?? process.cwd(),
     env: options.env ?? cleanEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],

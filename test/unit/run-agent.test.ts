@@ -39,6 +39,18 @@ describe('renewal scheduling', () => {
     assert.equal(await runAgent(config({ oneshot: true }), { ...deps, cycle: good }, new AbortController().signal), 0);
   });
 
+  it('continuous: an interval past the 2^31-1 ms timer limit waits instead of renewing every millisecond', async () => {
+    let calls = 0;
+    const cycle: RenewalCycle = { renew: async ({ now }) => ((calls += 1), { outputs: [], interrupted: false, expiresAt: new Date(now.getTime() + 1) }) };
+    const stop = new AbortController();
+    const huge = 2 ** 31 + 60_000;
+    const running = runAgent(config({ credentialTtlMs: huge * 2, renewalIntervalMs: huge }), { cycle, analytics: idle, logger: recordingLogger([]), now: () => new Date(), random: () => 0 }, stop.signal);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    stop.abort();
+    assert.equal(await running, 0);
+    assert.equal(calls, 1);
+  });
+
   it('continuous: after a success, failures are retried, each attempt logged, and expiry is warned about', async () => {
     let calls = 0;
     const cycle: RenewalCycle = {
