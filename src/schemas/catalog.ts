@@ -7,8 +7,12 @@ import commonSchema from '../../schemas/common.schema.json' with { type: 'json' 
 import configSchema from '../../schemas/config.schema.json' with { type: 'json' };
 import eventSchema from '../../schemas/tbot-event.schema.json' with { type: 'json' };
 import receivedEventSchema from '../../schemas/tbot-event.received.schema.json' with { type: 'json' };
+import usageCommonSchema from '../../schemas/usage-common.schema.json' with { type: 'json' };
+import connectEventSchema from '../../schemas/connect-event.schema.json' with { type: 'json' };
+import connectExtraEventSchema from '../../schemas/connect-extra-event.schema.json' with { type: 'json' };
+import discoverEventSchema from '../../schemas/discover-event.schema.json' with { type: 'json' };
 
-export const SCHEMAS = [commonSchema, configSchema, eventSchema, receivedEventSchema] as const;
+export const SCHEMAS = [commonSchema, configSchema, eventSchema, receivedEventSchema, usageCommonSchema, connectEventSchema, connectExtraEventSchema, discoverEventSchema] as const;
 
 /** Exported validator name → schema reference. */
 export const VALIDATOR_REFS = {
@@ -18,6 +22,9 @@ export const VALIDATOR_REFS = {
   validateHelperVersion: `${eventSchema.$id}#/definitions/helperVersion`,
   /** What the collector accepts and stores (tolerant receive), after decoding and cleaning. */
   validateReceivedTbotEvent: receivedEventSchema.$id,
+  validateSubmitConnectEvent: connectEventSchema.$id,
+  validateSubmitConnectExtraEvent: connectExtraEventSchema.$id,
+  validateSubmitDiscoverEvent: discoverEventSchema.$id,
 } as const;
 
 export type ValidatorName = keyof typeof VALIDATOR_REFS;
