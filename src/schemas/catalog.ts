@@ -8,8 +8,12 @@ import configSchema from '../../schemas/config.schema.json' with { type: 'json' 
 import eventSchema from '../../schemas/tbot-event.schema.json' with { type: 'json' };
 import heartbeatSchema from '../../schemas/tbot-heartbeat.schema.json' with { type: 'json' };
 import receivedEventSchema from '../../schemas/tbot-event.received.schema.json' with { type: 'json' };
+import usageCommonSchema from '../../schemas/usage-common.schema.json' with { type: 'json' };
+import connectEventSchema from '../../schemas/connect-event.schema.json' with { type: 'json' };
+import connectExtraEventSchema from '../../schemas/connect-extra-event.schema.json' with { type: 'json' };
+import discoverEventSchema from '../../schemas/discover-event.schema.json' with { type: 'json' };
 
-export const SCHEMAS = [commonSchema, configSchema, eventSchema, receivedEventSchema, heartbeatSchema] as const;
+export const SCHEMAS = [commonSchema, configSchema, eventSchema, receivedEventSchema, heartbeatSchema, usageCommonSchema, connectEventSchema, connectExtraEventSchema, discoverEventSchema] as const;
 
 /** Exported validator name → schema reference. */
 export const VALIDATOR_REFS = {
@@ -20,6 +24,9 @@ export const VALIDATOR_REFS = {
   /** What the collector accepts and stores (tolerant receive), after decoding and cleaning. */
   validateReceivedTbotEvent: receivedEventSchema.$id,
   validateSubmitHeartbeat: heartbeatSchema.$id,
+  validateSubmitConnectEvent: connectEventSchema.$id,
+  validateSubmitConnectExtraEvent: connectExtraEventSchema.$id,
+  validateSubmitDiscoverEvent: discoverEventSchema.$id,
 } as const;
 
 export type ValidatorName = keyof typeof VALIDATOR_REFS;

@@ -88,10 +88,10 @@ describe('collector: tbotanalytics.v1.AgentReportingService/SubmitHeartbeat', ()
     ['a missing heartbeat', () => ({ distinctId: crypto.randomUUID(), timestamp: new Date().toISOString() }), /must have required property 'heartbeat'/],
     ['an unknown run mode', () => ({ ...VALID(), heartbeat: { ...heartbeat, runMode: 'RUN_MODE_SOMETIMES' } }), /RUN_MODE_SOMETIMES/],
     ['a timestamp that is no date', () => ({ ...VALID(), timestamp: '2026-02-30T10:00:00Z' }), /timestamp/],
-    ['an unspecified uptime bucket', () => ({ ...VALID(), heartbeat: { ...heartbeat, uptimeBucket: 'UPTIME_BUCKET_UNSPECIFIED' } }), /\/heartbeat\/uptimeBucket/],
-    ['a negative count', () => ({ ...VALID(), heartbeat: { ...heartbeat, renewalFailures: -1 } }), /\/heartbeat\/renewalFailures/],
-    ['an absurd renewal count', () => ({ ...VALID(), heartbeat: { ...heartbeat, renewals: 5_000_000 } }), /\/heartbeat\/renewals/],
-    ['a distinct id that is not a UUID', () => ({ ...VALID(), distinctId: 'alice-laptop' }), /\/distinctId/],
+    ['an unspecified uptime bucket', () => ({ ...VALID(), heartbeat: { ...heartbeat, uptimeBucket: 'UPTIME_BUCKET_UNSPECIFIED' } }), /^heartbeat\.uptimeBucket: /],
+    ['a negative count', () => ({ ...VALID(), heartbeat: { ...heartbeat, renewalFailures: -1 } }), /^heartbeat\.renewalFailures: /],
+    ['an absurd renewal count', () => ({ ...VALID(), heartbeat: { ...heartbeat, renewals: 5_000_000 } }), /^heartbeat\.renewals: /],
+    ['a distinct id that is not a UUID', () => ({ ...VALID(), distinctId: 'alice-laptop' }), /^distinctId: /],
     ['a timestamp two days ahead', () => ({ ...VALID(), timestamp: new Date(Date.now() + 48 * 3_600_000).toISOString() }), /24 h ahead/],
   ];
   for (const [name, body, message] of corpus) {

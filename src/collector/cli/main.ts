@@ -3,7 +3,7 @@
 import type { CommandModule } from 'yargs';
 import { runCli } from '../../cli/run-cli.js';
 import { processCollectorRuntime } from '../runtime.js';
-import { reportCommand } from './report-command.js';
+import { reportCommand } from './report/index.js';
 import { serveCommand } from './serve-command.js';
 
 const runtime = processCollectorRuntime();

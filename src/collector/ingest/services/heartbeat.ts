@@ -10,27 +10,21 @@ import type { Timestamp } from '@bufbuild/protobuf/wkt';
 import { messageSchema } from '../../../protocol/descriptors.js';
 import { SUBMIT_HEARTBEAT_PATH, type WireHeartbeat } from '../../../protocol/heartbeat-wire.js';
 import { checkInstant, formatInstant, instantMillis, instantOf, parseRfc3339, type Instant } from '../../../protocol/rfc3339.js';
-import { schemaCheck } from '../../../reporting/service.js';
 import { validateSubmitHeartbeat } from '../../../schemas/validators.js';
-import { ConnectFailure } from '../connect-protocol.js';
-import { canonicalJson, countUnknownFields, decodeBinaryMessage, decodeJsonMessage, isJsonObject, parseJsonBody } from '../proto-codec.js';
+import { invalid, requireNotFuture, requireSchema } from '../event-checks.js';
+import { canonicalJson, decodeBinaryMessage, decodeJsonMessage, isJsonObject, parseJsonBody, unknownBinaryFields } from '../proto-codec.js';
 import type { Accepted, IngestService } from '../service.js';
-import { MAX_FUTURE_MS } from './tbot-event.js';
 
 const schema = () => messageSchema('tbotanalytics.v1.SubmitHeartbeatRequest');
-const check = schemaCheck(validateSubmitHeartbeat);
 /** The stored heartbeat's fields, in this one order whichever path the request took. */
 const FIELDS: readonly (keyof WireHeartbeat)[] = ['runMode', 'version', 'joinType', 'renewals', 'renewalFailures', 'outputsIdentity', 'outputsDatabase', 'outputsKubernetes', 'outputsApplication', 'outputsSshHost', 'outputsSpiffeSvid', 'uptimeBucket'];
-
-const invalid = (message: string, reason: 'schema' | 'future-timestamp' | 'decode'): ConnectFailure => new ConnectFailure('invalid_argument', message, reason);
 
 function finish(decoded: JsonObject, instant: Instant | undefined, receivedAt: Date, unknownFields: number): Accepted {
   const wire = decoded['heartbeat'];
   const heartbeat = isJsonObject(wire) ? Object.fromEntries(FIELDS.map((field) => [field, wire[field]])) : undefined;
   const event = { distinctId: decoded['distinctId'], timestamp: formatInstant(instant ?? instantOf(receivedAt)), ...(heartbeat === undefined ? {} : { heartbeat }) };
-  const problem = check(event);
-  if (problem !== undefined) throw invalid(problem, 'schema');
-  if (instant !== undefined && instantMillis(instant) > receivedAt.getTime() + MAX_FUTURE_MS) throw invalid("timestamp: more than 24 h ahead of the collector's clock", 'future-timestamp');
+  requireSchema(validateSubmitHeartbeat, event, '');
+  if (instant !== undefined) requireNotFuture(instantMillis(instant), receivedAt, '');
   return { events: [event], notes: { unknownFields } };
 }
 
@@ -45,8 +39,8 @@ function acceptJson(value: JsonValue, receivedAt: Date): Accepted {
   }
   // What the agent sends passes the strict schema as it is; anything else takes the reflective decode.
   if (validateSubmitHeartbeat(request)) return finish(request as JsonObject, instant, receivedAt, 0);
-  const { json, unknownFields } = decodeJsonMessage(schema(), request);
-  return finish(json as JsonObject, instant, receivedAt, unknownFields);
+  const { json, unknown } = decodeJsonMessage(schema(), request);
+  return finish(json as JsonObject, instant, receivedAt, unknown.length);
 }
 
 function acceptBinary(body: Buffer, receivedAt: Date): Accepted {
@@ -57,7 +51,7 @@ function acceptBinary(body: Buffer, receivedAt: Date): Accepted {
     if (!checked.ok) throw invalid(`timestamp: ${checked.reason}`, 'decode');
     instant = checked.instant;
   }
-  return finish(canonicalJson(schema(), message) as JsonObject, instant, receivedAt, countUnknownFields(message));
+  return finish(canonicalJson(schema(), message) as JsonObject, instant, receivedAt, unknownBinaryFields(message).length);
 }
 
 export const heartbeatService: IngestService = {

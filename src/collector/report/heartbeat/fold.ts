@@ -7,8 +7,8 @@
 import { fromWireHeartbeat, isWireHeartbeatEvent, UPTIME_BUCKETS, type SubmitHeartbeatRequest, type UptimeBucket } from '../../../protocol/heartbeat-wire.js';
 import type { StoredRecord } from '../../store/record.js';
 import { bump, counts, mergeCounts, type Counts, type Fold } from '../fold.js';
-import { boundsOf, startedAt, type TbotFilters } from '../tbot/fold.js';
-import type { ReportWindow } from '../window.js';
+import { startedAt, type TbotFilters } from '../tbot/fold.js';
+import { secondBounds, type ReportWindow } from '../window.js';
 
 export interface HeartbeatDay {
   /** Heartbeats sent that day: continuous agents running. */
@@ -54,7 +54,7 @@ export const heartbeatFold: Fold<HeartbeatReport> = {
     // `valid` has vouched for the shape.
     const { timestamp, heartbeat } = record.event as SubmitHeartbeatRequest;
     const at = startedAt(timestamp, record.received_at);
-    const bounds = boundsOf(report.window);
+    const bounds = secondBounds(report.window);
     if (at < bounds.since || at >= bounds.until) return;
     const event = fromWireHeartbeat(heartbeat);
     const { filters } = report;
