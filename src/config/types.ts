@@ -12,13 +12,32 @@ export type JoinMethod = (typeof JOIN_METHODS)[number];
 
 export type RawDestination = { type: 'directory'; path: string } | { type: 'memory' };
 
-export type RawOutput =
-  | { type: 'identity'; destination: RawDestination }
-  | { type: 'database'; destination: RawDestination; service: string; database?: string; username?: string }
-  | { type: 'kubernetes'; destination: RawDestination; kubernetes_cluster: string }
-  | { type: 'application'; destination: RawDestination; app_name: string }
-  | { type: 'ssh_host'; destination: RawDestination; principals: string[] }
-  | { type: 'spiffe-svid'; destination: RawDestination; svid: { path: string } };
+/** Keys every output accepts besides its type and destination. */
+interface RawOutputBase {
+  destination: RawDestination;
+  name?: string;
+  roles?: string[];
+  credential_ttl?: string;
+  renewal_interval?: string;
+}
+
+export type RawOutput = RawOutputBase &
+  (
+    | { type: 'identity'; cluster?: string; ssh_config?: 'on' | 'off'; allow_reissue?: boolean }
+    | { type: 'database'; service: string; database?: string; username?: string; format?: '' | 'tls' | 'mongo' | 'cockroach' }
+    | { type: 'kubernetes'; kubernetes_cluster: string; disable_exec_plugin?: boolean }
+    | { type: 'kubernetes/v2'; selectors: { name: string; default_namespace?: string }[]; disable_exec_plugin?: boolean }
+    | { type: 'application'; app_name: string; specific_tls_naming?: boolean }
+    | { type: 'ssh_host'; principals: string[] }
+    | {
+        type: 'spiffe-svid';
+        svid: { path: string; hint?: string; sans?: { dns?: string[]; ip?: string[] } };
+        jwts?: { audience: string; file_name: string }[];
+        include_federated_trust_bundles?: boolean;
+      }
+    | { type: 'workload-identity-x509'; selector: { name: string }; include_federated_trust_bundles?: boolean }
+    | { type: 'workload-identity-jwt'; selector: { name: string }; audiences: string[] }
+  );
 
 export interface RawConfig {
   version: 'v2';
@@ -30,6 +49,7 @@ export interface RawConfig {
   credential_ttl?: string;
   renewal_interval?: string;
   anonymous_analytics?: boolean;
+  diag_addr?: string;
 }
 
 export type SymlinksMode = 'secure' | 'try-secure' | 'insecure';
