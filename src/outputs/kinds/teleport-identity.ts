@@ -91,7 +91,8 @@ const withNewline = (text: string): string => (text.endsWith('\n') ? text : `${t
  */
 export function identityFile(identity: TeleportIdentity, context: RenderContext): string {
   const cluster = context.clusterName;
-  const hostCa = context.source.trust().sshHostCaPublicKey.trim();
+  // Key type and key only: the comment field carries Teleport's type=host.
+  const hostCa = context.source.trust().sshHostCaPublicKey.trim().split(' ').slice(0, 2).join(' ');
   return [
     withNewline(identity.keyPem),
     withNewline(identity.sshCert),
