@@ -115,12 +115,28 @@ export class OutputRenewer implements OutputTask {
       ...(this.destination.directory === undefined ? {} : { directory: this.destination.directory }),
       ...(this.deps.address === undefined ? {} : { proxyServer: this.deps.address }),
     };
+    let files: FileEntries;
     try {
-      return await renderOutput(this.output, context);
+      files = await renderOutput(this.output, context);
     } catch (error) {
       if (error instanceof TbotError) throw error;
-      throw new RenewalError(`${this.name}`, `cannot issue credentials: ${(error as Error).message}`, { cause: error });
+      throw new RenewalError(this.name, `cannot issue credentials: ${(error as Error).message}`, { cause: error });
     }
+    checkFileNames(this.name, files);
+    return files;
+  }
+}
+
+/**
+ * Names come partly from the config (a JWT's file_name): one may not shadow another file of the
+ * set, nor take the names the atomic writer keeps for itself (`..data`, `..<generation>`).
+ */
+function checkFileNames(output: string, files: FileEntries): void {
+  const seen = new Set<string>([STATUS_FILE]);
+  for (const [name] of files) {
+    if (name.startsWith('..')) throw new RenewalError(output, `the file name ${JSON.stringify(name)} starts with "..", which the destination reserves for itself; choose another file_name`);
+    if (seen.has(name)) throw new RenewalError(output, `two files would be named ${JSON.stringify(name)}; choose a file_name that no other file of this output uses`);
+    seen.add(name);
   }
 }
 

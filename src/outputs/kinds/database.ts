@@ -11,7 +11,7 @@ import { identityArtifacts, issueTeleportIdentity, type TeleportIdentity } from 
 /** CockroachDB reads a certs directory; tbot keeps it in a subdirectory of the destination. */
 export const COCKROACH_DIRECTORY = 'cockroach';
 
-export function databaseRouteUri(output: DatabaseOutput): string {
+function databaseRouteUri(output: DatabaseOutput): string {
   return `db://${encodeURIComponent(output.service)}/${output.database === undefined ? '' : encodeURIComponent(output.database)}`;
 }
 

@@ -7,8 +7,6 @@ import type { IdentityOutput } from '../../config/types.js';
 import type { FileEntries, RenderContext } from './render-context.js';
 import { identityArtifacts, issueTeleportIdentity } from './teleport-identity.js';
 
-export { IDENTITY_USER as IDENTITY_SSH_PRINCIPAL } from './teleport-identity.js';
-
 function sshConfig(directory: string): string {
   const file = (name: string): string => JSON.stringify(join(directory, name));
   return [

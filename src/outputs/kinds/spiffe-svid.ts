@@ -7,8 +7,6 @@ import type { SpiffeSvidOutput } from '../../config/types.js';
 import { jwksDocument, JWKS_FILE, signJwtSvid } from './jwt-svid.js';
 import { issueTlsBundle, type FileEntries, type RenderContext } from './render-context.js';
 
-export { DEFAULT_CLUSTER_NAME as DEFAULT_TRUST_DOMAIN } from './cluster-name.js';
-
 /** SPIFFE ID for a path: each segment percent-encoded, so a path can only ever be a path. */
 export function spiffeId(context: RenderContext, path: string): string {
   return `spiffe://${context.clusterName}${path.split('/').map(encodeURIComponent).join('/')}`;
