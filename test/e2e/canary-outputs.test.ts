@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { describe, it } from 'node:test';
+import { startReceiver } from '../helpers/receiver.js';
 import { cleanEnv, runTbot } from '../helpers/tbot-process.js';
-import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
+import { makeWorkspace } from '../helpers/workspace.js';
 
 const MARK = (name: string): string => `zqx${name}canary`;
 const MARKERS = [
@@ -16,18 +16,10 @@ const MARKERS = [
 ].map(MARK);
 
 describe('canary: output options never reach the wire', () => {
-  let receiver: Receiver;
-  let workspace: Workspace;
-  before(async () => {
-    receiver = await startReceiver('ok');
-    workspace = await makeWorkspace();
-  });
-  after(async () => {
-    await receiver.close();
-    await workspace.remove();
-  });
-
-  it('no marker in any byte of the start event', async () => {
+  it('no marker in any byte of the start event', async (t) => {
+    const receiver = await startReceiver('ok');
+    const workspace = await makeWorkspace();
+    t.after(() => Promise.all([receiver.close(), workspace.remove()]));
     await workspace.write(
       'tbot.yaml',
       `version: v2
