@@ -9,6 +9,8 @@ export interface Runtime {
   env: Env;
   cwd: string;
   now: () => Date;
+  /** When this process started (the metrics' process_start_time_seconds). */
+  startedAt: Date;
   randomUUID: () => string;
   random: () => number;
   /** Reads the config file: a regular file, bounded in size, never blocking on a FIFO or device. */
@@ -23,6 +25,7 @@ export function processRuntime(): Runtime {
     env: process.env,
     cwd: process.cwd(),
     now: () => new Date(),
+    startedAt: new Date(performance.timeOrigin),
     randomUUID,
     random: Math.random,
     readFile: (path) => readRegularFile(path, MAX_CONFIG_BYTES),

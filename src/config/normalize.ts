@@ -18,12 +18,14 @@ import {
 import type { FieldPath } from './yaml-document.js';
 import { formatFieldPath } from './schema-issues.js';
 import { systemDirectoryProblem } from './system-directories.js';
+import { normalizeOutputs, parseListenAddress } from './normalize-outputs.js';
 
 export type LocateField = (path: FieldPath) => IssueOrigin;
 type Issue = (path: FieldPath, problem: string, expected?: string) => void;
 
 function resolveDestination(destination: RawDestination, cwd: string): Destination {
-  return destination.type === 'directory' ? { type: 'directory', path: resolve(cwd, destination.path) } : destination;
+  // Symlink, ACL and reader settings are not in this schema yet; tbot's defaults stand in for them.
+  return destination.type === 'directory' ? { type: 'directory', path: resolve(cwd, destination.path), symlinks: 'try-secure', acls: 'try', readers: [] } : destination;
 }
 
 interface ClaimedDirectory {
@@ -102,8 +104,17 @@ export async function normalizeConfig(raw: RawConfig, cwd: string, locate: Locat
   }
 
   const storage = resolveDestination(raw.storage ?? { type: 'memory' }, cwd);
-  const outputs: OutputConfig[] = (raw.outputs ?? []).map((output) => ({ ...output, destination: resolveDestination(output.destination, cwd) }) as OutputConfig);
+  const rawOutputs = raw.outputs ?? [];
+  const outputs = normalizeOutputs(
+    rawOutputs,
+    rawOutputs.map((output) => resolveDestination(output.destination, cwd)),
+    { credentialTtlMs, renewalIntervalMs },
+    issue,
+    (path, ms) => checkDurationBounds(path, ms, issue),
+  );
   await checkDirectories(storage, outputs, realPath, issue);
+  const diagAddr = raw.diag_addr === undefined ? undefined : parseListenAddress(raw.diag_addr);
+  if (raw.diag_addr !== undefined && diagAddr === undefined) issue(['diag_addr'], 'is not a listen address', 'host:port with a port from 0 to 65535, such as 127.0.0.1:3001');
 
   if (issues.length > 0) throw new ConfigError(issues);
   return {
@@ -114,8 +125,11 @@ export async function normalizeConfig(raw: RawConfig, cwd: string, locate: Locat
     storage,
     outputs,
     oneshot: raw.oneshot ?? false,
+    debug: false,
     credentialTtlMs,
     renewalIntervalMs,
+    ...(diagAddr === undefined ? {} : { diagAddr }),
+    warnings: [],
     ...(raw.anonymous_analytics === undefined ? {} : { anonymousAnalytics: raw.anonymous_analytics }),
   };
 }

@@ -45,7 +45,7 @@ describe('config loading', () => {
 
   it('resolves relative destination paths against the working directory', async () => {
     const config = await load('version: v2\noutputs:\n  - type: identity\n    destination: {type: directory, path: out/id}\n');
-    assert.deepEqual(config.outputs[0]?.destination, { type: 'directory', path: '/work/out/id' });
+    assert.deepEqual(config.outputs[0]?.destination, { type: 'directory', path: '/work/out/id', symlinks: 'try-secure', acls: 'try', readers: [] });
   });
 
   it('flags override the file', async () => {
@@ -61,7 +61,7 @@ describe('config loading', () => {
     assert.equal(config.joinMethod, 'github');
     assert.equal(config.token, 't');
     assert.equal(config.credentialTtlMs, 1_800_000);
-    assert.deepEqual(config.storage, { type: 'directory', path: '/work/data' });
+    assert.deepEqual(config.storage, { type: 'directory', path: '/work/data', symlinks: 'try-secure', acls: 'try', readers: [] });
     assert.deepEqual(config.outputs.map((output) => output.type), ['identity']);
   });
 

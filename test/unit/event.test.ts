@@ -5,20 +5,20 @@ import { TBOT_REPORTING_SERVICE, TbotStart } from '../../src/analytics/services.
 import { renderSingle } from '../../src/reporting/index.js';
 import { fromWireStart, toWireStart, type TbotStartEvent } from '../../src/protocol/tbot-wire.js';
 import type { BotConfig, OutputConfig } from '../../src/config/types.js';
+import { botConfig, output } from '../helpers/bot-config.js';
 
-const memory = { type: 'memory' } as const;
 const outputs: OutputConfig[] = [
-  { type: 'identity', destination: memory },
-  { type: 'database', service: 'pg', destination: memory },
-  { type: 'database', service: 'pg2', destination: memory },
-  { type: 'kubernetes', kubernetes_cluster: 'k', destination: memory },
-  { type: 'application', app_name: 'grafana', destination: memory },
-  { type: 'ssh_host', principals: ['h'], destination: memory },
-  { type: 'spiffe-svid', svid: { path: '/svc' }, destination: memory },
+  output({ type: 'identity', sshConfig: 'on', allowReissue: false }),
+  output({ type: 'database', service: 'pg', format: 'default' }),
+  output({ type: 'database', service: 'pg2', format: 'default' }),
+  output({ type: 'kubernetes', kubernetesCluster: 'k', disableExecPlugin: false }),
+  output({ type: 'application', appName: 'grafana', specificTlsNaming: false }),
+  output({ type: 'ssh_host', principals: ['h'] }),
+  output({ type: 'spiffe-svid', svid: { path: '/svc', dnsSans: [], ipSans: [] }, jwts: [], includeFederatedTrustBundles: false }),
 ];
 
 function config(overrides: Partial<BotConfig> = {}): BotConfig {
-  return { joinMethod: 'github', storage: memory, outputs, oneshot: true, credentialTtlMs: 3_600_000, renewalIntervalMs: 1_200_000, ...overrides };
+  return botConfig({ joinMethod: 'github', outputs, ...overrides });
 }
 
 describe('the tbot.start event', () => {
