@@ -5,6 +5,6 @@ import { issueTlsBundle, tlsFiles, type FileEntries, type RenderContext } from '
 type ApplicationOutput = Extract<OutputConfig, { type: 'application' }>;
 
 export async function renderApplication(output: ApplicationOutput, context: RenderContext): Promise<FileEntries> {
-  const bundle = await issueTlsBundle(context, { subject: [['CN', 'tbot']], uris: [`app://${encodeURIComponent(output.app_name)}`], usage: 'client' });
+  const bundle = await issueTlsBundle(context, { subject: [['CN', 'tbot']], uris: [`app://${encodeURIComponent(output.appName)}`], usage: 'client' });
   return tlsFiles(bundle);
 }

@@ -11,7 +11,7 @@ export const DEFAULT_KUBE_SERVER = 'https://localhost:3026';
 const base64 = (text: string): string => Buffer.from(text).toString('base64');
 
 export async function renderKubernetes(output: KubernetesOutput, context: RenderContext): Promise<FileEntries> {
-  const cluster = output.kubernetes_cluster;
+  const cluster = output.kubernetesCluster;
   const bundle = await issueTlsBundle(context, { subject: [['CN', 'tbot']], uris: [`k8s://${encodeURIComponent(cluster)}`], usage: 'client' });
   const kubeconfig = {
     apiVersion: 'v1',
