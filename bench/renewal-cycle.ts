@@ -23,14 +23,16 @@ const scratch = await mkdtemp(join(tmpdir(), 'tbot-bench-cycle-'));
 const runs = runsFromEnv(30);
 try {
   // 1. One cycle, four kinds, real directories.
-  const dir = (name: string) => ({ type: 'directory' as const, path: join(scratch, 'out', name) });
+  const directory = (path: string) => ({ type: 'directory' as const, path, symlinks: 'try-secure' as const, acls: 'off' as const, readers: [] });
+  const lifetime = { credentialTtlMs: 3_600_000, renewalIntervalMs: 1_200_000 };
+  const base = (name: string) => ({ name, destination: directory(join(scratch, 'out', name)), roles: [], lifetime });
   const outputs: OutputConfig[] = [
-    { type: 'identity', destination: dir('identity') },
-    { type: 'database', service: 'pg', database: 'orders', username: 'reporter', destination: dir('db') },
-    { type: 'kubernetes', kubernetes_cluster: 'prod', destination: dir('kube') },
-    { type: 'application', app_name: 'grafana', destination: dir('app') },
+    { ...base('identity'), type: 'identity', sshConfig: 'on', allowReissue: false },
+    { ...base('db'), type: 'database', service: 'pg', database: 'orders', username: 'reporter', format: 'default' },
+    { ...base('kube'), type: 'kubernetes', kubernetesCluster: 'prod', disableExecPlugin: false },
+    { ...base('app'), type: 'application', appName: 'grafana', specificTlsNaming: false },
   ];
-  const config: BotConfig = { joinMethod: 'token', storage: { type: 'directory', path: join(scratch, 'data') }, outputs, oneshot: true, credentialTtlMs: 3_600_000, renewalIntervalMs: 1_200_000 };
+  const config: BotConfig = { joinMethod: 'token', storage: directory(join(scratch, 'data')), outputs, oneshot: true, debug: false, ...lifetime, warnings: [] };
   const { ca } = await openLocalCa(config.storage, new Date());
   const cycle = new CredentialCycle(config, 'bench', async () => ca);
   const signal = new AbortController().signal;
@@ -63,7 +65,17 @@ try {
   // 3. RSS of the real agent after 10 and after 1,000 cycles.
   await writeFile(
     join(scratch, 'soak.yaml'),
-    `version: v2\nstorage: {type: directory, path: ./data}\nrenewal_interval: 5ms\noutputs:\n${outputs.map((output) => `  - ${JSON.stringify({ ...output, destination: { type: 'directory', path: `./soak/${output.type}` } })}`).join('\n')}\n`,
+    [
+      'version: v2',
+      'storage: {type: directory, path: ./data}',
+      'renewal_interval: 5ms',
+      'outputs:',
+      '  - {type: identity, destination: {type: directory, path: ./soak/identity}}',
+      '  - {type: database, service: pg, database: orders, username: reporter, destination: {type: directory, path: ./soak/database}}',
+      '  - {type: kubernetes, kubernetes_cluster: prod, destination: {type: directory, path: ./soak/kubernetes}}',
+      '  - {type: application, app_name: grafana, destination: {type: directory, path: ./soak/application}}',
+      '',
+    ].join('\n'),
   );
   const bundle = join(root, 'dist/tbot.mjs');
   const heapProbe = ['--expose-gc', '--import', join(root, 'test/fixtures/heap-probe.mjs')];

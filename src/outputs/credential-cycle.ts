@@ -43,6 +43,9 @@ function render(output: OutputConfig, context: RenderContext): Promise<FileEntri
       return renderSshHost(output, context);
     case 'spiffe-svid':
       return renderSpiffeSvid(output, context);
+    default:
+      // Kinds added by issue 7 (kubernetes/v2, workload-identity-*) are rendered by the outputs branch.
+      return Promise.reject(new RenewalError(`${output.type} output`, 'this build cannot render this output kind yet'));
   }
 }
 

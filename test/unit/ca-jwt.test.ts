@@ -47,7 +47,7 @@ describe('the CA\'s JWT signer (ES256)', () => {
       const caDir = join(workspace.dir, 'ca');
       await cp(join(FIXTURE_STORAGE, 'ca'), caDir, { recursive: true });
       for (const name of await readdir(caDir)) await chmod(join(caDir, name), 0o600);
-      const { ca, created } = await openLocalCa({ type: 'directory', path: workspace.dir }, new Date());
+      const { ca, created } = await openLocalCa({ type: 'directory', path: workspace.dir, symlinks: 'try-secure', acls: 'off', readers: [] }, new Date());
       assert.equal(created, false);
       const expected = createPublicKey(createPrivateKey(await readFile(join(caDir, 'tls-ca.key'), 'utf8'))).export({ format: 'jwk' });
       const signer = ca.jwtSigner();

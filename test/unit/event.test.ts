@@ -6,18 +6,26 @@ import { fromWireStart, toWireStart } from '../../src/protocol/tbot-wire.js';
 import type { BotConfig, OutputConfig } from '../../src/config/types.js';
 
 const memory = { type: 'memory' } as const;
+const lifetime = { credentialTtlMs: 3_600_000, renewalIntervalMs: 1_200_000 };
+const base = (name: string) => ({ name, destination: memory, roles: ['access'], lifetime });
 const outputs: OutputConfig[] = [
-  { type: 'identity', destination: memory },
-  { type: 'database', service: 'pg', destination: memory },
-  { type: 'database', service: 'pg2', destination: memory },
-  { type: 'kubernetes', kubernetes_cluster: 'k', destination: memory },
-  { type: 'application', app_name: 'grafana', destination: memory },
-  { type: 'ssh_host', principals: ['h'], destination: memory },
-  { type: 'spiffe-svid', svid: { path: '/svc' }, destination: memory },
+  { ...base('a'), type: 'identity', sshConfig: 'on', allowReissue: false },
+  { ...base('b'), type: 'database', service: 'pg', format: 'default' },
+  { ...base('c'), type: 'database', service: 'pg2', format: 'mongo' },
+  { ...base('d'), type: 'kubernetes', kubernetesCluster: 'k', disableExecPlugin: false },
+  { ...base('e'), type: 'application', appName: 'grafana', specificTlsNaming: false },
+  { ...base('f'), type: 'ssh_host', principals: ['h'] },
+  { ...base('g'), type: 'spiffe-svid', svid: { path: '/svc', dnsSans: [], ipSans: [] }, jwts: [], includeFederatedTrustBundles: false },
+];
+/** The kinds issue 7 added: kubernetes/v2 counts as Kubernetes access, the workload identities only in the total. */
+const newKinds: OutputConfig[] = [
+  { ...base('h'), type: 'kubernetes/v2', selectors: [{ name: 'k1' }, { name: 'k2' }], disableExecPlugin: true },
+  { ...base('i'), type: 'workload-identity-x509', selector: { name: 'wi' }, includeFederatedTrustBundles: false },
+  { ...base('j'), type: 'workload-identity-jwt', selector: { name: 'wi' }, audiences: ['aud'] },
 ];
 
 function config(overrides: Partial<BotConfig> = {}): BotConfig {
-  return { joinMethod: 'github', storage: memory, outputs, oneshot: true, credentialTtlMs: 3_600_000, renewalIntervalMs: 1_200_000, ...overrides };
+  return { joinMethod: 'github', storage: memory, outputs, oneshot: true, debug: false, ...lifetime, warnings: [], ...overrides };
 }
 
 describe('the tbot.start event', () => {
@@ -32,6 +40,22 @@ describe('the tbot.start event', () => {
       destinations_configured_kubernetes_access: 1,
       destinations_configured_application_access: 1,
     });
+  });
+
+  it('counts kubernetes/v2 as Kubernetes access and the workload identity outputs in the total only', () => {
+    const { event } = buildStartEvent(config({ outputs: [...outputs, ...newKinds] }), {}, '1.2.3');
+    assert.equal(event.destinations_configured, 10);
+    assert.equal(event.destinations_configured_kubernetes_access, 2);
+    assert.equal(event.destinations_configured_database_access, 2);
+    assert.equal(event.destinations_configured_application_access, 1);
+  });
+
+  it('reports the configured join method, including ones tbot added lately (env0, generic_oidc)', () => {
+    for (const joinMethod of ['env0', 'generic_oidc', 'bound_keypair'] as const) {
+      const { event } = buildStartEvent(config({ joinMethod }), {}, '1.2.3');
+      assert.equal(event.join_type, joinMethod);
+      assert.doesNotThrow(() => buildSubmitRequest(event, { randomUUID: () => '3b241101-e2bb-4255-8caf-4136c566a962', now: () => new Date() }));
+    }
   });
 
   it('continuous runs report run_mode continuous', () => {

@@ -14,7 +14,7 @@ function recordingLogger(lines: string[]): Logger {
 const idle = { settled: Promise.resolve(undefined), abort() {}, drain: async () => true };
 
 function config(overrides: Partial<BotConfig>): BotConfig {
-  return { joinMethod: 'token', storage: { type: 'memory' }, outputs: [], oneshot: false, credentialTtlMs: 200, renewalIntervalMs: 40, ...overrides };
+  return { joinMethod: 'token', storage: { type: 'memory' }, outputs: [], oneshot: false, debug: false, credentialTtlMs: 200, renewalIntervalMs: 40, warnings: [], ...overrides };
 }
 
 describe('renewal scheduling', () => {

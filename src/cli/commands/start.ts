@@ -1,36 +1,34 @@
-/** `tbot start`: run the agent, one-shot or continuous. */
-import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+/** `tbot start [kind]`: run the agent, one-shot or continuous. */
 import { launchAnalytics } from '../../analytics/session.js';
 import { runAgent } from '../../agent/run-agent.js';
 import { openLocalCa } from '../../ca/local-ca.js';
 import { CredentialCycle } from '../../outputs/credential-cycle.js';
-import { ANALYTICS_DOCS_URL, BUILD } from '../../version.js';
+import { BUILD } from '../../version.js';
 import { analyticsDeps } from '../analytics-deps.js';
-import { loggerFor, resolveConfigAndConsent, withConfigOptions, type ConfigArgs } from '../config-options.js';
+import type { CommandDef, Invocation } from '../command-table.js';
+import { loggerFor, resolveConfigAndConsent } from '../config-input.js';
 import { reportFatal } from '../report-error.js';
 import type { Runtime } from '../runtime.js';
 import { stopOnSignals } from '../signals.js';
+import { WHAT_IS_SENT } from '../what-is-sent.js';
 
-export function startCommand(runtime: Runtime, setExitCode: (code: number) => void): CommandModule<object, ConfigArgs> {
-  return {
-    command: 'start',
-    describe: 'Start the agent: renew credentials once (--oneshot) or continuously',
-    builder: (yargs: Argv) => withConfigOptions(yargs),
-    handler: async (args: ArgumentsCamelCase<ConfigArgs>) => setExitCode(await start(args, runtime)),
-  };
-}
+/** Said once at start when there is nothing to do, so that an empty `services: []` is not mistaken for a working bot. */
+export const NO_OUTPUTS_WARNING =
+  'no outputs are configured, so there is nothing to renew: add one under `services:` in the config file (see the README), or start with one, e.g. `tbot start identity --destination ./tbot-out`';
 
-export async function start(args: ConfigArgs, runtime: Runtime): Promise<number> {
-  const logger = loggerFor(args, runtime);
+export async function run(invocation: Invocation, runtime: Runtime, command: CommandDef): Promise<number> {
   let resolved;
   try {
-    resolved = await resolveConfigAndConsent(args, runtime);
+    resolved = await resolveConfigAndConsent(command, invocation, runtime);
   } catch (error) {
     return reportFatal(error, runtime.stderr);
   }
   const { config, consent } = resolved;
+  const logger = loggerFor(config.debug, invocation, runtime);
+  for (const warning of config.warnings) logger.warn(warning);
+  if (config.outputs.length === 0) logger.warn(NO_OUTPUTS_WARNING);
   for (const warning of consent.warnings) logger.warn(warning);
-  logger.info(`anonymous analytics is ${consent.enabled ? 'enabled' : 'disabled'} (decided by: ${consent.decidedBy}); what is sent: ${ANALYTICS_DOCS_URL}`);
+  logger.info(`anonymous analytics is ${consent.enabled ? 'enabled' : 'disabled'} (decided by: ${consent.decidedBy}); to see what is sent, ${WHAT_IS_SENT}`);
 
   const stop = stopOnSignals(logger);
   try {
