@@ -13,7 +13,14 @@ import { cleanEnv, runTbot, spawnTbot } from '../helpers/tbot-process.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
 const MARK = (name: string): string => `zqx${name}canary`;
-const MARKERS = ['token', 'proxy', 'identitydir', 'dbdir', 'dbservice', 'dbname', 'dbuser', 'kubedir', 'kubecluster', 'appdir', 'appname', 'sshdir', 'sshprincipal', 'svidpath', 'sviddir', 'datadir', 'home', 'user', 'logname', 'hostname', 'host', 'cwd', 'flagtoken', 'flagproxy', 'flagdest', 'flagdata', 'pwd', 'shell', 'tmpdir', 'ci'].map(MARK);
+const MARKERS = [
+  'token', 'proxy', 'identitydir', 'dbdir', 'dbservice', 'dbname', 'dbuser', 'kubedir', 'kubecluster', 'appdir', 'appname', 'sshdir', 'sshprincipal', 'svidpath', 'sviddir', 'datadir', 'home', 'user', 'logname', 'hostname', 'host', 'cwd', 'flagtoken', 'flagproxy', 'flagdest', 'flagdata', 'pwd', 'shell', 'tmpdir', 'ci',
+  // The keys issue 7 added: roles, names, cluster names, SANs, hints, audiences, readers, addresses, pins.
+  'roleid', 'roledb', 'rolekube', 'roleapp', 'rolessh', 'nameid', 'namedb', 'namekube', 'nameapp', 'namessh', 'namesvid', 'leafcluster', 'svidhint', 'svidsan', 'jwtaud', 'jwtfile', 'readeruser', 'readergroup',
+  'authserver', 'capin', 'joinuri', 'flagauth', 'flagpin',
+].map(MARK);
+/** Only in the second config, which `analytics preview` loads: kinds whose renderers live on the outputs side. */
+const PREVIEW_MARKERS = ['k8sv2name', 'k8sv2ns', 'wix509', 'wijwt', 'wiaud', 'diaghost', 'namek8sv2', 'namewi'].map(MARK);
 
 describe('canary: nothing identifying reaches the wire', () => {
   let receiver: Receiver;
@@ -34,32 +41,49 @@ describe('canary: nothing identifying reaches the wire', () => {
       `${MARK('configfile')}.yaml`,
       `version: v2
 proxy_server: ${MARK('proxy')}.example.com:443
+auth_server: ${MARK('authserver')}.example.com:3025
+join_uri: tbot+proxy+github://${MARK('joinuri')}.example.com:443
 onboarding:
   join_method: github
   token: ${MARK('token')}
+  ca_pins: [sha256:${MARK('capin')}]
 storage:
   type: directory
   path: ./${MARK('datadir')}
 anonymous_analytics: true
 outputs:
   - type: identity
+    name: ${MARK('nameid')}
+    roles: [${MARK('roleid')}]
+    cluster: ${MARK('leafcluster')}.example.com
     destination: {type: directory, path: ./${MARK('identitydir')}}
   - type: database
+    name: ${MARK('namedb')}
+    roles: [${MARK('roledb')}]
     service: ${MARK('dbservice')}
     database: ${MARK('dbname')}
     username: ${MARK('dbuser')}
+    format: tls
     destination: {type: directory, path: ./${MARK('dbdir')}}
   - type: kubernetes
+    name: ${MARK('namekube')}
+    roles: [${MARK('rolekube')}]
     kubernetes_cluster: ${MARK('kubecluster')}
     destination: {type: directory, path: ./${MARK('kubedir')}}
   - type: application
+    name: ${MARK('nameapp')}
+    roles: [${MARK('roleapp')}]
     app_name: ${MARK('appname')}
     destination: {type: directory, path: ./${MARK('appdir')}}
   - type: ssh_host
+    name: ${MARK('namessh')}
+    roles: [${MARK('rolessh')}]
     principals: [${MARK('sshprincipal')}.example.com]
-    destination: {type: directory, path: ./${MARK('sshdir')}}
+    destination: {type: directory, path: ./${MARK('sshdir')}, acls: off, readers: [{user: ${MARK('readeruser')}}, {group: ${MARK('readergroup')}}]}
   - type: spiffe-svid
-    svid: {path: /${MARK('svidpath')}}
+    name: ${MARK('namesvid')}
+    svid: {path: /${MARK('svidpath')}, hint: ${MARK('svidhint')}, sans: {dns: [${MARK('svidsan')}.example.com], ip: [10.77.66.55]}}
+    jwts: [{audience: ${MARK('jwtaud')}, file_name: ${MARK('jwtfile')}}]
     destination: {type: directory, path: ./${MARK('sviddir')}}
 `,
     );
@@ -79,23 +103,55 @@ outputs:
       _TBOT_TELEMETRY_HELPER: `${MARK('helper')}.corp.example.com`,
       _TBOT_TELEMETRY_HELPER_VERSION: '1.2.0',
     });
-    const flags = ['--token', MARK('flagtoken'), '--proxy-server', `${MARK('flagproxy')}:443`, '--destination-dir', `./${MARK('flagdest')}`, '--data-dir', `./${MARK('flagdata')}`];
+    const flags = ['--token', MARK('flagtoken'), '--proxy-server', `${MARK('flagproxy')}:443`, '-a', `${MARK('flagauth')}:3025`, '--ca-pin', `sha256:${MARK('flagpin')}`, '--data-dir', `./${MARK('flagdata')}`];
     const oneShot = await runTbot(['start', '-c', configPath, '--oneshot', ...flags], { env, cwd });
     assert.equal(oneShot.code, 0, oneShot.stderr);
+    // --destination-dir replaces the file's outputs, so it gets a run of its own.
+    const replaced = await runTbot(['start', '-c', configPath, '--oneshot', ...flags, '--destination-dir', `./${MARK('flagdest')}`], { env, cwd });
+    assert.equal(replaced.code, 0, replaced.stderr);
     const continuous = spawnTbot(['start', '-c', configPath, '--renewal-interval', '1s', ...flags], { env, cwd });
-    await receiver.waitForRequests(2);
+    await receiver.waitForRequests(3);
     await continuous.waitForStderr(/renewal cycle complete/);
     continuous.child.kill('SIGTERM');
     assert.equal((await continuous.result).code, 0);
-    await receiver.waitForRequests(2);
+    await receiver.waitForRequests(3);
     const wire = receiver.bytes().toString('latin1');
     assert.ok(wire.includes('SubmitTbotEvent'), 'the receiver saw the requests (positive control)');
-    const leaked = [...MARKERS, MARK('helper'), MARK('configfile')].filter((marker) => wire.includes(marker));
+    const leaked = [...MARKERS, MARK('helper'), MARK('configfile'), '10.77.66.55'].filter((marker) => wire.includes(marker));
     assert.deepEqual(leaked, []);
     // The machine's real host name cannot be set to a marker here, but it must not appear either.
     if (hostname().length >= 6) assert.ok(!wire.includes(hostname()), 'the machine host name reached the wire');
     // The markers did reach the agent: the directories named by them exist.
     assert.ok(existsSync(join(cwd, MARK('identitydir'), 'tbot-status.json')));
     assert.ok(existsSync(join(cwd, MARK('flagdest'), 'tbot-status.json')));
+  });
+
+  it('nor do the keys of the kinds rendered on the outputs side: the preview is the exact request', async () => {
+    const configPath = await workspace.write(
+      `${MARK('previewfile')}.yaml`,
+      `version: v2
+diag_addr: ${MARK('diaghost')}:3000
+anonymous_analytics: true
+services:
+  - type: kubernetes/v2
+    name: ${MARK('namek8sv2')}
+    selectors: [{name: ${MARK('k8sv2name')}, default_namespace: ${MARK('k8sv2ns')}}]
+    destination: {type: memory}
+  - type: workload-identity-x509
+    name: ${MARK('namewi')}
+    selector: {name: ${MARK('wix509')}}
+    destination: {type: memory}
+  - type: workload-identity-jwt
+    selector: {name: ${MARK('wijwt')}}
+    audiences: [${MARK('wiaud')}]
+    destination: {type: memory}
+`,
+    );
+    const env = cleanEnv({ TBOT_ANALYTICS_ENDPOINT: receiver.url, TELEPORT_AUTH_SERVER: `${MARK('envauth')}:3025` });
+    const preview = await runTbot(['analytics', 'preview', '--format', 'json', '-c', configPath], { env, cwd: workspace.dir });
+    assert.equal(preview.code, 0, preview.stderr);
+    assert.equal(JSON.parse(preview.stdout).body.start.destinationsKubernetes, 1, 'the config was read (positive control)');
+    const leaked = [...PREVIEW_MARKERS, MARK('envauth'), MARK('previewfile')].filter((marker) => preview.stdout.includes(marker));
+    assert.deepEqual(leaked, []);
   });
 });
