@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import { createLogger, type LogFormat, type Logger } from '../log/logger.js';
 import type { CommandDef, Invocation } from './command-table.js';
 import { entryFromFlags } from './flag-entry.js';
+import { reportFatal } from './report-error.js';
 import type { Runtime } from './runtime.js';
 
 /** Config flag (by meaning) → its name on the command line. */
@@ -76,6 +77,15 @@ export async function resolveConfigAndConsent(command: CommandDef, invocation: I
     ...(config.anonymousAnalytics === undefined ? {} : { config: config.anonymousAnalytics }),
   });
   return { config, consent };
+}
+
+/** resolveConfigAndConsent for a command's handler: a fatal error is reported on stderr and becomes the exit code. */
+export async function resolveOrReport(command: CommandDef, invocation: Invocation, runtime: Runtime): Promise<Resolved | { exitCode: number }> {
+  try {
+    return await resolveConfigAndConsent(command, invocation, runtime);
+  } catch (error) {
+    return { exitCode: reportFatal(error, runtime.stderr) };
+  }
 }
 
 export function loggerFor(debug: boolean, invocation: Invocation, runtime: Runtime): Logger {

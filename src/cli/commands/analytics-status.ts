@@ -3,18 +3,13 @@ import { resolveEndpoint } from '../../analytics/endpoint.js';
 import { EndpointError } from '../../errors.js';
 import { BUILD } from '../../version.js';
 import type { CommandDef, Invocation } from '../command-table.js';
-import { resolveConfigAndConsent } from '../config-input.js';
-import { reportFatal } from '../report-error.js';
+import { resolveOrReport } from '../config-input.js';
 import type { Runtime } from '../runtime.js';
 import { WHAT_IS_SENT, WHAT_IS_SENT_SECTION } from '../what-is-sent.js';
 
 export async function run(invocation: Invocation, runtime: Runtime, command: CommandDef): Promise<number> {
-  let resolved;
-  try {
-    resolved = await resolveConfigAndConsent(command, invocation, runtime);
-  } catch (error) {
-    return reportFatal(error, runtime.stderr);
-  }
+  const resolved = await resolveOrReport(command, invocation, runtime);
+  if ('exitCode' in resolved) return resolved.exitCode;
   const { consent } = resolved;
   let endpoint: { url?: string; source: string; error?: string };
   try {

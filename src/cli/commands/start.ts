@@ -6,8 +6,7 @@ import { CredentialCycle } from '../../outputs/credential-cycle.js';
 import { BUILD } from '../../version.js';
 import { analyticsDeps } from '../analytics-deps.js';
 import type { CommandDef, Invocation } from '../command-table.js';
-import { loggerFor, resolveConfigAndConsent } from '../config-input.js';
-import { reportFatal } from '../report-error.js';
+import { loggerFor, resolveOrReport } from '../config-input.js';
 import type { Runtime } from '../runtime.js';
 import { stopOnSignals } from '../signals.js';
 import { WHAT_IS_SENT } from '../what-is-sent.js';
@@ -17,12 +16,8 @@ export const NO_OUTPUTS_WARNING =
   'no outputs are configured, so there is nothing to renew: add one under `services:` in the config file (see the README), or start with one, e.g. `tbot start identity --destination ./.tbot/identity`';
 
 export async function run(invocation: Invocation, runtime: Runtime, command: CommandDef): Promise<number> {
-  let resolved;
-  try {
-    resolved = await resolveConfigAndConsent(command, invocation, runtime);
-  } catch (error) {
-    return reportFatal(error, runtime.stderr);
-  }
+  const resolved = await resolveOrReport(command, invocation, runtime);
+  if ('exitCode' in resolved) return resolved.exitCode;
   const { config, consent } = resolved;
   const logger = loggerFor(config.debug, invocation, runtime);
   for (const warning of config.warnings) logger.warn(warning);
