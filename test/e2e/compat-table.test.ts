@@ -6,12 +6,13 @@
  * flag and env var rows spawn the built CLI.
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GLOBAL_FLAGS, TBOT_COMMANDS, type CommandDef } from '../../src/cli/command-table.js';
 import { ClusterOnlyError, loadConfig } from '../../src/config/load-config.js';
 import configSchema from '../../schemas/config.schema.json' with { type: 'json' };
-import { readCompatTable, type CompatRow } from '../helpers/compat-table.js';
+import { README, readCompatTable, type CompatRow } from '../helpers/compat-table.js';
 import { cleanEnv, runTbot, type RunResult } from '../helpers/tbot-process.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
@@ -149,6 +150,15 @@ describe('README compatibility table: config keys, destinations, outputs and ser
       if (outcome === 'cluster') assert.match(detail, /is valid in Teleport's tbot, but this agent cannot serve it/);
     });
   }
+
+  it("the README's example config loads, with every output it shows", async () => {
+    const readme = await readFile(README, 'utf8');
+    const section = readme.indexOf('\n## Configuration\n');
+    const start = readme.indexOf('```yaml\n', section) + '```yaml\n'.length;
+    const yaml = readme.slice(start, readme.indexOf('```', start));
+    const config = await loadConfig({ source: { kind: 'file', path: 'README.md' }, flags: {}, cwd: '/work', readFile: async () => yaml, realPath: async (path) => path });
+    assert.deepEqual(config.outputs.map((output) => output.type), ['identity', 'database', 'kubernetes/v2', 'application', 'spiffe-svid', 'workload-identity-jwt']);
+  });
 
   it('every probe has a row (no test without its row)', () => {
     const named = new Set(rows.map((row) => row.name));
