@@ -20,4 +20,3 @@ function devBuildInfo(): BuildInfo {
 }
 
 export const BUILD: BuildInfo = typeof __TBOT_BUILD__ === 'undefined' ? devBuildInfo() : __TBOT_BUILD__;
-

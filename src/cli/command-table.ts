@@ -53,7 +53,7 @@ export interface CommandDef {
   isDefault?: boolean;
   /** For start/configure <kind>: the output or service type the command line builds. */
   entryType?: string;
-  /** Whether this kind takes the shared --destination / --reader-* flags. */
+  /** The command's code, imported only when it runs (leaf commands). */
   load?: () => Promise<CommandModule>;
 }
 

@@ -1,6 +1,6 @@
 /** What `start`, `configure` and `analytics` share: a command line → config source, flags, config, consent and logger. */
 import { resolveConsent, type Consent } from '../analytics/consent.js';
-import type { ConfigFlags, ScalarFlag } from '../config/flag-overrides.js';
+import { FLAG_NAMES, type ConfigFlags, type ScalarFlag } from '../config/flag-overrides.js';
 import { loadConfig, type ConfigSource } from '../config/load-config.js';
 import type { BotConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
@@ -9,25 +9,6 @@ import type { CommandDef, Invocation } from './command-table.js';
 import { entryFromFlags } from './flag-entry.js';
 import { reportFatal } from './report-error.js';
 import type { Runtime } from './runtime.js';
-
-/** Config flag (by meaning) → its name on the command line. */
-const FLAG_OF: Readonly<Record<ScalarFlag, string>> = {
-  oneshot: 'oneshot',
-  debug: 'debug',
-  fips: 'fips',
-  insecure: 'insecure',
-  joinMethod: 'join-method',
-  token: 'token',
-  caPins: 'ca-pin',
-  proxyServer: 'proxy-server',
-  authServer: 'auth-server',
-  diagAddr: 'diag-addr',
-  storage: 'storage',
-  dataDir: 'data-dir',
-  destinationDir: 'destination-dir',
-  certificateTtl: 'certificate-ttl',
-  renewalInterval: 'renewal-interval',
-};
 
 /** `-c`/TBOT_CONFIG_PATH or `--config-string`/TBOT_CONFIG; both at once is a usage error, as in tbot. */
 export function configSource(invocation: Invocation): ConfigSource | undefined {
@@ -44,7 +25,8 @@ export function configSource(invocation: Invocation): ConfigSource | undefined {
 export function configFlags(command: CommandDef, invocation: Invocation): ConfigFlags {
   const flags: Record<string, unknown> = {};
   const labels: Partial<Record<ScalarFlag, string>> = {};
-  for (const [key, name] of Object.entries(FLAG_OF) as [ScalarFlag, string][]) {
+  for (const [key, dashed] of Object.entries(FLAG_NAMES) as [ScalarFlag, string][]) {
+    const name = dashed.slice(2);
     const value = invocation.values[name];
     if (value === undefined) continue;
     flags[key] = key === 'caPins' ? [value].flat() : value;
