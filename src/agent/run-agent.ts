@@ -95,6 +95,10 @@ async function runSchedule(task: OutputTask, deps: AgentDeps, board: OutputStatu
 
 export async function runAgent(config: BotConfig, deps: AgentDeps, stop: AbortSignal): Promise<number> {
   const board = deps.board ?? new OutputStatusBoard(deps.tasks);
+  // Each output's effective lifetime (its own pair, or the top-level one), for whoever debugs a schedule.
+  for (const task of deps.tasks) {
+    deps.logger.debug('output schedule', { output: task.name, credential_ttl: formatDuration(task.lifetime.credentialTtlMs), ...(config.oneshot ? {} : { renewal_interval: formatDuration(task.lifetime.renewalIntervalMs) }) });
+  }
   if (config.oneshot) {
     const outcomes = await Promise.all(deps.tasks.map((task) => renewOnce(task, deps, board, stop)));
     await deps.analytics.drain(ONE_SHOT_GRACE_MS, stop);
@@ -102,9 +106,6 @@ export async function runAgent(config: BotConfig, deps: AgentDeps, stop: AbortSi
   }
 
   deps.logger.info('running continuously', { outputs: deps.tasks.length, renewal_interval: formatDuration(config.renewalIntervalMs) });
-  for (const task of deps.tasks) {
-    deps.logger.debug('output schedule', { output: task.name, renewal_interval: formatDuration(task.lifetime.renewalIntervalMs), credential_ttl: formatDuration(task.lifetime.credentialTtlMs) });
-  }
   try {
     // With nothing to renew the agent still runs (and serves diagnostics) until it is stopped.
     await Promise.all(deps.tasks.length === 0 ? [(deps.sleep ?? realSleep)(Infinity, stop)] : deps.tasks.map((task) => runSchedule(task, deps, board, stop)));

@@ -59,7 +59,6 @@ export class RenewalTally {
   }
 }
 
-/** The same cycle, counting each outcome in `tally`. */
 /** The same tasks, each renewal counted in `tally` (a renewal is one output renewed once). */
 export function countRenewals(tasks: readonly OutputTask[], tally: RenewalTally): OutputTask[] {
   return tasks.map((task) => ({

@@ -1,5 +1,4 @@
 /** The real side effects, gathered at the edge so everything below the CLI can take them as parameters. */
-import { randomUUID } from 'node:crypto';
 import type { Env } from '../analytics/env.js';
 import { MAX_CONFIG_BYTES } from '../config/types.js';
 import { realPathOfExistingPrefix, type RealPath } from '../fs/real-path.js';
@@ -26,7 +25,8 @@ export function processRuntime(): Runtime {
     cwd: process.cwd(),
     now: () => new Date(),
     startedAt: new Date(performance.timeOrigin),
-    randomUUID,
+    // The global Web Crypto, so that commands which never need an id do not load node:crypto for one.
+    randomUUID: () => globalThis.crypto.randomUUID(),
     random: Math.random,
     readFile: (path) => readRegularFile(path, MAX_CONFIG_BYTES),
     realPath: realPathOfExistingPrefix(),

@@ -1,6 +1,6 @@
 /**
- * Types of the config, hand-written to mirror schemas/config.schema.json (the contract). The raw
- * shape is what the validator accepts; BotConfig is the normalized shape the agent runs on.
+ * Types of the config. The raw shape mirrors schemas/config.schema.json (the contract for YAML);
+ * the normalized shape below is what the agent runs on, shared with the outputs and the agent.
  */
 
 /** tbot's join methods (lib/tbot onboarding.SupportedJoinMethods, newest). `ec2` is NOT one. */
@@ -9,48 +9,6 @@ export const JOIN_METHODS = [
   'spacelift', 'token', 'tpm', 'terraform_cloud', 'oracle', 'bound_keypair', 'env0', 'generic_oidc',
 ] as const;
 export type JoinMethod = (typeof JOIN_METHODS)[number];
-
-export type RawDestination = { type: 'directory'; path: string } | { type: 'memory' };
-
-/** Keys every output accepts besides its type and destination. */
-interface RawOutputBase {
-  destination: RawDestination;
-  name?: string;
-  roles?: string[];
-  credential_ttl?: string;
-  renewal_interval?: string;
-}
-
-export type RawOutput = RawOutputBase &
-  (
-    | { type: 'identity'; cluster?: string; ssh_config?: 'on' | 'off'; allow_reissue?: boolean }
-    | { type: 'database'; service: string; database?: string; username?: string; format?: '' | 'tls' | 'mongo' | 'cockroach' }
-    | { type: 'kubernetes'; kubernetes_cluster: string; disable_exec_plugin?: boolean }
-    | { type: 'kubernetes/v2'; selectors: { name: string; default_namespace?: string }[]; disable_exec_plugin?: boolean }
-    | { type: 'application'; app_name: string; specific_tls_naming?: boolean }
-    | { type: 'ssh_host'; principals: string[] }
-    | {
-        type: 'spiffe-svid';
-        svid: { path: string; hint?: string; sans?: { dns?: string[]; ip?: string[] } };
-        jwts?: { audience: string; file_name: string }[];
-        include_federated_trust_bundles?: boolean;
-      }
-    | { type: 'workload-identity-x509'; selector: { name: string }; include_federated_trust_bundles?: boolean }
-    | { type: 'workload-identity-jwt'; selector: { name: string }; audiences: string[] }
-  );
-
-export interface RawConfig {
-  version: 'v2';
-  proxy_server?: string;
-  onboarding?: { join_method?: JoinMethod; token?: string };
-  storage?: RawDestination;
-  outputs?: RawOutput[];
-  oneshot?: boolean;
-  credential_ttl?: string;
-  renewal_interval?: string;
-  anonymous_analytics?: boolean;
-  diag_addr?: string;
-}
 
 export type SymlinksMode = 'secure' | 'try-secure' | 'insecure';
 export type AclsMode = 'off' | 'try' | 'required';
@@ -123,9 +81,84 @@ export interface BotConfig {
   warnings: readonly string[];
 }
 
+// ---- The raw YAML shape, after schema validation (config side only; nothing else may use it). ----
+
+export type RawReader = { user: string | number } | { group: string | number };
+
+export type RawDestination =
+  | { type: 'directory'; path: string; symlinks?: SymlinksMode; acls?: AclsMode; readers?: RawReader[] }
+  | { type: 'memory' }
+  | { type: 'kubernetes_secret'; name?: string; namespace?: string | null; labels?: Record<string, string> };
+
+interface RawLifetime {
+  credential_ttl?: string;
+  /** The short-lived per-output name of credential_ttl in some tbot releases. */
+  certificate_ttl?: string;
+  renewal_interval?: string;
+}
+
+export type RawSelector = { name?: string; labels?: Record<string, unknown>; default_namespace?: string };
+
+/** One entry of `outputs:` or `services:`; fields by type, as the schema allows them. */
+export interface RawEntry extends RawLifetime {
+  type: string;
+  name?: string;
+  destination?: RawDestination;
+  roles?: string[];
+  cluster?: string;
+  ssh_config?: 'on' | 'off';
+  allow_reissue?: boolean;
+  service?: string;
+  database?: string;
+  username?: string;
+  format?: '' | 'tls' | 'mongo' | 'cockroach';
+  kubernetes_cluster?: string;
+  disable_exec_plugin?: boolean;
+  selectors?: RawSelector[];
+  selector?: RawSelector;
+  app_name?: string;
+  specific_tls_naming?: boolean;
+  principals?: string[];
+  ca_type?: 'user' | 'openssh';
+  svid?: { path: string; hint?: string; sans?: { dns?: string[]; ip?: string[] } };
+  jwts?: { audience: string; file_name: string }[];
+  include_federated_trust_bundles?: boolean;
+  audiences?: string[];
+  message?: string;
+}
+
+export interface RawOnboarding {
+  join_method?: string;
+  token?: string;
+  ca_pins?: string[];
+  ca_path?: string;
+  [block: string]: unknown;
+}
+
+export interface RawConfig {
+  version: 'v2';
+  onboarding?: RawOnboarding;
+  storage?: RawDestination;
+  outputs?: RawEntry[];
+  services?: RawEntry[];
+  debug?: boolean;
+  auth_server?: string;
+  proxy_server?: string;
+  join_uri?: string;
+  credential_ttl?: string;
+  certificate_ttl?: string;
+  renewal_interval?: string;
+  leeway?: string;
+  oneshot?: boolean;
+  fips?: boolean;
+  diag_addr?: string;
+  insecure?: boolean;
+  anonymous_analytics?: boolean;
+}
+
 export const DEFAULT_CREDENTIAL_TTL = '60m';
 export const DEFAULT_RENEWAL_INTERVAL = '20m';
-/** tbot's own ceiling on certificate lifetimes. */
+/** tbot's own ceiling on certificate lifetimes (lib/defaults MaxRenewableCertTTL). */
 export const MAX_CREDENTIAL_TTL_MS = 24 * 3_600_000;
 /** How every duration error describes what is wanted (the schema's `duration` description says the same). */
 export const DURATION_EXPECTED = 'a duration such as 20m or 1h30m';
