@@ -12,7 +12,7 @@
  */
 import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -69,6 +69,15 @@ try {
   // One run creates the CA in scratch/.tbot-data; every later run (agent or floor) reads it.
   const first = spawnSync(process.execPath, [bundles['tbot']!, 'start', '--oneshot', '-c', config], { cwd: scratch, env: envs.clean, encoding: 'utf8' });
   if (first.status !== 0) throw new Error(`tbot start --oneshot failed:\n${first.stderr}`);
+  // The floor must do the agent's work, not less: the same outputs, each with the same file names.
+  const floorCheck = spawnSync(process.execPath, [join(root, 'bench/floor-oneshot.mjs'), join(scratch, '.tbot-data'), join(scratch, 'floor-check')], { encoding: 'utf8' });
+  if (floorCheck.status !== 0) throw new Error(`bench/floor-oneshot.mjs failed:\n${floorCheck.stderr}`);
+  const fileSets = async (base: string): Promise<string> => {
+    const outputs = (await readdir(base)).sort();
+    return JSON.stringify(await Promise.all(outputs.map(async (name) => [name, (await readdir(join(base, name))).filter((file) => !file.startsWith('..')).sort()])));
+  };
+  const [agentSets, floorSets] = await Promise.all([fileSets(join(scratch, '.tbot/all-kinds')), fileSets(join(scratch, 'floor-check'))]);
+  if (agentSets !== floorSets) throw new Error(`the floor writes other files than the agent:\nagent ${agentSets}\nfloor ${floorSets}`);
 
   const stacks: Record<string, { file: string; bytes: number }> = {};
   for (const [name, checkout] of [['now', root], ...(baseline === undefined ? [] : [['baseline', baseline]])] as const) {
@@ -94,7 +103,7 @@ try {
 
   const rows = ['node -e 0', 'floor', ...Object.keys(bundles)];
   const line = (label: string, machine: string, clean: string, note = ''): void => console.log(`  ${label.padEnd(40)} ${machine.padStart(10)}   ${clean.padStart(10)}   ${note}`);
-  console.log(`one-shot on config/all-kinds.yaml (6 outputs), ${runs} interleaved runs each (medians)`);
+  console.log(`one-shot on config/all-kinds.yaml (9 outputs, one of each kind), ${runs} interleaved runs each (medians)`);
   line('', 'machine env', 'clean env');
   for (const name of rows) line(name === 'floor' ? 'floor (bench/floor-oneshot.mjs)' : name === 'node -e 0' ? name : `${name} start --oneshot`, fmt(med(name, 'machine')), fmt(med(name, 'clean')));
   console.log('ratios');
