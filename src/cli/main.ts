@@ -1,22 +1,22 @@
-#!/usr/bin/env node
 /**
- * The `tbot` entry point: the command table wired to yargs and the real side effects. Only the
- * table, yargs and the runtime load here; a command's own code is imported when it runs.
+ * The `tbot` entry point. A plainly valid command line runs through the fast path (fast-parse.ts:
+ * the command table and yargs-parser); help, --version and every usage error go to yargs
+ * (yargs-main.ts), loaded only then. A command's own code is imported when it runs.
  */
-import { hideBin } from 'yargs/helpers';
+import { exitWhenSettled, usageErrorsReported } from './cli-exit.js';
 import { GLOBAL_FLAGS, TBOT_COMMANDS } from './command-table.js';
-import { runCli } from './run-cli.js';
+import { fastParse } from './fast-parse.js';
+import { runCommand } from './invocation.js';
 import { processRuntime } from './runtime.js';
-import { explainUsage, withGlobalFlags, yargsCommands } from './yargs-cli.js';
 
 const runtime = processRuntime();
-const tokens = hideBin(process.argv);
-runCli({
-  name: 'tbot',
-  demand: `name a command: ${TBOT_COMMANDS.map((command) => command.name).join(', ')}`,
-  stderr: runtime.stderr,
-  // One name per flag in every message: yargs would otherwise add a camelCase twin of each.
-  configure: (parser) => withGlobalFlags(parser.parserConfiguration({ 'camel-case-expansion': false }), GLOBAL_FLAGS),
-  explainUsage: (message) => explainUsage(message, tokens, TBOT_COMMANDS, GLOBAL_FLAGS),
-  commands: (setExitCode) => yargsCommands(TBOT_COMMANDS, { runtime, setExitCode, tokens, globals: GLOBAL_FLAGS }) as never,
-});
+// What yargs' hideBin returns for a plain `node <script>` run.
+const tokens = process.argv.slice(2);
+exitWhenSettled(
+  'tbot',
+  fastParse(tokens, TBOT_COMMANDS, GLOBAL_FLAGS).then((fast) =>
+    fast === undefined
+      ? import('./yargs-main.js').then(({ runTbotYargs }) => runTbotYargs(tokens, runtime))
+      : usageErrorsReported('tbot', runtime.stderr, () => runCommand(fast.def, fast.path, fast.argv, GLOBAL_FLAGS, runtime)),
+  ),
+);

@@ -1,11 +1,13 @@
 /**
  * What every entry point (tbot, tbot-collector) shares: strict yargs parsing where a usage error
- * stops the handler and exits 2, a handler-set exit code, and an explicit process exit.
+ * stops the handler and exits 2, a handler-set exit code, and an explicit process exit. `tbot`
+ * comes here only for what its fast path (fast-parse.ts) leaves to yargs: help, --version, errors.
  */
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UsageError } from '../errors.js';
 import { BUILD } from '../version.js';
+import { exitWhenSettled, usageErrorsReported } from './cli-exit.js';
 
 export type SetExitCode = (code: number) => void;
 
@@ -21,12 +23,13 @@ export interface CliDefinition {
   explainUsage?: (message: string) => string;
 }
 
-async function parse(definition: CliDefinition, argv: string[]): Promise<number> {
+/** Parses `argv` with yargs and runs the command; resolves to the exit code. */
+export function runYargs(definition: CliDefinition, argv: string[]): Promise<number> {
   let exitCode = 0;
   const setExitCode: SetExitCode = (code) => {
     exitCode = code;
   };
-  try {
+  return usageErrorsReported(definition.name, definition.stderr, async () => {
     // English whatever LANG says; in the bundles y18n is also swapped for an in-memory table (build.mjs).
     let parser: Argv = yargs(argv).detectLocale(false).scriptName(definition.name).usage('$0 <command> [options]');
     if (definition.configure !== undefined) parser = definition.configure(parser);
@@ -47,24 +50,11 @@ async function parse(definition: CliDefinition, argv: string[]): Promise<number>
         throw error;
       })
       .parseAsync();
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    definition.stderr(`${definition.name}: ${error.message}\nRun "${definition.name} --help" for usage.\n`);
-    return error.exitCode;
-  }
-  return exitCode;
+    return exitCode;
+  });
 }
 
-/**
- * Runs the CLI and exits explicitly. For the agent that bounds a one-shot run: no lingering
- * keep-alive socket or timer from an abandoned analytics send can hold the process open.
- */
+/** Runs the CLI on this process's arguments and exits explicitly (see exitWhenSettled). */
 export function runCli(definition: CliDefinition): void {
-  parse(definition, hideBin(process.argv)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      process.stderr.write(`${definition.name}: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exit(70);
-    },
-  );
+  exitWhenSettled(definition.name, runYargs(definition, hideBin(process.argv)));
 }

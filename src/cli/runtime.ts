@@ -1,8 +1,10 @@
-/** The real side effects, gathered at the edge so everything below the CLI can take them as parameters. */
+/**
+ * The real side effects, gathered at the edge so everything below the CLI can take them as
+ * parameters. Built before the command is known, so nothing here loads a module (node:fs/promises,
+ * perf_hooks) until a command uses it: `tbot version` uses none.
+ */
 import type { Env } from '../analytics/env.js';
-import { MAX_CONFIG_BYTES } from '../config/types.js';
-import { realPathOfExistingPrefix, type RealPath } from '../fs/real-path.js';
-import { readRegularFile } from '../fs/read-regular-file.js';
+import type { RealPath } from '../fs/real-path.js';
 
 export interface Runtime {
   env: Env;
@@ -24,12 +26,17 @@ export function processRuntime(): Runtime {
     env: process.env,
     cwd: process.cwd(),
     now: () => new Date(),
-    startedAt: new Date(performance.timeOrigin),
+    get startedAt() {
+      return new Date(performance.timeOrigin);
+    },
     // The global Web Crypto, so that commands which never need an id do not load node:crypto for one.
     randomUUID: () => globalThis.crypto.randomUUID(),
     random: Math.random,
-    readFile: (path) => readRegularFile(path, MAX_CONFIG_BYTES),
-    realPath: realPathOfExistingPrefix(),
+    readFile: async (path) => {
+      const [{ readRegularFile }, { MAX_CONFIG_BYTES }] = await Promise.all([import('../fs/read-regular-file.js'), import('../config/types.js')]);
+      return readRegularFile(path, MAX_CONFIG_BYTES);
+    },
+    realPath: async (path) => (await import('../fs/real-path.js')).realPathOfExistingPrefix()(path),
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),
   };

@@ -3,14 +3,11 @@
  * "given twice" rule and did-you-mean messages on top, with the behaviour of tbot's kingpin CLI.
  */
 import type { Argv, CommandModule as YargsCommand, Options } from 'yargs';
-import { parseGoBool } from '../reporting/parse-bool.js';
 import { closest } from '../config/did-you-mean.js';
-import { UsageError } from '../errors.js';
-import type { CommandDef, FlagDef, Invocation } from './command-table.js';
+import type { CommandDef, FlagDef } from './command-table.js';
+import { checkRepeated, collectFlags, flagOfToken, runCommand, spellings, type Argvalues, type RunCommand } from './invocation.js';
 import type { SetExitCode } from './run-cli.js';
 import type { Runtime } from './runtime.js';
-
-type Argvalues = Record<string, unknown>;
 
 function optionOf(def: FlagDef, global: boolean): Options {
   const aliases = [...(def.short === undefined ? [] : [def.short]), ...(def.aliases ?? [])];
@@ -26,76 +23,14 @@ function optionOf(def: FlagDef, global: boolean): Options {
   };
 }
 
-/** Every spelling of a flag on the command line (`--name`, `--alias`, `-s`) → its definition. */
-function spellings(flags: readonly FlagDef[]): Map<string, FlagDef> {
-  const map = new Map<string, FlagDef>();
-  for (const def of flags) {
-    map.set(`--${def.name}`, def);
-    for (const alias of def.aliases ?? []) map.set(`--${alias}`, def);
-    if (def.short !== undefined) map.set(`-${def.short}`, def);
-  }
-  return map;
-}
-
-/** The flag a token spells (`--x`, `--x=v`, `--no-x` for a boolean, `-x`), if any. */
-function flagOfToken(token: string, known: Map<string, FlagDef>): FlagDef | undefined {
-  const name = token.split('=', 1)[0] as string;
-  const direct = known.get(name);
-  if (direct !== undefined) return direct;
-  const negated = name.startsWith('--no-') ? known.get(`--${name.slice(5)}`) : undefined;
-  return negated?.type === 'boolean' ? negated : undefined;
-}
-
-/** tbot (kingpin) refuses a single-valued flag given twice; yargs would quietly keep both or the last. */
-export function checkRepeated(tokens: readonly string[], flags: readonly FlagDef[]): void {
-  const known = spellings(flags);
-  const seen = new Set<FlagDef>();
-  for (let index = 0; index < tokens.length; index++) {
-    const token = tokens[index] as string;
-    if (token === '--') return;
-    if (!token.startsWith('-')) continue;
-    const def = flagOfToken(token, known);
-    if (def === undefined) continue;
-    if (def.type === 'string' && !token.includes('=')) index++;
-    if (def.repeatable === true) continue;
-    if (seen.has(def)) throw new UsageError(`--${def.name} was given more than once; it takes one value`);
-    seen.add(def);
-  }
-}
-
-/** argv (yargs' parse) + env → the command's values, each with where it came from. */
-export function invocationOf(path: readonly string[], flags: readonly FlagDef[], argv: Argvalues, env: Runtime['env']): Invocation {
-  const values: Record<string, string | boolean | readonly string[]> = {};
-  const labels: Record<string, string> = {};
-  const fromEnv: Record<string, string> = {};
-  for (const def of flags) {
-    const given = argv[def.name];
-    if (given !== undefined) {
-      values[def.name] = def.repeatable === true ? [given].flat().map(String) : (given as string | boolean);
-      labels[def.name] = `--${def.name}`;
-      continue;
-    }
-    const text = def.env === undefined ? undefined : env[def.env];
-    if (def.env === undefined || text === undefined || text === '') continue;
-    if (def.type === 'boolean') {
-      const parsed = parseGoBool(text);
-      if (parsed === undefined) throw new UsageError(`${def.env}=${JSON.stringify(text)} is not true or false; expected 1, t, true, 0, f or false (as Go's strconv.ParseBool)`);
-      values[def.name] = parsed;
-    } else {
-      values[def.name] = def.repeatable === true ? [text] : text;
-    }
-    labels[def.name] = `--${def.name} (from ${def.env})`;
-    fromEnv[def.name] = def.env;
-  }
-  return { path, values, labels, fromEnv };
-}
-
 export interface TableCliContext {
   runtime: Runtime;
   setExitCode: SetExitCode;
   /** The raw command line, for the checks yargs cannot make. */
   tokens: readonly string[];
   globals: readonly FlagDef[];
+  /** What runs a parsed command; runCommand unless a test wants to see the invocation instead. */
+  run?: RunCommand;
 }
 
 function toYargs(def: CommandDef, parents: readonly string[], context: TableCliContext): YargsCommand {
@@ -127,9 +62,7 @@ function toYargs(def: CommandDef, parents: readonly string[], context: TableCliC
       });
     },
     handler: async (argv: Argvalues) => {
-      const invocation = invocationOf(path.filter((name) => name !== 'legacy' || def.isDefault !== true), [...context.globals, ...def.flags], argv, context.runtime.env);
-      const module = await (def.load as NonNullable<CommandDef['load']>)();
-      context.setExitCode(await module.run(invocation, context.runtime, def));
+      context.setExitCode(await (context.run ?? runCommand)(def, path, argv, context.globals, context.runtime));
     },
   };
 }
@@ -168,10 +101,6 @@ function whereAmI(tokens: readonly string[], table: readonly CommandDef[], globa
 function scope(current: CommandDef | undefined, level: readonly CommandDef[], globals: readonly FlagDef[]): { flags: FlagDef[]; commands: CommandDef[] } {
   const fallback = level.find((command) => command.isDefault === true);
   return { flags: [...globals, ...(current?.flags ?? []), ...(fallback?.flags ?? [])], commands: [...level] };
-}
-
-function collectFlags(table: readonly CommandDef[]): FlagDef[] {
-  return table.flatMap((command) => [...command.flags, ...collectFlags(command.subcommands ?? [])]);
 }
 
 const dashed = (def: FlagDef): string => `--${def.name}`;

@@ -1,0 +1,36 @@
+/**
+ * How every CLI run ends, whichever parser ran it: a usage error is printed with a pointer to
+ * --help and exits with its code, a handler's code is the exit code, and anything unexpected is an
+ * internal error (70). No yargs here: the agent's fast path (fast-parse.ts) ends the same way.
+ */
+import { UsageError } from '../errors.js';
+
+/** Prints a usage error the way every command reports one; returns its exit code. */
+export function reportUsageError(name: string, stderr: (text: string) => void, error: UsageError): number {
+  stderr(`${name}: ${error.message}\nRun "${name} --help" for usage.\n`);
+  return error.exitCode;
+}
+
+/** A run's code, with a usage error thrown on the way reported as such. */
+export async function usageErrorsReported(name: string, stderr: (text: string) => void, run: () => Promise<number>): Promise<number> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    return reportUsageError(name, stderr, error);
+  }
+}
+
+/**
+ * Exits explicitly once the run settles. For the agent that bounds a one-shot run: no lingering
+ * keep-alive socket or timer from an abandoned analytics send can hold the process open.
+ */
+export function exitWhenSettled(name: string, run: Promise<number>): void {
+  run.then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`${name}: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(70);
+    },
+  );
+}
