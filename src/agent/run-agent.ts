@@ -5,8 +5,7 @@
  * failure that output alone retries with capped exponential backoff, and warns while its current
  * credentials are within 10% of expiry. Analytics runs beside the work and never decides the exit code.
  */
-import type { AnalyticsSession } from '../analytics/session.js';
-import { ONE_SHOT_GRACE_MS } from '../analytics/session.js';
+import { ONE_SHOT_GRACE_MS, type AnalyticsSession } from '../analytics/session-handle.js';
 import { formatDuration } from '../config/duration.js';
 import type { BotConfig } from '../config/types.js';
 import { TbotError } from '../errors.js';

@@ -5,12 +5,12 @@
  * new random distinct id, so no two can be linked. It runs beside the renewals and never waits on,
  * delays or changes them.
  */
-import type { OutputTask } from '../agent/output-task.js';
 import type { BotConfig, OutputConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { UPTIME_BUCKETS, type TbotHeartbeatEvent, type UptimeBucket } from '../protocol/heartbeat-wire.js';
 import type { Reporter } from '../reporting/index.js';
 import type { Env } from './env.js';
+import type { RenewalTally } from './renewal-tally.js';
 import { TbotHeartbeat } from './services.js';
 
 export const HEARTBEAT_INTERVAL_MS = 24 * 3_600_000;
@@ -39,43 +39,6 @@ export function uptimeBucket(uptimeMs: number, dayMs: number): UptimeBucket {
   if (days <= 7) return UPTIME_BUCKETS[1];
   if (days <= 30) return UPTIME_BUCKETS[2];
   return UPTIME_BUCKETS[3];
-}
-
-/** Renewal outcomes since the last time they were taken. */
-export class RenewalTally {
-  private renewals = 0;
-  private failures = 0;
-  renewed(): void {
-    this.renewals += 1;
-  }
-  failed(): void {
-    this.failures += 1;
-  }
-  take(): { renewals: number; failures: number } {
-    const counts = { renewals: this.renewals, failures: this.failures };
-    this.renewals = 0;
-    this.failures = 0;
-    return counts;
-  }
-}
-
-/** The same tasks, each renewal counted in `tally` (a renewal is one output renewed once). */
-export function countRenewals(tasks: readonly OutputTask[], tally: RenewalTally): OutputTask[] {
-  return tasks.map((task) => ({
-    name: task.name,
-    kind: task.kind,
-    lifetime: task.lifetime,
-    renew: async (context) => {
-      try {
-        const renewal = await task.renew(context);
-        if (renewal !== undefined) tally.renewed();
-        return renewal;
-      } catch (error) {
-        tally.failed();
-        throw error;
-      }
-    },
-  }));
 }
 
 export function buildHeartbeatEvent(config: BotConfig, version: string, counts: { renewals: number; failures: number }, uptimeMs: number, dayMs: number): TbotHeartbeatEvent {

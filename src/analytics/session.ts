@@ -20,14 +20,14 @@ import {
   type ServiceDescriptor,
 } from '../reporting/index.js';
 import type { Consent } from './consent.js';
+import { IDLE_SESSION, type AnalyticsSession } from './session-handle.js';
 import { resolveEndpoint, type Endpoint } from './endpoint.js';
 import type { Env } from './env.js';
 import { buildStartEvent } from './event.js';
-import { buildHeartbeatEvent, heartbeatIntervalMs, scheduleHeartbeats, type HeartbeatSchedule, type RenewalTally } from './heartbeat.js';
+import { buildHeartbeatEvent, heartbeatIntervalMs, scheduleHeartbeats, type HeartbeatSchedule } from './heartbeat.js';
+import type { RenewalTally } from './renewal-tally.js';
 import { AGENT_REPORTING_SERVICE, TBOT_REPORTING_SERVICE, TbotHeartbeat, TbotStart } from './services.js';
 
-/** How long a one-shot run that has finished its work waits for the send. Documented in the README. */
-export const ONE_SHOT_GRACE_MS = 1_000;
 /** The send's own cap, which matters in continuous mode where nothing else cuts it short. */
 export const SEND_TIMEOUT_MS = 10_000;
 /** Starts every analytics log line; tests and users grep for it. */
@@ -92,19 +92,6 @@ export function prepareHeartbeatRequest(config: BotConfig, deps: AnalyticsDeps):
   return built(heartbeatReporter(endpoint, deps).preview(TbotHeartbeat.create(event)));
 }
 
-export interface AnalyticsSession {
-  /** Settles when the start event's send has ended, however it ended. Never rejects. */
-  readonly settled: Promise<void>;
-  /** Gives up on the start send and stops the heartbeats at once (closing their sockets). */
-  abort(): void;
-  /**
-   * Waits until the send has had `graceMs` since it was launched (so never longer than `graceMs`
-   * from now), or until `stop` aborts, then abandons it. Returns whether it had finished in time.
-   */
-  drain(graceMs: number, stop: AbortSignal): Promise<boolean>;
-}
-
-const IDLE: AnalyticsSession = { settled: Promise.resolve(), abort() {}, drain: async () => true };
 const STOPPING = 'the agent is stopping';
 
 /**
@@ -112,14 +99,14 @@ const STOPPING = 'the agent is stopping';
  * (see countRenewals); a continuous agent's heartbeats read it.
  */
 export function launchAnalytics(consent: Consent, config: BotConfig, deps: AnalyticsDeps, renewals?: RenewalTally): AnalyticsSession {
-  if (!consent.enabled) return IDLE;
+  if (!consent.enabled) return IDLE_SESSION;
   let endpoint: Endpoint;
   try {
     endpoint = resolveEndpoint(deps.env, deps.defaultEndpoint);
   } catch (error) {
     if (!(error instanceof EndpointError)) throw error;
     deps.logger.warn(`${LABEL} not sent: ${error.message}`);
-    return IDLE;
+    return IDLE_SESSION;
   }
   const { event, dropped } = buildStartEvent(config, deps.env, deps.version);
   for (const reason of dropped) deps.logger.debug(`analytics: ${reason}`);

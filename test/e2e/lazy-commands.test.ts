@@ -1,9 +1,10 @@
 /**
- * Start-up shape: `tbot version` and `tbot --help` load the command table, yargs and little else;
- * the YAML parser, the schemas, the certificate code and the agent load only for the commands
- * that use them. Checked on the sources (run with tsx and a loader hook that records every module
- * loaded), because the bundle is one file: what matters for a later split into chunks (issue 8)
- * is that nothing reaches those modules through a static import from the entry point.
+ * Start-up shape: `tbot version` loads the command table and little else (not even yargs, which
+ * only help, --version and usage errors need), `tbot --help` adds yargs; the YAML parser, the
+ * schemas, the certificate code and the agent load only for the commands that use them, and the
+ * reporter and its HTTP client only when analytics is on. Checked on the sources (run with tsx and
+ * a loader hook that records every module loaded): the bundle's chunks (build.mjs) follow the same
+ * lines, since nothing reaches those modules through a static import from the entry point.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -19,6 +20,9 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SPY = fileURLToPath(new URL('../fixtures/module-spy.mjs', import.meta.url));
 /** The workspace has no node_modules of its own: tsx is named by its resolved URL. */
 const TSX = import.meta.resolve('tsx');
+const YARGS = /\/node_modules\/yargs\//;
+/** The reporter and its HTTP client: only for a run that sends. */
+const REPORTING = [/\/src\/reporting\/reporter\.ts$/, /\/src\/reporting\/http-transport\.ts$/, /\/node_modules\/ky\//];
 const HEAVY = [/\/node_modules\/yaml\//, /\/node_modules\/ajv\//, /\/src\/config\/load-config\.ts$/, /\/src\/ca\//, /\/src\/agent\//, /\/src\/outputs\//, /\/src\/analytics\/session\.ts$/];
 
 describe('commands load their code only when they run', () => {
@@ -28,9 +32,9 @@ describe('commands load their code only when they run', () => {
   });
   after(() => workspace.remove());
 
-  async function modulesLoadedBy(args: string[], name: string): Promise<string[]> {
+  async function modulesLoadedBy(args: string[], name: string, env: Record<string, string> = {}): Promise<string[]> {
     const log = join(workspace.dir, `${name}.log`);
-    await promisify(execFile)(process.execPath, ['--import', TSX, '--import', SPY, join(ROOT, 'src/cli/main.ts'), ...args], { cwd: workspace.dir, env: cleanEnv({ MODULE_SPY_LOG: log }), timeout: 30_000 });
+    await promisify(execFile)(process.execPath, ['--import', TSX, '--import', SPY, join(ROOT, 'src/cli/main.ts'), ...args], { cwd: workspace.dir, env: cleanEnv({ MODULE_SPY_LOG: log, ...env }), timeout: 30_000 });
     return (await readFile(log, 'utf8')).trim().split('\n');
   }
 
@@ -42,8 +46,21 @@ describe('commands load their code only when they run', () => {
     });
   }
 
-  it('tbot start loads them (so the check above can fail)', async () => {
-    const loaded = await modulesLoadedBy(['start', '--oneshot'], 'start');
-    for (const pattern of HEAVY.filter((candidate) => !/ajv/.test(candidate.source))) assert.ok(loaded.some((url) => pattern.test(url)), `start did not load ${pattern}`);
+  it('tbot version loads no yargs either', async () => {
+    const loaded = await modulesLoadedBy(['version'], 'version-yargs');
+    assert.deepEqual(loaded.filter((url) => YARGS.test(url)), []);
+    const help = await modulesLoadedBy(['--help'], 'help-yargs');
+    assert.ok(help.some((url) => YARGS.test(url)), '--help loads yargs (so the check above can fail)');
+  });
+
+  it('tbot start with analytics off loads no reporter or HTTP client', async () => {
+    const loaded = await modulesLoadedBy(['start', '--oneshot', '--no-anonymous-analytics'], 'start-off');
+    assert.ok(loaded.some((url) => url.endsWith('/src/agent/run-agent.ts')), 'start ran the agent (positive control)');
+    assert.deepEqual(loaded.filter((url) => REPORTING.some((pattern) => pattern.test(url))), []);
+  });
+
+  it('tbot start with analytics on loads all of them (so the checks above can fail)', async () => {
+    const loaded = await modulesLoadedBy(['start', '--oneshot', '--anonymous-analytics'], 'start', { TBOT_ANALYTICS_ENDPOINT: 'http://127.0.0.1:9' });
+    for (const pattern of [...HEAVY.filter((candidate) => !/ajv/.test(candidate.source)), ...REPORTING]) assert.ok(loaded.some((url) => pattern.test(url)), `start did not load ${pattern}`);
   });
 });

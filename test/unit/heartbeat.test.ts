@@ -11,13 +11,12 @@ import { fromBinary, fromJson, toBinary, type DescField } from '@bufbuild/protob
 import protobuf from 'protobufjs';
 import {
   buildHeartbeatEvent,
-  countRenewals,
   firstHeartbeatDelayMs,
   HEARTBEAT_INTERVAL_MS,
   heartbeatIntervalMs,
-  RenewalTally,
   uptimeBucket,
 } from '../../src/analytics/heartbeat.js';
+import { countRenewals, RenewalTally } from '../../src/analytics/renewal-tally.js';
 import type { OutputTask } from '../../src/agent/output-task.js';
 import type { BotConfig } from '../../src/config/types.js';
 import { RenewalError } from '../../src/errors.js';

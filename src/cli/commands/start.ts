@@ -1,6 +1,6 @@
 /** `tbot start [kind]`: run the agent, one-shot or continuous. */
-import { countRenewals, RenewalTally } from '../../analytics/heartbeat.js';
-import { launchAnalytics } from '../../analytics/session.js';
+import { countRenewals, RenewalTally } from '../../analytics/renewal-tally.js';
+import { IDLE_SESSION } from '../../analytics/session-handle.js';
 import { OutputStatusBoard } from '../../agent/output-status.js';
 import { runAgent } from '../../agent/run-agent.js';
 import { openLocalCa } from '../../ca/local-ca.js';
@@ -52,7 +52,8 @@ export async function run(invocation: Invocation, runtime: Runtime, command: Com
     // Launched before the first renewal so the send runs beside it, never in front of it.
     // The heartbeat reports renewal outcomes; the tally is where the renewals count them.
     const renewals = new RenewalTally();
-    const analytics = launchAnalytics(consent, config, analyticsDeps(runtime, logger), renewals);
+    // The reporter and its HTTP client load only when there is something to send.
+    const analytics = consent.enabled ? (await import('../../analytics/session.js')).launchAnalytics(consent, config, analyticsDeps(runtime, logger), renewals) : IDLE_SESSION;
     return await runAgent(config, { tasks: countRenewals(tasks, renewals), board, analytics, logger, now: runtime.now, random: runtime.random }, stop.signal);
   } finally {
     stop.dispose();
