@@ -114,6 +114,34 @@ function yargsWithoutFileLookups() {
 }
 
 /**
+ * ky on src/net/fetch-classes.ts instead of Node's global Request, Response, Headers and FormData,
+ * which are undici's: touching any of them (ky does at load) loads all of undici, 20–35 ms and
+ * 11 MB at start. esbuild's define swaps only free references to the globals, module by module,
+ * and ReadableStream becomes undefined so that ky takes no stream paths. The build fails if ky
+ * stops being swapped this way.
+ */
+export function kyOnFetchClasses() {
+  const classes = join(root, 'src/net/fetch-classes.ts');
+  const swaps = { Request: '__tbotFetch.FetchRequest', Response: '__tbotFetch.FetchResponse', Headers: '__tbotFetch.FetchHeaders', FormData: 'undefined', ReadableStream: 'undefined' };
+  const define = Object.fromEntries(Object.entries(swaps).flatMap(([name, value]) => [[name, value], [`globalThis.${name}`, value]]));
+  return {
+    name: 'ky-on-fetch-classes',
+    setup(build) {
+      let swapped = 0;
+      build.onLoad({ filter: /[\\/]node_modules[\\/]ky[\\/]distribution[\\/].*\.js$/ }, async (args) => {
+        const source = await readFile(args.path, 'utf8');
+        const { code } = await esbuild.transform(source, { loader: 'js', format: 'esm', define, sourcemap: 'inline', sourcefile: args.path, target: 'node20' });
+        if (code.includes('__tbotFetch')) swapped += 1;
+        return { contents: `import * as __tbotFetch from ${JSON.stringify(classes)};\n${code}`, loader: 'js', resolveDir: dirname(args.path) };
+      });
+      build.onEnd((result) => {
+        if (result.errors.length === 0 && build.initialOptions.entryPoints !== undefined && swapped === 0 && JSON.stringify(result.metafile?.inputs ?? {}).includes('node_modules/ky/')) result.errors.push({ text: 'ky is bundled but none of its modules uses the fetch globals any more; review kyOnFetchClasses in build.mjs' });
+      });
+    },
+  };
+}
+
+/**
  * @param {{ outdir?: string, precompileSchemas?: boolean, entries?: Record<string, string>, declarations?: boolean }} [options]
  */
 export async function build(options = {}) {
@@ -123,14 +151,15 @@ export async function build(options = {}) {
     version: pkg.version,
     defaultAnalyticsEndpoint: process.env.TBOT_DEFAULT_ANALYTICS_ENDPOINT || 'http://127.0.0.1:8787',
   };
-  const plugins = [yargsWithoutFileLookups(), await precompiledDescriptors(), ...(options.precompileSchemas === false ? [] : [await precompiledValidators()])];
+  const plugins = [yargsWithoutFileLookups(), kyOnFetchClasses(), await precompiledDescriptors(), ...(options.precompileSchemas === false ? [] : [await precompiledValidators()])];
   const entries = options.entries ?? {
     tbot: 'src/cli/main.ts',
     'tbot-collector': 'src/collector/cli/main.ts',
     'tbot-collector-report-worker': 'src/collector/report/worker.ts',
   };
   const libraries = options.entries === undefined ? LIBRARIES : {};
-  await esbuild.build({
+  const result = await esbuild.build({
+    metafile: true,
     entryPoints: Object.fromEntries(Object.entries({ ...entries, ...libraries }).map(([name, path]) => [name, join(root, path)])),
     outdir,
     outExtension: { '.js': '.mjs' },

@@ -4,10 +4,13 @@
  * prints the figure), which would double the run time of an opted-in one-shot agent. Node's native
  * HTTP client does the same one request without it. It never pools connections (agent: false), so
  * no keep-alive socket outlives the request, and it does not follow redirects.
+ *
+ * It answers with a FetchResponse (fetch-classes.ts), never undici's Response: in the bundles ky
+ * itself runs on those classes, so sending loads nothing of undici.
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { Readable } from 'node:stream';
+import { FetchBody, FetchHeaders, FetchRequest, FetchResponse, type FetchRequestInit } from './fetch-classes.js';
 
 export class RedirectRefusedError extends Error {
   override name = 'RedirectRefusedError';
@@ -17,8 +20,8 @@ export class RedirectRefusedError extends Error {
   }
 }
 
-function toHeaders(message: IncomingMessage): Headers {
-  const headers = new Headers();
+function toHeaders(message: IncomingMessage): FetchHeaders {
+  const headers = new FetchHeaders();
   for (const [name, value] of Object.entries(message.headers)) {
     if (value === undefined) continue;
     for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
@@ -26,8 +29,19 @@ function toHeaders(message: IncomingMessage): Headers {
   return headers;
 }
 
+/** What is read of a request: ky's (a FetchRequest in the bundles, undici's Request under tsx) or one made here. */
+interface RequestLike {
+  url: string;
+  method: string;
+  headers: { forEach(callback: (value: string, name: string) => void): void };
+  signal: AbortSignal;
+  body: unknown;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+/** Typed as fetch for ky's `fetch` option; what it resolves to is a FetchResponse. */
 export async function nodeHttpFetch(input: Request | string | URL, init?: RequestInit): Promise<Response> {
-  const request = input instanceof Request ? input : new Request(input, init);
+  const request: RequestLike = typeof input === 'string' || input instanceof URL ? new FetchRequest(input, init as FetchRequestInit) : input;
   const url = new URL(request.url);
   const body = request.body === null ? undefined : Buffer.from(await request.arrayBuffer());
   const headers: Record<string, string> = {};
@@ -36,7 +50,7 @@ export async function nodeHttpFetch(input: Request | string | URL, init?: Reques
   });
   if (body !== undefined) headers['content-length'] = String(body.byteLength);
 
-  return new Promise<Response>((resolve, reject) => {
+  return new Promise<FetchResponse>((resolve, reject) => {
     // fetch reports transport failures as TypeError with the system error as cause; so does this.
     const fail = (cause: unknown): void => reject(request.signal.aborted ? request.signal.reason : new TypeError('fetch failed', { cause }));
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -48,11 +62,16 @@ export async function nodeHttpFetch(input: Request | string | URL, init?: Reques
         return;
       }
       const hasBody = status !== 204 && status !== 304 && request.method !== 'HEAD';
-      const stream = hasBody ? (Readable.toWeb(incoming) as ReadableStream<Uint8Array>) : null;
       if (!hasBody) incoming.resume();
-      resolve(new Response(stream, { status, statusText: incoming.statusMessage ?? '', headers: toHeaders(incoming) }));
+      try {
+        resolve(new FetchResponse(hasBody ? new FetchBody(incoming) : null, { status, statusText: incoming.statusMessage ?? '', headers: toHeaders(incoming) }));
+      } catch (error) {
+        // A status fetch cannot represent (600 and up), or a header it refuses.
+        incoming.destroy();
+        fail(error);
+      }
     });
     outgoing.on('error', fail);
     outgoing.end(body);
-  });
+  }) as unknown as Promise<Response>;
 }
