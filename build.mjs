@@ -1,9 +1,11 @@
-// Bundles each CLI into one ESM file under dist/ with esbuild. The version (from package.json) and
-// the default analytics endpoint are baked in. Two things are compiled here rather than at run
+// Bundles the CLIs under dist/ with esbuild: the collector (and the reporting library) as one ESM
+// file each, the agent as CommonJS chunks loaded by a small launcher (see buildAgent). The version
+// (from package.json) and the default analytics endpoint are baked in. Two things are compiled here rather than at run
 // time: the JSON Schemas (ajv standalone code, so the bundle carries no schema compiler) and the
 // schemas/*.proto descriptors (so it carries neither protobufjs nor the .proto files).
 import * as esbuild from 'esbuild';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -113,6 +115,116 @@ function yargsWithoutFileLookups() {
   };
 }
 
+/** esbuild settings every bundle shares. */
+function commonOptions(buildInfo, plugins) {
+  return {
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    minify: true,
+    sourcemap: 'linked',
+    legalComments: 'linked',
+    define: { __TBOT_BUILD__: JSON.stringify(buildInfo) },
+    plugins,
+    logLevel: 'warning',
+  };
+}
+
+/**
+ * The agent, `tbot`: dist/tbot.cjs, a small CommonJS launcher (src/cli/launcher.ts), and
+ * dist/tbot/, the CLI split into chunks so that each command loads only what it uses (`version`
+ * loads the command table and little else). esbuild splits only ESM, and the launcher compiles
+ * chunks with vm.Script to give V8 a code cache, which takes scripts, not ESM modules; so the
+ * ESM chunks are turned into CommonJS ones, each a plain script for the launcher (and for Node's
+ * own require on Node ≥ 22.1). import() between chunks becomes require() in a promise, and
+ * import.meta.url the chunk file's URL. dist/tbot.mjs stays, forwarding to the launcher.
+ */
+async function buildAgent(outdir, common) {
+  const scratch = await mkdtemp(join(tmpdir(), 'tbot-build-agent-'));
+  const chunksDir = join(outdir, 'tbot');
+  try {
+    const split = await esbuild.build({
+      ...common,
+      metafile: true,
+      entryPoints: { main: join(root, 'src/cli/main.ts') },
+      outdir: scratch,
+      format: 'esm',
+      splitting: true,
+      entryNames: '[name]',
+      chunkNames: '[name]-[hash]',
+      define: { ...common.define, 'import.meta.url': '__tbotImportMeta.url' },
+    });
+    await rm(chunksDir, { recursive: true, force: true });
+    const esmChunks = (await readdir(scratch)).filter((name) => name.endsWith('.js'));
+    await esbuild.build({
+      entryPoints: esmChunks.map((name) => join(scratch, name)),
+      outdir: chunksDir,
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      minify: true,
+      sourcemap: 'linked',
+      legalComments: 'linked',
+      supported: { 'dynamic-import': false },
+      // Worked out only if read: few chunks use it (yargs' platform shim, yargs-parser).
+      banner: { js: 'var __tbotImportMeta={get url(){return require("node:url").pathToFileURL(__filename).href}};' },
+      logLevel: 'warning',
+    });
+    await writeFile(join(chunksDir, 'package.json'), '{ "type": "commonjs" }\n');
+    const hash = createHash('sha256');
+    for (const name of (await readdir(chunksDir)).filter((file) => file.endsWith('.js')).sort()) hash.update(name).update(await readFile(join(chunksDir, name)));
+    await esbuild.build({
+      ...common,
+      plugins: [],
+      entryPoints: [join(root, 'src/cli/launcher.ts')],
+      outfile: join(outdir, 'tbot.cjs'),
+      format: 'cjs',
+      define: { __TBOT_CHUNKS_HASH__: JSON.stringify(hash.digest('hex')) },
+    });
+    await writeFile(join(outdir, 'tbot.mjs'), "#!/usr/bin/env node\n// Kept for scripts that run dist/tbot.mjs: the agent's bin is dist/tbot.cjs.\nimport { createRequire } from 'node:module';\n\ncreateRequire(import.meta.url)('./tbot.cjs');\n");
+    await rm(join(outdir, 'tbot.mjs.map'), { force: true });
+    await rm(join(outdir, 'tbot.mjs.LEGAL.txt'), { force: true });
+    for (const name of ['tbot.cjs', 'tbot.mjs']) await chmod(join(outdir, name), 0o755);
+    return split.metafile;
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * string-width, which cliui and wrap-ansi (under yargs) measure help text with, builds an emoji
+ * regex and an Intl.Segmenter when it loads: most of what yargs costs to load. For printable ASCII
+ * (all of the CLIs' help text) its answer is the length, by its own fast path; this stand-in gives
+ * that answer without loading it, and loads the real one (each importer its own version) the first
+ * time it meets anything else.
+ */
+function stringWidthOnDemand() {
+  const NAMESPACE = 'string-width-on-demand';
+  return {
+    name: NAMESPACE,
+    setup(build) {
+      build.onResolve({ filter: /^string-width$/ }, async (args) => {
+        if (args.pluginData?.real === true) return undefined;
+        const real = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: { real: true } });
+        if (real.errors.length > 0) return { errors: real.errors };
+        return { path: real.path, namespace: NAMESPACE };
+      });
+      build.onLoad({ filter: /.*/, namespace: NAMESPACE }, (args) => ({
+        resolveDir: root,
+        loader: 'js',
+        contents: `const PRINTABLE_ASCII = /^[\\u0020-\\u007E]*$/;
+let real;
+export default function stringWidth(input, options) {
+  if (typeof input === 'string' && PRINTABLE_ASCII.test(input)) return input.length;
+  real ??= require(${JSON.stringify(args.path)}).default;
+  return real(input, options);
+}
+`,
+      }));
+    },
+  };
+}
+
 /**
  * ky on src/net/fetch-classes.ts instead of Node's global Request, Response, Headers and FormData,
  * which are undici's: touching any of them (ky does at load) loads all of undici, 20–35 ms and
@@ -142,7 +254,7 @@ export function kyOnFetchClasses() {
 }
 
 /**
- * @param {{ outdir?: string, precompileSchemas?: boolean, entries?: Record<string, string>, declarations?: boolean }} [options]
+ * @param {{ outdir?: string, precompileSchemas?: boolean, declarations?: boolean }} [options]
  */
 export async function build(options = {}) {
   const outdir = options.outdir ?? join(root, 'dist');
@@ -151,35 +263,28 @@ export async function build(options = {}) {
     version: pkg.version,
     defaultAnalyticsEndpoint: process.env.TBOT_DEFAULT_ANALYTICS_ENDPOINT || 'http://127.0.0.1:8787',
   };
-  const plugins = [yargsWithoutFileLookups(), kyOnFetchClasses(), await precompiledDescriptors(), ...(options.precompileSchemas === false ? [] : [await precompiledValidators()])];
-  const entries = options.entries ?? {
-    tbot: 'src/cli/main.ts',
+  const plugins = [yargsWithoutFileLookups(), stringWidthOnDemand(), kyOnFetchClasses(), await precompiledDescriptors(), ...(options.precompileSchemas === false ? [] : [await precompiledValidators()])];
+  const common = commonOptions(buildInfo, plugins);
+  await mkdir(outdir, { recursive: true });
+  const agent = await buildAgent(outdir, common);
+  const entries = {
     'tbot-collector': 'src/collector/cli/main.ts',
     'tbot-collector-report-worker': 'src/collector/report/worker.ts',
   };
-  const libraries = options.entries === undefined ? LIBRARIES : {};
   const result = await esbuild.build({
+    ...common,
     metafile: true,
-    entryPoints: Object.fromEntries(Object.entries({ ...entries, ...libraries }).map(([name, path]) => [name, join(root, path)])),
+    entryPoints: Object.fromEntries(Object.entries({ ...entries, ...LIBRARIES }).map(([name, path]) => [name, join(root, path)])),
     outdir,
     outExtension: { '.js': '.mjs' },
-    bundle: true,
-    platform: 'node',
     format: 'esm',
-    target: 'node20',
-    minify: true,
-    sourcemap: 'linked',
-    legalComments: 'linked',
-    define: { __TBOT_BUILD__: JSON.stringify(buildInfo) },
     // Some bundled CommonJS (ajv's runtime helpers) calls require(); give ESM output a real one.
     banner: { js: "import { createRequire as __tbotCreateRequire } from 'node:module'; const require = __tbotCreateRequire(import.meta.url);" },
-    plugins,
-    logLevel: 'warning',
   });
   for (const name of Object.keys(entries)) await chmod(join(outdir, `${name}.mjs`), 0o755);
-  if (Object.keys(libraries).length > 0 && options.declarations !== false) await emitDeclarations(outdir);
+  if (options.declarations !== false) await emitDeclarations(outdir);
   await writeFile(join(outdir, 'build-info.json'), `${JSON.stringify(buildInfo, null, 2)}\n`);
-  return { outdir, buildInfo };
+  return { outdir, buildInfo, metafile: result.metafile, agentMetafile: agent };
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -7,8 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cp, mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { cp, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { COLLECTOR_BUNDLE } from '../helpers/collector-process.js';
 import { cleanEnv, runTbot, TBOT_BUNDLE, type RunResult } from '../helpers/tbot-process.js';
@@ -48,13 +48,18 @@ describe('no message or package file is read from outside the install', { concur
     workspace = await makeWorkspace('tbot-locale-');
     const distCopy = join(workspace.dir, 'a', 'b', 'dist');
     await cp(dirname(TBOT_BUNDLE), distCopy, { recursive: true });
-    for (const bundle of BUNDLES) copies.set(bundle.name, join(distCopy, `${bundle.name}.mjs`));
-    // Where the bundle's yargs looked: its own file path, three levels up, then locales/.
-    const locales = resolve(join(distCopy, 'tbot.mjs'), '../../../locales');
-    assert.equal(locales, join(workspace.dir, 'a', 'locales'));
-    await mkdir(join(locales, 'fr_FR.json'), { recursive: true });
-    await writeFile(join(locales, 'en.json'), JSON.stringify(PLANTED_EN));
-    execFileSync('mkfifo', [join(locales, 'de_DE.json')]);
+    for (const bundle of BUNDLES) copies.set(bundle.name, join(distCopy, basename(bundle.original)));
+    // Where each bundled yargs looked: the path of the file holding it, three levels up, then
+    // locales/. For tbot that file is the chunk of dist/tbot/ that carries yargs.
+    const yargsChunk = (await readdir(join(distCopy, 'tbot'))).find((name) => name.startsWith('yargs-main-') && name.endsWith('.js'));
+    assert.ok(yargsChunk !== undefined, 'the agent has a yargs chunk');
+    const trapped = [resolve(join(distCopy, 'tbot-collector.mjs'), '../../../locales'), resolve(join(distCopy, 'tbot', yargsChunk), '../../../locales')];
+    assert.deepEqual(trapped, [join(workspace.dir, 'a', 'locales'), join(workspace.dir, 'a', 'b', 'locales')]);
+    for (const locales of trapped) {
+      await mkdir(join(locales, 'fr_FR.json'), { recursive: true });
+      await writeFile(join(locales, 'en.json'), JSON.stringify(PLANTED_EN));
+      execFileSync('mkfifo', [join(locales, 'de_DE.json')]);
+    }
     trappedCwd = join(workspace.dir, 'cwd');
     await mkdir(trappedCwd);
     execFileSync('mkfifo', [join(trappedCwd, 'package.json')]);

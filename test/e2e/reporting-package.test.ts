@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -18,6 +18,12 @@ async function bundledSources(bundle: string): Promise<string[]> {
   return (JSON.parse(await readFile(join(ROOT, 'dist', `${bundle}.map`), 'utf8')) as { sources: string[] }).sources;
 }
 
+/** The agent's sources: every chunk's under dist/tbot/. */
+async function agentSources(): Promise<string[]> {
+  const maps = (await readdir(join(ROOT, 'dist', 'tbot'))).filter((name) => name.endsWith('.js.map'));
+  return (await Promise.all(maps.map((name) => bundledSources(join('tbot', name.slice(0, -'.map'.length)))))).flat();
+}
+
 describe('the reporting package entry', () => {
   let app: Workspace;
   before(async () => {
@@ -28,8 +34,8 @@ describe('the reporting package entry', () => {
   after(() => app.remove());
 
   it('resolves to dist/reporting.mjs, and the bins stay reachable', () => {
-    const resolved = execFileSync(process.execPath, ['--input-type=module', '-e', "for (const name of ['tbot-analytics/reporting', 'tbot-analytics/dist/tbot.mjs']) console.log(import.meta.resolve(name))"], { cwd: app.dir, encoding: 'utf8' });
-    assert.deepEqual(resolved.trim().split('\n').map((url) => fileURLToPath(url)), [join(ROOT, 'dist', 'reporting.mjs'), join(ROOT, 'dist', 'tbot.mjs')]);
+    const resolved = execFileSync(process.execPath, ['--input-type=module', '-e', "for (const name of ['tbot-analytics/reporting', 'tbot-analytics/dist/tbot.cjs']) console.log(import.meta.resolve(name))"], { cwd: app.dir, encoding: 'utf8' });
+    assert.deepEqual(resolved.trim().split('\n').map((url) => fileURLToPath(url)), [join(ROOT, 'dist', 'reporting.mjs'), join(ROOT, 'dist', 'tbot.cjs')]);
   });
 
   it('a TypeScript app type-checks against the shipped declarations, and a clear string field is refused there too', async () => {
@@ -52,7 +58,7 @@ defineEventType<{ root_cluster_name: string }>({ name: 'x', fields: {}, toWire: 
     const library = await bundledSources('reporting.mjs');
     assert.ok(library.some((source) => source.includes('src/reporting/reporter.ts')), 'positive control');
     assert.deepEqual(library.filter((source) => /@bufbuild|protobufjs|src\/protocol\/descriptor|node_modules\/ajv\//.test(source)), []);
-    const agent = await bundledSources('tbot.mjs');
+    const agent = await agentSources();
     assert.ok(agent.some((source) => source.includes('src/reporting/reporter.ts')), 'the agent sends through the reporter');
     assert.deepEqual(agent.filter((source) => /@bufbuild|protobufjs|src\/protocol\/descriptor/.test(source)), []);
   });

@@ -1,8 +1,8 @@
-/** Spawns the built CLI (dist/tbot.mjs) as a child process with a clean, explicit environment. */
+/** Spawns the built CLI (dist/tbot.cjs, the launcher of dist/tbot/) as a child process with a clean, explicit environment. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const TBOT_BUNDLE = fileURLToPath(new URL('../../dist/tbot.mjs', import.meta.url));
+export const TBOT_BUNDLE = fileURLToPath(new URL('../../dist/tbot.cjs', import.meta.url));
 export const NET_SPY = fileURLToPath(new URL('../fixtures/net-spy.mjs', import.meta.url));
 export const CONFIG_DIR = fileURLToPath(new URL('../../config/', import.meta.url));
 
@@ -12,7 +12,7 @@ export interface RunOptions {
   /** Node flags before the bundle, e.g. ['--import', NET_SPY]. */
   nodeArgs?: string[];
   timeoutMs?: number;
-  /** Another built bundle to run instead of dist/tbot.mjs (e.g. a copy, or the collector). */
+  /** Another built bundle to run instead of dist/tbot.cjs (e.g. a copy, or the collector). */
   bundle?: string;
 }
 
