@@ -60,6 +60,14 @@ export class ConfigError extends TbotError {
   }
 }
 
+/**
+ * Some of the config is valid tbot that needs a Teleport cluster (or a Kubernetes API, AWS, FIPS).
+ * Its issues lead with those explanations; any other problems of the config follow.
+ */
+export class ClusterOnlyError extends ConfigError {
+  override name = 'ClusterOnlyError';
+}
+
 /** The config file could not be read at all. */
 export class ConfigReadError extends TbotError {
   readonly exitCode = 1;

@@ -1,7 +1,7 @@
 /** What `start`, `configure` and `analytics` share: a command line → config source, flags, config, consent and logger. */
 import { resolveConsent, type Consent } from '../analytics/consent.js';
 import { FLAG_NAMES, type ConfigFlags, type ScalarFlag } from '../config/flag-overrides.js';
-import { loadConfig, type ConfigSource } from '../config/load-config.js';
+import type { ConfigSource } from '../config/load-config.js';
 import type { BotConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { createLogger, type LogFormat, type Logger } from '../log/logger.js';
@@ -42,9 +42,32 @@ export interface Resolved {
   consent: Consent;
 }
 
+/**
+ * Whether the command line (or env) gives the config anything: a config source, or a flag that
+ * sets a key or adds an entry. Without any, the config is the defaults, which always load, so a
+ * command that only needs consent (`analytics status`) can skip loading the config machinery
+ * (YAML, the schema validators). Reads the values only: never throws.
+ */
+export function hasConfigInput(command: CommandDef, invocation: Invocation): boolean {
+  if (invocation.values['config'] !== undefined || invocation.values['config-string'] !== undefined) return true;
+  if (Object.values(FLAG_NAMES).some((dashed) => invocation.values[dashed.slice(2)] !== undefined)) return true;
+  return command.entryType !== undefined;
+}
+
+/** Consent from the env, the flag and the config's own key (when there is a config). */
+export function consentFor(invocation: Invocation, runtime: Runtime, config?: BotConfig): Consent {
+  const flag = invocation.values['anonymous-analytics'];
+  return resolveConsent({
+    env: runtime.env,
+    ...(typeof flag === 'boolean' ? { flag } : {}),
+    ...(config?.anonymousAnalytics === undefined ? {} : { config: config.anonymousAnalytics }),
+  });
+}
+
 /** Loads the config (file + flags + env) and decides consent. Throws ConfigError / ConfigReadError / UsageError. */
 export async function resolveConfigAndConsent(command: CommandDef, invocation: Invocation, runtime: Runtime): Promise<Resolved> {
   const source = configSource(invocation);
+  const { loadConfig } = await import('../config/load-config.js');
   const config = await loadConfig({
     ...(source === undefined ? {} : { source }),
     flags: configFlags(command, invocation),
@@ -52,13 +75,7 @@ export async function resolveConfigAndConsent(command: CommandDef, invocation: I
     readFile: runtime.readFile,
     realPath: runtime.realPath,
   });
-  const flag = invocation.values['anonymous-analytics'];
-  const consent = resolveConsent({
-    env: runtime.env,
-    ...(typeof flag === 'boolean' ? { flag } : {}),
-    ...(config.anonymousAnalytics === undefined ? {} : { config: config.anonymousAnalytics }),
-  });
-  return { config, consent };
+  return { config, consent: consentFor(invocation, runtime, config) };
 }
 
 /** resolveConfigAndConsent for a command's handler: a fatal error is reported on stderr and becomes the exit code. */

@@ -1,6 +1,5 @@
 /** Turns the typed errors that end a command into stderr lines and an exit code. */
-import { ClusterOnlyError } from '../config/load-config.js';
-import { ConfigError, TbotError, formatIssue } from '../errors.js';
+import { ClusterOnlyError, ConfigError, TbotError, formatIssue } from '../errors.js';
 
 export function reportFatal(error: unknown, stderr: (text: string) => void): number {
   if (error instanceof ClusterOnlyError) {

@@ -1,5 +1,5 @@
 /** File (or base64 text) + flags → a validated BotConfig, or an error naming file:line:col, field and expectation. */
-import { ConfigError, ConfigReadError, type ConfigIssue, type IssueOrigin } from '../errors.js';
+import { ClusterOnlyError, ConfigError, ConfigReadError, type ConfigIssue, type IssueOrigin } from '../errors.js';
 import { describeFsError } from '../fs/describe-fs-error.js';
 import type { RealPath } from '../fs/real-path.js';
 import { RefusedFileError } from '../fs/read-regular-file.js';
@@ -24,14 +24,6 @@ export interface LoadConfigInput {
   readFile: (path: string) => Promise<string>;
   /** Resolves symlinks in the existing part of a path, so directory rules compare real places. */
   realPath: RealPath;
-}
-
-/**
- * Some of the config is valid tbot that needs a Teleport cluster (or a Kubernetes API, AWS, FIPS).
- * Its issues lead with those explanations; any other problems of the config follow.
- */
-export class ClusterOnlyError extends ConfigError {
-  override name = 'ClusterOnlyError';
 }
 
 const NO_FILE: PositionedDocument = {

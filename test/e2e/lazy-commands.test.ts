@@ -38,13 +38,18 @@ describe('commands load their code only when they run', () => {
     return (await readFile(log, 'utf8')).trim().split('\n');
   }
 
-  for (const [name, args] of [['version', ['version']], ['help', ['--help']], ['start-help', ['start', '--help']]] as const) {
+  for (const [name, args] of [['version', ['version']], ['help', ['--help']], ['start-help', ['start', '--help']], ['status', ['analytics', 'status']]] as const) {
     it(`tbot ${args.join(' ')} loads no YAML parser, schema, certificate code or agent`, async () => {
       const loaded = await modulesLoadedBy([...args], name);
       assert.ok(loaded.some((url) => url.endsWith('/src/cli/command-table.ts')), 'the spy saw the entry point (positive control)');
       assert.deepEqual(loaded.filter((url) => HEAVY.some((pattern) => pattern.test(url))), []);
     });
   }
+
+  it('tbot analytics status loads the config machinery when there is a config to read', async () => {
+    const loaded = await modulesLoadedBy(['analytics', 'status', '-c', join(ROOT, 'config/minimal.yaml')], 'status-config');
+    for (const pattern of [/\/node_modules\/yaml\//, /\/src\/config\/load-config\.ts$/]) assert.ok(loaded.some((url) => pattern.test(url)), `did not load ${pattern}`);
+  });
 
   it('tbot version loads no yargs either', async () => {
     const loaded = await modulesLoadedBy(['version'], 'version-yargs');

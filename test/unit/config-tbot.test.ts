@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { destinationFromUri } from '../../src/config/destination-uri.js';
 import type { ConfigFlags } from '../../src/config/flag-overrides.js';
-import { ClusterOnlyError, loadConfig, type ConfigSource } from '../../src/config/load-config.js';
+import { loadConfig, type ConfigSource } from '../../src/config/load-config.js';
 import { parseListenAddress } from '../../src/config/normalize.js';
 import type { BotConfig, SpiffeSvidOutput } from '../../src/config/types.js';
-import { ConfigError, ConfigReadError, formatIssue } from '../../src/errors.js';
+import { ClusterOnlyError, ConfigError, ConfigReadError, formatIssue } from '../../src/errors.js';
 
 const SOURCE: ConfigSource = { kind: 'file', path: 'bot.yaml' };
 

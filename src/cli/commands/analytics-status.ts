@@ -3,12 +3,13 @@ import { resolveEndpoint } from '../../analytics/endpoint.js';
 import { EndpointError } from '../../errors.js';
 import { BUILD } from '../../version.js';
 import type { CommandDef, Invocation } from '../command-table.js';
-import { resolveOrReport } from '../config-input.js';
+import { consentFor, hasConfigInput, resolveOrReport } from '../config-input.js';
 import type { Runtime } from '../runtime.js';
 import { WHAT_IS_SENT, WHAT_IS_SENT_SECTION } from '../what-is-sent.js';
 
 export async function run(invocation: Invocation, runtime: Runtime, command: CommandDef): Promise<number> {
-  const resolved = await resolveOrReport(command, invocation, runtime);
+  // Only a config that says something can change the answer; the defaults need not be loaded.
+  const resolved = hasConfigInput(command, invocation) ? await resolveOrReport(command, invocation, runtime) : { consent: consentFor(invocation, runtime) };
   if ('exitCode' in resolved) return resolved.exitCode;
   const { consent } = resolved;
   let endpoint: { url?: string; source: string; error?: string };
