@@ -4,6 +4,7 @@
 // time: the JSON Schemas (ajv standalone code, so the bundle carries no schema compiler) and the
 // schemas/*.proto descriptors (so it carries neither protobufjs nor the .proto files).
 import * as esbuild from 'esbuild';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,13 +13,16 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = dirname(fileURLToPath(import.meta.url));
 
-/** Bundles a build-time TypeScript module into a scratch directory, imports it, and hands it to `use`. */
+/**
+ * Bundles a build-time TypeScript module (a path, or `{ contents }` resolved from the root) into a
+ * scratch directory, imports it, and hands it to `use`.
+ */
 async function withBuildTimeModule(entry, use) {
   const scratch = await mkdtemp(join(tmpdir(), 'tbot-build-'));
   try {
     const outfile = join(scratch, 'module.mjs');
     await esbuild.build({
-      entryPoints: [join(root, entry)],
+      ...(typeof entry === 'string' ? { entryPoints: [join(root, entry)] } : { stdin: { contents: entry.contents, resolveDir: root, loader: 'ts' } }),
       outfile,
       bundle: true,
       platform: 'node',
@@ -131,6 +135,42 @@ function commonOptions(buildInfo, plugins) {
 }
 
 /**
+ * Help and --version, as the freshly built agent's yargs prints them, kept in dist/tbot/answers/
+ * for the agent to print without loading yargs (src/cli/stored-answers.ts). Each answer must be a
+ * clean success: stdout only, exit 0.
+ */
+async function storeAnswers(launcher, directory) {
+  const lines = await withBuildTimeModule(
+    { contents: "import { TBOT_COMMANDS } from './src/cli/command-table.ts'; import { storableCommandLines } from './src/cli/stored-answers.ts'; export const lines = storableCommandLines(TBOT_COMMANDS);" },
+    (module) => module.lines,
+  );
+  const scratch = await mkdtemp(join(tmpdir(), 'tbot-build-answers-'));
+  try {
+    const env = { PATH: process.env.PATH ?? '', XDG_CACHE_HOME: scratch };
+    const answers = [];
+    // A few at a time: each is a whole run of the CLI.
+    for (let index = 0; index < lines.length; index += 8) {
+      answers.push(
+        ...(await Promise.all(
+          lines.slice(index, index + 8).map(
+            (line) =>
+              new Promise((resolve, reject) =>
+                execFile(process.execPath, [launcher, ...line.tokens], { env, encoding: 'utf8' }, (error, stdout, stderr) =>
+                  error !== null || stderr !== '' || stdout === '' ? reject(new Error(`tbot ${line.key}: ${stderr || error?.message || 'no output'}`)) : resolve([line.file, stdout]),
+                ),
+              ),
+          ),
+        )),
+      );
+    }
+    await mkdir(directory);
+    for (const [file, text] of answers) await writeFile(join(directory, file), text);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
  * The agent, `tbot`: dist/tbot.cjs, a small CommonJS launcher (src/cli/launcher.ts), and
  * dist/tbot/, the CLI split into chunks so that each command loads only what it uses (`version`
  * loads the command table and little else). esbuild splits only ESM, and the launcher compiles
@@ -181,6 +221,7 @@ async function buildAgent(outdir, common) {
       format: 'cjs',
       define: { __TBOT_CHUNKS_HASH__: JSON.stringify(hash.digest('hex')) },
     });
+    await storeAnswers(join(outdir, 'tbot.cjs'), join(chunksDir, 'answers'));
     await writeFile(join(outdir, 'tbot.mjs'), "#!/usr/bin/env node\n// Kept for scripts that run dist/tbot.mjs: the agent's bin is dist/tbot.cjs.\nimport { createRequire } from 'node:module';\n\ncreateRequire(import.meta.url)('./tbot.cjs');\n");
     await rm(join(outdir, 'tbot.mjs.map'), { force: true });
     await rm(join(outdir, 'tbot.mjs.LEGAL.txt'), { force: true });
