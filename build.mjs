@@ -49,7 +49,7 @@ function replaceModule(name, filter, contents) {
 }
 
 /** The validators, precompiled by ajv standalone: the bundle carries no schema compiler. */
-async function precompiledValidators() {
+export async function precompiledValidators() {
   const source = await withBuildTimeModule('src/schemas/standalone.ts', (module) => module.standaloneValidatorsSource());
   return replaceModule('precompiled-validators', /[\\/]src[\\/]schemas[\\/]validators\.ts$/, source);
 }
@@ -88,13 +88,15 @@ async function emitDeclarations(outdir) {
 /**
  * Swaps two of yargs' dependencies for in-repo stand-ins, so the CLIs read no file outside the
  * install: y18n (which loads locale JSON from a directory worked out relative to the bundle) and
- * escalade (which walks up from the working directory to read a package.json). The build fails if
- * yargs stops importing either, rather than silently bundling the real ones some other way.
+ * escalade (which walks up from the working directory to read a package.json). And yargs-parser's
+ * node:module, whose createRequire serves only config files the CLIs never read. The build fails
+ * if yargs stops importing any of them, rather than silently bundling the real ones some other way.
  */
-function yargsWithoutFileLookups() {
+export function yargsWithoutFileLookups() {
   const standIns = {
     y18n: join(root, 'src/cli/yargs-shims/english-y18n.ts'),
     'escalade/sync': join(root, 'src/cli/yargs-shims/no-find-up.ts'),
+    'node:module': join(root, 'src/cli/yargs-shims/no-create-require.ts'),
   };
   return {
     name: 'yargs-without-file-lookups',
@@ -105,7 +107,9 @@ function yargsWithoutFileLookups() {
         bundlesYargs = true;
         return undefined;
       });
-      build.onResolve({ filter: /^(?:y18n|escalade(?:\/sync)?)$/ }, (args) => {
+      build.onResolve({ filter: /^(?:y18n|escalade(?:\/sync)?|node:module)$/ }, (args) => {
+        // node:module is swapped only where yargs-parser imports it.
+        if (args.path === 'node:module' && !/[\\/]node_modules[\\/]yargs-parser[\\/]/.test(args.importer)) return undefined;
         const standIn = standIns[args.path];
         if (standIn === undefined) return { errors: [{ text: `${args.importer} imports ${args.path}; only escalade/sync has a stand-in` }] };
         swapped.add(args.path);
@@ -179,20 +183,21 @@ async function storeAnswers(launcher, directory) {
  * own require on Node ≥ 22.1). import() between chunks becomes require() in a promise, and
  * import.meta.url the chunk file's URL. dist/tbot.mjs stays, forwarding to the launcher.
  */
-async function buildAgent(outdir, common) {
+async function buildAgent(outdir, common, levers) {
   const scratch = await mkdtemp(join(tmpdir(), 'tbot-build-agent-'));
   const chunksDir = join(outdir, 'tbot');
   try {
     const split = await esbuild.build({
       ...common,
+      plugins: [...common.plugins, ...(levers.fastPath === false ? [replaceModule('no-fast-path', /[\\/]src[\\/]cli[\\/]fast-parse\.ts$/, 'export async function fastParse() { return undefined; }\n')] : [])],
       metafile: true,
       entryPoints: { main: join(root, 'src/cli/main.ts') },
       outdir: scratch,
       format: 'esm',
-      splitting: true,
+      splitting: levers.split !== false,
       entryNames: '[name]',
       chunkNames: '[name]-[hash]',
-      define: { ...common.define, 'import.meta.url': '__tbotImportMeta.url' },
+      define: { ...common.define, 'import.meta.url': '__tbotImportMeta.url', 'import.meta.dirname': '__dirname' },
     });
     await rm(chunksDir, { recursive: true, force: true });
     const esmChunks = (await readdir(scratch)).filter((name) => name.endsWith('.js'));
@@ -221,7 +226,7 @@ async function buildAgent(outdir, common) {
       format: 'cjs',
       define: { __TBOT_CHUNKS_HASH__: JSON.stringify(hash.digest('hex')) },
     });
-    await storeAnswers(join(outdir, 'tbot.cjs'), join(chunksDir, 'answers'));
+    if (levers.storedAnswers !== false) await storeAnswers(join(outdir, 'tbot.cjs'), join(chunksDir, 'answers'));
     await writeFile(join(outdir, 'tbot.mjs'), "#!/usr/bin/env node\n// Kept for scripts that run dist/tbot.mjs: the agent's bin is dist/tbot.cjs.\nimport { createRequire } from 'node:module';\n\ncreateRequire(import.meta.url)('./tbot.cjs');\n");
     await rm(join(outdir, 'tbot.mjs.map'), { force: true });
     await rm(join(outdir, 'tbot.mjs.LEGAL.txt'), { force: true });
@@ -239,7 +244,7 @@ async function buildAgent(outdir, common) {
  * that answer without loading it, and loads the real one (each importer its own version) the first
  * time it meets anything else.
  */
-function stringWidthOnDemand() {
+export function stringWidthOnDemand() {
   const NAMESPACE = 'string-width-on-demand';
   return {
     name: NAMESPACE,
@@ -295,19 +300,30 @@ export function kyOnFetchClasses() {
 }
 
 /**
- * @param {{ outdir?: string, precompileSchemas?: boolean, declarations?: boolean }} [options]
+ * `levers` turns off one start-up measure at a time for bench/startup-levers.ts, which weighs each
+ * against the full build; `agentOnly` builds just dist/tbot.cjs and dist/tbot/.
+ * @param {{ outdir?: string, precompileSchemas?: boolean, declarations?: boolean, agentOnly?: boolean,
+ *   levers?: { split?: boolean, fastPath?: boolean, storedAnswers?: boolean, lazyStringWidth?: boolean, kyFetchClasses?: boolean } }} [options]
  */
 export async function build(options = {}) {
+  const levers = options.levers ?? {};
   const outdir = options.outdir ?? join(root, 'dist');
   const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
   const buildInfo = {
     version: pkg.version,
     defaultAnalyticsEndpoint: process.env.TBOT_DEFAULT_ANALYTICS_ENDPOINT || 'http://127.0.0.1:8787',
   };
-  const plugins = [yargsWithoutFileLookups(), stringWidthOnDemand(), kyOnFetchClasses(), await precompiledDescriptors(), ...(options.precompileSchemas === false ? [] : [await precompiledValidators()])];
+  const plugins = [
+    yargsWithoutFileLookups(),
+    ...(levers.lazyStringWidth === false ? [] : [stringWidthOnDemand()]),
+    ...(levers.kyFetchClasses === false ? [] : [kyOnFetchClasses()]),
+    await precompiledDescriptors(),
+    ...(options.precompileSchemas === false ? [] : [await precompiledValidators()]),
+  ];
   const common = commonOptions(buildInfo, plugins);
   await mkdir(outdir, { recursive: true });
-  const agent = await buildAgent(outdir, common);
+  const agent = await buildAgent(outdir, common, levers);
+  if (options.agentOnly === true) return { outdir, buildInfo, agentMetafile: agent };
   const entries = {
     'tbot-collector': 'src/collector/cli/main.ts',
     'tbot-collector-report-worker': 'src/collector/report/worker.ts',

@@ -50,7 +50,11 @@ export function chunkLoader(nodeRequire: (specifier: string) => unknown, build: 
     const module = { exports: {} };
     modules.set(file, module);
     const directory = dirname(file);
-    const requireFromChunk = (specifier: string): unknown => (specifier.startsWith('./') || specifier.startsWith('../') ? load(resolve(directory, specifier)) : nodeRequire(specifier));
+    const requireFromChunk = (specifier: string): unknown => {
+      // Chunks name each other `./<file>` (the same directory), which needs no path.resolve.
+      if (specifier.startsWith('./') && !specifier.includes('/', 2)) return load(`${directory}/${specifier.slice(2)}`);
+      return specifier.startsWith('../') || specifier.startsWith('./') ? load(resolve(directory, specifier)) : nodeRequire(specifier);
+    };
     (script.runInThisContext() as ModuleFunction)(module.exports, requireFromChunk, module, file, directory);
     return module.exports;
   }

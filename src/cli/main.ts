@@ -5,8 +5,7 @@
  * more on the line) goes to yargs (yargs-main.ts), loaded only then. A command's own code is
  * imported when it runs.
  */
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { exitWhenSettled, usageErrorsReported } from './cli-exit.js';
 import { GLOBAL_FLAGS, TBOT_COMMANDS } from './command-table.js';
 import { fastParse } from './fast-parse.js';
@@ -17,7 +16,7 @@ import { ANSWERS_DIRECTORY, storedAnswer } from './stored-answers.js';
 const runtime = processRuntime();
 // What yargs' hideBin returns for a plain `node <script>` run.
 const tokens = process.argv.slice(2);
-const stored = storedAnswer(join(dirname(fileURLToPath(import.meta.url)), ANSWERS_DIRECTORY), tokens, TBOT_COMMANDS);
+const stored = storedAnswer(join(import.meta.dirname, ANSWERS_DIRECTORY), tokens, TBOT_COMMANDS);
 if (stored !== undefined) runtime.stdout(stored);
 exitWhenSettled(
   'tbot',

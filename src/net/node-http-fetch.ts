@@ -9,7 +9,6 @@
  * itself runs on those classes, so sending loads nothing of undici.
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { FetchBody, FetchHeaders, FetchRequest, FetchResponse, type FetchRequestInit } from './fetch-classes.js';
 
 export class RedirectRefusedError extends Error {
@@ -50,10 +49,11 @@ export async function nodeHttpFetch(input: Request | string | URL, init?: Reques
   });
   if (body !== undefined) headers['content-length'] = String(body.byteLength);
 
+  // TLS loads only for an https endpoint.
+  const send = url.protocol === 'https:' ? (await import('node:https')).request : httpRequest;
   return new Promise<FetchResponse>((resolve, reject) => {
     // fetch reports transport failures as TypeError with the system error as cause; so does this.
     const fail = (cause: unknown): void => reject(request.signal.aborted ? request.signal.reason : new TypeError('fetch failed', { cause }));
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const outgoing = send(url, { method: request.method, headers, agent: false, signal: request.signal }, (incoming) => {
       const status = incoming.statusCode ?? 0;
       if (status >= 300 && status < 400) {

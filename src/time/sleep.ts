@@ -17,19 +17,22 @@ export interface SleepOptions {
  * Waits `ms` milliseconds (Infinity waits until aborted). Resolves true when the time has passed,
  * false as soon as `signal` aborts; never rejects for an abort.
  */
+/** A monotonic clock in ms; process.hrtime rather than performance.now, which loads perf_hooks on first use. */
+const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+
 export function sleep(ms: number, signal?: AbortSignal, options: SleepOptions = {}): Promise<boolean> {
   if (Number.isNaN(ms)) return Promise.reject(new RangeError('sleep: the delay is NaN'));
   const maxStepMs = Math.min(options.maxStepMs ?? MAX_TIMER_DELAY_MS, MAX_TIMER_DELAY_MS);
   return new Promise((resolve) => {
     if (signal?.aborted === true) return resolve(false);
-    const deadline = performance.now() + Math.max(0, ms);
+    const deadline = monotonicMs() + Math.max(0, ms);
     let timer: NodeJS.Timeout | undefined;
     const onAbort = (): void => {
       clearTimeout(timer);
       resolve(false);
     };
     const step = (): void => {
-      const left = deadline - performance.now();
+      const left = deadline - monotonicMs();
       if (left <= 0) {
         signal?.removeEventListener('abort', onAbort);
         resolve(true);

@@ -4,7 +4,7 @@ import { IDLE_SESSION } from '../../analytics/session-handle.js';
 import { OutputStatusBoard } from '../../agent/output-status.js';
 import { runAgent } from '../../agent/run-agent.js';
 import { openLocalCa } from '../../ca/local-ca.js';
-import { startDiagServer, type DiagServer } from '../../diag/diag-server.js';
+import type { DiagServer } from '../../diag/diag-server.js';
 import { createOutputRenewers, sharedSource } from '../../outputs/output-renewer.js';
 import { BUILD } from '../../version.js';
 import { analyticsDeps } from '../analytics-deps.js';
@@ -40,6 +40,8 @@ export async function run(invocation: Invocation, runtime: Runtime, command: Com
   if (config.diagAddr !== undefined) {
     // Listening before the first renewal, so /readyz can answer "not yet" while it runs.
     try {
+      // node:http and the listener load only for an agent that has diag_addr.
+      const { startDiagServer } = await import('../../diag/diag-server.js');
       diag = await startDiagServer(config.diagAddr, { board, now: runtime.now, processStartedAt: runtime.startedAt });
     } catch (error) {
       return reportFatal(error, runtime.stderr);
