@@ -139,36 +139,29 @@ function commonOptions(buildInfo, plugins) {
 }
 
 /**
- * Help and --version, as the freshly built agent's yargs prints them, kept in dist/tbot/answers/
- * for the agent to print without loading yargs (src/cli/stored-answers.ts). Each answer must be a
- * clean success: stdout only, exit 0.
+ * The answers the launcher prints without loading the CLI (src/cli/stored-answers.ts): help for
+ * each command path, --version and `version`, as the freshly built agent prints them, written once
+ * for every spelling that shares them. Each must be a clean success: stdout only, exit 0.
  */
-async function storeAnswers(launcher, directory) {
+async function recordAnswers(launcher, directory) {
   const lines = await withBuildTimeModule(
-    { contents: "import { TBOT_COMMANDS } from './src/cli/command-table.ts'; import { storableCommandLines } from './src/cli/stored-answers.ts'; export const lines = storableCommandLines(TBOT_COMMANDS);" },
+    { contents: "import { TBOT_COMMANDS } from './src/cli/command-table.ts'; import { recordableCommandLines } from './src/cli/stored-answers.ts'; export const lines = recordableCommandLines(TBOT_COMMANDS);" },
     (module) => module.lines,
   );
   const scratch = await mkdtemp(join(tmpdir(), 'tbot-build-answers-'));
   try {
     const env = { PATH: process.env.PATH ?? '', XDG_CACHE_HOME: scratch };
+    const run = (tokens) =>
+      new Promise((resolve, reject) =>
+        execFile(process.execPath, [launcher, ...tokens], { env, encoding: 'utf8' }, (error, stdout, stderr) =>
+          error !== null || stderr !== '' || stdout === '' ? reject(new Error(`tbot ${tokens.join(' ')}: ${stderr || error?.message || 'no output'}`)) : resolve(stdout),
+        ),
+      );
     const answers = [];
     // A few at a time: each is a whole run of the CLI.
-    for (let index = 0; index < lines.length; index += 8) {
-      answers.push(
-        ...(await Promise.all(
-          lines.slice(index, index + 8).map(
-            (line) =>
-              new Promise((resolve, reject) =>
-                execFile(process.execPath, [launcher, ...line.tokens], { env, encoding: 'utf8' }, (error, stdout, stderr) =>
-                  error !== null || stderr !== '' || stdout === '' ? reject(new Error(`tbot ${line.key}: ${stderr || error?.message || 'no output'}`)) : resolve([line.file, stdout]),
-                ),
-              ),
-          ),
-        )),
-      );
-    }
+    for (let index = 0; index < lines.length; index += 8) answers.push(...(await Promise.all(lines.slice(index, index + 8).map(async (line) => [line.files, await run(line.tokens)]))));
     await mkdir(directory);
-    for (const [file, text] of answers) await writeFile(join(directory, file), text);
+    for (const [files, text] of answers) for (const file of files) await writeFile(join(directory, file), text);
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
@@ -197,7 +190,7 @@ async function buildAgent(outdir, common, levers) {
       splitting: levers.split !== false,
       entryNames: '[name]',
       chunkNames: '[name]-[hash]',
-      define: { ...common.define, 'import.meta.url': '__tbotImportMeta.url', 'import.meta.dirname': '__dirname' },
+      define: { ...common.define, 'import.meta.url': '__tbotImportMeta.url' },
     });
     await rm(chunksDir, { recursive: true, force: true });
     const esmChunks = (await readdir(scratch)).filter((name) => name.endsWith('.js'));
@@ -226,7 +219,7 @@ async function buildAgent(outdir, common, levers) {
       format: 'cjs',
       define: { __TBOT_CHUNKS_HASH__: JSON.stringify(hash.digest('hex')) },
     });
-    if (levers.storedAnswers !== false) await storeAnswers(join(outdir, 'tbot.cjs'), join(chunksDir, 'answers'));
+    if (levers.storedAnswers !== false) await recordAnswers(join(outdir, 'tbot.cjs'), join(chunksDir, 'answers'));
     await writeFile(join(outdir, 'tbot.mjs'), "#!/usr/bin/env node\n// Kept for scripts that run dist/tbot.mjs: the agent's bin is dist/tbot.cjs.\nimport { createRequire } from 'node:module';\n\ncreateRequire(import.meta.url)('./tbot.cjs');\n");
     await rm(join(outdir, 'tbot.mjs.map'), { force: true });
     await rm(join(outdir, 'tbot.mjs.LEGAL.txt'), { force: true });

@@ -5,14 +5,16 @@ export interface Candidate {
   name: string;
   command: string;
   args: string[];
-  env?: Record<string, string>;
+  /** The child's whole environment, or one per round (e.g. a fresh cache directory each time). */
+  env?: Record<string, string> | ((round: number) => Record<string, string>);
   cwd?: string;
 }
 
-export function runOnce(candidate: Candidate): Promise<number> {
+export function runOnce(candidate: Candidate, round = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(candidate.command, candidate.args, { cwd: candidate.cwd, env: candidate.env ?? { PATH: process.env['PATH'] ?? '' }, stdio: 'ignore' });
+    const env = typeof candidate.env === 'function' ? candidate.env(round) : candidate.env;
+    const child = spawn(candidate.command, candidate.args, { cwd: candidate.cwd, env: env ?? { PATH: process.env['PATH'] ?? '' }, stdio: 'ignore' });
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`${candidate.name} exited ${code}`))));
   });
@@ -22,7 +24,7 @@ export async function measure(candidates: readonly Candidate[], runs: number, wa
   const times = new Map(candidates.map((candidate) => [candidate.name, [] as number[]]));
   for (let round = 0; round < runs + warmup; round += 1) {
     for (const candidate of candidates) {
-      const ms = await runOnce(candidate);
+      const ms = await runOnce(candidate, round);
       if (round >= warmup) times.get(candidate.name)!.push(ms);
     }
   }
@@ -38,6 +40,16 @@ export function median(values: readonly number[]): number {
 export function fmt(ms: number): string {
   return `${ms.toFixed(1)} ms`;
 }
+
+/** This shell's environment (e.g. NODE_EXTRA_CA_CERTS), and a clean one holding only PATH. */
+export const ENVS = {
+  machine: Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined)),
+  clean: { PATH: process.env['PATH'] ?? '' },
+};
+export type EnvName = keyof typeof ENVS;
+export const ENV_NAMES = Object.keys(ENVS) as EnvName[];
+
+export const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
 
 export function runsFromEnv(fallback: number): number {
   const value = Number(process.env['BENCH_RUNS']);

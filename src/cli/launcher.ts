@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 /**
- * The `tbot` bin (dist/tbot.cjs): loads the CLI's chunks from dist/tbot/, starting with main.js.
+ * The `tbot` bin (dist/tbot.cjs): prints a recorded answer when the command line has one (help,
+ * --version, `version`: see stored-answers.ts), and otherwise loads the CLI's chunks from
+ * dist/tbot/, starting with main.js.
  *
  * On Node 20 it compiles them with a V8 code cache kept under $XDG_CACHE_HOME/tbot or
  * ~/.cache/tbot (v8-code-cache/<install>/, 0700 directories, 0600 files), read on every run and
@@ -13,6 +15,7 @@ import { join } from 'node:path';
 import { privateDirectory, tbotCacheDir } from './cache-dir.js';
 import { chunkLoader } from './chunk-loader.js';
 import { codeCacheStore, type CodeCacheStore } from './code-cache.js';
+import { ANSWERS_DIRECTORY, recordedAnswer } from './stored-answers.js';
 
 /** The hash of the build's chunks, baked in by build.mjs. */
 declare const __TBOT_CHUNKS_HASH__: string;
@@ -45,9 +48,12 @@ function cacheLevels(): string[] | undefined {
   return [base, all, join(all, installName(chunks))];
 }
 
-const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
 // Read from the version rather than by loading node:module to look for enableCompileCache.
-if (major > 22 || (major === 22 && minor >= 1)) {
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+const answer = recordedAnswer(join(chunks, ANSWERS_DIRECTORY), process.argv.slice(2));
+if (answer !== undefined) {
+  process.stdout.write(answer);
+} else if (major > 22 || (major === 22 && minor >= 1)) {
   // Node ≥ 22.1: its own compile cache (when turned on) covers chunks loaded by require.
   require(main);
 } else {

@@ -1,30 +1,24 @@
 /**
- * The `tbot` entry point. Help and --version are answered from what yargs printed for them at
- * build time (stored-answers.ts); a plainly valid command line runs through the fast path
- * (fast-parse.ts: the command table and yargs-parser); everything else (usage errors, help with
- * more on the line) goes to yargs (yargs-main.ts), loaded only then. A command's own code is
- * imported when it runs.
+ * The `tbot` entry point (the launcher, dist/tbot.cjs, has already answered help, --version and
+ * `version` from the build's records: stored-answers.ts). A plainly valid command line runs
+ * through the fast path (fast-parse.ts: the command table and yargs-parser); everything else
+ * (usage errors, help with more on the line) goes to yargs (yargs-main.ts), loaded only then. A
+ * command's own code is imported when it runs.
  */
-import { join } from 'node:path';
 import { exitWhenSettled, usageErrorsReported } from './cli-exit.js';
 import { GLOBAL_FLAGS, TBOT_COMMANDS } from './command-table.js';
 import { fastParse } from './fast-parse.js';
 import { runCommand } from './invocation.js';
 import { processRuntime } from './runtime.js';
-import { ANSWERS_DIRECTORY, storedAnswer } from './stored-answers.js';
 
 const runtime = processRuntime();
 // What yargs' hideBin returns for a plain `node <script>` run.
 const tokens = process.argv.slice(2);
-const stored = storedAnswer(join(import.meta.dirname, ANSWERS_DIRECTORY), tokens, TBOT_COMMANDS);
-if (stored !== undefined) runtime.stdout(stored);
 exitWhenSettled(
   'tbot',
-  stored !== undefined
-    ? Promise.resolve(0)
-    : fastParse(tokens, TBOT_COMMANDS, GLOBAL_FLAGS).then((fast) =>
-        fast === undefined
-          ? import('./yargs-main.js').then(({ runTbotYargs }) => runTbotYargs(tokens, runtime))
-          : usageErrorsReported('tbot', runtime.stderr, () => runCommand(fast.def, fast.path, fast.argv, GLOBAL_FLAGS, runtime)),
-      ),
+  fastParse(tokens, TBOT_COMMANDS, GLOBAL_FLAGS).then((fast) =>
+    fast === undefined
+      ? import('./yargs-main.js').then(({ runTbotYargs }) => runTbotYargs(tokens, runtime))
+      : usageErrorsReported('tbot', runtime.stderr, () => runCommand(fast.def, fast.path, fast.argv, GLOBAL_FLAGS, runtime)),
+  ),
 );

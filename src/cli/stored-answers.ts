@@ -1,12 +1,12 @@
 /**
- * Help and --version, answered from what yargs printed for the very same command line when the
- * build ran it. Their text depends on nothing but the command table and the build (no terminal
- * width, no locale, no env), so build.mjs asks yargs once for every command path and keeps each
- * answer in dist/tbot/answers/; at run time the agent prints the stored text instead of loading
- * yargs to print it again. yargs answers a command's aliases and -h exactly as its name and
- * --help, so one answer serves every spelling. A command line with anything more (a flag, a
- * misspelling) still goes to yargs. test/e2e/stored-answers.test.ts holds the stored texts to
- * what yargs prints now.
+ * Answers recorded at build time: the output of every command line whose output depends on
+ * nothing but the build (help for each command path, --version, `version`: no terminal width, no
+ * locale, no env, no files). build.mjs runs the freshly built agent once for each and keeps what it
+ * printed in dist/tbot/answers/, one file per spelling (a command's aliases and -h print exactly
+ * what its name and --help print); the launcher prints the recorded text for such a command line
+ * without loading the CLI at all. Any other command line, or one with anything more on it (a flag,
+ * a misspelling), runs as ever. test/e2e/stored-answers.test.ts holds the recorded texts to what
+ * the CLI prints today.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,46 +15,40 @@ import type { CommandDef } from './command-table.js';
 export const ANSWERS_DIRECTORY = 'answers';
 const HELP = ['--help', '-h'];
 
-/** The key of a command line whose answer can be stored: `[command names…] --help|-h` (names canonical), or `--version` alone. */
-export function answerKey(tokens: readonly string[], table: readonly CommandDef[]): string | undefined {
-  if (tokens.length === 1 && tokens[0] === '--version') return '--version';
-  if (!HELP.includes(tokens[tokens.length - 1] ?? '')) return undefined;
-  const names: string[] = [];
-  let level = table;
-  for (const word of tokens.slice(0, -1)) {
-    const def = level.find((command) => command.name === word || command.aliases?.includes(word));
-    if (def === undefined) return undefined;
-    names.push(def.name);
-    level = def.subcommands ?? [];
-  }
-  return [...names, '--help'].join(' ');
+/** The answer file a command line would have, if its form is one the build records; undefined otherwise. */
+export function answerFile(tokens: readonly string[]): string | undefined {
+  const last = tokens[tokens.length - 1];
+  const answerable = (tokens.length === 1 && (last === '--version' || last === 'version')) || (HELP.includes(last ?? '') && tokens.slice(0, -1).every((token) => !token.startsWith('-')));
+  return answerable ? `${encodeURIComponent(tokens.join(' '))}.txt` : undefined;
 }
 
-const fileName = (key: string): string => `${encodeURIComponent(key)}.txt`;
-
-/** The stored answer for these tokens, if the build stored one. */
-export function storedAnswer(directory: string, tokens: readonly string[], table: readonly CommandDef[]): string | undefined {
-  const key = answerKey(tokens, table);
-  if (key === undefined) return undefined;
+/** The recorded answer for this command line, if the build recorded one. */
+export function recordedAnswer(directory: string, tokens: readonly string[]): string | undefined {
+  const file = answerFile(tokens);
+  if (file === undefined) return undefined;
   try {
-    return readFileSync(join(directory, fileName(key)), 'utf8');
+    return readFileSync(join(directory, file), 'utf8');
   } catch {
     return undefined;
   }
 }
 
-/** Every command line whose answer the build stores: --version, and help for each command path. */
-export function storableCommandLines(table: readonly CommandDef[]): { key: string; tokens: string[]; file: string }[] {
-  const paths: string[][] = [[]];
-  const walk = (level: readonly CommandDef[], prefix: string[]): void => {
+/** What the build records: each command line it runs, and every spelling (file) that shares its answer. */
+export function recordableCommandLines(table: readonly CommandDef[]): { tokens: string[]; files: string[] }[] {
+  const lines: { tokens: string[]; files: string[] }[] = [];
+  const help = (canonical: string[], spellings: string[][]): void => {
+    lines.push({ tokens: [...canonical, '--help'], files: spellings.flatMap((words) => HELP.map((flag) => answerFile([...words, flag]) as string)) });
+  };
+  const walk = (level: readonly CommandDef[], canonical: string[], spellings: string[][]): void => {
     for (const def of level) {
-      paths.push([...prefix, def.name]);
-      walk(def.subcommands ?? [], [...prefix, def.name]);
+      const names = [def.name, ...(def.aliases ?? [])];
+      const next = spellings.flatMap((words) => names.map((name) => [...words, name]));
+      help([...canonical, def.name], next);
+      walk(def.subcommands ?? [], [...canonical, def.name], next);
     }
   };
-  walk(table, []);
-  return [['--version'], ...paths.map((path) => [...path, '--help'])].map((tokens) => {
-    const key = answerKey(tokens, table) as string;
-    return { key, tokens, file: fileName(key) };
-  });
+  help([], [[]]);
+  walk(table, [], [[]]);
+  for (const tokens of [['--version'], ['version']]) lines.push({ tokens, files: [answerFile(tokens) as string] });
+  return lines;
 }
