@@ -5,7 +5,7 @@
  * new random distinct id, so no two can be linked. It runs beside the renewals and never waits on,
  * delays or changes them.
  */
-import type { CycleContext, CycleReport, RenewalCycle } from '../agent/renewal-cycle.js';
+import type { OutputTask } from '../agent/output-task.js';
 import type { BotConfig, OutputConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { UPTIME_BUCKETS, type TbotHeartbeatEvent, type UptimeBucket } from '../protocol/heartbeat-wire.js';
@@ -59,24 +59,27 @@ export class RenewalTally {
   }
 }
 
-/** The same cycle, counting each outcome in `tally`. */
-export function countRenewals(cycle: RenewalCycle, tally: RenewalTally): RenewalCycle {
-  return {
-    renew: async (context: CycleContext): Promise<CycleReport> => {
+/** The same tasks, each renewal counted in `tally` (a renewal is one output renewed once). */
+export function countRenewals(tasks: readonly OutputTask[], tally: RenewalTally): OutputTask[] {
+  return tasks.map((task) => ({
+    name: task.name,
+    kind: task.kind,
+    lifetime: task.lifetime,
+    renew: async (context) => {
       try {
-        const report = await cycle.renew(context);
-        tally.renewed();
-        return report;
+        const renewal = await task.renew(context);
+        if (renewal !== undefined) tally.renewed();
+        return renewal;
       } catch (error) {
         tally.failed();
         throw error;
       }
     },
-  };
+  }));
 }
 
 export function buildHeartbeatEvent(config: BotConfig, version: string, counts: { renewals: number; failures: number }, uptimeMs: number, dayMs: number): TbotHeartbeatEvent {
-  const outputs = (type: OutputConfig['type']): number => config.outputs.filter((output) => output.type === type).length;
+  const outputs = (...types: OutputConfig['type'][]): number => config.outputs.filter((output) => types.includes(output.type)).length;
   return {
     run_mode: config.oneshot ? 'one-shot' : 'continuous',
     version,
@@ -85,10 +88,12 @@ export function buildHeartbeatEvent(config: BotConfig, version: string, counts: 
     renewal_failures_24h: counts.failures,
     outputs_identity: outputs('identity'),
     outputs_database: outputs('database'),
-    outputs_kubernetes: outputs('kubernetes'),
+    // Both kubeconfig generations are Kubernetes access, as tbot.start counts them.
+    outputs_kubernetes: outputs('kubernetes', 'kubernetes/v2'),
     outputs_application: outputs('application'),
     outputs_ssh_host: outputs('ssh_host'),
-    outputs_spiffe_svid: outputs('spiffe-svid'),
+    // Workload identities are SPIFFE SVIDs too (X.509 or JWT), issued under another name.
+    outputs_spiffe_svid: outputs('spiffe-svid', 'workload-identity-x509', 'workload-identity-jwt'),
     uptime_bucket: uptimeBucket(uptimeMs, dayMs),
   };
 }

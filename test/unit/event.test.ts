@@ -5,20 +5,27 @@ import { TBOT_REPORTING_SERVICE, TbotStart } from '../../src/analytics/services.
 import { renderSingle } from '../../src/reporting/index.js';
 import { fromWireStart, toWireStart, type TbotStartEvent } from '../../src/protocol/tbot-wire.js';
 import type { BotConfig, OutputConfig } from '../../src/config/types.js';
+import { botConfig, output } from '../helpers/bot-config.js';
 
-const memory = { type: 'memory' } as const;
+const roles = { roles: ['access'] };
 const outputs: OutputConfig[] = [
-  { type: 'identity', destination: memory },
-  { type: 'database', service: 'pg', destination: memory },
-  { type: 'database', service: 'pg2', destination: memory },
-  { type: 'kubernetes', kubernetes_cluster: 'k', destination: memory },
-  { type: 'application', app_name: 'grafana', destination: memory },
-  { type: 'ssh_host', principals: ['h'], destination: memory },
-  { type: 'spiffe-svid', svid: { path: '/svc' }, destination: memory },
+  output({ type: 'identity', sshConfig: 'on', allowReissue: false }, roles),
+  output({ type: 'database', service: 'pg', format: 'default' }, roles),
+  output({ type: 'database', service: 'pg2', format: 'mongo' }, roles),
+  output({ type: 'kubernetes', kubernetesCluster: 'k', disableExecPlugin: false }, roles),
+  output({ type: 'application', appName: 'grafana', specificTlsNaming: false }, roles),
+  output({ type: 'ssh_host', principals: ['h'] }, roles),
+  output({ type: 'spiffe-svid', svid: { path: '/svc', dnsSans: [], ipSans: [] }, jwts: [], includeFederatedTrustBundles: false }, roles),
+];
+/** The kinds issue 7 added: kubernetes/v2 counts as Kubernetes access, the workload identities only in the total. */
+const newKinds: OutputConfig[] = [
+  output({ type: 'kubernetes/v2', selectors: [{ name: 'k1' }, { name: 'k2' }], disableExecPlugin: true }, roles),
+  output({ type: 'workload-identity-x509', selector: { name: 'wi' }, includeFederatedTrustBundles: false }, roles),
+  output({ type: 'workload-identity-jwt', selector: { name: 'wi' }, audiences: ['aud'] }, roles),
 ];
 
 function config(overrides: Partial<BotConfig> = {}): BotConfig {
-  return { joinMethod: 'github', storage: memory, outputs, oneshot: true, credentialTtlMs: 3_600_000, renewalIntervalMs: 1_200_000, ...overrides };
+  return botConfig({ joinMethod: 'github', outputs, ...overrides });
 }
 
 describe('the tbot.start event', () => {
@@ -33,6 +40,23 @@ describe('the tbot.start event', () => {
       destinations_configured_kubernetes_access: 1,
       destinations_configured_application_access: 1,
     });
+  });
+
+  it('counts kubernetes/v2 as Kubernetes access and the workload identity outputs in the total only', () => {
+    const { event } = buildStartEvent(config({ outputs: [...outputs, ...newKinds] }), {}, '1.2.3');
+    assert.equal(event.destinations_configured, 10);
+    assert.equal(event.destinations_configured_kubernetes_access, 2);
+    assert.equal(event.destinations_configured_database_access, 2);
+    assert.equal(event.destinations_configured_application_access, 1);
+  });
+
+  it('reports the configured join method, including ones tbot added lately (env0, generic_oidc)', () => {
+    for (const joinMethod of ['env0', 'generic_oidc', 'bound_keypair'] as const) {
+      const { event } = buildStartEvent(config({ joinMethod }), {}, '1.2.3');
+      assert.equal(event.join_type, joinMethod);
+      const rendered = renderSingle(TBOT_REPORTING_SERVICE, { distinctId: '3b241101-e2bb-4255-8caf-4136c566a962', timestamp: new Date().toISOString() }, TbotStart, event);
+      assert.ok('body' in rendered, JSON.stringify(rendered));
+    }
   });
 
   it('continuous runs report run_mode continuous', () => {

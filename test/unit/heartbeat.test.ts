@@ -18,7 +18,7 @@ import {
   RenewalTally,
   uptimeBucket,
 } from '../../src/analytics/heartbeat.js';
-import type { RenewalCycle } from '../../src/agent/renewal-cycle.js';
+import type { OutputTask } from '../../src/agent/output-task.js';
 import type { BotConfig } from '../../src/config/types.js';
 import { RenewalError } from '../../src/errors.js';
 import { toPostHogEvent } from '../../src/collector/forward/posthog-event.js';
@@ -29,18 +29,21 @@ import { fromWireHeartbeat, toWireHeartbeat, type SubmitHeartbeatRequest } from 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const memory = { type: 'memory' } as const;
+const lifetime = { credentialTtlMs: HOUR, renewalIntervalMs: 20 * 60_000 };
 const config: BotConfig = {
   joinMethod: 'github',
   storage: memory,
   oneshot: false,
   credentialTtlMs: HOUR,
   renewalIntervalMs: 20 * 60_000,
+  debug: false,
+  warnings: [],
   outputs: [
-    { type: 'identity', destination: memory },
-    { type: 'identity', destination: memory },
-    { type: 'database', service: 'pg', destination: memory },
-    { type: 'ssh_host', principals: ['h'], destination: memory },
-    { type: 'spiffe-svid', svid: { path: '/x' }, destination: memory },
+    { type: 'identity', name: 'id-1', roles: [], lifetime, destination: memory, sshConfig: 'on', allowReissue: false },
+    { type: 'identity', name: 'id-2', roles: [], lifetime, destination: memory, sshConfig: 'on', allowReissue: false },
+    { type: 'database', name: 'db', roles: [], lifetime, service: 'pg', format: 'default', destination: memory },
+    { type: 'ssh_host', name: 'host', roles: [], lifetime, principals: ['h'], destination: memory },
+    { type: 'spiffe-svid', name: 'svid', roles: [], lifetime, svid: { path: '/x', dnsSans: [], ipSans: [] }, jwts: [], includeFederatedTrustBundles: false, destination: memory },
   ],
 };
 
@@ -66,21 +69,24 @@ describe('heartbeat schedule', () => {
 });
 
 describe('renewal tally', () => {
-  it('counts each cycle outcome and starts over when taken', async () => {
+  it('counts each output renewal outcome and starts over when taken', async () => {
     const tally = new RenewalTally();
     let fail = false;
-    const inner: RenewalCycle = {
+    const inner: OutputTask = {
+      name: 'out',
+      kind: 'identity',
+      lifetime,
       renew: async ({ now }) => {
         if (fail) throw new RenewalError('x', 'boom');
-        return { outputs: [], interrupted: false, expiresAt: now };
+        return { expiresAt: now };
       },
     };
-    const cycle = countRenewals(inner, tally);
+    const [task] = countRenewals([inner], tally);
     const context = { now: new Date(), signal: new AbortController().signal };
-    await cycle.renew(context);
-    await cycle.renew(context);
+    await task!.renew(context);
+    await task!.renew(context);
     fail = true;
-    await assert.rejects(cycle.renew(context), RenewalError);
+    await assert.rejects(task!.renew(context), RenewalError);
     assert.deepEqual(tally.take(), { renewals: 2, failures: 1 });
     assert.deepEqual(tally.take(), { renewals: 0, failures: 0 });
   });

@@ -49,7 +49,7 @@ describe('tbot.start wire bytes through the reporter', () => {
 
   for (const golden of GOLDEN) {
     it(`${golden.file}: the same body and headers as the agent sent before the reporter`, async () => {
-      const config = await loadConfig({ file: join(CONFIG_DIR, golden.file), flags: {}, cwd: CONFIG_DIR, readFile: (path) => readFile(path, 'utf8'), realPath: realPathOfExistingPrefix() });
+      const config = await loadConfig({ source: { kind: 'file', path: join(CONFIG_DIR, golden.file) }, flags: {}, cwd: CONFIG_DIR, readFile: (path) => readFile(path, 'utf8'), realPath: realPathOfExistingPrefix() });
       // Pinned id and clock; a continuous config gets no tally here, so no heartbeat is scheduled.
       const deps = { env: { TBOT_ANALYTICS_ENDPOINT: receiver.url, ...golden.env }, version: '0.1.0', defaultEndpoint: 'http://127.0.0.1:9', logger: quiet, now: () => AT, randomUUID: () => ID, random: () => 0.5 };
       const before = receiver.requests.length;
