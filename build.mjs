@@ -55,6 +55,30 @@ async function precompiledDescriptors() {
   return replaceModule('precompiled-descriptors', /[\\/]src[\\/]protocol[\\/]descriptor-set\.ts$/, source);
 }
 
+/** The library entries: bundled like the CLIs, but not executable, and with type declarations. */
+const LIBRARIES = { reporting: 'src/reporting/index.ts' };
+
+/**
+ * Declarations for the library entries (dist/types/…), with the TypeScript compiler API: an app
+ * importing tbot-analytics/reporting gets the same types this repository checks against.
+ */
+async function emitDeclarations(outdir) {
+  const { default: ts } = await import('typescript');
+  const configPath = join(root, 'tsconfig.json');
+  const { config } = ts.readConfigFile(configPath, ts.sys.readFile);
+  const parsed = ts.parseJsonConfigFileContent(config, ts.sys, root);
+  const program = ts.createProgram(Object.values(LIBRARIES).map((entry) => join(root, entry)), {
+    ...parsed.options,
+    noEmit: false,
+    declaration: true,
+    emitDeclarationOnly: true,
+    rootDir: join(root, 'src'),
+    outDir: join(outdir, 'types'),
+  });
+  const { diagnostics } = program.emit();
+  if (diagnostics.length > 0) throw new Error(ts.formatDiagnostics(diagnostics, { getCanonicalFileName: (name) => name, getCurrentDirectory: () => root, getNewLine: () => '\n' }));
+}
+
 /**
  * Swaps two of yargs' dependencies for in-repo stand-ins, so the CLIs read no file outside the
  * install: y18n (which loads locale JSON from a directory worked out relative to the bundle) and
@@ -90,7 +114,7 @@ function yargsWithoutFileLookups() {
 }
 
 /**
- * @param {{ outdir?: string, precompileSchemas?: boolean, entries?: Record<string, string> }} [options]
+ * @param {{ outdir?: string, precompileSchemas?: boolean, entries?: Record<string, string>, declarations?: boolean }} [options]
  */
 export async function build(options = {}) {
   const outdir = options.outdir ?? join(root, 'dist');
@@ -105,8 +129,9 @@ export async function build(options = {}) {
     'tbot-collector': 'src/collector/cli/main.ts',
     'tbot-collector-report-worker': 'src/collector/report/worker.ts',
   };
+  const libraries = options.entries === undefined ? LIBRARIES : {};
   await esbuild.build({
-    entryPoints: Object.fromEntries(Object.entries(entries).map(([name, path]) => [name, join(root, path)])),
+    entryPoints: Object.fromEntries(Object.entries({ ...entries, ...libraries }).map(([name, path]) => [name, join(root, path)])),
     outdir,
     outExtension: { '.js': '.mjs' },
     bundle: true,
@@ -123,6 +148,7 @@ export async function build(options = {}) {
     logLevel: 'warning',
   });
   for (const name of Object.keys(entries)) await chmod(join(outdir, `${name}.mjs`), 0o755);
+  if (Object.keys(libraries).length > 0 && options.declarations !== false) await emitDeclarations(outdir);
   await writeFile(join(outdir, 'build-info.json'), `${JSON.stringify(buildInfo, null, 2)}\n`);
   return { outdir, buildInfo };
 }

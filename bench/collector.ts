@@ -8,6 +8,8 @@
  *     the batch path, the same 500 events in binary protobuf, gzip-compressed
  *     bare node:http answering {} to the batch body (the batch path's ceiling)
  *   report over 1,000,000 stored events: time and peak RSS              goal ≤ 5 s, ≤ 150 MB
+ *   report tbot / connect / discover over 1,000,000 mixed events (a third each)  goal ≤ 5 s, ≤ 150 MB each
+ *   and, as the worst case, connect and discover each over 1,000,000 events of their own family
  */
 import autocannon from 'autocannon';
 import { create, toBinary } from '@bufbuild/protobuf';
@@ -23,6 +25,7 @@ import { MAX_TBOT_BATCH_EVENTS, SUBMIT_TBOT_EVENT_PATH, SUBMIT_TBOT_EVENTS_PATH 
 import { segmentName } from '../src/collector/store/segments.js';
 import { startCollector } from '../test/helpers/collector-process.js';
 import { median } from './measure.js';
+import { writeUsageStore } from './usage-store.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const scratch = await mkdtemp(join(tmpdir(), 'tbot-bench-collector-'));
@@ -120,6 +123,29 @@ try {
   const dataDir = join(scratch, 'million');
   await writeMillion(dataDir);
   const reportRun = await peakRssOf([join(root, 'dist/tbot-collector.mjs'), 'report', '--data-dir', dataDir, '--since', '31d', '--format', 'html']);
+  await rm(dataDir, { recursive: true, force: true });
+
+  // A million again, mixed: a third each of tbot, Connect and Discover events (Discover in wizard
+  // runs of about four events, hence its smaller weight), then each new family alone.
+  const families = ['tbot', 'connect', 'discover'] as const;
+  const mixedDir = join(scratch, 'mixed');
+  await writeUsageStore(mixedDir, 1_000_000, { tbot: 1, connect: 1, discover: 0.23 });
+  const reportOf = async (family: string, dir: string): Promise<{ ms: number; rssBytes: number }> => {
+    // Three runs each: the median time and the largest peak RSS.
+    const runs = [];
+    for (let run = 0; run < 3; run += 1) runs.push(await peakRssOf([join(root, 'dist/tbot-collector.mjs'), 'report', family, '--data-dir', dir, '--since', '31d', '--format', 'json']));
+    return { ms: runs.map((one) => one.ms).sort((a, b) => a - b)[1]!, rssBytes: Math.max(...runs.map((one) => one.rssBytes)) };
+  };
+  const mixed = [];
+  for (const family of families) mixed.push([family, await reportOf(family, mixedDir)] as const);
+  await rm(mixedDir, { recursive: true, force: true });
+  const alone = [];
+  for (const family of ['connect', 'discover'] as const) {
+    const dir = join(scratch, family);
+    await writeUsageStore(dir, 1_000_000, { tbot: 0, connect: family === 'connect' ? 1 : 0, discover: family === 'discover' ? 1 : 0 });
+    alone.push([family, await reportOf(family, dir)] as const);
+    await rm(dir, { recursive: true, force: true });
+  }
 
   const requestRate = (name: string): number => median(results.get(name)!.map((result) => result.requests.average));
   const eventRate = (candidate: Candidate): number => requestRate(candidate.name) * candidate.events;
@@ -140,6 +166,11 @@ try {
   console.log('report over 1,000,000 stored events (30 daily segments), --format html (every section)');
   console.log(`  time                                     ${(reportRun.ms / 1000).toFixed(2)} s   goal ≤ 5 s`);
   console.log(`  peak RSS                                 ${(reportRun.rssBytes / 1024 / 1024).toFixed(1)} MB   goal ≤ 150 MB`);
+  const line = (label: string, run: { ms: number; rssBytes: number }): string => `  ${label.padEnd(41)}${(run.ms / 1000).toFixed(2)} s   ${(run.rssBytes / 1024 / 1024).toFixed(1)} MB   goal ≤ 5 s, ≤ 150 MB`;
+  console.log('reports over 1,000,000 mixed stored events (a third each of tbot, Connect and Discover; median of 3 runs, largest peak RSS)');
+  for (const [family, run] of mixed) console.log(line(`report ${family}`, run));
+  console.log('worst case: 1,000,000 stored events of one family');
+  for (const [family, run] of alone) console.log(line(`report ${family}`, run));
 } finally {
   await rm(scratch, { recursive: true, force: true });
 }

@@ -13,6 +13,7 @@ export type IssueOrigin =
   | { kind: 'file'; file: string; line: number; col: number }
   | { kind: 'file-unplaced'; file: string }
   | { kind: 'flag'; flag: string }
+  | { kind: 'command'; command: string }
   | { kind: 'default' };
 
 export interface ConfigIssue {
@@ -31,6 +32,8 @@ export function formatOrigin(origin: IssueOrigin): string {
       return origin.file;
     case 'flag':
       return `flag ${origin.flag}`;
+    case 'command':
+      return `command \`${origin.command}\``;
     case 'default':
       return 'defaults';
   }

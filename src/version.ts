@@ -20,6 +20,3 @@ function devBuildInfo(): BuildInfo {
 }
 
 export const BUILD: BuildInfo = typeof __TBOT_BUILD__ === 'undefined' ? devBuildInfo() : __TBOT_BUILD__;
-
-/** The README section that lists exactly what analytics sends, next to the installed agent. */
-export const ANALYTICS_DOCS_URL = new URL('../README.md#anonymous-analytics-what-is-sent', import.meta.url).href;

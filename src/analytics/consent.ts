@@ -2,8 +2,11 @@
  * Decides, in one place, whether anonymous analytics is on and which input decided it.
  * Precedence: DO_NOT_TRACK > CLI flag > TELEPORT_ANONYMOUS_TELEMETRY > YAML > default (off).
  */
+import { doNotTrackIsSet } from '../reporting/do-not-track.js';
+import { parseGoBool } from '../reporting/parse-bool.js';
 import { ENV, type Env } from './env.js';
-import { parseGoBool } from './parse-bool.js';
+
+export { doNotTrackIsSet };
 
 export type ConsentSource = 'DO_NOT_TRACK' | 'flag' | 'env' | 'config' | 'default';
 
@@ -21,15 +24,6 @@ export interface Consent {
   /** Human wording of the deciding input, e.g. "--no-anonymous-analytics". */
   decidedBy: string;
   warnings: readonly string[];
-}
-
-/**
- * DO_NOT_TRACK is an opt-out, so anything that is not plainly false counts: "1", "yes", "true"
- * all opt out, and only unset, empty or a Go-false value ("0", "false") leave the choice to others.
- */
-export function doNotTrackIsSet(env: Env): boolean {
-  const value = env[ENV.doNotTrack];
-  return value !== undefined && value !== '' && parseGoBool(value) !== false;
 }
 
 export function resolveConsent(input: ConsentInput): Consent {

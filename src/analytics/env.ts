@@ -1,5 +1,5 @@
 /** Environment variable names the analytics reads. Nothing else in the environment is consulted. */
-export type Env = Readonly<Record<string, string | undefined>>;
+export type { Env } from '../reporting/do-not-track.js';
 
 export const ENV = {
   doNotTrack: 'DO_NOT_TRACK',

@@ -2,7 +2,7 @@
  * The tbot.start event, in the Machine ID usage-metrics vocabulary, built by a pure function from
  * the config and the environment. Only counts, enums and vetted helper strings make it in.
  */
-import type { BotConfig } from '../config/types.js';
+import type { BotConfig, OutputKind } from '../config/types.js';
 import type { TbotStartEvent } from '../protocol/tbot-wire.js';
 import { validateHelperName, validateHelperVersion, type Validator } from '../schemas/validators.js';
 import { ENV, type Env } from './env.js';
@@ -24,7 +24,7 @@ function vetHelper(name: string, value: string | undefined, allowed: Validator, 
 
 export function buildStartEvent(config: BotConfig, env: Env, version: string): BuiltEvent {
   const dropped: string[] = [];
-  const count = (type: string): number => config.outputs.filter((output) => output.type === type).length;
+  const count = (...types: OutputKind[]): number => config.outputs.filter((output) => types.includes(output.type)).length;
   const helper = vetHelper(ENV.helper, env[ENV.helper], validateHelperName, dropped);
   const helperVersion = vetHelper(ENV.helperVersion, env[ENV.helperVersion], validateHelperVersion, dropped);
   return {
@@ -36,7 +36,8 @@ export function buildStartEvent(config: BotConfig, env: Env, version: string): B
       ...(helperVersion === undefined ? {} : { helper_version: helperVersion }),
       destinations_configured: config.outputs.length,
       destinations_configured_database_access: count('database'),
-      destinations_configured_kubernetes_access: count('kubernetes'),
+      // Both kubeconfig outputs count as Kubernetes access; every other new kind is in the total only.
+      destinations_configured_kubernetes_access: count('kubernetes', 'kubernetes/v2'),
       destinations_configured_application_access: count('application'),
     },
     dropped,

@@ -12,5 +12,6 @@ export function analyticsDeps(runtime: Runtime, logger: Logger): AnalyticsDeps {
     logger,
     now: runtime.now,
     randomUUID: runtime.randomUUID,
+    random: runtime.random,
   };
 }

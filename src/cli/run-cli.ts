@@ -12,9 +12,13 @@ export type SetExitCode = (code: number) => void;
 export interface CliDefinition {
   name: string;
   commands: (setExitCode: SetExitCode) => CommandModule<object, never>[];
-  /** The message when no command is named. */
-  demand: string;
+  /** The message when no command is named; omitted by a CLI whose one command is the default (`$0`). */
+  demand?: string;
   stderr: (text: string) => void;
+  /** Adjusts the top-level parser before the commands are added (global flags, parser settings). */
+  configure?: (parser: Argv) => Argv;
+  /** Rewords a usage message of yargs before it is printed (did-you-mean, flag spellings). */
+  explainUsage?: (message: string) => string;
 }
 
 async function parse(definition: CliDefinition, argv: string[]): Promise<number> {
@@ -24,10 +28,11 @@ async function parse(definition: CliDefinition, argv: string[]): Promise<number>
   };
   try {
     // English whatever LANG says; in the bundles y18n is also swapped for an in-memory table (build.mjs).
-    let parser: Argv = yargs(argv).detectLocale(false).scriptName(definition.name).usage('$0 <command> [options]');
+    let parser: Argv = yargs(argv).detectLocale(false).scriptName(definition.name);
+    if (definition.demand !== undefined) parser = parser.usage('$0 <command> [options]').demandCommand(1, definition.demand);
+    if (definition.configure !== undefined) parser = definition.configure(parser);
     for (const command of definition.commands(setExitCode)) parser = parser.command(command as CommandModule);
     await parser
-      .demandCommand(1, definition.demand)
       .strict()
       .version(BUILD.version)
       .help()
@@ -35,9 +40,10 @@ async function parse(definition: CliDefinition, argv: string[]): Promise<number>
       .wrap(null)
       .fail((message, error) => {
         // Throwing is what stops yargs from running the command's handler after a usage error.
+        const explain = definition.explainUsage ?? ((text: string) => text);
         if (error instanceof UsageError) throw error;
-        if (message) throw new UsageError(message);
-        if (error?.name === 'YError') throw new UsageError(error.message);
+        if (message) throw new UsageError(explain(message));
+        if (error?.name === 'YError') throw new UsageError(explain(error.message));
         throw error;
       })
       .parseAsync();

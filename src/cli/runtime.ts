@@ -1,5 +1,4 @@
 /** The real side effects, gathered at the edge so everything below the CLI can take them as parameters. */
-import { randomUUID } from 'node:crypto';
 import type { Env } from '../analytics/env.js';
 import { MAX_CONFIG_BYTES } from '../config/types.js';
 import { realPathOfExistingPrefix, type RealPath } from '../fs/real-path.js';
@@ -9,6 +8,8 @@ export interface Runtime {
   env: Env;
   cwd: string;
   now: () => Date;
+  /** When this process started (the metrics' process_start_time_seconds). */
+  startedAt: Date;
   randomUUID: () => string;
   random: () => number;
   /** Reads the config file: a regular file, bounded in size, never blocking on a FIFO or device. */
@@ -23,7 +24,9 @@ export function processRuntime(): Runtime {
     env: process.env,
     cwd: process.cwd(),
     now: () => new Date(),
-    randomUUID,
+    startedAt: new Date(performance.timeOrigin),
+    // The global Web Crypto, so that commands which never need an id do not load node:crypto for one.
+    randomUUID: () => globalThis.crypto.randomUUID(),
     random: Math.random,
     readFile: (path) => readRegularFile(path, MAX_CONFIG_BYTES),
     realPath: realPathOfExistingPrefix(),

@@ -1,15 +1,38 @@
 /** The collector's counters, rendered in Prometheus text format for GET /metrics. */
 import type { DeadLetterReason } from './store/dead-letter.js';
 
-export type RejectReason = 'bad-content-type' | 'bad-encoding' | 'bad-header' | 'too-large' | 'decode' | 'schema' | 'future-timestamp' | 'deadline' | 'overloaded' | 'store-failed' | 'read-failed' | 'bad-method' | 'no-such-procedure' | 'no-such-path' | 'internal';
+export type RejectReason =
+  | 'bad-content-type'
+  | 'bad-encoding'
+  | 'bad-header'
+  | 'too-large'
+  | 'decode'
+  | 'schema'
+  | 'future-timestamp'
+  | 'deadline'
+  | 'overloaded'
+  | 'store-failed'
+  | 'read-failed'
+  | 'bad-method'
+  | 'no-such-procedure'
+  | 'no-such-path'
+  | 'internal'
+  | 'not-anonymized'
+  | 'unimplemented-event'
+  | 'batch-too-large';
+
+/** Labelled counters that ingest services feed (through the server), by Prometheus label set. */
+const LABELLED = {
+  unknownFields: ['tbot_collector_unknown_fields_skipped_total', 'Fields of accepted requests unknown to the contract, skipped and never stored, by family.'],
+  redactions: ['tbot_collector_redacted_total', 'Free-text values replaced by the redaction marker, by family, field and the rule they broke.'],
+} as const;
+export type LabelledCounter = keyof typeof LABELLED;
 
 const WRITE_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 
 export class CollectorMetrics {
   received = 0;
   accepted = 0;
-  /** Fields of accepted requests that the contract does not define: skipped, never stored. */
-  unknownFieldsSkipped = 0;
   /** Values of accepted events left out for failing a privacy rule (helper strings). */
   privacyDroppedFields = 0;
   readonly rejected = new Map<RejectReason, number>();
@@ -24,6 +47,13 @@ export class CollectorMetrics {
 
   /** Set by the forwarder when one runs. */
   forwardQueueDepth: () => number = () => 0;
+
+  private readonly labelled = new Map<LabelledCounter, Map<string, number>>();
+
+  count(counter: LabelledCounter, labels: string, by = 1): void {
+    const series = this.labelled.get(counter) ?? this.labelled.set(counter, new Map()).get(counter)!;
+    series.set(labels, (series.get(labels) ?? 0) + by);
+  }
 
   reject(reason: RejectReason): void {
     this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1);
@@ -49,9 +79,6 @@ export class CollectorMetrics {
       '# HELP tbot_collector_events_rejected_total Requests rejected, by reason.',
       '# TYPE tbot_collector_events_rejected_total counter',
       ...[...this.rejected].map(([reason, count]) => `tbot_collector_events_rejected_total{reason="${reason}"} ${count}`),
-      '# HELP tbot_collector_unknown_fields_skipped_total Fields of accepted requests unknown to the contract, skipped and never stored.',
-      '# TYPE tbot_collector_unknown_fields_skipped_total counter',
-      `tbot_collector_unknown_fields_skipped_total ${this.unknownFieldsSkipped}`,
       '# HELP tbot_collector_privacy_dropped_fields_total Values of accepted events left out for failing a privacy rule.',
       '# TYPE tbot_collector_privacy_dropped_fields_total counter',
       `tbot_collector_privacy_dropped_fields_total ${this.privacyDroppedFields}`,
@@ -76,6 +103,11 @@ export class CollectorMetrics {
       '# HELP tbot_collector_connections_refused_total Connections closed on arrival: their remote address was at its connection cap.',
       '# TYPE tbot_collector_connections_refused_total counter',
       `tbot_collector_connections_refused_total ${this.connectionsRefused}`,
+      ...Object.entries(LABELLED).flatMap(([counter, [name, help]]) => [
+        `# HELP ${name} ${help}`,
+        `# TYPE ${name} counter`,
+        ...[...(this.labelled.get(counter as LabelledCounter) ?? [])].map(([labels, count]) => `${name}{${labels}} ${count}`),
+      ]),
       '',
     ];
     return lines.join('\n');

@@ -1,24 +1,37 @@
-/** File + flags → a validated BotConfig, or a ConfigError naming file:line:col, field and expectation. */
-import { ConfigError, ConfigReadError, type IssueOrigin } from '../errors.js';
+/** File (or base64 text) + flags → a validated BotConfig, or an error naming file:line:col, field and expectation. */
+import { ConfigError, ConfigReadError, type ConfigIssue, type IssueOrigin } from '../errors.js';
 import { describeFsError } from '../fs/describe-fs-error.js';
 import type { RealPath } from '../fs/real-path.js';
 import { RefusedFileError } from '../fs/read-regular-file.js';
 import { validateConfig } from '../schemas/validators.js';
+import { explainClusterOnly, findClusterOnly, isWithin } from './cluster-only.js';
 import { applyFlagOverrides, flagFor, type ConfigFlags } from './flag-overrides.js';
 import { normalizeConfig } from './normalize.js';
-import { formatFieldPath, issuesFromAjv } from './schema-issues.js';
+import { formatFieldPath, issuesFromAjv, pathFromPointer } from './schema-issues.js';
 import type { BotConfig, RawConfig } from './types.js';
+import { v1Issue } from './v1-config.js';
 import { parsePositionedYaml, type FieldPath, type PositionedDocument } from './yaml-document.js';
 
+/** Where the YAML comes from: a file (`-c`, TBOT_CONFIG_PATH) or base64 text (`--config-string`, TBOT_CONFIG). */
+export type ConfigSource = { kind: 'file'; path: string } | { kind: 'base64'; label: string; text: string };
+
 export interface LoadConfigInput {
-  /** Path as the user gave it; relative paths inside the config resolve against `cwd`, as in tbot. */
-  file?: string;
+  source?: ConfigSource;
   flags: ConfigFlags;
+  /** Relative paths inside the config resolve against this, as in tbot. */
   cwd: string;
   /** Reads the config file; may throw RefusedFileError (not a regular file, or too large). */
   readFile: (path: string) => Promise<string>;
   /** Resolves symlinks in the existing part of a path, so directory rules compare real places. */
   realPath: RealPath;
+}
+
+/**
+ * Some of the config is valid tbot that needs a Teleport cluster (or a Kubernetes API, AWS, FIPS).
+ * Its issues lead with those explanations; any other problems of the config follow.
+ */
+export class ClusterOnlyError extends ConfigError {
+  override name = 'ClusterOnlyError';
 }
 
 const NO_FILE: PositionedDocument = {
@@ -27,24 +40,59 @@ const NO_FILE: PositionedDocument = {
   locate: () => ({ kind: 'default' }),
 };
 
-export async function loadConfig(input: LoadConfigInput): Promise<BotConfig> {
-  const document = input.file === undefined ? NO_FILE : parsePositionedYaml(input.file, await readConfigText(input.file, input.readFile));
-  const { raw, setByFlag } = applyFlagOverrides(document.data, input.flags);
-
-  const locate = (path: FieldPath, part: 'key' | 'value'): IssueOrigin => {
-    const flag = flagFor(setByFlag, formatFieldPath(path));
-    return flag === undefined ? document.locate(path, part) : { kind: 'flag', flag };
-  };
-
-  if (!validateConfig(raw)) throw new ConfigError(issuesFromAjv(validateConfig.errors ?? [], locate));
-  return normalizeConfig(raw as unknown as RawConfig, input.cwd, (path) => locate(path, 'value'), input.realPath, input.file);
+/** Go's StdEncoding: the alphabet, padding to a multiple of 4; line breaks are ignored. */
+function decodeBase64(text: string): string | undefined {
+  const compact = text.replace(/[\r\n]/g, '');
+  if (compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) return undefined;
+  return Buffer.from(compact, 'base64').toString('utf8');
 }
 
-async function readConfigText(file: string, readFile: LoadConfigInput['readFile']): Promise<string> {
-  try {
-    return await readFile(file);
-  } catch (error) {
-    if (error instanceof RefusedFileError) throw new ConfigReadError(file, `it is ${error.message}`);
-    throw new ConfigReadError(file, (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : describeFsError(error));
+async function readDocument(source: ConfigSource | undefined, readFile: LoadConfigInput['readFile']): Promise<PositionedDocument> {
+  if (source === undefined) return NO_FILE;
+  if (source.kind === 'base64') {
+    const text = decodeBase64(source.text);
+    if (text === undefined) throw new ConfigReadError(source.label, 'it is not valid base64; it must hold a whole YAML config encoded in base64 (for example the output of `base64 -w0 tbot.yaml`)');
+    return parsePositionedYaml(source.label, text);
   }
+  try {
+    return parsePositionedYaml(source.path, await readFile(source.path));
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    if (error instanceof RefusedFileError) throw new ConfigReadError(source.path, `it is ${error.message}`);
+    throw new ConfigReadError(source.path, (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : describeFsError(error));
+  }
+}
+
+export async function loadConfig(input: LoadConfigInput): Promise<BotConfig> {
+  const document = await readDocument(input.source, input.readFile);
+  const v1 = v1Issue(document.data, document.locate);
+  if (v1 !== undefined) throw new ConfigError([v1]);
+
+  const { raw, setByFlag, warnings } = applyFlagOverrides(document.data, input.flags);
+  const locate = (path: FieldPath, part: 'key' | 'value'): IssueOrigin => {
+    return flagFor(setByFlag, formatFieldPath(path)) ?? document.locate(path, part);
+  };
+
+  const clusterOnly = findClusterOnly(raw);
+  const explained: ConfigIssue[] = clusterOnly.map((finding) => ({
+    origin: locate(finding.path, 'value'),
+    field: formatFieldPath(finding.path),
+    problem: `${explainClusterOnly(finding)}; ${finding.remedy}`,
+  }));
+  let schemaIssues: ConfigIssue[] = [];
+  if (!validateConfig(raw)) {
+    // Whatever tbot would ignore or check later inside a cluster-only part is not the point.
+    const errors = (validateConfig.errors ?? []).filter((error) => !clusterOnly.some((finding) => isWithin(pathFromPointer(error.instancePath), finding.block)));
+    schemaIssues = issuesFromAjv(errors, locate);
+  }
+  if (explained.length > 0) throw new ClusterOnlyError([...explained, ...schemaIssues]);
+  if (schemaIssues.length > 0) throw new ConfigError(schemaIssues);
+  return normalizeConfig({
+    raw: raw as unknown as RawConfig,
+    cwd: input.cwd,
+    locate: (path) => locate(path, 'value'),
+    realPath: input.realPath,
+    ...(input.source === undefined ? {} : { source: input.source.kind === 'file' ? input.source.path : input.source.label }),
+    warnings,
+  });
 }

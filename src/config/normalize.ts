@@ -1,121 +1,147 @@
 /** Validated raw config → BotConfig: defaults, absolute paths, and the cross-field rules a schema cannot say. */
-import { resolve, sep } from 'node:path';
 import type { ConfigIssue, IssueOrigin } from '../errors.js';
 import { ConfigError } from '../errors.js';
 import type { RealPath } from '../fs/real-path.js';
-import { formatDuration, parseDuration } from './duration.js';
-import {
-  DEFAULT_CREDENTIAL_TTL,
-  DURATION_EXPECTED,
-  MAX_CREDENTIAL_TTL_MS,
-  DEFAULT_RENEWAL_INTERVAL,
-  type BotConfig,
-  type Destination,
-  type OutputConfig,
-  type RawConfig,
-  type RawDestination,
-} from './types.js';
-import type { FieldPath } from './yaml-document.js';
+import { checkDirectories, type PlacedDestination } from './directories.js';
+import { normalizeEntry, resolveDestination, type UnnamedOutput } from './entries.js';
+import { outputLifetime, topLevelLifetime, type Issue } from './lifetimes.js';
 import { formatFieldPath } from './schema-issues.js';
-import { systemDirectoryProblem } from './system-directories.js';
+import type { BotConfig, JoinMethod, OutputConfig, RawConfig, RawEntry } from './types.js';
+import type { FieldPath } from './yaml-document.js';
 
 export type LocateField = (path: FieldPath) => IssueOrigin;
-type Issue = (path: FieldPath, problem: string, expected?: string) => void;
 
-function resolveDestination(destination: RawDestination, cwd: string): Destination {
-  return destination.type === 'directory' ? { type: 'directory', path: resolve(cwd, destination.path) } : destination;
+export interface NormalizeInput {
+  raw: RawConfig;
+  cwd: string;
+  locate: LocateField;
+  realPath: RealPath;
+  source?: string;
+  /** Warnings found before this step (flags overriding the file). */
+  warnings?: readonly string[];
 }
 
-interface ClaimedDirectory {
-  field: FieldPath;
-  /** Symlinks resolved, so two routes to one directory compare equal. */
-  real: string;
+/** Names tbot keeps for its own internal services. */
+const RESERVED_NAMES = new Set(['ca-rotation', 'crl-cache', 'heartbeat', 'identity', 'spiffe-trust-bundle-cache']);
+
+/** The one line `start` logs when the config reads as if it talked to a cluster: it never does. */
+export function honestyWarning(raw: RawConfig): string | undefined {
+  const named = [
+    raw.onboarding?.join_method === undefined ? undefined : `join_method ${raw.onboarding.join_method}`,
+    raw.onboarding?.token === undefined ? undefined : 'a token',
+    raw.proxy_server === undefined ? undefined : 'proxy_server',
+    raw.auth_server === undefined ? undefined : 'auth_server',
+    raw.join_uri === undefined ? undefined : 'join_uri',
+  ].filter((item): item is string => item !== undefined);
+  if (named.length === 0) return undefined;
+  return `no Teleport cluster was contacted: every credential comes from this agent's local CA, and the configured ${named.join(', ')} ${named.length === 1 ? 'is' : 'are'} not used to join or authenticate`;
 }
 
-const inside = (child: string, parent: string): boolean => child.startsWith(parent === sep ? parent : `${parent}${sep}`);
+/** "host:port" or "[v6]:port" → parts; an empty host listens on every interface, as in Go. */
+export function parseListenAddress(text: string): { host: string; port: number } | undefined {
+  const match = /^\[([0-9a-fA-F:.%A-Za-z]+)\]:([0-9]{1,5})$/.exec(text) ?? /^([^:\s[\]]*):([0-9]{1,5})$/.exec(text);
+  if (match === null) return undefined;
+  const port = Number(match[2]);
+  return port > 65_535 ? undefined : { host: match[1] as string, port };
+}
 
-/**
- * Directory rules, all on real paths: no system directory; no two writers on one directory (they
- * would overwrite each other's files every cycle); and storage, which holds the CA's private keys,
- * neither inside an output directory nor holding one (outputs are shared with other programs).
- */
-async function checkDirectories(storage: Destination, outputs: readonly OutputConfig[], realPath: RealPath, issue: Issue): Promise<void> {
-  const directories = [
-    { field: ['storage', 'path'] as FieldPath, destination: storage },
-    ...outputs.map((output, index) => ({ field: ['outputs', index, 'destination', 'path'] as FieldPath, destination: output.destination })),
-  ].flatMap(({ field, destination }) => (destination.type === 'directory' ? [{ field, path: destination.path }] : []));
-  const reals = await Promise.all(directories.map(({ path }) => realPath(path)));
-  const usable = directories.flatMap(({ field, path }, index): ClaimedDirectory[] => {
-    const real = reals[index] as string;
-    const problem = systemDirectoryProblem(real);
-    if (problem === undefined) return [{ field, real }];
-    const via = real === path ? '' : ` (it resolves to ${real})`;
-    issue(field, `${path} ${problem}${via}`, 'a directory of its own, such as /var/lib/tbot or /opt/machine-id');
-    return [];
-  });
-  const storageDir = usable.find((dir) => dir.field[0] === 'storage');
-  const claimed = new Map<string, FieldPath>(storageDir === undefined ? [] : [[storageDir.real, storageDir.field]]);
-  for (const dir of usable) {
-    if (dir === storageDir) continue;
-    const previous = claimed.get(dir.real);
-    if (previous !== undefined) {
-      issue(dir.field, `directory is already used by ${formatFieldPath(previous)}`, 'a directory that no other output or storage uses');
-    } else if (storageDir !== undefined && inside(dir.real, storageDir.real)) {
-      issue(dir.field, 'directory is inside storage.path, next to the certificate authority keys', 'a directory outside storage.path');
-    } else if (storageDir !== undefined && inside(storageDir.real, dir.real)) {
-      issue(storageDir.field, `storage directory is inside the directory of ${formatFieldPath(dir.field)}, which is shared with other programs`, 'a storage directory outside every output directory');
-    } else {
-      claimed.set(dir.real, dir.field);
-    }
+function onboardingRules(raw: RawConfig, issue: Issue): void {
+  const onboarding = raw.onboarding ?? {};
+  const pins = (onboarding.ca_pins ?? []).length > 0;
+  if (pins && onboarding.ca_path !== undefined) issue(['onboarding', 'ca_path'], 'is set together with ca_pins, which tbot refuses', 'either ca_pins or ca_path, not both');
+  if (raw.insecure === true && pins) issue(['onboarding', 'ca_pins'], 'is set together with insecure, which tbot refuses', 'either ca_pins or insecure, not both');
+  if (raw.insecure === true && onboarding.ca_path !== undefined) issue(['onboarding', 'ca_path'], 'is set together with insecure, which tbot refuses', 'either ca_path or insecure, not both');
+  const keypair = onboarding['bound_keypair'] as Record<string, unknown> | undefined;
+  if (keypair?.['registration_secret'] !== undefined && keypair['registration_secret_path'] !== undefined) {
+    issue(['onboarding', 'bound_keypair', 'registration_secret_path'], 'is set together with registration_secret', 'either registration_secret or registration_secret_path');
   }
+  const oidc = onboarding['generic_oidc'] as Record<string, unknown> | undefined;
+  if (oidc?.['env'] !== undefined && oidc['command'] !== undefined) issue(['onboarding', 'generic_oidc', 'command'], 'is set together with env', 'either env or command');
 }
 
-/**
- * Zero and anything over tbot's 24 h certificate maximum are refused here. The upper bound also
- * keeps every computed expiry a valid date and every wait far inside what a timer can hold.
- */
-function checkDurationBounds(path: FieldPath, ms: number, issue: Issue): boolean {
-  if (ms <= 0) issue(path, 'must be longer than zero', DURATION_EXPECTED);
-  else if (ms > MAX_CREDENTIAL_TTL_MS) issue(path, `is longer than ${formatDuration(MAX_CREDENTIAL_TTL_MS)}, the longest credential lifetime tbot allows`, `${DURATION_EXPECTED}, at most ${formatDuration(MAX_CREDENTIAL_TTL_MS)}`);
-  else return true;
-  return false;
+/** Explicit names are checked; the rest get a label from their kind and destination, made unique. */
+function nameOutputs(entries: readonly { raw: RawEntry; at: FieldPath; output: UnnamedOutput }[], issue: Issue): OutputConfig[] {
+  const explicit = new Map<string, FieldPath>();
+  for (const { raw, at } of entries) {
+    if (raw.name === undefined) continue;
+    if (RESERVED_NAMES.has(raw.name)) issue([...at, 'name'], `"${raw.name}" is a name tbot keeps for its own services`, 'another name');
+    const previous = explicit.get(raw.name);
+    if (previous !== undefined) issue([...at, 'name'], `"${raw.name}" is already the name of ${formatFieldPath(previous)}`, 'a name no other output has');
+    explicit.set(raw.name, at);
+  }
+  const used = new Set<string>(explicit.keys());
+  return entries.map(({ raw, output }) => {
+    let name = raw.name;
+    if (name === undefined) {
+      const where = output.destination.type === 'directory' ? `directory ${output.destination.path}` : 'memory';
+      const label = `${output.type} (${where})`;
+      name = label;
+      for (let n = 2; used.has(name); n++) name = `${label} #${n}`;
+    }
+    used.add(name);
+    return { ...output, name } as OutputConfig;
+  });
 }
 
-export async function normalizeConfig(raw: RawConfig, cwd: string, locate: LocateField, realPath: RealPath, source?: string): Promise<BotConfig> {
+export async function normalizeConfig(input: NormalizeInput): Promise<BotConfig> {
+  const { raw, cwd, locate } = input;
   const issues: ConfigIssue[] = [];
+  const warnings: string[] = [...(input.warnings ?? [])];
   const issue: Issue = (path, problem, expected) => {
     issues.push({ origin: locate(path), field: formatFieldPath(path), problem, ...(expected === undefined ? {} : { expected }) });
   };
+  const warn = (message: string): void => void warnings.push(message);
+  const oneshot = raw.oneshot ?? false;
 
-  // Patterns in the schema guarantee these parse; zero is the one value they let through.
-  const credentialTtlMs = parseDuration(raw.credential_ttl ?? DEFAULT_CREDENTIAL_TTL) ?? 0;
-  const renewalIntervalMs = parseDuration(raw.renewal_interval ?? DEFAULT_RENEWAL_INTERVAL) ?? 0;
-  const ttlOk = checkDurationBounds(['credential_ttl'], credentialTtlMs, issue);
-  const intervalOk = checkDurationBounds(['renewal_interval'], renewalIntervalMs, issue);
-  if (ttlOk && intervalOk && renewalIntervalMs >= credentialTtlMs) {
-    const where: FieldPath = raw.renewal_interval === undefined ? ['credential_ttl'] : ['renewal_interval'];
-    issue(
-      where,
-      `renewal_interval (${formatDuration(renewalIntervalMs)}) is not shorter than credential_ttl (${formatDuration(credentialTtlMs)}), so credentials would expire before renewal`,
-      'renewal_interval < credential_ttl',
-    );
+  const top = topLevelLifetime(raw, oneshot, issue, warn);
+  onboardingRules(raw, issue);
+  const storage = resolveDestination(raw.storage ?? { type: 'memory' }, ['storage'], cwd, issue);
+
+  // tbot merges `outputs` into `services`, services first; paths keep their own list's index.
+  const lists = [['services', raw.services ?? []], ['outputs', raw.outputs ?? []]] as const;
+  const normalized: { raw: RawEntry; at: FieldPath; output: UnnamedOutput }[] = [];
+  for (const [key, list] of lists) {
+    list.forEach((entry, index) => {
+      const at: FieldPath = [key, index];
+      if (entry.type === 'example') {
+        warn(`${formatFieldPath(at)}: tbot's \`example\` service only logs a greeting; this agent skips it`);
+        return;
+      }
+      const lifetime = outputLifetime(entry.type, entry, at, top, oneshot, issue, warn);
+      const output = normalizeEntry(entry, { at, cwd, lifetime, issue, warn });
+      if (output !== undefined) normalized.push({ raw: entry, at, output });
+    });
   }
+  const outputs = nameOutputs(normalized, issue);
+  const placed: PlacedDestination[] = normalized.map(({ at, output }) => ({ at: [...at, 'destination'], destination: output.destination }));
+  await checkDirectories(storage, placed, input.realPath, issue);
 
-  const storage = resolveDestination(raw.storage ?? { type: 'memory' }, cwd);
-  const outputs: OutputConfig[] = (raw.outputs ?? []).map((output) => ({ ...output, destination: resolveDestination(output.destination, cwd) }) as OutputConfig);
-  await checkDirectories(storage, outputs, realPath, issue);
+  let diagAddr: BotConfig['diagAddr'];
+  if (raw.diag_addr !== undefined) {
+    diagAddr = parseListenAddress(raw.diag_addr);
+    if (diagAddr === undefined) issue(['diag_addr'], 'is not a listen address', 'host:port such as 127.0.0.1:3000, or [::1]:3000');
+  }
+  if (raw.proxy_server !== undefined && raw.auth_server !== undefined) {
+    warn('both proxy_server and auth_server are set; tbot uses proxy_server, and so does this agent');
+  }
+  const honesty = honestyWarning(raw);
+  if (honesty !== undefined) warn(honesty);
 
   if (issues.length > 0) throw new ConfigError(issues);
   return {
-    ...(source === undefined ? {} : { source }),
+    ...(input.source === undefined ? {} : { source: input.source }),
     ...(raw.proxy_server === undefined ? {} : { proxyServer: raw.proxy_server }),
-    joinMethod: raw.onboarding?.join_method ?? 'token',
+    ...(raw.auth_server === undefined ? {} : { authServer: raw.auth_server }),
+    joinMethod: (raw.onboarding?.join_method ?? 'token') as JoinMethod,
     ...(raw.onboarding?.token === undefined ? {} : { token: raw.onboarding.token }),
     storage,
     outputs,
-    oneshot: raw.oneshot ?? false,
-    credentialTtlMs,
-    renewalIntervalMs,
+    oneshot,
+    debug: raw.debug ?? false,
+    credentialTtlMs: top.credentialTtlMs,
+    renewalIntervalMs: top.renewalIntervalMs,
+    ...(diagAddr === undefined ? {} : { diagAddr }),
     ...(raw.anonymous_analytics === undefined ? {} : { anonymousAnalytics: raw.anonymous_analytics }),
+    warnings,
   };
 }

@@ -1,6 +1,7 @@
 /** Turns ajv errors into ConfigIssues that say where, which field, and what was expected. */
 import type { ErrorObject } from 'ajv';
 import type { ConfigIssue, IssueOrigin } from '../errors.js';
+import { closest } from './did-you-mean.js';
 import type { FieldPath } from './yaml-document.js';
 
 export type Locate = (path: FieldPath, part: 'key' | 'value') => IssueOrigin;
@@ -11,6 +12,27 @@ interface SchemaNode {
   oneOf?: SchemaNode[];
   const?: unknown;
   enum?: unknown[];
+}
+
+/** Keys that are not v2 keys but that a tbot user may well write, with what to write instead. */
+const KEY_HINTS: Record<string, string> = {
+  destinations: '`destinations` is a v1 key; in a v2 config they are `outputs` (or `services`), each with a `type`',
+  uid: 'a reader is {user: NAME or ID} or {group: NAME or ID}; write the number as the value of `user`',
+  gid: 'a reader is {user: NAME or ID} or {group: NAME or ID}; write the number as the value of `group`',
+};
+
+/** Values that are not accepted but have a well-known replacement. */
+const VALUE_HINTS: Record<string, string> = {
+  ec2: 'tbot has no "ec2" join method (Teleport services join with it, bots do not); a bot on EC2 joins with "iam"',
+};
+
+function withHint(expected: string, hint: string | undefined): string {
+  return hint === undefined ? expected : `${expected}; ${hint}`;
+}
+
+function suggestion(word: string, candidates: readonly unknown[]): string | undefined {
+  const near = closest(word, candidates.filter((candidate): candidate is string => typeof candidate === 'string'));
+  return near === undefined ? undefined : `did you mean ${JSON.stringify(near)}?`;
 }
 
 export function pathFromPointer(pointer: string): FieldPath {
@@ -47,7 +69,9 @@ function describeError(error: ErrorObject): { extraPath: FieldPath; part: 'key' 
   switch (error.keyword) {
     case 'additionalProperties': {
       const name = String(error.params['additionalProperty']);
-      return { extraPath: [name], part: 'key', problem: `unknown field "${name}"`, expected: `one of the fields ${list(Object.keys(schema.properties ?? {}))}` };
+      const fields = Object.keys(schema.properties ?? {});
+      const expected = `one of the fields ${list(fields)}`;
+      return { extraPath: [name], part: 'key', problem: `unknown field "${name}"`, expected: withHint(expected, KEY_HINTS[name] ?? suggestion(name, fields)) };
     }
     case 'required': {
       const name = String(error.params['missingProperty']);
@@ -57,12 +81,20 @@ function describeError(error: ErrorObject): { extraPath: FieldPath; part: 'key' 
     case 'discriminator': {
       const kinds = (schema.oneOf ?? []).map((branch) => branch.properties?.['type']?.const);
       if (error.params['error'] === 'mapping') {
-        return { extraPath: ['type'], part: 'value', problem: `unknown type ${JSON.stringify(error.params['tagValue'])}`, expected: `one of ${list(kinds)}` };
+        const tag = error.params['tagValue'];
+        const hint = typeof tag === 'string' ? suggestion(tag, kinds) : undefined;
+        return { extraPath: ['type'], part: 'value', problem: `unknown type ${JSON.stringify(tag)}`, expected: withHint(`one of ${list(kinds)}`, hint) };
       }
       return { extraPath: [], part: 'value', problem: 'missing or non-string field "type"', expected: `one of ${list(kinds)}` };
     }
-    case 'enum':
-      return { extraPath: [], part: 'value', problem: `unsupported value ${JSON.stringify(error.data)}`, expected: `one of ${list(schema.enum ?? [])}` };
+    case 'enum': {
+      const value = error.data;
+      const hint = typeof value === 'string' ? (VALUE_HINTS[value] ?? suggestion(value, schema.enum ?? [])) : undefined;
+      return { extraPath: [], part: 'value', problem: `unsupported value ${JSON.stringify(value)}`, expected: withHint(`one of ${list(schema.enum ?? [])}`, hint) };
+    }
+    case 'anyOf':
+      // A union such as "a name or a numeric id": one line about the whole, not one per branch.
+      return { extraPath: [], part: 'value', problem: `got ${jsonType(error.data)}`, ...(described === undefined ? {} : { expected: described }) };
     case 'const':
       return { extraPath: [], part: 'value', problem: `unsupported value ${JSON.stringify(error.data)}`, expected: described ?? JSON.stringify(schema.const) };
     case 'type':
@@ -77,7 +109,9 @@ function describeError(error: ErrorObject): { extraPath: FieldPath; part: 'key' 
 
 export function issuesFromAjv(errors: readonly ErrorObject[], locate: Locate): ConfigIssue[] {
   // With a discriminator, the matching branch's own errors are the useful ones; oneOf adds noise.
-  const useful = errors.filter((error) => error.keyword !== 'oneOf' || errors.length === 1);
+  // An anyOf speaks for its branches, whose own errors are dropped.
+  const unions = new Set(errors.filter((error) => error.keyword === 'anyOf').map((error) => error.instancePath));
+  const useful = errors.filter((error) => (error.keyword !== 'oneOf' || errors.length === 1) && !(unions.has(error.instancePath) && error.schemaPath.includes('/anyOf/')));
   const seen = new Set<string>();
   const issues: ConfigIssue[] = [];
   for (const error of useful) {

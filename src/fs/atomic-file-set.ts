@@ -5,6 +5,10 @@
  * are symlinks through `..data`, so a reader or a crash sees either the previous complete set or
  * the new complete set, never a mix.
  *
+ * A name may have one or more directory parts (`cockroach/node.crt`): the subdirectory lives inside
+ * the generation, and its visible name (`cockroach`) is one more symlink through `..data`, so the
+ * files under it change with the same single rename as the rest of the set.
+ *
  * The directory may hold other people's files, so this only ever removes or replaces entries it
  * made itself: visible names that are symlinks into `..data`, temp links and generation
  * directories whose exact names (random suffix included) it uses, each checked with lstat.
@@ -12,7 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { lstat, mkdir, readdir, readlink, rename, rm, symlink, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describeFileType } from './describe-fs-error.js';
 import { fsyncDirectory, writeNewFileDurably } from './fsync.js';
 
@@ -32,6 +36,22 @@ export class UnownedEntryError extends Error {
   ) {
     super(`${path} is ${found} that was not created by this program`);
   }
+}
+
+/** A set's file name was not a plain relative path (a programming error, never user input). */
+export class BadFileNameError extends Error {
+  override name = 'BadFileNameError';
+}
+
+/** The top-level entries a set shows: `cockroach/node.crt` is served through the link `cockroach`. */
+function visibleNames(names: Iterable<string>): Set<string> {
+  const visible = new Set<string>();
+  for (const name of names) {
+    const parts = name.split('/');
+    if (parts.some((part) => part === '' || part === '.' || part === '..') || parts[0]!.startsWith('..')) throw new BadFileNameError(`not a relative file name: ${JSON.stringify(name)}`);
+    visible.add(parts[0]!);
+  }
+  return visible;
 }
 
 function generationName(now: Date): string {
@@ -100,26 +120,39 @@ async function pointSymlink(dir: string, name: string, target: string): Promise<
   await rename(temp, join(dir, name));
 }
 
+/** Creates the generation's subdirectories (0700), parents first; returns every directory to fsync, deepest first. */
+async function makeSubdirectories(root: string, names: Iterable<string>): Promise<string[]> {
+  const directories = new Set<string>();
+  for (const name of names) {
+    for (let parent = dirname(name); parent !== '.'; parent = dirname(parent)) directories.add(parent);
+  }
+  const ordered = [...directories].sort((a, b) => a.split('/').length - b.split('/').length);
+  for (const directory of ordered) await mkdir(join(root, directory), { mode: 0o700 });
+  return [...ordered.reverse().map((directory) => join(root, directory)), root];
+}
+
 export async function replaceFileSet(dir: string, files: ReadonlyMap<string, string | Uint8Array>, now: Date): Promise<void> {
-  const previous = await checkReplaceable(dir, files.keys());
+  const visible = visibleNames(files.keys());
+  const previous = await checkReplaceable(dir, visible);
   const [previousNames, previousInfo] =
     previous === undefined ? [[], undefined] : await Promise.all([readdir(join(dir, previous)).catch((): string[] => []), lstatOrUndefined(join(dir, previous))]);
-  await removeLeftovers(dir, new Set([...files.keys(), ...previousNames]), previous);
+  await removeLeftovers(dir, new Set([...visible, ...previousNames]), previous);
 
   const generation = generationName(now);
   await mkdir(join(dir, generation), { mode: 0o700 });
+  const directories = await makeSubdirectories(join(dir, generation), files.keys());
   // Written side by side so the fsyncs overlap instead of queueing.
   await Promise.all([...files].map(([name, data]) => writeNewFileDurably(join(dir, generation, name), data, 0o600)));
-  await fsyncDirectory(join(dir, generation));
+  await Promise.all(directories.map(fsyncDirectory));
 
   // Visible names first (dangling until the swap for names the previous set lacked), then the swap.
-  await Promise.all([...files.keys()].map((name) => pointSymlink(dir, name, `${DATA_LINK}/${name}`)));
+  await Promise.all([...visible].map((name) => pointSymlink(dir, name, `${DATA_LINK}/${name}`)));
   await symlink(generation, join(dir, DATA_LINK_TEMP));
   await rename(join(dir, DATA_LINK_TEMP), join(dir, DATA_LINK));
   await fsyncDirectory(dir);
 
   for (const name of previousNames) {
-    if (!files.has(name) && (await isOwnVisibleLink(dir, name))) await unlink(join(dir, name));
+    if (!visible.has(name) && (await isOwnVisibleLink(dir, name))) await unlink(join(dir, name));
   }
   // checkReplaceable made sure `previous`, if any, is a generation name; lstat, that it is a real directory.
   if (previous !== undefined && previousInfo?.isDirectory() === true) {

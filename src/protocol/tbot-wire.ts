@@ -59,8 +59,8 @@ export interface ReceivedTbotEvent {
 /** The usage-metrics event of a received start. */
 export type ReceivedTbotStartEvent = Omit<TbotStartEvent, 'run_mode'> & { run_mode: ReceivedRunMode };
 
-const TO_WIRE_RUN_MODE: Record<RunMode, WireRunMode> = { 'one-shot': 'RUN_MODE_ONE_SHOT', continuous: 'RUN_MODE_DAEMON' };
-const FROM_WIRE_RUN_MODE: Record<ReceivedWireRunMode, ReceivedRunMode> = { RUN_MODE_UNSPECIFIED: 'unspecified', RUN_MODE_ONE_SHOT: 'one-shot', RUN_MODE_DAEMON: 'continuous' };
+export const TO_WIRE_RUN_MODE: Record<RunMode, WireRunMode> = { 'one-shot': 'RUN_MODE_ONE_SHOT', continuous: 'RUN_MODE_DAEMON' };
+export const FROM_WIRE_RUN_MODE: Record<ReceivedWireRunMode, ReceivedRunMode> = { RUN_MODE_UNSPECIFIED: 'unspecified', RUN_MODE_ONE_SHOT: 'one-shot', RUN_MODE_DAEMON: 'continuous' };
 
 /** The usage-metrics run mode of a stored wire value; anything unrecognised reads as unspecified. */
 export const runModeFromWire = (runMode: string): ReceivedRunMode => (Object.hasOwn(FROM_WIRE_RUN_MODE, runMode) ? FROM_WIRE_RUN_MODE[runMode as ReceivedWireRunMode] : 'unspecified');
@@ -95,7 +95,7 @@ export function fromWireStart(start: ReceivedTbotEvent['start']): ReceivedTbotSt
   };
 }
 
-const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+export const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 const isOptionalString = (value: unknown): boolean => value === undefined || typeof value === 'string';
 
 /**

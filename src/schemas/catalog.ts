@@ -6,9 +6,14 @@ import { Ajv, type Options } from 'ajv';
 import commonSchema from '../../schemas/common.schema.json' with { type: 'json' };
 import configSchema from '../../schemas/config.schema.json' with { type: 'json' };
 import eventSchema from '../../schemas/tbot-event.schema.json' with { type: 'json' };
+import heartbeatSchema from '../../schemas/tbot-heartbeat.schema.json' with { type: 'json' };
 import receivedEventSchema from '../../schemas/tbot-event.received.schema.json' with { type: 'json' };
+import usageCommonSchema from '../../schemas/usage-common.schema.json' with { type: 'json' };
+import connectEventSchema from '../../schemas/connect-event.schema.json' with { type: 'json' };
+import connectExtraEventSchema from '../../schemas/connect-extra-event.schema.json' with { type: 'json' };
+import discoverEventSchema from '../../schemas/discover-event.schema.json' with { type: 'json' };
 
-export const SCHEMAS = [commonSchema, configSchema, eventSchema, receivedEventSchema] as const;
+export const SCHEMAS = [commonSchema, configSchema, eventSchema, receivedEventSchema, heartbeatSchema, usageCommonSchema, connectEventSchema, connectExtraEventSchema, discoverEventSchema] as const;
 
 /** Exported validator name → schema reference. */
 export const VALIDATOR_REFS = {
@@ -18,6 +23,10 @@ export const VALIDATOR_REFS = {
   validateHelperVersion: `${eventSchema.$id}#/definitions/helperVersion`,
   /** What the collector accepts and stores (tolerant receive), after decoding and cleaning. */
   validateReceivedTbotEvent: receivedEventSchema.$id,
+  validateSubmitHeartbeat: heartbeatSchema.$id,
+  validateSubmitConnectEvent: connectEventSchema.$id,
+  validateSubmitConnectExtraEvent: connectExtraEventSchema.$id,
+  validateSubmitDiscoverEvent: discoverEventSchema.$id,
 } as const;
 
 export type ValidatorName = keyof typeof VALIDATOR_REFS;

@@ -24,3 +24,7 @@ export const validateSubmitTbotEvent = compiled('validateSubmitTbotEvent');
 export const validateHelperName = compiled('validateHelperName');
 export const validateHelperVersion = compiled('validateHelperVersion');
 export const validateReceivedTbotEvent = compiled('validateReceivedTbotEvent');
+export const validateSubmitHeartbeat = compiled('validateSubmitHeartbeat');
+export const validateSubmitConnectEvent = compiled('validateSubmitConnectEvent');
+export const validateSubmitConnectExtraEvent = compiled('validateSubmitConnectExtraEvent');
+export const validateSubmitDiscoverEvent = compiled('validateSubmitDiscoverEvent');

@@ -58,9 +58,9 @@ describe('bad configs', () => {
   });
 
   it('a bad flag value names the flag', async () => {
-    const run = await runTbot(['start', '--oneshot', '--credential-ttl', 'forever']);
+    const run = await runTbot(['start', '--oneshot', '--certificate-ttl', 'forever']);
     assert.equal(run.code, 1);
-    assert.match(run.stderr, /flag --credential-ttl: credential_ttl: invalid value; expected a duration such as 20m or 1h30m\n/);
+    assert.match(run.stderr, /flag --certificate-ttl: credential_ttl: invalid value; expected a duration such as 20m or 1h30m\n/);
     assert.doesNotMatch(run.stderr, /pattern|\^\(/);
   });
 });

@@ -26,14 +26,18 @@ describe('tbot CLI', () => {
   it('--help lists the commands; start --help lists every start flag', async () => {
     const top = await runTbot(['--help']);
     assert.equal(top.code, 0);
-    for (const command of ['start', 'analytics', 'version']) assert.match(top.stdout, new RegExp(`tbot ${command}`));
+    for (const command of ['start', 'configure', 'analytics', 'version']) assert.match(top.stdout, new RegExp(`tbot ${command}`));
     const start = await runTbot(['start', '--help']);
-    for (const flag of ['--config', '--oneshot', '--join-method', '--token', '--proxy-server', '--data-dir', '--destination-dir', '--credential-ttl', '--renewal-interval', '--anonymous-analytics', '--debug', '--log-format']) {
+    for (const flag of ['--config', '--oneshot', '--join-method', '--token', '--proxy-server', '--auth-server', '--ca-pin', '--data-dir', '--storage', '--destination-dir', '--certificate-ttl', '--credential-ttl', '--renewal-interval', '--diag-addr', '--insecure', '--fips', '--anonymous-analytics', '--debug', '--log-format']) {
       assert.ok(start.stdout.includes(flag), `start --help lacks ${flag}`);
     }
   });
 
-  for (const args of [['bogus'], ['start', '--bogus'], ['analytics'], ['analytics', 'send'], ['start', '--token', 'a', '--token', 'b'], ['start', '--log-format', 'xml'], ['start', '--config']]) {
+  const usageErrors = [
+    ['bogus'], ['start', '--bogus'], ['analytics'], ['analytics', 'send'], ['start', '--token', 'a', '--token', 'b'], ['start', '--log-format', 'xml'], ['start', '--config'],
+    ['start', '--oneshot', '--oneshot'], ['start', '-d', '--debug'], ['start', '--oneshot', '--no-oneshot'], ['configure', '-o', 'a.yaml', '--output', 'b.yaml'], ['start', 'identity'], ['start', 'database', '--destination', 'memory://'],
+  ];
+  for (const args of usageErrors) {
     it(`usage error for \`tbot ${args.join(' ')}\`: exit 2, message on stderr, nothing runs`, async () => {
       const run = await runTbot(args, { cwd: workspace.dir, timeoutMs: 10_000 });
       assert.equal(run.code, 2, run.stderr);

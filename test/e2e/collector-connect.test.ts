@@ -161,7 +161,7 @@ describe('collector: Connect protocol conformance', () => {
     { name: 'a body over 64 KiB', body: JSON.stringify({ ...VALID_JSON(), pad: 'x'.repeat(70 * 1024) }), status: 429, code: 'resource_exhausted' },
     { name: 'a batch body over 512 KiB', path: SUBMIT_TBOT_EVENTS_PATH, body: JSON.stringify({ events: [], pad: 'x'.repeat(530 * 1024) }), status: 429, code: 'resource_exhausted' },
     { name: 'GET on a procedure', method: 'GET', status: 405, header: ['allow', 'POST'] },
-    { name: 'a procedure this collector does not serve', path: '/prehog.v1alpha.TeleportReportingService/SubmitEvent', body: '{}', status: 501, code: 'unimplemented', message: /^prehog\.v1alpha\.TeleportReportingService\/SubmitEvent is not implemented$/ },
+    { name: 'a procedure this collector does not serve', path: '/prehog.v1alpha.ExampleReportingService/SubmitEvent', body: '{}', status: 501, code: 'unimplemented', message: /^prehog\.v1alpha\.ExampleReportingService\/SubmitEvent is not implemented$/ },
     { name: 'a method this service does not have', path: '/prehog.v1alpha.TbotReportingService/SubmitTbotEvents', body: '{}', status: 501, code: 'unimplemented' },
     { name: 'a path that is no procedure', path: '/index.html', method: 'GET', status: 404, code: 'not_found' },
   ];

@@ -89,7 +89,7 @@ describe('collector', () => {
     const everything = (await storedLines(dataDir)).join('\n');
     for (const canary of ['zqxhostcanary', '10.9.8.7', 'zqxhelper']) assert.ok(!everything.includes(canary), `${canary} stored`);
     const metrics = await (await fetch(`${collector.url}/metrics`)).text();
-    assert.match(metrics, /^tbot_collector_unknown_fields_skipped_total 2$/m);
+    assert.match(metrics, /^tbot_collector_unknown_fields_skipped_total\{family="tbot"\} 2$/m);
     assert.match(metrics, /^tbot_collector_privacy_dropped_fields_total 1$/m);
   });
 

@@ -13,12 +13,19 @@ import { runTbot, spawnTbot } from '../helpers/tbot-process.js';
 import { tool } from '../helpers/tools.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
+/** What every credential output writes (tbot's identity artifacts, plus our tlscacerts). */
+const IDENTITY_ARTIFACTS = ['identity', 'key', 'key-cert.pub', 'key.pub', 'tbot-status.json', 'teleport-database-ca.crt', 'teleport-host-ca.crt', 'teleport-user-ca.crt', 'tlscacerts', 'tlscert'];
 const EXPECTED_FILES: Record<string, string[]> = {
-  identity: ['key', 'key-cert.pub', 'key.pub', 'known_hosts', 'ssh_config', 'sshcacerts', 'tbot-status.json', 'tlscacerts', 'tlscert'],
-  db: ['key', 'tbot-status.json', 'tlscacerts', 'tlscert'],
-  kube: ['kubeconfig.yaml', 'tbot-status.json'],
-  app: ['key', 'tbot-status.json', 'tlscacerts', 'tlscert'],
+  identity: [...IDENTITY_ARTIFACTS, 'known_hosts', 'ssh_config', 'sshcacerts'],
+  db: IDENTITY_ARTIFACTS,
+  // The cockroach layout is a subdirectory: it must flip with the rest of the set.
+  roach: [...IDENTITY_ARTIFACTS, 'cockroach/node.crt', 'cockroach/node.key', 'cockroach/ca.crt', 'cockroach/ca-client.crt'],
+  kube: [...IDENTITY_ARTIFACTS, 'kubeconfig.yaml'],
+  app: IDENTITY_ARTIFACTS,
 };
+
+/** Matches once `count` renewals of the output whose destination ends in `out/<dir>` are logged. */
+const renewedTimes = (dir: string, count: number): RegExp => new RegExp(`(renewal cycle complete output="[a-z_/-]+ \\(directory [^)]*/out/${dir}\\)"[\\s\\S]*){${count}}`);
 
 function config(interval: string): string {
   return `version: v2
@@ -31,6 +38,10 @@ outputs:
   - type: database
     service: pg
     destination: {type: directory, path: ./out/db}
+  - type: database
+    service: roach
+    format: cockroach
+    destination: {type: directory, path: ./out/roach}
   - type: kubernetes
     kubernetes_cluster: k
     destination: {type: directory, path: ./out/kube}
@@ -58,8 +69,9 @@ async function assertCompleteSet(dir: string, kind: string): Promise<'absent' | 
     const target = await realpath(join(dir, name));
     assert.equal(target, join(generation, name), `${dir}/${name} belongs to the published generation`);
   }
-  if (kind !== 'kube') {
-    assert.ok(sameKey(await readFile(join(dir, 'tlscert'), 'utf8'), await readFile(join(dir, 'key'), 'utf8')), `${dir}: tlscert and key are a pair`);
+  assert.ok(sameKey(await readFile(join(dir, 'tlscert'), 'utf8'), await readFile(join(dir, 'key'), 'utf8')), `${dir}: tlscert and key are a pair`);
+  if (kind === 'roach') {
+    assert.ok(sameKey(await readFile(join(dir, 'cockroach/node.crt'), 'utf8'), await readFile(join(dir, 'key'), 'utf8')), `${dir}: cockroach/node.crt is for the same key`);
   }
   return generation;
 }
@@ -96,9 +108,9 @@ describe('renewal safety', () => {
     try {
       await dir.write('tbot.yaml', config('1s'));
       const agent = spawnTbot(['start', '-c', 'tbot.yaml'], { cwd: dir.dir });
-      await agent.waitForStderr(/renewal cycle complete/);
+      await agent.waitForStderr(renewedTimes('db', 1));
       const first = await readFile(join(dir.dir, 'out/db/tlscert'), 'utf8');
-      await agent.waitForStderr(/(renewal cycle complete[\s\S]*){2}/);
+      await agent.waitForStderr(renewedTimes('db', 2));
       const second = await readFile(join(dir.dir, 'out/db/tlscert'), 'utf8');
       agent.child.kill('SIGTERM');
       const run = await agent.result;
@@ -119,7 +131,7 @@ describe('renewal safety', () => {
     try {
       await dir.write('tbot.yaml', config('20ms'));
       const agent = spawnTbot(['start', '-c', 'tbot.yaml'], { cwd: dir.dir });
-      await agent.waitForStderr(/(renewal cycle complete[\s\S]*){3}/);
+      for (const kind of Object.keys(EXPECTED_FILES)) await agent.waitForStderr(renewedTimes(kind, 3));
       agent.child.kill('SIGTERM');
       const run = await agent.result;
       assert.equal(run.code, 0, run.stderr);

@@ -32,8 +32,8 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
 export interface TbotChild {
   child: ChildProcess;
   result: Promise<RunResult>;
-  /** Resolves once stderr has matched `pattern`. */
-  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** Resolves once stderr has matched `pattern`, with the match. */
+  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
 }
 
 export function spawnTbot(args: readonly string[], options: RunOptions = {}): TbotChild {
@@ -45,12 +45,13 @@ export function spawnTbot(args: readonly string[], options: RunOptions = {}): Tb
   });
   let stdout = '';
   let stderr = '';
-  const waiters: { pattern: RegExp; resolve: () => void }[] = [];
+  const waiters: { pattern: RegExp; resolve: (match: RegExpExecArray) => void }[] = [];
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
     for (const waiter of waiters.splice(0)) {
-      if (waiter.pattern.test(stderr)) waiter.resolve();
+      const match = waiter.pattern.exec(stderr);
+      if (match !== null) waiter.resolve(match);
       else waiters.push(waiter);
     }
   });
@@ -67,10 +68,11 @@ export function spawnTbot(args: readonly string[], options: RunOptions = {}): Tb
     child,
     result,
     waitForStderr: (pattern, waitMs = 15_000) =>
-      new Promise<void>((resolve, reject) => {
-        if (pattern.test(stderr)) return resolve();
+      new Promise<RegExpExecArray>((resolve, reject) => {
+        const match = pattern.exec(stderr);
+        if (match !== null) return resolve(match);
         const timer = setTimeout(() => reject(new Error(`stderr never matched ${pattern}; got:\n${stderr}`)), waitMs);
-        waiters.push({ pattern, resolve: () => (clearTimeout(timer), resolve()) });
+        waiters.push({ pattern, resolve: (found) => (clearTimeout(timer), resolve(found)) });
       }),
   };
 }

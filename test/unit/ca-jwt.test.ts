@@ -9,6 +9,7 @@ import { createJwtSigner } from '../../src/ca/jwt-signer.js';
 import { generateP256KeyPair } from '../../src/ca/keys.js';
 import { openLocalCa } from '../../src/ca/local-ca.js';
 import { makeWorkspace } from '../helpers/workspace.js';
+import { directory } from '../helpers/bot-config.js';
 
 const FIXTURE_STORAGE = fileURLToPath(new URL('../fixtures/ca-v0.1.0', import.meta.url));
 
@@ -47,7 +48,7 @@ describe('the CA\'s JWT signer (ES256)', () => {
       const caDir = join(workspace.dir, 'ca');
       await cp(join(FIXTURE_STORAGE, 'ca'), caDir, { recursive: true });
       for (const name of await readdir(caDir)) await chmod(join(caDir, name), 0o600);
-      const { ca, created } = await openLocalCa({ type: 'directory', path: workspace.dir }, new Date());
+      const { ca, created } = await openLocalCa(directory(workspace.dir), new Date());
       assert.equal(created, false);
       const expected = createPublicKey(createPrivateKey(await readFile(join(caDir, 'tls-ca.key'), 'utf8'))).export({ format: 'jwk' });
       const signer = ca.jwtSigner();

@@ -19,7 +19,7 @@ function fakeRealPath(links: Links) {
 }
 
 function load(text: string, flags: ConfigFlags = {}, links: Links = {}) {
-  return loadConfig({ file: 'bot.yaml', flags, cwd: '/work', readFile: async () => text, realPath: fakeRealPath(links) });
+  return loadConfig({ source: { kind: 'file', path: 'bot.yaml' }, flags, cwd: '/work', readFile: async () => text, realPath: fakeRealPath(links) });
 }
 
 async function issuesOf(text: string, flags: ConfigFlags = {}, links: Links = {}): Promise<string[]> {
@@ -45,35 +45,37 @@ describe('config loading', () => {
 
   it('resolves relative destination paths against the working directory', async () => {
     const config = await load('version: v2\noutputs:\n  - type: identity\n    destination: {type: directory, path: out/id}\n');
-    assert.deepEqual(config.outputs[0]?.destination, { type: 'directory', path: '/work/out/id' });
+    assert.deepEqual(config.outputs[0]?.destination, { type: 'directory', path: '/work/out/id', symlinks: 'try-secure', acls: 'try', readers: [] });
   });
 
-  it('flags override the file', async () => {
-    const config = await load('version: v2\noneshot: false\nonboarding: {join_method: iam, token: t}\ncredential_ttl: 2h\n', {
+  it('flags override the file, and a join flag replaces the whole onboarding block as in tbot', async () => {
+    const config = await load('version: v2\noneshot: false\nonboarding: {join_method: iam, token: t}\ncredential_ttl: 2h\noutputs:\n  - {type: application, app_name: a, destination: {type: memory}}\n', {
       oneshot: true,
       joinMethod: 'github',
-      credentialTtl: '30m',
+      certificateTtl: '30m',
       renewalInterval: '10m',
       dataDir: 'data',
       destinationDir: 'id',
     });
     assert.equal(config.oneshot, true);
     assert.equal(config.joinMethod, 'github');
-    assert.equal(config.token, 't');
+    assert.equal(config.token, undefined, 'the file\'s token went with its onboarding block');
     assert.equal(config.credentialTtlMs, 1_800_000);
-    assert.deepEqual(config.storage, { type: 'directory', path: '/work/data' });
-    assert.deepEqual(config.outputs.map((output) => output.type), ['identity']);
+    assert.deepEqual(config.storage, { type: 'directory', path: '/work/data', symlinks: 'try-secure', acls: 'try', readers: [] });
+    assert.deepEqual(config.outputs.map((output) => [output.type, output.destination.type === 'directory' ? output.destination.path : '']), [['identity', '/work/id']]);
+    assert.ok(config.warnings.some((warning) => /--destination-dir replaces the 1 output/.test(warning)));
+    assert.ok(config.warnings.some((warning) => /replace the whole onboarding block/.test(warning)));
+    assert.ok(config.warnings.some((warning) => /--certificate-ttl overrides credential_ttl/.test(warning)));
   });
 
   const bad: [string, string, RegExp][] = [
     ['YAML syntax', 'version: v2\noutputs: [\n', /^bot\.yaml:3:1: \(document\): YAML syntax error/],
     ['duplicate key', 'version: v2\noneshot: true\noneshot: false\n', /^bot\.yaml:3:1: .*Map keys must be unique/],
-    ['wrong version', 'version: v1\n', /^bot\.yaml:1:10: version: unsupported value "v1"; expected the config version "v2"/],
-    ['missing version', 'oneshot: true\n', /^bot\.yaml:1:1: \(document\): missing required field "version"/],
+    ['an unknown version', 'version: v3\n', /^bot\.yaml:1:10: version: unsupported value "v3"; expected the config version "v2"/],
     ['wrong type', 'version: v2\noneshot: "yes"\n', /^bot\.yaml:2:10: oneshot: got a string; expected true or false/],
-    ['unknown key', 'version: v2\nonboarding:\n  tokne: x\n', /^bot\.yaml:3:3: onboarding\.tokne: unknown field "tokne"; expected one of the fields "join_method", "token"/],
+    ['unknown key', 'version: v2\nonboarding:\n  tokne: x\n', /^bot\.yaml:3:3: onboarding\.tokne: unknown field "tokne"; expected one of the fields "token", "join_method", .*; did you mean "token"\?$/],
     ['unknown output type', 'version: v2\noutputs:\n  - type: ssh\n    destination: {type: memory}\n', /^bot\.yaml:3:11: outputs\[0\]\.type: unknown type "ssh"; expected one of "identity", "database"/],
-    ['unknown join method', 'version: v2\nonboarding: {join_method: gihtub}\n', /^bot\.yaml:2:27: onboarding\.join_method: unsupported value "gihtub"; expected one of "token", "iam"/],
+    ['unknown join method', 'version: v2\nonboarding: {join_method: gihtub}\n', /^bot\.yaml:2:27: onboarding\.join_method: unsupported value "gihtub"; expected one of "azure", .*; did you mean "github"\?$/],
     ['missing kind field', 'version: v2\noutputs:\n  - type: kubernetes\n    destination: {type: memory}\n', /^bot\.yaml:3:5: outputs\[0\]: missing required field "kubernetes_cluster"/],
     ['bad duration', 'version: v2\ncredential_ttl: 1 day\n', /^bot\.yaml:2:17: credential_ttl: invalid value; expected a duration such as 20m or 1h30m$/],
     ['credential_ttl over tbot\'s 24h maximum', 'version: v2\ncredential_ttl: 25h\n', /^bot\.yaml:2:17: credential_ttl: is longer than 24h, the longest credential lifetime tbot allows; expected a duration such as 20m or 1h30m, at most 24h$/],

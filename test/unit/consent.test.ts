@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { doNotTrackIsSet, resolveConsent, type ConsentInput, type ConsentSource } from '../../src/analytics/consent.js';
-import { parseGoBool } from '../../src/analytics/parse-bool.js';
+import { parseGoBool } from '../../src/reporting/parse-bool.js';
 
 describe('consent precedence: DO_NOT_TRACK > flag > TELEPORT_ANONYMOUS_TELEMETRY > YAML > default off', () => {
   const rows: { name: string; input: ConsentInput; enabled: boolean; source: ConsentSource }[] = [

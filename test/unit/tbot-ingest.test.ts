@@ -214,7 +214,7 @@ describe('tbot events: tolerant receive', () => {
       assert.ok(full.ok);
       const over = batch(Array.from({ length: 501 }, () => AGENT));
       assert.ok(!over.ok);
-      assert.match(over.message, /501 events; at most 500/);
+      assert.match(over.message, /501 events in one request; at most 500/);
     });
 
     it('binary batches decode element by element, unknown fields included', () => {

@@ -1,12 +1,8 @@
 /** `tbot version`. */
-import type { CommandModule } from 'yargs';
 import { BUILD } from '../../version.js';
 import type { Runtime } from '../runtime.js';
 
-export function versionCommand(runtime: Runtime): CommandModule {
-  return {
-    command: 'version',
-    describe: 'Print the agent version',
-    handler: () => runtime.stdout(`tbot v${BUILD.version}\n`),
-  };
+export async function run(_invocation: unknown, runtime: Runtime): Promise<number> {
+  runtime.stdout(`tbot v${BUILD.version}\n`);
+  return 0;
 }

@@ -4,7 +4,7 @@ import type { CommandModule } from 'yargs';
 import { enableCompileCache } from '../../cli/compile-cache.js';
 import { runCli } from '../../cli/run-cli.js';
 import { processCollectorRuntime } from '../runtime.js';
-import { reportCommand } from './report-command.js';
+import { reportCommand } from './report/index.js';
 import { serveCommand } from './serve-command.js';
 
 // First, so that whatever is loaded from here on is compiled once and then read from the cache.

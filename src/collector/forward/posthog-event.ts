@@ -7,7 +7,9 @@ import { createHash } from 'node:crypto';
 import { familyOf, InvalidRecordError, type StoredRecord } from '../store/record.js';
 import { POSTHOG_MAPPERS } from './families/index.js';
 
-export type PostHogProperties = Record<string, string | number | boolean>;
+type PostHogScalar = string | number | boolean;
+/** `$set` and `$set_once` carry person properties as an object. */
+export type PostHogProperties = Record<string, PostHogScalar | Record<string, PostHogScalar>>;
 
 export interface PostHogEvent {
   event: string;

@@ -1,7 +1,7 @@
 /**
  * Decoding request messages in either Connect encoding with the runtime descriptors, shared by
  * every service. Proto3 receivers skip fields they do not know (a newer sender may have added
- * them), so both decoders skip them too, and say how many they skipped: nothing unknown is ever
+ * them), so both decoders skip them too, and say which they skipped: nothing unknown is ever
  * passed on, so nothing new can reach the store. Everything else a ProtoJSON or binary parser
  * refuses is refused here, as invalid_argument.
  */
@@ -9,6 +9,20 @@ import { fromBinary, fromJson, toJson, type DescField, type DescMessage, type Js
 import { ConnectFailure } from './connect-protocol.js';
 
 export const decodeFailure = (message: string): ConnectFailure => new ConnectFailure('invalid_argument', message, 'decode');
+
+/**
+ * A field the descriptor does not declare, skipped. Binary gives its number and wire type; JSON
+ * its key and whether the value is an object (what a message looks like in JSON), which is how a
+ * service tells an event newer than its contract from mere noise.
+ */
+export interface UnknownField {
+  /** Where it was, e.g. `events[2].` for a field of a batch's third event ('' at the top). */
+  path: string;
+  number?: number;
+  wireType?: number;
+  key?: string;
+  isObject?: boolean;
+}
 
 export function parseJsonBody(body: Buffer): JsonValue {
   let text: string;
@@ -37,38 +51,48 @@ function fieldByJsonKey(schema: DescMessage): Map<string, DescField> {
   return new Map(schema.fields.flatMap((field) => [[field.jsonName, field] as const, [field.name, field] as const]));
 }
 
-/** A copy of `value` without the keys `schema` does not define, at any depth, and how many there were. */
-export function withoutUnknownJsonFields(schema: DescMessage, value: JsonValue): { value: JsonValue; unknownFields: number } {
-  if (!isJsonObject(value) || !hasFieldKeys(schema)) return { value, unknownFields: 0 };
+/**
+ * A copy of `value` without the keys `schema` does not define, at any depth, and the keys left
+ * out. `path` prefixes where each was found.
+ */
+export function withoutUnknownJsonFields(schema: DescMessage, value: JsonValue, path = ''): { value: JsonValue; unknown: UnknownField[] } {
+  if (!isJsonObject(value) || !hasFieldKeys(schema)) return { value, unknown: [] };
   const fields = fieldByJsonKey(schema);
   const kept: JsonObject = {};
-  let unknownFields = 0;
-  const nested = (message: DescMessage, inner: JsonValue): JsonValue => {
-    const stripped = withoutUnknownJsonFields(message, inner);
-    unknownFields += stripped.unknownFields;
+  const unknown: UnknownField[] = [];
+  const nested = (message: DescMessage, inner: JsonValue, at: string): JsonValue => {
+    const stripped = withoutUnknownJsonFields(message, inner, at);
+    unknown.push(...stripped.unknown);
     return stripped.value;
   };
   for (const [key, inner] of Object.entries(value)) {
     const field = fields.get(key);
     if (field === undefined) {
-      unknownFields += 1;
+      unknown.push({ path, key, isObject: isJsonObject(inner) });
       continue;
     }
-    if (field.fieldKind === 'message') kept[key] = nested(field.message, inner);
-    else if (field.fieldKind === 'list' && field.listKind === 'message' && Array.isArray(inner)) kept[key] = inner.map((element) => nested(field.message, element));
-    else if (field.fieldKind === 'map' && field.mapKind === 'message' && isJsonObject(inner)) kept[key] = Object.fromEntries(Object.entries(inner).map(([mapKey, element]) => [mapKey, nested(field.message, element)]));
+    const at = `${path}${field.jsonName}`;
+    if (field.fieldKind === 'message') kept[key] = nested(field.message, inner, `${at}.`);
+    else if (field.fieldKind === 'list' && field.listKind === 'message' && Array.isArray(inner)) kept[key] = inner.map((element, index) => nested(field.message, element, `${at}[${index}].`));
+    else if (field.fieldKind === 'map' && field.mapKind === 'message' && isJsonObject(inner)) kept[key] = Object.fromEntries(Object.entries(inner).map(([mapKey, element]) => [mapKey, nested(field.message, element, `${at}.${mapKey}.`)]));
     else kept[key] = inner;
   }
-  return { value: kept, unknownFields };
+  return { value: kept, unknown };
 }
 
-/** Unknown fields a binary decode kept aside, counted through every nested message. */
-export function countUnknownFields(message: unknown): number {
-  if (typeof message !== 'object' || message === null || message instanceof Uint8Array) return 0;
-  if (Array.isArray(message)) return message.reduce((sum: number, element) => sum + countUnknownFields(element), 0);
-  let count = 0;
-  for (const [key, value] of Object.entries(message)) count += key === '$unknown' ? (value as unknown[]).length : countUnknownFields(value);
-  return count;
+/** A oneof holds { case, value }; its member is named by the case, not by the oneof. */
+const isOneof = (value: unknown): value is { case: string; value: unknown } => typeof value === 'object' && value !== null && typeof (value as { case?: unknown }).case === 'string' && 'value' in value;
+
+/** Unknown fields a binary decode kept aside, through every nested message, list, map and oneof. */
+export function unknownBinaryFields(message: unknown, path = '', found: UnknownField[] = []): UnknownField[] {
+  if (typeof message !== 'object' || message === null || message instanceof Uint8Array || Array.isArray(message)) return found;
+  for (const [key, value] of Object.entries(message as Record<string, unknown>)) {
+    if (key === '$unknown') for (const { no, wireType } of value as { no: number; wireType: number }[]) found.push({ path, number: no, wireType });
+    else if (Array.isArray(value)) value.forEach((element, index) => unknownBinaryFields(element, `${path}${key}[${index}].`, found));
+    else if (isOneof(value)) unknownBinaryFields(value.value, `${path}${value.case}.`, found);
+    else unknownBinaryFields(value, `${path}${key}.`, found);
+  }
+  return found;
 }
 
 const withoutPrefix = (error: unknown): string => (error as Error).message.replace(/^cannot (?:decode|encode) (?:message |field )?/, '');
@@ -86,9 +110,9 @@ export function canonicalJson(schema: DescMessage, message: Message): JsonValue 
   }
 }
 
-/** Parsed JSON → canonical ProtoJSON, skipping (and counting) unknown fields; `at` prefixes messages. */
-export function decodeJsonMessage(schema: DescMessage, value: JsonValue, at = ''): { json: JsonValue; unknownFields: number } {
-  const stripped = withoutUnknownJsonFields(schema, value);
+/** Parsed JSON → canonical ProtoJSON, skipping (and listing) unknown fields; `at` prefixes messages and paths. */
+export function decodeJsonMessage(schema: DescMessage, value: JsonValue, at = ''): { json: JsonValue; unknown: UnknownField[] } {
+  const stripped = withoutUnknownJsonFields(schema, value, at);
   let message: Message;
   try {
     // Unknown keys are gone already; anything else unknown (an enum name) is still an error.
@@ -96,10 +120,10 @@ export function decodeJsonMessage(schema: DescMessage, value: JsonValue, at = ''
   } catch (error) {
     throw decodeFailure(`${at}${withoutPrefix(error)}`);
   }
-  return { json: canonicalJson(schema, message), unknownFields: stripped.unknownFields };
+  return { json: canonicalJson(schema, message), unknown: stripped.unknown };
 }
 
-/** Binary protobuf → the decoded message; unknown fields stay in `$unknown` for counting. */
+/** Binary protobuf → the decoded message; unknown fields stay in `$unknown` for unknownBinaryFields. */
 export function decodeBinaryMessage<T extends Message>(schema: DescMessage, body: Buffer): T {
   try {
     return fromBinary(schema, body, { readUnknownFields: true }) as T;

@@ -9,7 +9,7 @@ import { clientKey } from '../../net/client-key.js';
 import type { CollectorMetrics } from '../metrics.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { checkProtocolVersion, ConnectFailure, deadlineExceeded, HttpRefusal, readBody, requestEncoding, requestTimeoutMs, sendFailure, sendJson, type Encoding } from './connect-protocol.js';
-import type { IngestService } from './service.js';
+import type { IngestNotes, IngestService } from './service.js';
 import { INGEST_SERVICES } from './services/index.js';
 
 export interface IngestOptions {
@@ -40,6 +40,14 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 5_000;
 /** `/package.Service/Method`: a Connect procedure path, served or not. */
 const PROCEDURE_PATH = /^\/[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+\/[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** Counted only once the request's events are stored: a refused request counts nothing. */
+function countNotes(metrics: CollectorMetrics, family: string, notes: Partial<IngestNotes> | undefined): void {
+  if (notes === undefined) return;
+  if ((notes.unknownFields ?? 0) > 0) metrics.count('unknownFields', `family="${family}"`, notes.unknownFields);
+  metrics.privacyDroppedFields += notes.privacyDroppedFields ?? 0;
+  for (const { field, rule } of notes.redactions ?? []) metrics.count('redactions', `family="${family}",field="${field}",rule="${rule}"`);
+}
+
 export function createIngestServer(options: IngestOptions): Server {
   const { store, metrics, now } = options;
   const maxInFlight = options.maxInFlight ?? 10_000;
@@ -58,8 +66,7 @@ export function createIngestServer(options: IngestOptions): Server {
       throw new ConnectFailure('unavailable', 'event store unavailable', 'store-failed');
     }
     metrics.accepted += events.length;
-    metrics.unknownFieldsSkipped += notes?.unknownFields ?? 0;
-    metrics.privacyDroppedFields += notes?.privacyDroppedFields ?? 0;
+    countNotes(metrics, service.family, notes);
     options.onAccepted?.(events.length);
   };
 

@@ -5,17 +5,26 @@
 import type { Family } from '../store/record.js';
 import type { Encoding } from './connect-protocol.js';
 
+/** A free-text value that failed the screen and was replaced by the redaction marker. */
+export interface Redaction {
+  field: string;
+  /** The rule it broke (a RedactionRule of free-text.ts), a metric label. */
+  rule: string;
+}
+
 /** What a service tolerated in an accepted request, for the metrics (never stored). */
 export interface IngestNotes {
   /** Fields the contract does not define, skipped (a newer sender may have added them). */
   unknownFields: number;
   /** Values left out because they failed a privacy rule (the event itself is kept). */
   privacyDroppedFields: number;
+  redactions: Redaction[];
 }
 
 export interface Accepted {
   /** The events to store, together: all of them or none. */
   events: unknown[];
+  /** Counted in /metrics only once the events are stored: a refused request counts nothing. */
   notes?: Partial<IngestNotes>;
 }
 

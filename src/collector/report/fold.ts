@@ -55,19 +55,21 @@ export async function scan<R>(fold: Fold<R>, task: ScanTask): Promise<R> {
   const report = fold.empty(task.window, task.options);
   const reader = new SegmentReader(task.dir);
   for (const segment of task.segments) {
-    for await (const line of reader.lines(segment)) {
-      const record = parseRecord(line);
-      if (record === undefined) {
-        fold.skip(report);
-        continue;
+    for await (const lines of reader.familyLines(segment, task.family)) {
+      for (const line of lines) {
+        const record = parseRecord(line);
+        if (record === undefined) {
+          fold.skip(report);
+          continue;
+        }
+        // An event's time is never later than its arrival, so what arrived before the window is out.
+        if (familyOf(record) !== task.family || record.received_at < since) continue;
+        if (fold.valid?.(record) === false) {
+          fold.skip(report);
+          continue;
+        }
+        fold.add(report, record);
       }
-      // An event's time is never later than its arrival, so what arrived before the window is out.
-      if (familyOf(record) !== task.family || record.received_at < since) continue;
-      if (fold.valid?.(record) === false) {
-        fold.skip(report);
-        continue;
-      }
-      fold.add(report, record);
     }
   }
   return report;
@@ -107,6 +109,8 @@ export async function buildReport<R>(fold: Fold<R>, family: string, dir: string,
         }),
     ),
   );
+  // A fresh tally, never a worker's part: parts come through postMessage, which gives their
+  // prototype-free tables a prototype again, and a stored key such as "__proto__" must not reach it.
   const report = fold.empty(window, foldOptions);
   for (const part of parts) fold.merge(report, part);
   return report;

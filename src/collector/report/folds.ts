@@ -1,8 +1,14 @@
 /** Each family's report fold, by family name; the worker threads look their fold up here. */
 import type { Family } from '../store/record.js';
+import { connectFold } from './connect/fold.js';
+import { discoverFold } from './discover/fold.js';
 import type { Fold } from './fold.js';
+import { heartbeatFold } from './heartbeat/fold.js';
 import { tbotFold } from './tbot/fold.js';
 
 export const FOLDS: Record<Family, Fold<unknown>> = {
   tbot: tbotFold as Fold<unknown>,
+  'tbot.heartbeat': heartbeatFold as Fold<unknown>,
+  connect: connectFold as Fold<unknown>,
+  discover: discoverFold as Fold<unknown>,
 };

@@ -5,7 +5,7 @@
  * are cut with an ellipsis and carry the full text as a tooltip, and wide tables scroll inside
  * their own box instead of widening the page.
  */
-import { humanDay } from './window.js';
+import { humanDay, percent } from './window.js';
 
 export const escape = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -70,6 +70,11 @@ export interface BarRow {
   title?: string;
 }
 
+/** Counts as bar rows noted "n (share)", the share being of `total` (the rows' sum when absent). */
+export function countRows(rows: readonly [string, number][], total = rows.reduce((sum, [, value]) => sum + value, 0)): BarRow[] {
+  return rows.map(([label, value]) => ({ label, value, note: `${value} (${percent(value, total)})` }));
+}
+
 /** A labelled horizontal bar per row, scaled to `max` (the largest value when absent). */
 export function barList(id: string, rows: readonly BarRow[], options: { color?: string; max?: number } = {}): string {
   const max = Math.max(1, options.max ?? Math.max(0, ...rows.map((row) => row.value)));
@@ -94,9 +99,11 @@ export function niceTicks(max: number, target = 4): number[] {
 }
 
 export interface Column {
-  /** A day, "YYYY-MM-DD". */
+  /** A day, "YYYY-MM-DD" (a week's column is its Monday). */
   day: string;
   values: Record<string, number>;
+  /** The tooltip, when the day and its numbers say too little. */
+  title?: string;
 }
 
 /**
@@ -109,7 +116,7 @@ export function dayColumns(id: string, label: string, columns: readonly Column[]
   const top = ticks.at(-1)!;
   const labelEvery = Math.max(1, Math.ceil(columns.length / 6));
   const cols = columns.map((column, index) => {
-    const title = `${humanDay(column.day)}: ${totals[index]} — ${series.map((item) => `${column.values[item.key] ?? 0} ${item.label}`).join(', ')}`;
+    const title = column.title ?? `${humanDay(column.day)}: ${totals[index]} — ${series.map((item) => `${column.values[item.key] ?? 0} ${item.label}`).join(', ')}`;
     const segments = series.map((item) => {
       const value = column.values[item.key] ?? 0;
       return value === 0 ? '' : `<b class="bar ${escape(item.key)}" style="height:${((100 * value) / top).toFixed(2)}%;background:${item.color}"></b>`;

@@ -28,6 +28,17 @@ export function parseWhen(text: string, now: Date): Date | undefined {
 /** Seconds precision, "YYYY-MM-DDTHH:MM:SS": what folds compare event times against. */
 export const secondOf = (iso: string): string => iso.slice(0, 19);
 
+/**
+ * The window in secondOf's terms: since rounded down, until rounded up, so an event in the same
+ * second as `--until now` still counts. Kept per window, not computed per event.
+ */
+const bounds = new WeakMap<ReportWindow, { since: string; until: string }>();
+export function secondBounds(window: ReportWindow): { since: string; until: string } {
+  let found = bounds.get(window);
+  if (found === undefined) bounds.set(window, (found = { since: secondOf(window.since), until: secondOf(new Date(Math.ceil(Date.parse(window.until) / 1000) * 1000).toISOString()) }));
+  return found;
+}
+
 /** The Monday (UTC) of the week a day ("YYYY-MM-DD") falls in. */
 export function weekOf(day: string): string {
   const date = new Date(`${day}T00:00:00Z`);
@@ -79,3 +90,6 @@ export function csvCell(value: string | number): string {
   const text = String(value);
   return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
+
+/** Descending by count, then by key, so equal counts print in a stable order. */
+export const ranked = (entries: Iterable<[string, number]>): [string, number][] => [...entries].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));

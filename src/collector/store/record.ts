@@ -3,7 +3,7 @@
  * request (address, headers) is ever kept. Lines written before families existed have no
  * `family`; they are all tbot events.
  */
-export type Family = 'tbot';
+export type Family = 'tbot' | 'tbot.heartbeat' | 'connect' | 'discover';
 
 export interface StoredRecord<E = unknown> {
   received_at: string;

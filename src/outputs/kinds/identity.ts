@@ -1,13 +1,11 @@
 /**
- * identity: one key pair certified twice, as an OpenSSH user certificate and an X.509 client
- * certificate, plus the CA material and an ssh_config that ties them together for `ssh -F`.
+ * identity: the bot's own credentials (identity artifacts), the CA material, and, unless
+ * `ssh_config: off`, a known_hosts and (directory destinations only) an ssh_config for `ssh -F`.
  */
 import { join } from 'node:path';
-import { generateP256KeyPair, openSshPublicKey } from '../../ca/keys.js';
-import { issueTlsBundle, tlsFiles, type FileEntries, type RenderContext } from './render-context.js';
-
-/** Without a cluster there are no roles to map logins from; the certificate names the bot itself. */
-export const IDENTITY_SSH_PRINCIPAL = 'tbot';
+import type { IdentityOutput } from '../../config/types.js';
+import type { FileEntries, RenderContext } from './render-context.js';
+import { identityArtifacts, issueTeleportIdentity } from './teleport-identity.js';
 
 function sshConfig(directory: string): string {
   const file = (name: string): string => JSON.stringify(join(directory, name));
@@ -23,27 +21,13 @@ function sshConfig(directory: string): string {
   ].join('\n');
 }
 
-export async function renderIdentity(context: RenderContext): Promise<FileEntries> {
-  const keyPair = await generateP256KeyPair();
-  const [tls, sshCert] = await Promise.all([
-    issueTlsBundle(context, { subject: [['CN', IDENTITY_SSH_PRINCIPAL]], usage: 'client' }, keyPair),
-    context.source.issueSshCertificate({
-      publicKey: keyPair.publicKey,
-      kind: 'user',
-      keyId: `tbot-identity-${context.notBefore.toISOString()}`,
-      principals: [IDENTITY_SSH_PRINCIPAL],
-      notBefore: context.notBefore,
-      notAfter: context.notAfter,
-    }),
-  ]);
+export async function renderIdentity(output: IdentityOutput, context: RenderContext): Promise<FileEntries> {
+  const identity = await issueTeleportIdentity(context, { roles: output.roles, routeToCluster: output.cluster, disallowReissue: !output.allowReissue });
   const trust = context.source.trust();
-  const files: FileEntries = [
-    ...tlsFiles(tls),
-    ['key.pub', openSshPublicKey(keyPair.publicKey, 'tbot-identity')],
-    ['key-cert.pub', sshCert],
-    ['sshcacerts', `cert-authority ${trust.sshUserCaPublicKey}`],
-    ['known_hosts', `@cert-authority * ${trust.sshHostCaPublicKey}`],
-  ];
-  if (context.directory !== undefined) files.push(['ssh_config', sshConfig(context.directory)]);
+  const files: FileEntries = [...identityArtifacts(identity, context), ['sshcacerts', `cert-authority ${trust.sshUserCaPublicKey}`]];
+  if (output.sshConfig === 'on') {
+    files.push(['known_hosts', `@cert-authority * ${trust.sshHostCaPublicKey}`]);
+    if (context.directory !== undefined) files.push(['ssh_config', sshConfig(context.directory)]);
+  }
   return files;
 }

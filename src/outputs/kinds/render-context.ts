@@ -4,13 +4,20 @@ import { generateP256KeyPair, privateKeyPem, type KeyPair } from '../../ca/keys.
 
 export interface RenderContext {
   source: CredentialSource;
+  /** When this renewal started: JWTs are issued at this instant. */
+  issuedAt: Date;
   notBefore: Date;
   notAfter: Date;
   /** The destination directory, when the output has one (ssh_config names its own files). */
   directory?: string;
   proxyServer?: string;
+  /** The name the local CA goes by where Teleport would use its cluster name (the SPIFFE trust domain too). */
+  clusterName: string;
+  /** A fresh unique id (a JWT's jti). */
+  newId: () => string;
 }
 
+/** Names relative to the destination; a `/` puts the file in a subdirectory of the set. */
 export type FileEntries = [name: string, contents: string][];
 
 export interface TlsBundle {
@@ -29,11 +36,11 @@ export async function issueTlsBundle(
   return { keyPem: privateKeyPem(keys.privateKey), certPem, caPem: context.source.trust().tlsCaPem };
 }
 
-/** The three files every TLS-based output writes, under tbot's names. */
-export function tlsFiles(bundle: TlsBundle): FileEntries {
+/** The same three files under the names Kubernetes TLS secrets and many servers expect. */
+export function tlsSecretFiles(bundle: TlsBundle): FileEntries {
   return [
-    ['tlscert', bundle.certPem],
-    ['key', bundle.keyPem],
-    ['tlscacerts', bundle.caPem],
+    ['tls.crt', bundle.certPem],
+    ['tls.key', bundle.keyPem],
+    ['tls.cas', bundle.caPem],
   ];
 }

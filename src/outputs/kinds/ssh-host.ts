@@ -1,9 +1,7 @@
 /** ssh_host: a host key with an OpenSSH host certificate for the principals, and the user CA for sshd. */
 import { generateP256KeyPair, openSshPublicKey, privateKeyPem } from '../../ca/keys.js';
-import type { OutputConfig } from '../../config/types.js';
+import type { SshHostOutput } from '../../config/types.js';
 import type { FileEntries, RenderContext } from './render-context.js';
-
-type SshHostOutput = Extract<OutputConfig, { type: 'ssh_host' }>;
 
 export async function renderSshHost(output: SshHostOutput, context: RenderContext): Promise<FileEntries> {
   const keyPair = await generateP256KeyPair();

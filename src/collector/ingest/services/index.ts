@@ -1,6 +1,9 @@
 /** Every Connect procedure the collector serves. Adding a service is one module and one line here. */
 import type { IngestService } from '../service.js';
+import { connectServices } from './connect.js';
+import { discoverServices } from './discover.js';
+import { heartbeatService } from './heartbeat.js';
 import { tbotService } from './tbot.js';
 import { tbotBatchService } from './tbot-batch.js';
 
-export const INGEST_SERVICES: readonly IngestService[] = [tbotService, tbotBatchService];
+export const INGEST_SERVICES: readonly IngestService[] = [tbotService, tbotBatchService, heartbeatService, ...connectServices, ...discoverServices];

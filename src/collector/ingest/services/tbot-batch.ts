@@ -7,16 +7,13 @@ import type { JsonValue, Message } from '@bufbuild/protobuf';
 import { messageSchema } from '../../../protocol/descriptors.js';
 import { MAX_TBOT_BATCH_EVENTS, SUBMIT_TBOT_EVENTS_PATH } from '../../../protocol/tbot-wire.js';
 import type { Encoding } from '../connect-protocol.js';
+import { requireBatchSize } from '../event-checks.js';
 import { decodeBinaryMessage, decodeFailure, isJsonObject, parseJsonBody } from '../proto-codec.js';
 import type { Accepted, IngestService } from '../service.js';
 import { acceptTbotJson, acceptTbotMessage, type AcceptedTbotEvent, type DecodeOptions } from './tbot-event.js';
 
 /** 500 of the largest events the received schema allows, with room to spare. */
 export const MAX_BATCH_BODY_BYTES = 512 * 1024;
-
-function tooMany(count: number): never {
-  throw decodeFailure(`events: ${count} events; at most ${MAX_TBOT_BATCH_EVENTS} per call`);
-}
 
 /** The batch's own fields (just `events`), with any unknown ones counted as skipped. */
 function jsonElements(value: JsonValue): { elements: JsonValue[]; unknownFields: number } {
@@ -34,12 +31,12 @@ export function acceptTbotBatch(encoding: Encoding, body: Buffer, receivedAt: Da
   let unknownFields: number;
   if (encoding === 'json') {
     const batch = jsonElements(parseJsonBody(body));
-    if (batch.elements.length > MAX_TBOT_BATCH_EVENTS) tooMany(batch.elements.length);
+    requireBatchSize(batch.elements.length, MAX_TBOT_BATCH_EVENTS);
     accepted = batch.elements.map((element, index) => acceptTbotJson(element, receivedAt, { ...options, at: `events[${index}].` }));
     unknownFields = batch.unknownFields;
   } else {
     const batch = decodeBinaryMessage<Message & { events: Parameters<typeof acceptTbotMessage>[0][] }>(messageSchema('tbotanalytics.v1.SubmitTbotEventsRequest'), body);
-    if (batch.events.length > MAX_TBOT_BATCH_EVENTS) tooMany(batch.events.length);
+    requireBatchSize(batch.events.length, MAX_TBOT_BATCH_EVENTS);
     accepted = batch.events.map((element, index) => acceptTbotMessage(element, receivedAt, { ...options, at: `events[${index}].` }));
     unknownFields = batch.$unknown?.length ?? 0;
   }

@@ -8,25 +8,22 @@
  * reflective decode. Strict is a subset of received, and both paths end in `finish`, so a request
  * gets the same verdict and the same stored bytes on either path (a test feeds both one corpus).
  */
-import type { ErrorObject } from 'ajv';
 import type { JsonObject, JsonValue, Message } from '@bufbuild/protobuf';
 import type { Timestamp } from '@bufbuild/protobuf/wkt';
 import { messageSchema } from '../../../protocol/descriptors.js';
 import { checkInstant, formatInstant, instantMillis, instantOf, parseRfc3339, type Instant } from '../../../protocol/rfc3339.js';
 import type { ReceivedTbotEvent } from '../../../protocol/tbot-wire.js';
 import { validateHelperName, validateHelperVersion, validateReceivedTbotEvent, validateSubmitTbotEvent } from '../../../schemas/validators.js';
-import { ConnectFailure } from '../connect-protocol.js';
-import { canonicalJson, countUnknownFields, decodeJsonMessage, isJsonObject } from '../proto-codec.js';
+import type { ConnectFailure } from '../connect-protocol.js';
+import { invalid, requireNotFuture, requireSchema } from '../event-checks.js';
+import { canonicalJson, decodeJsonMessage, isJsonObject, unknownBinaryFields } from '../proto-codec.js';
 import type { IngestNotes } from '../service.js';
-
-/** Clocks drift, but not by a day. */
-export const MAX_FUTURE_MS = 24 * 3_600_000;
 
 export const submitTbotEventSchema = () => messageSchema('prehog.v1alpha.SubmitTbotEventRequest');
 
 export interface AcceptedTbotEvent {
   event: ReceivedTbotEvent;
-  notes: IngestNotes;
+  notes: Pick<IngestNotes, 'unknownFields' | 'privacyDroppedFields'>;
 }
 
 export interface DecodeOptions {
@@ -36,19 +33,8 @@ export interface DecodeOptions {
   at?: string;
 }
 
-const invalid = (message: string, reason: 'schema' | 'future-timestamp' | 'decode' = 'schema'): ConnectFailure => new ConnectFailure('invalid_argument', message, reason);
-
 function timestampFailure(at: string, reason: string): ConnectFailure {
   return invalid(`${at}timestamp: ${reason}`, 'decode');
-}
-
-/** The first schema error, naming the field and what was expected. */
-function describeSchemaError(error: ErrorObject | undefined, at: string): string {
-  if (error === undefined) return `${at || '(request)'}: invalid`;
-  const field = `${at}${error.instancePath.replaceAll('/', '.').replace(/^\./, '')}`.replace(/\.$/, '') || '(request)';
-  const extra = error.keyword === 'additionalProperties' ? ` "${String(error.params['additionalProperty'])}"` : '';
-  const description = (error.parentSchema as { description?: string } | undefined)?.description;
-  return `${field}: ${error.message ?? 'invalid'}${extra}${description === undefined ? '' : `; expected ${description}`}`;
 }
 
 /**
@@ -84,8 +70,8 @@ function finish(decoded: JsonObject, instant: Instant | undefined, receivedAt: D
   }
   // The proto says an omitted timestamp means the time of ingestion.
   const event = { distinctId: decoded['distinctId'], timestamp: formatInstant(instant ?? instantOf(receivedAt)), ...(start === undefined ? {} : { start }) };
-  if (!validateReceivedTbotEvent(event)) throw invalid(describeSchemaError(validateReceivedTbotEvent.errors?.[0], at));
-  if (instant !== undefined && instantMillis(instant) > receivedAt.getTime() + MAX_FUTURE_MS) throw invalid(`${at}timestamp: more than 24 h ahead of the collector's clock`, 'future-timestamp');
+  requireSchema(validateReceivedTbotEvent, event, at);
+  if (instant !== undefined) requireNotFuture(instantMillis(instant), receivedAt, at);
   return { event: event as unknown as ReceivedTbotEvent, notes: { unknownFields, privacyDroppedFields } };
 }
 
@@ -105,8 +91,8 @@ export function acceptTbotJson(value: JsonValue, receivedAt: Date, options: Deco
   }
   // The strict schema has checked the helper strings with the same definition already.
   if (options.fastPath !== false && validateSubmitTbotEvent(request)) return finish(request as JsonObject, instant, receivedAt, at, 0, true);
-  const { json, unknownFields } = decodeJsonMessage(submitTbotEventSchema(), request, at);
-  return finish(json as JsonObject, instant, receivedAt, at, unknownFields);
+  const { json, unknown } = decodeJsonMessage(submitTbotEventSchema(), request, at);
+  return finish(json as JsonObject, instant, receivedAt, at, unknown.length);
 }
 
 /** A request decoded from binary protobuf (alone, or as one element of a batch). */
@@ -120,5 +106,5 @@ export function acceptTbotMessage(message: Message & { timestamp?: Timestamp }, 
     if (!checked.ok) throw timestampFailure(at, checked.reason);
     instant = checked.instant;
   }
-  return finish(canonicalJson(submitTbotEventSchema(), message) as JsonObject, instant, receivedAt, at, countUnknownFields(message));
+  return finish(canonicalJson(submitTbotEventSchema(), message) as JsonObject, instant, receivedAt, at, unknownBinaryFields(message).length);
 }

@@ -7,7 +7,7 @@
 import { isWireTbotStart, runModeFromWire, type ReceivedRunMode, type ReceivedTbotEvent } from '../../../protocol/tbot-wire.js';
 import type { StoredRecord } from '../../store/record.js';
 import { bump, bumpCell, counts, mergeCounts, table, type Counts, type Fold } from '../fold.js';
-import { secondOf, weekOf, type ReportWindow } from '../window.js';
+import { ranked, secondBounds, secondOf, weekOf, type ReportWindow } from '../window.js';
 
 export const RUN_MODES: readonly ReceivedRunMode[] = ['one-shot', 'continuous', 'unspecified'];
 
@@ -85,17 +85,6 @@ export function startedAt(timestamp: unknown, receivedAt: string): string {
   return utc < received ? utc : received;
 }
 
-/**
- * The window in startedAt's terms (whole seconds): since rounded down, until rounded up, so a
- * start in the same second as `--until now` still counts. Kept per window, not per start.
- */
-const secondBounds = new WeakMap<ReportWindow, { since: string; until: string }>();
-function boundsOf(window: ReportWindow): { since: string; until: string } {
-  let bounds = secondBounds.get(window);
-  if (bounds === undefined) secondBounds.set(window, (bounds = { since: secondOf(window.since), until: secondOf(new Date(Math.ceil(Date.parse(window.until) / 1000) * 1000).toISOString()) }));
-  return bounds;
-}
-
 const count = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
 
 export const tbotFold: Fold<TbotReport> = {
@@ -121,7 +110,7 @@ export const tbotFold: Fold<TbotReport> = {
     const event = record.event as ReceivedTbotEvent;
     const wire = event.start;
     const at = startedAt(event.timestamp, record.received_at);
-    const bounds = boundsOf(report.window);
+    const bounds = secondBounds(report.window);
     if (at < bounds.since || at >= bounds.until) return;
     const values: Record<Dimension, string> = {
       run_mode: runModeFromWire(wire.runMode),
@@ -162,7 +151,7 @@ export const tbotFold: Fold<TbotReport> = {
 };
 
 /** Keys by count, largest first (ties by name). */
-export const byCount = (tally: Counts): [string, number][] => Object.entries(tally).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+export const byCount = (tally: Counts): [string, number][] => ranked(Object.entries(tally));
 
 /** Sums a day → run mode table into run mode → starts. */
 export function runModeTotals(report: TbotReport): Counts {

@@ -1,5 +1,5 @@
 /** The tbot report as one self-contained page: charts and tables built from html-kit. */
-import { barList, dataTable, dayColumns, escape, legend, page, PALETTE, shareBars, type BarRow, type Series } from '../html-kit.js';
+import { barList, countRows, dataTable, dayColumns, escape, legend, page, PALETTE, shareBars, type BarRow, type Series } from '../html-kit.js';
 import { dayRange, fullWeek, humanDay, humanWindow, percent, weekRange } from '../window.js';
 import { byCount, DESTINATION_KINDS, DIMENSIONS, NONE, RUN_MODES, type Dimension, type TbotReport as Report } from './fold.js';
 import { describeFilters, MEASUREMENT_LIMITS, weeklyTable } from './format.js';
@@ -11,10 +11,6 @@ const RUN_MODE_SERIES: Series[] = [
 ];
 
 const TITLES: Record<Dimension, string> = { run_mode: 'run mode', join_type: 'join method', helper: 'helper', version: 'agent version' };
-
-function starts(report: Report, rows: [string, number][], total = report.total): BarRow[] {
-  return rows.map(([label, value]) => ({ label, value, note: `${value} (${percent(value, total)})` }));
-}
 
 function perDay(report: Report): string {
   const known = Object.keys(report.perDay).sort();
@@ -52,7 +48,7 @@ function versionAdoption(report: Report): string {
 function helpers(report: Report): string {
   const rows: BarRow[] = [];
   for (const [helper, count] of byCount(report.breakdowns.helper)) {
-    rows.push(...starts(report, [[helper, count]]));
+    rows.push(...countRows([[helper, count]], report.total));
     if (helper === NONE) continue;
     for (const [version, versionCount] of byCount(report.helperVersions[helper] ?? {})) {
       const label = version === NONE ? '(no version)' : version;
@@ -99,11 +95,11 @@ ${DIMENSIONS.map((dimension) => `<h3>By ${TITLES[dimension]}</h3>${weekly(report
 <p class="muted">Each version's share of the week's starts.</p>
 ${versionAdoption(report)}
 <h2>Agent versions</h2>
-${barList('versions', starts(report, byCount(report.breakdowns.version)))}
+${barList('versions', countRows(byCount(report.breakdowns.version), report.total))}
 <h2>Helpers and their versions</h2>
 ${helpers(report)}
 <h2>Join methods</h2>
-${barList('join-types', starts(report, byCount(report.breakdowns.join_type)))}
+${barList('join-types', countRows(byCount(report.breakdowns.join_type), report.total))}
 <h2>Join method × run mode</h2>
 ${crossTab(report, 'cross-join-type', 'join_type')}
 <h2>Helper × run mode</h2>

@@ -1,0 +1,38 @@
+/** `tbot analytics status`: say whether analytics is on, what decided, and where it would go; send nothing. */
+import { resolveEndpoint } from '../../analytics/endpoint.js';
+import { EndpointError } from '../../errors.js';
+import { BUILD } from '../../version.js';
+import type { CommandDef, Invocation } from '../command-table.js';
+import { resolveOrReport } from '../config-input.js';
+import type { Runtime } from '../runtime.js';
+import { WHAT_IS_SENT, WHAT_IS_SENT_SECTION } from '../what-is-sent.js';
+
+export async function run(invocation: Invocation, runtime: Runtime, command: CommandDef): Promise<number> {
+  const resolved = await resolveOrReport(command, invocation, runtime);
+  if ('exitCode' in resolved) return resolved.exitCode;
+  const { consent } = resolved;
+  let endpoint: { url?: string; source: string; error?: string };
+  try {
+    const resolvedEndpoint = resolveEndpoint(runtime.env, BUILD.defaultAnalyticsEndpoint);
+    endpoint = { url: resolvedEndpoint.base, source: resolvedEndpoint.source };
+  } catch (error) {
+    if (!(error instanceof EndpointError)) throw error;
+    endpoint = { source: error.source, error: error.reason };
+  }
+  if (invocation.values['format'] === 'json') {
+    const docs = { command: 'tbot analytics preview', readme_section: WHAT_IS_SENT_SECTION };
+    runtime.stdout(`${JSON.stringify({ enabled: consent.enabled, source: consent.source, decided_by: consent.decidedBy, endpoint, warnings: consent.warnings, docs })}\n`);
+  } else {
+    for (const warning of consent.warnings) runtime.stderr(`warning: ${warning}\n`);
+    runtime.stdout(
+      [
+        `Anonymous analytics: ${consent.enabled ? 'enabled' : 'disabled'}`,
+        `Decided by: ${consent.source} (${consent.decidedBy})`,
+        `Endpoint: ${endpoint.url ?? `invalid: ${endpoint.error}`} (from ${endpoint.source})`,
+        `What is sent: ${WHAT_IS_SENT}`,
+        '',
+      ].join('\n'),
+    );
+  }
+  return 0;
+}

@@ -1,0 +1,210 @@
+/**
+ * yargs, built from the command table: options, aliases and help from the table; env vars, the
+ * "given twice" rule and did-you-mean messages on top, with the behaviour of tbot's kingpin CLI.
+ */
+import type { Argv, CommandModule as YargsCommand, Options } from 'yargs';
+import { parseGoBool } from '../reporting/parse-bool.js';
+import { closest } from '../config/did-you-mean.js';
+import { UsageError } from '../errors.js';
+import type { CommandDef, FlagDef, Invocation } from './command-table.js';
+import type { SetExitCode } from './run-cli.js';
+import type { Runtime } from './runtime.js';
+
+type Argvalues = Record<string, unknown>;
+
+function optionOf(def: FlagDef, global: boolean): Options {
+  const aliases = [...(def.short === undefined ? [] : [def.short]), ...(def.aliases ?? [])];
+  return {
+    type: def.type,
+    describe: def.env === undefined ? def.describe : `${def.describe} [env ${def.env}]`,
+    ...(aliases.length === 0 ? {} : { alias: aliases }),
+    ...(def.choices === undefined ? {} : { choices: [...def.choices] }),
+    ...(def.type === 'string' ? { requiresArg: true } : {}),
+    ...(def.required === true ? { demandOption: true } : {}),
+    ...(def.hidden === true ? { hidden: true } : {}),
+    ...(global ? { global: true } : {}),
+  };
+}
+
+/** Every spelling of a flag on the command line (`--name`, `--alias`, `-s`) → its definition. */
+function spellings(flags: readonly FlagDef[]): Map<string, FlagDef> {
+  const map = new Map<string, FlagDef>();
+  for (const def of flags) {
+    map.set(`--${def.name}`, def);
+    for (const alias of def.aliases ?? []) map.set(`--${alias}`, def);
+    if (def.short !== undefined) map.set(`-${def.short}`, def);
+  }
+  return map;
+}
+
+/** The flag a token spells (`--x`, `--x=v`, `--no-x` for a boolean, `-x`), if any. */
+function flagOfToken(token: string, known: Map<string, FlagDef>): FlagDef | undefined {
+  const name = token.split('=', 1)[0] as string;
+  const direct = known.get(name);
+  if (direct !== undefined) return direct;
+  const negated = name.startsWith('--no-') ? known.get(`--${name.slice(5)}`) : undefined;
+  return negated?.type === 'boolean' ? negated : undefined;
+}
+
+/** tbot (kingpin) refuses a single-valued flag given twice; yargs would quietly keep both or the last. */
+export function checkRepeated(tokens: readonly string[], flags: readonly FlagDef[]): void {
+  const known = spellings(flags);
+  const seen = new Set<FlagDef>();
+  for (let index = 0; index < tokens.length; index++) {
+    const token = tokens[index] as string;
+    if (token === '--') return;
+    if (!token.startsWith('-')) continue;
+    const def = flagOfToken(token, known);
+    if (def === undefined) continue;
+    if (def.type === 'string' && !token.includes('=')) index++;
+    if (def.repeatable === true) continue;
+    if (seen.has(def)) throw new UsageError(`--${def.name} was given more than once; it takes one value`);
+    seen.add(def);
+  }
+}
+
+/** argv (yargs' parse) + env → the command's values, each with where it came from. */
+export function invocationOf(path: readonly string[], flags: readonly FlagDef[], argv: Argvalues, env: Runtime['env']): Invocation {
+  const values: Record<string, string | boolean | readonly string[]> = {};
+  const labels: Record<string, string> = {};
+  const fromEnv: Record<string, string> = {};
+  for (const def of flags) {
+    const given = argv[def.name];
+    if (given !== undefined) {
+      values[def.name] = def.repeatable === true ? [given].flat().map(String) : (given as string | boolean);
+      labels[def.name] = `--${def.name}`;
+      continue;
+    }
+    const text = def.env === undefined ? undefined : env[def.env];
+    if (def.env === undefined || text === undefined || text === '') continue;
+    if (def.type === 'boolean') {
+      const parsed = parseGoBool(text);
+      if (parsed === undefined) throw new UsageError(`${def.env}=${JSON.stringify(text)} is not true or false; expected 1, t, true, 0, f or false (as Go's strconv.ParseBool)`);
+      values[def.name] = parsed;
+    } else {
+      values[def.name] = def.repeatable === true ? [text] : text;
+    }
+    labels[def.name] = `--${def.name} (from ${def.env})`;
+    fromEnv[def.name] = def.env;
+  }
+  return { path, values, labels, fromEnv };
+}
+
+export interface TableCliContext {
+  runtime: Runtime;
+  setExitCode: SetExitCode;
+  /** The raw command line, for the checks yargs cannot make. */
+  tokens: readonly string[];
+  globals: readonly FlagDef[];
+}
+
+function toYargs(def: CommandDef, parents: readonly string[], context: TableCliContext): YargsCommand {
+  const path = [...parents, def.name];
+  const names = [def.isDefault === true ? [def.name, '$0'] : [def.name], def.aliases ?? []].flat();
+  if (def.subcommands !== undefined) {
+    const subcommands = def.subcommands.map((sub) => toYargs(sub, path, context));
+    const hasDefault = def.subcommands.some((sub) => sub.isDefault === true);
+    return {
+      command: names,
+      describe: def.describe,
+      builder: (yargs: Argv) => {
+        let built = yargs;
+        for (const sub of subcommands) built = built.command(sub);
+        return hasDefault ? built : built.demandCommand(1, `name a subcommand: ${def.subcommands?.map((sub) => sub.name).join(' or ')}`);
+      },
+      handler: () => undefined,
+    };
+  }
+  return {
+    command: names,
+    describe: def.describe,
+    builder: (yargs: Argv) => {
+      let built = yargs;
+      for (const flag of def.flags) built = built.option(flag.name, optionOf(flag, false));
+      return built.check(() => {
+        checkRepeated(context.tokens, [...context.globals, ...def.flags]);
+        return true;
+      });
+    },
+    handler: async (argv: Argvalues) => {
+      const invocation = invocationOf(path.filter((name) => name !== 'legacy' || def.isDefault !== true), [...context.globals, ...def.flags], argv, context.runtime.env);
+      const module = await (def.load as NonNullable<CommandDef['load']>)();
+      context.setExitCode(await module.run(invocation, context.runtime, def));
+    },
+  };
+}
+
+export function yargsCommands(table: readonly CommandDef[], context: TableCliContext): YargsCommand[] {
+  return table.map((def) => toYargs(def, [], context));
+}
+
+export function withGlobalFlags(yargs: Argv, globals: readonly FlagDef[]): Argv {
+  let built = yargs;
+  for (const flag of globals) built = built.option(flag.name, optionOf(flag, true));
+  return built;
+}
+
+/** The commands named on the command line, and the flags and subcommands valid at that point. */
+function whereAmI(tokens: readonly string[], table: readonly CommandDef[], globals: readonly FlagDef[]): { flags: FlagDef[]; commands: CommandDef[]; strayWord?: string } {
+  const allFlags = spellings([...globals, ...collectFlags(table)]);
+  let level = table;
+  let current: CommandDef | undefined;
+  for (let index = 0; index < tokens.length; index++) {
+    const token = tokens[index] as string;
+    if (token === '--') break;
+    if (token.startsWith('-')) {
+      const def = flagOfToken(token, allFlags);
+      if (def?.type === 'string' && !token.includes('=')) index++;
+      continue;
+    }
+    const next = level.find((command) => command.name === token || command.aliases?.includes(token));
+    if (next === undefined) return { ...scope(current, level, globals), strayWord: token };
+    current = next;
+    level = next.subcommands ?? [];
+  }
+  return scope(current, level, globals);
+}
+
+function scope(current: CommandDef | undefined, level: readonly CommandDef[], globals: readonly FlagDef[]): { flags: FlagDef[]; commands: CommandDef[] } {
+  const fallback = level.find((command) => command.isDefault === true);
+  return { flags: [...globals, ...(current?.flags ?? []), ...(fallback?.flags ?? [])], commands: [...level] };
+}
+
+function collectFlags(table: readonly CommandDef[]): FlagDef[] {
+  return table.flatMap((command) => [...command.flags, ...collectFlags(command.subcommands ?? [])]);
+}
+
+const dashed = (def: FlagDef): string => `--${def.name}`;
+
+/** yargs' usage messages, reworded: flags with their dashes, one name each, and the nearest valid spelling. */
+export function explainUsage(message: string, tokens: readonly string[], table: readonly CommandDef[], globals: readonly FlagDef[]): string {
+  const unknown = /^Unknown arguments?: (.+)$/s.exec(message);
+  if (unknown !== null) {
+    const where = whereAmI(tokens, table, globals);
+    const flagNames = where.flags.flatMap((def) => [dashed(def), ...(def.aliases ?? []).map((alias) => `--${alias}`)]);
+    const commandNames = where.commands.flatMap((command) => [command.name, ...(command.aliases ?? [])]);
+    const lines = (unknown[1] as string)
+      .split(', ')
+      .map((name) => {
+        const asFlag = tokens.find((token) => token.split('=', 1)[0] === `--${name}` || token === `-${name}`);
+        if (asFlag !== undefined) {
+          const spelled = asFlag.split('=', 1)[0] as string;
+          const near = closest(spelled, flagNames);
+          return `unknown flag ${spelled}${near === undefined ? '' : `; did you mean ${near}?`}`;
+        }
+        const near = closest(name, commandNames);
+        const what = where.strayWord === name && where.commands.length > 0 ? 'unknown command' : 'unexpected argument';
+        return `${what} "${name}"${near === undefined ? '' : `; did you mean "${near}"?`}`;
+      });
+    // A misspelt command makes its flags look unknown too; the command is the one thing to fix.
+    const commands = lines.filter((line) => line.startsWith('unknown command'));
+    return (commands.length > 0 ? commands : lines).join('\n');
+  }
+  const missing = /^Missing required arguments?: (.+)$/.exec(message);
+  if (missing !== null) return `missing required flag${(missing[1] as string).includes(',') ? 's' : ''} ${(missing[1] as string).split(', ').map((name) => `--${name}`).join(', ')}`;
+  const noValue = /^Not enough arguments following: (.+)$/.exec(message);
+  if (noValue !== null) return `--${noValue[1]} needs a value`;
+  const invalid = /^Invalid values:\s+Argument: ([^,]+), Given: (.+), Choices: (.+)$/s.exec(message);
+  if (invalid !== null) return `--${invalid[1]}: ${invalid[2]} is not one of ${invalid[3]}`;
+  return message;
+}

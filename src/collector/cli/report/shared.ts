@@ -1,0 +1,86 @@
+/** What every `report <family>` command shares: the store, the window, the format, the threads. */
+import { stat } from 'node:fs/promises';
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { UsageError } from '../../../errors.js';
+import { buildReport, type Fold } from '../../report/fold.js';
+import { parseWhen, type ReportWindow } from '../../report/window.js';
+import type { CollectorRuntime } from '../../runtime.js';
+import type { Family } from '../../store/record.js';
+
+/** The worker script sits beside the built CLI; under tsx (dev) reports run on one thread. */
+const REPORT_WORKER = import.meta.url.endsWith('.mjs') ? new URL('./tbot-collector-report-worker.mjs', import.meta.url) : undefined;
+
+export const FORMATS = ['table', 'json', 'csv', 'html'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export interface CommonReportArgs {
+  dataDir: string;
+  since: string;
+  until: string;
+  format: Format;
+  workers?: number;
+}
+
+const WHEN = 'expected 30d, 12h, 90m, an ISO date such as 2026-03-01, or now';
+
+export function commonReportOptions<T>(yargs: Argv<T>): Argv<T> {
+  return yargs
+    .option('data-dir', { type: 'string', default: './collector-data', describe: 'Where the event segments are' })
+    .option('since', { type: 'string', default: '30d', describe: `Window start: ${WHEN}` })
+    .option('until', { type: 'string', default: 'now', describe: 'Window end (exclusive), in the same forms' })
+    .option('format', { type: 'string', choices: FORMATS, default: 'table' })
+    .option('workers', { type: 'number', describe: 'Threads parsing segments (default: one per core, at most 4)' }) as unknown as Argv<T>;
+}
+
+export function reportWindow(args: Pick<CommonReportArgs, 'since' | 'until'>, now: Date): ReportWindow {
+  const since = parseWhen(args.since, now);
+  if (since === undefined) throw new UsageError(`--since ${JSON.stringify(args.since)}: ${WHEN}`);
+  const until = parseWhen(args.until, now);
+  if (until === undefined) throw new UsageError(`--until ${JSON.stringify(args.until)}: ${WHEN}`);
+  if (until <= since) throw new UsageError(`--until (${until.toISOString()}) is not after --since (${since.toISOString()}); expected a window that ends after it starts`);
+  return { since: since.toISOString(), until: until.toISOString() };
+}
+
+/**
+ * Checks the common options, then streams the window's records of `family` through `fold`, with
+ * the family's own options (its filters) passed to the fold as they are.
+ */
+export async function foldFamily<R>(fold: Fold<R>, family: Family, args: CommonReportArgs, foldOptions: unknown, runtime: CollectorRuntime, noteIgnored = true): Promise<R> {
+  const window = reportWindow(args, runtime.now());
+  if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1 && args.workers <= 64)) throw new UsageError('--workers: expected a whole number from 1 to 64');
+  const dataDir = await stat(args.dataDir).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)));
+  if (dataDir !== undefined && !dataDir.isDirectory()) throw new UsageError(`--data-dir ${JSON.stringify(args.dataDir)}: not a directory`);
+  return buildReport(fold, family, args.dataDir, window, foldOptions, {
+    ...(args.workers === undefined ? {} : { workers: args.workers }),
+    ...(REPORT_WORKER === undefined ? {} : { workerUrl: REPORT_WORKER }),
+    onIgnored: (name) => (noteIgnored ? runtime.stderr(`tbot-collector: ignoring ${name}: not a regular file\n`) : undefined),
+  });
+}
+
+/** One report's renderings; json is the summary itself. */
+export interface Renderers<S> {
+  table(summary: S): string;
+  csv(summary: S): string;
+  html(summary: S): string;
+}
+
+export function render<S>(summary: S, format: Format, renderers: Renderers<S>): string {
+  return format === 'json' ? `${JSON.stringify(summary, null, 2)}\n` : renderers[format](summary);
+}
+
+/** A `report <family>` command whose fold is summarized once merged; its options are the common ones. */
+export function summaryReportCommand<R, S>(
+  spec: { command: string; describe: string; family: Family; fold: Fold<R>; summarize: (tally: R) => S; renderers: Renderers<S> },
+  runtime: CollectorRuntime,
+  setExitCode: (code: number) => void,
+): CommandModule<object, CommonReportArgs> {
+  return {
+    command: spec.command,
+    describe: spec.describe,
+    builder: (yargs: Argv) => commonReportOptions(yargs) as unknown as Argv<CommonReportArgs>,
+    handler: async (args: ArgumentsCamelCase<CommonReportArgs>) => {
+      runtime.stdout(render(spec.summarize(await foldFamily(spec.fold, spec.family, args, {}, runtime)), args.format, spec.renderers));
+      setExitCode(0);
+    },
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * The Discover report's tally: the state of every wizard run (per `metadata.id`), because a
+ * funnel and the time between steps are properties of a run, not of single events. Runs cross
+ * segment and day boundaries, so worker threads return their partial run tables and the merge
+ * joins them by run id; only then are funnels computed (summary.ts).
+ */
+import { DISCOVER_STEPS, discoverEventOf, isPassed, type StoredDiscoverRequest } from '../../../protocol/discover-wire.js';
+import { ERROR_CLASSES } from '../../../protocol/free-text.js';
+import type { StoredRecord } from '../../store/record.js';
+import type { Fold } from '../fold.js';
+import { secondBounds, secondOf, type ReportWindow } from '../window.js';
+import { chooseResource, emptyRunTable, mergeRunTables, recordError, recordPass, rowOf, type RunTable } from './run-table.js';
+
+export interface DiscoverTally {
+  window: ReportWindow;
+  total: number;
+  /** Lines that did not parse as a Discover record (damage); never counted as events. */
+  skipped: number;
+  runs: RunTable;
+}
+
+const CLASS_INDEX = new Map<string, number>(ERROR_CLASSES.map((name, index) => [name, index]));
+const OTHER_CLASS = CLASS_INDEX.get('other')!;
+
+// Steps are bits of a 32-bit mask.
+if (DISCOVER_STEPS.length > 31) throw new Error('step bit masks hold at most 31 steps');
+
+export const discoverFold: Fold<DiscoverTally> = {
+  empty(window) {
+    return { window, total: 0, skipped: 0, runs: emptyRunTable() };
+  },
+
+  add(tally, record: StoredRecord) {
+    const request = record.event as StoredDiscoverRequest;
+    const found = discoverEventOf(request);
+    const id = found?.event.metadata?.id;
+    const status = found?.event.status?.status;
+    const at = Date.parse(request.timestamp);
+    if (found === undefined || typeof id !== 'string' || typeof status !== 'string' || Number.isNaN(at)) {
+      tally.skipped += 1;
+      return;
+    }
+    // Steps from the window's end on belong to a later report; as in every report, an event's
+    // time is clamped to its arrival, so a clock running ahead does not hide it.
+    const until = secondBounds(tally.window).until;
+    if (secondOf(request.timestamp) >= until && secondOf(record.received_at) >= until) return;
+    tally.total += 1;
+    const runs = tally.runs;
+    const row = rowOf(runs, id);
+    const bit = 1 << found.index;
+    runs.seen[row]! |= bit;
+    chooseResource(runs, row, found.event.resource?.resource ?? '', at);
+    if (isPassed(status)) recordPass(runs, row, found.index, at);
+    else if (status === 'DISCOVER_STATUS_ABORTED') runs.aborted[row]! |= bit;
+    else if (status === 'DISCOVER_STATUS_ERROR') recordError(runs, row, found.index, CLASS_INDEX.get(found.event.status.errorClass ?? '') ?? OTHER_CLASS);
+  },
+
+  merge(target, part) {
+    target.total += part.total;
+    target.skipped += part.skipped;
+    // A run table has no keyed objects for a stored value to reach, so the first part's table is
+    // taken as it is: one copy of the largest tally fewer in memory.
+    if (target.runs.rows === 0) target.runs = part.runs;
+    else mergeRunTables(target.runs, part.runs);
+  },
+
+  skip(tally) {
+    tally.skipped += 1;
+  },
+};

@@ -1,0 +1,111 @@
+/**
+ * Consent for an app that asks its user once and remembers the answer, in a small JSON file in
+ * the app-data directory. DO_NOT_TRACK always wins. With no answer the reporter captures nothing,
+ * buffers nothing and writes nothing: the consent file itself is written only when the user answers.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { doNotTrackIsSet, type Env } from './do-not-track.js';
+
+/** The question the product-metrics design asks, word for word. */
+export const CONSENT_PROMPT = 'Are you OK sending anonymized usage data about Teleport Connect? This will help us to improve product';
+/** Raise when the prompt's meaning changes: a "yes" to an older prompt no longer counts. */
+export const CONSENT_PROMPT_VERSION = 1;
+export const CONSENT_FILE = 'analytics-consent.json';
+
+export type ConsentState = 'granted' | 'denied' | 'unanswered';
+export type ConsentAnswer = 'yes' | 'no';
+
+/** What a reporter asks before it captures and again before it sends. */
+export interface ConsentSource {
+  state(): ConsentState;
+}
+
+export interface ConsentRecord {
+  answer: ConsentAnswer;
+  /** When the user answered, RFC 3339. */
+  askedAt: string;
+  promptVersion: number;
+}
+
+/** Consent decided elsewhere, e.g. by the agent's flags, env and config. */
+export function fixedConsent(granted: boolean): ConsentSource {
+  const state: ConsentState = granted ? 'granted' : 'denied';
+  return { state: () => state };
+}
+
+function parseRecord(text: string): ConsentRecord | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const record = value as Partial<ConsentRecord> | null;
+  if (typeof record !== 'object' || record === null) return undefined;
+  if (record.answer !== 'yes' && record.answer !== 'no') return undefined;
+  if (typeof record.askedAt !== 'string' || Number.isNaN(Date.parse(record.askedAt))) return undefined;
+  if (!Number.isInteger(record.promptVersion) || (record.promptVersion as number) < 1) return undefined;
+  return { answer: record.answer, askedAt: record.askedAt, promptVersion: record.promptVersion as number };
+}
+
+export interface ConsentStoreOptions {
+  /** Read once, at open: DO_NOT_TRACK set then forces "denied" for the life of the store. */
+  env?: Env;
+}
+
+export class ConsentStore implements ConsentSource {
+  private current: ConsentRecord | undefined;
+
+  private constructor(
+    readonly path: string,
+    private readonly doNotTrack: boolean,
+    record: ConsentRecord | undefined,
+    /** Why an existing file was not understood; the app may log it. The user is then asked again. */
+    readonly problem: string | undefined,
+  ) {
+    this.current = record;
+  }
+
+  /** Reads the answer, if any. Writes nothing. */
+  static async open(appDataDir: string, options: ConsentStoreOptions = {}): Promise<ConsentStore> {
+    const path = join(appDataDir, CONSENT_FILE);
+    const doNotTrack = doNotTrackIsSet(options.env ?? process.env);
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new ConsentStore(path, doNotTrack, undefined, undefined);
+      return new ConsentStore(path, doNotTrack, undefined, `${path}: ${(error as Error).message}`);
+    }
+    const record = parseRecord(text);
+    return new ConsentStore(path, doNotTrack, record, record === undefined ? `${path}: expected {"answer":"yes"|"no","askedAt":<RFC 3339>,"promptVersion":<integer ≥ 1>}` : undefined);
+  }
+
+  get record(): ConsentRecord | undefined {
+    return this.current;
+  }
+
+  /** DO_NOT_TRACK, then a "no" (to any prompt version), then a "yes" to the current prompt. */
+  state(): ConsentState {
+    if (this.doNotTrack) return 'denied';
+    if (this.current === undefined) return 'unanswered';
+    if (this.current.answer === 'no') return 'denied';
+    return this.current.promptVersion >= CONSENT_PROMPT_VERSION ? 'granted' : 'unanswered';
+  }
+
+  /** Whether the app should show CONSENT_PROMPT now. Never under DO_NOT_TRACK. */
+  shouldAsk(): boolean {
+    return this.state() === 'unanswered';
+  }
+
+  /** Records the user's answer (atomically, 0600, creating the app-data directory 0700 if needed). */
+  async answer(answer: ConsentAnswer, at: Date = new Date()): Promise<ConsentRecord> {
+    const record: ConsentRecord = { answer, askedAt: at.toISOString(), promptVersion: CONSENT_PROMPT_VERSION };
+    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+    await writeFileAtomic(this.path, `${JSON.stringify(record)}\n`, 0o600);
+    this.current = record;
+    return record;
+  }
+}

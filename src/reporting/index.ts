@@ -1,0 +1,58 @@
+/**
+ * tbot-analytics/reporting: the client side of the metrics system, for the agent and for any app
+ * that reports usage (a Connect-style desktop app, a wizard). See the README's "The reporting
+ * library" section. Everything here speaks ProtoJSON over the Connect protocol; no protobuf
+ * runtime or descriptor is loaded.
+ */
+export { ANONYMIZED, AnonymizerKeyError, CLUSTER_KEY_BYTES, CLUSTER_KEYS_DIR, ClusterKeys, HmacAnonymizer, type Anonymizer } from './anonymizer.js';
+export { defaultAppDataDir } from './app-data.js';
+export {
+  CONSENT_FILE,
+  CONSENT_PROMPT,
+  CONSENT_PROMPT_VERSION,
+  ConsentStore,
+  fixedConsent,
+  type ConsentAnswer,
+  type ConsentRecord,
+  type ConsentSource,
+  type ConsentState,
+  type ConsentStoreOptions,
+} from './consent.js';
+export { DO_NOT_TRACK, doNotTrackIsSet } from './do-not-track.js';
+export {
+  defineEventType,
+  EventTypeDefinitionError,
+  type AnyEventType,
+  type EventFields,
+  type EventType,
+  type EventTypeDefinition,
+  type FieldRule,
+  type FieldRules,
+  type FieldValue,
+  type NameLikeKey,
+  type ReporterEvent,
+  type StringFieldKey,
+} from './event-type.js';
+export { DISTINCT_ID_FILE, EphemeralDistinctId, PerEventDistinctId, PersistedDistinctId, UUID_V4, type DistinctIdSource } from './identity.js';
+export {
+  createReporter,
+  DEFAULT_BATCH,
+  DEFAULT_CLOSE_DEADLINE_MS,
+  DEFAULT_MAX_BATCH_BYTES,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  renderSingle,
+  ReporterConfigError,
+  type BatchOptions,
+  type CaptureOf,
+  type CaptureOptions,
+  type Clock,
+  type CloseOptions,
+  type CloseResult,
+  type Preview,
+  type Reporter,
+  type ReporterLogger,
+  type ReporterOptions,
+  type ReporterStats,
+} from './reporter.js';
+export { defineService, schemaCheck, ServiceDefinitionError, type RequestCheck, type RequestMeta, type SchemaValidator, type ServiceDescriptor } from './service.js';
+export { httpTransport, type HttpRequest, type SendOptions, type SendOutcome, type Transport } from './transport.js';
