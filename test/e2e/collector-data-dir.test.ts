@@ -58,6 +58,14 @@ describe('collector data directory', () => {
     });
   }
 
+  it('a data directory that cannot be created (under /proc) fails at once with exit 1, instead of spinning', async () => {
+    // Node's recursive mkdir loops forever there; the collector creates one level at a time.
+    const run = await runCollector(['serve', '--listen', '127.0.0.1:0', '--data-dir', '/proc/tbot-collector-test/data'], {}, 5_000);
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, /data directory \/proc\/tbot-collector-test\/data: cannot create it: ENOENT/);
+    assert.doesNotMatch(run.stderr, /internal error|\n\s+at /);
+  });
+
   it('a symlink planted under a segment name is refused (503), and neither its target nor a missing target is touched', async () => {
     const dataDir = join(workspace.dir, 'planted');
     await mkdir(dataDir, { mode: 0o700 });
