@@ -7,15 +7,17 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-const exists = async (path: string): Promise<boolean> =>
-  stat(path).then(
-    () => true,
-    (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? false : Promise.reject(error)),
-  );
+/** Whether `path` exists; something there that is not a directory fails as mkdir -p would (EEXIST). */
+const existsAsDirectory = async (path: string): Promise<boolean> => {
+  const info = await stat(path).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)));
+  if (info === undefined) return false;
+  if (!info.isDirectory()) throw Object.assign(new Error(`EEXIST: not a directory, mkdir '${path}'`), { code: 'EEXIST', path });
+  return true;
+};
 
 export async function makeDirectories(path: string, mode: number): Promise<void> {
   const missing: string[] = [];
-  for (let current = path; dirname(current) !== current && !(await exists(current)); current = dirname(current)) missing.unshift(current);
+  for (let current = path; dirname(current) !== current && !(await existsAsDirectory(current)); current = dirname(current)) missing.unshift(current);
   for (const level of missing) {
     try {
       await mkdir(level, { mode });
