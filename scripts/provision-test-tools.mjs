@@ -36,6 +36,12 @@ export const TEST_TOOLS = [
     paths: ['/usr/sbin/sshd'],
     debianPackage: 'openssh-server',
   },
+  {
+    name: 'script',
+    why: "the example apps' consent test answers the question on a real terminal (util-linux script gives it a pty)",
+    commands: ['script'],
+    debianPackage: 'bsdutils',
+  },
 ];
 
 /** @param {string} path */

@@ -8,13 +8,14 @@
  * ~/.cache/tbot (v8-code-cache/<install>/, 0700 directories, 0600 files), read on every run and
  * written only after a successful run that had none for a chunk or had one V8 turned down. A
  * cache that cannot be read or written is silently no cache; the output is the same either way.
- * On Node ≥ 22.1, which has a compile cache of its own (module.enableCompileCache), the chunks
- * are plainly required and that cache is left to do the job.
+ * On Node ≥ 22.1, which has a compile cache of its own (module.enableCompileCache), the launcher
+ * turns that on (compile-cache.ts) and plainly requires the chunks: Node then caches each one.
  */
 import { join } from 'node:path';
 import { privateDirectory, tbotCacheDir } from './cache-dir.js';
 import { chunkLoader } from './chunk-loader.js';
 import { codeCacheStore, type CodeCacheStore } from './code-cache.js';
+import { enableCompileCache } from './compile-cache.js';
 import { ANSWERS_DIRECTORY, recordedAnswer } from './stored-answers.js';
 
 /** The hash of the build's chunks, baked in by build.mjs. */
@@ -48,13 +49,14 @@ function cacheLevels(): string[] | undefined {
   return [base, all, join(all, installName(chunks))];
 }
 
-// Read from the version rather than by loading node:module to look for enableCompileCache.
+// Read from the version: compile-cache.ts looks for enableCompileCache only where it exists.
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
 const answer = recordedAnswer(join(chunks, ANSWERS_DIRECTORY), process.argv.slice(2));
 if (answer !== undefined) {
   process.stdout.write(answer);
 } else if (major > 22 || (major === 22 && minor >= 1)) {
-  // Node ≥ 22.1: its own compile cache (when turned on) covers chunks loaded by require.
+  // Node ≥ 22.1: its own compile cache covers chunks loaded by require after this call.
+  enableCompileCache();
   require(main);
 } else {
   const uid = process.getuid?.();

@@ -14,8 +14,8 @@ export type SetExitCode = (code: number) => void;
 export interface CliDefinition {
   name: string;
   commands: (setExitCode: SetExitCode) => CommandModule<object, never>[];
-  /** The message when no command is named. */
-  demand: string;
+  /** The message when no command is named; omitted by a CLI whose one command is the default (`$0`). */
+  demand?: string;
   stderr: (text: string) => void;
   /** Adjusts the top-level parser before the commands are added (global flags, parser settings). */
   configure?: (parser: Argv) => Argv;
@@ -31,11 +31,11 @@ export function runYargs(definition: CliDefinition, argv: string[]): Promise<num
   };
   return usageErrorsReported(definition.name, definition.stderr, async () => {
     // English whatever LANG says; in the bundles y18n is also swapped for an in-memory table (build.mjs).
-    let parser: Argv = yargs(argv).detectLocale(false).scriptName(definition.name).usage('$0 <command> [options]');
+    let parser: Argv = yargs(argv).detectLocale(false).scriptName(definition.name);
+    if (definition.demand !== undefined) parser = parser.usage('$0 <command> [options]').demandCommand(1, definition.demand);
     if (definition.configure !== undefined) parser = definition.configure(parser);
     for (const command of definition.commands(setExitCode)) parser = parser.command(command as CommandModule);
     await parser
-      .demandCommand(1, definition.demand)
       .strict()
       .version(BUILD.version)
       .help()

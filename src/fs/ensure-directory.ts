@@ -2,9 +2,10 @@
  * Creates a directory (and missing parents), and when something else is in the way says what it
  * is and where, instead of a bare EEXIST or ENOTDIR.
  */
-import { lstat, mkdir, stat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { describeFileType } from './describe-fs-error.js';
+import { makeDirectories } from './make-directories.js';
 
 /** `path` (the wanted directory or one of its parents) exists and is not a directory. */
 export class NotADirectoryError extends Error {
@@ -39,7 +40,7 @@ export async function findNonDirectory(path: string): Promise<NotADirectoryError
 
 export async function ensureDirectory(path: string, mode: number): Promise<void> {
   try {
-    await mkdir(path, { recursive: true, mode });
+    await makeDirectories(path, mode);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST' || code === 'ENOTDIR') throw (await findNonDirectory(path)) ?? error;

@@ -3,9 +3,10 @@
  * the app-data directory. DO_NOT_TRACK always wins. With no answer the reporter captures nothing,
  * buffers nothing and writes nothing: the consent file itself is written only when the user answers.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
+import { makeDirectories } from '../fs/make-directories.js';
 import { doNotTrackIsSet, type Env } from './do-not-track.js';
 
 /** The question the product-metrics design asks, word for word. */
@@ -103,7 +104,7 @@ export class ConsentStore implements ConsentSource {
   /** Records the user's answer (atomically, 0600, creating the app-data directory 0700 if needed). */
   async answer(answer: ConsentAnswer, at: Date = new Date()): Promise<ConsentRecord> {
     const record: ConsentRecord = { answer, askedAt: at.toISOString(), promptVersion: CONSENT_PROMPT_VERSION };
-    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+    await makeDirectories(dirname(this.path), 0o700);
     await writeFileAtomic(this.path, `${JSON.stringify(record)}\n`, 0o600);
     this.current = record;
     return record;

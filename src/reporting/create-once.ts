@@ -6,9 +6,10 @@
  * partial file, because a candidate is complete and fsynced before it gets the name.
  */
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, rename, unlink } from 'node:fs/promises';
+import { link, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fsyncDirectory, writeNewFileDurably } from '../fs/fsync.js';
+import { makeDirectories } from '../fs/make-directories.js';
 
 export interface CreatedOnce {
   bytes: Buffer;
@@ -34,7 +35,7 @@ async function readIfPresent(path: string): Promise<Buffer | undefined> {
  */
 export async function readOrCreateOnce(path: string, candidate: () => Uint8Array, accept: (bytes: Buffer) => boolean): Promise<CreatedOnce> {
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await makeDirectories(dir, 0o700);
   // Two rounds cover losing the race to a process whose file is then found damaged; more would mean
   // something keeps writing garbage there, which is an error worth surfacing.
   for (let round = 0; round < 3; round += 1) {

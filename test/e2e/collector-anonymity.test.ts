@@ -7,14 +7,13 @@
  * PostHog is searched for the canaries.
  */
 import assert from 'node:assert/strict';
-import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fromJson, toBinary } from '@bufbuild/protobuf';
 import { CONNECT_EVENTS, CONNECT_EXTRA_REQUEST, CONNECT_REQUEST, SUBMIT_CONNECT_EVENT_PATH, SUBMIT_CONNECT_EXTRA_EVENT_PATH, type ConnectEventSpec } from '../../src/protocol/connect-wire.js';
 import { messageSchema } from '../../src/protocol/descriptors.js';
 import { DISCOVER_EVENT_SENSITIVE, DISCOVER_REQUEST, DISCOVER_REQUEST_SENSITIVE, DISCOVER_STEPS, SUBMIT_EVENT_PATH, SUBMIT_EVENTS_PATH } from '../../src/protocol/discover-wire.js';
-import { startCollector, type RunningCollector } from '../helpers/collector-process.js';
+import { everyStoredByte, startCollector, type RunningCollector } from '../helpers/collector-process.js';
 import { startPostHogReceiver, type PostHogReceiver } from '../helpers/posthog-receiver.js';
 import { anon, connectRequest, discoverRequest, discoverStep } from '../helpers/usage-events.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
@@ -91,12 +90,6 @@ function discoverCases(): Case[] {
       }),
     ),
   );
-}
-
-/** Every file in the data directory; the forwarder's temporary cursor files may vanish while we read. */
-async function everyStoredByte(dataDir: string): Promise<string> {
-  const texts = await Promise.all((await readdir(dataDir)).map((name) => readFile(join(dataDir, name), 'utf8').catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? '' : Promise.reject(error)))));
-  return texts.join('\n');
 }
 
 describe('the anonymity gate', () => {

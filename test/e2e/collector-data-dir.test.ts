@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { segmentName } from '../../src/collector/store/segments.js';
-import { runCollector, startCollector, submit, tbotEvent } from '../helpers/collector-process.js';
+import { eventually, runCollector, startCollector, submit, tbotEvent } from '../helpers/collector-process.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
 describe('collector data directory', () => {
@@ -58,6 +58,14 @@ describe('collector data directory', () => {
     });
   }
 
+  it('a data directory that cannot be created (under /proc) fails at once with exit 1, instead of spinning', async () => {
+    // Node's recursive mkdir loops forever there; the collector creates one level at a time.
+    const run = await runCollector(['serve', '--listen', '127.0.0.1:0', '--data-dir', '/proc/tbot-collector-test/data'], {}, 5_000);
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, /data directory \/proc\/tbot-collector-test\/data: cannot create it: ENOENT/);
+    assert.doesNotMatch(run.stderr, /internal error|\n\s+at /);
+  });
+
   it('a symlink planted under a segment name is refused (503), and neither its target nor a missing target is touched', async () => {
     const dataDir = join(workspace.dir, 'planted');
     await mkdir(dataDir, { mode: 0o700 });
@@ -83,8 +91,9 @@ describe('collector data directory', () => {
         await plant();
         assert.equal(await submit(collector.url, tbotEvent()), 503);
       }
+      // The log line is written before the 503, but on a pipe of its own: the answer can be read first.
+      await eventually(async () => /error=ENOTREGULAR/.test(collector.stderr()), true);
       assert.match(collector.stderr(), /cannot write to the store; answering unavailable until it can .*error=ELOOP/);
-      assert.match(collector.stderr(), /error=ENOTREGULAR/);
     } finally {
       assert.equal(await collector.stop(), 0);
     }

@@ -119,6 +119,17 @@ export async function storedLines(dataDir: string): Promise<string[]> {
   return texts.join('').split('\n').filter((line) => line !== '');
 }
 
+/**
+ * Every file under `dir` (at any depth) as text, for canary searches. A file may vanish while we
+ * read (the forwarder's temporary cursor files); a directory that does not exist is empty.
+ */
+export async function everyStoredByte(dir: string): Promise<string> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? [] : Promise.reject(error)));
+  const files = entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+  const texts = await Promise.all(files.map((path) => readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? '' : Promise.reject(error)))));
+  return texts.join('\n');
+}
+
 export interface StoredTbotRecord {
   received_at: string;
   family: string;

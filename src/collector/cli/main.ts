@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 /** The `tbot-collector` entry point: `serve` receives events, `report` answers questions about them. */
 import type { CommandModule } from 'yargs';
+import { enableCompileCache } from '../../cli/compile-cache.js';
 import { runCli } from '../../cli/run-cli.js';
 import { processCollectorRuntime } from '../runtime.js';
 import { reportCommand } from './report/index.js';
 import { serveCommand } from './serve-command.js';
 
+// First, so that whatever is loaded from here on is compiled once and then read from the cache.
+enableCompileCache();
 const runtime = processCollectorRuntime();
 runCli({
   name: 'tbot-collector',

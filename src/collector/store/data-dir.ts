@@ -4,9 +4,10 @@
  * directory that is a symlink or that group or others may write to, and creates a missing one
  * 0700. (Segments themselves are opened O_NOFOLLOW; see segments.ts.)
  */
-import { chmod, lstat, mkdir } from 'node:fs/promises';
+import { chmod, lstat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { TbotError } from '../../errors.js';
+import { makeDirectories } from '../../fs/make-directories.js';
 
 /** The data directory is unusable as given; nothing was written. */
 export class DataDirError extends TbotError {
@@ -25,7 +26,7 @@ export async function prepareDataDir(dir: string): Promise<void> {
   const path = resolve(dir);
   let stats = await lstat(path).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(new DataDirError(dir, `cannot inspect it: ${error.code ?? error.message}`))));
   if (stats === undefined) {
-    await mkdir(path, { recursive: true, mode: 0o700 }).catch((error: NodeJS.ErrnoException) => Promise.reject(new DataDirError(dir, `cannot create it: ${error.code ?? error.message}`)));
+    await makeDirectories(path, 0o700).catch((error: NodeJS.ErrnoException) => Promise.reject(new DataDirError(dir, `cannot create it: ${error.code ?? error.message}`)));
     // The umask may have narrowed the mode, never widened it; set it exactly anyway.
     await chmod(path, 0o700);
     stats = await lstat(path);

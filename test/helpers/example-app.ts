@@ -1,0 +1,29 @@
+/** Runs the example apps (examples/…/main.ts) under tsx as child processes, as `npm run example:*` does. */
+import { fileURLToPath } from 'node:url';
+import { runCollector } from './collector-process.js';
+import { cleanEnv, spawnTbot, type RunResult, type TbotChild } from './tbot-process.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export const EXAMPLES = {
+  connect: fileURLToPath(new URL('../../examples/connect-session/main.ts', import.meta.url)),
+  discover: fileURLToPath(new URL('../../examples/discover-wizard/main.ts', import.meta.url)),
+} as const;
+
+export type ExampleName = keyof typeof EXAMPLES;
+
+/** Started from the repository's root, so `--import tsx` resolves as it does for npm run. */
+export function spawnExample(name: ExampleName, args: readonly string[], env: Record<string, string> = {}): TbotChild {
+  return spawnTbot(args, { bundle: EXAMPLES[name], nodeArgs: ['--import', 'tsx'], cwd: ROOT, env: cleanEnv(env), timeoutMs: 60_000 });
+}
+
+export function runExample(name: ExampleName, args: readonly string[], env: Record<string, string> = {}): Promise<RunResult> {
+  return spawnExample(name, args, env).result;
+}
+
+/** `tbot-collector report <family> --format json` over `dataDir`, parsed. */
+export async function familyReport<T>(family: 'connect' | 'discover', dataDir: string): Promise<T> {
+  const run = await runCollector(['report', family, '--data-dir', dataDir, '--format', 'json']);
+  if (run.code !== 0) throw new Error(`report ${family} exited ${run.code}:\n${run.stderr}`);
+  return JSON.parse(run.stdout) as T;
+}
