@@ -23,7 +23,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startReceiver } from '../test/helpers/receiver.js';
-import { ENV_NAMES, ENVS, fmt, measure, median, ratio, runOnce, runsFromEnv, type Candidate, type EnvName } from './measure.js';
+import { eachLine, ENV_NAMES, ENVS, fmt, measure, median, ratio, runOnce, runsFromEnv, type Candidate, type EnvName } from './measure.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const runs = runsFromEnv(15);
@@ -129,15 +129,9 @@ async function cycleTimes(launcher: string, cwd: string, env: Record<string, str
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [launcher, 'start', '-c', file], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
     const took: number[] = [];
-    let pending = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      pending += chunk;
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        const match = /renewal cycle complete .* took_ms=(\d+)/.exec(line);
-        if (match !== null) took.push(Number(match[1]));
-      }
+    eachLine(child.stderr, (line) => {
+      const match = /renewal cycle complete .* took_ms=(\d+)/.exec(line);
+      if (match !== null) took.push(Number(match[1]));
       if (took.length >= outputs * count) child.kill('SIGTERM');
     });
     child.on('error', reject);

@@ -55,3 +55,14 @@ export function runsFromEnv(fallback: number): number {
   const value = Number(process.env['BENCH_RUNS']);
   return Number.isInteger(value) && value > 0 ? value : fallback;
 }
+
+/** Calls `onLine` with each whole line a child writes to `stream` (a trailing partial line waits for the rest). */
+export function eachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let pending = '';
+  stream.setEncoding('utf8').on('data', (chunk: string) => {
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) onLine(line);
+  });
+}

@@ -16,7 +16,7 @@ import { generateP256KeyPair } from '../src/ca/keys.js';
 import { openLocalCa } from '../src/ca/local-ca.js';
 import { createOutputRenewers } from '../src/outputs/output-renewer.js';
 import { botConfig, directory, output } from '../test/helpers/bot-config.js';
-import { fmt, median, measure, runsFromEnv } from './measure.js';
+import { eachLine, fmt, median, measure, runsFromEnv } from './measure.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const scratch = await mkdtemp(join(tmpdir(), 'tbot-bench-cycle-'));
@@ -108,22 +108,16 @@ function rssAtCycles(nodeArgs: string[], cwd: string, targets: number[], perCycl
     const samples: number[] = [];
     let renewals = 0;
     let cycles = 0;
-    let pending = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      pending += chunk;
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        if (!line.includes('renewal cycle complete')) continue;
-        renewals += 1;
-        if (renewals % perCycle !== 0) continue;
-        cycles = renewals / perCycle;
-        if (cycles === targets[samples.length]) {
-          samples.push(Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]) * 1024);
-          child.kill('SIGUSR2');
-          // Give the probe a moment to write before the agent is stopped.
-          if (samples.length === targets.length) setTimeout(() => child.kill('SIGTERM'), 200);
-        }
+    eachLine(child.stderr, (line) => {
+      if (!line.includes('renewal cycle complete')) return;
+      renewals += 1;
+      if (renewals % perCycle !== 0) return;
+      cycles = renewals / perCycle;
+      if (cycles === targets[samples.length]) {
+        samples.push(Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]) * 1024);
+        child.kill('SIGUSR2');
+        // Give the probe a moment to write before the agent is stopped.
+        if (samples.length === targets.length) setTimeout(() => child.kill('SIGTERM'), 200);
       }
     });
     child.on('error', reject);
