@@ -20,6 +20,8 @@ import { ANSWERS_DIRECTORY, recordedAnswer } from './stored-answers.js';
 
 /** The hash of the build's chunks, baked in by build.mjs. */
 declare const __TBOT_CHUNKS_HASH__: string;
+/** The env vars a recorded command reads (stored-answers.ts envReadByRecordedCommands), baked in by build.mjs. */
+declare const __TBOT_ANSWERS_ENV__: readonly string[];
 
 const chunks = join(__dirname, 'tbot');
 const main = join(chunks, 'main.js');
@@ -51,7 +53,7 @@ function cacheLevels(): string[] | undefined {
 
 // Read from the version: compile-cache.ts looks for enableCompileCache only where it exists.
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-const answer = recordedAnswer(join(chunks, ANSWERS_DIRECTORY), process.argv.slice(2));
+const answer = recordedAnswer(join(chunks, ANSWERS_DIRECTORY), process.argv.slice(2), process.env, __TBOT_ANSWERS_ENV__);
 if (answer !== undefined) {
   process.stdout.write(answer);
 } else if (major > 22 || (major === 22 && minor >= 1)) {
