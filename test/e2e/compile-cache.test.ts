@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chown, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -56,6 +56,30 @@ describe(`compile cache on Node ${process.version}`, () => {
       assert.deepEqual([run.code, run.stdout, run.stderr], [0, 'tbot v0.1.0\n', ''], xdg);
     }
     assert.deepEqual(readdirSync(join(shared, 'tbot')), []);
+  });
+
+  // sudo that keeps the user's HOME (sudo -E, older sudoers): root must not leave root-owned,
+  // 0700 ~/.cache or ~/.cache/tbot behind, which the user could then neither write nor remove.
+  it('run as root with another user\'s home, makes no directory in it, and the run is as ever', { skip: process.getuid?.() !== 0 && 'needs root, to give a directory to another user' }, async () => {
+    const home = join(workspace.dir, 'someone-else');
+    const withCache = join(workspace.dir, 'someone-else-with-cache');
+    await mkdir(home);
+    await mkdir(join(withCache, '.cache'), { recursive: true });
+    for (const dir of [home, withCache, join(withCache, '.cache')]) await chown(dir, 65534, 65534);
+    for (const [env, dir] of [[{ HOME: home }, home], [{ HOME: withCache }, join(withCache, '.cache')], [{ XDG_CACHE_HOME: home }, home]] as const) {
+      const before = readdirSync(dir);
+      const agent = await runTbot(['analytics', 'status'], { cwd: workspace.dir, env: cleanEnv(env), timeoutMs: 10_000 });
+      assert.deepEqual([agent.code, agent.stderr], [0, ''], JSON.stringify(env));
+      assert.match(agent.stdout, /^Anonymous analytics: disabled\n/);
+      const collector = await runCollector(['report', '--data-dir', join(workspace.dir, 'no-data'), '--format', 'json'], env);
+      assert.equal(collector.code, 0, collector.stderr);
+      assert.deepEqual(readdirSync(dir), before, `nothing made in ${dir} (${JSON.stringify(env)})`);
+    }
+    // Positive control: the same run makes its cache where the parent is root's own.
+    const own = join(workspace.dir, 'root-own');
+    await mkdir(own);
+    assert.equal((await runTbot(['analytics', 'status'], { cwd: workspace.dir, env: cleanEnv({ HOME: own }), timeoutMs: 10_000 })).code, 0);
+    assert.deepEqual(readdirSync(own), ['.cache']);
   });
 
   it(HAS_COMPILE_CACHE ? 'a module imported after the call is cached (0600) and read back on the next run' : 'a module imported after the call is not cached', async () => {
