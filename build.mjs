@@ -138,16 +138,23 @@ function commonOptions(buildInfo, plugins) {
   };
 }
 
+/** The command lines whose answers the build records, and the env vars that the recorded commands read (src/cli/stored-answers.ts). */
+function recordableLines() {
+  return withBuildTimeModule(
+    {
+      contents:
+        "import { GLOBAL_FLAGS, TBOT_COMMANDS } from './src/cli/command-table.ts'; import { envReadByRecordedCommands, recordableCommandLines } from './src/cli/stored-answers.ts'; export const lines = recordableCommandLines(TBOT_COMMANDS); export const commandEnv = envReadByRecordedCommands(TBOT_COMMANDS, GLOBAL_FLAGS);",
+    },
+    (module) => ({ lines: module.lines, commandEnv: module.commandEnv }),
+  );
+}
+
 /**
  * The answers the launcher prints without loading the CLI (src/cli/stored-answers.ts): help for
  * each command path, --version and `version`, as the freshly built agent prints them, written once
  * for every spelling that shares them. Each must be a clean success: stdout only, exit 0.
  */
-async function recordAnswers(launcher, directory) {
-  const lines = await withBuildTimeModule(
-    { contents: "import { TBOT_COMMANDS } from './src/cli/command-table.ts'; import { recordableCommandLines } from './src/cli/stored-answers.ts'; export const lines = recordableCommandLines(TBOT_COMMANDS);" },
-    (module) => module.lines,
-  );
+async function recordAnswers(launcher, directory, lines) {
   const scratch = await mkdtemp(join(tmpdir(), 'tbot-build-answers-'));
   try {
     const env = { PATH: process.env.PATH ?? '', XDG_CACHE_HOME: scratch };
@@ -209,6 +216,7 @@ async function buildAgent(outdir, common, levers) {
       logLevel: 'warning',
     });
     await writeFile(join(chunksDir, 'package.json'), '{ "type": "commonjs" }\n');
+    const recordable = await recordableLines();
     const hash = createHash('sha256');
     for (const name of (await readdir(chunksDir)).filter((file) => file.endsWith('.js')).sort()) hash.update(name).update(await readFile(join(chunksDir, name)));
     await esbuild.build({
@@ -217,9 +225,9 @@ async function buildAgent(outdir, common, levers) {
       entryPoints: [join(root, 'src/cli/launcher.ts')],
       outfile: join(outdir, 'tbot.cjs'),
       format: 'cjs',
-      define: { __TBOT_CHUNKS_HASH__: JSON.stringify(hash.digest('hex')) },
+      define: { __TBOT_CHUNKS_HASH__: JSON.stringify(hash.digest('hex')), __TBOT_ANSWERS_ENV__: JSON.stringify(recordable.commandEnv) },
     });
-    if (levers.storedAnswers !== false) await recordAnswers(join(outdir, 'tbot.cjs'), join(chunksDir, 'answers'));
+    if (levers.storedAnswers !== false) await recordAnswers(join(outdir, 'tbot.cjs'), join(chunksDir, 'answers'), recordable.lines);
     await writeFile(join(outdir, 'tbot.mjs'), "#!/usr/bin/env node\n// Kept for scripts that run dist/tbot.mjs: the agent's bin is dist/tbot.cjs.\nimport { createRequire } from 'node:module';\n\ncreateRequire(import.meta.url)('./tbot.cjs');\n");
     await rm(join(outdir, 'tbot.mjs.map'), { force: true });
     await rm(join(outdir, 'tbot.mjs.LEGAL.txt'), { force: true });

@@ -1,6 +1,7 @@
 /**
  * Loads the CLI's CommonJS chunks the way Node's own loader would (the same function wrapper,
- * one module object per file, relative requires between chunks, Node's require for built-ins),
+ * one module object per file, relative requires between chunks, Node's require for built-ins,
+ * MODULE_NOT_FOUND for a chunk file that is not there),
  * but compiles each with vm.Script so V8 can be handed a code cache and asked for one. After a
  * successful run, a chunk that had no cache, or whose cache V8 turned down, has its cache written:
  * by then it holds every function the run compiled, not just the top level.
@@ -9,6 +10,7 @@ import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { Script } from 'node:vm';
 import { cacheKey, type CodeCacheStore } from './code-cache.js';
+import { moduleNotFound } from './install-error.js';
 
 interface Pending {
   chunk: string;
@@ -33,7 +35,12 @@ export function chunkLoader(nodeRequire: (specifier: string) => unknown, build: 
   function load(file: string): unknown {
     const loaded = modules.get(file);
     if (loaded !== undefined) return loaded.exports;
-    const fd = openSync(file, 'r');
+    let fd: number;
+    try {
+      fd = openSync(file, 'r');
+    } catch (error) {
+      throw (error as NodeJS.ErrnoException).code === 'ENOENT' ? moduleNotFound(file, error) : error;
+    }
     let source: string;
     let key: string;
     try {

@@ -1,9 +1,10 @@
 /**
  * How every CLI run ends, whichever parser ran it: a usage error is printed with a pointer to
- * --help and exits with its code, a handler's code is the exit code, and anything unexpected is an
- * internal error (70). No yargs here: the agent's fast path (fast-parse.ts) ends the same way.
+ * --help and exits with its code, a handler's code is the exit code, a file missing from the install
+ * is named (install-error.ts), and anything else unexpected is an internal error (70). No yargs here: the agent's fast path (fast-parse.ts) ends the same way.
  */
 import { UsageError } from '../errors.js';
+import { INCOMPLETE_INSTALL_EXIT, incompleteInstallMessage, missingInstallFile } from './install-error.js';
 
 /** Prints a usage error the way every command reports one; returns its exit code. */
 export function reportUsageError(name: string, stderr: (text: string) => void, error: UsageError): number {
@@ -29,6 +30,11 @@ export function exitWhenSettled(name: string, run: Promise<number>): void {
   run.then(
     (code) => process.exit(code),
     (error: unknown) => {
+      const missing = missingInstallFile(error);
+      if (missing !== undefined) {
+        process.stderr.write(incompleteInstallMessage(name, missing));
+        process.exit(INCOMPLETE_INSTALL_EXIT);
+      }
       process.stderr.write(`${name}: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
       process.exit(70);
     },

@@ -2,15 +2,18 @@
  * V8 code cache files for the launcher (Node 20; Node ≥ 22.1 has its own compile cache). One file
  * per chunk, `<chunk file name>.v8`, in a private directory per install. A file starts with one
  * header line naming exactly what it was made from (the Node version and architecture, the build,
- * and the chunk file's size, mtime, ctime and inode), then V8's data. V8 itself checks little
- * more than the source's length, so the header is what keeps a cache from ever meeting another
- * source: a rebuilt, upgraded, copied or edited chunk has another header, and its cache is made
- * again. Everything here fails quietly: a cache that cannot be read or written is no cache.
+ * and the chunk file's size, mtime, ctime and inode) and the CRC-32 of what follows, then V8's
+ * data. V8 itself checks little more than the source's length, so the header is what keeps a cache
+ * from ever meeting another source: a rebuilt, upgraded, copied or edited chunk has another header,
+ * and its cache is made again. And a release build of V8 checks no checksum of the data: damaged
+ * data (a bad disk block, a half-written sector after a power cut) would crash it, or run code the
+ * chunk does not hold, on every run from then on. The CRC turns such a file down instead.
+ * Everything here fails quietly: a cache that cannot be read or written is no cache.
  */
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 
-const HEADER = 'tbot-v8-code-cache 1';
+const HEADER = 'tbot-v8-code-cache 2';
 const SUFFIX = '.v8';
 /** Bigger than any chunk's cache: a file this large is not ours. */
 const MAX_CACHE_BYTES = 64 * 1024 * 1024;
@@ -18,6 +21,11 @@ const MAX_CACHE_BYTES = 64 * 1024 * 1024;
 /** What a chunk's cache is valid for. `build` is the build's own hash (the launcher has it baked in). */
 export function cacheKey(build: string, chunk: Stats): string {
   return [process.version, process.arch, build, chunk.size, chunk.mtimeMs, chunk.ctimeMs, chunk.ino].join(' ');
+}
+
+/** The CRC-32 of V8's data, as 8 hex digits. node:zlib is loaded only once there is a cache to check or write. */
+function checksum(data: Uint8Array): string {
+  return (require('node:zlib') as typeof import('node:zlib')).crc32(data).toString(16).padStart(8, '0');
 }
 
 export interface CodeCacheStore {
@@ -43,9 +51,12 @@ export function codeCacheStore(dir: string, uid: number | undefined): CodeCacheS
         // Only a regular file of ours that nobody else can write.
         if (!info.isFile() || info.size > MAX_CACHE_BYTES || (uid !== undefined && (info.uid !== uid || (info.mode & 0o022) !== 0))) return undefined;
         const bytes = readFileSync(fd);
-        const header = `${HEADER} ${key}\n`;
-        if (bytes.length <= header.length || bytes.toString('utf8', 0, header.length) !== header) return undefined;
-        return bytes.subarray(Buffer.byteLength(header));
+        const prefix = `${HEADER} ${key} `;
+        // The header is the prefix, 8 hex digits of CRC and a newline.
+        const dataStart = Buffer.byteLength(prefix) + 9;
+        if (bytes.length <= dataStart || bytes[dataStart - 1] !== 0x0a || bytes.toString('utf8', 0, dataStart - 9) !== prefix) return undefined;
+        const data = bytes.subarray(dataStart);
+        return bytes.toString('latin1', dataStart - 9, dataStart - 1) === checksum(data) ? data : undefined;
       } catch {
         return undefined;
       } finally {
@@ -57,7 +68,7 @@ export function codeCacheStore(dir: string, uid: number | undefined): CodeCacheS
       try {
         const fd = openSync(temp, 'wx', 0o600);
         try {
-          writeSync(fd, `${HEADER} ${key}\n`);
+          writeSync(fd, `${HEADER} ${key} ${checksum(data)}\n`);
           writeSync(fd, data);
         } finally {
           closeSync(fd);

@@ -21,19 +21,27 @@ export interface FastParse {
   argv: Argvalues;
 }
 
-/** The words of the command line (not flags, not flag values), as yargs would see them. */
-function commandWords(tokens: readonly string[], valueFlags: Map<string, FlagDef>): string[] {
+/**
+ * The words of the command line (not flags, not flag values), as yargs would see them, and the
+ * flags met before the last word.
+ */
+function commandWords(tokens: readonly string[], valueFlags: Map<string, FlagDef>): { words: string[]; flagsBeforeLastWord: { token: string; def: FlagDef | undefined }[] } {
   const words: string[] = [];
+  const flagsBeforeLastWord: { token: string; def: FlagDef | undefined }[] = [];
+  let flagsSinceWord: { token: string; def: FlagDef | undefined }[] = [];
   for (let index = 0; index < tokens.length; index++) {
     const token = tokens[index] as string;
     if (!token.startsWith('-') || token === '-') {
       words.push(token);
+      flagsBeforeLastWord.push(...flagsSinceWord);
+      flagsSinceWord = [];
       continue;
     }
     const def = flagOfToken(token, valueFlags);
+    flagsSinceWord.push({ token, def });
     if (def?.type === 'string' && !token.includes('=')) index++;
   }
-  return words;
+  return { words, flagsBeforeLastWord };
 }
 
 /** The runnable command the words name (a group's default subcommand when it has one), with the canonical path. */
@@ -95,7 +103,11 @@ function plainlyValid(argv: Argvalues, words: readonly string[], flags: readonly
  */
 export async function fastParse(tokens: readonly string[], table: readonly CommandDef[], globals: readonly FlagDef[]): Promise<FastParse | undefined> {
   if (tokens.includes('--')) return undefined;
-  const words = commandWords(tokens, spellings([...globals, ...collectFlags(table)]));
+  const { words, flagsBeforeLastWord } = commandWords(tokens, spellings([...globals, ...collectFlags(table)]));
+  // yargs parses what comes before a command knowing only the global flags: a command's own flag
+  // there is unknown to it, and takes the next word as its value unless it holds its own (`--x=v`)
+  // or is a negation (`--no-x`). A boolean then swallows the command; yargs must have its say.
+  if (flagsBeforeLastWord.some(({ token, def }) => def === undefined || (!globals.includes(def) && !token.includes('=') && !token.startsWith('--no-')))) return undefined;
   const leaf = leafOf(words, table);
   if (leaf === undefined) return undefined;
   const flags = [...globals, ...leaf.def.flags];

@@ -16,10 +16,13 @@ import { privateDirectory, tbotCacheDir } from './cache-dir.js';
 import { chunkLoader } from './chunk-loader.js';
 import { codeCacheStore, type CodeCacheStore } from './code-cache.js';
 import { enableCompileCache } from './compile-cache.js';
+import { INCOMPLETE_INSTALL_EXIT, incompleteInstallMessage, missingInstallFile } from './install-error.js';
 import { ANSWERS_DIRECTORY, recordedAnswer } from './stored-answers.js';
 
 /** The hash of the build's chunks, baked in by build.mjs. */
 declare const __TBOT_CHUNKS_HASH__: string;
+/** The env vars a recorded command reads (stored-answers.ts envReadByRecordedCommands), baked in by build.mjs. */
+declare const __TBOT_ANSWERS_ENV__: readonly string[];
 
 const chunks = join(__dirname, 'tbot');
 const main = join(chunks, 'main.js');
@@ -49,15 +52,27 @@ function cacheLevels(): string[] | undefined {
   return [base, all, join(all, installName(chunks))];
 }
 
+/** Loads the CLI's entry chunk; an install without it is told so in a line (install-error.ts). */
+function loadMain(load: () => unknown): void {
+  try {
+    load();
+  } catch (error) {
+    const missing = missingInstallFile(error);
+    if (missing === undefined) throw error;
+    process.stderr.write(incompleteInstallMessage('tbot', missing));
+    process.exitCode = INCOMPLETE_INSTALL_EXIT;
+  }
+}
+
 // Read from the version: compile-cache.ts looks for enableCompileCache only where it exists.
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-const answer = recordedAnswer(join(chunks, ANSWERS_DIRECTORY), process.argv.slice(2));
+const answer = recordedAnswer(join(chunks, ANSWERS_DIRECTORY), process.argv.slice(2), process.env, __TBOT_ANSWERS_ENV__);
 if (answer !== undefined) {
   process.stdout.write(answer);
 } else if (major > 22 || (major === 22 && minor >= 1)) {
   // Node ≥ 22.1: its own compile cache covers chunks loaded by require after this call.
   enableCompileCache();
-  require(main);
+  loadMain(() => require(main));
 } else {
   const uid = process.getuid?.();
   const levels = cacheLevels();
@@ -70,9 +85,15 @@ if (answer !== undefined) {
     if (code !== 0 || store === undefined || levels === undefined) return;
     if (!levels.every((dir) => privateDirectory(dir, uid))) return;
     if (loader.saveCaches().length > 0) {
-      const live = new Set((require('node:fs') as typeof import('node:fs')).readdirSync(chunks));
+      let live: Set<string>;
+      try {
+        live = new Set((require('node:fs') as typeof import('node:fs')).readdirSync(chunks));
+      } catch {
+        // The install went away while this ran (an uninstall): nothing to prune against.
+        return;
+      }
       store.prune(live);
     }
   });
-  loader.load(main);
+  loadMain(() => loader.load(main));
 }

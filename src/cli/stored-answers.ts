@@ -6,11 +6,12 @@
  * what its name and --help print); the launcher prints the recorded text for such a command line
  * without loading the CLI at all. Any other command line, or one with anything more on it (a flag,
  * a misspelling), runs as ever. test/e2e/stored-answers.test.ts holds the recorded texts to what
- * the CLI prints today.
+ * the CLI prints today. `version` runs a command, which reads env vars through its flags: while
+ * one of those is set, it runs as ever.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CommandDef } from './command-table.js';
+import type { CommandDef, FlagDef } from './command-table.js';
 
 export const ANSWERS_DIRECTORY = 'answers';
 const HELP = ['--help', '-h'];
@@ -22,10 +23,29 @@ export function answerFile(tokens: readonly string[]): string | undefined {
   return answerable ? `${encodeURIComponent(tokens.join(' '))}.txt` : undefined;
 }
 
-/** The recorded answer for this command line, if the build recorded one. */
-export function recordedAnswer(directory: string, tokens: readonly string[]): string | undefined {
+/** A recorded line that runs a command (`version`) rather than yargs' own help or --version. */
+function runsACommand(tokens: readonly string[]): boolean {
+  return tokens.length === 1 && tokens[0] === 'version';
+}
+
+/**
+ * The env vars that the recorded commands (`version`) judge through their flags (the global ones):
+ * a boolean flag's value must read as one (invocationOf: TBOT_DEBUG=maybe is a usage error for
+ * every command), so while any is set the launcher leaves such a line to the CLI. A string flag's
+ * env value is only carried, which changes nothing `version` prints. Help and --version are yargs'
+ * own and read no env at all.
+ */
+export function envReadByRecordedCommands(table: readonly CommandDef[], globals: readonly FlagDef[]): string[] {
+  const commands = recordableCommandLines(table).filter((line) => runsACommand(line.tokens));
+  const flags = [...globals, ...commands.flatMap((line) => table.find((def) => def.name === line.tokens[0])?.flags ?? [])];
+  return [...new Set(flags.flatMap((def) => (def.env === undefined || def.type !== 'boolean' ? [] : [def.env])))];
+}
+
+/** The recorded answer for this command line, if the build recorded one and `env` cannot change it (see envReadByRecordedCommands). */
+export function recordedAnswer(directory: string, tokens: readonly string[], env: Readonly<Record<string, string | undefined>>, commandEnv: readonly string[]): string | undefined {
   const file = answerFile(tokens);
   if (file === undefined) return undefined;
+  if (runsACommand(tokens) && commandEnv.some((name) => (env[name] ?? '') !== '')) return undefined;
   try {
     return readFileSync(join(directory, file), 'utf8');
   } catch {

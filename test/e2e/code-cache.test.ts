@@ -17,7 +17,7 @@ import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
 const [MAJOR = 0, MINOR = 0] = process.versions.node.split('.').map(Number);
 const NODE_HAS_ITS_OWN = MAJOR > 22 || (MAJOR === 22 && MINOR >= 1);
-const HEADER = 'tbot-v8-code-cache 1 ';
+const HEADER = 'tbot-v8-code-cache 2 ';
 /** A command that loads chunks (help, --version and `version` are answered by the launcher alone). */
 const STATUS = ['analytics', 'status'];
 const STATUS_OUTPUT = /^Anonymous analytics: disabled\n/;
@@ -52,7 +52,10 @@ describe(`the launcher's code cache on Node ${process.version}`, () => {
     return join(dir, 'tbot.cjs');
   }
 
-  const run = (bundle: string, args: string[], xdg: string): Promise<RunResult> => runTbot(args, { bundle, cwd: workspace.dir, env: cleanEnv({ XDG_CACHE_HOME: xdg }), timeoutMs: 20_000 });
+  const run = (bundle: string, args: string[], xdg: string, nodeArgs: string[] = []): Promise<RunResult> =>
+    runTbot(args, { bundle, cwd: workspace.dir, env: cleanEnv({ XDG_CACHE_HOME: xdg }), nodeArgs, timeoutMs: 20_000 });
+  /** A header without its last field, the CRC of the V8 data: what the cache was made from. */
+  const keyOf = (header: string): string => header.slice(0, header.lastIndexOf(' '));
 
   /** The one install directory under <xdg>/tbot/v8-code-cache, and its files with what identifies each write. */
   async function cacheFiles(xdg: string): Promise<{ dir: string; files: Map<string, { mode: number; ino: number; mtimeMs: number; header: string }> }> {
@@ -123,23 +126,25 @@ describe(`the launcher's code cache on Node ${process.version}`, () => {
     const { dir, files: before } = await cacheFiles(xdg);
     const statusCache = [...before.keys()].find((name) => name.startsWith('analytics-status-'))!;
 
+    // And another chunk's cache is one V8 turns down: sound, made from this very chunk (the same
+    // key), but by a V8 with other flags (--jitless), which V8 checks and the key does not hold.
+    const jitlessXdg = join(workspace.dir, 'xdg-jitless');
+    assert.equal((await run(bundle, STATUS, jitlessXdg, ['--jitless'])).code, 0);
+    const jitless = await cacheFiles(jitlessXdg);
+    await cp(join(jitless.dir, statusCache), join(dir, statusCache));
+    const turnedDown = await stat(join(dir, statusCache));
+    assert.equal(keyOf(jitless.files.get(statusCache)!.header), keyOf(before.get(statusCache)!.header), 'the same key');
     // The bundle changes: main.js gains a comment (as a rebuild or an edit would change it).
     await appendFile(join(bundle, '..', 'tbot', 'main.js'), '\n// changed\n');
-    // And V8's part of another cache is damaged, its header left as it was.
-    const damaged = await readFile(join(dir, statusCache));
-    const payload = damaged.indexOf(0x0a) + 1;
-    for (let index = payload; index < payload + 8; index += 1) damaged[index] = damaged[index]! ^ 0xff;
-    await writeFile(join(dir, statusCache), damaged, { mode: 0o600 });
-    const damagedStat = await stat(join(dir, statusCache));
 
     const result = await run(bundle, STATUS, xdg);
     assert.deepEqual([result.code, result.stderr], [0, '']);
     assert.match(result.stdout, STATUS_OUTPUT);
     const after = (await cacheFiles(xdg)).files;
-    assert.notEqual(after.get('main.js.v8')!.header, before.get('main.js.v8')!.header, 'the changed chunk has a cache under its new key');
-    assert.notEqual(after.get(statusCache)!.ino, damagedStat.ino, 'the cache V8 turned down was written again');
-    assert.equal(after.get(statusCache)!.header, before.get(statusCache)!.header);
-    assert.notDeepEqual((await readFile(join(dir, statusCache))).subarray(payload, payload + 8), damaged.subarray(payload, payload + 8), 'V8 data made anew');
+    assert.notEqual(keyOf(after.get('main.js.v8')!.header), keyOf(before.get('main.js.v8')!.header), 'the changed chunk has a cache under its new key');
+    assert.notEqual(after.get(statusCache)!.ino, turnedDown.ino, 'the cache V8 turned down was written again');
+    assert.equal(keyOf(after.get(statusCache)!.header), keyOf(before.get(statusCache)!.header));
+    assert.notEqual(after.get(statusCache)!.header, jitless.files.get(statusCache)!.header, 'V8 data made anew');
     for (const [name, file] of before) {
       if (name === 'main.js.v8' || name === statusCache) continue;
       assert.deepEqual(after.get(name), file, `${name} was left as it was`);
@@ -147,6 +152,27 @@ describe(`the launcher's code cache on Node ${process.version}`, () => {
     // And the rewritten ones are now read back and kept.
     assert.equal((await run(bundle, STATUS, xdg)).code, 0);
     assert.deepEqual((await cacheFiles(xdg)).files, after);
+  });
+
+  it('turns down a cache whose V8 data was damaged past V8\'s own header (V8 checks no checksum there: it would crash or run other code), and makes it again', async () => {
+    const bundle = await agentCopy();
+    const xdg = join(workspace.dir, 'xdg-damaged');
+    assert.equal((await run(bundle, STATUS, xdg)).code, 0);
+    const { dir, files: before } = await cacheFiles(xdg);
+    // Bytes flipped all through each file's V8 data, its length and every header left as they were.
+    for (const name of before.keys()) {
+      const bytes = await readFile(join(dir, name));
+      for (let index = bytes.indexOf(0x0a) + 100; index < bytes.length; index += 512) bytes[index] = bytes[index]! ^ 0x55;
+      await writeFile(join(dir, name), bytes, { mode: 0o600 });
+    }
+    const damaged = (await cacheFiles(xdg)).files;
+    for (let index = 0; index < 2; index += 1) {
+      const result = await run(bundle, STATUS, xdg);
+      assert.deepEqual([result.signal, result.code, result.stderr], [null, 0, ''], `run ${index + 1}`);
+      assert.match(result.stdout, STATUS_OUTPUT);
+    }
+    const after = (await cacheFiles(xdg)).files;
+    for (const [name, file] of damaged) assert.notEqual(after.get(name)?.ino, file.ino, `${name} was made again`);
   });
 
   it('is skipped without a word where it cannot be written: a read-only directory, a file, /proc, a directory others can write', async () => {

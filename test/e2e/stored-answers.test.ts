@@ -29,7 +29,8 @@ describe('stored help and --version', () => {
   });
   after(() => workspace.remove());
 
-  const run = (args: readonly string[], bundle?: string) => runTbot(args, { ...(bundle === undefined ? {} : { bundle }), cwd: workspace.dir, env: cleanEnv({ XDG_CACHE_HOME: join(workspace.dir, 'cache') }) });
+  const run = (args: readonly string[], bundle?: string, env: Record<string, string> = {}) =>
+    runTbot(args, { ...(bundle === undefined ? {} : { bundle }), cwd: workspace.dir, env: cleanEnv({ XDG_CACHE_HOME: join(workspace.dir, 'cache'), ...env }) });
 
   it('has one answer for every spelling of every recorded command line, and nothing else', async () => {
     const lines = recordableCommandLines(TBOT_COMMANDS);
@@ -64,5 +65,15 @@ describe('stored help and --version', () => {
       const [full, live] = await Promise.all([run(tokens), run(tokens, yargsOnly)]);
       assert.deepEqual([full.code, full.stdout, full.stderr], [live.code, live.stdout, live.stderr], tokens.join(' '));
     }
+  });
+
+  it('`version` reads the env of its flags as the CLI does (TBOT_DEBUG=maybe is a usage error there); help and --version read none', async () => {
+    for (const [tokens, env] of [[['version'], { TBOT_DEBUG: 'maybe' }], [['version'], { TBOT_DEBUG: 'true' }], [['version'], { TBOT_CONFIG_PATH: 'missing.yaml', TBOT_CONFIG: 'not base64' }], [['--version'], { TBOT_DEBUG: 'maybe' }], [['start', '-h'], { TBOT_DEBUG: 'maybe' }]] as const) {
+      const [stored, live] = await Promise.all([run(tokens, undefined, env), run(tokens, yargsOnly, env)]);
+      assert.deepEqual([stored.code, stored.stdout, stored.stderr], [live.code, live.stdout, live.stderr], `${JSON.stringify(env)} tbot ${tokens.join(' ')}`);
+    }
+    const refused = await run(['version'], undefined, { TBOT_DEBUG: 'maybe' });
+    assert.deepEqual([refused.code, refused.stdout], [2, ''], 'positive control: the CLI refuses the value');
+    assert.match(refused.stderr, /TBOT_DEBUG="maybe" is not true or false/);
   });
 });
