@@ -10,22 +10,24 @@
  * chunk does not hold, on every run from then on. The CRC turns such a file down instead.
  * Everything here fails quietly: a cache that cannot be read or written is no cache.
  */
-import { closeSync, fstatSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 
 const HEADER = 'tbot-v8-code-cache 2';
 const SUFFIX = '.v8';
 /** Bigger than any chunk's cache: a file this large is not ours. */
 const MAX_CACHE_BYTES = 64 * 1024 * 1024;
+/** A temp file this old (ms) was left by a run that died before renaming it. */
+const STALE_TEMP_MS = 60 * 60 * 1000;
 
 /** What a chunk's cache is valid for. `build` is the build's own hash (the launcher has it baked in). */
 export function cacheKey(build: string, chunk: Stats): string {
   return [process.version, process.arch, build, chunk.size, chunk.mtimeMs, chunk.ctimeMs, chunk.ino].join(' ');
 }
 
-/** The CRC-32 of V8's data, as 8 hex digits. node:zlib is loaded only once there is a cache to check or write. */
+/** The CRC-32 of V8's data, as 8 hex digits. node:zlib is loaded only once there is a cache to check or write (getBuiltinModule: this runs as CommonJS in the launcher and as ESM in tests). */
 function checksum(data: Uint8Array): string {
-  return (require('node:zlib') as typeof import('node:zlib')).crc32(data).toString(16).padStart(8, '0');
+  return process.getBuiltinModule('node:zlib').crc32(data).toString(16).padStart(8, '0');
 }
 
 export interface CodeCacheStore {
@@ -34,7 +36,7 @@ export interface CodeCacheStore {
   read(chunk: string, key: string): Buffer | undefined;
   /** Writes atomically (0600 temp file, then rename); false when it could not. */
   write(chunk: string, key: string, data: Buffer): boolean;
-  /** Removes the cache files of chunks that are no longer in the build. */
+  /** Removes the cache files of chunks that are no longer in the build, and temp files left by killed runs. */
   prune(chunks: ReadonlySet<string>): void;
 }
 
@@ -88,6 +90,8 @@ export function codeCacheStore(dir: string, uid: number | undefined): CodeCacheS
       try {
         for (const name of readdirSync(dir)) {
           if (name.endsWith(SUFFIX) && !name.startsWith('.') && !chunks.has(name.slice(0, -SUFFIX.length))) unlinkSync(join(dir, name));
+          // A run killed between writing and renaming leaves its temp file; one this old is no write in progress.
+          else if (name.startsWith('.') && name.endsWith('.tmp') && Date.now() - statSync(join(dir, name)).mtimeMs > STALE_TEMP_MS) unlinkSync(join(dir, name));
         }
       } catch {
         // Pruning is tidying; the cache works without it.
