@@ -5,7 +5,7 @@
  * never sends never evaluates ky or the WHATWG fetch classes.
  */
 import ky, { HTTPError, TimeoutError } from 'ky';
-import { readBodyBounded } from '../net/bounded-body.js';
+import { discardBody, readBodyBounded } from '../net/bounded-body.js';
 import { nodeHttpFetch } from '../net/node-http-fetch.js';
 import type { HttpRequest, SendOptions, SendOutcome } from './transport.js';
 
@@ -33,6 +33,8 @@ export async function sendHttpRequest(request: HttpRequest, options: SendOptions
     if (!isJsonObject(text)) return { ok: false, reason: 'malformed-response', detail: 'response is not a JSON object' };
     return { ok: true, status: response.status };
   } catch (error) {
+    // ky throws on a non-2xx status before anything reads the body: release its socket now.
+    if (error instanceof HTTPError) await discardBody(error.response);
     return describeFailure(error, options.signal, timeout);
   }
 }
