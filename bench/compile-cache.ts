@@ -80,7 +80,10 @@ try {
   for (let round = 0; round < runs + 2; round += 1) {
     for (const candidate of candidates) {
       const { wall, cpu } = timed(candidate, round);
-      if (round >= 2) times.get(candidate.name)!.wall.push(wall), times.get(candidate.name)!.cpu.push(cpu);
+      if (round < 2) continue;
+      const recorded = times.get(candidate.name)!;
+      recorded.wall.push(wall);
+      recorded.cpu.push(cpu);
     }
   }
   const med = (name: string, kind: 'wall' | 'cpu' = 'wall'): number => median(times.get(name)![kind]);

@@ -59,7 +59,7 @@ function reportedVersion(path) {
 /** npm as the caller ran it (npm run sets npm_execpath), else npm from PATH. */
 function npmCommand(env = process.env) {
   const execpath = env['npm_execpath'];
-  return execpath !== undefined && execpath.endsWith('.js') ? [process.execPath, execpath] : ['npm'];
+  return execpath?.endsWith('.js') ? [process.execPath, execpath] : ['npm'];
 }
 
 /**

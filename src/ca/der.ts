@@ -116,6 +116,7 @@ export function printableString(text: string): Buffer {
 
 /** The octets of an IA5String (ASCII), for it or an IMPLICIT-tagged one such as a dNSName. */
 export function ia5Bytes(text: string): Buffer {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: IA5String is exactly the code points 0x00-0x7f, control characters included
   if (!/^[\x00-\x7f]*$/.test(text)) throw new RangeError(`not an IA5String (ASCII only): ${JSON.stringify(text)}`);
   return Buffer.from(text, 'latin1');
 }

@@ -31,6 +31,6 @@ export function ipAddressBytes(text: string): Buffer {
   const groups = ipv6Groups(text);
   if (groups === undefined) throw new RangeError(`not an IPv4 or IPv6 address: ${JSON.stringify(text)}`);
   const out = Buffer.alloc(16);
-  groups.forEach((group, index) => out.writeUInt16BE(group, index * 2));
+  for (const [index, group] of groups.entries()) out.writeUInt16BE(group, index * 2);
   return out;
 }

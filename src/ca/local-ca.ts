@@ -112,7 +112,10 @@ async function readMaterial(dir: string): Promise<CaMaterial> {
   };
   const [tlsKey, tlsCert, sshUserKey, sshHostKey] = await Promise.all([read(FILES.tlsKey), read(FILES.tlsCert), read(FILES.sshUserKey), read(FILES.sshHostKey)]);
   // The issuer fields are read back from the root here, so a root our writer cannot use fails now.
-  const tlsCertPem = parse(FILES.tlsCert, tlsCert, (text) => (readIssuerFields(parseCertificate(text).raw), text));
+  const tlsCertPem = parse(FILES.tlsCert, tlsCert, (text) => {
+    readIssuerFields(parseCertificate(text).raw);
+    return text;
+  });
   const material = {
     tlsKey: parse(FILES.tlsKey, tlsKey, createPrivateKey),
     tlsCertPem,

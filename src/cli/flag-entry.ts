@@ -60,7 +60,11 @@ export function entryFromFlags(command: CommandDef, invocation: Invocation): Fla
       // Workload identity labels map each key to a list of accepted values.
       const pairs = parseLabels(String(value), def.name);
       const map: Record<string, string[]> = {};
-      for (const [key, item] of pairs) (map[key] ??= []).push(item);
+      for (const [key, item] of pairs) {
+        const values = map[key] ?? [];
+        values.push(item);
+        map[key] = values;
+      }
       setPath(raw, ['selector', 'labels'], map);
       labels['selector'] = label;
     } else {

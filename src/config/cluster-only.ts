@@ -83,7 +83,7 @@ export function findClusterOnly(data: unknown): ClusterOnlyFinding[] {
   for (const [key, value] of Object.entries(data)) {
     if (key === 'fips' && value === true) findings.push({ path: ['fips'], block: ['fips'], feature: '`fips: true`', why: FIPS, remedy: "remove it (or --fips) here, or use Teleport's FIPS build of tbot" });
     if (key === 'storage') findings.push(...destinationFindings(value, ['storage']));
-    if ((key === 'outputs' || key === 'services') && Array.isArray(value)) value.forEach((entry, index) => findings.push(...entryFindings(entry, [key, index])));
+    if ((key === 'outputs' || key === 'services') && Array.isArray(value)) for (const [index, entry] of value.entries()) findings.push(...entryFindings(entry, [key, index]));
   }
   return findings;
 }

@@ -43,28 +43,34 @@ function handle(sources: DiagSources, request: IncomingMessage, response: Server
     return;
   }
   const path = (request.url ?? '/').split('?')[0] ?? '/';
-  if (path === '/livez') return sendJson(response, 200, { status: 'ok' });
+  if (path === '/metrics') {
+    response.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE });
+    response.end(renderPrometheusText(agentMetricFamilies(sources.board.list(), sources.now(), sources.processStartedAt)));
+    return;
+  }
+  const [status, body] = jsonAnswer(sources, path);
+  sendJson(response, status, body);
+}
+
+/** The status code and JSON body for every path but /metrics. */
+function jsonAnswer(sources: DiagSources, path: string): [status: number, body: unknown] {
+  if (path === '/livez') return [200, { status: 'ok' }];
   if (path === '/readyz') {
     const body = readyzBody(sources.board.list());
-    return sendJson(response, body.status === 'healthy' ? 200 : 503, body);
+    return [body.status === 'healthy' ? 200 : 503, body];
   }
   if (path.startsWith(READYZ_PREFIX)) {
     let name: string;
     try {
       name = decodeURIComponent(path.slice(READYZ_PREFIX.length));
     } catch {
-      return sendJson(response, 400, { error: 'The output name is not valid percent-encoding.' });
+      return [400, { error: 'The output name is not valid percent-encoding.' }];
     }
     const status = sources.board.get(name);
-    if (status === undefined) return sendJson(response, 404, { error: `Service named ${JSON.stringify(name)} not found.` });
-    return sendJson(response, status.state === 'healthy' ? 200 : 503, serviceHealth(status));
+    if (status === undefined) return [404, { error: `Service named ${JSON.stringify(name)} not found.` }];
+    return [status.state === 'healthy' ? 200 : 503, serviceHealth(status)];
   }
-  if (path === '/metrics') {
-    response.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE });
-    response.end(renderPrometheusText(agentMetricFamilies(sources.board.list(), sources.now(), sources.processStartedAt)));
-    return;
-  }
-  sendJson(response, 404, { error: 'Not found. Try /livez, /readyz, /readyz/<output name> or /metrics.' });
+  return [404, { error: 'Not found. Try /livez, /readyz, /readyz/<output name> or /metrics.' }];
 }
 
 function describeListenError(error: NodeJS.ErrnoException): string {

@@ -36,7 +36,9 @@ export class FetchHeaders {
   constructor(init?: HeaderSource) {
     if (init === undefined || init === null) return;
     if (typeof (init as { forEach?: unknown }).forEach === 'function' && !Array.isArray(init)) {
-      (init as { forEach(callback: (value: string, name: string) => void): void }).forEach((value, name) => this.append(name, value));
+      (init as { forEach(callback: (value: string, name: string) => void): void }).forEach((value, name) => {
+        this.append(name, value);
+      });
     } else if (typeof (init as Iterable<unknown>)[Symbol.iterator] === 'function') {
       for (const pair of init as Iterable<readonly [string, string]>) {
         if (pair.length !== 2) throw new TypeError('Each header pair must be [name, value]');
@@ -125,7 +127,9 @@ export class FetchBody {
           pending = undefined;
           return value === undefined || value.byteLength === 0 ? { done: true, value: undefined } : { done: false, value };
         },
-        cancel: async () => void (pending = undefined),
+        cancel: async () => {
+          pending = undefined;
+        },
         releaseLock: () => undefined,
       };
     }

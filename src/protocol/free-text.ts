@@ -17,6 +17,7 @@ export type RedactionRule = 'url' | 'email' | 'ip' | 'address' | 'path' | 'host'
 
 // Order matters only for which rule a text is counted under; any hit redacts.
 const RULES: readonly [RedactionRule, RegExp][] = [
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: this rule exists to catch control characters (and the line/paragraph separators)
   ['control', /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/],
   ['url', /\b[a-z][a-z0-9+.-]*:\/\/|\bwww\./i],
   ['email', /[^\s@]@[^\s@]/],

@@ -12,5 +12,5 @@ export function defaultAppDataDir(appName: string, env: Env = process.env, platf
   if (platform === 'darwin') return join(home, 'Library', 'Application Support', appName);
   const xdg = env['XDG_DATA_HOME'];
   // The XDG spec says a relative value is invalid and must be ignored.
-  return join(xdg !== undefined && xdg.startsWith('/') ? xdg : join(home, '.local', 'share'), appName);
+  return join(xdg?.startsWith('/') ? xdg : join(home, '.local', 'share'), appName);
 }

@@ -45,7 +45,8 @@ describe(`the launcher's code cache on Node ${process.version}`, () => {
 
   /** A fresh copy of the built agent; returns its launcher. */
   async function agentCopy(): Promise<string> {
-    const dir = join(workspace.dir, `dist-${(copies += 1)}`);
+    copies += 1;
+    const dir = join(workspace.dir, `dist-${copies}`);
     await mkdir(dir);
     await cp(TBOT_BUNDLE, join(dir, 'tbot.cjs'));
     await cp(join(TBOT_BUNDLE, '..', 'tbot'), join(dir, 'tbot'), { recursive: true });

@@ -49,7 +49,10 @@ async function until(url: string, accept: (status: number, body: string) => bool
 function tryConnect(host: string, port: number): Promise<string> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
-    socket.once('connect', () => (socket.destroy(), resolve('connected')));
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
     socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
   });
 }

@@ -21,11 +21,10 @@ const CANARY_HOST = 'tbot-canary-dns.invalid';
 describe('opted out: no socket, no DNS lookup', () => {
   let workspace: Workspace;
   let receiver: Receiver;
-  let configOptIn: string;
   before(async () => {
     workspace = await makeWorkspace();
     receiver = await startReceiver('ok');
-    configOptIn = await workspace.write('opt-in.yaml', 'version: v2\nanonymous_analytics: true\noutputs:\n  - type: identity\n    destination: {type: directory, path: ./id}\n');
+    await workspace.write('opt-in.yaml', 'version: v2\nanonymous_analytics: true\noutputs:\n  - type: identity\n    destination: {type: directory, path: ./id}\n');
   });
   after(async () => {
     await receiver.close();

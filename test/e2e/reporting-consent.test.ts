@@ -30,7 +30,10 @@ describe('consent', () => {
     await workspace.remove();
   });
 
-  const appDataDir = (): string => join(workspace.dir, `app-${(rows += 1)}`, 'data');
+  const appDataDir = (): string => {
+    rows += 1;
+    return join(workspace.dir, `app-${rows}`, 'data');
+  };
   const run = (appData: string, steps: Step[], env: Record<string, string> = {}) => runReportingApp({ endpoint: receiver.url, service: 'batch', appData, steps }, env);
 
   it('unanswered: capture and flush send nothing and write nothing, not even the app-data directory', async () => {

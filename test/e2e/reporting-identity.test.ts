@@ -23,7 +23,8 @@ describe('persisted distinct id', () => {
   after(() => workspace.remove());
 
   const freshDir = async (): Promise<string> => {
-    const dir = join(workspace.dir, `app-${(dirs += 1)}`);
+    dirs += 1;
+    const dir = join(workspace.dir, `app-${dirs}`);
     await mkdir(dir);
     await writeFile(join(dir, 'analytics-consent.json'), CONSENTED, { mode: 0o600 });
     return dir;

@@ -98,7 +98,7 @@ describe('tbot command line compatibility', { concurrency: 4 }, () => {
     it('start <kind> appends its output to the config file\'s, as tbot does', async () => {
       const cwd = join(workspace.dir, 'append');
       await mkdir(cwd);
-      const result = await run(['start', 'app', '-c', fileConfig, '--destination', 'file://' + join(cwd, 'app'), '--app', 'grafana'], {}, cwd);
+      const result = await run(['start', 'app', '-c', fileConfig, '--destination', `file://${join(cwd, 'app')}`, '--app', 'grafana'], {}, cwd);
       assert.equal(result.code, 0, result.stderr);
       // One line per output renewed: the file's output and the appended one.
       assert.match(result.stderr, /renewal cycle complete output="database \(directory [^)]*\/from-file\)"/);

@@ -49,7 +49,7 @@ function wrap(fixture: Fixture, text: string): string {
 
 /** `services[0].type=ssh-multiplexer` → the field the message must name. */
 const fieldOf = (key: string): string => key.split('=', 1)[0] as string;
-const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('the Teleport tbot config corpus', { concurrency: 4 }, () => {
   let workspace: Workspace;
@@ -75,7 +75,7 @@ describe('the Teleport tbot config corpus', { concurrency: 4 }, () => {
       // analytics preview loads the config exactly as start does, and writes and sends nothing.
       const run = await runTbot(['analytics', 'preview', '--format', 'json', '-c', path], { cwd: workspace.dir, env: cleanEnv({ TBOT_ANALYTICS_ENDPOINT: receiver.url }), timeoutMs: 15_000 });
       assert.doesNotMatch(run.stderr, /unknown field|unknown type/, 'a key tbot accepts was called unknown');
-      const located = new RegExp(`${escape(path)}:\\d+:\\d+: `);
+      const located = new RegExp(`${escapeRegExp(path)}:\\d+:\\d+: `);
       switch (fixture.expect) {
         case 'loads':
           assert.equal(run.code, 0, run.stderr);
@@ -87,7 +87,7 @@ describe('the Teleport tbot config corpus', { concurrency: 4 }, () => {
           const lines = run.stderr.split('\n').slice(1).filter((line) => line.trim() !== '');
           // Each cluster-only key is explained where it sits, and nothing else is wrong with the file.
           for (const key of fixture.needsClusterKeys) {
-            assert.match(run.stderr, new RegExp(`${located.source}${escape(fieldOf(key))}: .* is valid in Teleport's tbot, but this agent cannot serve it: `), `${key} is not explained`);
+            assert.match(run.stderr, new RegExp(`${located.source}${escapeRegExp(fieldOf(key))}: .* is valid in Teleport's tbot, but this agent cannot serve it: `), `${key} is not explained`);
           }
           assert.equal(lines.length, fixture.needsClusterKeys.length, run.stderr);
           break;

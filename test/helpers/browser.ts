@@ -53,7 +53,8 @@ export async function withBrowser<T>(profileDir: string, use: (browser: Browser)
   let nextId = 0;
   const send = (method: string, params: Record<string, unknown> = {}, sessionId?: string): Promise<Record<string, unknown>> =>
     new Promise((resolve, reject) => {
-      const id = (nextId += 1);
+      nextId += 1;
+      const id = nextId;
       pending.set(id, { resolve, reject });
       toBrowser.write(`${JSON.stringify({ id, method, params, ...(sessionId === undefined ? {} : { sessionId }) })}\0`);
     });

@@ -72,8 +72,7 @@ export function submit(url: string, event: unknown, options: { localAddress?: st
 /** Polls `read` until it returns `expected` (deep equality on JSON), or fails after `timeoutMs`. */
 export async function eventually<T>(read: () => Promise<T>, expected: T, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let last: T;
-  while (JSON.stringify((last = await read())) !== JSON.stringify(expected)) {
+  for (let last = await read(); JSON.stringify(last) !== JSON.stringify(expected); last = await read()) {
     if (Date.now() > deadline) throw new Error(`expected ${JSON.stringify(expected)}, still ${JSON.stringify(last)}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }

@@ -59,9 +59,10 @@ export function discoverDataset(now: Date): { requests: Record<string, unknown>[
     const runId = crypto.randomUUID();
     runIds.push(runId);
     const start = t0 + (40 + i) * 3_600 * S;
-    ['started', 'resource selection', 'register database', 'deploy agent', 'configure mTLS', 'set up access', 'test connection', 'completed'].forEach((label, index) =>
-      send(label, runId, start + index * 10 * S, { resource: postgres, status: label === 'deploy agent' && i < 2 ? 'DISCOVER_STATUS_SKIPPED' : 'DISCOVER_STATUS_SUCCESS' }),
-    );
+    const labels = ['started', 'resource selection', 'register database', 'deploy agent', 'configure mTLS', 'set up access', 'test connection', 'completed'];
+    for (const [index, label] of labels.entries()) {
+      send(label, runId, start + index * 10 * S, { resource: postgres, status: label === 'deploy agent' && i < 2 ? 'DISCOVER_STATUS_SKIPPED' : 'DISCOVER_STATUS_SUCCESS' });
+    }
   }
   for (let i = 0; i < 3; i += 1) {
     const runId = crypto.randomUUID();

@@ -67,7 +67,10 @@ export function parsePrometheusText(text: string): Map<string, ParsedFamily> {
   const families = new Map<string, ParsedFamily>();
   const family = (name: string): ParsedFamily => {
     let found = families.get(name);
-    if (found === undefined) families.set(name, (found = { name, samples: [] }));
+    if (found === undefined) {
+      found = { name, samples: [] };
+      families.set(name, found);
+    }
     return found;
   };
   const seen = new Set<string>();

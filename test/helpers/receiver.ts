@@ -92,7 +92,13 @@ export async function startReceiver(behaviour: Behaviour = 'ok'): Promise<Receiv
       new Promise<void>((resolve, reject) => {
         if (requests.length >= n) return resolve();
         const timer = setTimeout(() => reject(new Error(`receiver got ${requests.length} of ${n} requests`)), timeoutMs);
-        waiters.push({ n, resolve: () => (clearTimeout(timer), resolve()) });
+        waiters.push({
+          n,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        });
       }),
     close: async () => {
       for (const socket of sockets) socket.destroy();

@@ -72,7 +72,13 @@ export function spawnTbot(args: readonly string[], options: RunOptions = {}): Tb
         const match = pattern.exec(stderr);
         if (match !== null) return resolve(match);
         const timer = setTimeout(() => reject(new Error(`stderr never matched ${pattern}; got:\n${stderr}`)), waitMs);
-        waiters.push({ pattern, resolve: (found) => (clearTimeout(timer), resolve(found)) });
+        waiters.push({
+          pattern,
+          resolve: (found) => {
+            clearTimeout(timer);
+            resolve(found);
+          },
+        });
       }),
   };
 }

@@ -157,7 +157,7 @@ describe('X.509 certificates written with the DER writer', () => {
 
   it('validity: whole seconds, UTCTime until 2049 and GeneralizedTime from 2050', async () => {
     const pem = leaf({ notBefore: new Date('2049-12-31T23:59:59.900Z'), notAfter: new Date('2050-01-01T00:00:00.000Z') });
-    assert.match(tool('openssl', ['x509', '-noout', '-dates'], pem), /notBefore=Dec 31 23:59:59 2049 GMT\nnotAfter=Jan  1 00:00:00 2050 GMT/);
+    assert.match(tool('openssl', ['x509', '-noout', '-dates'], pem), /notBefore=Dec 31 23:59:59 2049 GMT\nnotAfter=Jan {2}1 00:00:00 2050 GMT/);
     const parsed = asn1parse(new X509Certificate(pem).raw);
     assert.match(parsed, /UTCTIME\s+:491231235959Z/);
     assert.match(parsed, /GENERALIZEDTIME\s+:20500101000000Z/);
@@ -169,6 +169,6 @@ describe('X.509 certificates written with the DER writer', () => {
     const fields = readIssuerFields(fixture.raw);
     assert.match(asn1parse(fields.subject), /PRINTABLESTRING\s+:tbot local CA/);
     const printed = tool('openssl', ['x509', '-noout', '-ext', 'subjectKeyIdentifier'], fixture.toString()).split('\n')[1]!.trim();
-    assert.equal(fields.subjectKeyIdentifier?.toString('hex').toUpperCase().match(/../g)!.join(':'), printed);
+    assert.equal(fields.subjectKeyIdentifier?.toString('hex').toUpperCase().match(/../g)?.join(':'), printed);
   });
 });

@@ -28,7 +28,8 @@ describe('enableCompileCache', () => {
 
   /** A fresh XDG_CACHE_HOME for each case, and an `enable` that records what Node would be handed. */
   const setup = (overrides: Partial<CompileCacheDeps> = {}, enabled = true): { xdg: string; calls: string[]; deps: CompileCacheDeps } => {
-    const xdg = join(workspace.dir, `xdg-${(count += 1)}`);
+    count += 1;
+    const xdg = join(workspace.dir, `xdg-${count}`);
     const calls: string[] = [];
     const enable = (directory: string): boolean => {
       calls.push(directory);

@@ -48,8 +48,8 @@ function leaves(table: readonly CommandDef[], words: string[][] = [[]]): { def: 
   });
 }
 
-const valueOf = (flag: FlagDef): string => flag.choices?.[flag.choices.length - 1] ?? `${flag.name}-value`;
-const required = (def: CommandDef): string[] => def.flags.filter((flag) => flag.required === true).flatMap((flag) => [`--${flag.name}`, valueOf(flag)]);
+const sampleValue = (flag: FlagDef): string => flag.choices?.[flag.choices.length - 1] ?? `${flag.name}-value`;
+const required = (def: CommandDef): string[] => def.flags.filter((flag) => flag.required === true).flatMap((flag) => [`--${flag.name}`, sampleValue(flag)]);
 
 /**
  * Valid lines: every leaf under each of its names, with all of its flags at once; then each flag
@@ -62,14 +62,14 @@ function validLines(): string[][] {
   for (const { def, words } of leaves(TBOT_COMMANDS)) {
     const [path, ...others] = words as [string[], ...string[][]];
     for (const other of others) lines.push([...other, ...required(def)]);
-    const all = def.flags.filter((flag) => flag.required !== true).flatMap((flag) => (flag.type === 'boolean' ? [`--${flag.name}`] : [`--${flag.name}`, valueOf(flag)]));
+    const all = def.flags.filter((flag) => flag.required !== true).flatMap((flag) => (flag.type === 'boolean' ? [`--${flag.name}`] : [`--${flag.name}`, sampleValue(flag)]));
     lines.push(['-d', '--log-format', 'json', ...path, ...required(def), ...all]);
     for (const flag of [...GLOBAL_FLAGS, ...def.flags]) {
       if (tried.has(flag) || flag.required === true) continue;
       tried.add(flag);
       const spellings = [`--${flag.name}`, ...(flag.aliases ?? []).map((alias) => `--${alias}`), ...(flag.short === undefined ? [] : [`-${flag.short}`])];
-      for (const spelling of spellings) lines.push([...path, ...required(def), ...(flag.type === 'boolean' ? [spelling] : [spelling, valueOf(flag)])]);
-      if (flag.type === 'string') lines.push([...path, `--${flag.name}=${valueOf(flag)}`, ...required(def)]);
+      for (const spelling of spellings) lines.push([...path, ...required(def), ...(flag.type === 'boolean' ? [spelling] : [spelling, sampleValue(flag)])]);
+      if (flag.type === 'string') lines.push([...path, `--${flag.name}=${sampleValue(flag)}`, ...required(def)]);
       if (flag.type === 'boolean') lines.push([`--no-${flag.name}`, ...path, ...required(def)]);
       if (flag.repeatable === true) lines.push([...path, ...required(def), `--${flag.name}`, 'one', `--${flag.name}`, 'two']);
     }

@@ -45,9 +45,13 @@ describe('fetch classes behave as the globals do', () => {
       assert.deepEqual(snapshot(ours), snapshot(real), `${name} after changes`);
       assert.deepEqual(snapshot(new FetchHeaders(real)), snapshot(real), `${name} copied from a Headers`);
       const seen: string[] = [];
-      ours.forEach((value, key) => seen.push(`${key}=${value}`));
+      ours.forEach((value, key) => {
+        seen.push(`${key}=${value}`);
+      });
       const expected: string[] = [];
-      real.forEach((value, key) => expected.push(`${key}=${value}`));
+      real.forEach((value, key) => {
+        expected.push(`${key}=${value}`);
+      });
       assert.deepEqual(seen, expected);
     }
   });

@@ -89,10 +89,12 @@ describe('report aggregation', () => {
 
   it('a stored join type such as "__proto__" is counted as a value, never reaching a prototype', () => {
     const report = fold([stored('2026-03-04T10:00:00.000Z', { joinType: '__proto__' }), stored('2026-03-04T10:00:00.000Z', { joinType: 'constructor' })]);
+    // biome-ignore lint/suspicious/noProto: the key under test is literally "__proto__", read off a prototype-free tally
     assert.equal(report.breakdowns.join_type['__proto__'], 1);
     assert.equal(report.breakdowns.join_type['constructor'], 1);
     const merged = tbotFold.empty(report.window, {});
     tbotFold.merge(merged, JSON.parse(JSON.stringify(report)));
+    // biome-ignore lint/suspicious/noProto: as above, after a merge
     assert.equal(merged.breakdowns.join_type['__proto__'], 1);
     assert.equal(Object.getPrototypeOf(merged.breakdowns.join_type), null);
   });

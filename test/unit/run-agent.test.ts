@@ -132,7 +132,10 @@ describe('renewal scheduling', () => {
   it('continuous with no outputs waits for the stop signal instead of exiting', async () => {
     const stop = new AbortController();
     let finished = false;
-    const running = runAgent(config({}), { tasks: [], analytics: idle, logger: recordingLogger([]), now: () => new Date(), random: () => 0 }, stop.signal).then((code) => ((finished = true), code));
+    const running = runAgent(config({}), { tasks: [], analytics: idle, logger: recordingLogger([]), now: () => new Date(), random: () => 0 }, stop.signal).then((code) => {
+      finished = true;
+      return code;
+    });
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(finished, false);
     stop.abort();

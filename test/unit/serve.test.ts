@@ -25,7 +25,7 @@ describe('collector serve() with a passed-in runtime', () => {
       assert.deepEqual(await readdir(workspace.dir), ['events-2026-03-04.ndjson']);
       const stored = JSON.parse(await readFile(join(workspace.dir, 'events-2026-03-04.ndjson'), 'utf8'));
       assert.deepEqual(stored, { received_at: fixedNow.toISOString(), family: 'tbot', event: body });
-      assert.match(logged.join(''), /^2026-03-04T05:06:07\.000Z INFO  collector listening address=127\.0\.0\.1:\d+/m);
+      assert.match(logged.join(''), /^2026-03-04T05:06:07\.000Z INFO {2}collector listening address=127\.0\.0\.1:\d+/m);
     } finally {
       await running.close();
       await workspace.remove();

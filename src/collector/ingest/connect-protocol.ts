@@ -58,7 +58,10 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 }
 
 export function sendFailure(res: ServerResponse, failure: ConnectFailure | HttpRefusal): void {
-  if (failure instanceof ConnectFailure) return sendJson(res, failure.status, { code: failure.code, message: failure.message });
+  if (failure instanceof ConnectFailure) {
+    sendJson(res, failure.status, { code: failure.code, message: failure.message });
+    return;
+  }
   const text = `${failure.message}\n`;
   res.writeHead(failure.status, { ...failure.headers, 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) }).end(text);
 }

@@ -88,7 +88,7 @@ export function unknownBinaryFields(message: unknown, path = '', found: UnknownF
   if (typeof message !== 'object' || message === null || message instanceof Uint8Array || Array.isArray(message)) return found;
   for (const [key, value] of Object.entries(message as Record<string, unknown>)) {
     if (key === '$unknown') for (const { no, wireType } of value as { no: number; wireType: number }[]) found.push({ path, number: no, wireType });
-    else if (Array.isArray(value)) value.forEach((element, index) => unknownBinaryFields(element, `${path}${key}[${index}].`, found));
+    else if (Array.isArray(value)) for (const [index, element] of value.entries()) unknownBinaryFields(element, `${path}${key}[${index}].`, found);
     else if (isOneof(value)) unknownBinaryFields(value.value, `${path}${value.case}.`, found);
     else unknownBinaryFields(value, `${path}${key}.`, found);
   }

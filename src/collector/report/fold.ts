@@ -130,7 +130,8 @@ export function bump(tally: Counts, key: string, by = 1): void {
 
 /** tally[row][column] += 1, creating the row. */
 export function bumpCell(table: Record<string, Counts>, row: string, column: string): void {
-  bump((table[row] ??= counts()), column);
+  table[row] ??= counts();
+  bump(table[row], column);
 }
 
 /** A table (row → column → count) of prototype-free rows. */
@@ -144,6 +145,9 @@ export function mergeCounts<T extends object>(target: T, part: T): void {
   const into = target as Record<string, unknown>;
   for (const [key, value] of Object.entries(part)) {
     if (typeof value === 'number') into[key] = ((into[key] as number | undefined) ?? 0) + value;
-    else if (typeof value === 'object' && value !== null) mergeCounts((into[key] ??= Object.create(null)) as object, value);
+    else if (typeof value === 'object' && value !== null) {
+      into[key] ??= Object.create(null);
+      mergeCounts(into[key] as object, value);
+    }
   }
 }

@@ -7,7 +7,7 @@
  */
 import { humanDay, percent } from './window.js';
 
-export const escape = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** A named colour, for a chart's series and its legend. */
 export interface Series {
@@ -46,7 +46,7 @@ th:first-child,td:first-child{text-align:left;max-width:16em;overflow:hidden;tex
 /** A whole page. Nothing can be fetched from it: no src or href, and a CSP of default-src 'none'. */
 export function page(title: string, body: string): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escape(title)}</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <style>${STYLE}</style></head>
 <body><main>
@@ -56,7 +56,7 @@ ${body}
 }
 
 export function legend(series: readonly Series[]): string {
-  return `<div class="legend">${series.map((item) => `<span><i style="background:${item.color}"></i>${escape(item.label)}</span>`).join('')}</div>`;
+  return `<div class="legend">${series.map((item) => `<span><i style="background:${item.color}"></i>${escapeHtml(item.label)}</span>`).join('')}</div>`;
 }
 
 export interface BarRow {
@@ -81,8 +81,8 @@ export function barList(id: string, rows: readonly BarRow[], options: { color?: 
   const color = options.color ?? '#4a9d5b';
   const cells = rows.map((row) => {
     const width = ((100 * row.value) / max).toFixed(2);
-    return `<div class="label${row.sub === true ? ' sub' : ''}" title="${escape(row.label)}">${escape(row.label)}</div>` +
-      `<div class="track" title="${escape(row.title ?? `${row.label}: ${row.note}`)}"><b class="bar" style="width:calc((100% - 7em) * ${width} / 100);background:${color}"></b><span>${escape(row.note)}</span></div>`;
+    return `<div class="label${row.sub === true ? ' sub' : ''}" title="${escapeHtml(row.label)}">${escapeHtml(row.label)}</div>` +
+      `<div class="track" title="${escapeHtml(row.title ?? `${row.label}: ${row.note}`)}"><b class="bar" style="width:calc((100% - 7em) * ${width} / 100);background:${color}"></b><span>${escapeHtml(row.note)}</span></div>`;
   });
   return `<div class="bars" id="${id}">${cells.join('')}</div>`;
 }
@@ -119,12 +119,12 @@ export function dayColumns(id: string, label: string, columns: readonly Column[]
     const title = column.title ?? `${humanDay(column.day)}: ${totals[index]} — ${series.map((item) => `${column.values[item.key] ?? 0} ${item.label}`).join(', ')}`;
     const segments = series.map((item) => {
       const value = column.values[item.key] ?? 0;
-      return value === 0 ? '' : `<b class="bar ${escape(item.key)}" style="height:${((100 * value) / top).toFixed(2)}%;background:${item.color}"></b>`;
+      return value === 0 ? '' : `<b class="bar ${escapeHtml(item.key)}" style="height:${((100 * value) / top).toFixed(2)}%;background:${item.color}"></b>`;
     });
-    return `<div class="col" title="${escape(title)}">${segments.join('')}</div>`;
+    return `<div class="col" title="${escapeHtml(title)}">${segments.join('')}</div>`;
   });
-  const xlabels = columns.map((column, index) => `<div>${index % labelEvery === 0 ? escape(humanDay(column.day, false)) : ''}</div>`);
-  return `<figure class="chart" id="${id}" role="img" aria-label="${escape(label)}">` +
+  const xlabels = columns.map((column, index) => `<div>${index % labelEvery === 0 ? escapeHtml(humanDay(column.day, false)) : ''}</div>`);
+  return `<figure class="chart" id="${id}" role="img" aria-label="${escapeHtml(label)}">` +
     `<div class="plot">${ticks.map((tick) => `<div class="tick" style="bottom:${((100 * tick) / top).toFixed(2)}%"><span>${tick}</span></div>`).join('')}<div class="cols">${cols.join('')}</div></div>` +
     `<div class="xlabels">${xlabels.join('')}</div></figure>`;
 }
@@ -142,16 +142,16 @@ export function shareBars(id: string, rows: readonly ShareRow[], series: readonl
       const value = row.values[item.key] ?? 0;
       if (value === 0) return '';
       const share = (100 * value) / Math.max(1, total);
-      return `<b style="width:${share.toFixed(2)}%;background:${item.color}" title="${escape(`${row.label}, ${item.label}: ${share.toFixed(1)}% (${value})`)}"></b>`;
+      return `<b style="width:${share.toFixed(2)}%;background:${item.color}" title="${escapeHtml(`${row.label}, ${item.label}: ${share.toFixed(1)}% (${value})`)}"></b>`;
     });
-    return `<div class="label" title="${escape(row.label)}">${escape(row.label)}</div><div class="bar">${parts.join('')}</div>`;
+    return `<div class="label" title="${escapeHtml(row.label)}">${escapeHtml(row.label)}</div><div class="bar">${parts.join('')}</div>`;
   });
   return `<div class="share" id="${id}">${cells.join('')}</div>`;
 }
 
 /** A table in its own horizontal scroll box; the first column is the row label. */
 export function dataTable(id: string, head: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
-  const cell = (tag: string, value: string | number): string => `<${tag} title="${escape(String(value))}">${escape(String(value))}</${tag}>`;
+  const cell = (tag: string, value: string | number): string => `<${tag} title="${escapeHtml(String(value))}">${escapeHtml(String(value))}</${tag}>`;
   return `<div class="scroll"><table id="${id}"><thead><tr>${head.map((value) => cell('th', value)).join('')}</tr></thead>` +
     `<tbody>${rows.map((row) => `<tr>${row.map((value) => cell('td', value)).join('')}</tr>`).join('')}</tbody></table></div>`;
 }

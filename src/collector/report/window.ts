@@ -35,7 +35,10 @@ export const secondOf = (iso: string): string => iso.slice(0, 19);
 const bounds = new WeakMap<ReportWindow, { since: string; until: string }>();
 export function secondBounds(window: ReportWindow): { since: string; until: string } {
   let found = bounds.get(window);
-  if (found === undefined) bounds.set(window, (found = { since: secondOf(window.since), until: secondOf(new Date(Math.ceil(Date.parse(window.until) / 1000) * 1000).toISOString()) }));
+  if (found === undefined) {
+    found = { since: secondOf(window.since), until: secondOf(new Date(Math.ceil(Date.parse(window.until) / 1000) * 1000).toISOString()) };
+    bounds.set(window, found);
+  }
   return found;
 }
 

@@ -143,11 +143,13 @@ export class SegmentReader {
       const text = carry + (chunk as string);
       const lines: string[] = [];
       let start = 0;
-      for (let newline: number; (newline = text.indexOf('\n', start)) >= 0; start = newline + 1) {
-        if (newline === start) continue;
-        const at = start + FAMILY_AT;
+      for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n', start)) {
+        const from = start;
+        start = newline + 1;
+        if (newline === from) continue;
+        const at = from + FAMILY_AT;
         if (at < newline && text.startsWith(FAMILY_KEY, at) && !text.startsWith(own, at)) continue;
-        lines.push(text.slice(start, newline));
+        lines.push(text.slice(from, newline));
       }
       carry = text.slice(start);
       yield lines;
@@ -167,8 +169,7 @@ export class SegmentReader {
           const { bytesRead } = await handle.read(chunk, 0, CHUNK, offset + carry.length);
           if (bytesRead === 0) break;
           let data = Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
-          let newline: number;
-          while ((newline = data.indexOf(0x0a)) >= 0) {
+          for (let newline = data.indexOf(0x0a); newline >= 0; newline = data.indexOf(0x0a)) {
             const line = data.subarray(0, newline).toString('utf8');
             offset += newline + 1;
             data = data.subarray(newline + 1);
@@ -190,7 +191,8 @@ export class SegmentReader {
     for (const segment of await this.segmentsFrom(cursor)) {
       const start = segment === cursor.segment ? cursor.offset : 0;
       for await (const chunk of (await open(join(this.dir, segment), READ_FLAGS)).createReadStream({ start, highWaterMark: CHUNK })) {
-        for (let index = 0; (index = (chunk as Buffer).indexOf(0x0a, index) + 1) > 0; ) count += 1;
+        const bytes = chunk as Buffer;
+        for (let newline = bytes.indexOf(0x0a); newline >= 0; newline = bytes.indexOf(0x0a, newline + 1)) count += 1;
       }
     }
     return count;

@@ -1,5 +1,5 @@
 /** The Connect report as one self-contained page with inline SVG charts and no external requests. */
-import { barList, countRows, dayColumns, escape, page } from '../html-kit.js';
+import { barList, countRows, dayColumns, escapeHtml, page } from '../html-kit.js';
 import { humanDay, humanWindow } from '../window.js';
 import { signedPercent } from './format.js';
 import type { ConnectReport } from './summary.js';
@@ -7,7 +7,7 @@ import type { ConnectReport } from './summary.js';
 export const CONNECT_COLORS = { daily: '#2f6fdf', weekly: '#e07b22' } as const;
 
 function list(id: string, title: string, rows: [string, number][], empty: string): string {
-  return `<h2>${escape(title)}</h2>\n${rows.length === 0 ? `<p class="muted">${escape(empty)}</p>` : barList(id, countRows(rows))}`;
+  return `<h2>${escapeHtml(title)}</h2>\n${rows.length === 0 ? `<p class="muted">${escapeHtml(empty)}</p>` : barList(id, countRows(rows))}`;
 }
 
 export function formatConnectHtml(report: ConnectReport): string {
@@ -16,7 +16,7 @@ export function formatConnectHtml(report: ConnectReport): string {
       ? 'The trend needs at least 14 days of data.'
       : `Mean daily actives: ${report.trend.last7.toFixed(1)} over the last 7 days against ${report.trend.previous7.toFixed(1)} the 7 days before (${signedPercent(report.trend.change)}).`;
   const body = `<h1>Teleport Connect usage</h1>
-<p id="summary">${report.total} events from ${report.installations} installations, ${escape(humanWindow(report.window))}. ${escape(trend)}</p>
+<p id="summary">${report.total} events from ${report.installations} installations, ${escapeHtml(humanWindow(report.window))}. ${escapeHtml(trend)}</p>
 <p class="note">An installation is Connect's persisted installation id; cluster and user names arrive only as anonymized hashes and appear nowhere here.</p>
 <h2>Daily active installations (any event)</h2>
 ${dayColumns('daily-actives', 'daily active installations', report.daily.map((day) => ({ day: day.day, values: { active: day.active }, title: `${humanDay(day.day)}: ${day.active} installations, ${day.events} events` })), [{ key: 'active', label: 'installations', color: CONNECT_COLORS.daily }])}

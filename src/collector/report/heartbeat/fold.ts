@@ -60,7 +60,9 @@ export const heartbeatFold: Fold<HeartbeatReport> = {
     const { filters } = report;
     if ((filters.version !== undefined && event.version !== filters.version) || (filters.runMode !== undefined && event.run_mode !== filters.runMode)) return;
     report.total += 1;
-    const day = (report.perDay[at.slice(0, 10)] ??= { agents: 0, renewals: 0, failures: 0 });
+    const date = at.slice(0, 10);
+    report.perDay[date] ??= { agents: 0, renewals: 0, failures: 0 };
+    const day = report.perDay[date];
     day.agents += 1;
     day.renewals += event.renewals_24h;
     day.failures += event.renewal_failures_24h;

@@ -1,5 +1,5 @@
 /** The heartbeat section of the tbot report: terminal lines and an HTML fragment for its page. */
-import { dataTable, dayColumns, escape } from '../html-kit.js';
+import { dataTable, dayColumns, escapeHtml } from '../html-kit.js';
 import { dayRange, percent } from '../window.js';
 import { failureRate, type HeartbeatDay, type HeartbeatReport } from './fold.js';
 
@@ -39,6 +39,6 @@ ${dataTable('renewal-health', ['day', 'agents', 'renewals', 'failures', 'failure
   const counts = report.perDay[day] ?? NONE;
   return [day, counts.agents, counts.renewals, counts.failures, rateText(failureRate(counts))];
 }))}
-<p class="muted">Uptime: ${Object.entries(report.uptime).map(([bucket, count]) => `${escape(bucket)} ${count}`).join(', ')}.</p>
+<p class="muted">Uptime: ${Object.entries(report.uptime).map(([bucket, count]) => `${escapeHtml(bucket)} ${count}`).join(', ')}.</p>
 `;
 }

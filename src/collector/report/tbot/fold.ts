@@ -64,7 +64,10 @@ const perKind = (): Record<DestinationKind, number> => ({ database: 0, kubernete
 const weeks = new Map<string, string>();
 function cachedWeekOf(day: string): string {
   let week = weeks.get(day);
-  if (week === undefined) weeks.set(day, (week = weekOf(day)));
+  if (week === undefined) {
+    week = weekOf(day);
+    weeks.set(day, week);
+  }
   return week;
 }
 
@@ -123,7 +126,9 @@ export const tbotFold: Fold<TbotReport> = {
     report.total += 1;
     const day = at.slice(0, 10);
     bumpCell(report.perDay, day, values.run_mode);
-    const week = (report.perWeek[cachedWeekOf(day)] ??= perDimension());
+    const weekStart = cachedWeekOf(day);
+    report.perWeek[weekStart] ??= perDimension();
+    const week = report.perWeek[weekStart];
     for (const dimension of DIMENSIONS) {
       bump(week[dimension], values[dimension]);
       bump(report.breakdowns[dimension], values[dimension]);

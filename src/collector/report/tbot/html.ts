@@ -1,5 +1,5 @@
 /** The tbot report as one self-contained page: charts and tables built from html-kit. */
-import { barList, countRows, dataTable, dayColumns, escape, legend, page, PALETTE, shareBars, type BarRow, type Series } from '../html-kit.js';
+import { barList, countRows, dataTable, dayColumns, escapeHtml, legend, page, PALETTE, shareBars, type BarRow, type Series } from '../html-kit.js';
 import { dayRange, fullWeek, humanDay, humanWindow, percent, weekRange } from '../window.js';
 import { byCount, DESTINATION_KINDS, DIMENSIONS, NONE, RUN_MODES, type Dimension, type TbotReport as Report } from './fold.js';
 import { describeFilters, MEASUREMENT_LIMITS, weeklyTable } from './format.js';
@@ -80,11 +80,11 @@ function destinationMix(report: Report): string {
 export function formatHtml(report: Report): string {
   const modes = report.breakdowns.run_mode;
   const filters = describeFilters(report.filters);
-  const split = RUN_MODE_SERIES.filter((item) => (modes[item.key] ?? 0) > 0 || item.key !== 'unspecified').map((item) => `${modes[item.key] ?? 0} ${escape(item.label)} (${percent(modes[item.key] ?? 0, report.total)})`);
+  const split = RUN_MODE_SERIES.filter((item) => (modes[item.key] ?? 0) > 0 || item.key !== 'unspecified').map((item) => `${modes[item.key] ?? 0} ${escapeHtml(item.label)} (${percent(modes[item.key] ?? 0, report.total)})`);
   const body = `<h1>tbot usage</h1>
-<p class="muted" id="window">${escape(humanWindow(report.window))}${filters === '' ? '' : ` · only ${escape(filters)}`}</p>
+<p class="muted" id="window">${escapeHtml(humanWindow(report.window))}${filters === '' ? '' : ` · only ${escapeHtml(filters)}`}</p>
 <p id="summary">${report.total} starts: ${split.join(', ')}.${report.skipped > 0 ? ` ${report.skipped} damaged lines were skipped.` : ''}</p>
-<p class="note" id="limits">${escape(MEASUREMENT_LIMITS)}</p>
+<p class="note" id="limits">${escapeHtml(MEASUREMENT_LIMITS)}</p>
 <h2>Starts per day</h2>
 <p class="muted">By when each start happened (its own timestamp, never later than its arrival).</p>
 ${perDay(report)}
