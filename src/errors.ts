@@ -68,6 +68,11 @@ export class ClusterOnlyError extends ConfigError {
   override name = 'ClusterOnlyError';
 }
 
+/** Valid tbot that this agent cannot carry out on any host (ACLs it does not set): only `start` refuses it. */
+export class NotRunnableHereError extends ConfigError {
+  override name = 'NotRunnableHereError';
+}
+
 /** The config file could not be read at all. */
 export class ConfigReadError extends TbotError {
   readonly exitCode = 1;

@@ -9,11 +9,16 @@ import { formatFieldPath } from './schema-issues.js';
 import type { Destination, Lifetime, OutputConfig, RawDestination, RawEntry, RawReader, Reader } from './types.js';
 import type { FieldPath } from './yaml-document.js';
 
-export interface EntryContext {
+export interface EntryContext extends DestinationContext {
   at: FieldPath;
-  cwd: string;
   lifetime: Lifetime;
+}
+
+export interface DestinationContext {
+  cwd: string;
   issue: Issue;
+  /** For what tbot's config accepts but this agent cannot do when it runs: `start` refuses it, other commands load. */
+  runIssue: Issue;
   warn: (message: string) => void;
 }
 
@@ -28,10 +33,16 @@ function reader(raw: RawReader, at: FieldPath, issue: Issue): Reader | undefined
 }
 
 /** A destination with its directory made absolute (relative paths resolve against the working directory, as in tbot). */
-export function resolveDestination(raw: RawDestination, at: FieldPath, cwd: string, issue: Issue): Destination {
+export function resolveDestination(raw: RawDestination, at: FieldPath, context: DestinationContext): Destination {
   if (raw.type !== 'directory') return { type: 'memory' };
-  const readers = (raw.readers ?? []).flatMap((entry, index) => reader(entry, [...at, 'readers', index], issue) ?? []);
-  return { type: 'directory', path: resolve(cwd, raw.path), symlinks: raw.symlinks ?? 'try-secure', acls: raw.acls ?? 'try', readers };
+  const readers = (raw.readers ?? []).flatMap((entry, index) => reader(entry, [...at, 'readers', index], context.issue) ?? []);
+  // This agent sets no ACLs, so it does what tbot does on a host without ACL support: `required`
+  // stops the run (tbot fails the destination's set-up the same way), and readers are named, not silently dropped.
+  if (raw.acls === 'required') context.runIssue([...at, 'acls'], 'is "required", but this agent sets no ACLs (tbot fails the same way on a system without ACL support)', 'acls: try (the default) or off');
+  else if (readers.length > 0) {
+    context.warn(`${formatFieldPath([...at, 'readers'])}: not given access; this agent sets no ACLs (as tbot on a system without ACL support), so grant them read access another way, e.g. a group they share`);
+  }
+  return { type: 'directory', path: resolve(context.cwd, raw.path), symlinks: raw.symlinks ?? 'try-secure', acls: raw.acls ?? 'try', readers };
 }
 
 function nameSelector(selector: RawEntry['selector'], at: FieldPath, issue: Issue): { name: string } {
@@ -46,7 +57,7 @@ export type UnnamedOutput = OutputConfig extends infer O ? (O extends OutputConf
 export function normalizeEntry(entry: RawEntry, context: EntryContext): UnnamedOutput | undefined {
   const { at, issue } = context;
   // The schema requires a destination on every kind that reaches here.
-  const destination = resolveDestination(entry.destination ?? { type: 'memory' }, [...at, 'destination'], context.cwd, issue);
+  const destination = resolveDestination(entry.destination ?? { type: 'memory' }, [...at, 'destination'], context);
   const base = { destination, roles: entry.roles ?? [], lifetime: context.lifetime };
   switch (entry.type) {
     case 'identity':

@@ -85,17 +85,20 @@ function nameOutputs(entries: readonly { raw: RawEntry; at: FieldPath; output: U
 
 export async function normalizeConfig(input: NormalizeInput): Promise<BotConfig> {
   const { raw, cwd, locate } = input;
-  const issues: ConfigIssue[] = [];
   const warnings: string[] = [...(input.warnings ?? [])];
-  const issue: Issue = (path, problem, expected) => {
-    issues.push({ origin: locate(path), field: formatFieldPath(path), problem, ...(expected === undefined ? {} : { expected }) });
+  const collect = (into: ConfigIssue[]): Issue => (path, problem, expected) => {
+    into.push({ origin: locate(path), field: formatFieldPath(path), problem, ...(expected === undefined ? {} : { expected }) });
   };
+  const issues: ConfigIssue[] = [];
+  const runIssues: ConfigIssue[] = [];
+  const issue = collect(issues);
+  const runIssue = collect(runIssues);
   const warn = (message: string): void => void warnings.push(message);
   const oneshot = raw.oneshot ?? false;
 
   const top = topLevelLifetime(raw, oneshot, issue, warn);
   onboardingRules(raw, issue);
-  const storage = resolveDestination(raw.storage ?? { type: 'memory' }, ['storage'], cwd, issue);
+  const storage = resolveDestination(raw.storage ?? { type: 'memory' }, ['storage'], { cwd, issue, runIssue, warn });
 
   // tbot merges `outputs` into `services`, services first; paths keep their own list's index.
   const lists = [['services', raw.services ?? []], ['outputs', raw.outputs ?? []]] as const;
@@ -108,7 +111,7 @@ export async function normalizeConfig(input: NormalizeInput): Promise<BotConfig>
         return;
       }
       const lifetime = outputLifetime(entry.type, entry, at, top, oneshot, issue, warn);
-      const output = normalizeEntry(entry, { at, cwd, lifetime, issue, warn });
+      const output = normalizeEntry(entry, { at, cwd, lifetime, issue, runIssue, warn });
       if (output !== undefined) normalized.push({ raw: entry, at, output });
     });
   }
@@ -143,5 +146,6 @@ export async function normalizeConfig(input: NormalizeInput): Promise<BotConfig>
     ...(diagAddr === undefined ? {} : { diagAddr }),
     ...(raw.anonymous_analytics === undefined ? {} : { anonymousAnalytics: raw.anonymous_analytics }),
     warnings,
+    runIssues,
   };
 }

@@ -3,6 +3,8 @@
  * the normalized shape below is what the agent runs on, shared with the outputs and the agent.
  */
 
+import type { ConfigIssue } from '../errors.js';
+
 /** tbot's join methods (lib/tbot onboarding.SupportedJoinMethods, newest). `ec2` is NOT one. */
 export const JOIN_METHODS = [
   'azure', 'azure_devops', 'bitbucket', 'circleci', 'gcp', 'github', 'gitlab', 'iam', 'kubernetes',
@@ -79,6 +81,8 @@ export interface BotConfig {
   anonymousAnalytics?: boolean;
   /** Non-fatal findings of loading (deprecated aliases, flags overriding the file, …), logged once by `start`. */
   warnings: readonly string[];
+  /** What tbot's config accepts but this agent cannot do when it runs (acls: required): `start` refuses it before writing anything. */
+  runIssues: readonly ConfigIssue[];
 }
 
 // ---- The raw YAML shape, after schema validation (config side only; nothing else may use it). ----

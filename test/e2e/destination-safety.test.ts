@@ -167,3 +167,28 @@ describe('something other than a directory in the way says what it is', () => {
     });
   });
 });
+
+describe('ACLs, which this agent does not set', () => {
+  it('acls: required stops start before anything is written, naming file:line:col; preview still loads the config', async () => {
+    await inWorkspace(async (workspace) => {
+      const config = await workspace.write('bot.yaml', 'version: v2\nstorage: {type: directory, path: ./data}\noutputs:\n  - type: identity\n    destination: {type: directory, path: ./out, acls: required, readers: [{user: deploy}]}\n');
+      const run = await oneshot(workspace, '-c', config);
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stderr, /^tbot: this configuration is valid for Teleport's tbot, but asks for what this agent cannot do \(nothing was written or sent\):\n/);
+      assert.match(run.stderr, /bot\.yaml:5:55: outputs\[0\]\.destination\.acls: is "required", but this agent sets no ACLs/);
+      assert.deepEqual(await readdir(workspace.dir), ['bot.yaml']);
+      const preview = await runTbot(['analytics', 'preview', '-c', config], { cwd: workspace.dir });
+      assert.equal(preview.code, 0, preview.stderr);
+    });
+  });
+
+  it('readers with acls try (the default) are named in a warning at start, and the run goes on', async () => {
+    await inWorkspace(async (workspace) => {
+      const config = await workspace.write('bot.yaml', 'version: v2\noutputs:\n  - type: identity\n    destination: {type: directory, path: ./out, readers: [{group: "1001"}]}\n');
+      const run = await oneshot(workspace, '-c', config);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stderr, /WARN +outputs\[0\]\.destination\.readers: not given access; this agent sets no ACLs/);
+      assert.ok(existsSync(join(workspace.dir, 'out', 'identity')));
+    });
+  });
+});

@@ -41,6 +41,7 @@ export function botConfig(overrides: Partial<BotConfig> = {}): BotConfig {
     credentialTtlMs: 3_600_000,
     renewalIntervalMs: 1_200_000,
     warnings: [],
+    runIssues: [],
     ...overrides,
   };
 }

@@ -124,6 +124,21 @@ services:
   it('directory destinations default to symlinks try-secure and acls try', async () => {
     const config = await load(v2('storage: {type: directory, path: data, symlinks: secure, acls: required}\n'));
     assert.deepEqual(config.storage, { type: 'directory', path: '/work/data', symlinks: 'secure', acls: 'required', readers: [] });
+    const defaults = await load(v2('storage: {type: directory, path: data}\n'));
+    assert.deepEqual(defaults.storage, { type: 'directory', path: '/work/data', symlinks: 'try-secure', acls: 'try', readers: [] });
+    assert.deepEqual(defaults.runIssues, []);
+  });
+
+  it('acls: required loads (valid tbot) but is a run issue, located; readers are named in a warning, not dropped silently', async () => {
+    const config = await load(v2('storage: {type: directory, path: data, acls: required}\noutputs:\n  - {type: identity, destination: {type: directory, path: out, acls: required}}\n  - {type: identity, destination: {type: directory, path: out2, readers: [{user: deploy}]}}\n'));
+    assert.deepEqual(config.runIssues.map(formatIssue), [
+      'bot.yaml:2:46: storage.acls: is "required", but this agent sets no ACLs (tbot fails the same way on a system without ACL support); expected acls: try (the default) or off',
+      'bot.yaml:4:70: outputs[0].destination.acls: is "required", but this agent sets no ACLs (tbot fails the same way on a system without ACL support); expected acls: try (the default) or off',
+    ]);
+    assert.deepEqual(
+      config.warnings.filter((warning) => warning.includes('readers')),
+      ['outputs[1].destination.readers: not given access; this agent sets no ACLs (as tbot on a system without ACL support), so grant them read access another way, e.g. a group they share'],
+    );
   });
 
   it('spiffe-svid: IP SANs must be addresses, JWT file names distinct', async () => {

@@ -111,8 +111,8 @@ function flagsBeforeTheirCommand(): string[][] {
   for (const { def, words } of leaves(TBOT_COMMANDS)) {
     const path = words[0] as string[];
     for (const flag of def.flags) {
-      const others = def.flags.filter((other) => other.required === true && other !== flag).flatMap((other) => [`--${other.name}`, valueOf(other)]);
-      lines.push([...(flag.type === 'boolean' ? [`--${flag.name}`] : [`--${flag.name}`, valueOf(flag)]), ...path, ...others]);
+      const others = def.flags.filter((other) => other.required === true && other !== flag).flatMap((other) => [`--${other.name}`, sampleValue(other)]);
+      lines.push([...(flag.type === 'boolean' ? [`--${flag.name}`] : [`--${flag.name}`, sampleValue(flag)]), ...path, ...others]);
     }
   }
   return lines;

@@ -37,6 +37,7 @@ const config: BotConfig = {
   renewalIntervalMs: 20 * 60_000,
   debug: false,
   warnings: [],
+  runIssues: [],
   outputs: [
     { type: 'identity', name: 'id-1', roles: [], lifetime, destination: memory, sshConfig: 'on', allowReissue: false },
     { type: 'identity', name: 'id-2', roles: [], lifetime, destination: memory, sshConfig: 'on', allowReissue: false },

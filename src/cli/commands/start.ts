@@ -6,6 +6,7 @@ import { runAgent } from '../../agent/run-agent.js';
 import { openLocalCa } from '../../ca/local-ca.js';
 import type { DiagServer } from '../../diag/diag-server.js';
 import { createOutputRenewers, sharedSource } from '../../outputs/output-renewer.js';
+import { NotRunnableHereError } from '../../errors.js';
 import { BUILD } from '../../version.js';
 import { analyticsDeps } from '../analytics-deps.js';
 import type { CommandDef, Invocation } from '../command-table.js';
@@ -23,6 +24,7 @@ export async function run(invocation: Invocation, runtime: Runtime, command: Com
   const resolved = await resolveOrReport(command, invocation, runtime);
   if ('exitCode' in resolved) return resolved.exitCode;
   const { config, consent } = resolved;
+  if (config.runIssues.length > 0) return reportFatal(new NotRunnableHereError(config.runIssues), runtime.stderr);
   const logger = loggerFor(config.debug, invocation, runtime);
   for (const warning of config.warnings) logger.warn(warning);
   if (config.outputs.length === 0) logger.warn(NO_OUTPUTS_WARNING);
