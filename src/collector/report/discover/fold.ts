@@ -9,7 +9,7 @@ import { ERROR_CLASSES } from '../../../protocol/free-text.js';
 import type { StoredRecord } from '../../store/record.js';
 import type { Fold } from '../fold.js';
 import { secondBounds, secondOf, type ReportWindow } from '../window.js';
-import { chooseResource, emptyRunTable, mergeRunTables, recordError, recordPass, rowOf, type RunTable } from './run-table.js';
+import { chooseResource, emptyRunTable, mergeRunTables, recordError, recordPass, rowOf, runTableBuffers, type RunTable } from './run-table.js';
 
 export interface DiscoverTally {
   window: ReportWindow;
@@ -66,5 +66,9 @@ export const discoverFold: Fold<DiscoverTally> = {
 
   skip(tally) {
     tally.skipped += 1;
+  },
+
+  transfer(tally) {
+    return runTableBuffers(tally.runs);
   },
 };

@@ -5,12 +5,13 @@
  * Plain data only (no class), because it travels through postMessage.
  *
  * A run's passed steps and errors are singly linked lists in shared pools, so a run costs only
- * what it holds.
+ * what it holds; run ids are kept compactly too (run-index.ts).
  */
+import { emptyRunIndex, findOrAdd, findOrAddRow, otherIdsByRow, type RunIndex } from './run-index.js';
 
 export interface RunTable {
   /** Run id → row. */
-  index: Map<string, number>;
+  index: RunIndex;
   rows: number;
   /** Resource names by code; code 0 is "none named yet". Codes are per table, so merges translate. */
   resources: string[];
@@ -38,7 +39,7 @@ const INITIAL = 1024;
 
 export function emptyRunTable(): RunTable {
   return {
-    index: new Map(),
+    index: emptyRunIndex(),
     rows: 0,
     resources: [''],
     resource: new Uint16Array(INITIAL),
@@ -69,9 +70,12 @@ function grown<T extends Column>(column: T, needed: number): T {
 
 /** The row of `id`, added when new. */
 export function rowOf(table: RunTable, id: string): number {
-  const existing = table.index.get(id);
-  if (existing !== undefined) return existing;
-  const row = table.rows;
+  return claim(table, findOrAdd(table.index, id, table.rows));
+}
+
+/** Makes `row` a row of the table when it is the next free one (a new run), growing the columns. */
+function claim(table: RunTable, row: number): number {
+  if (row < table.rows) return row;
   table.rows += 1;
   if (row >= table.seen.length) {
     table.resource = grown(table.resource, row + 1);
@@ -83,7 +87,6 @@ export function rowOf(table: RunTable, id: string): number {
   }
   table.passHead[row] = -1;
   table.errorHead[row] = -1;
-  table.index.set(id, row);
   return row;
 }
 
@@ -134,14 +137,24 @@ export function recordError(table: RunTable, row: number, step: number, errorCla
   table.errorHead[row] = entry;
 }
 
-/** Adds every run of `part` into `target`, joining runs that share an id. */
+/**
+ * Adds every run of `part` into `target`, joining runs that share an id. Part rows are taken in
+ * order, so runs keep the order they were first seen in (part after part), which orders the
+ * report's keyed tallies (error classes).
+ */
 export function mergeRunTables(target: RunTable, part: RunTable): void {
-  for (const [id, from] of part.index) {
-    const row = rowOf(target, id);
+  const otherIds = otherIdsByRow(part.index);
+  for (let from = 0; from < part.rows; from += 1) {
+    const row = claim(target, findOrAddRow(target.index, part.index, from, otherIds, target.rows));
     target.seen[row]! |= part.seen[from]!;
     target.aborted[row]! |= part.aborted[from]!;
     chooseResource(target, row, part.resources[part.resource[from]!]!, part.resourceAt[from]!);
     for (let entry = part.passHead[from]!; entry >= 0; entry = part.passNext[entry]!) recordPass(target, row, part.passStep[entry]!, part.passAt[entry]!);
     for (let entry = part.errorHead[from]!; entry >= 0; entry = part.errorNext[entry]!) recordError(target, row, part.errorStep[entry]!, part.errorClass[entry]!);
   }
+}
+
+/** Every column's buffer, for a worker to hand its table over (transfer) rather than copy it. */
+export function runTableBuffers(table: RunTable): ArrayBuffer[] {
+  return [...Object.values(table), ...Object.values(table.index)].filter((value): value is Column => ArrayBuffer.isView(value)).map((column) => column.buffer as ArrayBuffer);
 }
