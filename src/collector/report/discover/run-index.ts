@@ -11,10 +11,11 @@
  * postMessage; its typed arrays can be transferred instead of copied.
  */
 import { randomFillSync } from 'node:crypto';
+import { paged, pageBuffers, pageOf, put, type Paged } from '../paged.js';
 
 export interface RunIndex {
   /** Row × 4 words: the 128 bits of a packed id (rows of other ids leave theirs unused). */
-  words: Uint32Array;
+  words: Paged<Uint32Array>;
   /** Open-addressed slots holding row + 1 (0 = empty); a power of two in length, at most half full. */
   slots: Int32Array;
   /** Packed ids in `slots`. */
@@ -33,10 +34,10 @@ const INITIAL_SLOTS = 2048;
 export function emptyRunIndex(): RunIndex {
   const mix = randomFillSync(new Uint32Array(4));
   for (let word = 0; word < 4; word += 1) mix[word]! |= 1;
-  return { words: new Uint32Array(INITIAL_SLOTS * 2), slots: new Int32Array(INITIAL_SLOTS), packed: 0, mix, others: new Map() };
+  return { words: paged(Uint32Array), slots: new Int32Array(INITIAL_SLOTS), packed: 0, mix, others: new Map() };
 }
 
-/** Words of the id being looked up; one lookup at a time, so one buffer serves them all. */
+/** The packed id being looked up; one lookup at a time, so one buffer serves them all. */
 const scratch = new Uint32Array(4);
 
 /** Value of a lowercase hex digit, or -1. */
@@ -83,11 +84,11 @@ function slotOf(index: RunIndex, words: Uint32Array, at: number): number {
 /** Where the packed id in `words` at `at` is, or the empty slot where it goes. */
 function probe(index: RunIndex, words: Uint32Array, at: number): number {
   const mask = index.slots.length - 1;
-  const stored = index.words;
   for (let slot = slotOf(index, words, at); ; slot = (slot + 1) & mask) {
     const entry = index.slots[slot]!;
     if (entry === 0) return slot;
-    const offset = (entry - 1) * 4;
+    // A row's four words never straddle two pages (a page holds a whole number of rows).
+    const [stored, offset] = pageOf(index.words, (entry - 1) * 4);
     if (stored[offset] === words[at] && stored[offset + 1] === words[at + 1] && stored[offset + 2] === words[at + 2] && stored[offset + 3] === words[at + 3]) return slot;
   }
 }
@@ -96,23 +97,23 @@ function probe(index: RunIndex, words: Uint32Array, at: number): number {
 function widen(index: RunIndex): void {
   const old = index.slots;
   index.slots = new Int32Array(old.length * 2);
-  for (const entry of old) if (entry !== 0) index.slots[probe(index, index.words, (entry - 1) * 4)] = entry;
+  for (const entry of old) {
+    if (entry === 0) continue;
+    const [stored, offset] = pageOf(index.words, (entry - 1) * 4);
+    index.slots[probe(index, stored, offset)] = entry;
+  }
 }
 
-function findOrAddWords(index: RunIndex, words: Uint32Array, at: number, newRow: number): number {
-  let slot = probe(index, words, at);
+/** The row of the packed id in `scratch`; when it has none yet, `newRow` becomes its row. */
+function findOrAddPacked(index: RunIndex, newRow: number): number {
+  let slot = probe(index, scratch, 0);
   const entry = index.slots[slot]!;
   if (entry !== 0) return entry - 1;
   if ((index.packed + 1) * 2 > index.slots.length) {
     widen(index);
-    slot = probe(index, words, at);
+    slot = probe(index, scratch, 0);
   }
-  if ((newRow + 1) * 4 > index.words.length) {
-    const bigger = new Uint32Array(Math.max((newRow + 1) * 4, index.words.length * 2));
-    bigger.set(index.words);
-    index.words = bigger;
-  }
-  index.words.set(words.subarray(at, at + 4), newRow * 4);
+  for (let word = 0; word < 4; word += 1) put(index.words, newRow * 4 + word, scratch[word]!);
   index.slots[slot] = newRow + 1;
   index.packed += 1;
   return newRow;
@@ -127,7 +128,7 @@ function findOrAddOther(index: RunIndex, id: string, newRow: number): number {
 
 /** The row of `id`; when it has none yet, `newRow` becomes its row (the caller's next free row). */
 export function findOrAdd(index: RunIndex, id: string, newRow: number): number {
-  return pack(id) ? findOrAddWords(index, scratch, 0, newRow) : findOrAddOther(index, id, newRow);
+  return pack(id) ? findOrAddPacked(index, newRow) : findOrAddOther(index, id, newRow);
 }
 
 /** The ids of `part` that are not packed, by row: what `findOrAddRow` needs to merge it. */
@@ -140,5 +141,11 @@ export function otherIdsByRow(part: RunIndex): Map<number, string> {
 /** The row in `target` of `part`'s row `from`; when it has none yet, `newRow` becomes its row. */
 export function findOrAddRow(target: RunIndex, part: RunIndex, from: number, otherIds: Map<number, string>, newRow: number): number {
   const other = otherIds.get(from);
-  return other === undefined ? findOrAddWords(target, part.words, from * 4, newRow) : findOrAddOther(target, other, newRow);
+  if (other !== undefined) return findOrAddOther(target, other, newRow);
+  const [stored, offset] = pageOf(part.words, from * 4);
+  scratch.set(stored.subarray(offset, offset + 4));
+  return findOrAddPacked(target, newRow);
 }
+
+/** The buffers to transfer an index rather than copy it. */
+export const runIndexBuffers = (index: RunIndex): ArrayBuffer[] => [...pageBuffers(index.words), index.slots.buffer as ArrayBuffer];
