@@ -9,7 +9,11 @@
  * transferred.
  */
 
-export type Page = Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array;
+/**
+ * The page types. Four at most: `at` and `put` stay fast while their element accesses see at most
+ * four kinds of typed array (V8's polymorphic limit); a fifth made `put` several times slower.
+ */
+export type Page = Uint8Array | Uint16Array | Int32Array | Float64Array;
 
 export interface Paged<T extends Page> {
   pages: T[];

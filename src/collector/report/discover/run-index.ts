@@ -15,7 +15,7 @@ import { paged, pageBuffers, pageOf, put, type Paged } from '../paged.js';
 
 export interface RunIndex {
   /** Row × 4 words: the 128 bits of a packed id (rows of other ids leave theirs unused). */
-  words: Paged<Uint32Array>;
+  words: Paged<Int32Array>;
   /** Open-addressed slots holding row + 1 (0 = empty); a power of two in length, at most half full. */
   slots: Int32Array;
   /** Packed ids in `slots`. */
@@ -34,11 +34,11 @@ const INITIAL_SLOTS = 2048;
 export function emptyRunIndex(): RunIndex {
   const mix = randomFillSync(new Uint32Array(4));
   for (let word = 0; word < 4; word += 1) mix[word]! |= 1;
-  return { words: paged(Uint32Array), slots: new Int32Array(INITIAL_SLOTS), packed: 0, mix, others: new Map() };
+  return { words: paged(Int32Array), slots: new Int32Array(INITIAL_SLOTS), packed: 0, mix, others: new Map() };
 }
 
 /** The packed id being looked up; one lookup at a time, so one buffer serves them all. */
-const scratch = new Uint32Array(4);
+const scratch = new Int32Array(4);
 
 /** Value of a lowercase hex digit, or -1. */
 function hexDigit(code: number): number {
@@ -74,7 +74,7 @@ function pack(id: string): boolean {
  * Multiply-add-shift hashing over the four words (top bits of a sum of products with random odd
  * multipliers): cheap, and collisions cannot be planned without the multipliers.
  */
-function slotOf(index: RunIndex, words: Uint32Array, at: number): number {
+function slotOf(index: RunIndex, words: Int32Array, at: number): number {
   const mix = index.mix;
   const sum = (Math.imul(words[at]!, mix[0]!) + Math.imul(words[at + 1]!, mix[1]!) + Math.imul(words[at + 2]!, mix[2]!) + Math.imul(words[at + 3]!, mix[3]!)) >>> 0;
   // A power-of-two length 2^k keeps the top k bits.
@@ -82,7 +82,7 @@ function slotOf(index: RunIndex, words: Uint32Array, at: number): number {
 }
 
 /** Where the packed id in `words` at `at` is, or the empty slot where it goes. */
-function probe(index: RunIndex, words: Uint32Array, at: number): number {
+function probe(index: RunIndex, words: Int32Array, at: number): number {
   const mask = index.slots.length - 1;
   for (let slot = slotOf(index, words, at); ; slot = (slot + 1) & mask) {
     const entry = index.slots[slot]!;

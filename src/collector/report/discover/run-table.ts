@@ -19,10 +19,10 @@ export interface RunTable {
   resource: Paged<Uint16Array>;
   /** When the event naming the resource happened: the latest choice wins, whatever the merge order. */
   resourceAt: Paged<Float64Array>;
-  /** Bit per step: any event of that step. */
-  seen: Paged<Uint32Array>;
+  /** Bit per step (at most 31 steps, so a mask is never negative): any event of that step. */
+  seen: Paged<Int32Array>;
   /** Bit per step: the user left the wizard at that step. */
-  aborted: Paged<Uint32Array>;
+  aborted: Paged<Int32Array>;
   /** A row's latest pass and error entries, or -1. */
   passHead: Paged<Int32Array>;
   errorHead: Paged<Int32Array>;
@@ -44,8 +44,8 @@ export function emptyRunTable(): RunTable {
     resources: [''],
     resource: paged(Uint16Array),
     resourceAt: paged(Float64Array),
-    seen: paged(Uint32Array),
-    aborted: paged(Uint32Array),
+    seen: paged(Int32Array),
+    aborted: paged(Int32Array),
     passHead: paged(Int32Array),
     errorHead: paged(Int32Array),
     passes: 0,
@@ -79,7 +79,7 @@ function claim(table: RunTable, row: number): number {
 }
 
 /** Sets the bits of `mask` in the row's entry of a bit-per-step column. */
-export function markSteps(column: Paged<Uint32Array>, row: number, mask: number): void {
+export function markSteps(column: Paged<Int32Array>, row: number, mask: number): void {
   put(column, row, at(column, row) | mask);
 }
 
