@@ -10,6 +10,11 @@
  *   report over 1,000,000 stored events: time and peak RSS              goal ≤ 5 s, ≤ 150 MB
  *   report tbot / connect / discover over 1,000,000 mixed events (a third each)  goal ≤ 5 s, ≤ 150 MB each
  *   and, as the worst case, connect and discover each over 1,000,000 events of their own family
+ *
+ * BENCH_ONLY=ingest,report-html,report-mixed,report-connect,report-discover runs only those parts
+ * (all by default): `BENCH_ONLY=report-discover` is the Discover worst case alone, a few minutes.
+ * BENCH_BASELINE_DIST=<dist of an earlier build> runs that build's reports alternately with this
+ * one's, so both see the same machine load.
  */
 import autocannon from 'autocannon';
 import { create, toBinary } from '@bufbuild/protobuf';
@@ -31,6 +36,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const scratch = await mkdtemp(join(tmpdir(), 'tbot-bench-collector-'));
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 4);
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const only = process.env['BENCH_ONLY']?.split(',');
+const selected = (part: string): boolean => only === undefined || only.includes(part);
+const builds: [name: string, dist: string][] = [['this build', join(root, 'dist')]];
+if (process.env['BENCH_BASELINE_DIST'] !== undefined) builds.push(['baseline', process.env['BENCH_BASELINE_DIST']]);
 const event = {
   distinctId: '3b241101-e2bb-4255-8caf-4136c566a962',
   timestamp: new Date().toISOString(),
@@ -102,7 +111,7 @@ async function writeMillion(dataDir: string): Promise<void> {
   }
 }
 
-try {
+async function ingest(): Promise<void> {
   const bare = await startBare();
   const collector = await startCollector(join(scratch, 'ingest'));
   const json = { 'content-type': 'application/json', 'connect-protocol-version': '1' };
@@ -120,33 +129,6 @@ try {
   bare.child.kill();
   await collector.stop();
 
-  const dataDir = join(scratch, 'million');
-  await writeMillion(dataDir);
-  const reportRun = await peakRssOf([join(root, 'dist/tbot-collector.mjs'), 'report', '--data-dir', dataDir, '--since', '31d', '--format', 'html']);
-  await rm(dataDir, { recursive: true, force: true });
-
-  // A million again, mixed: a third each of tbot, Connect and Discover events (Discover in wizard
-  // runs of about four events, hence its smaller weight), then each new family alone.
-  const families = ['tbot', 'connect', 'discover'] as const;
-  const mixedDir = join(scratch, 'mixed');
-  await writeUsageStore(mixedDir, 1_000_000, { tbot: 1, connect: 1, discover: 0.23 });
-  const reportOf = async (family: string, dir: string): Promise<{ ms: number; rssBytes: number }> => {
-    // Three runs each: the median time and the largest peak RSS.
-    const runs = [];
-    for (let run = 0; run < 3; run += 1) runs.push(await peakRssOf([join(root, 'dist/tbot-collector.mjs'), 'report', family, '--data-dir', dir, '--since', '31d', '--format', 'json']));
-    return { ms: runs.map((one) => one.ms).sort((a, b) => a - b)[1]!, rssBytes: Math.max(...runs.map((one) => one.rssBytes)) };
-  };
-  const mixed = [];
-  for (const family of families) mixed.push([family, await reportOf(family, mixedDir)] as const);
-  await rm(mixedDir, { recursive: true, force: true });
-  const alone = [];
-  for (const family of ['connect', 'discover'] as const) {
-    const dir = join(scratch, family);
-    await writeUsageStore(dir, 1_000_000, { tbot: 0, connect: family === 'connect' ? 1 : 0, discover: family === 'discover' ? 1 : 0 });
-    alone.push([family, await reportOf(family, dir)] as const);
-    await rm(dir, { recursive: true, force: true });
-  }
-
   const requestRate = (name: string): number => median(results.get(name)!.map((result) => result.requests.average));
   const eventRate = (candidate: Candidate): number => requestRate(candidate.name) * candidate.events;
   const failures = (name: string): string => {
@@ -163,14 +145,59 @@ try {
   console.log(`  batch path (JSON) events/s                ${eventRate(batchJsonPath).toFixed(0)}   goal ≥ 50,000 durable; ${(requestRate(batchJsonPath.name) / requestRate(bareBatch.name)).toFixed(2)}× the bare server's request rate on the same body`);
   console.log(`  batch path (binary, gzip) events/s        ${eventRate(batchProtoPath).toFixed(0)}`);
   console.log(`  batch path (JSON) ÷ single calls, events  ${(eventRate(batchJsonPath) / eventRate(collectorSingle)).toFixed(1)}×`);
-  console.log('report over 1,000,000 stored events (30 daily segments), --format html (every section)');
-  console.log(`  time                                     ${(reportRun.ms / 1000).toFixed(2)} s   goal ≤ 5 s`);
-  console.log(`  peak RSS                                 ${(reportRun.rssBytes / 1024 / 1024).toFixed(1)} MB   goal ≤ 150 MB`);
-  const line = (label: string, run: { ms: number; rssBytes: number }): string => `  ${label.padEnd(41)}${(run.ms / 1000).toFixed(2)} s   ${(run.rssBytes / 1024 / 1024).toFixed(1)} MB   goal ≤ 5 s, ≤ 150 MB`;
-  console.log('reports over 1,000,000 mixed stored events (a third each of tbot, Connect and Discover; median of 3 runs, largest peak RSS)');
-  for (const [family, run] of mixed) console.log(line(`report ${family}`, run));
-  console.log('worst case: 1,000,000 stored events of one family');
-  for (const [family, run] of alone) console.log(line(`report ${family}`, run));
+}
+
+interface ReportRun {
+  ms: number;
+  rssBytes: number;
+}
+
+/** Three runs of each build, taking turns: the median time, and the median and largest peak RSS. */
+async function reportOf(family: string, dir: string): Promise<[build: string, runs: ReportRun[]][]> {
+  const runs = builds.map(([name]) => [name, [] as ReportRun[]] as [string, ReportRun[]]);
+  for (let run = 0; run < 3; run += 1) {
+    for (const [index, [, dist]] of builds.entries()) runs[index]![1].push(await peakRssOf([join(dist, 'tbot-collector.mjs'), 'report', family, '--data-dir', dir, '--since', '31d', '--format', 'json']));
+  }
+  return runs;
+}
+
+const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+function printReport(label: string, results: [build: string, runs: ReportRun[]][]): void {
+  for (const [build, runs] of results) {
+    const name = builds.length > 1 ? `${label} (${build})` : label;
+    const rss = runs.map((one) => one.rssBytes);
+    console.log(`  ${name.padEnd(41)}${(median(runs.map((one) => one.ms)) / 1000).toFixed(2)} s   ${mb(Math.max(...rss))} (median ${mb(median(rss))})   goal ≤ 5 s, ≤ 150 MB`);
+  }
+}
+
+try {
+  if (selected('ingest')) await ingest();
+  if (selected('report-html')) {
+    const dataDir = join(scratch, 'million');
+    await writeMillion(dataDir);
+    const reportRun = await peakRssOf([join(root, 'dist/tbot-collector.mjs'), 'report', '--data-dir', dataDir, '--since', '31d', '--format', 'html']);
+    await rm(dataDir, { recursive: true, force: true });
+    console.log('report over 1,000,000 stored events (30 daily segments), --format html (every section)');
+    console.log(`  time                                     ${(reportRun.ms / 1000).toFixed(2)} s   goal ≤ 5 s`);
+    console.log(`  peak RSS                                 ${mb(reportRun.rssBytes)}   goal ≤ 150 MB`);
+  }
+  if (selected('report-mixed')) {
+    // A million again, mixed: a third each of tbot, Connect and Discover events (Discover in wizard
+    // runs of about four events, hence its smaller weight).
+    const mixedDir = join(scratch, 'mixed');
+    await writeUsageStore(mixedDir, 1_000_000, { tbot: 1, connect: 1, discover: 0.23 });
+    console.log('reports over 1,000,000 mixed stored events (a third each of tbot, Connect and Discover; median time of 3 runs, largest and median peak RSS)');
+    for (const family of ['tbot', 'connect', 'discover']) printReport(`report ${family}`, await reportOf(family, mixedDir));
+    await rm(mixedDir, { recursive: true, force: true });
+  }
+  for (const family of ['connect', 'discover'] as const) {
+    if (!selected(`report-${family}`)) continue;
+    const dir = join(scratch, family);
+    await writeUsageStore(dir, 1_000_000, { tbot: 0, connect: family === 'connect' ? 1 : 0, discover: family === 'discover' ? 1 : 0 });
+    console.log(`worst case: 1,000,000 stored ${family} events (median time of 3 runs, largest and median peak RSS)`);
+    printReport(`report ${family}`, await reportOf(family, dir));
+    await rm(dir, { recursive: true, force: true });
+  }
 } finally {
   await rm(scratch, { recursive: true, force: true });
 }

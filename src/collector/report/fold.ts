@@ -27,6 +27,11 @@ export interface Fold<R> {
    * counted like a damaged one, never folded (undefined fields would poison the totals).
    */
   valid?(record: StoredRecord): boolean;
+  /**
+   * Buffers of a worker's tally to transfer to the main thread instead of copying: a large tally
+   * then exists once, not twice (the worker's and its clone), while the parts are merged.
+   */
+  transfer?(report: R): ArrayBuffer[];
 }
 
 export interface ScanTask {

@@ -4,4 +4,5 @@ import { scan, type ScanTask } from './fold.js';
 import { FOLDS } from './folds.js';
 
 const task = workerData as ScanTask;
-void scan(FOLDS[task.family as keyof typeof FOLDS], task).then((part) => parentPort?.postMessage(part));
+const fold = FOLDS[task.family as keyof typeof FOLDS];
+void scan(fold, task).then((part) => parentPort?.postMessage(part, fold.transfer?.(part) ?? []));

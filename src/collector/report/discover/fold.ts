@@ -9,7 +9,7 @@ import { ERROR_CLASSES } from '../../../protocol/free-text.js';
 import type { StoredRecord } from '../../store/record.js';
 import type { Fold } from '../fold.js';
 import { secondBounds, secondOf, type ReportWindow } from '../window.js';
-import { chooseResource, emptyRunTable, mergeRunTables, recordError, recordPass, rowOf, type RunTable } from './run-table.js';
+import { chooseResource, emptyRunTable, markSteps, mergeRunTables, recordError, recordPass, rowOf, runTableBuffers, type RunTable } from './run-table.js';
 
 export interface DiscoverTally {
   window: ReportWindow;
@@ -48,10 +48,10 @@ export const discoverFold: Fold<DiscoverTally> = {
     const runs = tally.runs;
     const row = rowOf(runs, id);
     const bit = 1 << found.index;
-    runs.seen[row]! |= bit;
+    markSteps(runs.seen, row, bit);
     chooseResource(runs, row, found.event.resource?.resource ?? '', at);
     if (isPassed(status)) recordPass(runs, row, found.index, at);
-    else if (status === 'DISCOVER_STATUS_ABORTED') runs.aborted[row]! |= bit;
+    else if (status === 'DISCOVER_STATUS_ABORTED') markSteps(runs.aborted, row, bit);
     else if (status === 'DISCOVER_STATUS_ERROR') recordError(runs, row, found.index, CLASS_INDEX.get(found.event.status.errorClass ?? '') ?? OTHER_CLASS);
   },
 
@@ -66,5 +66,9 @@ export const discoverFold: Fold<DiscoverTally> = {
 
   skip(tally) {
     tally.skipped += 1;
+  },
+
+  transfer(tally) {
+    return runTableBuffers(tally.runs);
   },
 };

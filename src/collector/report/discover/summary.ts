@@ -13,7 +13,8 @@ import { COMPLETED_STEP, DISCOVER_STEPS, STARTED_STEP } from '../../../protocol/
 import { ERROR_CLASSES } from '../../../protocol/free-text.js';
 import type { ReportWindow } from '../window.js';
 import type { DiscoverTally } from './fold.js';
-import type { RunTable } from './run-table.js';
+import { at as entryAt } from '../paged.js';
+import { forEachError, forEachPass, resourceOf, type RunTable } from './run-table.js';
 
 export interface Durations {
   count: number;
@@ -78,7 +79,9 @@ export function durations(values: number[]): Durations {
 /** Fills `at` (one slot per step, NaN = not passed) with the run's first pass times. */
 function passTimes(table: RunTable, row: number, at: Float64Array): void {
   at.fill(Number.NaN);
-  for (let entry = table.passHead[row]!; entry >= 0; entry = table.passNext[entry]!) at[table.passStep[entry]!] = table.passAt[entry]!;
+  forEachPass(table, row, (step, time) => {
+    at[step] = time;
+  });
 }
 
 const hasBit = (mask: number, step: number): boolean => (mask & (1 << step)) !== 0;
@@ -97,8 +100,8 @@ function funnelFor(resource: string, table: RunTable, runs: number[]): ResourceF
   const at = new Float64Array(steps);
   for (const row of runs) {
     passTimes(table, row, at);
-    const seen = table.seen[row]!;
-    const left = table.aborted[row]!;
+    const seen = entryAt(table.seen, row);
+    const left = entryAt(table.aborted, row);
     if (left !== 0) abortedRuns += 1;
     // Steps in wizard order: each passed step is timed from the previous one this run passed.
     let previous = Number.NaN;
@@ -114,15 +117,14 @@ function funnelFor(resource: string, table: RunTable, runs: number[]): ResourceF
     const started = at[STARTED_STEP]!;
     const completed = at[COMPLETED_STEP]!;
     if (!Number.isNaN(started) && !Number.isNaN(completed) && completed >= started) startToCompletion.push(completed - started);
-    if (table.errorHead[row]! < 0) continue;
+    if (entryAt(table.errorHead, row) < 0) continue;
     const errorSteps = new Set<number>();
-    for (let entry = table.errorHead[row]!; entry >= 0; entry = table.errorNext[entry]!) {
-      const step = table.errorStep[entry]!;
-      const errorClass = ERROR_CLASSES[table.errorClass[entry]!] ?? 'other';
+    forEachError(table, row, (step, classIndex) => {
+      const errorClass = ERROR_CLASSES[classIndex] ?? 'other';
       errors[step]! += 1;
       errorSteps.add(step);
       classes[step]![errorClass] = (classes[step]![errorClass] ?? 0) + 1;
-    }
+    });
     for (const step of errorSteps) errorRuns[step]! += 1;
   }
   const funnel: FunnelStep[] = [];
@@ -168,7 +170,7 @@ export function summarizeDiscover(tally: DiscoverTally): DiscoverReport {
   const table = tally.runs;
   const byResource = new Map<string, number[]>();
   for (let row = 0; row < table.rows; row += 1) {
-    const resource = table.resources[table.resource[row]!] || NO_RESOURCE;
+    const resource = resourceOf(table, row) || NO_RESOURCE;
     const runs = byResource.get(resource) ?? byResource.set(resource, []).get(resource)!;
     runs.push(row);
   }
