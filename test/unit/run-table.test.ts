@@ -22,7 +22,7 @@ function referenceRows(ids: string[]): Map<string, number> {
 /** A part: the i-th event of `ids` passed step i % 8 at time i. */
 function tableOf(ids: string[]): RunTable {
   const table = emptyRunTable();
-  ids.forEach((id, index) => recordPass(table, rowOf(table, id), index % 8, index));
+  for (const [index, id] of ids.entries()) recordPass(table, rowOf(table, id), index % 8, index);
   return table;
 }
 
@@ -58,7 +58,7 @@ describe('discover run table', () => {
     const events = [...ids, ...ids.slice(0, 1000)];
     const table = tableOf(events);
     assert.equal(table.rows, ids.length);
-    ids.forEach((id, row) => assert.equal(rowOf(table, id), row));
+    for (const [row, id] of ids.entries()) assert.equal(rowOf(table, id), row);
     const passes = referencePasses([events]);
     for (const id of ids.slice(0, 1200)) assert.deepEqual(passesOf(table, id), passes.get(id));
   });
