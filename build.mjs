@@ -73,14 +73,17 @@ async function emitDeclarations(outdir) {
   const configPath = join(root, 'tsconfig.json');
   const { config } = ts.readConfigFile(configPath, ts.sys.readFile);
   const parsed = ts.parseJsonConfigFileContent(config, ts.sys, root);
-  const program = ts.createProgram(Object.values(LIBRARIES).map((entry) => join(root, entry)), {
-    ...parsed.options,
-    noEmit: false,
-    declaration: true,
-    emitDeclarationOnly: true,
-    rootDir: join(root, 'src'),
-    outDir: join(outdir, 'types'),
-  });
+  const program = ts.createProgram(
+    Object.values(LIBRARIES).map((entry) => join(root, entry)),
+    {
+      ...parsed.options,
+      noEmit: false,
+      declaration: true,
+      emitDeclarationOnly: true,
+      rootDir: join(root, 'src'),
+      outDir: join(outdir, 'types'),
+    },
+  );
   const { diagnostics } = program.emit();
   if (diagnostics.length > 0) throw new Error(ts.formatDiagnostics(diagnostics, { getCanonicalFileName: (name) => name, getCurrentDirectory: () => root, getNewLine: () => '\n' }));
 }
@@ -117,7 +120,8 @@ export function yargsWithoutFileLookups() {
       });
       build.onEnd((result) => {
         const missing = Object.keys(standIns).filter((name) => !swapped.has(name));
-        if (bundlesYargs && result.errors.length === 0 && missing.length > 0) result.errors.push({ text: `yargs no longer imports ${missing.join(', ')}; review the stand-ins in build.mjs` });
+        if (bundlesYargs && result.errors.length === 0 && missing.length > 0)
+          result.errors.push({ text: `yargs no longer imports ${missing.join(', ')}; review the stand-ins in build.mjs` });
       });
     },
   };
@@ -166,7 +170,8 @@ async function recordAnswers(launcher, directory, lines) {
       );
     const answers = [];
     // A few at a time: each is a whole run of the CLI.
-    for (let index = 0; index < lines.length; index += 8) answers.push(...(await Promise.all(lines.slice(index, index + 8).map(async (line) => [line.files, await run(line.tokens)]))));
+    for (let index = 0; index < lines.length; index += 8)
+      answers.push(...(await Promise.all(lines.slice(index, index + 8).map(async (line) => [line.files, await run(line.tokens)]))));
     await mkdir(directory);
     for (const [files, text] of answers) for (const file of files) await writeFile(join(directory, file), text);
   } finally {
@@ -189,7 +194,10 @@ async function buildAgent(outdir, common, levers) {
   try {
     const split = await esbuild.build({
       ...common,
-      plugins: [...common.plugins, ...(levers.fastPath === false ? [replaceModule('no-fast-path', /[\\/]src[\\/]cli[\\/]fast-parse\.ts$/, 'export async function fastParse() { return undefined; }\n')] : [])],
+      plugins: [
+        ...common.plugins,
+        ...(levers.fastPath === false ? [replaceModule('no-fast-path', /[\\/]src[\\/]cli[\\/]fast-parse\.ts$/, 'export async function fastParse() { return undefined; }\n')] : []),
+      ],
       metafile: true,
       entryPoints: { main: join(root, 'src/cli/main.ts') },
       outdir: scratch,
@@ -228,7 +236,10 @@ async function buildAgent(outdir, common, levers) {
       define: { __TBOT_CHUNKS_HASH__: JSON.stringify(hash.digest('hex')), __TBOT_ANSWERS_ENV__: JSON.stringify(recordable.commandEnv) },
     });
     if (levers.storedAnswers !== false) await recordAnswers(join(outdir, 'tbot.cjs'), join(chunksDir, 'answers'), recordable.lines);
-    await writeFile(join(outdir, 'tbot.mjs'), "#!/usr/bin/env node\n// Kept for scripts that run dist/tbot.mjs: the agent's bin is dist/tbot.cjs.\nimport { createRequire } from 'node:module';\n\ncreateRequire(import.meta.url)('./tbot.cjs');\n");
+    await writeFile(
+      join(outdir, 'tbot.mjs'),
+      "#!/usr/bin/env node\n// Kept for scripts that run dist/tbot.mjs: the agent's bin is dist/tbot.cjs.\nimport { createRequire } from 'node:module';\n\ncreateRequire(import.meta.url)('./tbot.cjs');\n",
+    );
     await rm(join(outdir, 'tbot.mjs.map'), { force: true });
     await rm(join(outdir, 'tbot.mjs.LEGAL.txt'), { force: true });
     for (const name of ['tbot.cjs', 'tbot.mjs']) await chmod(join(outdir, name), 0o755);
@@ -281,8 +292,19 @@ export default function stringWidth(input, options) {
  */
 export function kyOnFetchClasses() {
   const classes = join(root, 'src/net/fetch-classes.ts');
-  const swaps = { Request: '__tbotFetch.FetchRequest', Response: '__tbotFetch.FetchResponse', Headers: '__tbotFetch.FetchHeaders', FormData: 'undefined', ReadableStream: 'undefined' };
-  const define = Object.fromEntries(Object.entries(swaps).flatMap(([name, value]) => [[name, value], [`globalThis.${name}`, value]]));
+  const swaps = {
+    Request: '__tbotFetch.FetchRequest',
+    Response: '__tbotFetch.FetchResponse',
+    Headers: '__tbotFetch.FetchHeaders',
+    FormData: 'undefined',
+    ReadableStream: 'undefined',
+  };
+  const define = Object.fromEntries(
+    Object.entries(swaps).flatMap(([name, value]) => [
+      [name, value],
+      [`globalThis.${name}`, value],
+    ]),
+  );
   return {
     name: 'ky-on-fetch-classes',
     setup(build) {
@@ -294,7 +316,13 @@ export function kyOnFetchClasses() {
         return { contents: `import * as __tbotFetch from ${JSON.stringify(classes)};\n${code}`, loader: 'js', resolveDir: dirname(args.path) };
       });
       build.onEnd((result) => {
-        if (result.errors.length === 0 && build.initialOptions.entryPoints !== undefined && swapped === 0 && JSON.stringify(result.metafile?.inputs ?? {}).includes('node_modules/ky/')) result.errors.push({ text: 'ky is bundled but none of its modules uses the fetch globals any more; review kyOnFetchClasses in build.mjs' });
+        if (
+          result.errors.length === 0 &&
+          build.initialOptions.entryPoints !== undefined &&
+          swapped === 0 &&
+          JSON.stringify(result.metafile?.inputs ?? {}).includes('node_modules/ky/')
+        )
+          result.errors.push({ text: 'ky is bundled but none of its modules uses the fetch globals any more; review kyOnFetchClasses in build.mjs' });
       });
     },
   };

@@ -40,7 +40,12 @@ const COMMANDS: { name: string; args: string[]; goal: string; analytics?: 'healt
   { name: 'one-shot minimal.yaml', args: ['start', '--oneshot', '--no-anonymous-analytics', '-c', config('minimal.yaml')], goal: '≤ 1.5× node -e 0 (machine env)' },
   { name: 'one-shot all-kinds.yaml', args: ['start', '--oneshot', '-c', config('all-kinds.yaml')], goal: '≤ 1.25× the floor' },
   { name: 'analytics on, healthy receiver', args: ['start', '--oneshot', '--anonymous-analytics', '-c', config('minimal.yaml')], goal: '≤ 1.10× off', analytics: 'healthy' },
-  { name: 'analytics on, black-holed endpoint', args: ['start', '--oneshot', '--anonymous-analytics', '-c', config('minimal.yaml')], goal: '≤ +1000 ms over off', analytics: 'blackhole' },
+  {
+    name: 'analytics on, black-holed endpoint',
+    args: ['start', '--oneshot', '--anonymous-analytics', '-c', config('minimal.yaml')],
+    goal: '≤ +1000 ms over off',
+    analytics: 'blackhole',
+  },
 ];
 
 const scratch = await mkdtemp(join(tmpdir(), 'tbot-bench-startup-'));
@@ -56,20 +61,42 @@ try {
   const candidates: Candidate[] = [];
   for (const envName of ENV_NAMES) {
     candidates.push({ name: key('node -e 0', envName), command: process.execPath, args: ['-e', '0'], env: ENVS[envName] });
-    candidates.push({ name: key('floor', envName), command: process.execPath, args: [join(root, 'bench/floor-oneshot.mjs'), join(scratch, '.tbot-data'), join(scratch, 'floor-out')], env: ENVS[envName] });
+    candidates.push({
+      name: key('floor', envName),
+      command: process.execPath,
+      args: [join(root, 'bench/floor-oneshot.mjs'), join(scratch, '.tbot-data'), join(scratch, 'floor-out')],
+      env: ENVS[envName],
+    });
     for (const [build, launcher] of Object.entries(builds)) {
       for (const command of COMMANDS) {
         const endpoint = command.analytics === undefined ? {} : { TBOT_ANALYTICS_ENDPOINT: (command.analytics === 'healthy' ? healthy : blackhole).url };
-        candidates.push({ name: key(`${build} ${command.name}`, envName), command: process.execPath, args: [launcher, ...command.args], cwd: scratch, env: env(envName, endpoint) });
+        candidates.push({
+          name: key(`${build} ${command.name}`, envName),
+          command: process.execPath,
+          args: [launcher, ...command.args],
+          cwd: scratch,
+          env: env(envName, endpoint),
+        });
       }
     }
   }
   const times = await measure(candidates, runs);
   const med = (name: string, envName: EnvName): number => median(times.get(key(name, envName))!);
 
-  console.log(`agent start-up, ${runs} interleaved rounds (medians); load average ${loadavg().map((value) => value.toFixed(1)).join(' ')} on ${process.version}`);
-  const line = (cells: string[]): void => console.log(`  ${cells[0]!.padEnd(46)}${cells.slice(1).map((text) => text.padStart(22)).join('')}`);
-  const cell = (ms: number, envName: EnvName, floor: boolean): string => `${fmt(ms)} ${ratio(ms, med('node -e 0', envName))}${floor ? ` ${ratio(ms, med('floor', envName))}f` : ''}`;
+  console.log(
+    `agent start-up, ${runs} interleaved rounds (medians); load average ${loadavg()
+      .map((value) => value.toFixed(1))
+      .join(' ')} on ${process.version}`,
+  );
+  const line = (cells: string[]): void =>
+    console.log(
+      `  ${cells[0]!.padEnd(46)}${cells
+        .slice(1)
+        .map((text) => text.padStart(22))
+        .join('')}`,
+    );
+  const cell = (ms: number, envName: EnvName, floor: boolean): string =>
+    `${fmt(ms)} ${ratio(ms, med('node -e 0', envName))}${floor ? ` ${ratio(ms, med('floor', envName))}f` : ''}`;
   console.log('  (× is against node -e 0 in the same env; f marks the ratio to the floor)');
   line(['', 'machine env', 'clean env']);
   line(['node -e 0', fmt(med('node -e 0', 'machine')), fmt(med('node -e 0', 'clean'))]);
@@ -82,16 +109,27 @@ try {
     }
   }
   console.log('ratios (machine env | clean env)');
-  const both = (label: string, value: (envName: EnvName) => string, goal: string): void => console.log(`  ${label.padEnd(56)} ${ENV_NAMES.map(value).join(' | ').padEnd(20)} ${goal}`);
+  const both = (label: string, value: (envName: EnvName) => string, goal: string): void =>
+    console.log(`  ${label.padEnd(56)} ${ENV_NAMES.map(value).join(' | ').padEnd(20)} ${goal}`);
   for (const build of Object.keys(builds)) {
-    for (const command of ['version', '--version', '--help', 'analytics status']) both(`${build} ${command} ÷ node -e 0`, (envName) => ratio(med(`${build} ${command}`, envName), med('node -e 0', envName)), 'goal ≤ 1.2×');
+    for (const command of ['version', '--version', '--help', 'analytics status'])
+      both(`${build} ${command} ÷ node -e 0`, (envName) => ratio(med(`${build} ${command}`, envName), med('node -e 0', envName)), 'goal ≤ 1.2×');
     both(`${build} one-shot minimal.yaml ÷ node -e 0`, (envName) => ratio(med(`${build} one-shot minimal.yaml`, envName), med('node -e 0', envName)), 'goal ≤ 1.5× (machine env)');
     both(`${build} one-shot all-kinds.yaml ÷ floor`, (envName) => ratio(med(`${build} one-shot all-kinds.yaml`, envName), med('floor', envName)), 'goal ≤ 1.25×');
-    both(`${build} analytics on, healthy receiver ÷ off`, (envName) => ratio(med(`${build} analytics on, healthy receiver`, envName), med(`${build} one-shot minimal.yaml`, envName)), 'goal ≤ 1.10×');
-    both(`${build} analytics on, black-holed endpoint − off`, (envName) => `+${fmt(med(`${build} analytics on, black-holed endpoint`, envName) - med(`${build} one-shot minimal.yaml`, envName))}`, 'goal ≤ +1000 ms');
+    both(
+      `${build} analytics on, healthy receiver ÷ off`,
+      (envName) => ratio(med(`${build} analytics on, healthy receiver`, envName), med(`${build} one-shot minimal.yaml`, envName)),
+      'goal ≤ 1.10×',
+    );
+    both(
+      `${build} analytics on, black-holed endpoint − off`,
+      (envName) => `+${fmt(med(`${build} analytics on, black-holed endpoint`, envName) - med(`${build} one-shot minimal.yaml`, envName))}`,
+      'goal ≤ +1000 ms',
+    );
   }
   if (builds['baseline'] !== undefined) {
-    for (const command of COMMANDS) both(`tbot ÷ baseline, ${command.name}`, (envName) => ratio(med(`tbot ${command.name}`, envName), med(`baseline ${command.name}`, envName)), '');
+    for (const command of COMMANDS)
+      both(`tbot ÷ baseline, ${command.name}`, (envName) => ratio(med(`tbot ${command.name}`, envName), med(`baseline ${command.name}`, envName)), '');
   }
 
   console.log('peak RSS of a one-shot (analytics on, healthy receiver; the largest of 5 runs; clean env)');
@@ -99,7 +137,14 @@ try {
     for (const file of ['minimal.yaml', 'all-kinds.yaml']) {
       const log = join(scratch, `rss-${build}-${file}.log`);
       const rssEnv = env('clean', { TBOT_ANALYTICS_ENDPOINT: healthy.url, TBOT_RSS_LOG: log });
-      for (let i = 0; i < 5; i += 1) await runOnce({ name: 'rss', command: process.execPath, args: ['--import', join(root, 'test/fixtures/report-rss.mjs'), launcher, 'start', '--oneshot', '--anonymous-analytics', '-c', config(file)], cwd: scratch, env: rssEnv });
+      for (let i = 0; i < 5; i += 1)
+        await runOnce({
+          name: 'rss',
+          command: process.execPath,
+          args: ['--import', join(root, 'test/fixtures/report-rss.mjs'), launcher, 'start', '--oneshot', '--anonymous-analytics', '-c', config(file)],
+          cwd: scratch,
+          env: rssEnv,
+        });
       const peak = Math.max(...(await readFile(log, 'utf8')).trim().split('\n').map(Number));
       console.log(`  ${`${build} ${file}`.padEnd(46)} ${(peak / 1024 / 1024).toFixed(1)} MB   goal ≤ 50 MB`);
     }
@@ -109,7 +154,9 @@ try {
   for (const [build, launcher] of Object.entries(builds)) {
     const cycles = await cycleTimes(launcher, scratch, env('clean'), 12);
     const warm = median(cycles.slice(2));
-    console.log(`  ${build.padEnd(12)} first cycle ${fmt(cycles[0]!)}, second ${fmt(cycles[1]!)}, later (median of ${cycles.length - 2}) ${fmt(warm)}: first ÷ later ${ratio(cycles[0]!, warm)}`);
+    console.log(
+      `  ${build.padEnd(12)} first cycle ${fmt(cycles[0]!)}, second ${fmt(cycles[1]!)}, later (median of ${cycles.length - 2}) ${fmt(warm)}: first ÷ later ${ratio(cycles[0]!, warm)}`,
+    );
   }
 } finally {
   await healthy.close();

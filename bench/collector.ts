@@ -43,13 +43,42 @@ if (process.env['BENCH_BASELINE_DIST'] !== undefined) builds.push(['baseline', p
 const event = {
   distinctId: '3b241101-e2bb-4255-8caf-4136c566a962',
   timestamp: new Date().toISOString(),
-  start: { runMode: 'RUN_MODE_ONE_SHOT', version: '1.2.3', joinType: 'github', helper: 'gha:teleport-actions/auth', helperVersion: '1.2.0', destinationsOther: 1, destinationsDatabase: 0, destinationsKubernetes: 1, destinationsApplication: 0 },
+  start: {
+    runMode: 'RUN_MODE_ONE_SHOT',
+    version: '1.2.3',
+    joinType: 'github',
+    helper: 'gha:teleport-actions/auth',
+    helperVersion: '1.2.0',
+    destinationsOther: 1,
+    destinationsDatabase: 0,
+    destinationsKubernetes: 1,
+    destinationsApplication: 0,
+  },
 };
 const single = JSON.stringify(event);
 const batchJson = JSON.stringify({ events: Array.from({ length: MAX_TBOT_BATCH_EVENTS }, () => event) });
 const BATCH = messageSchema('tbotanalytics.v1.SubmitTbotEventsRequest');
-const startInit = { runMode: 1, version: '1.2.3', joinType: 'github', helper: 'gha:teleport-actions/auth', helperVersion: '1.2.0', destinationsOther: 1, destinationsKubernetes: 1 };
-const batchProto = gzipSync(toBinary(BATCH, create(BATCH, { events: Array.from({ length: MAX_TBOT_BATCH_EVENTS }, () => ({ distinctId: event.distinctId, timestamp: { seconds: BigInt(Math.floor(Date.now() / 1000)), nanos: 0 }, event: { case: 'start', value: startInit } })) } as never)));
+const startInit = {
+  runMode: 1,
+  version: '1.2.3',
+  joinType: 'github',
+  helper: 'gha:teleport-actions/auth',
+  helperVersion: '1.2.0',
+  destinationsOther: 1,
+  destinationsKubernetes: 1,
+};
+const batchProto = gzipSync(
+  toBinary(
+    BATCH,
+    create(BATCH, {
+      events: Array.from({ length: MAX_TBOT_BATCH_EVENTS }, () => ({
+        distinctId: event.distinctId,
+        timestamp: { seconds: BigInt(Math.floor(Date.now() / 1000)), nanos: 0 },
+        event: { case: 'start', value: startInit },
+      })),
+    } as never),
+  ),
+);
 
 const BARE_SERVER = `require('node:http').createServer((req, res) => { req.resume(); req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}')); }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`;
 
@@ -73,7 +102,10 @@ async function peakRssOf(args: string[]): Promise<{ ms: number; rssBytes: number
   const log = join(scratch, 'rss.log');
   const started = performance.now();
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', join(root, 'test/fixtures/report-rss.mjs'), ...args], { env: { PATH: process.env['PATH'] ?? '', TBOT_RSS_LOG: log }, stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', join(root, 'test/fixtures/report-rss.mjs'), ...args], {
+      env: { PATH: process.env['PATH'] ?? '', TBOT_RSS_LOG: log },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`report exited ${code}`))));
   });
   const ms = performance.now() - started;
@@ -120,7 +152,11 @@ async function ingest(): Promise<void> {
     { name: 'collector, single calls (JSON)', events: 1, run: load(collector.url, SUBMIT_TBOT_EVENT_PATH, single, json, 64) },
     { name: 'bare node:http, 500-event body', events: MAX_TBOT_BATCH_EVENTS, run: load(bare.url, SUBMIT_TBOT_EVENTS_PATH, batchJson, json, 8) },
     { name: 'collector, batch path (JSON)', events: MAX_TBOT_BATCH_EVENTS, run: load(collector.url, SUBMIT_TBOT_EVENTS_PATH, batchJson, json, 8) },
-    { name: 'collector, batch path (binary, gzip)', events: MAX_TBOT_BATCH_EVENTS, run: load(collector.url, SUBMIT_TBOT_EVENTS_PATH, batchProto, { 'content-type': 'application/proto', 'content-encoding': 'gzip', 'connect-protocol-version': '1' }, 8) },
+    {
+      name: 'collector, batch path (binary, gzip)',
+      events: MAX_TBOT_BATCH_EVENTS,
+      run: load(collector.url, SUBMIT_TBOT_EVENTS_PATH, batchProto, { 'content-type': 'application/proto', 'content-encoding': 'gzip', 'connect-protocol-version': '1' }, 8),
+    },
   ];
   const results = new Map(candidates.map((candidate) => [candidate.name, [] as autocannon.Result[]]));
   for (let round = 0; round < rounds; round += 1) {
@@ -138,11 +174,15 @@ async function ingest(): Promise<void> {
   const p = (name: string, key: 'p50' | 'p99'): number => median(results.get(name)!.map((result) => result.latency[key]));
   console.log(`ingest, one paired run: ${rounds} rounds × ${candidates.length} candidates × ${seconds} s, autocannon (medians)`);
   for (const candidate of candidates) {
-    console.log(`  ${candidate.name.padEnd(40)} ${requestRate(candidate.name).toFixed(0).padStart(7)} req/s ${eventRate(candidate).toFixed(0).padStart(8)} events/s   p50 ${p(candidate.name, 'p50')} ms   p99 ${p(candidate.name, 'p99')} ms   (${failures(candidate.name)})`);
+    console.log(
+      `  ${candidate.name.padEnd(40)} ${requestRate(candidate.name).toFixed(0).padStart(7)} req/s ${eventRate(candidate).toFixed(0).padStart(8)} events/s   p50 ${p(candidate.name, 'p50')} ms   p99 ${p(candidate.name, 'p99')} ms   (${failures(candidate.name)})`,
+    );
   }
   const [bareSingle, collectorSingle, bareBatch, batchJsonPath, batchProtoPath] = candidates as [Candidate, Candidate, Candidate, Candidate, Candidate];
   console.log(`  single calls ÷ bare                      ${(requestRate(collectorSingle.name) / requestRate(bareSingle.name)).toFixed(2)}   goal ≥ 0.5`);
-  console.log(`  batch path (JSON) events/s                ${eventRate(batchJsonPath).toFixed(0)}   goal ≥ 50,000 durable; ${(requestRate(batchJsonPath.name) / requestRate(bareBatch.name)).toFixed(2)}× the bare server's request rate on the same body`);
+  console.log(
+    `  batch path (JSON) events/s                ${eventRate(batchJsonPath).toFixed(0)}   goal ≥ 50,000 durable; ${(requestRate(batchJsonPath.name) / requestRate(bareBatch.name)).toFixed(2)}× the bare server's request rate on the same body`,
+  );
   console.log(`  batch path (binary, gzip) events/s        ${eventRate(batchProtoPath).toFixed(0)}`);
   console.log(`  batch path (JSON) ÷ single calls, events  ${(eventRate(batchJsonPath) / eventRate(collectorSingle)).toFixed(1)}×`);
 }
@@ -156,7 +196,8 @@ interface ReportRun {
 async function reportOf(family: string, dir: string): Promise<[build: string, runs: ReportRun[]][]> {
   const runs = builds.map(([name]) => [name, [] as ReportRun[]] as [string, ReportRun[]]);
   for (let run = 0; run < 3; run += 1) {
-    for (const [index, [, dist]] of builds.entries()) runs[index]![1].push(await peakRssOf([join(dist, 'tbot-collector.mjs'), 'report', family, '--data-dir', dir, '--since', '31d', '--format', 'json']));
+    for (const [index, [, dist]] of builds.entries())
+      runs[index]![1].push(await peakRssOf([join(dist, 'tbot-collector.mjs'), 'report', family, '--data-dir', dir, '--since', '31d', '--format', 'json']));
   }
   return runs;
 }

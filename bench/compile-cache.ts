@@ -24,7 +24,11 @@ const runs = runsFromEnv(15);
 const versions = (process.env['BENCH_NODE_VERSIONS'] ?? '22,24').split(',').filter((version) => version !== '');
 const bundle = join(root, 'dist/tbot.cjs');
 const config = join(root, 'config/minimal.yaml');
-const machineEnv = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[0] !== 'NODE_COMPILE_CACHE' && entry[0] !== 'NODE_DISABLE_COMPILE_CACHE'));
+const machineEnv = Object.fromEntries(
+  Object.entries(process.env).filter(
+    (entry): entry is [string, string] => entry[1] !== undefined && entry[0] !== 'NODE_COMPILE_CACHE' && entry[0] !== 'NODE_DISABLE_COMPILE_CACHE',
+  ),
+);
 const envNames = ['machine', 'clean'] as const;
 type EnvName = (typeof envNames)[number];
 const commands = { version: ['version'], 'start --oneshot minimal.yaml': ['start', '--oneshot', '-c', config] } as const;
@@ -36,7 +40,11 @@ try {
   const loadedAfter = join(scratch, 'loaded-after.mjs');
   await esbuild.build({
     // The import() target is a variable so that esbuild leaves it to Node instead of bundling it.
-    stdin: { contents: `import { enableCompileCache } from './src/cli/compile-cache.ts';\nenableCompileCache();\nconst bundle = ${JSON.stringify(pathToFileURL(bundle).href)};\nawait import(bundle);\n`, resolveDir: root, loader: 'ts' },
+    stdin: {
+      contents: `import { enableCompileCache } from './src/cli/compile-cache.ts';\nenableCompileCache();\nconst bundle = ${JSON.stringify(pathToFileURL(bundle).href)};\nawait import(bundle);\n`,
+      resolveDir: root,
+      loader: 'ts',
+    },
     outfile: loadedAfter,
     bundle: true,
     platform: 'node',
@@ -59,7 +67,13 @@ try {
       for (const [command, args] of Object.entries(commands)) {
         for (const layout of layouts) {
           for (const cache of ['off', 'on'] as const) {
-            candidates.push({ name: key(index, envName, `${command}|${layout}|${cache}`), command: node, args: [layout === 'as built' ? bundle : loadedAfter, ...args], cwd: scratch, env: env(envName, cache) });
+            candidates.push({
+              name: key(index, envName, `${command}|${layout}|${cache}`),
+              command: node,
+              args: [layout === 'as built' ? bundle : loadedAfter, ...args],
+              cwd: scratch,
+              env: env(envName, cache),
+            });
           }
         }
       }
@@ -111,16 +125,30 @@ try {
     const ms = med(key(index, envName, label), kind);
     return label === 'node -e 0' ? fmt(ms) : `${fmt(ms)} ${ratio(ms, med(key(index, envName, 'node -e 0'), kind)).padStart(6)}`;
   };
-  const onOff = (index: number, label: string, { envName, kind }: (typeof columns)[number]): string => ratio(med(key(index, envName, `${label}|on`), kind), med(key(index, envName, `${label}|off`), kind));
+  const onOff = (index: number, label: string, { envName, kind }: (typeof columns)[number]): string =>
+    ratio(med(key(index, envName, `${label}|on`), kind), med(key(index, envName, `${label}|off`), kind));
   console.log(`compile cache, ${runs} interleaved runs each (medians); ratios to node -e 0 of the same Node and env`);
   for (const [index, node] of nodes.entries()) {
     console.log(`\nNode ${execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()}`);
-    line('', columns.map(({ envName, kind }) => `${envName} ${kind}`));
-    line('node -e 0', columns.map((column) => cell(index, 'node -e 0', column)));
+    line(
+      '',
+      columns.map(({ envName, kind }) => `${envName} ${kind}`),
+    );
+    line(
+      'node -e 0',
+      columns.map((column) => cell(index, 'node -e 0', column)),
+    );
     for (const command of Object.keys(commands)) {
       for (const layout of layouts) {
-        for (const cache of ['off', 'on'] as const) line(`${command}, ${layout}, cache ${cache}`, columns.map((column) => cell(index, `${command}|${layout}|${cache}`, column)));
-        line(`  ${layout}: cache on ÷ off`, columns.map((column) => onOff(index, `${command}|${layout}`, column)));
+        for (const cache of ['off', 'on'] as const)
+          line(
+            `${command}, ${layout}, cache ${cache}`,
+            columns.map((column) => cell(index, `${command}|${layout}|${cache}`, column)),
+          );
+        line(
+          `  ${layout}: cache on ÷ off`,
+          columns.map((column) => onOff(index, `${command}|${layout}`, column)),
+        );
       }
       const { first, off } = cold.get(key(index, 'machine', command))!;
       line('  loaded after: first run (empty cache) ÷ off', ['', ratio(median(first), median(off)), '', '']);

@@ -24,14 +24,21 @@ if (storage === undefined || base === undefined) {
 }
 
 const caDir = join(storage, 'ca');
-const [tlsKeyPem, rootPem, sshUserPem, sshHostPem] = await Promise.all(['tls-ca.key', 'tls-ca.crt', 'ssh-user-ca.key', 'ssh-host-ca.key'].map((name) => readFile(join(caDir, name), 'utf8')));
+const [tlsKeyPem, rootPem, sshUserPem, sshHostPem] = await Promise.all(
+  ['tls-ca.key', 'tls-ca.crt', 'ssh-user-ca.key', 'ssh-host-ca.key'].map((name) => readFile(join(caDir, name), 'utf8')),
+);
 const tlsKey = createPrivateKey(tlsKeyPem);
 const root = new X509Certificate(rootPem);
 if (!root.checkPrivateKey(tlsKey)) throw new Error('tls-ca.key does not match tls-ca.crt');
 const sshCa = { user: createPrivateKey(sshUserPem), host: createPrivateKey(sshHostPem) };
 
-const newKeyPair = () => new Promise((resolve, reject) => generateKeyPair('ec', { namedCurve: 'P-256' }, (error, publicKey, privateKey) => (error ? reject(error) : resolve({ publicKey, privateKey }))));
-const pem = (label, der) => `-----BEGIN ${label}-----\n${der.toString('base64').match(/.{1,64}/g).join('\n')}\n-----END ${label}-----\n`;
+const newKeyPair = () =>
+  new Promise((resolve, reject) => generateKeyPair('ec', { namedCurve: 'P-256' }, (error, publicKey, privateKey) => (error ? reject(error) : resolve({ publicKey, privateKey }))));
+const pem = (label, der) =>
+  `-----BEGIN ${label}-----\n${der
+    .toString('base64')
+    .match(/.{1,64}/g)
+    .join('\n')}\n-----END ${label}-----\n`;
 // The root's TBSCertificate: the same size as a leaf's, give or take a SAN. Both the certificate
 // and its TBS are 256–65535 bytes long, so both headers are 30 82 <length: 2 bytes>.
 if (root.raw[1] !== 0x82 || root.raw[5] !== 0x82) throw new Error('unexpected root certificate size');
@@ -82,12 +89,17 @@ async function publish(dir, files) {
   await rename(join(dir, '..data_tmp'), join(dir, '..data'));
   await fsyncDir(dir);
   const visible = new Set(await readdir(dir));
-  await Promise.all(Object.keys(files).filter((name) => !visible.has(name)).map((name) => symlink(`..data/${name}`, join(dir, name))));
+  await Promise.all(
+    Object.keys(files)
+      .filter((name) => !visible.has(name))
+      .map((name) => symlink(`..data/${name}`, join(dir, name))),
+  );
   if (previous !== undefined) await rm(join(dir, previous), { recursive: true, force: true });
 }
 
 const now = new Date();
-const status = (kind) => `${JSON.stringify({ kind, renewed_at: now.toISOString(), expires_at: new Date(now.getTime() + 3_600_000).toISOString(), renewals: { count: 1, recent: [now.toISOString()] } }, null, 2)}\n`;
+const status = (kind) =>
+  `${JSON.stringify({ kind, renewed_at: now.toISOString(), expires_at: new Date(now.getTime() + 3_600_000).toISOString(), renewals: { count: 1, recent: [now.toISOString()] } }, null, 2)}\n`;
 const keyPem = (pair) => pair.privateKey.export({ type: 'pkcs8', format: 'pem' });
 const sshPublic = (key, comment) => `ecdsa-sha2-nistp256 ${sshPoint(key).toString('base64')} ${comment}\n`;
 const userCa = sshPublic(createPublicKey(sshCa.user), 'tbot-local-user-ca');
@@ -103,13 +115,24 @@ function identity(pair) {
 }
 function artifacts(pair) {
   const id = identity(pair);
-  return { key: id.key, 'key.pub': sshPublic(pair.publicKey, 'tbot-identity'), 'key-cert.pub': id.sshCert, tlscert: id.tlscert, tlscacerts: rootPem, identity: id.identityFile, ...caFiles() };
+  return {
+    key: id.key,
+    'key.pub': sshPublic(pair.publicKey, 'tbot-identity'),
+    'key-cert.pub': id.sshCert,
+    tlscert: id.tlscert,
+    tlscacerts: rootPem,
+    identity: id.identityFile,
+    ...caFiles(),
+  };
 }
-const kubeconfig = (id) => `${JSON.stringify({ apiVersion: 'v1', kind: 'Config', users: [{ name: 'tbot', user: { 'client-certificate-data': Buffer.from(id.tlscert).toString('base64'), 'client-key-data': Buffer.from(id.key).toString('base64') } }] })}\n`;
+const kubeconfig = (id) =>
+  `${JSON.stringify({ apiVersion: 'v1', kind: 'Config', users: [{ name: 'tbot', user: { 'client-certificate-data': Buffer.from(id.tlscert).toString('base64'), 'client-key-data': Buffer.from(id.key).toString('base64') } }] })}\n`;
 
 // The JWT signer: the CA's TLS key, its JWK and RFC 7638 thumbprint.
 const { x, y } = createPublicKey(tlsKey).export({ format: 'jwk' });
-const kid = createHash('sha256').update(JSON.stringify({ crv: 'P-256', kty: 'EC', x, y })).digest('base64url');
+const kid = createHash('sha256')
+  .update(JSON.stringify({ crv: 'P-256', kty: 'EC', x, y }))
+  .digest('base64url');
 const jwks = `${JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-256', x, y, kid, alg: 'ES256', use: 'sig' }] }, null, 2)}\n`;
 const segment = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
 function jwt(sub, aud) {
@@ -131,7 +154,12 @@ await Promise.all([
   }),
   publish(join(base, 'db'), { ...artifacts(db), 'tbot-status.json': status('database') }),
   publish(join(base, 'kube'), { ...kubeFiles, 'kubeconfig.yaml': kubeconfig({ key: kubeFiles.key, tlscert: kubeFiles.tlscert }), 'tbot-status.json': status('kubernetes') }),
-  publish(join(base, 'kube-v2'), { 'kubeconfig.yaml': kubeconfig(kubeV2Identity), identity: kubeV2Identity.identityFile, ...caFiles(['host']), 'tbot-status.json': status('kubernetes/v2') }),
+  publish(join(base, 'kube-v2'), {
+    'kubeconfig.yaml': kubeconfig(kubeV2Identity),
+    identity: kubeV2Identity.identityFile,
+    ...caFiles(['host']),
+    'tbot-status.json': status('kubernetes/v2'),
+  }),
   publish(join(base, 'app'), { ...artifacts(app), 'tbot-status.json': status('application') }),
   publish(join(base, 'ssh-host'), {
     ssh_host: keyPem(host),

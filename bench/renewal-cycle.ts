@@ -64,7 +64,11 @@ try {
   const opensslOut = join(scratch, 'openssl');
   started = performance.now();
   for (let i = 0; i < certificates; i += 1) {
-    const result = spawnSync('openssl', ['req', '-x509', '-newkey', 'ed25519', '-nodes', '-keyout', `${opensslOut}.key`, '-out', `${opensslOut}.crt`, '-days', '1', '-subj', '/CN=bench'], { stdio: 'ignore' });
+    const result = spawnSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'ed25519', '-nodes', '-keyout', `${opensslOut}.key`, '-out', `${opensslOut}.crt`, '-days', '1', '-subj', '/CN=bench'],
+      { stdio: 'ignore' },
+    );
     if (result.status !== 0) throw new Error('openssl failed');
   }
   const opensslPerSecond = certificates / ((performance.now() - started) / 1000);
@@ -104,7 +108,11 @@ try {
  */
 function rssAtCycles(nodeArgs: string[], cwd: string, targets: number[], perCycle: number, heapLog: string): Promise<{ rss: number[]; heap: number[] }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, 'start', '-c', 'soak.yaml'], { cwd, env: { PATH: process.env['PATH'] ?? '', TBOT_HEAP_LOG: heapLog }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, 'start', '-c', 'soak.yaml'], {
+      cwd,
+      env: { PATH: process.env['PATH'] ?? '', TBOT_HEAP_LOG: heapLog },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const samples: number[] = [];
     let renewals = 0;
     let cycles = 0;

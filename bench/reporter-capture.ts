@@ -16,14 +16,26 @@ const rounds = runsFromEnv(7);
 const EVENTS = 1_000_000;
 const TIMED = 200_000;
 
-const START: TbotStartEvent = { run_mode: 'continuous', version: '1.2.3', join_type: 'iam', destinations_configured: 4, destinations_configured_database_access: 1, destinations_configured_kubernetes_access: 1, destinations_configured_application_access: 1 };
+const START: TbotStartEvent = {
+  run_mode: 'continuous',
+  version: '1.2.3',
+  join_type: 'iam',
+  destinations_configured: 4,
+  destinations_configured_database_access: 1,
+  destinations_configured_kubernetes_access: 1,
+  destinations_configured_application_access: 1,
+};
 
 const TabOpen = defineEventType<{ root_cluster_name: string; tab_kind: string; index: number }>({
   name: 'connect.tab.open',
   fields: { root_cluster_name: 'anonymize', tab_kind: 'plain' },
   toWire: (fields) => ({ tabOpen: fields }),
 });
-const TAB_SERVICE = defineService({ name: 'bench.v1.S', events: [TabOpen], single: { path: '/bench.v1.S/Submit', request: (meta, wire) => ({ ...meta, ...(wire as object) }), check: () => undefined } });
+const TAB_SERVICE = defineService({
+  name: 'bench.v1.S',
+  events: [TabOpen],
+  single: { path: '/bench.v1.S/Submit', request: (meta, wire) => ({ ...meta, ...(wire as object) }), check: () => undefined },
+});
 
 // Nothing reaches it while the loop runs; it is here so that no HTTP client is loaded.
 const nowhere: Transport = async () => ({ ok: true, status: 200 });
@@ -109,8 +121,12 @@ for (let round = 0; round < rounds + 1; round += 1) {
 }
 
 const floor = median(rates.get(CASES[0]!.name)!);
-console.log(`capture() in-process, ${rounds} rounds of ${EVENTS.toLocaleString('en')} calls (throughput) and ${TIMED.toLocaleString('en')} timed calls (latency); medians; timer cost ${clockCost.p50} ns subtracted`);
-console.log(`  ${'case'.padEnd(44)} ${'events/s'.padStart(12)} ${'÷ 1M/s goal'.padStart(12)} ${'÷ floor'.padStart(8)} ${'p50'.padStart(8)} ${'p99'.padStart(8)} ${'p99 ÷ 5 µs'.padStart(11)}`);
+console.log(
+  `capture() in-process, ${rounds} rounds of ${EVENTS.toLocaleString('en')} calls (throughput) and ${TIMED.toLocaleString('en')} timed calls (latency); medians; timer cost ${clockCost.p50} ns subtracted`,
+);
+console.log(
+  `  ${'case'.padEnd(44)} ${'events/s'.padStart(12)} ${'÷ 1M/s goal'.padStart(12)} ${'÷ floor'.padStart(8)} ${'p50'.padStart(8)} ${'p99'.padStart(8)} ${'p99 ÷ 5 µs'.padStart(11)}`,
+);
 for (const item of CASES) {
   const rate = median(rates.get(item.name)!);
   const p99 = median(p99s.get(item.name)!);

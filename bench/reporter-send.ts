@@ -19,7 +19,15 @@ import { median, runsFromEnv } from './measure.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const rounds = runsFromEnv(5);
 const EVENTS = 6_000;
-const START: TbotStartEvent = { run_mode: 'continuous', version: '1.2.3', join_type: 'iam', destinations_configured: 4, destinations_configured_database_access: 1, destinations_configured_kubernetes_access: 1, destinations_configured_application_access: 1 };
+const START: TbotStartEvent = {
+  run_mode: 'continuous',
+  version: '1.2.3',
+  join_type: 'iam',
+  destinations_configured: 4,
+  destinations_configured_database_access: 1,
+  destinations_configured_kubernetes_access: 1,
+  destinations_configured_application_access: 1,
+};
 
 /** The same service with the collector's batch method (its body limit is 512 KiB). */
 const BATCHED: ServiceDescriptor<typeof TbotStart> = defineService({
@@ -47,7 +55,10 @@ async function sendAll(service: ServiceDescriptor<typeof TbotStart>, url: string
 }
 
 const scratch = await mkdtemp(join(tmpdir(), 'tbot-bench-send-'));
-const collector = spawn(process.execPath, [join(root, 'dist/tbot-collector.mjs'), 'serve', '--listen', '127.0.0.1:0', '--data-dir', join(scratch, 'data')], { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env['PATH'] ?? '' } });
+const collector = spawn(process.execPath, [join(root, 'dist/tbot-collector.mjs'), 'serve', '--listen', '127.0.0.1:0', '--data-dir', join(scratch, 'data')], {
+  stdio: ['ignore', 'ignore', 'pipe'],
+  env: { PATH: process.env['PATH'] ?? '' },
+});
 try {
   const url = await new Promise<string>((resolve, reject) => {
     let output = '';

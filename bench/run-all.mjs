@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
 const only = process.argv.slice(2);
-for (const file of readdirSync(dir).filter((name) => name.endsWith('.ts') && name !== 'measure.ts').sort()) {
+for (const file of readdirSync(dir)
+  .filter((name) => name.endsWith('.ts') && name !== 'measure.ts')
+  .sort()) {
   if (only.length > 0 && !only.some((name) => file.startsWith(name))) continue;
   console.log(`\n== bench/${file}`);
   const result = spawnSync(process.execPath, ['--import', 'tsx', `${dir}${file}`], { stdio: 'inherit' });

@@ -29,10 +29,18 @@ const DEPENDENCIES: { name: string; contents: string; plugins?: () => Promise<es
   { name: 'yargs, string-width on demand', contents: "import yargs from 'yargs'; globalThis.x = yargs;", plugins: async () => [yargsWithoutFileLookups(), stringWidthOnDemand()] },
   { name: 'yargs-parser', contents: "import parser from 'yargs-parser'; globalThis.x = parser;", plugins: async () => [yargsWithoutFileLookups()] },
   { name: 'yaml', contents: "import { parseDocument } from 'yaml'; globalThis.x = parseDocument;" },
-  { name: 'config validators (precompiled)', contents: "import { validateConfig } from './src/schemas/validators.ts'; globalThis.x = validateConfig;", plugins: async () => [await precompiledValidators()] },
+  {
+    name: 'config validators (precompiled)',
+    contents: "import { validateConfig } from './src/schemas/validators.ts'; globalThis.x = validateConfig;",
+    plugins: async () => [await precompiledValidators()],
+  },
   { name: 'ky, on undici globals', contents: "import ky from 'ky'; globalThis.x = ky;" },
   { name: 'ky, on fetch-classes.ts', contents: "import ky from 'ky'; globalThis.x = ky;", plugins: async () => [kyOnFetchClasses()] },
-  { name: 'reporter (src/reporting)', contents: "import * as reporting from './src/reporting/index.ts'; globalThis.x = reporting;", plugins: async () => [await precompiledValidators()] },
+  {
+    name: 'reporter (src/reporting)',
+    contents: "import * as reporting from './src/reporting/index.ts'; globalThis.x = reporting;",
+    plugins: async () => [await precompiledValidators()],
+  },
   { name: 'certificate stack (src/ca)', contents: "import * as ca from './src/ca/local-ca.ts'; globalThis.x = ca;" },
   { name: 'node:http', contents: "import * as http from 'node:http'; globalThis.x = http;" },
   { name: "undici (Node 20's global Request)", contents: 'globalThis.x = globalThis.Request;' },
@@ -83,9 +91,15 @@ try {
   const row = (label: string, cells: string[]): void => console.log(`  ${label.padEnd(44)}${cells.map((text) => text.padStart(14)).join('')}`);
   console.log(`where start-up time goes, ${runs} fresh processes each (medians)`);
   row('', [...ENV_NAMES.map((envName) => `${envName} env`), 'size']);
-  row('node -e 0', ENV_NAMES.map((envName) => fmt(median(base.get(`node -e 0|${envName}`)!))));
-  row('a CommonJS file printing one line', ENV_NAMES.map((envName) => fmt(median(base.get(`print.cjs|${envName}`)!))));
-  console.log('  each alone: require() time in a fresh process, less an empty file\'s');
+  row(
+    'node -e 0',
+    ENV_NAMES.map((envName) => fmt(median(base.get(`node -e 0|${envName}`)!))),
+  );
+  row(
+    'a CommonJS file printing one line',
+    ENV_NAMES.map((envName) => fmt(median(base.get(`print.cjs|${envName}`)!))),
+  );
+  console.log("  each alone: require() time in a fresh process, less an empty file's");
   for (const dependency of DEPENDENCIES.slice(1)) {
     row(dependency.name, [...ENV_NAMES.map((envName) => fmt(req(dependency.name, envName) - req('empty file', envName))), kb((await stat(files[dependency.name]!)).size)]);
   }
@@ -95,9 +109,17 @@ try {
   const launcher = join(root, 'dist/tbot.cjs');
   const chunkDir = join(root, 'dist/tbot');
   const config = join(root, 'config/minimal.yaml');
-  const commands: Record<string, string[]> = { version: ['version'], '--help': ['--help'], 'analytics status': ['analytics', 'status'], 'start --oneshot minimal.yaml': ['start', '--oneshot', '-c', config] };
+  const commands: Record<string, string[]> = {
+    version: ['version'],
+    '--help': ['--help'],
+    'analytics status': ['analytics', 'status'],
+    'start --oneshot minimal.yaml': ['start', '--oneshot', '-c', config],
+  };
   const spy = join(scratch, 'chunk-spy.cjs');
-  await writeFile(spy, "const vm = require('node:vm'); const fs = require('node:fs'); const Original = vm.Script; const seen = []; vm.Script = class extends Original { constructor(source, options) { super(source, options); seen.push(require('node:path').basename(options.filename)); } }; process.on('exit', () => fs.writeFileSync(process.env.CHUNK_SPY, seen.join('\\n')));\n");
+  await writeFile(
+    spy,
+    "const vm = require('node:vm'); const fs = require('node:fs'); const Original = vm.Script; const seen = []; vm.Script = class extends Original { constructor(source, options) { super(source, options); seen.push(require('node:path').basename(options.filename)); } }; process.on('exit', () => fs.writeFileSync(process.env.CHUNK_SPY, seen.join('\\n')));\n",
+  );
   console.log('chunks each command loads (dist/tbot/)');
   for (const [name, args] of Object.entries(commands)) {
     const log = join(scratch, `chunks-${name.replace(/\W+/g, '-')}.log`);
@@ -114,7 +136,9 @@ try {
   const largest = (await Promise.all(cached.map(async (chunk) => ({ chunk, size: (await stat(join(chunkDir, chunk))).size })))).sort((a, b) => b.size - a.size).slice(0, 5);
   const compileScript = (chunk: string, withCache: boolean): string =>
     `const vm = require('node:vm'), fs = require('node:fs'); const source = fs.readFileSync(${JSON.stringify(join(chunkDir, chunk))}, 'utf8');` +
-    (withCache ? ` const bytes = fs.readFileSync(${JSON.stringify(join(cacheDir, `${chunk}.v8`))}); const cachedData = bytes.subarray(bytes.indexOf(10) + 1);` : ' const cachedData = undefined;') +
+    (withCache
+      ? ` const bytes = fs.readFileSync(${JSON.stringify(join(cacheDir, `${chunk}.v8`))}); const cachedData = bytes.subarray(bytes.indexOf(10) + 1);`
+      : ' const cachedData = undefined;') +
     ` const t = process.hrtime.bigint(); const script = new vm.Script('(function (exports, require, module, __filename, __dirname) { ' + source + '\\n})', { filename: ${JSON.stringify(join(chunkDir, chunk))}, cachedData }); const ms = Number(process.hrtime.bigint() - t) / 1e6; if (script.cachedDataRejected) throw new Error('rejected'); process.stdout.write(String(ms));`;
   const compileTimes = new Map<string, number[]>();
   for (let round = 0; round < runs; round += 1) {

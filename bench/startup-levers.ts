@@ -62,19 +62,35 @@ try {
   for (const variant of VARIANTS) {
     if (variant.levers === undefined && variant.precompileSchemas === undefined) continue;
     const outdir = join(scratch, variant.name.replaceAll(' ', '-'));
-    await build({ outdir, agentOnly: true, ...(variant.levers === undefined ? {} : { levers: variant.levers }), ...(variant.precompileSchemas === undefined ? {} : { precompileSchemas: false }) });
+    await build({
+      outdir,
+      agentOnly: true,
+      ...(variant.levers === undefined ? {} : { levers: variant.levers }),
+      ...(variant.precompileSchemas === undefined ? {} : { precompileSchemas: false }),
+    });
     launchers[variant.name] = join(outdir, 'tbot.cjs');
   }
   const warmCache = join(scratch, 'xdg');
-  const env = (envName: EnvName, cache: boolean): Record<string, string> => ({ ...ENVS[envName], XDG_CACHE_HOME: cache ? warmCache : '/proc/tbot-no-code-cache', TBOT_ANALYTICS_ENDPOINT: receiver.url });
-  await runOnce({ name: 'setup', command: process.execPath, args: [launchers['full']!, 'start', '--oneshot', '-c', config('all-kinds.yaml')], cwd: scratch, env: env('clean', true) });
+  const env = (envName: EnvName, cache: boolean): Record<string, string> => ({
+    ...ENVS[envName],
+    XDG_CACHE_HOME: cache ? warmCache : '/proc/tbot-no-code-cache',
+    TBOT_ANALYTICS_ENDPOINT: receiver.url,
+  });
+  await runOnce({
+    name: 'setup',
+    command: process.execPath,
+    args: [launchers['full']!, 'start', '--oneshot', '-c', config('all-kinds.yaml')],
+    cwd: scratch,
+    env: env('clean', true),
+  });
 
   const key = (variant: string, command: string, envName: EnvName): string => `${variant}|${command}|${envName}`;
   const candidates: Candidate[] = [];
   const add = (variant: string, command: CommandName, launcher: string, cache: boolean): void => {
     for (const envName of ENV_NAMES) {
       const name = key(variant, command, envName);
-      if (!candidates.some((candidate) => candidate.name === name)) candidates.push({ name, command: process.execPath, args: [launcher, ...COMMANDS[command]], cwd: scratch, env: env(envName, cache) });
+      if (!candidates.some((candidate) => candidate.name === name))
+        candidates.push({ name, command: process.execPath, args: [launcher, ...COMMANDS[command]], cwd: scratch, env: env(envName, cache) });
     }
   };
   for (const variant of VARIANTS) {
@@ -87,7 +103,11 @@ try {
   const times = await measure(candidates, runs);
   const med = (variant: string, command: string, envName: EnvName): number => median(times.get(key(variant, command, envName))!);
 
-  console.log(`start-up measures, one left out at a time, ${runs} interleaved rounds (medians); load average ${loadavg().map((value) => value.toFixed(1)).join(' ')}`);
+  console.log(
+    `start-up measures, one left out at a time, ${runs} interleaved rounds (medians); load average ${loadavg()
+      .map((value) => value.toFixed(1))
+      .join(' ')}`,
+  );
   console.log(`  ${'without … , on …'.padEnd(56)}${ENV_NAMES.map((envName) => `${envName} env: without ÷ with`.padStart(34)).join('')}`);
   for (const variant of VARIANTS) {
     for (const command of variant.commands) {

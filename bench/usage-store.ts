@@ -40,23 +40,56 @@ const USERS = Array.from({ length: 200 }, (_, index) => anonymize('bench-key', `
 const FLOWS: Record<string, string[]> = {
   DISCOVER_RESOURCE_SERVER: ['started', 'resource selection', 'deploy agent', 'set up access', 'test connection', 'completed'],
   DISCOVER_RESOURCE_KUBERNETES: ['started', 'resource selection', 'deploy agent', 'set up access', 'test connection', 'completed'],
-  DISCOVER_RESOURCE_DATABASE_POSTGRES_SELF_HOSTED: ['started', 'resource selection', 'register database', 'deploy agent', 'configure mTLS', 'set up access', 'test connection', 'completed'],
-  DISCOVER_RESOURCE_DATABASE_POSTGRES_RDS: ['started', 'resource selection', 'AWS OIDC integration', 'enroll RDS', 'deploy agent', 'configure IAM policy', 'set up access', 'test connection', 'completed'],
+  DISCOVER_RESOURCE_DATABASE_POSTGRES_SELF_HOSTED: [
+    'started',
+    'resource selection',
+    'register database',
+    'deploy agent',
+    'configure mTLS',
+    'set up access',
+    'test connection',
+    'completed',
+  ],
+  DISCOVER_RESOURCE_DATABASE_POSTGRES_RDS: [
+    'started',
+    'resource selection',
+    'AWS OIDC integration',
+    'enroll RDS',
+    'deploy agent',
+    'configure IAM policy',
+    'set up access',
+    'test connection',
+    'completed',
+  ],
   DISCOVER_RESOURCE_APPLICATION_HTTP: ['started', 'resource selection', 'deploy agent', 'test connection', 'completed'],
   DISCOVER_RESOURCE_WINDOWS_DESKTOP: ['started', 'resource selection', 'deploy agent', 'install AD tools', 'configure AD', 'auto-discovered resources', 'completed'],
 };
 const STEP_BY_LABEL = new Map(DISCOVER_STEPS.map((step) => [step.label, step]));
 const ERRORS = ['timed out waiting for the agent', 'permission denied', 'redacted', 'connection refused'];
-const ERROR_CLASS: Record<string, string> = { 'timed out waiting for the agent': 'timeout', 'permission denied': 'permission', redacted: 'connection', 'connection refused': 'connection' };
+const ERROR_CLASS: Record<string, string> = {
+  'timed out waiting for the agent': 'timeout',
+  'permission denied': 'permission',
+  redacted: 'connection',
+  'connection refused': 'connection',
+};
 const CONNECT_BODIES: Record<string, (next: () => number) => Record<string, unknown>> = {};
 for (const spec of CONNECT_EVENTS) {
   CONNECT_BODIES[spec.member] = (next) => {
     const body: Record<string, unknown> = {};
-    for (const field of Object.keys(spec.sensitive)) body[field] = field === 'userName' ? USERS[Math.floor(next() * USERS.length)] : field === 'leafClusterName' && next() < 0.7 ? '' : CLUSTERS[Math.floor(next() * CLUSTERS.length)];
-    if (spec.member === 'start') Object.assign(body, { os: ['darwin', 'linux', 'win32'][Math.floor(next() * 3)], arch: 'x64', osVersion: '23.4.0', connectVersion: ['16.4.0', '17.0.0', '17.0.1'][Math.floor(next() * 3)] });
+    for (const field of Object.keys(spec.sensitive))
+      body[field] =
+        field === 'userName' ? USERS[Math.floor(next() * USERS.length)] : field === 'leafClusterName' && next() < 0.7 ? '' : CLUSTERS[Math.floor(next() * CLUSTERS.length)];
+    if (spec.member === 'start')
+      Object.assign(body, {
+        os: ['darwin', 'linux', 'win32'][Math.floor(next() * 3)],
+        arch: 'x64',
+        osVersion: '23.4.0',
+        connectVersion: ['16.4.0', '17.0.0', '17.0.1'][Math.floor(next() * 3)],
+      });
     if (spec.member === 'tabOpen') body['tabKind'] = ['doc.terminal_shell', 'doc.gateway', 'doc.cluster', 'doc.terminal_tsh_node'][Math.floor(next() * 4)];
     if (spec.member === 'connectionsPickerItemSelect') body['connectionKind'] = ['connection.server', 'connection.gateway', 'connection.kube'][Math.floor(next() * 3)];
-    if (spec.member === 'clusterLogin') Object.assign(body, { connectorType: ['local', 'github', 'saml', 'oidc'][Math.floor(next() * 4)], arch: 'arm64', os: 'darwin', osVersion: '23.4.0', appVersion: '17.0.1' });
+    if (spec.member === 'clusterLogin')
+      Object.assign(body, { connectorType: ['local', 'github', 'saml', 'oidc'][Math.floor(next() * 4)], arch: 'arm64', os: 'darwin', osVersion: '23.4.0', appVersion: '17.0.1' });
     return body;
   };
 }
@@ -80,11 +113,27 @@ export async function writeUsageStore(dir: string, total: number, mix: Mix, inst
       const pick = next() * weight;
       const at = dayStart + Math.floor(next() * 82_800_000);
       if (pick < mix.tbot) {
-        await write('tbot', at, { distinctId: uuid(next), timestamp: new Date(at).toISOString(), start: { runMode: next() < 0.6 ? 'RUN_MODE_ONE_SHOT' : 'RUN_MODE_DAEMON', version: '1.2.3', joinType: ['github', 'iam', 'gitlab', 'kubernetes'][Math.floor(next() * 4)], destinationsOther: 1, destinationsDatabase: 0, destinationsKubernetes: 1, destinationsApplication: 0 } });
+        await write('tbot', at, {
+          distinctId: uuid(next),
+          timestamp: new Date(at).toISOString(),
+          start: {
+            runMode: next() < 0.6 ? 'RUN_MODE_ONE_SHOT' : 'RUN_MODE_DAEMON',
+            version: '1.2.3',
+            joinType: ['github', 'iam', 'gitlab', 'kubernetes'][Math.floor(next() * 4)],
+            destinationsOther: 1,
+            destinationsDatabase: 0,
+            destinationsKubernetes: 1,
+            destinationsApplication: 0,
+          },
+        });
         count += 1;
       } else if (pick < mix.tbot + mix.connect) {
         const spec = CONNECT_EVENTS[Math.floor(next() * CONNECT_EVENTS.length)]!;
-        await write('connect', at, { distinctId: ids[Math.floor(next() ** 2 * ids.length)], timestamp: new Date(at).toISOString(), [spec.member]: CONNECT_BODIES[spec.member]!(next) });
+        await write('connect', at, {
+          distinctId: ids[Math.floor(next() ** 2 * ids.length)],
+          timestamp: new Date(at).toISOString(),
+          [spec.member]: CONNECT_BODIES[spec.member]!(next),
+        });
         count += 1;
       } else {
         // One wizard run: its steps in order, a few seconds to minutes apart; a step may fail, be retried, or end the run.
@@ -98,7 +147,10 @@ export async function writeUsageStore(dir: string, total: number, mix: Mix, inst
           const status = roll < 0.85 ? 'DISCOVER_STATUS_SUCCESS' : roll < 0.93 ? 'DISCOVER_STATUS_ERROR' : 'DISCOVER_STATUS_ABORTED';
           const error = status === 'DISCOVER_STATUS_ERROR' ? ERRORS[Math.floor(next() * ERRORS.length)]! : '';
           time += Math.floor(5_000 + next() * 240_000);
-          const event: Record<string, unknown> = { metadata: { id: runId, userName: USERS[Math.floor(next() * USERS.length)], sso: false }, status: { status, error, errorClass: error === '' ? 'none' : ERROR_CLASS[error] } };
+          const event: Record<string, unknown> = {
+            metadata: { id: runId, userName: USERS[Math.floor(next() * USERS.length)], sso: false },
+            status: { status, error, errorClass: error === '' ? 'none' : ERROR_CLASS[error] },
+          };
           if (label !== 'started') event['resource'] = { resource };
           await write('discover', time, { clusterName: CLUSTERS[0], timestamp: new Date(time).toISOString(), teleportVersion: '17.0.1', [step.member]: event });
           count += 1;

@@ -31,7 +31,7 @@ export const TEST_TOOLS = [
   },
   {
     name: 'sshd',
-    why: 'the SSH login test has a real OpenSSH server accept the agent\'s certificates',
+    why: "the SSH login test has a real OpenSSH server accept the agent's certificates",
     commands: ['sshd'],
     paths: ['/usr/sbin/sshd'],
     debianPackage: 'openssh-server',
@@ -108,7 +108,9 @@ export function provision(tools = TEST_TOOLS, deps = MACHINE) {
   const missing = tools.filter((tool) => findTool(tool, env) === undefined);
   if (missing.length === 0) return '';
   const packages = missing.map((tool) => tool.debianPackage);
-  const advice = missing.map((tool) => `${tool.name} (${tool.why}; Debian package ${tool.debianPackage}${tool.env === undefined ? '' : `, or set ${tool.env} to its binary`})`).join('; ');
+  const advice = missing
+    .map((tool) => `${tool.name} (${tool.why}; Debian package ${tool.debianPackage}${tool.env === undefined ? '' : `, or set ${tool.env} to its binary`})`)
+    .join('; ');
   if (!aptGetUsable()) return `npm test needs ${advice}. Install it, e.g. sudo apt-get install ${packages.join(' ')}, then run npm test again.`;
   log(`provision-test-tools: installing ${packages.join(' ')} with apt-get (tests need ${missing.map((tool) => tool.name).join(', ')})`);
   const failure = aptGet(['update', '-qq']) || aptGet(['install', '-y', '-qq', '--no-install-recommends', ...packages]);

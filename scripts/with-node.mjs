@@ -29,7 +29,8 @@ export class WithNodeError extends Error {
  */
 export function parseArgs(argv) {
   const [version, separator, ...command] = argv;
-  if (version === undefined || !/^\d+(?:\.\d+\.\d+)?$/.test(version)) throw new WithNodeError(`${USAGE}\n  expected a Node version such as 22 or 24.11.0, got ${JSON.stringify(version ?? '')}`);
+  if (version === undefined || !/^\d+(?:\.\d+\.\d+)?$/.test(version))
+    throw new WithNodeError(`${USAGE}\n  expected a Node version such as 22 or 24.11.0, got ${JSON.stringify(version ?? '')}`);
   if (separator !== '--' || command.length === 0) throw new WithNodeError(`${USAGE}\n  expected -- and then the command to run`);
   return { version, command };
 }
@@ -81,11 +82,16 @@ export function ensureNode(version, { cacheRoot, log }) {
   rmSync(staging, { recursive: true, force: true });
   log(`with-node: fetching ${pkg}@${version} from the npm registry into ${home}`);
   const [npm, ...npmArgs] = npmCommand();
-  const installed = spawnSync(npm, [...npmArgs, 'install', '--prefix', staging, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', `${pkg}@${version}`], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  const installed = spawnSync(
+    npm,
+    [...npmArgs, 'install', '--prefix', staging, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', `${pkg}@${version}`],
+    { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   const fetched = reportedVersion(binary(staging));
   if (installed.status !== 0 || fetched === undefined || !versionMatches(version, fetched)) {
     rmSync(staging, { recursive: true, force: true });
-    const reason = installed.status !== 0 ? (installed.stderr.trim().split('\n').at(-1) ?? `npm exited ${installed.status}`) : `the package's binary reports ${fetched ?? 'nothing'}`;
+    const reason =
+      installed.status !== 0 ? (installed.stderr.trim().split('\n').at(-1) ?? `npm exited ${installed.status}`) : `the package's binary reports ${fetched ?? 'nothing'}`;
     throw new WithNodeError(`with-node: could not install ${pkg}@${version}: ${reason}`);
   }
   rmSync(home, { recursive: true, force: true });

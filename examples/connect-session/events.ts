@@ -5,7 +5,13 @@
  * design's other events (start, tabs, the connections picker, access requests with their count),
  * sent in batches. Every request is checked against the JSON Schema the collector applies.
  */
-import { connectEventSpec, MAX_CONNECT_EXTRA_BATCH, SUBMIT_CONNECT_EVENT_PATH, SUBMIT_CONNECT_EXTRA_EVENT_PATH, SUBMIT_CONNECT_EXTRA_EVENTS_PATH } from '../../src/protocol/connect-wire.js';
+import {
+  connectEventSpec,
+  MAX_CONNECT_EXTRA_BATCH,
+  SUBMIT_CONNECT_EVENT_PATH,
+  SUBMIT_CONNECT_EXTRA_EVENT_PATH,
+  SUBMIT_CONNECT_EXTRA_EVENTS_PATH,
+} from '../../src/protocol/connect-wire.js';
 import { defineEventType, defineService, schemaCheck } from '../../src/reporting/index.js';
 import { lazyValidator } from '../shared/schemas.js';
 import { batchCheck, batchOf, withDistinctId } from '../shared/services.js';
@@ -33,7 +39,15 @@ export const ClusterLogin = defineEventType<Platform & { cluster_name: string; u
   name: nameOf('clusterLogin'),
   fields: { cluster_name: 'anonymize', user_name: 'anonymize', connector_type: 'plain', os: 'plain', arch: 'plain', os_version: 'plain', app_version: 'plain' },
   toWire: (event) => ({
-    clusterLogin: { clusterName: event.cluster_name, userName: event.user_name, connectorType: event.connector_type, arch: event.arch, os: event.os, osVersion: event.os_version, appVersion: event.app_version },
+    clusterLogin: {
+      clusterName: event.cluster_name,
+      userName: event.user_name,
+      connectorType: event.connector_type,
+      arch: event.arch,
+      os: event.os,
+      osVersion: event.os_version,
+      appVersion: event.app_version,
+    },
   }),
 });
 
@@ -64,7 +78,9 @@ export const TabOpen = defineEventType<InCluster & { tab_kind: string }>({
 export const ConnectionsPickerItemSelect = defineEventType<InCluster & { connection_kind: string }>({
   name: nameOf('connectionsPickerItemSelect'),
   fields: { root_cluster_name: 'anonymize', leaf_cluster_name: 'anonymize', connection_kind: 'plain' },
-  toWire: (event) => ({ connectionsPickerItemSelect: { rootClusterName: event.root_cluster_name, leafClusterName: event.leaf_cluster_name, connectionKind: event.connection_kind } }),
+  toWire: (event) => ({
+    connectionsPickerItemSelect: { rootClusterName: event.root_cluster_name, leafClusterName: event.leaf_cluster_name, connectionKind: event.connection_kind },
+  }),
 });
 
 export const AccessRequestsCreate = defineEventType<{ root_cluster_name: string; kind: 'role' | 'resource'; requested_resources_count: number }>({

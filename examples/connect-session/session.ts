@@ -4,7 +4,17 @@
  * gives the same session.
  */
 import type { CaptureOf } from '../../src/reporting/index.js';
-import { AccessRequestsCreate, ClusterLogin, ConnectionsPickerItemSelect, ConnectStart, FileTransferRun, TabOpen, WorkspaceChange, type CONNECT_EXTRA_SERVICE, type CONNECT_SERVICE } from './events.js';
+import {
+  AccessRequestsCreate,
+  ClusterLogin,
+  ConnectionsPickerItemSelect,
+  ConnectStart,
+  FileTransferRun,
+  TabOpen,
+  WorkspaceChange,
+  type CONNECT_EXTRA_SERVICE,
+  type CONNECT_SERVICE,
+} from './events.js';
 
 type EventsOf<S> = S extends { events: readonly (infer E)[] } ? CaptureOf<E> : never;
 

@@ -3,7 +3,15 @@
  * of Teleport's SubmitEventRequest (named by discover-wire's step table), all with the same flat
  * fields, and TeleportReportingService with its SubmitEvents batch method.
  */
-import { DISCOVER_STEPS, MAX_DISCOVER_BATCH, STARTED_STEP, SUBMIT_EVENT_PATH, SUBMIT_EVENTS_PATH, type DiscoverStatusName, type DiscoverStep } from '../../src/protocol/discover-wire.js';
+import {
+  DISCOVER_STEPS,
+  MAX_DISCOVER_BATCH,
+  STARTED_STEP,
+  SUBMIT_EVENT_PATH,
+  SUBMIT_EVENTS_PATH,
+  type DiscoverStatusName,
+  type DiscoverStep,
+} from '../../src/protocol/discover-wire.js';
 import { defineEventType, defineService, schemaCheck, type EventType, type FieldRules, type RequestMeta } from '../../src/reporting/index.js';
 import { lazyValidator } from '../shared/schemas.js';
 import { batchCheck, batchOf } from '../shared/services.js';

@@ -19,7 +19,13 @@ interface ResourceFlow {
 }
 
 const SELF_HOSTED_AGENT: Extras = { deploy_method: 'DEPLOY_METHOD_MANUAL', deploy_type: 'DEPLOY_TYPE_INSTALL_SCRIPT' };
-const SELF_HOSTED_DATABASE = ['uiDiscoverDatabaseRegisterEvent', 'uiDiscoverDeployServiceEvent', 'uiDiscoverDatabaseConfigureMtlsEvent', 'uiDiscoverPrincipalsConfigureEvent', 'uiDiscoverTestConnectionEvent'];
+const SELF_HOSTED_DATABASE = [
+  'uiDiscoverDatabaseRegisterEvent',
+  'uiDiscoverDeployServiceEvent',
+  'uiDiscoverDatabaseConfigureMtlsEvent',
+  'uiDiscoverPrincipalsConfigureEvent',
+  'uiDiscoverTestConnectionEvent',
+];
 const AGENT_THEN_ACCESS = ['uiDiscoverDeployServiceEvent', 'uiDiscoverPrincipalsConfigureEvent', 'uiDiscoverTestConnectionEvent'];
 
 /** The resource types this example offers, by their name on the command line. */
@@ -32,7 +38,14 @@ export const RESOURCES = {
   mongodb: { resource: 'DISCOVER_RESOURCE_DATABASE_MONGODB_SELF_HOSTED', steps: SELF_HOSTED_DATABASE, extras: SELF_HOSTED_AGENT },
   'rds-postgres': {
     resource: 'DISCOVER_RESOURCE_DATABASE_POSTGRES_RDS',
-    steps: ['uiDiscoverIntegrationAwsOidcConnectEvent', 'uiDiscoverDatabaseRdsEnrollEvent', 'uiDiscoverDeployServiceEvent', 'uiDiscoverDatabaseConfigureIamPolicyEvent', 'uiDiscoverPrincipalsConfigureEvent', 'uiDiscoverTestConnectionEvent'],
+    steps: [
+      'uiDiscoverIntegrationAwsOidcConnectEvent',
+      'uiDiscoverDatabaseRdsEnrollEvent',
+      'uiDiscoverDeployServiceEvent',
+      'uiDiscoverDatabaseConfigureIamPolicyEvent',
+      'uiDiscoverPrincipalsConfigureEvent',
+      'uiDiscoverTestConnectionEvent',
+    ],
     // The database agent is deployed for the user on Amazon ECS.
     extras: { deploy_method: 'DEPLOY_METHOD_AUTO', deploy_type: 'DEPLOY_TYPE_AMAZON_ECS', selected_resources_count: 1 },
   },
@@ -42,7 +55,14 @@ export const RESOURCES = {
   },
   ec2: {
     resource: 'DISCOVER_RESOURCE_EC2_INSTANCE',
-    steps: ['uiDiscoverIntegrationAwsOidcConnectEvent', 'uiDiscoverEc2InstanceSelection', 'uiDiscoverDeployEice', 'uiDiscoverCreateNode', 'uiDiscoverPrincipalsConfigureEvent', 'uiDiscoverTestConnectionEvent'],
+    steps: [
+      'uiDiscoverIntegrationAwsOidcConnectEvent',
+      'uiDiscoverEc2InstanceSelection',
+      'uiDiscoverDeployEice',
+      'uiDiscoverCreateNode',
+      'uiDiscoverPrincipalsConfigureEvent',
+      'uiDiscoverTestConnectionEvent',
+    ],
   },
 } as const satisfies Record<string, ResourceFlow>;
 
@@ -128,7 +148,11 @@ export function wizardRun(plan: WizardPlan): WizardStep[] {
   for (const step of flowOf(plan.resource)) {
     const name = stepName(step);
     const status: DiscoverStatusName = name === plan.failAt ? 'DISCOVER_STATUS_ERROR' : name === plan.abortAt ? 'DISCOVER_STATUS_ABORTED' : 'DISCOVER_STATUS_SUCCESS';
-    run.push({ step, weight: run.length === 0 ? 0 : (WEIGHTS[step.member] ?? 1), fields: stepFields(plan, flow, status, status === 'DISCOVER_STATUS_ERROR' ? (STEP_ERRORS[step.member] ?? '') : '') });
+    run.push({
+      step,
+      weight: run.length === 0 ? 0 : (WEIGHTS[step.member] ?? 1),
+      fields: stepFields(plan, flow, status, status === 'DISCOVER_STATUS_ERROR' ? (STEP_ERRORS[step.member] ?? '') : ''),
+    });
     // A user who hits an error here gives up, as one who closes the wizard does.
     if (status !== 'DISCOVER_STATUS_SUCCESS') break;
   }
@@ -136,7 +160,17 @@ export function wizardRun(plan: WizardPlan): WizardStep[] {
 }
 
 function stepFields(plan: WizardPlan, flow: ResourceFlow, status: DiscoverStatusName, error: string): DiscoverFields {
-  return { cluster_name: plan.cluster, user_name: plan.user, teleport_version: plan.teleportVersion, run_id: plan.runId, sso: plan.sso, resource: flow.resource, status, error, ...flow.extras };
+  return {
+    cluster_name: plan.cluster,
+    user_name: plan.user,
+    teleport_version: plan.teleportVersion,
+    run_id: plan.runId,
+    sso: plan.sso,
+    resource: flow.resource,
+    status,
+    error,
+    ...flow.extras,
+  };
 }
 
 /** The step the user was on, reported as aborted: for a run cut short by Ctrl-C. */

@@ -48,7 +48,14 @@ runExample<DiscoverArgs>({
   main: async (args, { logger, consent, pause, anonymizerFor }) => {
     // Teleport's SubmitEventRequest has no distinct id (the run id ties a run together), so this
     // one is never sent nor written; the reporter only needs a source.
-    const reporter = createReporter({ service: DISCOVER_SERVICE, endpoint: args.endpoint, consent, identity: new EphemeralDistinctId(), logger: reporterLogger(logger), userAgent: `discover-wizard-example/${BUILD.version}` });
+    const reporter = createReporter({
+      service: DISCOVER_SERVICE,
+      endpoint: args.endpoint,
+      consent,
+      identity: new EphemeralDistinctId(),
+      logger: reporterLogger(logger),
+      userAgent: `discover-wizard-example/${BUILD.version}`,
+    });
     const anonymizer = await anonymizerFor(args.cluster);
     const report = ({ step, fields }: WizardStep): void => {
       reporter.capture(DISCOVER_EVENTS.get(step.member)!.create(fields), anonymizer === undefined ? undefined : { anonymizer });
@@ -56,7 +63,16 @@ runExample<DiscoverArgs>({
     };
 
     const runId = randomUUID();
-    const run = wizardRun({ resource: args.resource, ...(args.failAt === undefined ? {} : { failAt: args.failAt }), ...(args.abortAt === undefined ? {} : { abortAt: args.abortAt }), runId, cluster: args.cluster, user: args.user, sso: args.sso, teleportVersion: args.teleportVersion });
+    const run = wizardRun({
+      resource: args.resource,
+      ...(args.failAt === undefined ? {} : { failAt: args.failAt }),
+      ...(args.abortAt === undefined ? {} : { abortAt: args.abortAt }),
+      runId,
+      cluster: args.cluster,
+      user: args.user,
+      sso: args.sso,
+      teleportVersion: args.teleportVersion,
+    });
     let last: WizardStep | undefined;
     for (const step of run) {
       // Ctrl-C while on a step is the user closing the wizard there.
@@ -68,7 +84,8 @@ runExample<DiscoverArgs>({
       report(step);
       last = step;
     }
-    const outcome = last?.fields.status === 'DISCOVER_STATUS_SUCCESS' ? 'completed' : `${last?.fields.status === 'DISCOVER_STATUS_ERROR' ? 'failed' : 'aborted'} at ${last?.step.label}`;
+    const outcome =
+      last?.fields.status === 'DISCOVER_STATUS_SUCCESS' ? 'completed' : `${last?.fields.status === 'DISCOVER_STATUS_ERROR' ? 'failed' : 'aborted'} at ${last?.step.label}`;
     logger.info(`wizard run ${outcome}`, { run: runId, resource: args.resource });
 
     await closeReporters(logger, [reporter]);

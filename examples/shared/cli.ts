@@ -59,7 +59,11 @@ export function runExample<A>(definition: ExampleDefinition<A>): void {
         .option('yes', { type: 'boolean', describe: 'Answer the consent question with yes, and remember it' })
         .option('no', { type: 'boolean', describe: 'Answer the consent question with no, and remember it' })
         .conflicts('yes', 'no')
-        .option('app-data', { type: 'string', default: defaultAppDataDir(definition.appName), describe: 'Where the consent answer, the installation id and the cluster keys are kept' })
+        .option('app-data', {
+          type: 'string',
+          default: defaultAppDataDir(definition.appName),
+          describe: 'Where the consent answer, the installation id and the cluster keys are kept',
+        })
         .option('step-ms', { type: 'number', default: definition.stepMs, describe: 'Pause between user actions, in ms' })
         .option('debug', { type: 'boolean', default: false, describe: "Show the reporter's debug lines" })
         .check((args) => {
@@ -71,7 +75,8 @@ export function runExample<A>(definition: ExampleDefinition<A>): void {
             throw error;
           }
           const stepMs = args['step-ms'] as number;
-          if (!(Number.isInteger(stepMs) && stepMs >= 0 && stepMs <= 600_000)) throw new UsageError(`--step-ms ${String(stepMs)}: expected a whole number of milliseconds from 0 to 600000`);
+          if (!(Number.isInteger(stepMs) && stepMs >= 0 && stepMs <= 600_000))
+            throw new UsageError(`--step-ms ${String(stepMs)}: expected a whole number of milliseconds from 0 to 600000`);
           return true;
         }),
     );
@@ -98,7 +103,12 @@ async function run<A>(definition: ExampleDefinition<A>, args: ArgumentsCamelCase
     const consent = await ConsentStore.open(appData, { env: process.env });
     let outcome: ConsentOutcome;
     try {
-      outcome = await settleConsent({ store: consent, flag: args.yes === true ? 'yes' : args.no === true ? 'no' : undefined, env: process.env, terminal: { input: process.stdin, output: process.stderr } });
+      outcome = await settleConsent({
+        store: consent,
+        flag: args.yes === true ? 'yes' : args.no === true ? 'no' : undefined,
+        env: process.env,
+        terminal: { input: process.stdin, output: process.stderr },
+      });
     } catch (error) {
       // Only an answer writes, so this is the app-data directory refusing it.
       logger.error(`--app-data ${appData}: the consent answer cannot be saved: ${describeFsError(error)}`);
@@ -151,5 +161,8 @@ export async function closeReporters(logger: Logger, reporters: readonly Reporte
   if (total.captured === 0) return;
   const complete = closed.every((result) => result.complete) && total.sent === total.captured;
   const events = `${total.captured} event${total.captured === 1 ? '' : 's'}`;
-  logger.info(complete ? `analytics: sent all ${events}` : `analytics: sent ${total.sent} of ${events} (run with --debug to see why)`, { ...total, ms: Math.round(performance.now() - started) });
+  logger.info(complete ? `analytics: sent all ${events}` : `analytics: sent ${total.sent} of ${events} (run with --debug to see why)`, {
+    ...total,
+    ms: Math.round(performance.now() - started),
+  });
 }

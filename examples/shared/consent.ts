@@ -38,7 +38,11 @@ export async function settleConsent({ store, flag, env, terminal, now = () => ne
   const damaged = store.problem === undefined ? '' : ` (the stored answer was not understood: ${store.problem})`;
   if (!store.shouldAsk()) {
     const record = store.record!;
-    return { kind: 'settled', granted: store.state() === 'granted', says: `analytics ${store.state() === 'granted' ? 'on' : 'off'}: answered ${record.answer} on ${record.askedAt} (${store.path})` };
+    return {
+      kind: 'settled',
+      granted: store.state() === 'granted',
+      says: `analytics ${store.state() === 'granted' ? 'on' : 'off'}: answered ${record.answer} on ${record.askedAt} (${store.path})`,
+    };
   }
   if (terminal.input.isTTY !== true) {
     return { kind: 'settled', granted: false, says: `analytics off: not answered${damaged}, and there is no terminal to ask on (pass --yes or --no); ${NOTHING}` };

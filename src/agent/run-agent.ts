@@ -96,7 +96,11 @@ export async function runAgent(config: BotConfig, deps: AgentDeps, stop: AbortSi
   const board = deps.board ?? new OutputStatusBoard(deps.tasks);
   // Each output's effective lifetime (its own pair, or the top-level one), for whoever debugs a schedule.
   for (const task of deps.tasks) {
-    deps.logger.debug('output schedule', { output: task.name, credential_ttl: formatDuration(task.lifetime.credentialTtlMs), ...(config.oneshot ? {} : { renewal_interval: formatDuration(task.lifetime.renewalIntervalMs) }) });
+    deps.logger.debug('output schedule', {
+      output: task.name,
+      credential_ttl: formatDuration(task.lifetime.credentialTtlMs),
+      ...(config.oneshot ? {} : { renewal_interval: formatDuration(task.lifetime.renewalIntervalMs) }),
+    });
   }
   if (config.oneshot) {
     const outcomes = await Promise.all(deps.tasks.map((task) => renewOnce(task, deps, board, stop)));

@@ -69,7 +69,8 @@ function agentReporter<E extends AnyEventType>(service: ServiceDescriptor<E>, en
 }
 
 const startReporter = (endpoint: Endpoint, deps: AnalyticsDeps) => agentReporter(TBOT_REPORTING_SERVICE, endpoint, deps, new EphemeralDistinctId(deps.randomUUID), LABEL);
-const heartbeatReporter = (endpoint: Endpoint, deps: AnalyticsDeps) => agentReporter(AGENT_REPORTING_SERVICE, endpoint, deps, new PerEventDistinctId(deps.randomUUID), `${LABEL} heartbeat`);
+const heartbeatReporter = (endpoint: Endpoint, deps: AnalyticsDeps) =>
+  agentReporter(AGENT_REPORTING_SERVICE, endpoint, deps, new PerEventDistinctId(deps.randomUUID), `${LABEL} heartbeat`);
 
 function built(preview: Preview): HttpRequest {
   if (!preview.ok) throw new PayloadRejectedError(`analytics payload rejected: ${preview.problem}`);

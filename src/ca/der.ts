@@ -72,7 +72,8 @@ export function boolean(value: boolean): Buffer {
 }
 
 export function bitString(bytes: Uint8Array, unusedBits = 0): Buffer {
-  if (!Number.isInteger(unusedBits) || unusedBits < 0 || unusedBits > 7 || (bytes.length === 0 && unusedBits !== 0)) throw new RangeError(`bad BIT STRING unused-bit count ${unusedBits}`);
+  if (!Number.isInteger(unusedBits) || unusedBits < 0 || unusedBits > 7 || (bytes.length === 0 && unusedBits !== 0))
+    throw new RangeError(`bad BIT STRING unused-bit count ${unusedBits}`);
   return tlv(TAG.bitString, Buffer.concat([Buffer.from([unusedBits]), bytes]));
 }
 

@@ -26,7 +26,8 @@ export function publicKeySpkiPem(key: KeyObject): string {
 /** The uncompressed point 04‖x‖y of a P-256 key (public or private), as X.509 and SSH carry it. */
 export function p256Point(key: KeyObject): Buffer {
   const jwk = key.export({ format: 'jwk' });
-  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || jwk.x === undefined || jwk.y === undefined) throw new TypeError(`expected an ECDSA P-256 key, got ${jwk.kty ?? '?'} ${jwk.crv ?? ''}`.trim());
+  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || jwk.x === undefined || jwk.y === undefined)
+    throw new TypeError(`expected an ECDSA P-256 key, got ${jwk.kty ?? '?'} ${jwk.crv ?? ''}`.trim());
   return Buffer.concat([Buffer.from([0x04]), Buffer.from(jwk.x, 'base64url'), Buffer.from(jwk.y, 'base64url')]);
 }
 

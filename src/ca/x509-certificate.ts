@@ -5,7 +5,25 @@
 import { sign, type KeyObject } from 'node:crypto';
 import type { CertificateExtension, DistinguishedName, SubjectAttribute, TlsUsage } from './credential-source.js';
 import { ipAddressBytes } from './ip-address.js';
-import { bitString, boolean, directoryString, explicit, ia5Bytes, implicit, integer, isPrintable, namedBits, octetString, oid, printableString, readChildren, readElement, sequence, setOf, time } from './der.js';
+import {
+  bitString,
+  boolean,
+  directoryString,
+  explicit,
+  ia5Bytes,
+  implicit,
+  integer,
+  isPrintable,
+  namedBits,
+  octetString,
+  oid,
+  printableString,
+  readChildren,
+  readElement,
+  sequence,
+  setOf,
+  time,
+} from './der.js';
 
 export const OID = {
   ecdsaWithSha256: '1.2.840.10045.4.3.2',
@@ -143,7 +161,10 @@ export function signCertificate(tbs: Buffer, issuerKey: KeyObject): Buffer {
 }
 
 export function certificatePem(der: Uint8Array): string {
-  const lines = Buffer.from(der).toString('base64').match(/.{1,64}/g) ?? [];
+  const lines =
+    Buffer.from(der)
+      .toString('base64')
+      .match(/.{1,64}/g) ?? [];
   return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
 }
 

@@ -52,7 +52,10 @@ export function chunkLoader(nodeRequire: (specifier: string) => unknown, build: 
     const chunk = basename(file);
     const cachedData = store?.read(chunk, key);
     // Node's CommonJS wrapper, on the first line so that line numbers stay the file's own.
-    const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n})`, { filename: file, ...(cachedData === undefined ? {} : { cachedData }) });
+    const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n})`, {
+      filename: file,
+      ...(cachedData === undefined ? {} : { cachedData }),
+    });
     if (store !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) pending.push({ chunk, key, script });
     const module = { exports: {} };
     modules.set(file, module);

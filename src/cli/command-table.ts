@@ -61,7 +61,8 @@ const flag = (name: string, describe: string, more: Partial<FlagDef> = {}): Flag
 const bool = (name: string, describe: string, more: Partial<FlagDef> = {}): FlagDef => ({ name, describe, type: 'boolean', ...more });
 
 /** The join methods, for help text only: the loader checks the value and suggests the nearest. */
-const JOIN_HELP = 'azure, azure_devops, bitbucket, circleci, gcp, github, gitlab, iam, kubernetes, spacelift, token, tpm, terraform_cloud, oracle, bound_keypair, env0, generic_oidc';
+const JOIN_HELP =
+  'azure, azure_devops, bitbucket, circleci, gcp, github, gitlab, iam, kubernetes, spacelift, token, tpm, terraform_cloud, oracle, bound_keypair, env0, generic_oidc';
 
 export const GLOBAL_FLAGS: readonly FlagDef[] = [
   bool('debug', 'Log at debug level', { short: 'd', env: 'TBOT_DEBUG' }),
@@ -86,7 +87,7 @@ const SHARED_START_FLAGS: readonly FlagDef[] = [
   flag('join-method', `How the bot joins a cluster (${JOIN_HELP}); recorded and reported, never performed`),
   bool('oneshot', 'Renew once and exit (CI); default is to run continuously'),
   flag('diag-addr', 'Serve /livez, /readyz and /metrics on this host:port'),
-  flag('storage', "Where the bot keeps its state and local CA: a directory, file:///path or memory://"),
+  flag('storage', 'Where the bot keeps its state and local CA: a directory, file:///path or memory://'),
 ];
 
 const LEGACY_FLAGS: readonly FlagDef[] = [
@@ -119,28 +120,66 @@ interface KindSpec {
 
 /** tbot's `start <kind>` / `configure <kind>` subcommands (lib/tbot/cli start_*.go). There is no `ssh-host` one in tbot. */
 const KINDS: readonly KindSpec[] = [
-  { name: 'identity', aliases: ['ssh', 'id'], type: 'identity', destination: true, describe: 'Start with an identity output for SSH and TLS', flags: [flag('cluster', 'The leaf cluster to route to', { field: 'cluster' }), bool('allow-reissue', 'Allow the credentials to be reissued', { field: 'allow_reissue' })] },
   {
-    name: 'database', aliases: ['db'], type: 'database', destination: true, describe: 'Start with a database output',
+    name: 'identity',
+    aliases: ['ssh', 'id'],
+    type: 'identity',
+    destination: true,
+    describe: 'Start with an identity output for SSH and TLS',
+    flags: [flag('cluster', 'The leaf cluster to route to', { field: 'cluster' }), bool('allow-reissue', 'Allow the credentials to be reissued', { field: 'allow_reissue' })],
+  },
+  {
+    name: 'database',
+    aliases: ['db'],
+    type: 'database',
+    destination: true,
+    describe: 'Start with a database output',
     flags: [
       flag('service', 'The database service name', { required: true, field: 'service' }),
       flag('username', 'The database user', { required: true, field: 'username' }),
       flag('database', 'The database name', { required: true, field: 'database' }),
-      flag('format', 'File layout: tls, mongo or cockroach (default: tbot\'s plain layout)', { field: 'format' }),
+      flag('format', "File layout: tls, mongo or cockroach (default: tbot's plain layout)", { field: 'format' }),
     ],
   },
   {
-    name: 'kubernetes', aliases: ['k8s'], type: 'kubernetes', destination: false, describe: 'Start with a kubernetes output',
+    name: 'kubernetes',
+    aliases: ['k8s'],
+    type: 'kubernetes',
+    destination: false,
+    describe: 'Start with a kubernetes output',
     flags: [
       flag('destination', 'Where to write: a directory, file:///path or memory://', { required: true, field: 'destination' }),
       flag('kubernetes-cluster', 'The Kubernetes cluster name', { required: true, field: 'kubernetes_cluster' }),
       bool('disable-exec-plugin', 'Embed the credentials instead of calling tbot from the kubeconfig', { field: 'disable_exec_plugin' }),
     ],
   },
-  { name: 'kubernetes/v2', aliases: ['k8s/v2'], type: 'kubernetes/v2', destination: true, describe: 'Start with a kubernetes/v2 output (one kubeconfig, many clusters)', flags: [bool('disable-exec-plugin', 'Embed the credentials instead of calling tbot from the kubeconfig', { field: 'disable_exec_plugin' }), ...NAME_SELECTORS(true, 'selectors')] },
-  { name: 'application', aliases: ['app'], type: 'application', destination: true, describe: 'Start with an application output', flags: [flag('app', 'The application name', { required: true, field: 'app_name' }), bool('specific-tls-extensions', 'Also write tls.crt, tls.key and tls.cas', { field: 'specific_tls_naming' })] },
   {
-    name: 'spiffe-svid', type: 'spiffe-svid', destination: true, describe: 'Start with a SPIFFE X.509 SVID output',
+    name: 'kubernetes/v2',
+    aliases: ['k8s/v2'],
+    type: 'kubernetes/v2',
+    destination: true,
+    describe: 'Start with a kubernetes/v2 output (one kubeconfig, many clusters)',
+    flags: [
+      bool('disable-exec-plugin', 'Embed the credentials instead of calling tbot from the kubeconfig', { field: 'disable_exec_plugin' }),
+      ...NAME_SELECTORS(true, 'selectors'),
+    ],
+  },
+  {
+    name: 'application',
+    aliases: ['app'],
+    type: 'application',
+    destination: true,
+    describe: 'Start with an application output',
+    flags: [
+      flag('app', 'The application name', { required: true, field: 'app_name' }),
+      bool('specific-tls-extensions', 'Also write tls.crt, tls.key and tls.cas', { field: 'specific_tls_naming' }),
+    ],
+  },
+  {
+    name: 'spiffe-svid',
+    type: 'spiffe-svid',
+    destination: true,
+    describe: 'Start with a SPIFFE X.509 SVID output',
     flags: [
       flag('svid-path', 'The SPIFFE ID path, starting with /', { required: true, field: 'svid.path' }),
       flag('svid-hint', 'A hint for workloads choosing among SVIDs', { field: 'svid.hint' }),
@@ -149,18 +188,62 @@ const KINDS: readonly KindSpec[] = [
       bool('include-federated-trust-bundles', 'Include federated trust bundles', { field: 'include_federated_trust_bundles' }),
     ],
   },
-  { name: 'workload-identity-x509', type: 'workload-identity-x509', destination: true, describe: 'Start with a workload identity X.509 output', flags: [...NAME_SELECTORS(false, 'selector'), bool('include-federated-trust-bundles', 'Include federated trust bundles', { field: 'include_federated_trust_bundles' })] },
-  { name: 'workload-identity-jwt', type: 'workload-identity-jwt', destination: true, describe: 'Start with a workload identity JWT output', flags: [...NAME_SELECTORS(false, 'selector'), flag('audience', 'An audience of the JWT (repeatable)', { required: true, repeatable: true, field: 'audiences' })] },
-  // Valid in tbot, but they need a Teleport cluster or a cloud API: the loader explains and exits.
-  { name: 'application-tunnel', aliases: ['app-tunnel'], type: 'application-tunnel', destination: false, describe: 'An application tunnel (needs a Teleport cluster: explained, then exits)', flags: [flag('listen', 'Listen address', { required: true, field: 'listen' }), flag('app', 'The application name', { required: true, field: 'app_name' })] },
-  { name: 'application-proxy', aliases: ['app-proxy'], type: 'application-proxy', destination: false, describe: 'An application proxy (needs a Teleport cluster: explained, then exits)', flags: [flag('listen', 'Listen address', { required: true, field: 'listen' })] },
   {
-    name: 'database-tunnel', aliases: ['db-tunnel'], type: 'database-tunnel', destination: false, describe: 'A database tunnel (needs a Teleport cluster: explained, then exits)',
-    flags: [flag('listen', 'Listen address', { required: true, field: 'listen' }), flag('service', 'The database service name', { required: true, field: 'service' }), flag('username', 'The database user', { required: true, field: 'username' }), flag('database', 'The database name', { required: true, field: 'database' })],
+    name: 'workload-identity-x509',
+    type: 'workload-identity-x509',
+    destination: true,
+    describe: 'Start with a workload identity X.509 output',
+    flags: [...NAME_SELECTORS(false, 'selector'), bool('include-federated-trust-bundles', 'Include federated trust bundles', { field: 'include_federated_trust_bundles' })],
   },
-  { name: 'workload-identity-api', type: 'workload-identity-api', destination: false, describe: 'The SPIFFE Workload API (needs a Teleport cluster: explained, then exits)', flags: [flag('listen', 'Listen address', { required: true, field: 'listen' }), ...NAME_SELECTORS(false, 'selector')] },
   {
-    name: 'workload-identity-aws-roles-anywhere', type: 'workload-identity-aws-roles-anywhere', destination: true, describe: 'AWS Roles Anywhere credentials (needs a Teleport cluster and AWS: explained, then exits)',
+    name: 'workload-identity-jwt',
+    type: 'workload-identity-jwt',
+    destination: true,
+    describe: 'Start with a workload identity JWT output',
+    flags: [...NAME_SELECTORS(false, 'selector'), flag('audience', 'An audience of the JWT (repeatable)', { required: true, repeatable: true, field: 'audiences' })],
+  },
+  // Valid in tbot, but they need a Teleport cluster or a cloud API: the loader explains and exits.
+  {
+    name: 'application-tunnel',
+    aliases: ['app-tunnel'],
+    type: 'application-tunnel',
+    destination: false,
+    describe: 'An application tunnel (needs a Teleport cluster: explained, then exits)',
+    flags: [flag('listen', 'Listen address', { required: true, field: 'listen' }), flag('app', 'The application name', { required: true, field: 'app_name' })],
+  },
+  {
+    name: 'application-proxy',
+    aliases: ['app-proxy'],
+    type: 'application-proxy',
+    destination: false,
+    describe: 'An application proxy (needs a Teleport cluster: explained, then exits)',
+    flags: [flag('listen', 'Listen address', { required: true, field: 'listen' })],
+  },
+  {
+    name: 'database-tunnel',
+    aliases: ['db-tunnel'],
+    type: 'database-tunnel',
+    destination: false,
+    describe: 'A database tunnel (needs a Teleport cluster: explained, then exits)',
+    flags: [
+      flag('listen', 'Listen address', { required: true, field: 'listen' }),
+      flag('service', 'The database service name', { required: true, field: 'service' }),
+      flag('username', 'The database user', { required: true, field: 'username' }),
+      flag('database', 'The database name', { required: true, field: 'database' }),
+    ],
+  },
+  {
+    name: 'workload-identity-api',
+    type: 'workload-identity-api',
+    destination: false,
+    describe: 'The SPIFFE Workload API (needs a Teleport cluster: explained, then exits)',
+    flags: [flag('listen', 'Listen address', { required: true, field: 'listen' }), ...NAME_SELECTORS(false, 'selector')],
+  },
+  {
+    name: 'workload-identity-aws-roles-anywhere',
+    type: 'workload-identity-aws-roles-anywhere',
+    destination: true,
+    describe: 'AWS Roles Anywhere credentials (needs a Teleport cluster and AWS: explained, then exits)',
     flags: [
       ...NAME_SELECTORS(false, 'selector'),
       flag('role-arn', 'The AWS role ARN', { required: true, field: 'role_arn' }),
@@ -172,8 +255,15 @@ const KINDS: readonly KindSpec[] = [
     ],
   },
   {
-    name: 'ssh-multiplexer', type: 'ssh-multiplexer', destination: true, describe: 'The SSH multiplexer (needs a Teleport cluster: explained, then exits)',
-    flags: [bool('enable-resumption', 'Enable session resumption', { field: 'enable_resumption' }), flag('proxy-command', 'The proxy command (repeatable)', { repeatable: true, field: 'proxy_command' }), flag('proxy-templates-path', 'A proxy templates file', { field: 'proxy_templates_path' })],
+    name: 'ssh-multiplexer',
+    type: 'ssh-multiplexer',
+    destination: true,
+    describe: 'The SSH multiplexer (needs a Teleport cluster: explained, then exits)',
+    flags: [
+      bool('enable-resumption', 'Enable session resumption', { field: 'enable_resumption' }),
+      flag('proxy-command', 'The proxy command (repeatable)', { repeatable: true, field: 'proxy_command' }),
+      flag('proxy-templates-path', 'A proxy templates file', { field: 'proxy_templates_path' }),
+    ],
   },
   { name: 'noop', aliases: ['no-op'], type: '', destination: false, describe: 'Start with no outputs at all', flags: [] },
 ];

@@ -46,7 +46,8 @@ export function entryFromFlags(command: CommandDef, invocation: Invocation): Fla
     const label = invocation.labels[def.name] ?? `--${def.name}`;
     if (field === 'destination') {
       const parsed = destinationFromUri(String(value));
-      if (!parsed.ok) throw new ConfigError([{ origin: { kind: 'flag', flag: label }, field: 'destination', problem: `"${String(value)}" ${parsed.problem}`, expected: URI_EXPECTED }]);
+      if (!parsed.ok)
+        throw new ConfigError([{ origin: { kind: 'flag', flag: label }, field: 'destination', problem: `"${String(value)}" ${parsed.problem}`, expected: URI_EXPECTED }]);
       raw['destination'] = parsed.destination;
       labels['destination'] = label;
     } else if (field.startsWith('destination.readers.')) {

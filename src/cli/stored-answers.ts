@@ -19,7 +19,8 @@ const HELP = ['--help', '-h'];
 /** The answer file a command line would have, if its form is one the build records; undefined otherwise. */
 export function answerFile(tokens: readonly string[]): string | undefined {
   const last = tokens[tokens.length - 1];
-  const answerable = (tokens.length === 1 && (last === '--version' || last === 'version')) || (HELP.includes(last ?? '') && tokens.slice(0, -1).every((token) => !token.startsWith('-')));
+  const answerable =
+    (tokens.length === 1 && (last === '--version' || last === 'version')) || (HELP.includes(last ?? '') && tokens.slice(0, -1).every((token) => !token.startsWith('-')));
   return answerable ? `${encodeURIComponent(tokens.join(' '))}.txt` : undefined;
 }
 

@@ -112,25 +112,27 @@ export function explainUsage(message: string, tokens: readonly string[], table: 
     const where = whereAmI(tokens, table, globals);
     const flagNames = where.flags.flatMap((def) => [dashed(def), ...(def.aliases ?? []).map((alias) => `--${alias}`)]);
     const commandNames = where.commands.flatMap((command) => [command.name, ...(command.aliases ?? [])]);
-    const lines = (unknown[1] as string)
-      .split(', ')
-      .map((name) => {
-        const asFlag = tokens.find((token) => token.split('=', 1)[0] === `--${name}` || token === `-${name}`);
-        if (asFlag !== undefined) {
-          const spelled = asFlag.split('=', 1)[0] as string;
-          const near = closest(spelled, flagNames);
-          return `unknown flag ${spelled}${near === undefined ? '' : `; did you mean ${near}?`}`;
-        }
-        const near = closest(name, commandNames);
-        const what = where.strayWord === name && where.commands.length > 0 ? 'unknown command' : 'unexpected argument';
-        return `${what} "${name}"${near === undefined ? '' : `; did you mean "${near}"?`}`;
-      });
+    const lines = (unknown[1] as string).split(', ').map((name) => {
+      const asFlag = tokens.find((token) => token.split('=', 1)[0] === `--${name}` || token === `-${name}`);
+      if (asFlag !== undefined) {
+        const spelled = asFlag.split('=', 1)[0] as string;
+        const near = closest(spelled, flagNames);
+        return `unknown flag ${spelled}${near === undefined ? '' : `; did you mean ${near}?`}`;
+      }
+      const near = closest(name, commandNames);
+      const what = where.strayWord === name && where.commands.length > 0 ? 'unknown command' : 'unexpected argument';
+      return `${what} "${name}"${near === undefined ? '' : `; did you mean "${near}"?`}`;
+    });
     // A misspelt command makes its flags look unknown too; the command is the one thing to fix.
     const commands = lines.filter((line) => line.startsWith('unknown command'));
     return (commands.length > 0 ? commands : lines).join('\n');
   }
   const missing = /^Missing required arguments?: (.+)$/.exec(message);
-  if (missing !== null) return `missing required flag${(missing[1] as string).includes(',') ? 's' : ''} ${(missing[1] as string).split(', ').map((name) => `--${name}`).join(', ')}`;
+  if (missing !== null)
+    return `missing required flag${(missing[1] as string).includes(',') ? 's' : ''} ${(missing[1] as string)
+      .split(', ')
+      .map((name) => `--${name}`)
+      .join(', ')}`;
   const noValue = /^Not enough arguments following: (.+)$/.exec(message);
   if (noValue !== null) return `--${noValue[1]} needs a value`;
   const invalid = /^Invalid values:\s+Argument: ([^,]+), Given: (.+), Choices: (.+)$/s.exec(message);

@@ -49,7 +49,8 @@ export function resolvePostHog(flags: { posthogHost?: string; posthogApiKey?: st
   const apiKey = flags.posthogApiKey ?? env[ENV_POSTHOG_API_KEY];
   if ((host === undefined) !== (apiKey === undefined)) throw new UsageError('PostHog forwarding needs both --posthog-host and --posthog-api-key');
   if (host === undefined || apiKey === undefined) return undefined;
-  if (!/^[\x21-\x7e]+$/.test(apiKey)) throw new UsageError(`${flags.posthogApiKey === undefined ? ENV_POSTHOG_API_KEY : '--posthog-api-key'}: expected a PostHog project API key (printable, no spaces)`);
+  if (!/^[\x21-\x7e]+$/.test(apiKey))
+    throw new UsageError(`${flags.posthogApiKey === undefined ? ENV_POSTHOG_API_KEY : '--posthog-api-key'}: expected a PostHog project API key (printable, no spaces)`);
   try {
     return { host: parseBaseUrl(host), apiKey };
   } catch (error) {

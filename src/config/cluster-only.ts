@@ -51,7 +51,15 @@ export function explainClusterOnly(finding: ClusterOnlyFinding): string {
 
 function destinationFindings(destination: unknown, at: FieldPath): ClusterOnlyFinding[] {
   if (!isRecord(destination) || destination['type'] !== 'kubernetes_secret') return [];
-  return [{ path: [...at, 'type'], block: at, feature: '`type: kubernetes_secret`', why: KUBERNETES_SECRET, remedy: 'use a directory or memory destination here, or run Teleport\'s tbot where a Kubernetes API is reachable' }];
+  return [
+    {
+      path: [...at, 'type'],
+      block: at,
+      feature: '`type: kubernetes_secret`',
+      why: KUBERNETES_SECRET,
+      remedy: "use a directory or memory destination here, or run Teleport's tbot where a Kubernetes API is reachable",
+    },
+  ];
 }
 
 function entryFindings(entry: unknown, at: FieldPath): ClusterOnlyFinding[] {
@@ -65,13 +73,25 @@ function entryFindings(entry: unknown, at: FieldPath): ClusterOnlyFinding[] {
   if (type === 'kubernetes/v2' && Array.isArray(selectors)) {
     selectors.forEach((selector, index) => {
       if (isRecord(selector) && selector['labels'] !== undefined) {
-        findings.push({ path: [...at, 'selectors', index, 'labels'], block: [...at, 'selectors', index], feature: 'a `labels` selector', why: KUBE_LABELS, remedy: 'select each cluster by `name:` instead' });
+        findings.push({
+          path: [...at, 'selectors', index, 'labels'],
+          block: [...at, 'selectors', index],
+          feature: 'a `labels` selector',
+          why: KUBE_LABELS,
+          remedy: 'select each cluster by `name:` instead',
+        });
       }
     });
   }
   const selector = entry['selector'];
   if ((type === 'workload-identity-x509' || type === 'workload-identity-jwt') && isRecord(selector) && selector['labels'] !== undefined) {
-    findings.push({ path: [...at, 'selector', 'labels'], block: [...at, 'selector'], feature: 'a `labels` selector', why: WORKLOAD_LABELS, remedy: 'select the workload identity by `name:` instead' });
+    findings.push({
+      path: [...at, 'selector', 'labels'],
+      block: [...at, 'selector'],
+      feature: 'a `labels` selector',
+      why: WORKLOAD_LABELS,
+      remedy: 'select the workload identity by `name:` instead',
+    });
   }
   return findings;
 }
@@ -81,7 +101,8 @@ export function findClusterOnly(data: unknown): ClusterOnlyFinding[] {
   if (!isRecord(data)) return [];
   const findings: ClusterOnlyFinding[] = [];
   for (const [key, value] of Object.entries(data)) {
-    if (key === 'fips' && value === true) findings.push({ path: ['fips'], block: ['fips'], feature: '`fips: true`', why: FIPS, remedy: "remove it (or --fips) here, or use Teleport's FIPS build of tbot" });
+    if (key === 'fips' && value === true)
+      findings.push({ path: ['fips'], block: ['fips'], feature: '`fips: true`', why: FIPS, remedy: "remove it (or --fips) here, or use Teleport's FIPS build of tbot" });
     if (key === 'storage') findings.push(...destinationFindings(value, ['storage']));
     if ((key === 'outputs' || key === 'services') && Array.isArray(value)) for (const [index, entry] of value.entries()) findings.push(...entryFindings(entry, [key, index]));
   }

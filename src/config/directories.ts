@@ -49,7 +49,11 @@ export async function checkDirectories(storage: Destination, outputs: readonly P
     } else if (storageDir !== undefined && inside(dir.real, storageDir.real)) {
       issue(dir.field, 'directory is inside storage.path, next to the certificate authority keys', 'a directory outside storage.path');
     } else if (storageDir !== undefined && inside(storageDir.real, dir.real)) {
-      issue(storageDir.field, `storage directory is inside the directory of ${formatFieldPath(dir.field)}, which is shared with other programs`, 'a storage directory outside every output directory');
+      issue(
+        storageDir.field,
+        `storage directory is inside the directory of ${formatFieldPath(dir.field)}, which is shared with other programs`,
+        'a storage directory outside every output directory',
+      );
     } else {
       claimed.set(dir.real, dir.field);
     }

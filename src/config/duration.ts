@@ -1,6 +1,6 @@
 /** Go-style durations ("90s", "20m", "1h30m", "1.5h", "250ms", "1m0s"), the format tbot configs use. */
 
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 const PART = /([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)/y;
 
 /** Returns whole milliseconds, or undefined when `text` is not a duration. Go's bare "0" is zero. */

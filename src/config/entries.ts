@@ -38,9 +38,12 @@ export function resolveDestination(raw: RawDestination, at: FieldPath, context: 
   const readers = (raw.readers ?? []).flatMap((entry, index) => reader(entry, [...at, 'readers', index], context.issue) ?? []);
   // This agent sets no ACLs, so it does what tbot does on a host without ACL support: `required`
   // stops the run (tbot fails the destination's set-up the same way), and readers are named, not silently dropped.
-  if (raw.acls === 'required') context.runIssue([...at, 'acls'], 'is "required", but this agent sets no ACLs (tbot fails the same way on a system without ACL support)', 'acls: try (the default) or off');
+  if (raw.acls === 'required')
+    context.runIssue([...at, 'acls'], 'is "required", but this agent sets no ACLs (tbot fails the same way on a system without ACL support)', 'acls: try (the default) or off');
   else if (readers.length > 0) {
-    context.warn(`${formatFieldPath([...at, 'readers'])}: not given access; this agent sets no ACLs (as tbot on a system without ACL support), so grant them read access another way, e.g. a group they share`);
+    context.warn(
+      `${formatFieldPath([...at, 'readers'])}: not given access; this agent sets no ACLs (as tbot on a system without ACL support), so grant them read access another way, e.g. a group they share`,
+    );
   }
   return { type: 'directory', path: resolve(context.cwd, raw.path), symlinks: raw.symlinks ?? 'try-secure', acls: raw.acls ?? 'try', readers };
 }
@@ -61,7 +64,13 @@ export function normalizeEntry(entry: RawEntry, context: EntryContext): UnnamedO
   const base = { destination, roles: entry.roles ?? [], lifetime: context.lifetime };
   switch (entry.type) {
     case 'identity':
-      return { ...base, type: 'identity', ...(entry.cluster === undefined ? {} : { cluster: entry.cluster }), sshConfig: entry.ssh_config ?? 'on', allowReissue: entry.allow_reissue ?? false };
+      return {
+        ...base,
+        type: 'identity',
+        ...(entry.cluster === undefined ? {} : { cluster: entry.cluster }),
+        sshConfig: entry.ssh_config ?? 'on',
+        allowReissue: entry.allow_reissue ?? false,
+      };
     case 'database':
       return {
         ...base,
@@ -114,7 +123,12 @@ export function normalizeEntry(entry: RawEntry, context: EntryContext): UnnamedO
       };
     }
     case 'workload-identity-x509':
-      return { ...base, type: 'workload-identity-x509', selector: nameSelector(entry.selector, [...at, 'selector'], issue), includeFederatedTrustBundles: entry.include_federated_trust_bundles ?? false };
+      return {
+        ...base,
+        type: 'workload-identity-x509',
+        selector: nameSelector(entry.selector, [...at, 'selector'], issue),
+        includeFederatedTrustBundles: entry.include_federated_trust_bundles ?? false,
+      };
     case 'workload-identity-jwt':
       return { ...base, type: 'workload-identity-jwt', selector: nameSelector(entry.selector, [...at, 'selector'], issue), audiences: entry.audiences ?? [] };
     default:

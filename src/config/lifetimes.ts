@@ -56,7 +56,11 @@ function readPair(fields: RawLifetimeFields, context: LifetimeContext, fallback?
   const intervalText = fields.renewal_interval;
   if (fallback === undefined && (ttlText === undefined) !== (intervalText === undefined)) {
     const given = ttlText === undefined ? 'renewal_interval' : ttlKey;
-    issue([...at, given], `is set without ${ttlText === undefined ? 'credential_ttl' : 'renewal_interval'}`, 'credential_ttl and renewal_interval both set on an output, or neither (the output then uses the top-level pair)');
+    issue(
+      [...at, given],
+      `is set without ${ttlText === undefined ? 'credential_ttl' : 'renewal_interval'}`,
+      'credential_ttl and renewal_interval both set on an output, or neither (the output then uses the top-level pair)',
+    );
     return undefined;
   }
   if (ttlText === undefined && intervalText === undefined && fallback === undefined) return undefined;

@@ -43,7 +43,8 @@ async function readDocument(source: ConfigSource | undefined, readFile: LoadConf
   if (source === undefined) return NO_FILE;
   if (source.kind === 'base64') {
     const text = decodeBase64(source.text);
-    if (text === undefined) throw new ConfigReadError(source.label, 'it is not valid base64; it must hold a whole YAML config encoded in base64 (for example the output of `base64 -w0 tbot.yaml`)');
+    if (text === undefined)
+      throw new ConfigReadError(source.label, 'it is not valid base64; it must hold a whole YAML config encoded in base64 (for example the output of `base64 -w0 tbot.yaml`)');
     return parsePositionedYaml(source.label, text);
   }
   try {

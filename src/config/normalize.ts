@@ -50,7 +50,8 @@ function onboardingRules(raw: RawConfig, issue: Issue): void {
   const pins = (onboarding.ca_pins ?? []).length > 0;
   if (pins && onboarding.ca_path !== undefined) issue(['onboarding', 'ca_path'], 'is set together with ca_pins, which tbot refuses', 'either ca_pins or ca_path, not both');
   if (raw.insecure === true && pins) issue(['onboarding', 'ca_pins'], 'is set together with insecure, which tbot refuses', 'either ca_pins or insecure, not both');
-  if (raw.insecure === true && onboarding.ca_path !== undefined) issue(['onboarding', 'ca_path'], 'is set together with insecure, which tbot refuses', 'either ca_path or insecure, not both');
+  if (raw.insecure === true && onboarding.ca_path !== undefined)
+    issue(['onboarding', 'ca_path'], 'is set together with insecure, which tbot refuses', 'either ca_path or insecure, not both');
   const keypair = onboarding['bound_keypair'] as Record<string, unknown> | undefined;
   if (keypair?.['registration_secret'] !== undefined && keypair['registration_secret_path'] !== undefined) {
     issue(['onboarding', 'bound_keypair', 'registration_secret_path'], 'is set together with registration_secret', 'either registration_secret or registration_secret_path');
@@ -86,9 +87,11 @@ function nameOutputs(entries: readonly { raw: RawEntry; at: FieldPath; output: U
 export async function normalizeConfig(input: NormalizeInput): Promise<BotConfig> {
   const { raw, cwd, locate } = input;
   const warnings: string[] = [...(input.warnings ?? [])];
-  const collect = (into: ConfigIssue[]): Issue => (path, problem, expected) => {
-    into.push({ origin: locate(path), field: formatFieldPath(path), problem, ...(expected === undefined ? {} : { expected }) });
-  };
+  const collect =
+    (into: ConfigIssue[]): Issue =>
+    (path, problem, expected) => {
+      into.push({ origin: locate(path), field: formatFieldPath(path), problem, ...(expected === undefined ? {} : { expected }) });
+    };
   const issues: ConfigIssue[] = [];
   const runIssues: ConfigIssue[] = [];
   const issue = collect(issues);
@@ -101,7 +104,10 @@ export async function normalizeConfig(input: NormalizeInput): Promise<BotConfig>
   const storage = resolveDestination(raw.storage ?? { type: 'memory' }, ['storage'], { cwd, issue, runIssue, warn });
 
   // tbot merges `outputs` into `services`, services first; paths keep their own list's index.
-  const lists = [['services', raw.services ?? []], ['outputs', raw.outputs ?? []]] as const;
+  const lists = [
+    ['services', raw.services ?? []],
+    ['outputs', raw.outputs ?? []],
+  ] as const;
   const normalized: { raw: RawEntry; at: FieldPath; output: UnnamedOutput }[] = [];
   for (const [key, list] of lists) {
     list.forEach((entry, index) => {

@@ -31,7 +31,10 @@ function withHint(expected: string, hint: string | undefined): string {
 }
 
 function suggestion(word: string, candidates: readonly unknown[]): string | undefined {
-  const near = closest(word, candidates.filter((candidate): candidate is string => typeof candidate === 'string'));
+  const near = closest(
+    word,
+    candidates.filter((candidate): candidate is string => typeof candidate === 'string'),
+  );
   return near === undefined ? undefined : `did you mean ${JSON.stringify(near)}?`;
 }
 

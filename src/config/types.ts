@@ -7,8 +7,23 @@ import type { ConfigIssue } from '../errors.js';
 
 /** tbot's join methods (lib/tbot onboarding.SupportedJoinMethods, newest). `ec2` is NOT one. */
 export const JOIN_METHODS = [
-  'azure', 'azure_devops', 'bitbucket', 'circleci', 'gcp', 'github', 'gitlab', 'iam', 'kubernetes',
-  'spacelift', 'token', 'tpm', 'terraform_cloud', 'oracle', 'bound_keypair', 'env0', 'generic_oidc',
+  'azure',
+  'azure_devops',
+  'bitbucket',
+  'circleci',
+  'gcp',
+  'github',
+  'gitlab',
+  'iam',
+  'kubernetes',
+  'spacelift',
+  'token',
+  'tpm',
+  'terraform_cloud',
+  'oracle',
+  'bound_keypair',
+  'env0',
+  'generic_oidc',
 ] as const;
 export type JoinMethod = (typeof JOIN_METHODS)[number];
 
@@ -18,9 +33,7 @@ export type AclsMode = 'off' | 'try' | 'required';
 export type Reader = { user: string } | { group: string };
 
 /** Destinations with their directory resolved to an absolute path. */
-export type Destination =
-  | { type: 'directory'; path: string; symlinks: SymlinksMode; acls: AclsMode; readers: readonly Reader[] }
-  | { type: 'memory' };
+export type Destination = { type: 'directory'; path: string; symlinks: SymlinksMode; acls: AclsMode; readers: readonly Reader[] } | { type: 'memory' };
 
 export interface Lifetime {
   credentialTtlMs: number;
@@ -55,8 +68,15 @@ export type WorkloadIdentityX509Output = OutputBase & { type: 'workload-identity
 export type WorkloadIdentityJwtOutput = OutputBase & { type: 'workload-identity-jwt'; selector: { name: string }; audiences: readonly string[] };
 
 export type OutputConfig =
-  | IdentityOutput | DatabaseOutput | KubernetesOutput | KubernetesV2Output | ApplicationOutput
-  | SshHostOutput | SpiffeSvidOutput | WorkloadIdentityX509Output | WorkloadIdentityJwtOutput;
+  | IdentityOutput
+  | DatabaseOutput
+  | KubernetesOutput
+  | KubernetesV2Output
+  | ApplicationOutput
+  | SshHostOutput
+  | SpiffeSvidOutput
+  | WorkloadIdentityX509Output
+  | WorkloadIdentityJwtOutput;
 export type OutputKind = OutputConfig['type'];
 
 export interface BotConfig {

@@ -28,7 +28,7 @@ export function v1Issue(data: unknown, locate: (path: FieldPath, part: 'key' | '
     return {
       origin,
       field: 'version',
-      problem: 'missing; without it Teleport\'s tbot reads the file as a v1 config and silently drops the v2 keys it holds (proxy_server, outputs, storage.type, ...)',
+      problem: "missing; without it Teleport's tbot reads the file as a v1 config and silently drops the v2 keys it holds (proxy_server, outputs, storage.type, ...)",
       expected: '`version: v2` as the first line (the rest of this file is already in the v2 layout)',
     };
   }

@@ -38,9 +38,7 @@ export function parsePositionedYaml(file: string, text: string): PositionedDocum
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
-    throw new ConfigError([
-      { origin: { kind: 'file-unplaced', file }, field: '', problem: `YAML cannot be loaded: ${String((error as Error).message)}` },
-    ]);
+    throw new ConfigError([{ origin: { kind: 'file-unplaced', file }, field: '', problem: `YAML cannot be loaded: ${String((error as Error).message)}` }]);
   }
 
   const locate = (path: FieldPath, part: 'key' | 'value'): IssueOrigin => {

@@ -33,7 +33,11 @@ function formatLabels(labels: Readonly<Record<string, string>> | undefined): str
 export function renderPrometheusText(families: readonly MetricFamily[]): string {
   return families
     .map((family) =>
-      [`# HELP ${family.name} ${escapeHelp(family.help)}`, `# TYPE ${family.name} ${family.type}`, ...family.samples.map((sample) => `${family.name}${formatLabels(sample.labels)} ${formatValue(sample.value)}`)].join('\n'),
+      [
+        `# HELP ${family.name} ${escapeHelp(family.help)}`,
+        `# TYPE ${family.name} ${family.type}`,
+        ...family.samples.map((sample) => `${family.name}${formatLabels(sample.labels)} ${formatValue(sample.value)}`),
+      ].join('\n'),
     )
     .join('\n')
     .concat('\n');

@@ -48,7 +48,8 @@ function visibleNames(names: Iterable<string>): Set<string> {
   const visible = new Set<string>();
   for (const name of names) {
     const parts = name.split('/');
-    if (parts.some((part) => part === '' || part === '.' || part === '..') || parts[0]!.startsWith('..')) throw new BadFileNameError(`not a relative file name: ${JSON.stringify(name)}`);
+    if (parts.some((part) => part === '' || part === '.' || part === '..') || parts[0]!.startsWith('..'))
+      throw new BadFileNameError(`not a relative file name: ${JSON.stringify(name)}`);
     visible.add(parts[0]!);
   }
   return visible;

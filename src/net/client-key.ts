@@ -16,5 +16,8 @@ export function clientKey(address: string | undefined): string {
   // A dotted quad at the end stands for two groups.
   const width = (groups: string[]): number => groups.length + (groups.at(-1)?.includes('.') === true ? 1 : 0);
   const groups = address.includes('::') ? [...left, ...Array<string>(Math.max(0, 8 - width(left) - width(right))).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((group) => (Number.parseInt(group, 16) || 0).toString(16)).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((group) => (Number.parseInt(group, 16) || 0).toString(16))
+    .join(':')}::/64`;
 }

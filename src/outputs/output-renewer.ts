@@ -134,7 +134,8 @@ export class OutputRenewer implements OutputTask {
 function checkFileNames(output: string, files: FileEntries): void {
   const seen = new Set<string>([STATUS_FILE]);
   for (const [name] of files) {
-    if (name.startsWith('..')) throw new RenewalError(output, `the file name ${JSON.stringify(name)} starts with "..", which the destination reserves for itself; choose another file_name`);
+    if (name.startsWith('..'))
+      throw new RenewalError(output, `the file name ${JSON.stringify(name)} starts with "..", which the destination reserves for itself; choose another file_name`);
     if (seen.has(name)) throw new RenewalError(output, `two files would be named ${JSON.stringify(name)}; choose a file_name that no other file of this output uses`);
     seen.add(name);
   }

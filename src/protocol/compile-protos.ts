@@ -66,7 +66,10 @@ function enumDescriptor(type: protobuf.Enum): EnumInit {
 
 function messageDescriptor(type: protobuf.Type): MessageInit {
   // protoc lists real oneofs first and the synthetic ones of proto3 `optional` fields after them.
-  const oneofs = [...type.oneofsArray.filter((oneof) => !oneof.fieldsArray.every(isProto3Optional)), ...type.oneofsArray.filter((oneof) => oneof.fieldsArray.every(isProto3Optional))];
+  const oneofs = [
+    ...type.oneofsArray.filter((oneof) => !oneof.fieldsArray.every(isProto3Optional)),
+    ...type.oneofsArray.filter((oneof) => oneof.fieldsArray.every(isProto3Optional)),
+  ];
   const nestedType: MessageInit[] = [];
   const field = type.fieldsArray.map((member): FieldInit => {
     const common = { name: member.name, number: member.id, jsonName: protoJsonName(member.name) };
@@ -143,7 +146,10 @@ export function compileProtos(schemasDir: string, files: readonly string[] = PRO
   const root = new protobuf.Root();
   // Imports name files relative to schemas/; the well-known types come bundled with protobufjs.
   root.resolvePath = (_origin, target) => (target.startsWith('google/protobuf/') ? target : resolve(schemasDir, target));
-  root.loadSync(files.map((file) => resolve(schemasDir, file)), { keepCase: true });
+  root.loadSync(
+    files.map((file) => resolve(schemasDir, file)),
+    { keepCase: true },
+  );
   root.resolveAll();
   // Dependencies before their dependents, as a registry reads them; the well-known types are
   // supplied by @bufbuild/protobuf itself.

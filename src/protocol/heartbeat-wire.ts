@@ -12,8 +12,18 @@ export type UptimeBucket = (typeof UPTIME_BUCKETS)[number];
 
 export type WireUptimeBucket = 'UPTIME_BUCKET_1D' | 'UPTIME_BUCKET_2_7D' | 'UPTIME_BUCKET_8_30D' | 'UPTIME_BUCKET_OVER_30D';
 
-const TO_WIRE_UPTIME: Record<UptimeBucket, WireUptimeBucket> = { '1d': 'UPTIME_BUCKET_1D', '2-7d': 'UPTIME_BUCKET_2_7D', '8-30d': 'UPTIME_BUCKET_8_30D', '>30d': 'UPTIME_BUCKET_OVER_30D' };
-const FROM_WIRE_UPTIME: Record<WireUptimeBucket, UptimeBucket> = { UPTIME_BUCKET_1D: '1d', UPTIME_BUCKET_2_7D: '2-7d', UPTIME_BUCKET_8_30D: '8-30d', UPTIME_BUCKET_OVER_30D: '>30d' };
+const TO_WIRE_UPTIME: Record<UptimeBucket, WireUptimeBucket> = {
+  '1d': 'UPTIME_BUCKET_1D',
+  '2-7d': 'UPTIME_BUCKET_2_7D',
+  '8-30d': 'UPTIME_BUCKET_8_30D',
+  '>30d': 'UPTIME_BUCKET_OVER_30D',
+};
+const FROM_WIRE_UPTIME: Record<WireUptimeBucket, UptimeBucket> = {
+  UPTIME_BUCKET_1D: '1d',
+  UPTIME_BUCKET_2_7D: '2-7d',
+  UPTIME_BUCKET_8_30D: '8-30d',
+  UPTIME_BUCKET_OVER_30D: '>30d',
+};
 
 /** The usage-metrics event: counts for the ~24 h before the heartbeat. */
 export interface TbotHeartbeatEvent {

@@ -60,10 +60,15 @@ export interface ReceivedTbotEvent {
 export type ReceivedTbotStartEvent = Omit<TbotStartEvent, 'run_mode'> & { run_mode: ReceivedRunMode };
 
 export const TO_WIRE_RUN_MODE: Record<RunMode, WireRunMode> = { 'one-shot': 'RUN_MODE_ONE_SHOT', continuous: 'RUN_MODE_DAEMON' };
-export const FROM_WIRE_RUN_MODE: Record<ReceivedWireRunMode, ReceivedRunMode> = { RUN_MODE_UNSPECIFIED: 'unspecified', RUN_MODE_ONE_SHOT: 'one-shot', RUN_MODE_DAEMON: 'continuous' };
+export const FROM_WIRE_RUN_MODE: Record<ReceivedWireRunMode, ReceivedRunMode> = {
+  RUN_MODE_UNSPECIFIED: 'unspecified',
+  RUN_MODE_ONE_SHOT: 'one-shot',
+  RUN_MODE_DAEMON: 'continuous',
+};
 
 /** The usage-metrics run mode of a stored wire value; anything unrecognised reads as unspecified. */
-export const runModeFromWire = (runMode: string): ReceivedRunMode => (Object.hasOwn(FROM_WIRE_RUN_MODE, runMode) ? FROM_WIRE_RUN_MODE[runMode as ReceivedWireRunMode] : 'unspecified');
+export const runModeFromWire = (runMode: string): ReceivedRunMode =>
+  Object.hasOwn(FROM_WIRE_RUN_MODE, runMode) ? FROM_WIRE_RUN_MODE[runMode as ReceivedWireRunMode] : 'unspecified';
 
 export function toWireStart(event: TbotStartEvent): WireTbotStart {
   const named = event.destinations_configured_database_access + event.destinations_configured_kubernetes_access + event.destinations_configured_application_access;

@@ -57,7 +57,10 @@ export class ClusterKeys {
   readonly dir: string;
   private readonly cache = new Map<string, Promise<HmacAnonymizer>>();
 
-  constructor(appDataDir: string, private readonly randomBytes: (size: number) => Uint8Array = cryptoRandomBytes) {
+  constructor(
+    appDataDir: string,
+    private readonly randomBytes: (size: number) => Uint8Array = cryptoRandomBytes,
+  ) {
     this.dir = join(appDataDir, CLUSTER_KEYS_DIR);
   }
 
@@ -67,7 +70,11 @@ export class ClusterKeys {
   }
 
   async key(rootCluster: string): Promise<Buffer> {
-    const { bytes } = await readOrCreateOnce(this.keyPath(rootCluster), () => this.randomBytes(CLUSTER_KEY_BYTES), (bytes) => bytes.byteLength === CLUSTER_KEY_BYTES);
+    const { bytes } = await readOrCreateOnce(
+      this.keyPath(rootCluster),
+      () => this.randomBytes(CLUSTER_KEY_BYTES),
+      (bytes) => bytes.byteLength === CLUSTER_KEY_BYTES,
+    );
     return bytes;
   }
 

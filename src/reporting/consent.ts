@@ -81,7 +81,12 @@ export class ConsentStore implements ConsentSource {
       return new ConsentStore(path, doNotTrack, undefined, `${path}: ${(error as Error).message}`);
     }
     const record = parseRecord(text);
-    return new ConsentStore(path, doNotTrack, record, record === undefined ? `${path}: expected {"answer":"yes"|"no","askedAt":<RFC 3339>,"promptVersion":<integer ≥ 1>}` : undefined);
+    return new ConsentStore(
+      path,
+      doNotTrack,
+      record,
+      record === undefined ? `${path}: expected {"answer":"yes"|"no","askedAt":<RFC 3339>,"promptVersion":<integer ≥ 1>}` : undefined,
+    );
   }
 
   get record(): ConsentRecord | undefined {

@@ -55,7 +55,10 @@ export class PersistedDistinctId implements DistinctIdSource {
   private id: string | undefined;
   private pending: Promise<string> | undefined;
 
-  constructor(appDataDir: string, private readonly randomUUID: () => string = cryptoRandomUUID) {
+  constructor(
+    appDataDir: string,
+    private readonly randomUUID: () => string = cryptoRandomUUID,
+  ) {
     this.path = join(appDataDir, DISTINCT_ID_FILE);
   }
 
@@ -64,7 +67,11 @@ export class PersistedDistinctId implements DistinctIdSource {
   }
 
   resolve(): Promise<string> {
-    this.pending ??= readOrCreateOnce(this.path, () => Buffer.from(this.randomUUID()), (bytes) => UUID_V4.test(bytes.toString('utf8').trim())).then(
+    this.pending ??= readOrCreateOnce(
+      this.path,
+      () => Buffer.from(this.randomUUID()),
+      (bytes) => UUID_V4.test(bytes.toString('utf8').trim()),
+    ).then(
       ({ bytes }) => (this.id = bytes.toString('utf8').trim()),
       (error: unknown) => {
         // A failed attempt (disk full, permissions) may succeed later.

@@ -426,4 +426,3 @@ export function createReporter<E extends AnyEventType>(options: ReporterOptions<
     },
   };
 }
-

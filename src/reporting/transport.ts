@@ -8,9 +8,7 @@ export interface HttpRequest {
   body: string;
 }
 
-export type SendOutcome =
-  | { ok: true; status: number }
-  | { ok: false; reason: 'aborted' | 'timeout' | 'network' | 'http-status' | 'malformed-response'; detail: string };
+export type SendOutcome = { ok: true; status: number } | { ok: false; reason: 'aborted' | 'timeout' | 'network' | 'http-status' | 'malformed-response'; detail: string };
 
 export interface SendOptions {
   /** Hard cap for the whole exchange, response body included. */

@@ -13,7 +13,17 @@ import connectEventSchema from '../../schemas/connect-event.schema.json' with { 
 import connectExtraEventSchema from '../../schemas/connect-extra-event.schema.json' with { type: 'json' };
 import discoverEventSchema from '../../schemas/discover-event.schema.json' with { type: 'json' };
 
-export const SCHEMAS = [commonSchema, configSchema, eventSchema, receivedEventSchema, heartbeatSchema, usageCommonSchema, connectEventSchema, connectExtraEventSchema, discoverEventSchema] as const;
+export const SCHEMAS = [
+  commonSchema,
+  configSchema,
+  eventSchema,
+  receivedEventSchema,
+  heartbeatSchema,
+  usageCommonSchema,
+  connectEventSchema,
+  connectExtraEventSchema,
+  discoverEventSchema,
+] as const;
 
 /** Exported validator name → schema reference. */
 export const VALIDATOR_REFS = {

@@ -1,5 +1,5 @@
 /** Build-time only: ESM source of every catalog validator, precompiled by ajv. */
-import standalone from "ajv/dist/standalone/index.js";
+import standalone from 'ajv/dist/standalone/index.js';
 import { createSchemaAjv, VALIDATOR_REFS } from './catalog.js';
 
 export function standaloneValidatorsSource(): string {

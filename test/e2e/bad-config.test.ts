@@ -13,16 +13,44 @@ const CASES: { name: string; yaml: string; message: RegExp }[] = [
   { name: 'YAML syntax error', yaml: `version: v2\n${WRITES}  - type: [identity\n`, message: /bad\.yaml:7:\d+: \(document\): YAML syntax error/ },
   { name: 'wrong type', yaml: `version: v2\noneshot: 3\n${WRITES}`, message: /bad\.yaml:2:10: oneshot: got a number; expected true or false/ },
   { name: 'unknown key', yaml: `version: v2\nanonymous_analytic: true\n${WRITES}`, message: /bad\.yaml:2:1: anonymous_analytic: unknown field "anonymous_analytic"/ },
-  { name: 'unknown output type', yaml: `version: v2\n${WRITES}  - type: windows_desktop\n    destination: {type: memory}\n`, message: /bad\.yaml:6:11: outputs\[1\]\.type: unknown type "windows_desktop"; expected one of/ },
-  { name: 'renewal_interval >= credential_ttl', yaml: `version: v2\ncredential_ttl: 30m\nrenewal_interval: 1h\n${WRITES}`, message: /bad\.yaml:3:19: renewal_interval: .*expected renewal_interval < credential_ttl/ },
+  {
+    name: 'unknown output type',
+    yaml: `version: v2\n${WRITES}  - type: windows_desktop\n    destination: {type: memory}\n`,
+    message: /bad\.yaml:6:11: outputs\[1\]\.type: unknown type "windows_desktop"; expected one of/,
+  },
+  {
+    name: 'renewal_interval >= credential_ttl',
+    yaml: `version: v2\ncredential_ttl: 30m\nrenewal_interval: 1h\n${WRITES}`,
+    message: /bad\.yaml:3:19: renewal_interval: .*expected renewal_interval < credential_ttl/,
+  },
   { name: 'unknown join method', yaml: `version: v2\nonboarding:\n  join_method: saml\n${WRITES}`, message: /bad\.yaml:3:16: onboarding\.join_method: unsupported value "saml"/ },
-  { name: 'missing kind field', yaml: `version: v2\n${WRITES}  - type: application\n    destination: {type: memory}\n`, message: /bad\.yaml:6:5: outputs\[1\]: missing required field "app_name"/ },
+  {
+    name: 'missing kind field',
+    yaml: `version: v2\n${WRITES}  - type: application\n    destination: {type: memory}\n`,
+    message: /bad\.yaml:6:5: outputs\[1\]: missing required field "app_name"/,
+  },
   // tbot's ceiling; and values that once overflowed a timer (596.5 h), a Date (70000000h) or ended in exit 70 (3000000000h)
-  { name: 'credential_ttl over 24h', yaml: `version: v2\ncredential_ttl: 25h\nrenewal_interval: 1h\n${WRITES}`, message: /bad\.yaml:2:17: credential_ttl: is longer than 24h, the longest credential lifetime tbot allows; expected a duration such as 20m or 1h30m, at most 24h/ },
-  { name: 'renewal_interval past the timer limit', yaml: `version: v2\ncredential_ttl: 24h\nrenewal_interval: 700h\n${WRITES}`, message: /bad\.yaml:3:19: renewal_interval: is longer than 24h/ },
+  {
+    name: 'credential_ttl over 24h',
+    yaml: `version: v2\ncredential_ttl: 25h\nrenewal_interval: 1h\n${WRITES}`,
+    message: /bad\.yaml:2:17: credential_ttl: is longer than 24h, the longest credential lifetime tbot allows; expected a duration such as 20m or 1h30m, at most 24h/,
+  },
+  {
+    name: 'renewal_interval past the timer limit',
+    yaml: `version: v2\ncredential_ttl: 24h\nrenewal_interval: 700h\n${WRITES}`,
+    message: /bad\.yaml:3:19: renewal_interval: is longer than 24h/,
+  },
   { name: 'credential_ttl 70000000h', yaml: `version: v2\ncredential_ttl: 70000000h\n${WRITES}`, message: /bad\.yaml:2:17: credential_ttl: is longer than 24h/ },
-  { name: 'credential_ttl 3000000000h', yaml: `version: v2\noneshot: true\ncredential_ttl: 3000000000h\nrenewal_interval: 3000000000h\n${WRITES}`, message: /bad\.yaml:3:17: credential_ttl: is longer than 24h[\s\S]*bad\.yaml:4:19: renewal_interval: is longer than 24h/ },
-  { name: 'not a duration', yaml: `version: v2\ncredential_ttl: 1 day\n${WRITES}`, message: /bad\.yaml:2:17: credential_ttl: invalid value; expected a duration such as 20m or 1h30m\n/ },
+  {
+    name: 'credential_ttl 3000000000h',
+    yaml: `version: v2\noneshot: true\ncredential_ttl: 3000000000h\nrenewal_interval: 3000000000h\n${WRITES}`,
+    message: /bad\.yaml:3:17: credential_ttl: is longer than 24h[\s\S]*bad\.yaml:4:19: renewal_interval: is longer than 24h/,
+  },
+  {
+    name: 'not a duration',
+    yaml: `version: v2\ncredential_ttl: 1 day\n${WRITES}`,
+    message: /bad\.yaml:2:17: credential_ttl: invalid value; expected a duration such as 20m or 1h30m\n/,
+  },
   { name: 'not a mapping', yaml: '- version: v2\n', message: /bad\.yaml:1:1: \(document\): got a list; expected a mapping with version: v2/ },
 ];
 

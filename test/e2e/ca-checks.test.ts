@@ -62,7 +62,11 @@ describe('the local CA is checked before it is used', () => {
 
   it('a TLS CA key that does not belong to the certificate (openssl would reject what it signs)', async () => {
     const otherKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
-    await expectRefusal(() => writeFile(join(ca, 'tls-ca.key'), otherKey), 'tls-ca.key', /does not belong to the certificate .*tls-ca\.crt \(their public keys differ\).*put back the key that belongs to this certificate, or see "Rotating the CA" in the README/);
+    await expectRefusal(
+      () => writeFile(join(ca, 'tls-ca.key'), otherKey),
+      'tls-ca.key',
+      /does not belong to the certificate .*tls-ca\.crt \(their public keys differ\).*put back the key that belongs to this certificate, or see "Rotating the CA" in the README/,
+    );
   });
 
   it('a TLS CA key whose halves do not belong together', async () => {
@@ -78,10 +82,18 @@ describe('the local CA is checked before it is used', () => {
     await expectRefusal(() => writeFile(join(ca, 'ssh-host-ca.key'), p384), 'ssh-host-ca.key', /is not an ECDSA P-256 private key/);
   });
 
-  for (const [name, mode] of [['tls-ca.key', 0o644], ['ssh-user-ca.key', 0o640], ['ssh-host-ca.key', 0o604]] as const) {
+  for (const [name, mode] of [
+    ['tls-ca.key', 0o644],
+    ['ssh-user-ca.key', 0o640],
+    ['ssh-host-ca.key', 0o604],
+  ] as const) {
     it(`${name} readable by ${mode & 0o070 ? 'group' : 'others'} (mode ${mode.toString(8)}): refused with "chmod 600"`, async () => {
       // Tests run as root, whom permissions do not stop, so this is about the mode bits alone.
-      await expectRefusal(() => chmod(join(ca, name), mode), name, new RegExp(`permissions 0${mode.toString(8)} are too open: a CA private key must be readable by its owner only; run "chmod 600 ${join(ca, name)}"`));
+      await expectRefusal(
+        () => chmod(join(ca, name), mode),
+        name,
+        new RegExp(`permissions 0${mode.toString(8)} are too open: a CA private key must be readable by its owner only; run "chmod 600 ${join(ca, name)}"`),
+      );
     });
   }
 

@@ -63,13 +63,21 @@ describe('a CA written by 0.1.0 (@peculiar/x509 and sshpk) keeps working', () =>
     const leafIssuer = readChildren(readChildren(readElement(leaf.raw))[0]!)[3]!.encoded;
     const rootSubject = readChildren(readChildren(readElement(root.raw))[0]!)[5]!.encoded;
     assert.equal(leafIssuer.toString('hex'), rootSubject.toString('hex'));
-    const ski = tool('openssl', ['x509', '-noout', '-ext', 'subjectKeyIdentifier', '-in', join(FIXTURE_CA, 'tls-ca.crt')]).split('\n')[1]!.trim();
+    const ski = tool('openssl', ['x509', '-noout', '-ext', 'subjectKeyIdentifier', '-in', join(FIXTURE_CA, 'tls-ca.crt')])
+      .split('\n')[1]!
+      .trim();
     assert.match(tool('openssl', ['x509', '-noout', '-ext', 'authorityKeyIdentifier', '-in', out('db', 'tlscert')]), new RegExp(ski));
   });
 
-  it('the SSH certificates are signed by the fixture\'s user and host CA keys', () => {
-    assert.match(tool('ssh-keygen', ['-L', '-f', out('identity', 'key-cert.pub')]), new RegExp(`user certificate[\\s\\S]*Signing CA: ECDSA ${sshFingerprint(fixture('ssh-user-ca.key')).replace(/[+/]/g, '\\$&')} `));
-    assert.match(tool('ssh-keygen', ['-L', '-f', out('ssh-host', 'ssh_host-cert.pub')]), new RegExp(`host certificate[\\s\\S]*Signing CA: ECDSA ${sshFingerprint(fixture('ssh-host-ca.key')).replace(/[+/]/g, '\\$&')} `));
+  it("the SSH certificates are signed by the fixture's user and host CA keys", () => {
+    assert.match(
+      tool('ssh-keygen', ['-L', '-f', out('identity', 'key-cert.pub')]),
+      new RegExp(`user certificate[\\s\\S]*Signing CA: ECDSA ${sshFingerprint(fixture('ssh-user-ca.key')).replace(/[+/]/g, '\\$&')} `),
+    );
+    assert.match(
+      tool('ssh-keygen', ['-L', '-f', out('ssh-host', 'ssh_host-cert.pub')]),
+      new RegExp(`host certificate[\\s\\S]*Signing CA: ECDSA ${sshFingerprint(fixture('ssh-host-ca.key')).replace(/[+/]/g, '\\$&')} `),
+    );
   });
 });
 
@@ -93,7 +101,7 @@ describe('a CA written today is in the format 0.1.0 reads', () => {
     }
   });
 
-  it('the root has the structure and extensions of the 0.1.0 root, in openssl\'s reading', async () => {
+  it("the root has the structure and extensions of the 0.1.0 root, in openssl's reading", async () => {
     const root = await readFile(ca('tls-ca.crt'), 'utf8');
     const old = await readFile(join(FIXTURE_CA, 'tls-ca.crt'), 'utf8');
     assert.match(root, /^-----BEGIN CERTIFICATE-----\n/);
@@ -103,7 +111,7 @@ describe('a CA written today is in the format 0.1.0 reads', () => {
   });
 });
 
-describe('a CA whose TLS key is not the root\'s key', () => {
+describe("a CA whose TLS key is not the root's key", () => {
   it('exits 1 naming tls-ca.key, before writing anything', async () => {
     const workspace = await makeWorkspace();
     try {
@@ -114,7 +122,12 @@ describe('a CA whose TLS key is not the root\'s key', () => {
       for (const name of CA_FILES) await chmod(join(workspace.dir, STORAGE, 'ca', name), 0o600);
       const run = await runTbot(['start', '-c', CONFIG], { cwd: workspace.dir });
       assert.equal(run.code, 1, run.stderr);
-      assert.match(run.stderr, new RegExp(`certificate authority ${join(workspace.dir, STORAGE, 'ca', 'tls-ca.key')}: does not belong to the certificate ${join(workspace.dir, STORAGE, 'ca', 'tls-ca.crt')}`));
+      assert.match(
+        run.stderr,
+        new RegExp(
+          `certificate authority ${join(workspace.dir, STORAGE, 'ca', 'tls-ca.key')}: does not belong to the certificate ${join(workspace.dir, STORAGE, 'ca', 'tls-ca.crt')}`,
+        ),
+      );
       assert.deepEqual(await readdir(workspace.dir), [STORAGE], 'no output directory was created');
     } finally {
       await workspace.remove();

@@ -11,9 +11,7 @@ import { cleanEnv, runTbot } from '../helpers/tbot-process.js';
 import { makeWorkspace } from '../helpers/workspace.js';
 
 const MARK = (name: string): string => `zqx${name}canary`;
-const MARKERS = [
-  'role', 'cluster', 'outname', 'dnssan', 'audience', 'jwtfile', 'hint', 'winame', 'wiaudience', 'kubename', 'kubens', 'dbservice', 'appname', 'leaf',
-].map(MARK);
+const MARKERS = ['role', 'cluster', 'outname', 'dnssan', 'audience', 'jwtfile', 'hint', 'winame', 'wiaudience', 'kubename', 'kubens', 'dbservice', 'appname', 'leaf'].map(MARK);
 
 describe('canary: output options never reach the wire', () => {
   it('no marker in any byte of the start event', async (t) => {
@@ -65,7 +63,10 @@ outputs:
     await receiver.waitForRequests(1);
     const wire = receiver.bytes().toString('latin1');
     assert.ok(wire.includes('SubmitTbotEvent'), 'the receiver saw the request (positive control)');
-    assert.deepEqual(MARKERS.filter((marker) => wire.includes(marker)), []);
+    assert.deepEqual(
+      MARKERS.filter((marker) => wire.includes(marker)),
+      [],
+    );
     // The markers did reach the agent: the files named by them exist.
     assert.ok(existsSync(join(workspace.dir, 'out', 'svid', MARK('jwtfile'))));
     assert.match(run.stderr, new RegExp(`renewal cycle complete output=${MARK('outname')}`));

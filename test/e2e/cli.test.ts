@@ -28,14 +28,45 @@ describe('tbot CLI', () => {
     assert.equal(top.code, 0);
     for (const command of ['start', 'configure', 'analytics', 'version']) assert.match(top.stdout, new RegExp(`tbot ${command}`));
     const start = await runTbot(['start', '--help']);
-    for (const flag of ['--config', '--oneshot', '--join-method', '--token', '--proxy-server', '--auth-server', '--ca-pin', '--data-dir', '--storage', '--destination-dir', '--certificate-ttl', '--credential-ttl', '--renewal-interval', '--diag-addr', '--insecure', '--fips', '--anonymous-analytics', '--debug', '--log-format']) {
+    for (const flag of [
+      '--config',
+      '--oneshot',
+      '--join-method',
+      '--token',
+      '--proxy-server',
+      '--auth-server',
+      '--ca-pin',
+      '--data-dir',
+      '--storage',
+      '--destination-dir',
+      '--certificate-ttl',
+      '--credential-ttl',
+      '--renewal-interval',
+      '--diag-addr',
+      '--insecure',
+      '--fips',
+      '--anonymous-analytics',
+      '--debug',
+      '--log-format',
+    ]) {
       assert.ok(start.stdout.includes(flag), `start --help lacks ${flag}`);
     }
   });
 
   const usageErrors = [
-    ['bogus'], ['start', '--bogus'], ['analytics'], ['analytics', 'send'], ['start', '--token', 'a', '--token', 'b'], ['start', '--log-format', 'xml'], ['start', '--config'],
-    ['start', '--oneshot', '--oneshot'], ['start', '-d', '--debug'], ['start', '--oneshot', '--no-oneshot'], ['configure', '-o', 'a.yaml', '--output', 'b.yaml'], ['start', 'identity'], ['start', 'database', '--destination', 'memory://'],
+    ['bogus'],
+    ['start', '--bogus'],
+    ['analytics'],
+    ['analytics', 'send'],
+    ['start', '--token', 'a', '--token', 'b'],
+    ['start', '--log-format', 'xml'],
+    ['start', '--config'],
+    ['start', '--oneshot', '--oneshot'],
+    ['start', '-d', '--debug'],
+    ['start', '--oneshot', '--no-oneshot'],
+    ['configure', '-o', 'a.yaml', '--output', 'b.yaml'],
+    ['start', 'identity'],
+    ['start', 'database', '--destination', 'memory://'],
   ];
   for (const args of usageErrors) {
     it(`usage error for \`tbot ${args.join(' ')}\`: exit 2, message on stderr, nothing runs`, async () => {
@@ -94,7 +125,10 @@ describe('tbot CLI', () => {
   it('analytics preview in text form is an HTTP request, and says when analytics is off', async () => {
     const run = await runTbot(['analytics', 'preview', '-c', join(CONFIG_DIR, 'minimal.yaml')], { env: cleanEnv({ TBOT_ANALYTICS_ENDPOINT: receiver.url }) });
     assert.equal(run.code, 0);
-    assert.match(run.stdout, /^POST http:\/\/127\.0\.0\.1:\d+\/prehog\.v1alpha\.TbotReportingService\/SubmitTbotEvent\ncontent-type: application\/json\nconnect-protocol-version: 1\n/);
+    assert.match(
+      run.stdout,
+      /^POST http:\/\/127\.0\.0\.1:\d+\/prehog\.v1alpha\.TbotReportingService\/SubmitTbotEvent\ncontent-type: application\/json\nconnect-protocol-version: 1\n/,
+    );
     assert.match(run.stderr, /analytics is disabled .* would send nothing/);
     assert.equal(receiver.connectionCount(), 1, 'only the start above connected');
   });
@@ -102,7 +136,10 @@ describe('tbot CLI', () => {
   it('--log-format json writes one JSON object per stderr line', async () => {
     const run = await runTbot(['start', '--oneshot', '--log-format', 'json', '-c', join(CONFIG_DIR, 'minimal.yaml')], { cwd: workspace.dir });
     assert.equal(run.code, 0);
-    const lines = run.stderr.trim().split('\n').map((line) => JSON.parse(line));
+    const lines = run.stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     assert.ok(lines.some((line) => line.level === 'info' && /anonymous analytics is disabled/.test(line.msg)));
   });
 });

@@ -39,7 +39,8 @@ describe(`the launcher's code cache on Node ${process.version}`, () => {
   });
   after(async () => {
     // An immutable directory left by a failed run would stop the clean-up.
-    for (const name of await readdir(workspace.dir)) if (name.startsWith('immutable-')) execFileSync('chattr', ['-i', join(workspace.dir, name, 'tbot', 'v8-code-cache')], { stdio: 'ignore' });
+    for (const name of await readdir(workspace.dir))
+      if (name.startsWith('immutable-')) execFileSync('chattr', ['-i', join(workspace.dir, name, 'tbot', 'v8-code-cache')], { stdio: 'ignore' });
     await workspace.remove();
   });
 
@@ -98,8 +99,14 @@ describe(`the launcher's code cache on Node ${process.version}`, () => {
     for (const level of [join(xdg, 'tbot'), join(xdg, 'tbot', 'v8-code-cache'), dir]) assert.equal((await stat(level)).mode & 0o777, 0o700, level);
     const chunks = new Set(await readdir(join(bundle, '..', 'tbot')));
     assert.ok(files.has('main.js.v8'), 'the entry chunk is cached');
-    assert.ok([...files.keys()].some((name) => /^analytics-status-.*\.js\.v8$/.test(name)), 'the command\'s chunk is cached');
-    assert.ok(![...files.keys()].some((name) => name.startsWith('start-') || name.startsWith('yargs-main-') || name.startsWith('load-config-')), 'chunks the command never loads are not');
+    assert.ok(
+      [...files.keys()].some((name) => /^analytics-status-.*\.js\.v8$/.test(name)),
+      "the command's chunk is cached",
+    );
+    assert.ok(
+      ![...files.keys()].some((name) => name.startsWith('start-') || name.startsWith('yargs-main-') || name.startsWith('load-config-')),
+      'chunks the command never loads are not',
+    );
     for (const [name, file] of files) {
       assert.equal(file.mode, 0o600, name);
       assert.ok(chunks.has(name.slice(0, -'.v8'.length)), `${name} belongs to a chunk`);
@@ -155,7 +162,7 @@ describe(`the launcher's code cache on Node ${process.version}`, () => {
     assert.deepEqual((await cacheFiles(xdg)).files, after);
   });
 
-  it('turns down a cache whose V8 data was damaged past V8\'s own header (V8 checks no checksum there: it would crash or run other code), and makes it again', async () => {
+  it("turns down a cache whose V8 data was damaged past V8's own header (V8 checks no checksum there: it would crash or run other code), and makes it again", async () => {
     const bundle = await agentCopy();
     const xdg = join(workspace.dir, 'xdg-damaged');
     assert.equal((await run(bundle, STATUS, xdg)).code, 0);

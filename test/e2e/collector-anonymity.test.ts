@@ -10,7 +10,14 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fromJson, toBinary } from '@bufbuild/protobuf';
-import { CONNECT_EVENTS, CONNECT_EXTRA_REQUEST, CONNECT_REQUEST, SUBMIT_CONNECT_EVENT_PATH, SUBMIT_CONNECT_EXTRA_EVENT_PATH, type ConnectEventSpec } from '../../src/protocol/connect-wire.js';
+import {
+  CONNECT_EVENTS,
+  CONNECT_EXTRA_REQUEST,
+  CONNECT_REQUEST,
+  SUBMIT_CONNECT_EVENT_PATH,
+  SUBMIT_CONNECT_EXTRA_EVENT_PATH,
+  type ConnectEventSpec,
+} from '../../src/protocol/connect-wire.js';
 import { messageSchema } from '../../src/protocol/descriptors.js';
 import { DISCOVER_EVENT_SENSITIVE, DISCOVER_REQUEST, DISCOVER_REQUEST_SENSITIVE, DISCOVER_STEPS, SUBMIT_EVENT_PATH, SUBMIT_EVENTS_PATH } from '../../src/protocol/discover-wire.js';
 import { everyStoredByte, startCollector, type RunningCollector } from '../helpers/collector-process.js';
@@ -115,7 +122,8 @@ describe('the anonymity gate', () => {
     assert.ok(cases.length > 500, `${cases.length} cases`);
     for (const spec of CONNECT_EVENTS) {
       const body = connectRequest(spec)[spec.member] as Record<string, unknown>;
-      for (const field of Object.keys(body)) if (/ClusterName$|^clusterName$|^userName$/.test(field)) assert.ok(field in spec.sensitive, `${spec.member}.${field} is declared sensitive`);
+      for (const field of Object.keys(body))
+        if (/ClusterName$|^clusterName$|^userName$/.test(field)) assert.ok(field in spec.sensitive, `${spec.member}.${field} is declared sensitive`);
     }
   });
 
@@ -127,7 +135,11 @@ describe('the anonymity gate', () => {
           cases.slice(start, start + 32).map(async (item) => {
             const schema = messageSchema(item.requestType);
             const body = encoding === 'json' ? JSON.stringify(item.body) : toBinary(schema, fromJson(schema, item.body as never));
-            const response = await fetch(`${collector.url}${item.path}`, { method: 'POST', headers: { 'content-type': encoding === 'json' ? 'application/json' : 'application/proto' }, body });
+            const response = await fetch(`${collector.url}${item.path}`, {
+              method: 'POST',
+              headers: { 'content-type': encoding === 'json' ? 'application/json' : 'application/proto' },
+              body,
+            });
             const text = await response.text();
             const json = JSON.parse(text) as { code?: string; message?: string };
             const expected = `${item.field}: expected the anonymizer's output`;
@@ -143,7 +155,10 @@ describe('the anonymity gate', () => {
   it('accepts the empty string where the contract allows it (no leaf cluster)', async () => {
     const body = connectRequest(CONNECT_EVENTS.find((spec) => spec.member === 'tabOpen')!);
     (body['tabOpen'] as Record<string, unknown>)['leafClusterName'] = '';
-    assert.equal((await fetch(`${collector.url}${SUBMIT_CONNECT_EXTRA_EVENT_PATH}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status, 200);
+    assert.equal(
+      (await fetch(`${collector.url}${SUBMIT_CONNECT_EXTRA_EVENT_PATH}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status,
+      200,
+    );
   });
 
   it('redacts Discover error texts that name an address, path, e-mail, host, IP, URL or identifier', async () => {
@@ -152,7 +167,10 @@ describe('the anonymity gate', () => {
     assert.equal(response.status, 200, await response.text());
     const metrics = await (await fetch(`${collector.url}/metrics`)).text();
     const redacted = [...metrics.matchAll(/^tbot_collector_redacted_total\{family="discover",field="status\.error",rule="([a-z-]+)"\} (\d+)$/gm)];
-    assert.equal(redacted.reduce((sum, match) => sum + Number(match[2]), 0), ERROR_CANARIES.length);
+    assert.equal(
+      redacted.reduce((sum, match) => sum + Number(match[2]), 0),
+      ERROR_CANARIES.length,
+    );
     assert.deepEqual(new Set(redacted.map((match) => match[1])), new Set(['host', 'email', 'ip', 'path', 'url', 'quoted', 'identifier', 'too-long']));
   });
 

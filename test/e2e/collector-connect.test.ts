@@ -27,7 +27,10 @@ interface TbotClients {
 const startMessage = (overrides: Record<string, unknown> = {}) => ({
   distinctId: crypto.randomUUID(),
   timestamp: { seconds: BigInt(Math.floor(Date.now() / 1000)), nanos: 0 },
-  event: { case: 'start', value: { runMode: 2, version: '18.1.0', joinType: 'iam', destinationsOther: 1, destinationsDatabase: 2, destinationsKubernetes: 0, destinationsApplication: 1, ...overrides } },
+  event: {
+    case: 'start',
+    value: { runMode: 2, version: '18.1.0', joinType: 'iam', destinationsOther: 1, destinationsDatabase: 2, destinationsKubernetes: 0, destinationsApplication: 1, ...overrides },
+  },
 });
 
 const VALID_JSON = () => ({
@@ -80,7 +83,12 @@ describe('collector: Connect protocol conformance', () => {
   let collector: RunningCollector;
   let dataDir: string;
   const clients = (options: { binary: boolean; gzip?: boolean }): TbotClients => {
-    const transport = createConnectTransport({ baseUrl: collector.url, httpVersion: '1.1', useBinaryFormat: options.binary, ...(options.gzip === true ? { sendCompression: compressionGzip, compressMinBytes: 0 } : {}) });
+    const transport = createConnectTransport({
+      baseUrl: collector.url,
+      httpVersion: '1.1',
+      useBinaryFormat: options.binary,
+      ...(options.gzip === true ? { sendCompression: compressionGzip, compressMinBytes: 0 } : {}),
+    });
     return {
       single: createClient(serviceSchema('prehog.v1alpha.TbotReportingService'), transport) as unknown as TbotClients['single'],
       batch: createClient(serviceSchema('tbotanalytics.v1.TbotBatchReportingService'), transport) as unknown as TbotClients['batch'],
@@ -114,28 +122,49 @@ describe('collector: Connect protocol conformance', () => {
         const events = Array.from({ length: 300 }, (_, index) => startMessage({ joinType: index % 2 === 0 ? 'github' : 'env0', destinationsOther: index % 7 }));
         await clients({ binary, gzip }).batch.submitTbotEvents({ events });
         const ids = new Set((await storedRecords(dataDir)).map((record) => record.event.distinctId));
-        assert.ok(events.every((event) => ids.has(event.distinctId)), 'every event stored');
+        assert.ok(
+          events.every((event) => ids.has(event.distinctId)),
+          'every event stored',
+        );
       });
     }
   }
 
-  it('connect-node client: Go tbot\'s zero values (RUN_MODE_UNSPECIFIED, empty join type, no timestamp) are accepted', async () => {
+  it("connect-node client: Go tbot's zero values (RUN_MODE_UNSPECIFIED, empty join type, no timestamp) are accepted", async () => {
     const message = { distinctId: crypto.randomUUID(), event: { case: 'start', value: { version: '18.1.0' } } };
     await clients({ binary: true }).single.submitTbotEvent(message);
     const mine = (await storedRecords(dataDir)).find((record) => record.event.distinctId === message.distinctId);
     assert.ok(mine);
-    assert.deepEqual(mine.event.start, { runMode: 'RUN_MODE_UNSPECIFIED', version: '18.1.0', joinType: '', destinationsOther: 0, destinationsDatabase: 0, destinationsKubernetes: 0, destinationsApplication: 0 });
+    assert.deepEqual(mine.event.start, {
+      runMode: 'RUN_MODE_UNSPECIFIED',
+      version: '18.1.0',
+      joinType: '',
+      destinationsOther: 0,
+      destinationsDatabase: 0,
+      destinationsKubernetes: 0,
+      destinationsApplication: 0,
+    });
     assert.equal(mine.event.timestamp, mine.received_at);
   });
 
   it('connect-node client: errors arrive as typed ConnectErrors with the code the collector chose', async () => {
     for (const binary of [false, true]) {
-      const error = await clients({ binary }).single.submitTbotEvent(startMessage({ version: 'latest' })).then(() => undefined, (caught: unknown) => caught);
+      const error = await clients({ binary })
+        .single.submitTbotEvent(startMessage({ version: 'latest' }))
+        .then(
+          () => undefined,
+          (caught: unknown) => caught,
+        );
       assert.ok(error instanceof ConnectError);
       assert.equal(error.code, Code.InvalidArgument);
       assert.match(error.rawMessage, /^start\.version: /);
     }
-    const tooMany = await clients({ binary: true }).batch.submitTbotEvents({ events: Array.from({ length: 501 }, () => startMessage()) }).then(() => undefined, (caught: unknown) => caught);
+    const tooMany = await clients({ binary: true })
+      .batch.submitTbotEvents({ events: Array.from({ length: 501 }, () => startMessage()) })
+      .then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
     assert.ok(tooMany instanceof ConnectError);
     assert.equal(tooMany.code, Code.InvalidArgument);
   });
@@ -150,25 +179,93 @@ describe('collector: Connect protocol conformance', () => {
     assert.equal((await storedRecords(dataDir)).length, before);
   });
 
-  const refusals: { name: string; path?: string; method?: string; headers?: Record<string, string>; body?: string | Uint8Array; status: number; code?: string; message?: RegExp; header?: [string, string] }[] = [
+  const refusals: {
+    name: string;
+    path?: string;
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string | Uint8Array;
+    status: number;
+    code?: string;
+    message?: RegExp;
+    header?: [string, string];
+  }[] = [
     { name: 'text/plain', headers: { 'content-type': 'text/plain' }, body: '{}', status: 415, header: ['accept-post', 'application/json, application/proto'] },
-    { name: 'a streaming content type', headers: { 'content-type': 'application/connect+json' }, body: '{}', status: 415, header: ['accept-post', 'application/json, application/proto'] },
-    { name: 'content-encoding br', headers: { 'content-type': 'application/json', 'content-encoding': 'br' }, body: 'x', status: 501, code: 'unimplemented', message: /"br"; supported: gzip, identity$/ },
-    { name: 'a body that is not gzip', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: '{}', status: 400, code: 'invalid_argument', message: /malformed gzip/ },
-    { name: 'an empty gzip body (the empty message, never decompressed)', headers: { 'content-type': 'application/proto', 'content-encoding': 'gzip' }, body: '', status: 400, code: 'invalid_argument', message: /required property 'start'/ },
-    { name: 'connect-protocol-version 2', headers: { 'content-type': 'application/json', 'connect-protocol-version': '2' }, body: JSON.stringify(VALID_JSON()), status: 400, code: 'invalid_argument', message: /connect-protocol-version "2" is not supported; expected 1/ },
-    ...['abc', '0', '-5', '1.5', '12345678901'].map((value) => ({ name: `connect-timeout-ms ${value}`, headers: { 'content-type': 'application/json', 'connect-timeout-ms': value }, body: JSON.stringify(VALID_JSON()), status: 400, code: 'invalid_argument', message: /connect-timeout-ms .*positive whole number/ })),
+    {
+      name: 'a streaming content type',
+      headers: { 'content-type': 'application/connect+json' },
+      body: '{}',
+      status: 415,
+      header: ['accept-post', 'application/json, application/proto'],
+    },
+    {
+      name: 'content-encoding br',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'br' },
+      body: 'x',
+      status: 501,
+      code: 'unimplemented',
+      message: /"br"; supported: gzip, identity$/,
+    },
+    {
+      name: 'a body that is not gzip',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: '{}',
+      status: 400,
+      code: 'invalid_argument',
+      message: /malformed gzip/,
+    },
+    {
+      name: 'an empty gzip body (the empty message, never decompressed)',
+      headers: { 'content-type': 'application/proto', 'content-encoding': 'gzip' },
+      body: '',
+      status: 400,
+      code: 'invalid_argument',
+      message: /required property 'start'/,
+    },
+    {
+      name: 'connect-protocol-version 2',
+      headers: { 'content-type': 'application/json', 'connect-protocol-version': '2' },
+      body: JSON.stringify(VALID_JSON()),
+      status: 400,
+      code: 'invalid_argument',
+      message: /connect-protocol-version "2" is not supported; expected 1/,
+    },
+    ...['abc', '0', '-5', '1.5', '12345678901'].map((value) => ({
+      name: `connect-timeout-ms ${value}`,
+      headers: { 'content-type': 'application/json', 'connect-timeout-ms': value },
+      body: JSON.stringify(VALID_JSON()),
+      status: 400,
+      code: 'invalid_argument',
+      message: /connect-timeout-ms .*positive whole number/,
+    })),
     { name: 'a body over 64 KiB', body: JSON.stringify({ ...VALID_JSON(), pad: 'x'.repeat(70 * 1024) }), status: 429, code: 'resource_exhausted' },
-    { name: 'a batch body over 512 KiB', path: SUBMIT_TBOT_EVENTS_PATH, body: JSON.stringify({ events: [], pad: 'x'.repeat(530 * 1024) }), status: 429, code: 'resource_exhausted' },
+    {
+      name: 'a batch body over 512 KiB',
+      path: SUBMIT_TBOT_EVENTS_PATH,
+      body: JSON.stringify({ events: [], pad: 'x'.repeat(530 * 1024) }),
+      status: 429,
+      code: 'resource_exhausted',
+    },
     { name: 'GET on a procedure', method: 'GET', status: 405, header: ['allow', 'POST'] },
-    { name: 'a procedure this collector does not serve', path: '/prehog.v1alpha.ExampleReportingService/SubmitEvent', body: '{}', status: 501, code: 'unimplemented', message: /^prehog\.v1alpha\.ExampleReportingService\/SubmitEvent is not implemented$/ },
+    {
+      name: 'a procedure this collector does not serve',
+      path: '/prehog.v1alpha.ExampleReportingService/SubmitEvent',
+      body: '{}',
+      status: 501,
+      code: 'unimplemented',
+      message: /^prehog\.v1alpha\.ExampleReportingService\/SubmitEvent is not implemented$/,
+    },
     { name: 'a method this service does not have', path: '/prehog.v1alpha.TbotReportingService/SubmitTbotEvents', body: '{}', status: 501, code: 'unimplemented' },
     { name: 'a path that is no procedure', path: '/index.html', method: 'GET', status: 404, code: 'not_found' },
   ];
   for (const refusal of refusals) {
     it(`raw: ${refusal.name} → ${refusal.status}${refusal.code === undefined ? '' : ` ${refusal.code}`}, nothing stored`, async () => {
       const before = (await storedRecords(dataDir)).length;
-      const response = await raw(collector.url, refusal.path ?? SUBMIT_TBOT_EVENT_PATH, { ...(refusal.method === undefined ? {} : { method: refusal.method }), ...(refusal.headers === undefined ? {} : { headers: refusal.headers }), ...(refusal.body === undefined ? {} : { body: refusal.body }) });
+      const response = await raw(collector.url, refusal.path ?? SUBMIT_TBOT_EVENT_PATH, {
+        ...(refusal.method === undefined ? {} : { method: refusal.method }),
+        ...(refusal.headers === undefined ? {} : { headers: refusal.headers }),
+        ...(refusal.body === undefined ? {} : { body: refusal.body }),
+      });
       assert.equal(response.status, refusal.status, response.text);
       if (refusal.code === undefined) {
         // Below the RPC layer: no Connect error body, a line for people instead.
@@ -176,7 +273,7 @@ describe('collector: Connect protocol conformance', () => {
         assert.match(String(response.headers['content-type']), /^text\/plain/);
       } else {
         assert.equal(response.json?.code, refusal.code);
-        assert.equal(CONNECT_HTTP_STATUS[refusal.code as keyof typeof CONNECT_HTTP_STATUS], response.status, 'the status is the code table\'s');
+        assert.equal(CONNECT_HTTP_STATUS[refusal.code as keyof typeof CONNECT_HTTP_STATUS], response.status, "the status is the code table's");
         if (refusal.message !== undefined) assert.match(response.json?.message ?? '', refusal.message);
       }
       if (refusal.header !== undefined) assert.equal(response.headers[refusal.header[0]], refusal.header[1]);
@@ -193,14 +290,18 @@ describe('collector: Connect protocol conformance', () => {
 
   it('raw: curl-style requests without connect-protocol-version are accepted; a valid timeout and gzip are honoured', async () => {
     const body = VALID_JSON();
-    const response = await raw(collector.url, SUBMIT_TBOT_EVENT_PATH, { headers: { 'content-type': 'application/json', 'connect-timeout-ms': '10000', 'content-encoding': 'gzip' }, body: gzipSync(JSON.stringify(body)) });
+    const response = await raw(collector.url, SUBMIT_TBOT_EVENT_PATH, {
+      headers: { 'content-type': 'application/json', 'connect-timeout-ms': '10000', 'content-encoding': 'gzip' },
+      body: gzipSync(JSON.stringify(body)),
+    });
     assert.equal(response.status, 200);
     assert.deepEqual(response.json, {});
     assert.ok((await storedRecords(dataDir)).some((record) => record.event.distinctId === body.distinctId));
   });
 
   it('raw: a client that goes away mid-body is counted as read-failed, not left hanging', async () => {
-    const metric = async (): Promise<number> => Number(/^tbot_collector_events_rejected_total\{reason="read-failed"\} (\d+)$/m.exec(await (await fetch(`${collector.url}/metrics`)).text())?.[1] ?? 0);
+    const metric = async (): Promise<number> =>
+      Number(/^tbot_collector_events_rejected_total\{reason="read-failed"\} (\d+)$/m.exec(await (await fetch(`${collector.url}/metrics`)).text())?.[1] ?? 0);
     const before = await metric();
     const { port, hostname } = new URL(collector.url);
     const socket = connect(Number(port), hostname);
@@ -214,7 +315,11 @@ describe('collector: Connect protocol conformance', () => {
 
   it('raw: connect-timeout-ms is honoured: a body still arriving at the deadline gets deadline_exceeded (504) then, and nothing is stored', async () => {
     const before = (await storedRecords(dataDir)).length;
-    const response = await raw(collector.url, SUBMIT_TBOT_EVENT_PATH, { headers: { 'content-type': 'application/json', 'connect-timeout-ms': '300' }, body: JSON.stringify(VALID_JSON()), trickle: true });
+    const response = await raw(collector.url, SUBMIT_TBOT_EVENT_PATH, {
+      headers: { 'content-type': 'application/json', 'connect-timeout-ms': '300' },
+      body: JSON.stringify(VALID_JSON()),
+      trickle: true,
+    });
     assert.equal(response.status, 504);
     assert.equal(response.json?.code, 'deadline_exceeded');
     assert.ok(response.ms >= 280 && response.ms < 2_000, `answered after ${response.ms} ms`);

@@ -14,7 +14,15 @@ function event(): { distinctId: string; body: string } {
   const body = JSON.stringify({
     distinctId,
     timestamp: new Date().toISOString(),
-    start: { runMode: 'RUN_MODE_ONE_SHOT', version: '1.0.0', joinType: 'github', destinationsOther: 1, destinationsDatabase: 0, destinationsKubernetes: 0, destinationsApplication: 0 },
+    start: {
+      runMode: 'RUN_MODE_ONE_SHOT',
+      version: '1.0.0',
+      joinType: 'github',
+      destinationsOther: 1,
+      destinationsDatabase: 0,
+      destinationsKubernetes: 0,
+      destinationsApplication: 0,
+    },
   });
   return { distinctId, body };
 }

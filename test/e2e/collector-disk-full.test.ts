@@ -73,8 +73,16 @@ describe('collector on a full disk', () => {
         .split('\n')
         .map((line) => (JSON.parse(line) as { event: { distinctId: string } }).event.distinctId),
     );
-    assert.deepEqual(acknowledged.filter((id) => !stored.has(id)), [], 'acknowledged events lost');
-    assert.deepEqual(later.filter((id) => !stored.has(id)), [], 'later events lost');
+    assert.deepEqual(
+      acknowledged.filter((id) => !stored.has(id)),
+      [],
+      'acknowledged events lost',
+    );
+    assert.deepEqual(
+      later.filter((id) => !stored.has(id)),
+      [],
+      'later events lost',
+    );
     // The full disk is logged when it starts (again after a small batch squeezed in), not per refused batch.
     const logged = collector.stderr().match(/ERROR cannot write to the store; answering unavailable until it can .*error=ENOSPC/g)?.length ?? 0;
     assert.ok(logged >= 1 && logged <= refused / 4, `${logged} error lines for ${refused} refused requests`);

@@ -21,7 +21,10 @@ async function post(url: string, path: string, body: unknown): Promise<void> {
 
 async function storedCount(dataDir: string): Promise<number> {
   const names = (await readdir(dataDir)).filter((name) => name.endsWith('.ndjson'));
-  return (await Promise.all(names.map((name) => readFile(join(dataDir, name), 'utf8')))).join('').split('\n').filter((line) => line !== '').length;
+  return (await Promise.all(names.map((name) => readFile(join(dataDir, name), 'utf8'))))
+    .join('')
+    .split('\n')
+    .filter((line) => line !== '').length;
 }
 
 describe('forwarding Connect and Discover events to PostHog', () => {
@@ -41,7 +44,9 @@ describe('forwarding Connect and Discover events to PostHog', () => {
     collector = await startCollector(dataDir, args());
     for (const spec of CONNECT_PREHOG) await post(collector.url, SUBMIT_CONNECT_EVENT_PATH, connectRequest(spec, installation));
     await post(collector.url, SUBMIT_CONNECT_EXTRA_EVENTS_PATH, { events: CONNECT_EXTRA.map((spec) => connectRequest(spec, installation)) });
-    const events = DISCOVER_STEPS.map((step) => discoverRequest(step, { runId, ...(step.label === 'test connection' ? { status: 'DISCOVER_STATUS_ERROR', error: 'timed out waiting for the agent' } : {}) }));
+    const events = DISCOVER_STEPS.map((step) =>
+      discoverRequest(step, { runId, ...(step.label === 'test connection' ? { status: 'DISCOVER_STATUS_ERROR', error: 'timed out waiting for the agent' } : {}) }),
+    );
     await post(collector.url, SUBMIT_EVENTS_PATH, { events });
   });
   after(async () => {
@@ -69,7 +74,10 @@ describe('forwarding Connect and Discover events to PostHog', () => {
     const uuids = posthog.events().map((event) => event.uuid);
     assert.equal(uuids.length, stored + 1);
     assert.equal(new Set(uuids).size, uuids.length, 'no uuid twice');
-    assert.deepEqual(new Set(posthog.events().map((event) => event.event)), new Set([...CONNECT_EVENTS.map((spec) => spec.posthogName), ...DISCOVER_STEPS.map((step) => step.posthogName)]));
+    assert.deepEqual(
+      new Set(posthog.events().map((event) => event.event)),
+      new Set([...CONNECT_EVENTS.map((spec) => spec.posthogName), ...DISCOVER_STEPS.map((step) => step.posthogName)]),
+    );
   });
 
   it('never sends $ip and always disables GeoIP', () => {
@@ -95,8 +103,21 @@ describe('forwarding Connect and Discover events to PostHog', () => {
       $set: { os_version: '23.4.0', connect_version: '17.0.1' },
       $geoip_disable: true,
     });
-    assert.deepEqual(byName('connect.fileTransfer.run').properties, { cluster_name: anon('prod-cluster'), user_name: anon('alice'), is_upload: true, direction: 'upload', $process_person_profile: true, $geoip_disable: true });
-    assert.deepEqual(byName('connect.tab.open').properties, { root_cluster_name: anon('prod-cluster'), leaf_cluster_name: anon('leaf-eu'), tab_kind: 'doc.terminal_shell', $process_person_profile: true, $geoip_disable: true });
+    assert.deepEqual(byName('connect.fileTransfer.run').properties, {
+      cluster_name: anon('prod-cluster'),
+      user_name: anon('alice'),
+      is_upload: true,
+      direction: 'upload',
+      $process_person_profile: true,
+      $geoip_disable: true,
+    });
+    assert.deepEqual(byName('connect.tab.open').properties, {
+      root_cluster_name: anon('prod-cluster'),
+      leaf_cluster_name: anon('leaf-eu'),
+      tab_kind: 'doc.terminal_shell',
+      $process_person_profile: true,
+      $geoip_disable: true,
+    });
     assert.equal(byName('connect.start').properties['$set_once'] !== undefined, true);
   });
 

@@ -33,18 +33,28 @@ async function storedText(dataDir: string): Promise<string> {
 }
 
 async function stored(dataDir: string): Promise<StoredLine[]> {
-  return (await storedText(dataDir)).split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as StoredLine);
+  return (await storedText(dataDir))
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as StoredLine);
 }
 
 async function post(url: string, path: string, body: unknown, contentType = 'application/json'): Promise<{ status: number; json: { code?: string; message?: string } }> {
-  const response = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body: contentType === 'application/json' ? JSON.stringify(body) : (body as Uint8Array) });
+  const response = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body: contentType === 'application/json' ? JSON.stringify(body) : (body as Uint8Array),
+  });
   const text = await response.text();
   return { status: response.status, json: text === '' ? {} : JSON.parse(text) };
 }
 
 /** A client for a service built at run time, so its methods are not typed. */
 function client(service: DescService, baseUrl: string, binary: boolean): Record<string, (request: unknown) => Promise<unknown>> {
-  return createClient(service, createConnectTransport({ baseUrl, httpVersion: '1.1', useBinaryFormat: binary })) as unknown as Record<string, (request: unknown) => Promise<unknown>>;
+  return createClient(service, createConnectTransport({ baseUrl, httpVersion: '1.1', useBinaryFormat: binary })) as unknown as Record<
+    string,
+    (request: unknown) => Promise<unknown>
+  >;
 }
 
 /** protobufjs reading the same .proto files: an encoder that shares no code with the collector. */
@@ -105,7 +115,11 @@ describe('collector: Connect and Discover services', () => {
       await teleport['submitEvents']!(fromJson(messageSchema(DISCOVER_BATCH), { events: DISCOVER_STEPS.map((step) => discoverRequest(step, { runId: batchRun })) } as never));
       const lines = (await stored(dataDir)).filter((line) => line.family === 'discover');
       for (const id of [runId, batchRun]) {
-        const members = lines.flatMap((line) => Object.entries(line.event).filter(([, value]) => (value as { metadata?: { id?: string } })?.metadata?.id === id).map(([member]) => member));
+        const members = lines.flatMap((line) =>
+          Object.entries(line.event)
+            .filter(([, value]) => (value as { metadata?: { id?: string } })?.metadata?.id === id)
+            .map(([member]) => member),
+        );
         assert.deepEqual(members.sort(), DISCOVER_STEPS.map((step) => step.member).sort(), 'one stored event per member');
       }
       const deploy = lines.find((line) => (line.event['uiDiscoverDeployServiceEvent'] as { metadata: { id: string } } | undefined)?.metadata.id === runId)!;
@@ -126,8 +140,15 @@ describe('collector: Connect and Discover services', () => {
     const body = Batch.encode(
       Batch.fromObject({
         events: [
-          { cluster_name: anon('prod-cluster'), timestamp: { seconds: Math.floor(Date.now() / 1000) - 60, nanos: 0 }, ui_discover_started_event: { metadata: { id: runId, user_name: anon('bob') }, status: { status: 1 } } },
-          { cluster_name: anon('prod-cluster'), ui_discover_auto_discovered_resources_event: { metadata: { id: runId, user_name: anon('bob') }, resource: { resource: 38 }, status: { status: 1 }, resources_count: 7 } },
+          {
+            cluster_name: anon('prod-cluster'),
+            timestamp: { seconds: Math.floor(Date.now() / 1000) - 60, nanos: 0 },
+            ui_discover_started_event: { metadata: { id: runId, user_name: anon('bob') }, status: { status: 1 } },
+          },
+          {
+            cluster_name: anon('prod-cluster'),
+            ui_discover_auto_discovered_resources_event: { metadata: { id: runId, user_name: anon('bob') }, resource: { resource: 38 }, status: { status: 1 }, resources_count: 7 },
+          },
         ],
       }),
     ).finish();
@@ -145,7 +166,9 @@ describe('collector: Connect and Discover services', () => {
 
     const Connect = root.lookupType('prehog.v1alpha.SubmitConnectEventRequest');
     const distinctId = crypto.randomUUID();
-    const connectBody = Connect.encode(Connect.fromObject({ distinct_id: distinctId, file_transfer_run: { cluster_name: anon('prod-cluster'), user_name: anon('alice'), is_upload: true } })).finish();
+    const connectBody = Connect.encode(
+      Connect.fromObject({ distinct_id: distinctId, file_transfer_run: { cluster_name: anon('prod-cluster'), user_name: anon('alice'), is_upload: true } }),
+    ).finish();
     assert.equal((await post(collector.url, SUBMIT_CONNECT_EVENT_PATH, connectBody, 'application/proto')).status, 200);
     const transfer = (await stored(dataDir)).find((line) => line.event['distinctId'] === distinctId)!;
     assert.deepEqual(transfer.event['fileTransferRun'], { clusterName: anon('prod-cluster'), userName: anon('alice'), isUpload: true });
@@ -164,7 +187,13 @@ describe('collector: Connect and Discover services', () => {
     root.lookupType('prehog.v1alpha.SubmitEventRequest').add(new protobuf.Field('future_scalar', 120, 'int64'));
     const Request = root.lookupType('prehog.v1alpha.SubmitEventRequest');
     const runId = crypto.randomUUID();
-    const binary = Request.encode(Request.fromObject({ cluster_name: anon('prod-cluster'), future_scalar: 77, ui_discover_completed_event: { metadata: { id: runId, user_name: anon('bob'), extra_field: canary }, resource: { resource: 1 }, status: { status: 1 } } })).finish();
+    const binary = Request.encode(
+      Request.fromObject({
+        cluster_name: anon('prod-cluster'),
+        future_scalar: 77,
+        ui_discover_completed_event: { metadata: { id: runId, user_name: anon('bob'), extra_field: canary }, resource: { resource: 1 }, status: { status: 1 } },
+      }),
+    ).finish();
     assert.equal((await post(collector.url, SUBMIT_EVENT_PATH, binary, 'application/proto')).status, 200);
 
     const text = await storedText(dataDir);
@@ -175,7 +204,12 @@ describe('collector: Connect and Discover services', () => {
   });
 
   const unimplemented: { name: string; path: string; body: () => unknown; contentType?: string; message: RegExp }[] = [
-    { name: 'a JSON SubmitEvent with a non-Discover member (userLogin)', path: SUBMIT_EVENT_PATH, body: () => ({ clusterName: anon('prod-cluster'), userLogin: { userName: anon('alice'), connectorType: 'github' } }), message: /"userLogin" is not implemented/ },
+    {
+      name: 'a JSON SubmitEvent with a non-Discover member (userLogin)',
+      path: SUBMIT_EVENT_PATH,
+      body: () => ({ clusterName: anon('prod-cluster'), userLogin: { userName: anon('alice'), connectorType: 'github' } }),
+      message: /"userLogin" is not implemented/,
+    },
     {
       name: 'a binary SubmitEvent with oneof field 3 (user_login)',
       path: SUBMIT_EVENT_PATH,
@@ -184,14 +218,25 @@ describe('collector: Connect and Discover services', () => {
       contentType: 'application/proto',
       message: /field number 3 is not implemented/,
     },
-    { name: 'a binary SubmitEvent with a member newer than the contract (field 140)', path: SUBMIT_EVENT_PATH, body: () => Buffer.from([0xe2, 0x08, 0x00]), contentType: 'application/proto', message: /field number 140/ },
+    {
+      name: 'a binary SubmitEvent with a member newer than the contract (field 140)',
+      path: SUBMIT_EVENT_PATH,
+      body: () => Buffer.from([0xe2, 0x08, 0x00]),
+      contentType: 'application/proto',
+      message: /field number 140/,
+    },
     {
       name: 'a SubmitEvents batch mixing Discover and other events (refused whole)',
       path: SUBMIT_EVENTS_PATH,
       body: () => ({ events: [discoverRequest(discoverStep('started')), { clusterName: anon('prod-cluster'), sessionStartV2: { userName: anon('alice'), sessionType: 'ssh' } }] }),
       message: /^events\[1\]\.event "sessionStartV2"/,
     },
-    { name: 'a Connect event newer than the contract', path: SUBMIT_CONNECT_EVENT_PATH, body: () => ({ distinctId: crypto.randomUUID(), vnetStart: { clusterName: anon('prod-cluster') } }), message: /"vnetStart" is not implemented/ },
+    {
+      name: 'a Connect event newer than the contract',
+      path: SUBMIT_CONNECT_EVENT_PATH,
+      body: () => ({ distinctId: crypto.randomUUID(), vnetStart: { clusterName: anon('prod-cluster') } }),
+      message: /"vnetStart" is not implemented/,
+    },
   ];
   for (const bad of unimplemented) {
     it(`answers unimplemented (501) to ${bad.name} and stores nothing`, async () => {
@@ -207,14 +252,68 @@ describe('collector: Connect and Discover services', () => {
   const invalid: { name: string; path: string; body: () => unknown; message: RegExp }[] = [
     { name: 'a Discover request with no event', path: SUBMIT_EVENT_PATH, body: () => ({ clusterName: anon('prod-cluster') }), message: /^event: expected one UIDiscover\* event$/ },
     { name: 'a Connect request with no event', path: SUBMIT_CONNECT_EVENT_PATH, body: () => ({ distinctId: crypto.randomUUID() }), message: /^event: expected one Connect event$/ },
-    { name: 'a run id that is not a UUID', path: SUBMIT_EVENT_PATH, body: () => discoverRequest(discoverStep('started'), { runId: 'run-1' }), message: /^uiDiscoverStartedEvent\.metadata\.id: / },
-    { name: 'a distinct id that is not a UUID', path: SUBMIT_CONNECT_EVENT_PATH, body: () => ({ ...connectRequest(CONNECT_PREHOG[0]!), distinctId: 'alice-laptop' }), message: /^distinctId: / },
-    { name: 'a tab kind that is free text', path: '/tbotanalytics.connect.v1.ConnectExtraReportingService/SubmitConnectExtraEvent', body: () => ({ distinctId: crypto.randomUUID(), tabOpen: { rootClusterName: anon('prod-cluster'), leafClusterName: '', tabKind: 'ssh alice@db01' } }), message: /^tabOpen\.tabKind: / },
-    { name: 'an unknown enum value', path: SUBMIT_EVENT_PATH, body: () => ({ ...discoverRequest(discoverStep('completed')), uiDiscoverCompletedEvent: { metadata: { id: crypto.randomUUID(), userName: anon('a') }, resource: { resource: 'DISCOVER_RESOURCE_TOASTER' }, status: { status: 'DISCOVER_STATUS_SUCCESS' } } }), message: /DISCOVER_RESOURCE_TOASTER/ },
-    { name: 'a timestamp two days ahead', path: SUBMIT_EVENT_PATH, body: () => discoverRequest(discoverStep('started'), { timestamp: new Date(Date.now() + 48 * 3_600_000).toISOString() }), message: /^timestamp: more than 24 h ahead of the collector's clock$/ },
-    { name: 'an impossible date', path: SUBMIT_CONNECT_EVENT_PATH, body: () => ({ ...connectRequest(CONNECT_PREHOG[0]!), timestamp: '2026-13-45T99:99:99Z' }), message: /Timestamp from JSON: invalid RFC 3339/ },
-    { name: 'a batch of 501 events', path: SUBMIT_EVENTS_PATH, body: () => ({ events: Array.from({ length: 501 }, () => ({ clusterName: anon('c'), uiDiscoverStartedEvent: { metadata: { id: crypto.randomUUID(), userName: anon('u') }, status: { status: 1 } } })) }), message: /^events: 501 events in one request; at most 500$/ },
-    { name: 'a batch whose eighth event has a clear cluster name (refused whole)', path: SUBMIT_CONNECT_EXTRA_EVENTS_PATH, body: () => ({ events: Array.from({ length: 10 }, (_, index) => ({ ...connectRequest(CONNECT_EXTRA[1]!), ...(index === 7 ? { clusterAdd: { rootClusterName: 'prod-cluster' } } : {}) })) }), message: /^events\[7\]\.clusterAdd\.rootClusterName: expected the anonymizer's output/ },
+    {
+      name: 'a run id that is not a UUID',
+      path: SUBMIT_EVENT_PATH,
+      body: () => discoverRequest(discoverStep('started'), { runId: 'run-1' }),
+      message: /^uiDiscoverStartedEvent\.metadata\.id: /,
+    },
+    {
+      name: 'a distinct id that is not a UUID',
+      path: SUBMIT_CONNECT_EVENT_PATH,
+      body: () => ({ ...connectRequest(CONNECT_PREHOG[0]!), distinctId: 'alice-laptop' }),
+      message: /^distinctId: /,
+    },
+    {
+      name: 'a tab kind that is free text',
+      path: '/tbotanalytics.connect.v1.ConnectExtraReportingService/SubmitConnectExtraEvent',
+      body: () => ({ distinctId: crypto.randomUUID(), tabOpen: { rootClusterName: anon('prod-cluster'), leafClusterName: '', tabKind: 'ssh alice@db01' } }),
+      message: /^tabOpen\.tabKind: /,
+    },
+    {
+      name: 'an unknown enum value',
+      path: SUBMIT_EVENT_PATH,
+      body: () => ({
+        ...discoverRequest(discoverStep('completed')),
+        uiDiscoverCompletedEvent: {
+          metadata: { id: crypto.randomUUID(), userName: anon('a') },
+          resource: { resource: 'DISCOVER_RESOURCE_TOASTER' },
+          status: { status: 'DISCOVER_STATUS_SUCCESS' },
+        },
+      }),
+      message: /DISCOVER_RESOURCE_TOASTER/,
+    },
+    {
+      name: 'a timestamp two days ahead',
+      path: SUBMIT_EVENT_PATH,
+      body: () => discoverRequest(discoverStep('started'), { timestamp: new Date(Date.now() + 48 * 3_600_000).toISOString() }),
+      message: /^timestamp: more than 24 h ahead of the collector's clock$/,
+    },
+    {
+      name: 'an impossible date',
+      path: SUBMIT_CONNECT_EVENT_PATH,
+      body: () => ({ ...connectRequest(CONNECT_PREHOG[0]!), timestamp: '2026-13-45T99:99:99Z' }),
+      message: /Timestamp from JSON: invalid RFC 3339/,
+    },
+    {
+      name: 'a batch of 501 events',
+      path: SUBMIT_EVENTS_PATH,
+      body: () => ({
+        events: Array.from({ length: 501 }, () => ({
+          clusterName: anon('c'),
+          uiDiscoverStartedEvent: { metadata: { id: crypto.randomUUID(), userName: anon('u') }, status: { status: 1 } },
+        })),
+      }),
+      message: /^events: 501 events in one request; at most 500$/,
+    },
+    {
+      name: 'a batch whose eighth event has a clear cluster name (refused whole)',
+      path: SUBMIT_CONNECT_EXTRA_EVENTS_PATH,
+      body: () => ({
+        events: Array.from({ length: 10 }, (_, index) => ({ ...connectRequest(CONNECT_EXTRA[1]!), ...(index === 7 ? { clusterAdd: { rootClusterName: 'prod-cluster' } } : {}) })),
+      }),
+      message: /^events\[7\]\.clusterAdd\.rootClusterName: expected the anonymizer's output/,
+    },
   ];
   for (const bad of invalid) {
     it(`rejects ${bad.name} with invalid_argument naming the field, storing nothing`, async () => {
@@ -238,7 +337,11 @@ describe('collector: Connect and Discover services', () => {
   it('keeps a Discover error that names nothing, redacts one that names an address, stores both classes, and counts the redaction', async () => {
     const runId = crypto.randomUUID();
     const kept = discoverRequest(discoverStep('test connection'), { runId, status: 'DISCOVER_STATUS_ERROR', error: 'timed out waiting for the agent to join' });
-    const named = discoverRequest(discoverStep('deploy agent'), { runId, status: 'DISCOVER_STATUS_ERROR', error: 'dial tcp db-primary.internal.zqerrcanary.com:5432: connection refused' });
+    const named = discoverRequest(discoverStep('deploy agent'), {
+      runId,
+      status: 'DISCOVER_STATUS_ERROR',
+      error: 'dial tcp db-primary.internal.zqerrcanary.com:5432: connection refused',
+    });
     assert.equal((await post(collector.url, SUBMIT_EVENTS_PATH, { events: [kept, named] })).status, 200);
     const mine = (await stored(dataDir)).filter((line) => JSON.stringify(line.event).includes(runId));
     const status = (member: string) => (mine.find((line) => member in line.event)!.event[member] as { status: unknown }).status;

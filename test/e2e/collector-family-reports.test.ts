@@ -34,7 +34,25 @@ describe('connect and discover reports', () => {
     const page = join(workspace.dir, `${name}.html`);
     await writeFile(page, html);
     const png = join(workspace.dir, `${name}.png`);
-    execFileSync('chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${join(workspace.dir, `chromium-${name}`)}`, '--hide-scrollbars', `--window-size=820,${height}`, `--screenshot=${png}`, `file://${page}`], { stdio: 'ignore', timeout: 60_000 });
+    execFileSync(
+      'chromium',
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        `--user-data-dir=${join(workspace.dir, `chromium-${name}`)}`,
+        '--hide-scrollbars',
+        `--window-size=820,${height}`,
+        `--screenshot=${png}`,
+        `file://${page}`,
+      ],
+      { stdio: 'ignore', timeout: 60_000 },
+    );
     if (process.env['KEEP_REPORT_SCREENSHOTS'] !== undefined) await writeFile(join(process.env['KEEP_REPORT_SCREENSHOTS'], `${name}.png`), await readFile(png));
     return decodePng(await readFile(png));
   }
@@ -59,7 +77,10 @@ describe('connect and discover reports', () => {
     const json = JSON.parse(report('discover', '--format', 'json', '--workers', '1'));
     assert.equal(json.runs, 17);
     const server = json.resources.find((resource: { resource: string }) => resource.resource === 'DISCOVER_RESOURCE_SERVER');
-    assert.deepEqual(server.funnel.map((step: { runs: number }) => step.runs), [10, 10, 8, 6, 5, 4]);
+    assert.deepEqual(
+      server.funnel.map((step: { runs: number }) => step.runs),
+      [10, 10, 8, 6, 5, 4],
+    );
     assert.deepEqual(server.startToCompletion, { count: 4, medianSeconds: 155, p90Seconds: 215 });
     const { window: _window, ...single } = json;
     const { window: _window2, ...parallel } = JSON.parse(report('discover', '--format', 'json', '--workers', '3'));
@@ -78,8 +99,14 @@ describe('connect and discover reports', () => {
   it('report connect: daily and weekly actives, features, platforms and connectors in json, table and csv', () => {
     const json = JSON.parse(report('connect', '--format', 'json'));
     assert.equal(json.installations, 4);
-    assert.deepEqual(json.daily.map((day: { active: number }) => day.active), [3, 1, 2, 1, 2, 1, 2, 1, 2, 1, 3, 2, 3, 2]);
-    assert.deepEqual(json.connectorTypes, [['github', 2], ['saml', 1]]);
+    assert.deepEqual(
+      json.daily.map((day: { active: number }) => day.active),
+      [3, 1, 2, 1, 2, 1, 2, 1, 2, 1, 3, 2, 3, 2],
+    );
+    assert.deepEqual(json.connectorTypes, [
+      ['github', 2],
+      ['saml', 1],
+    ]);
     const { window: _window, ...single } = json;
     const { window: _window2, ...parallel } = JSON.parse(report('connect', '--format', 'json', '--workers', '3'));
     assert.deepEqual(parallel, single);

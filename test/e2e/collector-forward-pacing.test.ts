@@ -100,7 +100,9 @@ describe('collector forwarding pace', () => {
   it('a poison event is bisected out and parked in dead-letter.ndjson; the rest, and later events, are forwarded', async () => {
     // PostHog refuses any batch that holds the bad event, as it does with a 400 for one malformed event.
     posthog.answer = (batch, res, index) =>
-      batch.some((event) => event.properties['version'] === '6.6.6') ? void res.writeHead(400, { 'content-type': 'application/json' }).end('{"type":"validation_error","detail":"bad event"}') : accept(batch, res, index);
+      batch.some((event) => event.properties['version'] === '6.6.6')
+        ? void res.writeHead(400, { 'content-type': 'application/json' }).end('{"type":"validation_error","detail":"bad event"}')
+        : accept(batch, res, index);
     const running = await run('poison');
     const good = [...(await trickle(running.url, 7, 1000)), ...(await trickle(running.url, 1, 1000, { version: '6.6.6' })), ...(await trickle(running.url, 4, 1000))];
     const poison = good.splice(7, 1)[0]!;
@@ -109,7 +111,10 @@ describe('collector forwarding pace', () => {
     await posthog.until(() => posthog.accepted.length >= good.length + later.length);
     assert.deepEqual(posthog.accepted.map((event) => event.distinct_id).sort(), [...good, ...later].sort());
     assert.ok(posthog.requests.length <= 16, `${posthog.requests.length} requests to find one bad event among 12`);
-    const dead = (await readFile(join(workspace.dir, 'poison', 'dead-letter.ndjson'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    const dead = (await readFile(join(workspace.dir, 'poison', 'dead-letter.ndjson'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     assert.equal(dead.length, 1);
     assert.equal(dead[0].reason, 'rejected');
     assert.match(dead[0].detail, /^HTTP 400: \{"type":"validation_error"/);
@@ -125,7 +130,10 @@ describe('collector forwarding pace', () => {
     const ids = await trickle(running.url, 3, 1000);
     await posthog.until(() => posthog.accepted.length === 3);
     assert.deepEqual(posthog.accepted.map((event) => event.distinct_id).sort(), [...ids].sort());
-    assert.deepEqual((await readdir(join(workspace.dir, 'unauthorized'))).filter((name) => name.startsWith('dead')), []);
+    assert.deepEqual(
+      (await readdir(join(workspace.dir, 'unauthorized'))).filter((name) => name.startsWith('dead')),
+      [],
+    );
     assert.match(running.stderr(), /ERROR PostHog refused the request; check --posthog-host and --posthog-api-key/);
   });
 
@@ -150,9 +158,18 @@ describe('collector forwarding pace', () => {
     posthog.accepted.length = 0;
     collector = await startCollector(dataDir, ['--posthog-host', posthog.url, '--posthog-api-key', 'phc_test']);
     await posthog.until(() => posthog.accepted.length === 2);
-    assert.deepEqual(posthog.accepted.map((event) => event.distinct_id), [first.distinctId, last.distinctId]);
-    const dead = (await readFile(join(dataDir, 'dead-letter.ndjson'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
-    assert.deepEqual(dead.map((entry) => entry.line), lines.slice(1, 5));
+    assert.deepEqual(
+      posthog.accepted.map((event) => event.distinct_id),
+      [first.distinctId, last.distinctId],
+    );
+    const dead = (await readFile(join(dataDir, 'dead-letter.ndjson'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    assert.deepEqual(
+      dead.map((entry) => entry.line),
+      lines.slice(1, 5),
+    );
     assert.ok(dead.every((entry) => entry.reason === 'invalid'));
     assert.equal(await metric(collector.url, 'tbot_collector_forward_dead_lettered_total{reason="invalid"}'), 4);
     const url = collector.url;

@@ -57,7 +57,10 @@ describe('collector: tbotanalytics.v1.AgentReportingService/SubmitHeartbeat', ()
 
   for (const binary of [false, true]) {
     it(`accepts a real Connect client in ${binary ? 'binary protobuf' : 'JSON'} mode, zero values filled in`, async () => {
-      const client = createClient(serviceSchema('tbotanalytics.v1.AgentReportingService'), createConnectTransport({ baseUrl: collector.url, useBinaryFormat: binary, fetch: globalThis.fetch })) as unknown as {
+      const client = createClient(
+        serviceSchema('tbotanalytics.v1.AgentReportingService'),
+        createConnectTransport({ baseUrl: collector.url, useBinaryFormat: binary, fetch: globalThis.fetch }),
+      ) as unknown as {
         submitHeartbeat(request: unknown): Promise<unknown>;
       };
       const distinctId = crypto.randomUUID();

@@ -64,7 +64,10 @@ describe('collector inputs', () => {
       const report = JSON.parse(json.stdout);
       assert.equal(report.total, good);
       assert.equal(report.skipped, bad.length);
-      assert.deepEqual(report.destinations, { configured: { database: 0, kubernetes: 0, application: 0, other: good }, runsWith: { database: 0, kubernetes: 0, application: 0, other: good } });
+      assert.deepEqual(report.destinations, {
+        configured: { database: 0, kubernetes: 0, application: 0, other: good },
+        runsWith: { database: 0, kubernetes: 0, application: 0, other: good },
+      });
       assert.match(json.stderr, /ignoring events-\d{4}-\d{2}-\d{2}\.ndjson: not a regular file/);
       for (const format of ['table', 'csv', 'html']) {
         const run = await runCollector(['report', '--data-dir', dataDir, '--format', format, '--workers', workers, '--by', 'join_type']);
@@ -80,9 +83,21 @@ describe('collector inputs', () => {
     { name: '--data-dir that is a file', args: ['report', '--data-dir', '__FILE__'], message: /--data-dir ".*": not a directory/ },
     { name: '--posthog-host that is not a URL', args: ['serve', '--posthog-host', 'notaurl', '--posthog-api-key', 'phc_x'], message: /--posthog-host: not an absolute URL/ },
     { name: 'a file: PostHog URL', args: ['serve', '--posthog-host', 'file:///etc/passwd', '--posthog-api-key', 'phc_x'], message: /--posthog-host: scheme file: is not allowed/ },
-    { name: 'a PostHog URL with credentials', args: ['serve', '--posthog-host', 'https://admin:s3cret@eu.i.posthog.com', '--posthog-api-key', 'phc_x'], message: /--posthog-host: credentials in the URL are not allowed/ },
-    { name: 'a PostHog URL with a query', args: ['serve', '--posthog-host', 'https://eu.i.posthog.com/?team=1', '--posthog-api-key', 'phc_x'], message: /--posthog-host: a query string is not allowed/ },
-    { name: 'an API key with spaces', args: ['serve', '--posthog-host', 'https://eu.i.posthog.com', '--posthog-api-key', 'phc x'], message: /--posthog-api-key: expected a PostHog project API key/ },
+    {
+      name: 'a PostHog URL with credentials',
+      args: ['serve', '--posthog-host', 'https://admin:s3cret@eu.i.posthog.com', '--posthog-api-key', 'phc_x'],
+      message: /--posthog-host: credentials in the URL are not allowed/,
+    },
+    {
+      name: 'a PostHog URL with a query',
+      args: ['serve', '--posthog-host', 'https://eu.i.posthog.com/?team=1', '--posthog-api-key', 'phc_x'],
+      message: /--posthog-host: a query string is not allowed/,
+    },
+    {
+      name: 'an API key with spaces',
+      args: ['serve', '--posthog-host', 'https://eu.i.posthog.com', '--posthog-api-key', 'phc x'],
+      message: /--posthog-api-key: expected a PostHog project API key/,
+    },
     { name: 'a negative connection cap', args: ['serve', '--max-connections-per-address', '-1'], message: /--max-connections-per-address "-1": expected a whole number/ },
   ];
   for (const bad of usage) {
@@ -93,7 +108,10 @@ describe('collector inputs', () => {
       assert.equal(run.code, 2, run.stderr);
       assert.match(run.stderr, bad.message);
       assert.doesNotMatch(run.stderr, /s3cret|internal error/);
-      await assert.rejects(import('node:fs/promises').then((fs) => fs.stat(scratch)), { code: 'ENOENT' });
+      await assert.rejects(
+        import('node:fs/promises').then((fs) => fs.stat(scratch)),
+        { code: 'ENOENT' },
+      );
     });
   }
 

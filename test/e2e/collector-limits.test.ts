@@ -49,7 +49,10 @@ describe('collector connection limits', () => {
     third.resume();
     // Refused at once, well before the 500 ms header timeout could close it.
     await Promise.race([once(third, 'close'), new Promise((_, reject) => setTimeout(() => reject(new Error('third connection was kept')), 300))]);
-    assert.ok(sockets.every((socket) => !socket.destroyed), 'the first two are still open');
+    assert.ok(
+      sockets.every((socket) => !socket.destroyed),
+      'the first two are still open',
+    );
     for (const socket of sockets) socket.destroy();
     await new Promise((resolve) => setTimeout(resolve, 50));
   });

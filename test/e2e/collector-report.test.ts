@@ -23,7 +23,16 @@ function record(daysAgo: number, runMode: string, joinType: string, helper?: str
     event: {
       distinctId: crypto.randomUUID(),
       timestamp: timestamp.toISOString(),
-      start: { runMode, version: daysAgo > 3 ? '1.0.0' : '1.1.0', joinType, ...(helper === undefined ? {} : { helper, helperVersion: options.helperVersion ?? '1.2.0' }), destinationsOther: 1, destinationsDatabase: 1, destinationsKubernetes: 0, destinationsApplication: 2 },
+      start: {
+        runMode,
+        version: daysAgo > 3 ? '1.0.0' : '1.1.0',
+        joinType,
+        ...(helper === undefined ? {} : { helper, helperVersion: options.helperVersion ?? '1.2.0' }),
+        destinationsOther: 1,
+        destinationsDatabase: 1,
+        destinationsKubernetes: 0,
+        destinationsApplication: 2,
+      },
     },
   };
 }
@@ -89,9 +98,15 @@ describe('collector reports', () => {
     assert.deepEqual(json.breakdowns.helper, { 'gha:teleport-actions/auth': 6, '(none)': 6, [LONG_HELPER]: 1 });
     assert.deepEqual(json.helperVersions['gha:teleport-actions/auth'], { '1.2.0': 4, '1.3.0': 2 });
     assert.deepEqual(json.crossTabs.join_type.env0, { 'one-shot': 2 });
-    assert.deepEqual(json.destinations, { configured: { database: 13, kubernetes: 0, application: 26, other: 13 }, runsWith: { database: 13, kubernetes: 0, application: 13, other: 13 } });
+    assert.deepEqual(json.destinations, {
+      configured: { database: 13, kubernetes: 0, application: 26, other: 13 },
+      runsWith: { database: 13, kubernetes: 0, application: 13, other: 13 },
+    });
     const perDay = json.perDay as Record<string, Record<string, number>>;
-    assert.equal(Object.values(perDay).reduce((sum, day) => sum + Object.values(day).reduce((a, b) => a + b, 0), 0), 13);
+    assert.equal(
+      Object.values(perDay).reduce((sum, day) => sum + Object.values(day).reduce((a, b) => a + b, 0), 0),
+      13,
+    );
     const day = (daysAgo: number): string => new Date(Date.now() - daysAgo * DAY_MS).toISOString().slice(0, 10);
     // The back-dated start is on its own day; the one from the future is on its arrival day.
     assert.equal(perDay[day(3)]?.['one-shot'], 2, 'day 3: a seeded one-shot plus the back-dated one');
@@ -99,7 +114,12 @@ describe('collector reports', () => {
   });
 
   it('worker threads and a single thread produce the same report', async () => {
-    const [parallel, single] = (await Promise.all([report(dataDir, '--format', 'json', '--workers', '3', '--since', '60d', '--until', 'now'), report(dataDir, '--format', 'json', '--workers', '1', '--since', '60d', '--until', 'now')])).map((text) => {
+    const [parallel, single] = (
+      await Promise.all([
+        report(dataDir, '--format', 'json', '--workers', '3', '--since', '60d', '--until', 'now'),
+        report(dataDir, '--format', 'json', '--workers', '1', '--since', '60d', '--until', 'now'),
+      ])
+    ).map((text) => {
       const { window: _window, ...rest } = JSON.parse(text);
       return rest;
     });
@@ -117,7 +137,10 @@ describe('collector reports', () => {
       [['--run-mode', 'continuous', '--helper', LONG_HELPER], 1],
     ];
     const totals = await Promise.all(cases.map(async ([args]) => JSON.parse(await report(dataDir, '--format', 'json', ...args)).total as number));
-    assert.deepEqual(totals, cases.map(([, total]) => total));
+    assert.deepEqual(
+      totals,
+      cases.map(([, total]) => total),
+    );
     await assert.rejects(report(dataDir, '--since', '2d', '--until', '3d'), /--until .* is not after --since/);
     await assert.rejects(report(dataDir, '--run-mode', 'sometimes'), /Invalid values/);
   });
@@ -141,7 +164,10 @@ describe('collector reports', () => {
     assert.match(destinations, /^application\s+26\s+13\s+100\.0%$/m);
     const weeks = weekCsv.trim().split('\n');
     assert.equal(weeks[0], 'week,starts,share,full_week,change');
-    assert.equal(weeks.slice(1).reduce((sum, line) => sum + Number(line.split(',')[1]), 0), 13);
+    assert.equal(
+      weeks.slice(1).reduce((sum, line) => sum + Number(line.split(',')[1]), 0),
+      13,
+    );
   });
 
   it('html: one self-contained page that headless Chromium renders at 1200 px and at 400 px without overflowing', async () => {
@@ -151,7 +177,21 @@ describe('collector reports', () => {
     assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
     assert.match(html, /id="limits">Unique installs and weekly active agents cannot be measured/);
     assert.match(html, /id="window">\d{1,2} [A-Z][a-z]{2} \d{4} – \d{1,2} [A-Z][a-z]{2} \d{4} \(UTC\)/);
-    for (const id of ['starts-per-day', 'weekly-run-mode', 'weekly-join-type', 'weekly-helper', 'weekly-version', 'version-adoption', 'versions', 'helpers', 'join-types', 'cross-join-type', 'cross-helper', 'destination-mix']) assert.match(html, new RegExp(`id="${id}"`), id);
+    for (const id of [
+      'starts-per-day',
+      'weekly-run-mode',
+      'weekly-join-type',
+      'weekly-helper',
+      'weekly-version',
+      'version-adoption',
+      'versions',
+      'helpers',
+      'join-types',
+      'cross-join-type',
+      'cross-helper',
+      'destination-mix',
+    ])
+      assert.match(html, new RegExp(`id="${id}"`), id);
     assert.match(html, new RegExp(`title="${LONG_HELPER}"`), 'a long label carries its full text as a tooltip');
     const page = join(workspace.dir, 'report.html');
     await writeFile(page, html);

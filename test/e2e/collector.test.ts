@@ -20,7 +20,11 @@ const VALID = () => ({
   start: { runMode: 'RUN_MODE_DAEMON', version: '1.2.3', joinType: 'iam', destinationsOther: 1, destinationsDatabase: 2, destinationsKubernetes: 0, destinationsApplication: 1 },
 });
 
-async function post(url: string, body: string | Uint8Array, headers: Record<string, string> = { 'content-type': 'application/json' }): Promise<{ status: number; json: { code?: string; message?: string } }> {
+async function post(
+  url: string,
+  body: string | Uint8Array,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+): Promise<{ status: number; json: { code?: string; message?: string } }> {
   const response = await fetch(`${url}${SUBMIT_TBOT_EVENT_PATH}`, { method: 'POST', headers, body });
   const text = await response.text();
   return { status: response.status, json: text === '' ? {} : JSON.parse(text) };
@@ -68,7 +72,7 @@ describe('collector', () => {
     assert.ok((await storedLines(dataDir)).some((line) => line.includes(event.distinctId)));
   });
 
-  it('accepts what Teleport\'s tbot may send, storing only known fields, and counts what it skipped or dropped', async () => {
+  it("accepts what Teleport's tbot may send, storing only known fields, and counts what it skipped or dropped", async () => {
     const base = VALID();
     const tolerated = [
       { ...base, distinctId: crypto.randomUUID(), start: { ...base.start, joinType: '' } },
@@ -96,19 +100,88 @@ describe('collector', () => {
   const corpus: { name: string; body: () => string | Uint8Array; headers?: Record<string, string>; status: number; code: string; message?: RegExp }[] = [
     { name: 'malformed JSON', body: () => '{"distinctId": ', status: 400, code: 'invalid_argument', message: /malformed JSON/ },
     { name: 'oversize body', body: () => JSON.stringify({ ...VALID(), pad: 'x'.repeat(70 * 1024) }), status: 429, code: 'resource_exhausted' },
-    { name: 'gzip bomb', body: () => gzipSync(Buffer.alloc(1024 * 1024, 0x20)), headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, status: 429, code: 'resource_exhausted' },
+    {
+      name: 'gzip bomb',
+      body: () => gzipSync(Buffer.alloc(1024 * 1024, 0x20)),
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      status: 429,
+      code: 'resource_exhausted',
+    },
     { name: 'deeply nested JSON', body: () => `${'['.repeat(100_000)}${']'.repeat(100_000)}`, status: 429, code: 'resource_exhausted' },
     { name: 'nested JSON within the size limit', body: () => `{"start":${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}}`, status: 400, code: 'invalid_argument' },
-    { name: 'invalid UTF-8', body: () => Buffer.concat([Buffer.from('{"distinctId":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]), status: 400, code: 'invalid_argument', message: /UTF-8/ },
-    { name: 'wrong enum', body: () => JSON.stringify({ ...VALID(), start: { ...VALID().start, runMode: 'RUN_MODE_SOMETIMES' } }), status: 400, code: 'invalid_argument', message: /RUN_MODE_SOMETIMES/ },
-    { name: 'negative count', body: () => JSON.stringify({ ...VALID(), start: { ...VALID().start, destinationsDatabase: -1 } }), status: 400, code: 'invalid_argument', message: /start\.destinationsDatabase/ },
-    { name: 'absurd count', body: () => JSON.stringify({ ...VALID(), start: { ...VALID().start, destinationsOther: 50_000 } }), status: 400, code: 'invalid_argument', message: /start\.destinationsOther/ },
-    { name: 'distinctId that could be a host name', body: () => JSON.stringify({ ...VALID(), distinctId: 'build-01.corp.example.com' }), status: 400, code: 'invalid_argument', message: /^distinctId/ },
-    ...['2026-19-39T29:69:69Z', '0000-00-00T00:00:00Z', '2099-99-99T00:00:00Z', '2026-13-45T99:99:99Z', '2026-02-30T00:00:00Z'].map((timestamp) => ({ name: `timestamp ${timestamp}`, body: () => JSON.stringify({ ...VALID(), timestamp }), status: 400, code: 'invalid_argument', message: /^timestamp: / })),
-    { name: 'timestamp two days ahead', body: () => JSON.stringify({ ...VALID(), timestamp: new Date(Date.now() + 48 * 3_600_000).toISOString() }), status: 400, code: 'invalid_argument', message: /24 h ahead/ },
-    { name: 'binary without a start event', body: () => new Uint8Array([0x0a, 0x01, 0x61, 0x50, 0x01]), headers: { 'content-type': 'application/proto' }, status: 400, code: 'invalid_argument', message: /'start'/ },
-    { name: 'binary Timestamp of 2^62 seconds', body: () => new Uint8Array([0x12, 0x0a, 0x08, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40]), headers: { 'content-type': 'application/proto' }, status: 400, code: 'invalid_argument', message: /^timestamp: / },
-    { name: 'truncated binary', body: () => new Uint8Array([0x0a, 0xff]), headers: { 'content-type': 'application/proto' }, status: 400, code: 'invalid_argument', message: /malformed protobuf/ },
+    {
+      name: 'invalid UTF-8',
+      body: () => Buffer.concat([Buffer.from('{"distinctId":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]),
+      status: 400,
+      code: 'invalid_argument',
+      message: /UTF-8/,
+    },
+    {
+      name: 'wrong enum',
+      body: () => JSON.stringify({ ...VALID(), start: { ...VALID().start, runMode: 'RUN_MODE_SOMETIMES' } }),
+      status: 400,
+      code: 'invalid_argument',
+      message: /RUN_MODE_SOMETIMES/,
+    },
+    {
+      name: 'negative count',
+      body: () => JSON.stringify({ ...VALID(), start: { ...VALID().start, destinationsDatabase: -1 } }),
+      status: 400,
+      code: 'invalid_argument',
+      message: /start\.destinationsDatabase/,
+    },
+    {
+      name: 'absurd count',
+      body: () => JSON.stringify({ ...VALID(), start: { ...VALID().start, destinationsOther: 50_000 } }),
+      status: 400,
+      code: 'invalid_argument',
+      message: /start\.destinationsOther/,
+    },
+    {
+      name: 'distinctId that could be a host name',
+      body: () => JSON.stringify({ ...VALID(), distinctId: 'build-01.corp.example.com' }),
+      status: 400,
+      code: 'invalid_argument',
+      message: /^distinctId/,
+    },
+    ...['2026-19-39T29:69:69Z', '0000-00-00T00:00:00Z', '2099-99-99T00:00:00Z', '2026-13-45T99:99:99Z', '2026-02-30T00:00:00Z'].map((timestamp) => ({
+      name: `timestamp ${timestamp}`,
+      body: () => JSON.stringify({ ...VALID(), timestamp }),
+      status: 400,
+      code: 'invalid_argument',
+      message: /^timestamp: /,
+    })),
+    {
+      name: 'timestamp two days ahead',
+      body: () => JSON.stringify({ ...VALID(), timestamp: new Date(Date.now() + 48 * 3_600_000).toISOString() }),
+      status: 400,
+      code: 'invalid_argument',
+      message: /24 h ahead/,
+    },
+    {
+      name: 'binary without a start event',
+      body: () => new Uint8Array([0x0a, 0x01, 0x61, 0x50, 0x01]),
+      headers: { 'content-type': 'application/proto' },
+      status: 400,
+      code: 'invalid_argument',
+      message: /'start'/,
+    },
+    {
+      name: 'binary Timestamp of 2^62 seconds',
+      body: () => new Uint8Array([0x12, 0x0a, 0x08, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40]),
+      headers: { 'content-type': 'application/proto' },
+      status: 400,
+      code: 'invalid_argument',
+      message: /^timestamp: /,
+    },
+    {
+      name: 'truncated binary',
+      body: () => new Uint8Array([0x0a, 0xff]),
+      headers: { 'content-type': 'application/proto' },
+      status: 400,
+      code: 'invalid_argument',
+      message: /malformed protobuf/,
+    },
   ];
   for (const bad of corpus) {
     it(`rejects ${bad.name} with ${bad.code} (${bad.status}) and stores nothing`, async () => {
@@ -124,7 +197,11 @@ describe('collector', () => {
   it('never stores the client address or request headers', async () => {
     const event = VALID();
     const marker = 'zqxheadercanary';
-    assert.equal((await post(collector.url, JSON.stringify(event), { 'content-type': 'application/json', 'user-agent': marker, 'x-forwarded-for': `203.0.113.9, ${marker}`, cookie: marker })).status, 200);
+    assert.equal(
+      (await post(collector.url, JSON.stringify(event), { 'content-type': 'application/json', 'user-agent': marker, 'x-forwarded-for': `203.0.113.9, ${marker}`, cookie: marker }))
+        .status,
+      200,
+    );
     const everything = (await Promise.all((await readdir(dataDir)).map((name) => readFile(join(dataDir, name), 'utf8')))).join('');
     assert.ok(everything.includes(event.distinctId));
     for (const needle of [marker, '127.0.0.1', '203.0.113.9']) assert.ok(!everything.includes(needle), `${needle} stored`);
@@ -225,7 +302,10 @@ describe('collector forwarding to PostHog', () => {
     const events = forwarded();
     assert.deepEqual(events.map((event) => event['distinct_id']).sort(), [...ids].sort());
     assert.equal(new Set(events.map((event) => event['uuid'])).size, events.length, 'no duplicate uuids');
-    assert.ok(batches.every((body) => body.api_key === 'phc_test' && body.batch.length <= 2), 'batches were halved to fit');
+    assert.ok(
+      batches.every((body) => body.api_key === 'phc_test' && body.batch.length <= 2),
+      'batches were halved to fit',
+    );
     const first = events[0]!;
     assert.equal(first['event'], 'tbot.start');
     assert.deepEqual(first['properties'], {

@@ -158,17 +158,26 @@ describe('README compatibility table: config keys, destinations, outputs and ser
     const start = readme.indexOf('```yaml\n', section) + '```yaml\n'.length;
     const yaml = readme.slice(start, readme.indexOf('```', start));
     const config = await loadConfig({ source: { kind: 'file', path: 'README.md' }, flags: {}, cwd: '/work', readFile: async () => yaml, realPath: async (path) => path });
-    assert.deepEqual(config.outputs.map((output) => output.type), ['identity', 'database', 'kubernetes/v2', 'application', 'spiffe-svid', 'workload-identity-jwt']);
+    assert.deepEqual(
+      config.outputs.map((output) => output.type),
+      ['identity', 'database', 'kubernetes/v2', 'application', 'spiffe-svid', 'workload-identity-jwt'],
+    );
   });
 
   it('every probe has a row (no test without its row)', () => {
     const named = new Set(rows.map((row) => row.name));
-    assert.deepEqual(Object.keys(CONFIG_PROBES).filter((name) => !named.has(name)), []);
+    assert.deepEqual(
+      Object.keys(CONFIG_PROBES).filter((name) => !named.has(name)),
+      [],
+    );
   });
 
   it('every key of the config schema has a row', () => {
     const named = new Set(rows.map((row) => row.name));
-    const schema = configSchema as unknown as { properties: Record<string, { properties?: Record<string, { properties?: Record<string, unknown> }> }>; definitions: Record<string, { oneOf?: { properties: Record<string, { const?: string; properties?: Record<string, unknown> }> }[]; properties?: Record<string, unknown> }> };
+    const schema = configSchema as unknown as {
+      properties: Record<string, { properties?: Record<string, { properties?: Record<string, unknown> }> }>;
+      definitions: Record<string, { oneOf?: { properties: Record<string, { const?: string; properties?: Record<string, unknown> }> }[]; properties?: Record<string, unknown> }>;
+    };
     const missing: string[] = [];
     const need = (name: string): void => void (named.has(name) || missing.push(name));
     for (const [key, node] of Object.entries(schema.properties)) {
@@ -196,7 +205,8 @@ describe('README compatibility table: config keys, destinations, outputs and ser
         if (common.has(key)) continue;
         const children = Object.keys((node as { properties?: Record<string, unknown> }).properties ?? {});
         const items = (node as { items?: { $ref?: string } }).items?.$ref;
-        if (key === 'selectors' && items !== undefined) for (const child of Object.keys(schema.definitions['kubernetesSelector']?.properties ?? {})) need(`${type}.${key}.${child}`);
+        if (key === 'selectors' && items !== undefined)
+          for (const child of Object.keys(schema.definitions['kubernetesSelector']?.properties ?? {})) need(`${type}.${key}.${child}`);
         else if (key === 'selector') for (const child of Object.keys(schema.definitions['workloadIdentitySelector']?.properties ?? {})) need(`${type}.${key}.${child}`);
         else if (children.length > 0) for (const child of children) need(`${type}.${key}.${child}`);
         else need(`${type}.${key}`);
@@ -222,9 +232,46 @@ const body = (run: RunResult): { start: Record<string, unknown> } => JSON.parse(
 function cliProbes(dir: string): Record<string, CliProbe> {
   const sample = join(dir, 'sample.yaml');
   // Rows that can be checked on one command line share it (runs are memoized by command line).
-  const legacy = ['configure', '-a', 'auth.example.com:3025', '--proxy-server', 'example.teleport.sh:443', '--token', 'tok', '--ca-pin', 'sha256:aa', '--ca-pin', 'sha256:bb', '--certificate-ttl', '42m', '--renewal-interval', '21m', '--join-method', 'github', '--oneshot', '--diag-addr', '127.0.0.1:3000', '--storage', 'file:///var/lib/tbot', '--destination-dir', './out'];
+  const legacy = [
+    'configure',
+    '-a',
+    'auth.example.com:3025',
+    '--proxy-server',
+    'example.teleport.sh:443',
+    '--token',
+    'tok',
+    '--ca-pin',
+    'sha256:aa',
+    '--ca-pin',
+    'sha256:bb',
+    '--certificate-ttl',
+    '42m',
+    '--renewal-interval',
+    '21m',
+    '--join-method',
+    'github',
+    '--oneshot',
+    '--diag-addr',
+    '127.0.0.1:3000',
+    '--storage',
+    'file:///var/lib/tbot',
+    '--destination-dir',
+    './out',
+  ];
   const onLegacy = (check: (run: RunResult) => void): CliProbe => ({ args: legacy, check });
-  const identity = ['configure', 'id', '--destination', 'file:///srv/tbot/out', '--cluster', 'leaf.example.com', '--allow-reissue', '--reader-user', 'deploy', '--reader-group', '1001'];
+  const identity = [
+    'configure',
+    'id',
+    '--destination',
+    'file:///srv/tbot/out',
+    '--cluster',
+    'leaf.example.com',
+    '--allow-reissue',
+    '--reader-user',
+    'deploy',
+    '--reader-group',
+    '1001',
+  ];
   const database = ['configure', 'db', '--destination', 'memory://', '--service', 'pg', '--username', 'alice', '--database', 'orders', '--format', 'cockroach'];
   const kube = ['configure', 'k8s', '--destination', 'memory://', '--kubernetes-cluster', 'prod', '--disable-exec-plugin'];
   const kubeV2 = ['configure', 'k8s/v2', '--destination', 'memory://', '--name-selector', 'a', '--name-selector', 'b'];
@@ -232,13 +279,44 @@ function cliProbes(dir: string): Record<string, CliProbe> {
   const svid = ['configure', 'spiffe-svid', '--destination', 'memory://', '--svid-path', '/svc/web', '--svid-hint', 'web', '--dns-san', 'a.example.com', '--ip-san', '10.0.0.1'];
   const x509 = ['configure', 'workload-identity-x509', '--destination', 'memory://', '--name-selector', 'w', '--include-federated-trust-bundles'];
   const jwt = ['configure', 'workload-identity-jwt', '--destination', 'memory://', '--name-selector', 'w', '--audience', 'a', '--audience', 'b'];
-  const aws = ['configure', 'workload-identity-aws-roles-anywhere', '--destination', 'memory://', '--name-selector', 'w', '--role-arn', 'r', '--profile-arn', 'p', '--trust-anchor-arn', 't', '--region', 'eu-west-1', '--session-duration', '1h', '--session-renewal-interval', '10m'];
+  const aws = [
+    'configure',
+    'workload-identity-aws-roles-anywhere',
+    '--destination',
+    'memory://',
+    '--name-selector',
+    'w',
+    '--role-arn',
+    'r',
+    '--profile-arn',
+    'p',
+    '--trust-anchor-arn',
+    't',
+    '--region',
+    'eu-west-1',
+    '--session-duration',
+    '1h',
+    '--session-renewal-interval',
+    '10m',
+  ];
   const mux = ['configure', 'ssh-multiplexer', '--destination', './mux', '--enable-resumption', '--proxy-command', 'fdpass', '--proxy-templates-path', 'x'];
   const addressEnv = { TELEPORT_PROXY: 'example.teleport.sh:443', TELEPORT_AUTH_SERVER: 'auth.example.com:3025', TELEPORT_BOT_TOKEN: 'tok' };
   const onAddressEnv = (check: (run: RunResult) => void): CliProbe => ({ args: ['configure'], env: addressEnv, check });
   const analyticsEnv = { TELEPORT_ANONYMOUS_TELEMETRY: '1', TELEPORT_ANONYMOUS_TELEMETRY_ADDRESS: 'http://127.0.0.1:9' };
   const helperEnv = { _TBOT_TELEMETRY_HELPER: 'gha:teleport-actions/auth', _TBOT_TELEMETRY_HELPER_VERSION: '1.2.0' };
-  const joinTimeEnv = Object.fromEntries(['TBOT_USE_PROXY_ADDR', 'TBOT_REGISTRATION_SECRET', 'TBOT_BOUND_KEYPAIR_STATIC_KEY', 'TBOT_GITLAB_JWT', 'TERRAFORM_WORKLOAD_IDENTITY_AUDIENCE', 'KUBERNETES_TOKEN_PATH', 'POD_NAMESPACE', 'KUBECONFIG', 'AWS_REGION'].map((name) => [name, 'yes']));
+  const joinTimeEnv = Object.fromEntries(
+    [
+      'TBOT_USE_PROXY_ADDR',
+      'TBOT_REGISTRATION_SECRET',
+      'TBOT_BOUND_KEYPAIR_STATIC_KEY',
+      'TBOT_GITLAB_JWT',
+      'TERRAFORM_WORKLOAD_IDENTITY_AUDIENCE',
+      'KUBERNETES_TOKEN_PATH',
+      'POD_NAMESPACE',
+      'KUBECONFIG',
+      'AWS_REGION',
+    ].map((name) => [name, 'yes']),
+  );
   const written = has(/^# tbot config file generated by `configure` command\nversion: v2\n/);
   return {
     'tbot start': { args: ['start', '--oneshot', '-c', sample], check: has(/renewal cycle complete output="database \(memory\)"/) },
@@ -261,10 +339,22 @@ function cliProbes(dir: string): Record<string, CliProbe> {
     'tbot version': { args: ['version'], check: has(/^tbot v\d/) },
     '--debug': { args: ['start', '--oneshot', '-d', '-c', sample], check: has(/ DEBUG /) },
     '--config': { args: ['analytics', 'preview', '--format', 'json', '--config', sample], check: (run) => assert.equal(body(run).start['destinationsDatabase'], 1) },
-    '--config-string': { args: ['analytics', 'preview', '--format', 'json', '--config-string', Buffer.from(SAMPLE).toString('base64')], check: (run) => assert.equal(body(run).start['destinationsDatabase'], 1) },
+    '--config-string': {
+      args: ['analytics', 'preview', '--format', 'json', '--config-string', Buffer.from(SAMPLE).toString('base64')],
+      check: (run) => assert.equal(body(run).start['destinationsDatabase'], 1),
+    },
     '--fips': { args: ['analytics', 'preview', '--fips'] },
     '--insecure': { args: ['configure', '--insecure'], check: has(/^insecure: true$/m) },
-    '--log-format': { args: ['start', '--oneshot', '--log-format', 'json', '-c', sample], check: (run) => assert.ok(run.stderr.trim().split('\n').every((line) => JSON.parse(line).level !== undefined)) },
+    '--log-format': {
+      args: ['start', '--oneshot', '--log-format', 'json', '-c', sample],
+      check: (run) =>
+        assert.ok(
+          run.stderr
+            .trim()
+            .split('\n')
+            .every((line) => JSON.parse(line).level !== undefined),
+        ),
+    },
     '--auth-server': onLegacy(has(/^auth_server: auth\.example\.com:3025$/m)),
     '--proxy-server': onLegacy(has(/^proxy_server: example\.teleport\.sh:443$/m)),
     '--token': onLegacy(has(/^ {2}token: tok$/m)),
@@ -300,20 +390,47 @@ function cliProbes(dir: string): Record<string, CliProbe> {
     '--include-federated-trust-bundles': { args: x509, check: has(/^ {2}include_federated_trust_bundles: true$/m) },
     '--audience': { args: jwt, check: has(/^ {2}audiences:\n {2}- a\n {2}- b$/m) },
     '--listen': { args: ['configure', 'app-proxy', '--listen', 'tcp://127.0.0.1:0'] },
-    ...Object.fromEntries(['--role-arn', '--profile-arn', '--trust-anchor-arn', '--region', '--session-duration', '--session-renewal-interval'].map((flag) => [flag, { args: aws } satisfies CliProbe])),
+    ...Object.fromEntries(
+      ['--role-arn', '--profile-arn', '--trust-anchor-arn', '--region', '--session-duration', '--session-renewal-interval'].map((flag) => [flag, { args: aws } satisfies CliProbe]),
+    ),
     ...Object.fromEntries(['--enable-resumption', '--proxy-command', '--proxy-templates-path'].map((flag) => [flag, { args: mux } satisfies CliProbe])),
-    TBOT_CONFIG_PATH: { args: ['analytics', 'preview', '--format', 'json'], env: { TBOT_CONFIG_PATH: sample }, check: (run) => assert.equal(body(run).start['destinationsDatabase'], 1) },
-    TBOT_CONFIG: { args: ['analytics', 'preview', '--format', 'json'], env: { TBOT_CONFIG: Buffer.from(SAMPLE).toString('base64') }, check: (run) => assert.equal(body(run).start['destinationsDatabase'], 1) },
+    TBOT_CONFIG_PATH: {
+      args: ['analytics', 'preview', '--format', 'json'],
+      env: { TBOT_CONFIG_PATH: sample },
+      check: (run) => assert.equal(body(run).start['destinationsDatabase'], 1),
+    },
+    TBOT_CONFIG: {
+      args: ['analytics', 'preview', '--format', 'json'],
+      env: { TBOT_CONFIG: Buffer.from(SAMPLE).toString('base64') },
+      check: (run) => assert.equal(body(run).start['destinationsDatabase'], 1),
+    },
     TELEPORT_PROXY: onAddressEnv(has(/^proxy_server: example\.teleport\.sh:443$/m)),
     TELEPORT_AUTH_SERVER: onAddressEnv(has(/^auth_server: auth\.example\.com:3025$/m)),
     TELEPORT_BOT_TOKEN: onAddressEnv(has(/^ {2}token: tok$/m)),
     TBOT_DEBUG: { args: ['start', '--oneshot', '-c', sample], env: { TBOT_DEBUG: 'true' }, check: has(/ DEBUG /) },
     TELEPORT_ANONYMOUS_TELEMETRY: { args: ['analytics', 'status', '--format', 'json'], env: analyticsEnv, check: (run) => assert.equal(JSON.parse(run.stdout).enabled, true) },
-    TELEPORT_ANONYMOUS_TELEMETRY_ADDRESS: { args: ['analytics', 'status', '--format', 'json'], env: analyticsEnv, check: (run) => assert.equal(JSON.parse(run.stdout).endpoint.url, 'http://127.0.0.1:9') },
-    _TBOT_TELEMETRY_HELPER: { args: ['analytics', 'preview', '--format', 'json'], env: helperEnv, check: (run) => assert.equal(body(run).start['helper'], 'gha:teleport-actions/auth') },
+    TELEPORT_ANONYMOUS_TELEMETRY_ADDRESS: {
+      args: ['analytics', 'status', '--format', 'json'],
+      env: analyticsEnv,
+      check: (run) => assert.equal(JSON.parse(run.stdout).endpoint.url, 'http://127.0.0.1:9'),
+    },
+    _TBOT_TELEMETRY_HELPER: {
+      args: ['analytics', 'preview', '--format', 'json'],
+      env: helperEnv,
+      check: (run) => assert.equal(body(run).start['helper'], 'gha:teleport-actions/auth'),
+    },
     _TBOT_TELEMETRY_HELPER_VERSION: { args: ['analytics', 'preview', '--format', 'json'], env: helperEnv, check: (run) => assert.equal(body(run).start['helperVersion'], '1.2.0') },
     // Read by tbot only while joining a cluster (or for cluster-only parts): set, they change nothing here.
-    ...Object.fromEntries(Object.keys(joinTimeEnv).map((name) => [name, { args: ['analytics', 'preview', '--format', 'json', '-c', sample], env: joinTimeEnv, check: (run) => assert.equal(body(run).start['destinationsDatabase'], 1) } satisfies CliProbe])),
+    ...Object.fromEntries(
+      Object.keys(joinTimeEnv).map((name) => [
+        name,
+        {
+          args: ['analytics', 'preview', '--format', 'json', '-c', sample],
+          env: joinTimeEnv,
+          check: (run) => assert.equal(body(run).start['destinationsDatabase'], 1),
+        } satisfies CliProbe,
+      ]),
+    ),
   };
 }
 
@@ -322,7 +439,10 @@ const OWN_FLAGS = new Set(['--anonymous-analytics', '--format', '--heartbeat']);
 const OWN_COMMANDS = new Set(['tbot analytics', 'tbot analytics status', 'tbot analytics preview', 'tbot start legacy', 'tbot configure legacy']);
 
 function commandNames(defs: readonly CommandDef[], prefix: string): string[] {
-  return defs.flatMap((def) => [`${prefix} ${def.name}`, ...(def.subcommands === undefined || def.name === 'configure' ? [] : commandNames(def.subcommands, `${prefix} ${def.name}`))]);
+  return defs.flatMap((def) => [
+    `${prefix} ${def.name}`,
+    ...(def.subcommands === undefined || def.name === 'configure' ? [] : commandNames(def.subcommands, `${prefix} ${def.name}`)),
+  ]);
 }
 
 describe('README compatibility table: commands, flags and env vars', { concurrency: 4 }, () => {
@@ -358,9 +478,20 @@ describe('README compatibility table: commands, flags and env vars', { concurren
 
   it('every probe has a row, and every tbot flag and command of the CLI has one', () => {
     const named = new Set(rows.map((row) => row.name));
-    assert.deepEqual(Object.keys(probes).filter((name) => !named.has(name)), []);
-    const flags = new Set([...GLOBAL_FLAGS, ...TBOT_COMMANDS.flatMap((command) => [...command.flags, ...(command.subcommands ?? []).flatMap((sub) => sub.flags)])].map((flag) => `--${flag.name}`));
-    assert.deepEqual([...flags].filter((flag) => !OWN_FLAGS.has(flag) && !named.has(flag)), []);
-    assert.deepEqual(commandNames(TBOT_COMMANDS, 'tbot').filter((name) => !OWN_COMMANDS.has(name) && !named.has(name)), []);
+    assert.deepEqual(
+      Object.keys(probes).filter((name) => !named.has(name)),
+      [],
+    );
+    const flags = new Set(
+      [...GLOBAL_FLAGS, ...TBOT_COMMANDS.flatMap((command) => [...command.flags, ...(command.subcommands ?? []).flatMap((sub) => sub.flags)])].map((flag) => `--${flag.name}`),
+    );
+    assert.deepEqual(
+      [...flags].filter((flag) => !OWN_FLAGS.has(flag) && !named.has(flag)),
+      [],
+    );
+    assert.deepEqual(
+      commandNames(TBOT_COMMANDS, 'tbot').filter((name) => !OWN_COMMANDS.has(name) && !named.has(name)),
+      [],
+    );
   });
 });

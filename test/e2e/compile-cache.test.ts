@@ -64,13 +64,19 @@ describe(`compile cache on Node ${process.version}`, () => {
 
   // sudo that keeps the user's HOME (sudo -E, older sudoers): root must not leave root-owned,
   // 0700 ~/.cache or ~/.cache/tbot behind, which the user could then neither write nor remove.
-  it('run as root with another user\'s home, makes no directory in it, and the run is as ever', { skip: process.getuid?.() !== 0 && 'needs root, to give a directory to another user' }, async () => {
+  it("run as root with another user's home, makes no directory in it, and the run is as ever", {
+    skip: process.getuid?.() !== 0 && 'needs root, to give a directory to another user',
+  }, async () => {
     const home = join(workspace.dir, 'someone-else');
     const withCache = join(workspace.dir, 'someone-else-with-cache');
     await mkdir(home);
     await mkdir(join(withCache, '.cache'), { recursive: true });
     for (const dir of [home, withCache, join(withCache, '.cache')]) await chown(dir, 65534, 65534);
-    for (const [env, dir] of [[{ HOME: home }, home], [{ HOME: withCache }, join(withCache, '.cache')], [{ XDG_CACHE_HOME: home }, home]] as const) {
+    for (const [env, dir] of [
+      [{ HOME: home }, home],
+      [{ HOME: withCache }, join(withCache, '.cache')],
+      [{ XDG_CACHE_HOME: home }, home],
+    ] as const) {
       const before = readdirSync(dir);
       const agent = await runTbot(['analytics', 'status'], { cwd: workspace.dir, env: cleanEnv(env), timeoutMs: 10_000 });
       assert.deepEqual([agent.code, agent.stderr], [0, ''], JSON.stringify(env));
@@ -91,10 +97,19 @@ describe(`compile cache on Node ${process.version}`, () => {
     await writeFile(payload, 'export const doubled = [1, 2, 3].map((n) => n * 2);\n');
     const entry = join(workspace.dir, 'entry.mts');
     const module = pathToFileURL(join(ROOT, 'src/cli/compile-cache.ts')).href;
-    await writeFile(entry, `import { enableCompileCache } from ${JSON.stringify(module)};\nconsole.log(String(enableCompileCache()));\nawait import(${JSON.stringify(pathToFileURL(payload).href)});\n`);
+    await writeFile(
+      entry,
+      `import { enableCompileCache } from ${JSON.stringify(module)};\nconsole.log(String(enableCompileCache()));\nawait import(${JSON.stringify(pathToFileURL(payload).href)});\n`,
+    );
     const xdg = join(workspace.dir, 'entry-cache');
     // NODE_DEBUG_NATIVE makes Node say on stderr whether it accepted the cache it read.
-    const run = (): ReturnType<typeof spawnSync> => spawnSync(process.execPath, ['--import', 'tsx', entry], { cwd: ROOT, env: cleanEnv({ XDG_CACHE_HOME: xdg, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' }), encoding: 'utf8', timeout: 20_000 });
+    const run = (): ReturnType<typeof spawnSync> =>
+      spawnSync(process.execPath, ['--import', 'tsx', entry], {
+        cwd: ROOT,
+        env: cleanEnv({ XDG_CACHE_HOME: xdg, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' }),
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
     const first = run();
     assert.equal(first.status, 0, String(first.stderr));
     if (!HAS_COMPILE_CACHE) {

@@ -32,7 +32,11 @@ describe('config file kinds and sizes', () => {
   });
 
   const refused: { name: string; path: () => string; message: RegExp }[] = [
-    { name: 'a FIFO (nobody writes to it)', path: () => join(workspace.dir, 'fifo.yaml'), message: /fifo\.yaml: cannot read config: it is a FIFO \(named pipe\), not a regular file/ },
+    {
+      name: 'a FIFO (nobody writes to it)',
+      path: () => join(workspace.dir, 'fifo.yaml'),
+      message: /fifo\.yaml: cannot read config: it is a FIFO \(named pipe\), not a regular file/,
+    },
     { name: '/dev/urandom', path: () => '/dev/urandom', message: /\/dev\/urandom: cannot read config: it is a character device, not a regular file/ },
     { name: 'a directory', path: () => workspace.dir, message: /: cannot read config: it is a directory, not a regular file/ },
     { name: 'a 2 MiB file', path: () => join(workspace.dir, 'big.yaml'), message: /big\.yaml: cannot read config: it is larger than 1 MiB, the limit for this file/ },

@@ -69,7 +69,11 @@ describe('credentials written by a one-shot run', () => {
     const span = new Date(to).getTime() - new Date(from).getTime();
     assert.equal(span, TTL_MS + 60_000, 'valid for credential_ttl plus one minute of clock-skew allowance');
     // The certificate is for this key, and ssh can read the private key.
-    const publicFromKey = tool('ssh-keygen', ['-y', '-f', out('identity', 'key')]).trim().split(' ').slice(0, 2).join(' ');
+    const publicFromKey = tool('ssh-keygen', ['-y', '-f', out('identity', 'key')])
+      .trim()
+      .split(' ')
+      .slice(0, 2)
+      .join(' ');
     assert.equal((await readFile(out('identity', 'key.pub'), 'utf8')).trim().split(' ').slice(0, 2).join(' '), publicFromKey);
     // The CA that signed it is the one in sshcacerts.
     const caLine = (await readFile(out('identity', 'sshcacerts'), 'utf8')).trim();
@@ -154,7 +158,7 @@ describe('credentials written by a one-shot run', () => {
     for (const name of await readdir(ca)) assert.equal((await stat(join(ca, name))).mode & 0o777, 0o600, name);
   });
 
-  it('a second run reuses the CA: new certificates verify against the first run\'s CA', async () => {
+  it("a second run reuses the CA: new certificates verify against the first run's CA", async () => {
     const firstCa = await readFile(out('db', 'tlscacerts'), 'utf8');
     const firstCert = await readFile(out('db', 'tlscert'), 'utf8');
     const run = await runTbot(['start', '-c', 'tbot.yaml'], { cwd: workspace.dir });

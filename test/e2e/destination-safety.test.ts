@@ -96,7 +96,12 @@ describe('system directories and shared directories are refused at config load (
   // replace /etc/ssh/ssh_config on the machine running it. `start` is shown refusing /proc, where a
   // regression could not write either.
   const refused: { name: string; command: 'start' | 'status'; setup?: (workspace: Workspace) => Promise<void>; args: string[]; message: RegExp }[] = [
-    { name: '/etc/ssh as destination', command: 'status', args: ['--destination-dir', '/etc/ssh'], message: /flag --destination-dir: outputs\[0\]\.destination\.path: \/etc\/ssh is inside \/etc, a system directory/ },
+    {
+      name: '/etc/ssh as destination',
+      command: 'status',
+      args: ['--destination-dir', '/etc/ssh'],
+      message: /flag --destination-dir: outputs\[0\]\.destination\.path: \/etc\/ssh is inside \/etc, a system directory/,
+    },
     { name: '/ as storage', command: 'status', args: ['--data-dir', '/', '--destination-dir', 'out'], message: /flag --data-dir: storage\.path: \/ is \/ itself/ },
     { name: '/usr/local/bin as destination', command: 'status', args: ['--destination-dir', '/usr/local/bin'], message: /\/usr\/local\/bin is inside \/usr, a system directory/ },
     {
@@ -106,14 +111,22 @@ describe('system directories and shared directories are refused at config load (
       args: ['--destination-dir', 'sys/ssh'],
       message: /\/sys\/ssh is inside \/etc, a system directory \(it resolves to \/etc\/ssh\)/,
     },
-    { name: 'start with a destination in /proc', command: 'start', args: ['--destination-dir', '/proc/tbot-test'], message: /\/proc\/tbot-test is inside \/proc, a system directory/ },
+    {
+      name: 'start with a destination in /proc',
+      command: 'start',
+      args: ['--destination-dir', '/proc/tbot-test'],
+      message: /\/proc\/tbot-test is inside \/proc, a system directory/,
+    },
     {
       name: 'two outputs reaching one directory through a symlink',
       command: 'start',
       setup: async (workspace) => {
         await mkdir(join(workspace.dir, 'out'));
         await symlink('out', join(workspace.dir, 'alias'));
-        await workspace.write('two.yaml', 'version: v2\noutputs:\n  - type: identity\n    destination: {type: directory, path: out}\n  - type: identity\n    destination: {type: directory, path: alias}\n');
+        await workspace.write(
+          'two.yaml',
+          'version: v2\noutputs:\n  - type: identity\n    destination: {type: directory, path: out}\n  - type: identity\n    destination: {type: directory, path: alias}\n',
+        );
       },
       args: ['-c', 'two.yaml'],
       message: /two\.yaml:6:42: outputs\[1\]\.destination\.path: directory is already used by outputs\[0\]\.destination\.path/,
@@ -171,7 +184,10 @@ describe('something other than a directory in the way says what it is', () => {
 describe('ACLs, which this agent does not set', () => {
   it('acls: required stops start before anything is written, naming file:line:col; preview still loads the config', async () => {
     await inWorkspace(async (workspace) => {
-      const config = await workspace.write('bot.yaml', 'version: v2\nstorage: {type: directory, path: ./data}\noutputs:\n  - type: identity\n    destination: {type: directory, path: ./out, acls: required, readers: [{user: deploy}]}\n');
+      const config = await workspace.write(
+        'bot.yaml',
+        'version: v2\nstorage: {type: directory, path: ./data}\noutputs:\n  - type: identity\n    destination: {type: directory, path: ./out, acls: required, readers: [{user: deploy}]}\n',
+      );
       const run = await oneshot(workspace, '-c', config);
       assert.equal(run.code, 1, run.stderr);
       assert.match(run.stderr, /^tbot: this configuration is valid for Teleport's tbot, but asks for what this agent cannot do \(nothing was written or sent\):\n/);

@@ -82,8 +82,11 @@ describe('diagnostics listener (diag_addr)', () => {
     assert.equal(response.status, 200);
   });
 
-  it('/readyz is 503 while one output has not been renewed, naming it and why, in tbot\'s JSON shape', async () => {
-    const { status, body } = await until(`${base}/readyz`, (_, text) => JSON.parse(text).services['bot-identity']?.status === 'healthy' && JSON.parse(text).services[appName()]?.status === 'unhealthy');
+  it("/readyz is 503 while one output has not been renewed, naming it and why, in tbot's JSON shape", async () => {
+    const { status, body } = await until(
+      `${base}/readyz`,
+      (_, text) => JSON.parse(text).services['bot-identity']?.status === 'healthy' && JSON.parse(text).services[appName()]?.status === 'unhealthy',
+    );
     assert.equal(status, 503);
     const readyz = JSON.parse(body);
     assert.equal(readyz.status, 'unhealthy');
@@ -106,7 +109,10 @@ describe('diagnostics listener (diag_addr)', () => {
   });
 
   it('/metrics is Prometheus text: renewals and failures per output, seconds to expiry, process start time', async () => {
-    const { body, contentType } = await until(`${base}/metrics`, (_, text) => (sampleValue(parsePrometheusText(text), 'tbot_output_renewal_failures_total', { output: appName() }) ?? 0) >= 1);
+    const { body, contentType } = await until(
+      `${base}/metrics`,
+      (_, text) => (sampleValue(parsePrometheusText(text), 'tbot_output_renewal_failures_total', { output: appName() }) ?? 0) >= 1,
+    );
     assert.match(contentType, /^text\/plain; version=0\.0\.4/);
     const families = parsePrometheusText(body);
     assert.equal(families.get('tbot_output_renewals_total')?.type, 'counter');
@@ -132,14 +138,20 @@ describe('diagnostics listener (diag_addr)', () => {
       .flatMap((table) => table.split('\n').slice(1))
       .map((row) => row.trim().split(/\s+/))
       .filter((columns) => columns[1]?.endsWith(`:${portHex}`) && columns[3] === '0A');
-    assert.deepEqual(listening.map((columns) => columns[1]), [`0100007F:${portHex}`]);
+    assert.deepEqual(
+      listening.map((columns) => columns[1]),
+      [`0100007F:${portHex}`],
+    );
   });
 
   it('/readyz turns 200 once every output has been renewed (the blocker removed)', async () => {
     await rm(join(workspace.dir, 'blocker'));
     const { status, body } = await until(`${base}/readyz`, (code) => code === 200);
     assert.equal(status, 200);
-    assert.deepEqual(Object.values(JSON.parse(body).services).map((service) => (service as { status: string }).status), ['healthy', 'healthy']);
+    assert.deepEqual(
+      Object.values(JSON.parse(body).services).map((service) => (service as { status: string }).status),
+      ['healthy', 'healthy'],
+    );
     assert.ok(existsSync(join(workspace.dir, 'blocker', 'app', 'tlscert')));
   });
 });

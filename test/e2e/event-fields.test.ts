@@ -16,7 +16,11 @@ const EXAMPLES = [
 ];
 const HELPERS = [
   { name: 'without helper env vars', env: {}, expected: {} },
-  { name: 'with the GitHub Actions helper env vars', env: { _TBOT_TELEMETRY_HELPER: 'gha:teleport-actions/auth', _TBOT_TELEMETRY_HELPER_VERSION: '1.2.0' }, expected: { helper: 'gha:teleport-actions/auth', helperVersion: '1.2.0' } },
+  {
+    name: 'with the GitHub Actions helper env vars',
+    env: { _TBOT_TELEMETRY_HELPER: 'gha:teleport-actions/auth', _TBOT_TELEMETRY_HELPER_VERSION: '1.2.0' },
+    expected: { helper: 'gha:teleport-actions/auth', helperVersion: '1.2.0' },
+  },
 ];
 
 describe('tbot.start on the wire', () => {

@@ -93,7 +93,29 @@ describe('analytics faults never change the agent run', () => {
       certDir = await makeWorkspace('tbot-tls-');
       const key = join(certDir.dir, 'key.pem');
       const cert = join(certDir.dir, 'cert.pem');
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-nodes',
+          '-keyout',
+          key,
+          '-out',
+          cert,
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+        ],
+        { stdio: 'ignore' },
+      );
       server = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
         req.resume();
         req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
@@ -115,7 +137,10 @@ describe('analytics faults never change the agent run', () => {
     });
 
     it('a trusted certificate delivers over HTTPS', async () => {
-      const run = await runTbot(args(['--anonymous-analytics']), { cwd: workspace.dir, env: cleanEnv({ TBOT_ANALYTICS_ENDPOINT: url, NODE_EXTRA_CA_CERTS: join(certDir.dir, 'cert.pem') }) });
+      const run = await runTbot(args(['--anonymous-analytics']), {
+        cwd: workspace.dir,
+        env: cleanEnv({ TBOT_ANALYTICS_ENDPOINT: url, NODE_EXTRA_CA_CERTS: join(certDir.dir, 'cert.pem') }),
+      });
       assertSameAsBaseline(run);
       assert.match(run.stderr, /anonymous analytics sent status=200/);
     });

@@ -47,7 +47,10 @@ describe('heartbeat', () => {
 
     it('a continuous agent sends heartbeats with fresh ids and its renewal counts; report tbot counts the agents per day', async () => {
       const env = cleanEnv({ TBOT_ANALYTICS_ENDPOINT: collector.url, TBOT_TEST_HEARTBEAT_INTERVAL_MS: INTERVAL_MS });
-      const agent = spawnTbot(['start', '--debug', '--anonymous-analytics', '-c', join(CONFIG_DIR, 'host-continuous.yaml'), '--renewal-interval', '100ms'], { env, cwd: workspace.dir });
+      const agent = spawnTbot(['start', '--debug', '--anonymous-analytics', '-c', join(CONFIG_DIR, 'host-continuous.yaml'), '--renewal-interval', '100ms'], {
+        env,
+        cwd: workspace.dir,
+      });
       await agent.waitForStderr(/(anonymous analytics heartbeat sent status=200[\s\S]*){4}/);
       agent.child.kill('SIGTERM');
       const run = await agent.result;
@@ -64,7 +67,20 @@ describe('heartbeat', () => {
       const first = heartbeats[0]!.event.heartbeat!;
       assert.deepEqual(
         { ...first, renewals: 0, uptimeBucket: '' },
-        { runMode: 'RUN_MODE_DAEMON', version: '0.1.0', joinType: 'iam', renewals: 0, renewalFailures: 0, outputsIdentity: 1, outputsDatabase: 1, outputsKubernetes: 1, outputsApplication: 1, outputsSshHost: 0, outputsSpiffeSvid: 0, uptimeBucket: '' },
+        {
+          runMode: 'RUN_MODE_DAEMON',
+          version: '0.1.0',
+          joinType: 'iam',
+          renewals: 0,
+          renewalFailures: 0,
+          outputsIdentity: 1,
+          outputsDatabase: 1,
+          outputsKubernetes: 1,
+          outputsApplication: 1,
+          outputsSshHost: 0,
+          outputsSpiffeSvid: 0,
+          uptimeBucket: '',
+        },
       );
       assert.equal(first['uptimeBucket'], 'UPTIME_BUCKET_1D');
       // The fourth is about four "days" (intervals) in.
@@ -77,14 +93,30 @@ describe('heartbeat', () => {
       const day = heartbeats[0]!.received_at.slice(0, 10);
       assert.equal(report.heartbeats.total, heartbeats.length);
       const days = Object.values(report.heartbeats.perDay) as { agents: number; renewals: number; failures: number }[];
-      assert.equal(days.reduce((sum, counts) => sum + counts.agents, 0), heartbeats.length);
-      assert.equal(days.reduce((sum, counts) => sum + counts.renewals, 0), renewed);
-      assert.equal(days.reduce((sum, counts) => sum + counts.failures, 0), 0);
+      assert.equal(
+        days.reduce((sum, counts) => sum + counts.agents, 0),
+        heartbeats.length,
+      );
+      assert.equal(
+        days.reduce((sum, counts) => sum + counts.renewals, 0),
+        renewed,
+      );
+      assert.equal(
+        days.reduce((sum, counts) => sum + counts.failures, 0),
+        0,
+      );
       assert.equal(report.total, 1, 'the start is still counted once, in its own family');
       const table = execFileSync(process.execPath, [COLLECTOR_BUNDLE, 'report', '--data-dir', dataDir], { encoding: 'utf8' });
       const html = execFileSync(process.execPath, [COLLECTOR_BUNDLE, 'report', '--data-dir', dataDir, '--format', 'html'], { encoding: 'utf8' });
-      assert.match(html, /<h2>Continuous agents running per day<\/h2>[\s\S]*<figure class="chart" id="agents-per-day"[\s\S]*<table id="renewal-health">[\s\S]*<\/main><\/body><\/html>\n$/);
-      if (days.length === 1) assert.match(table, new RegExp(`continuous agents running per day, and renewal health\\nday +agents +renewals +failures +failure rate\\n${day} +${heartbeats.length} +${renewed} +0 +0\\.0%`));
+      assert.match(
+        html,
+        /<h2>Continuous agents running per day<\/h2>[\s\S]*<figure class="chart" id="agents-per-day"[\s\S]*<table id="renewal-health">[\s\S]*<\/main><\/body><\/html>\n$/,
+      );
+      if (days.length === 1)
+        assert.match(
+          table,
+          new RegExp(`continuous agents running per day, and renewal health\\nday +agents +renewals +failures +failure rate\\n${day} +${heartbeats.length} +${renewed} +0 +0\\.0%`),
+        );
     });
   });
 
@@ -112,7 +144,10 @@ describe('heartbeat', () => {
       for (const [name, value] of Object.entries(previewed.headers as Record<string, string>)) assert.equal(sent.headers[name], value, name);
       const body = JSON.parse(sent.body);
       // Fresh per heartbeat by design: the id and time; the renewal count is what the agent did.
-      assert.deepEqual({ ...previewed.body, distinctId: body.distinctId, timestamp: body.timestamp, heartbeat: { ...previewed.body.heartbeat, renewals: body.heartbeat.renewals } }, body);
+      assert.deepEqual(
+        { ...previewed.body, distinctId: body.distinctId, timestamp: body.timestamp, heartbeat: { ...previewed.body.heartbeat, renewals: body.heartbeat.renewals } },
+        body,
+      );
     });
 
     it('a one-shot agent sends its start and no heartbeat', async () => {
@@ -120,7 +155,10 @@ describe('heartbeat', () => {
       const env = cleanEnv({ TBOT_ANALYTICS_ENDPOINT: receiver.url, TBOT_TEST_HEARTBEAT_INTERVAL_MS: '10' });
       const run = await runTbot(['start', '--oneshot', '--anonymous-analytics', '-c', join(CONFIG_DIR, 'minimal.yaml')], { env, cwd: workspace.dir });
       assert.equal(run.code, 0, run.stderr);
-      assert.deepEqual(receiver.requests.slice(before).map((request) => request.url), ['/prehog.v1alpha.TbotReportingService/SubmitTbotEvent']);
+      assert.deepEqual(
+        receiver.requests.slice(before).map((request) => request.url),
+        ['/prehog.v1alpha.TbotReportingService/SubmitTbotEvent'],
+      );
     });
 
     it('off: a continuous agent past several intervals opens no socket and looks up no name', async () => {

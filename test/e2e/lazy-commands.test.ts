@@ -23,7 +23,15 @@ const TSX = import.meta.resolve('tsx');
 const YARGS = /\/node_modules\/yargs\//;
 /** The reporter and its HTTP client: only for a run that sends. */
 const REPORTING = [/\/src\/reporting\/reporter\.ts$/, /\/src\/reporting\/http-transport\.ts$/, /\/node_modules\/ky\//];
-const HEAVY = [/\/node_modules\/yaml\//, /\/node_modules\/ajv\//, /\/src\/config\/load-config\.ts$/, /\/src\/ca\//, /\/src\/agent\//, /\/src\/outputs\//, /\/src\/analytics\/session\.ts$/];
+const HEAVY = [
+  /\/node_modules\/yaml\//,
+  /\/node_modules\/ajv\//,
+  /\/src\/config\/load-config\.ts$/,
+  /\/src\/ca\//,
+  /\/src\/agent\//,
+  /\/src\/outputs\//,
+  /\/src\/analytics\/session\.ts$/,
+];
 
 describe('commands load their code only when they run', () => {
   let workspace: Workspace;
@@ -34,38 +42,73 @@ describe('commands load their code only when they run', () => {
 
   async function modulesLoadedBy(args: string[], name: string, env: Record<string, string> = {}): Promise<string[]> {
     const log = join(workspace.dir, `${name}.log`);
-    await promisify(execFile)(process.execPath, ['--import', TSX, '--import', SPY, join(ROOT, 'src/cli/main.ts'), ...args], { cwd: workspace.dir, env: cleanEnv({ MODULE_SPY_LOG: log, ...env }), timeout: 30_000 });
+    await promisify(execFile)(process.execPath, ['--import', TSX, '--import', SPY, join(ROOT, 'src/cli/main.ts'), ...args], {
+      cwd: workspace.dir,
+      env: cleanEnv({ MODULE_SPY_LOG: log, ...env }),
+      timeout: 30_000,
+    });
     return (await readFile(log, 'utf8')).trim().split('\n');
   }
 
-  for (const [name, args] of [['version', ['version']], ['help', ['--help']], ['start-help', ['start', '--help']], ['status', ['analytics', 'status']]] as const) {
+  for (const [name, args] of [
+    ['version', ['version']],
+    ['help', ['--help']],
+    ['start-help', ['start', '--help']],
+    ['status', ['analytics', 'status']],
+  ] as const) {
     it(`tbot ${args.join(' ')} loads no YAML parser, schema, certificate code or agent`, async () => {
       const loaded = await modulesLoadedBy([...args], name);
-      assert.ok(loaded.some((url) => url.endsWith('/src/cli/command-table.ts')), 'the spy saw the entry point (positive control)');
-      assert.deepEqual(loaded.filter((url) => HEAVY.some((pattern) => pattern.test(url))), []);
+      assert.ok(
+        loaded.some((url) => url.endsWith('/src/cli/command-table.ts')),
+        'the spy saw the entry point (positive control)',
+      );
+      assert.deepEqual(
+        loaded.filter((url) => HEAVY.some((pattern) => pattern.test(url))),
+        [],
+      );
     });
   }
 
   it('tbot analytics status loads the config machinery when there is a config to read', async () => {
     const loaded = await modulesLoadedBy(['analytics', 'status', '-c', join(ROOT, 'config/minimal.yaml')], 'status-config');
-    for (const pattern of [/\/node_modules\/yaml\//, /\/src\/config\/load-config\.ts$/]) assert.ok(loaded.some((url) => pattern.test(url)), `did not load ${pattern}`);
+    for (const pattern of [/\/node_modules\/yaml\//, /\/src\/config\/load-config\.ts$/])
+      assert.ok(
+        loaded.some((url) => pattern.test(url)),
+        `did not load ${pattern}`,
+      );
   });
 
   it('tbot version loads no yargs either', async () => {
     const loaded = await modulesLoadedBy(['version'], 'version-yargs');
-    assert.deepEqual(loaded.filter((url) => YARGS.test(url)), []);
+    assert.deepEqual(
+      loaded.filter((url) => YARGS.test(url)),
+      [],
+    );
     const help = await modulesLoadedBy(['--help'], 'help-yargs');
-    assert.ok(help.some((url) => YARGS.test(url)), '--help loads yargs (so the check above can fail)');
+    assert.ok(
+      help.some((url) => YARGS.test(url)),
+      '--help loads yargs (so the check above can fail)',
+    );
   });
 
   it('tbot start with analytics off loads no reporter or HTTP client', async () => {
     const loaded = await modulesLoadedBy(['start', '--oneshot', '--no-anonymous-analytics'], 'start-off');
-    assert.ok(loaded.some((url) => url.endsWith('/src/agent/run-agent.ts')), 'start ran the agent (positive control)');
-    assert.deepEqual(loaded.filter((url) => REPORTING.some((pattern) => pattern.test(url))), []);
+    assert.ok(
+      loaded.some((url) => url.endsWith('/src/agent/run-agent.ts')),
+      'start ran the agent (positive control)',
+    );
+    assert.deepEqual(
+      loaded.filter((url) => REPORTING.some((pattern) => pattern.test(url))),
+      [],
+    );
   });
 
   it('tbot start with analytics on loads all of them (so the checks above can fail)', async () => {
     const loaded = await modulesLoadedBy(['start', '--oneshot', '--anonymous-analytics'], 'start', { TBOT_ANALYTICS_ENDPOINT: 'http://127.0.0.1:9' });
-    for (const pattern of [...HEAVY.filter((candidate) => !/ajv/.test(candidate.source)), ...REPORTING]) assert.ok(loaded.some((url) => pattern.test(url)), `start did not load ${pattern}`);
+    for (const pattern of [...HEAVY.filter((candidate) => !/ajv/.test(candidate.source)), ...REPORTING])
+      assert.ok(
+        loaded.some((url) => pattern.test(url)),
+        `start did not load ${pattern}`,
+      );
   });
 });

@@ -18,7 +18,11 @@ describe('agent lifecycle', () => {
     const run = await runTbot(['start', '--oneshot', '-c', join(CONFIG_DIR, 'host-continuous.yaml')], { cwd: workspace.dir });
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, '');
-    for (const [dir, kind] of [['identity', 'identity'], ['db', 'database'], ['kube', 'kubernetes']] as const) {
+    for (const [dir, kind] of [
+      ['identity', 'identity'],
+      ['db', 'database'],
+      ['kube', 'kubernetes'],
+    ] as const) {
       const path = join(workspace.dir, '.tbot/host', dir);
       assert.equal((await stat(path)).mode & 0o777, 0o700);
       assert.equal((await stat(join(path, 'tbot-status.json'))).mode & 0o777, 0o600);
@@ -65,7 +69,10 @@ describe('agent lifecycle', () => {
   it('SIGINT during the one-shot analytics wait stops the wait at once, exit 0', async () => {
     const receiver = await startReceiver('blackhole');
     try {
-      const agent = spawnTbot(['start', '--oneshot', '--debug', '--anonymous-analytics', '-c', join(CONFIG_DIR, 'minimal.yaml')], { cwd: workspace.dir, env: cleanEnv({ TBOT_ANALYTICS_ENDPOINT: receiver.url }) });
+      const agent = spawnTbot(['start', '--oneshot', '--debug', '--anonymous-analytics', '-c', join(CONFIG_DIR, 'minimal.yaml')], {
+        cwd: workspace.dir,
+        env: cleanEnv({ TBOT_ANALYTICS_ENDPOINT: receiver.url }),
+      });
       await agent.waitForStderr(/renewal cycle complete/);
       agent.child.kill('SIGINT');
       const run = await agent.result;

@@ -68,7 +68,10 @@ describe('no message or package file is read from outside the install', { concur
     await mkdir(cleanCwd);
     for (const bundle of BUNDLES) {
       for (const command of commands(bundle.command)) {
-        clean.set(`${bundle.name} ${command.args.join(' ')}`, await runTbot(command.args, { bundle: bundle.original, cwd: cleanCwd, env: cleanEnv({ LANG: 'C' }), timeoutMs: 10_000 }));
+        clean.set(
+          `${bundle.name} ${command.args.join(' ')}`,
+          await runTbot(command.args, { bundle: bundle.original, cwd: cleanCwd, env: cleanEnv({ LANG: 'C' }), timeoutMs: 10_000 }),
+        );
       }
     }
   });

@@ -40,7 +40,11 @@ describe('opted out: no socket, no DNS lookup', () => {
 
   const optedOut: { name: string; args: string[]; env: Record<string, string> }[] = [
     { name: 'by default', args: [], env: {} },
-    { name: 'DO_NOT_TRACK=1 despite --anonymous-analytics, the env opt-in and the YAML', args: ['-c', 'opt-in.yaml', '--anonymous-analytics'], env: { DO_NOT_TRACK: '1', TELEPORT_ANONYMOUS_TELEMETRY: '1' } },
+    {
+      name: 'DO_NOT_TRACK=1 despite --anonymous-analytics, the env opt-in and the YAML',
+      args: ['-c', 'opt-in.yaml', '--anonymous-analytics'],
+      env: { DO_NOT_TRACK: '1', TELEPORT_ANONYMOUS_TELEMETRY: '1' },
+    },
     { name: '--no-anonymous-analytics despite the YAML opt-in', args: ['-c', 'opt-in.yaml', '--no-anonymous-analytics'], env: {} },
     { name: 'TELEPORT_ANONYMOUS_TELEMETRY=false despite the YAML opt-in', args: ['-c', 'opt-in.yaml'], env: { TELEPORT_ANONYMOUS_TELEMETRY: 'false' } },
   ];
@@ -59,11 +63,17 @@ describe('opted out: no socket, no DNS lookup', () => {
 
   it('positive control: opted in, the spy does see the lookup of the endpoint host', async () => {
     const events = await spy(['-c', 'opt-in.yaml'], { TBOT_ANALYTICS_ENDPOINT: `http://${CANARY_HOST}:8787` }, 'opted-in');
-    assert.ok(events.some((event) => event.type === 'lookup' && event.hostname === CANARY_HOST), JSON.stringify(events));
+    assert.ok(
+      events.some((event) => event.type === 'lookup' && event.hostname === CANARY_HOST),
+      JSON.stringify(events),
+    );
   });
 
   it('positive control: opted in, the spy sees the socket to a loopback receiver', async () => {
     const events = await spy(['-c', 'opt-in.yaml'], { TBOT_ANALYTICS_ENDPOINT: receiver.url }, 'opted-in-loopback');
-    assert.ok(events.some((event) => event.type === 'connect'), JSON.stringify(events));
+    assert.ok(
+      events.some((event) => event.type === 'connect'),
+      JSON.stringify(events),
+    );
   });
 });

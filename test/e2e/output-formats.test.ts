@@ -60,7 +60,18 @@ outputs:
 `;
 
 /** What every credential output writes, tbot's identity artifacts and ours. */
-const IDENTITY_ARTIFACTS = ['identity', 'key', 'key-cert.pub', 'key.pub', 'tbot-status.json', 'teleport-database-ca.crt', 'teleport-host-ca.crt', 'teleport-user-ca.crt', 'tlscacerts', 'tlscert'];
+const IDENTITY_ARTIFACTS = [
+  'identity',
+  'key',
+  'key-cert.pub',
+  'key.pub',
+  'tbot-status.json',
+  'teleport-database-ca.crt',
+  'teleport-host-ca.crt',
+  'teleport-user-ca.crt',
+  'tlscacerts',
+  'tlscert',
+];
 
 describe('file layouts and certificate contents of the tbot output options', () => {
   let workspace: Workspace;
@@ -77,7 +88,7 @@ describe('file layouts and certificate contents of the tbot output options', () 
   });
   after(() => workspace.remove());
 
-  it('database, default format: tbot\'s identity artifacts and nothing more', async () => {
+  it("database, default format: tbot's identity artifacts and nothing more", async () => {
     assert.deepEqual(await visible('db-default'), IDENTITY_ARTIFACTS);
     verify(out('db-default', 'teleport-database-ca.crt'), out('db-default', 'tlscert'));
   });
@@ -149,7 +160,7 @@ describe('file layouts and certificate contents of the tbot output options', () 
     assert.ok(existsSync(out('identity', 'ssh_config')) && existsSync(out('identity', 'known_hosts')));
   });
 
-  it('the identity file: key, SSH certificate, TLS certificate, host CA line, TLS CA, in Teleport\'s order, all matching the other files', async () => {
+  it("the identity file: key, SSH certificate, TLS certificate, host CA line, TLS CA, in Teleport's order, all matching the other files", async () => {
     const text = await readFile(out('identity', 'identity'), 'utf8');
     const blocks = text.match(/-----BEGIN ([A-Z ]+)-----\n[\s\S]+?-----END \1-----\n|^ecdsa-sha2-nistp256-cert-v01@openssh\.com .*\n|^@cert-authority .*\n/gm) ?? [];
     assert.equal(blocks.join(''), text, 'nothing but the five parts');
@@ -158,7 +169,12 @@ describe('file layouts and certificate contents of the tbot output options', () 
     assert.equal(sshCert?.trim(), (await readFile(out('identity', 'key-cert.pub'), 'utf8')).trim());
     assert.equal(tlsCert, await readFile(out('identity', 'tlscert'), 'utf8'));
     assert.equal(tlsCa, await readFile(out('identity', 'tlscacerts'), 'utf8'));
-    const hostCaKey = (await readFile(out('identity', 'known_hosts'), 'utf8')).replace(/^@cert-authority \* /, '').trim().split(' ').slice(0, 2).join(' ');
+    const hostCaKey = (await readFile(out('identity', 'known_hosts'), 'utf8'))
+      .replace(/^@cert-authority \* /, '')
+      .trim()
+      .split(' ')
+      .slice(0, 2)
+      .join(' ');
     assert.equal(hostCa, `@cert-authority proxy.example.test,*.proxy.example.test ${hostCaKey} type=host\n`);
     // ssh-keygen accepts the line as a known_hosts entry for a host in the cluster.
     await workspace.write('identity-known-hosts', hostCa ?? '');
@@ -172,13 +188,17 @@ describe('file layouts and certificate contents of the tbot output options', () 
     }
   });
 
-  it('kubernetes/v2: one kubeconfig with a cluster and a context per name, tbot\'s routing, namespace, embedded credentials', async () => {
+  it("kubernetes/v2: one kubeconfig with a cluster and a context per name, tbot's routing, namespace, embedded credentials", async () => {
     assert.deepEqual(await visible('kube-v2'), ['identity', 'kubeconfig.yaml', 'tbot-status.json', 'teleport-host-ca.crt']);
     const kubeconfig = parse(await readFile(out('kube-v2', 'kubeconfig.yaml'), 'utf8'));
     const b64url = (text: string): string => Buffer.from(text).toString('base64url');
     assert.deepEqual(
       kubeconfig.clusters.map((entry: { name: string; cluster: Record<string, string> }) => [entry.name, entry.cluster['server'], entry.cluster['tls-server-name']]),
-      ['alpha', 'beta'].map((name) => [`proxy.example.test-${name}`, `https://proxy.example.test:443/v1/teleport/${b64url('proxy.example.test')}/${b64url(name)}`, 'kube-teleport-proxy-alpn.proxy.example.test']),
+      ['alpha', 'beta'].map((name) => [
+        `proxy.example.test-${name}`,
+        `https://proxy.example.test:443/v1/teleport/${b64url('proxy.example.test')}/${b64url(name)}`,
+        'kube-teleport-proxy-alpn.proxy.example.test',
+      ]),
     );
     assert.deepEqual(kubeconfig.contexts, [
       { name: 'proxy.example.test-alpha', context: { cluster: 'proxy.example.test-alpha', namespace: 'team-a', user: 'proxy.example.test' } },

@@ -14,7 +14,18 @@ import { tool } from '../helpers/tools.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
 /** What every credential output writes (tbot's identity artifacts, plus our tlscacerts). */
-const IDENTITY_ARTIFACTS = ['identity', 'key', 'key-cert.pub', 'key.pub', 'tbot-status.json', 'teleport-database-ca.crt', 'teleport-host-ca.crt', 'teleport-user-ca.crt', 'tlscacerts', 'tlscert'];
+const IDENTITY_ARTIFACTS = [
+  'identity',
+  'key',
+  'key-cert.pub',
+  'key.pub',
+  'tbot-status.json',
+  'teleport-database-ca.crt',
+  'teleport-host-ca.crt',
+  'teleport-user-ca.crt',
+  'tlscacerts',
+  'tlscert',
+];
 const EXPECTED_FILES: Record<string, string[]> = {
   identity: [...IDENTITY_ARTIFACTS, 'known_hosts', 'ssh_config', 'sshcacerts'],
   db: IDENTITY_ARTIFACTS,
@@ -99,7 +110,10 @@ describe('renewal safety', () => {
     }
     assert.ok(generations.size > 4, `renewals did happen between kills (${generations.size} generations seen)`);
     // Whatever was killed, one CA: all current certificates verify against it.
-    assert.deepEqual((await readdir(join(workspace.dir, 'data'))).filter((name) => !name.startsWith('.ca-new-')), ['ca']);
+    assert.deepEqual(
+      (await readdir(join(workspace.dir, 'data'))).filter((name) => !name.startsWith('.ca-new-')),
+      ['ca'],
+    );
     assert.match(tool('openssl', ['verify', '-CAfile', join(workspace.dir, 'data/ca/tls-ca.crt'), join(workspace.dir, 'out/db/tlscert')]), /: OK/);
   });
 
@@ -145,9 +159,7 @@ describe('renewal safety', () => {
   it('agents started at once on fresh storage agree on one CA', async () => {
     const dir = await makeWorkspace();
     try {
-      const runs = await Promise.all(
-        [0, 1, 2, 3].map((n) => runTbot(['start', '--oneshot', '--data-dir', 'data', '--destination-dir', `out${n}`], { cwd: dir.dir })),
-      );
+      const runs = await Promise.all([0, 1, 2, 3].map((n) => runTbot(['start', '--oneshot', '--data-dir', 'data', '--destination-dir', `out${n}`], { cwd: dir.dir })));
       for (const run of runs) assert.equal(run.code, 0, run.stderr);
       assert.equal(runs.filter((run) => /created a new local certificate authority/.test(run.stderr)).length, 1);
       assert.deepEqual(await readdir(join(dir.dir, 'data')), ['ca']);
@@ -168,7 +180,10 @@ describe('bad inputs fail cleanly, naming the path', () => {
   it('a data dir whose parent is missing', async () => {
     const run = await runTbot(['start', '--oneshot', '--data-dir', 'missing-parent/data', '--destination-dir', 'out-missing'], { cwd: workspace.dir });
     assert.equal(run.code, 1);
-    assert.match(run.stderr, new RegExp(`certificate authority ${join(workspace.dir, 'missing-parent/data')}: parent directory ${join(workspace.dir, 'missing-parent')} does not exist`));
+    assert.match(
+      run.stderr,
+      new RegExp(`certificate authority ${join(workspace.dir, 'missing-parent/data')}: parent directory ${join(workspace.dir, 'missing-parent')} does not exist`),
+    );
     assert.ok(!existsSync(join(workspace.dir, 'out-missing')), 'nothing was written');
   });
 
@@ -176,7 +191,12 @@ describe('bad inputs fail cleanly, naming the path', () => {
     await workspace.write('plain-file', 'x');
     const run = await runTbot(['start', '--oneshot', '--destination-dir', 'plain-file/out'], { cwd: workspace.dir });
     assert.equal(run.code, 1);
-    assert.ok(run.stderr.includes(`renewal failed for directory ${join(workspace.dir, 'plain-file/out')}: ${join(workspace.dir, 'plain-file')} is a regular file, not a directory; expected a directory there`), run.stderr);
+    assert.ok(
+      run.stderr.includes(
+        `renewal failed for directory ${join(workspace.dir, 'plain-file/out')}: ${join(workspace.dir, 'plain-file')} is a regular file, not a directory; expected a directory there`,
+      ),
+      run.stderr,
+    );
   });
 
   it('a corrupt CA file: exit 1 naming the file, and the previous credentials untouched', async () => {

@@ -68,13 +68,22 @@ describe('reporter batching', () => {
     await new Promise((resolve) => receiver.server.close(resolve));
   });
 
-  for (const [events, size] of [[120, 50], [50, 50], [7, 50], [300, 300], [37, 10]] as const) {
+  for (const [events, size] of [
+    [120, 50],
+    [50, 50],
+    [7, 50],
+    [300, 300],
+    [37, 10],
+  ] as const) {
     it(`${events} events with batches of ${size} arrive in ${Math.ceil(events / size)} request(s) to the batch method, each event once`, async () => {
       const { output } = await runReportingApp({ endpoint: receiver.url, service: 'batch', batch: { size }, steps: [['capture', events], ['flush'], ['close']] });
       assert.equal(receiver.received.length, Math.ceil(events / size));
       assert.ok(receiver.received.every((request) => request.path === '/tbotanalytics.test.v1.TestReportingService/SubmitTestEvents'));
       const indexes = receiver.received.flatMap((request) => request.events.map((event) => event.tabOpen.index)).sort((a, b) => a - b);
-      assert.deepEqual(indexes, Array.from({ length: events }, (_, index) => index));
+      assert.deepEqual(
+        indexes,
+        Array.from({ length: events }, (_, index) => index),
+      );
       assert.equal(output.stats['sent'], events);
     });
   }
@@ -83,7 +92,10 @@ describe('reporter batching', () => {
     const { output } = await runReportingApp({ endpoint: receiver.url, service: 'batch', batch: { size: 500 }, steps: [['capture', 500], ['flush']] });
     assert.ok(receiver.received.length >= 2, `${receiver.received.length} requests`);
     assert.ok(receiver.received.every((request) => Buffer.byteLength(request.raw) <= 64 * 1024));
-    assert.equal(receiver.received.reduce((sum, request) => sum + request.events.length, 0), 500);
+    assert.equal(
+      receiver.received.reduce((sum, request) => sum + request.events.length, 0),
+      500,
+    );
     assert.equal(output.stats['sent'], 500);
   });
 
@@ -97,7 +109,12 @@ describe('reporter batching', () => {
   });
 
   it('a partial batch goes out once the interval has passed, without a flush', async () => {
-    const { output } = await runReportingApp({ endpoint: receiver.url, service: 'batch', batch: { size: 50, intervalMs: 300 }, steps: [['capture', 3], ['sleep', 150], ['heap'], ['sleep', 600], ['close', { deadlineMs: 0 }]] });
+    const { output } = await runReportingApp({
+      endpoint: receiver.url,
+      service: 'batch',
+      batch: { size: 50, intervalMs: 300 },
+      steps: [['capture', 3], ['sleep', 150], ['heap'], ['sleep', 600], ['close', { deadlineMs: 0 }]],
+    });
     assert.equal(receiver.received.length, 1);
     assert.equal(receiver.received[0]!.events.length, 3);
     assert.equal(output.stats['sent'], 3);
@@ -126,11 +143,9 @@ describe('reporter batching', () => {
 
   it('a flood of 100k captures against a black-holed endpoint stays within 1,000 buffered events and flat memory', async () => {
     receiver.blackhole = true;
-    const { output } = await runReportingApp(
-      { endpoint: receiver.url, service: 'batch', steps: [['heap'], ['flood', 100_000], ['heap'], ['close', { deadlineMs: 0 }]] },
-      {},
-      ['--expose-gc'],
-    );
+    const { output } = await runReportingApp({ endpoint: receiver.url, service: 'batch', steps: [['heap'], ['flood', 100_000], ['heap'], ['close', { deadlineMs: 0 }]] }, {}, [
+      '--expose-gc',
+    ]);
     const [heapBefore, flood, heapAfter] = output.results;
     const most = flood!['most'] as { buffered: number; inFlight: number };
     assert.ok(most.buffered <= 1_000, JSON.stringify(most));

@@ -92,7 +92,10 @@ describe('consent', () => {
     assert.equal(output.stats['sent'], 3);
     assert.equal(receiver.requests.length, before + 1);
     const files = await listing(appData);
-    assert.deepEqual(files.filter((name) => !name.startsWith('anonymization-keys/')), [CONSENT_FILE, 'anonymization-keys', 'distinct-id']);
+    assert.deepEqual(
+      files.filter((name) => !name.startsWith('anonymization-keys/')),
+      [CONSENT_FILE, 'anonymization-keys', 'distinct-id'],
+    );
     assert.equal(files.filter((name) => name.startsWith('anonymization-keys/')).length, 1);
     const id = output.results.at(-1)!['id'];
     const body = JSON.parse(receiver.requests.at(-1)!.body) as { events: { distinctId: string }[] };

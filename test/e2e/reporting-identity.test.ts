@@ -57,11 +57,19 @@ describe('persisted distinct id', () => {
     }
   });
 
-  it('the loser of the link race adopts the winner\'s bytes (both paths taken in one process)', async () => {
+  it("the loser of the link race adopts the winner's bytes (both paths taken in one process)", async () => {
     const path = join(workspace.dir, 'race', 'id');
     const [a, b] = await Promise.all([
-      readOrCreateOnce(path, () => Buffer.from('candidate-a'), () => true),
-      readOrCreateOnce(path, () => Buffer.from('candidate-b'), () => true),
+      readOrCreateOnce(
+        path,
+        () => Buffer.from('candidate-a'),
+        () => true,
+      ),
+      readOrCreateOnce(
+        path,
+        () => Buffer.from('candidate-b'),
+        () => true,
+      ),
     ]);
     assert.equal([a, b].filter((result) => result.created).length, 1, 'exactly one candidate won');
     assert.deepEqual(a.bytes, b.bytes);
@@ -74,7 +82,10 @@ describe('persisted distinct id', () => {
     const id = await new PersistedDistinctId(dir).resolve();
     assert.match(id, UUID_V4);
     const names = await readdir(dir);
-    assert.ok(names.some((name) => name.startsWith('distinct-id.invalid-')), names.join(' '));
+    assert.ok(
+      names.some((name) => name.startsWith('distinct-id.invalid-')),
+      names.join(' '),
+    );
     assert.equal(await idOf(dir), id);
   });
 });

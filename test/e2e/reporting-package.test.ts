@@ -34,8 +34,18 @@ describe('the reporting package entry', () => {
   after(() => app.remove());
 
   it('resolves to dist/reporting.mjs, and the bins stay reachable', () => {
-    const resolved = execFileSync(process.execPath, ['--input-type=module', '-e', "for (const name of ['tbot-analytics/reporting', 'tbot-analytics/dist/tbot.cjs']) console.log(import.meta.resolve(name))"], { cwd: app.dir, encoding: 'utf8' });
-    assert.deepEqual(resolved.trim().split('\n').map((url) => fileURLToPath(url)), [join(ROOT, 'dist', 'reporting.mjs'), join(ROOT, 'dist', 'tbot.cjs')]);
+    const resolved = execFileSync(
+      process.execPath,
+      ['--input-type=module', '-e', "for (const name of ['tbot-analytics/reporting', 'tbot-analytics/dist/tbot.cjs']) console.log(import.meta.resolve(name))"],
+      { cwd: app.dir, encoding: 'utf8' },
+    );
+    assert.deepEqual(
+      resolved
+        .trim()
+        .split('\n')
+        .map((url) => fileURLToPath(url)),
+      [join(ROOT, 'dist', 'reporting.mjs'), join(ROOT, 'dist', 'tbot.cjs')],
+    );
   });
 
   it('a TypeScript app type-checks against the shipped declarations, and a clear string field is refused there too', async () => {
@@ -50,16 +60,34 @@ reporter.capture(Tab.create({ root_cluster_name: 'prod', tab_kind: 'ssh' }));
 defineEventType<{ root_cluster_name: string }>({ name: 'x', fields: {}, toWire: () => ({}) });
 `,
     );
-    await writeFile(join(app.dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, skipLibCheck: true }, files: ['app.ts'] }));
+    await writeFile(
+      join(app.dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, skipLibCheck: true },
+        files: ['app.ts'],
+      }),
+    );
     execFileSync(process.execPath, [TSC, '-p', app.dir], { cwd: app.dir, encoding: 'utf8' });
   });
 
   it('the library bundle carries no protobuf runtime, descriptors or schema compiler, and the agent none of the first two', async () => {
     const library = await bundledSources('reporting.mjs');
-    assert.ok(library.some((source) => source.includes('src/reporting/reporter.ts')), 'positive control');
-    assert.deepEqual(library.filter((source) => /@bufbuild|protobufjs|src\/protocol\/descriptor|node_modules\/ajv\//.test(source)), []);
+    assert.ok(
+      library.some((source) => source.includes('src/reporting/reporter.ts')),
+      'positive control',
+    );
+    assert.deepEqual(
+      library.filter((source) => /@bufbuild|protobufjs|src\/protocol\/descriptor|node_modules\/ajv\//.test(source)),
+      [],
+    );
     const agent = await agentSources();
-    assert.ok(agent.some((source) => source.includes('src/reporting/reporter.ts')), 'the agent sends through the reporter');
-    assert.deepEqual(agent.filter((source) => /@bufbuild|protobufjs|src\/protocol\/descriptor/.test(source)), []);
+    assert.ok(
+      agent.some((source) => source.includes('src/reporting/reporter.ts')),
+      'the agent sends through the reporter',
+    );
+    assert.deepEqual(
+      agent.filter((source) => /@bufbuild|protobufjs|src\/protocol\/descriptor/.test(source)),
+      [],
+    );
   });
 });

@@ -42,7 +42,7 @@ function ssh(args: readonly string[]): Promise<Result> {
   });
 }
 
-describe('a real sshd accepts the agent\'s SSH certificates', () => {
+describe("a real sshd accepts the agent's SSH certificates", () => {
   let workspace: Workspace;
   let sshd: Sshd;
   const out = (...parts: string[]): string => join(workspace.dir, 'out', ...parts);
@@ -68,7 +68,7 @@ describe('a real sshd accepts the agent\'s SSH certificates', () => {
     await workspace.remove();
   });
 
-  it('the user CA given to sshd is the one in the identity output\'s sshcacerts', async () => {
+  it("the user CA given to sshd is the one in the identity output's sshcacerts", async () => {
     const key = (line: string): string => line.trim().split(/\s+/).slice(-3, -1).join(' ');
     assert.equal(key(await readFile(out('ssh-host', 'ssh_host-user-ca.pub'), 'utf8')), key(await readFile(out('identity', 'sshcacerts'), 'utf8')));
   });

@@ -52,7 +52,16 @@ describe('stored help and --version', () => {
   });
 
   it('aliases and -h print what yargs prints for them, from the stored answers', async () => {
-    const spellings = [['-h'], ['start', 'db', '-h'], ['start', 'k8s/v2', '--help'], ['configure', 'app', '--help'], ['start', 'legacy', '-h'], ['analytics', 'status', '-h'], ['--version'], ['version']];
+    const spellings = [
+      ['-h'],
+      ['start', 'db', '-h'],
+      ['start', 'k8s/v2', '--help'],
+      ['configure', 'app', '--help'],
+      ['start', 'legacy', '-h'],
+      ['analytics', 'status', '-h'],
+      ['--version'],
+      ['version'],
+    ];
     for (const tokens of spellings) {
       const [stored, live] = await Promise.all([run(tokens), run(tokens, yargsOnly)]);
       assert.deepEqual([stored.code, stored.stdout, stored.stderr], [live.code, live.stdout, live.stderr], tokens.join(' '));
@@ -61,14 +70,27 @@ describe('stored help and --version', () => {
   });
 
   it('a line with anything more runs as ever, and prints what it always did', async () => {
-    for (const tokens of [['start', 'dbx', '--help'], ['start', '--oneshot', '--help'], ['--help', 'start'], ['version', '--version'], ['version', '--debug'], ['--version', '--help']]) {
+    for (const tokens of [
+      ['start', 'dbx', '--help'],
+      ['start', '--oneshot', '--help'],
+      ['--help', 'start'],
+      ['version', '--version'],
+      ['version', '--debug'],
+      ['--version', '--help'],
+    ]) {
       const [full, live] = await Promise.all([run(tokens), run(tokens, yargsOnly)]);
       assert.deepEqual([full.code, full.stdout, full.stderr], [live.code, live.stdout, live.stderr], tokens.join(' '));
     }
   });
 
   it('`version` reads the env of its flags as the CLI does (TBOT_DEBUG=maybe is a usage error there); help and --version read none', async () => {
-    for (const [tokens, env] of [[['version'], { TBOT_DEBUG: 'maybe' }], [['version'], { TBOT_DEBUG: 'true' }], [['version'], { TBOT_CONFIG_PATH: 'missing.yaml', TBOT_CONFIG: 'not base64' }], [['--version'], { TBOT_DEBUG: 'maybe' }], [['start', '-h'], { TBOT_DEBUG: 'maybe' }]] as const) {
+    for (const [tokens, env] of [
+      [['version'], { TBOT_DEBUG: 'maybe' }],
+      [['version'], { TBOT_DEBUG: 'true' }],
+      [['version'], { TBOT_CONFIG_PATH: 'missing.yaml', TBOT_CONFIG: 'not base64' }],
+      [['--version'], { TBOT_DEBUG: 'maybe' }],
+      [['start', '-h'], { TBOT_DEBUG: 'maybe' }],
+    ] as const) {
       const [stored, live] = await Promise.all([run(tokens, undefined, env), run(tokens, yargsOnly, env)]);
       assert.deepEqual([stored.code, stored.stdout, stored.stderr], [live.code, live.stdout, live.stderr], `${JSON.stringify(env)} tbot ${tokens.join(' ')}`);
     }

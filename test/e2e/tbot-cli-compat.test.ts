@@ -22,10 +22,14 @@ describe('tbot command line compatibility', { concurrency: 4 }, () => {
   let workspace: Workspace;
   let fileConfig: string;
   let memoryConfig: string;
-  const run = (args: string[], env: Record<string, string> = {}, cwd?: string): Promise<RunResult> => runTbot(args, { cwd: cwd ?? workspace.dir, env: cleanEnv(env), timeoutMs: 20_000 });
+  const run = (args: string[], env: Record<string, string> = {}, cwd?: string): Promise<RunResult> =>
+    runTbot(args, { cwd: cwd ?? workspace.dir, env: cleanEnv(env), timeoutMs: 20_000 });
   before(async () => {
     workspace = await makeWorkspace('tbot-cli-compat-');
-    fileConfig = await workspace.write('file.yaml', 'version: v2\noneshot: true\nservices:\n  - {type: database, service: pg, destination: {type: directory, path: ./from-file}}\n');
+    fileConfig = await workspace.write(
+      'file.yaml',
+      'version: v2\noneshot: true\nservices:\n  - {type: database, service: pg, destination: {type: directory, path: ./from-file}}\n',
+    );
     memoryConfig = await workspace.write('memory.yaml', 'version: v2\noneshot: true\nservices:\n  - {type: database, service: pg, destination: {type: memory}}\n');
   });
   after(() => workspace.remove());
@@ -58,7 +62,7 @@ describe('tbot command line compatibility', { concurrency: 4 }, () => {
       assert.match(wrong.stderr, /TBOT_CONFIG:2:10: oneshot: got a number/);
     });
 
-    it('a flag beats its env var, and an env var beats the file, with tbot\'s warning', async () => {
+    it("a flag beats its env var, and an env var beats the file, with tbot's warning", async () => {
       const result = await run(['start', '-c', memoryConfig], { TELEPORT_PROXY: 'env.example.com:443' });
       assert.equal(result.code, 0, result.stderr);
       assert.doesNotMatch(result.stderr, /overrides proxy_server/, 'the file has no proxy_server');
@@ -86,7 +90,10 @@ describe('tbot command line compatibility', { concurrency: 4 }, () => {
   describe('outputs from the command line', () => {
     it('--destination-dir replaces the configured outputs with one identity output, and warns', async () => {
       const cwd = join(workspace.dir, 'dest-dir');
-      await workspace.write('dest-dir.yaml', 'version: v2\noneshot: true\noutputs:\n  - {type: database, service: pg, destination: {type: directory, path: ./db}}\nservices:\n  - {type: application, app_name: a, destination: {type: directory, path: ./app}}\n');
+      await workspace.write(
+        'dest-dir.yaml',
+        'version: v2\noneshot: true\noutputs:\n  - {type: database, service: pg, destination: {type: directory, path: ./db}}\nservices:\n  - {type: application, app_name: a, destination: {type: directory, path: ./app}}\n',
+      );
       await mkdir(cwd);
       const result = await run(['start', '-c', join(workspace.dir, 'dest-dir.yaml'), '--destination-dir', './id'], {}, cwd);
       assert.equal(result.code, 0, result.stderr);
@@ -95,7 +102,7 @@ describe('tbot command line compatibility', { concurrency: 4 }, () => {
       assert.deepEqual(await statusKinds(cwd, ['id']), ['identity']);
     });
 
-    it('start <kind> appends its output to the config file\'s, as tbot does', async () => {
+    it("start <kind> appends its output to the config file's, as tbot does", async () => {
       const cwd = join(workspace.dir, 'append');
       await mkdir(cwd);
       const result = await run(['start', 'app', '-c', fileConfig, '--destination', `file://${join(cwd, 'app')}`, '--app', 'grafana'], {}, cwd);
@@ -114,7 +121,11 @@ describe('tbot command line compatibility', { concurrency: 4 }, () => {
       ['application', ['app', '--destination', './out', '--app', 'grafana', '--specific-tls-extensions'], 'application'],
       ['spiffe-svid', ['spiffe-svid', '--destination', './out', '--svid-path', '/svc/web', '--dns-san', 'web.internal', '--ip-san', '10.0.0.7'], 'spiffe-svid'],
       ['workload-identity-x509', ['workload-identity-x509', '--destination', './out', '--name-selector', 'web', '--include-federated-trust-bundles'], 'workload-identity-x509'],
-      ['workload-identity-jwt', ['workload-identity-jwt', '--destination', './out', '--name-selector', 'web', '--audience', 'vault', '--audience', 'https://api.example.test'], 'workload-identity-jwt'],
+      [
+        'workload-identity-jwt',
+        ['workload-identity-jwt', '--destination', './out', '--name-selector', 'web', '--audience', 'vault', '--audience', 'https://api.example.test'],
+        'workload-identity-jwt',
+      ],
     ];
     for (const [name, args, kind] of kinds) {
       it(`configure ${name} → start -c runs the same output as start ${name} (round trip)`, async () => {
@@ -126,7 +137,10 @@ describe('tbot command line compatibility', { concurrency: 4 }, () => {
         const configured = await run(['configure', ...flags, '-o', 'tbot.yaml'], {}, viaFile);
         assert.equal(configured.code, 0, configured.stderr);
         assert.equal((await stat(join(viaFile, 'tbot.yaml'))).mode & 0o777, 0o600);
-        assert.deepEqual((await readdir(viaFile)).filter((entry) => entry.endsWith('.tmp')), []);
+        assert.deepEqual(
+          (await readdir(viaFile)).filter((entry) => entry.endsWith('.tmp')),
+          [],
+        );
         const yaml = await readFile(join(viaFile, 'tbot.yaml'), 'utf8');
         assert.match(yaml, /^# tbot config file generated by `configure` command\nversion: v2\nonboarding:\n {2}join_method: github\nservices:\n/);
         assert.match(yaml, /^credential_ttl: 30m0s$/m);
@@ -172,13 +186,24 @@ describe('tbot command line compatibility', { concurrency: 4 }, () => {
     }
 
     it('the GitHub Actions docs config (services: []) starts with one no-outputs warning; analytics preview works on it', async () => {
-      const path = await workspace.write('gha.yaml', 'version: v2\nproxy_server: example.teleport.sh:443\nonboarding:\n  join_method: github\n  token: example-bot\noneshot: true\nstorage:\n  type: memory\nservices: []\n');
+      const path = await workspace.write(
+        'gha.yaml',
+        'version: v2\nproxy_server: example.teleport.sh:443\nonboarding:\n  join_method: github\n  token: example-bot\noneshot: true\nstorage:\n  type: memory\nservices: []\n',
+      );
       const started = await run(['start', '-c', path]);
       assert.equal(started.code, 0, started.stderr);
       assert.equal(count(started.stderr, NO_OUTPUTS), 1);
       const preview = await run(['analytics', 'preview', '--format', 'json', '-c', path]);
       assert.equal(preview.code, 0, preview.stderr);
-      assert.deepEqual(JSON.parse(preview.stdout).body.start, { runMode: 'RUN_MODE_ONE_SHOT', version: '0.1.0', joinType: 'github', destinationsOther: 0, destinationsDatabase: 0, destinationsKubernetes: 0, destinationsApplication: 0 });
+      assert.deepEqual(JSON.parse(preview.stdout).body.start, {
+        runMode: 'RUN_MODE_ONE_SHOT',
+        version: '0.1.0',
+        joinType: 'github',
+        destinationsOther: 0,
+        destinationsDatabase: 0,
+        destinationsKubernetes: 0,
+        destinationsApplication: 0,
+      });
     });
 
     it('the what-is-sent pointer names the preview command and the README section, not a path', async () => {
@@ -216,7 +241,10 @@ describe('tbot command line compatibility', { concurrency: 4 }, () => {
     it('--fips is refused with a clear reason, before anything is written', async () => {
       const result = await run(['start', '--fips', '--destination-dir', './fips-out', '--oneshot']);
       assert.equal(result.code, 1);
-      assert.match(result.stderr, /flag --fips: fips: `fips: true` is valid in Teleport's tbot, but this agent cannot serve it: FIPS mode needs a binary built on a FIPS 140 validated crypto module/);
+      assert.match(
+        result.stderr,
+        /flag --fips: fips: `fips: true` is valid in Teleport's tbot, but this agent cannot serve it: FIPS mode needs a binary built on a FIPS 140 validated crypto module/,
+      );
       assert.ok(!(await readdir(workspace.dir)).includes('fips-out'));
     });
   });

@@ -63,7 +63,7 @@ describe('the Teleport tbot config corpus', { concurrency: 4 }, () => {
     await workspace.remove();
   });
 
-  it('holds at least 15 configs, from both the docs and tbot\'s test data, each with a known expectation', () => {
+  it("holds at least 15 configs, from both the docs and tbot's test data, each with a known expectation", () => {
     assert.ok(manifest.length >= 15);
     assert.ok(manifest.some((fixture) => fixture.file.startsWith('docs-')) && manifest.some((fixture) => fixture.file.startsWith('tbot-')));
     for (const fixture of manifest) assert.ok(['loads', 'needs-cluster', 'v1-migrate', 'rejected'].includes(fixture.expect), fixture.file);
@@ -73,7 +73,11 @@ describe('the Teleport tbot config corpus', { concurrency: 4 }, () => {
     it(`${fixture.file}: ${fixture.expect}`, async () => {
       const path = await workspace.write(fixture.file, wrap(fixture, readFileSync(join(CORPUS, fixture.file), 'utf8')));
       // analytics preview loads the config exactly as start does, and writes and sends nothing.
-      const run = await runTbot(['analytics', 'preview', '--format', 'json', '-c', path], { cwd: workspace.dir, env: cleanEnv({ TBOT_ANALYTICS_ENDPOINT: receiver.url }), timeoutMs: 15_000 });
+      const run = await runTbot(['analytics', 'preview', '--format', 'json', '-c', path], {
+        cwd: workspace.dir,
+        env: cleanEnv({ TBOT_ANALYTICS_ENDPOINT: receiver.url }),
+        timeoutMs: 15_000,
+      });
       assert.doesNotMatch(run.stderr, /unknown field|unknown type/, 'a key tbot accepts was called unknown');
       const located = new RegExp(`${escapeRegExp(path)}:\\d+:\\d+: `);
       switch (fixture.expect) {
@@ -84,10 +88,17 @@ describe('the Teleport tbot config corpus', { concurrency: 4 }, () => {
         case 'needs-cluster': {
           assert.equal(run.code, 1, run.stderr);
           assert.match(run.stderr, /^tbot: this configuration uses parts of Teleport's tbot that need a Teleport cluster/);
-          const lines = run.stderr.split('\n').slice(1).filter((line) => line.trim() !== '');
+          const lines = run.stderr
+            .split('\n')
+            .slice(1)
+            .filter((line) => line.trim() !== '');
           // Each cluster-only key is explained where it sits, and nothing else is wrong with the file.
           for (const key of fixture.needsClusterKeys) {
-            assert.match(run.stderr, new RegExp(`${located.source}${escapeRegExp(fieldOf(key))}: .* is valid in Teleport's tbot, but this agent cannot serve it: `), `${key} is not explained`);
+            assert.match(
+              run.stderr,
+              new RegExp(`${located.source}${escapeRegExp(fieldOf(key))}: .* is valid in Teleport's tbot, but this agent cannot serve it: `),
+              `${key} is not explained`,
+            );
           }
           assert.equal(lines.length, fixture.needsClusterKeys.length, run.stderr);
           break;

@@ -68,9 +68,17 @@ describe('SPIFFE SVIDs and JWT-SVIDs from the local CA', () => {
 
   it('spiffe-svid: one JWT-SVID per jwts entry, ES256, verified by jose with the published JWKS', async () => {
     const keySet = createLocalJWKSet(await jwks('svid'));
-    for (const [file, audience] of [['vault.jwt', 'vault'], ['api-token', 'https://api.example.test']] as const) {
+    for (const [file, audience] of [
+      ['vault.jwt', 'vault'],
+      ['api-token', 'https://api.example.test'],
+    ] as const) {
       const token = await readFile(out('svid', file), 'utf8');
-      const { payload, protectedHeader } = await jwtVerify(token, keySet, { algorithms: ['ES256'], audience, subject: 'spiffe://proxy.example.test/svc/web', issuer: 'https://proxy.example.test' });
+      const { payload, protectedHeader } = await jwtVerify(token, keySet, {
+        algorithms: ['ES256'],
+        audience,
+        subject: 'spiffe://proxy.example.test/svc/web',
+        issuer: 'https://proxy.example.test',
+      });
       assert.equal(protectedHeader.alg, 'ES256');
       assert.equal(protectedHeader.kid, (await jwks('svid')).keys[0]?.kid);
       assert.deepEqual(payload.aud, [audience]);
@@ -84,7 +92,7 @@ describe('SPIFFE SVIDs and JWT-SVIDs from the local CA', () => {
     assert.equal(new Set(ids).size, 1, 'one signing key');
   });
 
-  it('the JWKS holds the CA\'s public key only, named by its RFC 7638 thumbprint', async () => {
+  it("the JWKS holds the CA's public key only, named by its RFC 7638 thumbprint", async () => {
     const set = await jwks('svid');
     assert.equal(set.keys.length, 1);
     const [key] = set.keys;
@@ -105,7 +113,10 @@ describe('SPIFFE SVIDs and JWT-SVIDs from the local CA', () => {
   it('workload-identity-x509: svid.pem, svid_key.pem, svid_bundle.pem for spiffe://<trust domain>/workload-identity/<name>', async () => {
     assert.deepEqual(await visible('wi-x509'), ['svid.pem', 'svid_bundle.pem', 'svid_key.pem', 'tbot-status.json']);
     assert.match(tool('openssl', ['verify', '-CAfile', out('wi-x509', 'svid_bundle.pem'), out('wi-x509', 'svid.pem')]), /: OK/);
-    assert.match(tool('openssl', ['x509', '-noout', '-ext', 'subjectAltName', '-in', out('wi-x509', 'svid.pem')]), /^\s+URI:spiffe:\/\/proxy\.example\.test\/workload-identity\/payments$/m);
+    assert.match(
+      tool('openssl', ['x509', '-noout', '-ext', 'subjectAltName', '-in', out('wi-x509', 'svid.pem')]),
+      /^\s+URI:spiffe:\/\/proxy\.example\.test\/workload-identity\/payments$/m,
+    );
     assert.equal(certificatePublicKey({ path: out('wi-x509', 'svid.pem') }), privateKeyPublicKey(out('wi-x509', 'svid_key.pem')));
   });
 

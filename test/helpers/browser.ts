@@ -30,7 +30,23 @@ export interface Browser {
 type Message = { id?: number; result?: Record<string, unknown>; error?: { message: string }; method?: string; sessionId?: string };
 
 export async function withBrowser<T>(profileDir: string, use: (browser: Browser) => Promise<T>): Promise<T> {
-  const child = spawn(chromiumPath(), ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${join(profileDir, 'chromium-profile')}`, '--hide-scrollbars', '--remote-debugging-pipe', 'about:blank'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    chromiumPath(),
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      `--user-data-dir=${join(profileDir, 'chromium-profile')}`,
+      '--hide-scrollbars',
+      '--remote-debugging-pipe',
+      'about:blank',
+    ],
+    { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] },
+  );
   const toBrowser = child.stdio[3] as Writable;
   const pending = new Map<number, { resolve: (value: Record<string, unknown>) => void; reject: (error: Error) => void }>();
   const events: Message[] = [];
@@ -70,12 +86,15 @@ export async function withBrowser<T>(profileDir: string, use: (browser: Browser)
         if (exited) throw new Error('chromium exited before the page loaded');
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      const evaluate = async (expression: string): Promise<unknown> => ((await send('Runtime.evaluate', { expression, returnByValue: true }, sessionId)) as { result: { value: unknown } }).result.value;
+      const evaluate = async (expression: string): Promise<unknown> =>
+        ((await send('Runtime.evaluate', { expression, returnByValue: true }, sessionId)) as { result: { value: unknown } }).result.value;
       return {
         evaluate,
         screenshot: async () => {
           const height = (await evaluate('document.documentElement.scrollHeight')) as number;
-          const { data } = (await send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true, clip: { x: 0, y: 0, width, height, scale: 1 } }, sessionId)) as { data: string };
+          const { data } = (await send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true, clip: { x: 0, y: 0, width, height, scale: 1 } }, sessionId)) as {
+            data: string;
+          };
           return Buffer.from(data, 'base64');
         },
       };

@@ -18,7 +18,10 @@ export interface RunningCollector {
 }
 
 export async function startCollector(dataDir: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<RunningCollector> {
-  const child = spawn(process.execPath, [COLLECTOR_BUNDLE, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...extraArgs], { env: cleanEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [COLLECTOR_BUNDLE, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...extraArgs], {
+    env: cleanEnv(env),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
@@ -49,7 +52,16 @@ export function tbotEvent(start: Record<string, unknown> = {}): { distinctId: st
   return {
     distinctId: crypto.randomUUID(),
     timestamp: new Date().toISOString(),
-    start: { runMode: 'RUN_MODE_ONE_SHOT', version: '1.0.0', joinType: 'github', destinationsOther: 1, destinationsDatabase: 0, destinationsKubernetes: 0, destinationsApplication: 0, ...start },
+    start: {
+      runMode: 'RUN_MODE_ONE_SHOT',
+      version: '1.0.0',
+      joinType: 'github',
+      destinationsOther: 1,
+      destinationsDatabase: 0,
+      destinationsKubernetes: 0,
+      destinationsApplication: 0,
+      ...start,
+    },
   };
 }
 
@@ -115,7 +127,10 @@ export function runCollector(args: readonly string[], env: Record<string, string
 export async function storedLines(dataDir: string): Promise<string[]> {
   const names = (await readdir(dataDir).catch(() => [])).filter((name) => /^events-.*\.ndjson$/.test(name)).sort();
   const texts = await Promise.all(names.map((name) => readFile(join(dataDir, name), 'utf8')));
-  return texts.join('').split('\n').filter((line) => line !== '');
+  return texts
+    .join('')
+    .split('\n')
+    .filter((line) => line !== '');
 }
 
 /**

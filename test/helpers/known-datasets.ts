@@ -43,7 +43,8 @@ export function discoverDataset(now: Date): { requests: Record<string, unknown>[
     const deployed = start + (60 + 30 * (i + 1)) * S;
     send('deploy agent', runId, deployed);
     if (i === 6 || i === 7) {
-      for (let attempt = 0; attempt < i - 5; attempt += 1) send('set up access', runId, deployed + (5 + attempt) * S, { status: 'DISCOVER_STATUS_ERROR', error: 'permission denied for this role' });
+      for (let attempt = 0; attempt < i - 5; attempt += 1)
+        send('set up access', runId, deployed + (5 + attempt) * S, { status: 'DISCOVER_STATUS_ERROR', error: 'permission denied for this role' });
       continue;
     }
     send('set up access', runId, deployed + 20 * S);
@@ -110,7 +111,11 @@ export function connectDataset(now: Date): { prehog: Record<string, unknown>[]; 
     if (day === 10) extra.push(make('start', C, day, { os: 'win32', connectVersion: '17.0.1' }));
     if (day === 0) {
       active.push(D);
-      prehog.push(make('clusterLogin', A, day, { connectorType: 'github' }), make('clusterLogin', A, day, { connectorType: 'github' }), make('clusterLogin', B, day, { connectorType: 'saml' }));
+      prehog.push(
+        make('clusterLogin', A, day, { connectorType: 'github' }),
+        make('clusterLogin', A, day, { connectorType: 'github' }),
+        make('clusterLogin', B, day, { connectorType: 'saml' }),
+      );
       extra.push(make('start', B, day, { os: 'linux', connectVersion: '17.0.0' }), make('workspaceChange', D, day));
     }
     activeByDay.push(active);

@@ -58,7 +58,8 @@ export function decodePng(file: Buffer): Image {
 export function countPixels(image: Image, rgb: [number, number, number], tolerance = 8): number {
   let count = 0;
   for (let i = 0; i < image.pixels.length; i += image.channels) {
-    if (Math.abs(image.pixels[i]! - rgb[0]) <= tolerance && Math.abs(image.pixels[i + 1]! - rgb[1]) <= tolerance && Math.abs(image.pixels[i + 2]! - rgb[2]) <= tolerance) count += 1;
+    if (Math.abs(image.pixels[i]! - rgb[0]) <= tolerance && Math.abs(image.pixels[i + 1]! - rgb[1]) <= tolerance && Math.abs(image.pixels[i + 2]! - rgb[2]) <= tolerance)
+      count += 1;
   }
   return count;
 }

@@ -56,7 +56,7 @@ export async function startReceiver(behaviour: Behaviour = 'ok'): Promise<Receiv
         rawHeaderNames: req.rawHeaders.filter((_, index) => index % 2 === 0),
         body: Buffer.concat(body).toString('utf8'),
       });
-      for (const waiter of waiters.splice(0)) (requests.length >= waiter.n ? waiter.resolve() : waiters.push(waiter));
+      for (const waiter of waiters.splice(0)) requests.length >= waiter.n ? waiter.resolve() : waiters.push(waiter);
       respond(behaviour, res);
     });
   });

@@ -9,7 +9,6 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { findTool, testTool } from '../../scripts/provision-test-tools.mjs';
 
-
 export interface SshdOptions {
   /** Where sshd_config and the principals file go. */
   dir: string;
@@ -31,7 +30,7 @@ export interface Sshd {
 export function requireSshd(): string {
   const sshd = findTool(testTool('sshd'));
   // npm test's pretest installs it or stops first; this only fires when a test file is run alone.
-  if (sshd === undefined) throw new Error('sshd is missing: run `node scripts/provision-test-tools.mjs` (npm test does; installs Debian\'s openssh-server)');
+  if (sshd === undefined) throw new Error("sshd is missing: run `node scripts/provision-test-tools.mjs` (npm test does; installs Debian's openssh-server)");
   if (process.getuid?.() !== 0) throw new Error('the sshd test runs sshd as root (privilege separation needs it); run the tests as root');
   return sshd;
 }

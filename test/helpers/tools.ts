@@ -22,14 +22,27 @@ export function privateKeyPublicKey(path: string): string {
 
 /** `openssl asn1parse` of DER bytes (sent as base64 in 64-column lines, which asn1parse reads by default). */
 export function asn1parse(der: Uint8Array): string {
-  return tool('openssl', ['asn1parse', '-i'], `${(Buffer.from(der).toString('base64').match(/.{1,64}/g) ?? []).join('\n')}\n`);
+  return tool(
+    'openssl',
+    ['asn1parse', '-i'],
+    `${(
+      Buffer.from(der)
+        .toString('base64')
+        .match(/.{1,64}/g) ?? []
+    ).join('\n')}\n`,
+  );
 }
 
 /** asn1parse of a certificate with offsets, lengths and values removed: its shape, not its contents. */
 export function x509Skeleton(pem: string): string {
   return asn1parse(new X509Certificate(pem).raw)
     .split('\n')
-    .map((line) => line.replace(/^\s*\d+:d=(\d+)\s+hl=\s*\d+ l=\s*\d+ (prim|cons):\s*/, '$1 $2 ').replace(/(INTEGER|BIT STRING|OCTET STRING|UTCTIME)\b.*/, '$1').replace(/\[HEX DUMP\].*/, ''))
+    .map((line) =>
+      line
+        .replace(/^\s*\d+:d=(\d+)\s+hl=\s*\d+ l=\s*\d+ (prim|cons):\s*/, '$1 $2 ')
+        .replace(/(INTEGER|BIT STRING|OCTET STRING|UTCTIME)\b.*/, '$1')
+        .replace(/\[HEX DUMP\].*/, ''),
+    )
     .join('\n');
 }
 

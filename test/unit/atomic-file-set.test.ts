@@ -13,14 +13,29 @@ describe('atomic file sets with a subdirectory', () => {
     const workspace = await makeWorkspace();
     t.after(() => workspace.remove());
     const dir = workspace.dir;
-    await replaceFileSet(dir, new Map([['key', 'k1'], ['certs/node.crt', 'c1'], ['certs/deep/ca.crt', 'a1']]), new Date());
+    await replaceFileSet(
+      dir,
+      new Map([
+        ['key', 'k1'],
+        ['certs/node.crt', 'c1'],
+        ['certs/deep/ca.crt', 'a1'],
+      ]),
+      new Date(),
+    );
     assert.equal(await readlink(join(dir, 'certs')), '..data/certs');
     assert.equal(await readFile(join(dir, 'certs', 'deep', 'ca.crt'), 'utf8'), 'a1');
     const [first] = await generations(dir);
     assert.equal((await stat(join(dir, first!, 'certs'))).mode & 0o777, 0o700);
     assert.equal((await stat(join(dir, first!, 'certs', 'deep', 'ca.crt'))).mode & 0o777, 0o600);
 
-    await replaceFileSet(dir, new Map([['key', 'k2'], ['certs/node.crt', 'c2']]), new Date());
+    await replaceFileSet(
+      dir,
+      new Map([
+        ['key', 'k2'],
+        ['certs/node.crt', 'c2'],
+      ]),
+      new Date(),
+    );
     assert.equal(await readFile(join(dir, 'certs', 'node.crt'), 'utf8'), 'c2');
     assert.ok(!existsSync(join(dir, 'certs', 'deep')), 'the new generation has only what the new set has');
 

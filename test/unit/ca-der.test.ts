@@ -25,7 +25,15 @@ import { asn1parse } from '../helpers/tools.js';
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
 describe('DER lengths', () => {
-  const cases: [number, string][] = [[0, '00'], [127, '7f'], [128, '8180'], [255, '81ff'], [256, '820100'], [65_535, '82ffff'], [65_536, '83010000']];
+  const cases: [number, string][] = [
+    [0, '00'],
+    [127, '7f'],
+    [128, '8180'],
+    [255, '81ff'],
+    [256, '820100'],
+    [65_535, '82ffff'],
+    [65_536, '83010000'],
+  ];
   for (const [length, expected] of cases) it(`${length} → ${expected}`, () => assert.equal(hex(encodeLength(length)), expected));
 
   it('short, one-byte and two-byte long forms parse in openssl', () => {
@@ -51,7 +59,8 @@ describe('DER INTEGER', () => {
     [Buffer.alloc(0), '020100'],
     [Buffer.from('ff'.repeat(16), 'hex'), `021100${'ff'.repeat(16)}`],
   ];
-  for (const [value, expected] of cases) it(`${typeof value === 'object' ? `bytes ${hex(value)}` : String(value)} → ${expected}`, () => assert.equal(hex(integer(value)), expected));
+  for (const [value, expected] of cases)
+    it(`${typeof value === 'object' ? `bytes ${hex(value)}` : String(value)} → ${expected}`, () => assert.equal(hex(integer(value)), expected));
 
   it('openssl reads the high-bit cases as positive', () => {
     const parsed = asn1parse(sequence(integer(128), integer(Buffer.from('ff'.repeat(16), 'hex'))));
@@ -131,7 +140,10 @@ describe('DER reader', () => {
     const der = sequence(integer(5), big, sequence());
     const top = readElement(der);
     assert.equal(top.tag, 0x30);
-    assert.deepEqual(readChildren(top).map((child) => child.tag), [0x02, 0x04, 0x30]);
+    assert.deepEqual(
+      readChildren(top).map((child) => child.tag),
+      [0x02, 0x04, 0x30],
+    );
     assert.equal(readChildren(top)[1]!.contents.length, 300);
     assert.ok(readChildren(top)[1]!.encoded.equals(big));
   });

@@ -15,7 +15,7 @@ const FIXTURE_STORAGE = fileURLToPath(new URL('../fixtures/ca-v0.1.0', import.me
 
 const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-describe('the CA\'s JWT signer (ES256)', () => {
+describe("the CA's JWT signer (ES256)", () => {
   it('signs a JWT-SVID that verifies against its JWK, as raw r‖s', async () => {
     const { privateKey } = await generateP256KeyPair();
     const signer = createJwtSigner(privateKey);

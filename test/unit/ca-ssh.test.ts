@@ -65,7 +65,31 @@ describe('OpenSSH certificates written with the wire writer', () => {
 
   it('byte for byte what `ssh-keygen -s` signs, with option values, flags and several principals', async () => {
     sshKeygen(
-      ['-s', caFile, '-I', 'key id ü', '-n', 'p1,p2', '-z', '42', '-V', '20300101000000:20300102000000', '-O', 'clear', '-O', 'extension:permit-pty', '-O', 'extension:login@github.com=alice', '-O', 'force-command=/bin/true', '-O', 'source-address=127.0.0.1/32', '-O', 'verify-required', 'user.pub'],
+      [
+        '-s',
+        caFile,
+        '-I',
+        'key id ü',
+        '-n',
+        'p1,p2',
+        '-z',
+        '42',
+        '-V',
+        '20300101000000:20300102000000',
+        '-O',
+        'clear',
+        '-O',
+        'extension:permit-pty',
+        '-O',
+        'extension:login@github.com=alice',
+        '-O',
+        'force-command=/bin/true',
+        '-O',
+        'source-address=127.0.0.1/32',
+        '-O',
+        'verify-required',
+        'user.pub',
+      ],
       workspace.dir,
     );
     const theirs = blobOf(await readFile(join(workspace.dir, 'user-cert.pub'), 'utf8'));
@@ -90,28 +114,77 @@ describe('OpenSSH certificates written with the wire writer', () => {
 
     const ours = await write('ours-cert.pub', sshCertificateLine(signSshCertificate(body, ca.key)));
     assert.equal(listing(ours), listing(join(workspace.dir, 'user-cert.pub')));
-    assert.match(listing(ours), /Critical Options: \n\s+force-command \/bin\/true\n\s+source-address 127\.0\.0\.1\/32\n\s+verify-required\n\s+Extensions: \n\s+login@github\.com UNKNOWN OPTION: 00000005616c696365 \(len 9\)\n\s+permit-pty\n/);
+    assert.match(
+      listing(ours),
+      /Critical Options: \n\s+force-command \/bin\/true\n\s+source-address 127\.0\.0\.1\/32\n\s+verify-required\n\s+Extensions: \n\s+login@github\.com UNKNOWN OPTION: 00000005616c696365 \(len 9\)\n\s+permit-pty\n/,
+    );
   });
 
   it('a user certificate without explicit extensions gets the permit-* set of `ssh-keygen -s`', async () => {
-    const line = issueSshCertificate(ca, { publicKey: user.publicKey, kind: 'user', keyId: 'tbot-identity', principals: ['tbot'], notBefore: new Date('2026-01-01T00:00:00.900Z'), notAfter: new Date('2026-01-01T01:00:00Z') }, Buffer.alloc(32, 1), 7n);
+    const line = issueSshCertificate(
+      ca,
+      {
+        publicKey: user.publicKey,
+        kind: 'user',
+        keyId: 'tbot-identity',
+        principals: ['tbot'],
+        notBefore: new Date('2026-01-01T00:00:00.900Z'),
+        notAfter: new Date('2026-01-01T01:00:00Z'),
+      },
+      Buffer.alloc(32, 1),
+      7n,
+    );
     const text = listing(await write('default-cert.pub', line));
     assert.match(text, /Type: ecdsa-sha2-nistp256-cert-v01@openssh\.com user certificate/);
-    assert.match(text, /Key ID: "tbot-identity"\n\s+Serial: 7\n\s+Valid: from 2026-01-01T00:00:00 to 2026-01-01T01:00:00\n\s+Principals: \n\s+tbot\n\s+Critical Options: \(none\)\n\s+Extensions: \n\s+permit-X11-forwarding\n\s+permit-agent-forwarding\n\s+permit-port-forwarding\n\s+permit-pty\n\s+permit-user-rc\n/);
+    assert.match(
+      text,
+      /Key ID: "tbot-identity"\n\s+Serial: 7\n\s+Valid: from 2026-01-01T00:00:00 to 2026-01-01T01:00:00\n\s+Principals: \n\s+tbot\n\s+Critical Options: \(none\)\n\s+Extensions: \n\s+permit-X11-forwarding\n\s+permit-agent-forwarding\n\s+permit-port-forwarding\n\s+permit-pty\n\s+permit-user-rc\n/,
+    );
     const fingerprint = sshKeygen(['-l', '-f', await write('ca.pub', openSshPublicKey(ca.publicKey, 'ca'))]).split(' ')[1]!;
     assert.match(text, new RegExp(`Signing CA: ECDSA ${fingerprint.replace(/[+/]/g, '\\$&')} \\(using ecdsa-sha2-nistp256\\)`));
   });
 
   it('a host certificate carries no extensions unless asked; the largest 64-bit serial survives', async () => {
     const host = await generateP256KeyPair();
-    const line = issueSshCertificate(ca, { publicKey: host.publicKey, kind: 'host', keyId: 'tbot-host-node1', principals: ['node1.example.test', 'node1'], notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2026-01-01T01:00:00Z') }, Buffer.alloc(32, 2), 2n ** 64n - 1n);
+    const line = issueSshCertificate(
+      ca,
+      {
+        publicKey: host.publicKey,
+        kind: 'host',
+        keyId: 'tbot-host-node1',
+        principals: ['node1.example.test', 'node1'],
+        notBefore: new Date('2026-01-01T00:00:00Z'),
+        notAfter: new Date('2026-01-01T01:00:00Z'),
+      },
+      Buffer.alloc(32, 2),
+      2n ** 64n - 1n,
+    );
     const text = listing(await write('host-cert.pub', line));
-    assert.match(text, /host certificate[\s\S]*Serial: 18446744073709551615\n[\s\S]*Principals: \n\s+node1\.example\.test\n\s+node1\n\s+Critical Options: \(none\)\n\s+Extensions: \(none\)/);
-    assert.throws(() => issueSshCertificate(ca, { publicKey: host.publicKey, kind: 'host', keyId: 'x', principals: [], notBefore: new Date(0), notAfter: new Date(1000) }, Buffer.alloc(32), 2n ** 64n), /64 bits/);
+    assert.match(
+      text,
+      /host certificate[\s\S]*Serial: 18446744073709551615\n[\s\S]*Principals: \n\s+node1\.example\.test\n\s+node1\n\s+Critical Options: \(none\)\n\s+Extensions: \(none\)/,
+    );
+    assert.throws(
+      () =>
+        issueSshCertificate(
+          ca,
+          { publicKey: host.publicKey, kind: 'host', keyId: 'x', principals: [], notBefore: new Date(0), notAfter: new Date(1000) },
+          Buffer.alloc(32),
+          2n ** 64n,
+        ),
+      /64 bits/,
+    );
   });
 
   it('ssh-keygen checks the CA signature: one changed byte and the certificate is refused', async () => {
-    const blob = blobOf(issueSshCertificate(ca, { publicKey: user.publicKey, kind: 'user', keyId: 'k', principals: ['tbot'], notBefore: new Date(0), notAfter: new Date(3_600_000) }, Buffer.alloc(32, 3), 1n));
+    const blob = blobOf(
+      issueSshCertificate(
+        ca,
+        { publicKey: user.publicKey, kind: 'user', keyId: 'k', principals: ['tbot'], notBefore: new Date(0), notAfter: new Date(3_600_000) },
+        Buffer.alloc(32, 3),
+        1n,
+      ),
+    );
     blob[blob.length - 5]! ^= 0x01;
     const tampered = await write('tampered-cert.pub', `ecdsa-sha2-nistp256-cert-v01@openssh.com ${blob.toString('base64')}\n`);
     assert.throws(() => listing(tampered), /incorrect signature/);
@@ -119,6 +192,9 @@ describe('OpenSSH certificates written with the wire writer', () => {
 
   it('only ECDSA P-256 subject keys', () => {
     const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey;
-    assert.throws(() => issueSshCertificate(ca, { publicKey: rsa, kind: 'user', keyId: 'k', principals: [], notBefore: new Date(0), notAfter: new Date(1000) }, Buffer.alloc(32), 1n), /P-256/);
+    assert.throws(
+      () => issueSshCertificate(ca, { publicKey: rsa, kind: 'user', keyId: 'k', principals: [], notBefore: new Date(0), notAfter: new Date(1000) }, Buffer.alloc(32), 1n),
+      /P-256/,
+    );
   });
 });

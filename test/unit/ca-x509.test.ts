@@ -27,8 +27,13 @@ describe('X.509 certificates written with the DER writer', () => {
   let issuer: LeafIssuer;
   let leafKeys: KeyPair;
   const leaf = (request: Partial<TlsCertificateRequest>, serial: Uint8Array = SERIAL): string =>
-    issueLeafCertificate(issuer, { publicKey: leafKeys.publicKey, subject: [['CN', 'tbot']], usage: 'client', notBefore: NOW, notAfter: new Date(NOW.getTime() + HOUR), ...request }, serial);
-  const verify = async (pem: string): Promise<string> => tool('openssl', ['verify', '-attime', String(Math.floor(NOW.getTime() / 1000) + 60), '-CAfile', rootFile, await workspace.write(`leaf-${Math.random()}.pem`, pem)]);
+    issueLeafCertificate(
+      issuer,
+      { publicKey: leafKeys.publicKey, subject: [['CN', 'tbot']], usage: 'client', notBefore: NOW, notAfter: new Date(NOW.getTime() + HOUR), ...request },
+      serial,
+    );
+  const verify = async (pem: string): Promise<string> =>
+    tool('openssl', ['verify', '-attime', String(Math.floor(NOW.getTime() / 1000) + 60), '-CAfile', rootFile, await workspace.write(`leaf-${Math.random()}.pem`, pem)]);
 
   before(async () => {
     workspace = await makeWorkspace();
@@ -43,21 +48,33 @@ describe('X.509 certificates written with the DER writer', () => {
     const fixture = await readFile(FIXTURE_ROOT, 'utf8');
     assert.equal(skeleton(rootPem), skeleton(fixture));
     assert.equal(extensionsText(rootPem), extensionsText(fixture));
-    assert.match(extensionsText(rootPem), /Basic Constraints: critical\n\s+CA:TRUE, pathlen:0\n\s+X509v3 Key Usage: critical\n\s+Certificate Sign, CRL Sign\n\s+X509v3 Subject Key Identifier/);
+    assert.match(
+      extensionsText(rootPem),
+      /Basic Constraints: critical\n\s+CA:TRUE, pathlen:0\n\s+X509v3 Key Usage: critical\n\s+Certificate Sign, CRL Sign\n\s+X509v3 Subject Key Identifier/,
+    );
     assert.match(tool('openssl', ['verify', '-CAfile', rootFile, rootFile]), /: OK/);
   });
 
-  it('the root\'s key identifier is SHA-1 of its public point (RFC 5280 method 1), as before', () => {
+  it("the root's key identifier is SHA-1 of its public point (RFC 5280 method 1), as before", () => {
     const point = rootKeys.publicKey.export({ type: 'spki', format: 'der' }).subarray(-65);
     const expected = createHash('sha1').update(point).digest('hex').toUpperCase().match(/../g)!.join(':');
     assert.match(tool('openssl', ['x509', '-noout', '-ext', 'subjectKeyIdentifier'], rootPem), new RegExp(expected));
   });
 
   it('a leaf has the same structure and extensions as a 0.1.0 leaf, and verifies', async () => {
-    const pem = leaf({ subject: [['CN', 'reporter'], ['OU', 'pg-main']], uris: ['db://pg-main/orders'] });
+    const pem = leaf({
+      subject: [
+        ['CN', 'reporter'],
+        ['OU', 'pg-main'],
+      ],
+      uris: ['db://pg-main/orders'],
+    });
     assert.match(await verify(pem), /: OK/);
     const text = extensionsText(pem);
-    assert.match(text, /Basic Constraints: critical\n\s+CA:FALSE\n\s+X509v3 Key Usage: critical\n\s+Digital Signature\n\s+X509v3 Extended Key Usage: \n\s+TLS Web Client Authentication\n\s+X509v3 Authority Key Identifier: \n\s+<key id>\n\s+X509v3 Subject Alternative Name: \n\s+URI:db:\/\/pg-main\/orders/);
+    assert.match(
+      text,
+      /Basic Constraints: critical\n\s+CA:FALSE\n\s+X509v3 Key Usage: critical\n\s+Digital Signature\n\s+X509v3 Extended Key Usage: \n\s+TLS Web Client Authentication\n\s+X509v3 Authority Key Identifier: \n\s+<key id>\n\s+X509v3 Subject Alternative Name: \n\s+URI:db:\/\/pg-main\/orders/,
+    );
     const cert = new X509Certificate(pem);
     assert.equal(cert.subject, 'CN=reporter\nOU=pg-main');
     assert.ok(cert.checkIssued(new X509Certificate(rootPem)) && cert.verify(rootKeys.publicKey));
@@ -66,7 +83,19 @@ describe('X.509 certificates written with the DER writer', () => {
 
   it('subject attributes Teleport uses: repeated O and L, OU, ST, C, street, postalCode, and a private OID', async () => {
     const pem = leaf({
-      subject: [['CN', 'bot-ci'], ['O', 'access'], ['O', 'editor'], ['OU', 'usage:kube'], ['L', 'root'], ['L', 'ubuntu'], ['ST', 'kube-user'], ['C', 'NL'], ['street', 'leaf.example.com'], ['postalCode', '{"logins":["root"]}'], [{ oid: '1.3.9999.1.7' }, 'true']],
+      subject: [
+        ['CN', 'bot-ci'],
+        ['O', 'access'],
+        ['O', 'editor'],
+        ['OU', 'usage:kube'],
+        ['L', 'root'],
+        ['L', 'ubuntu'],
+        ['ST', 'kube-user'],
+        ['C', 'NL'],
+        ['street', 'leaf.example.com'],
+        ['postalCode', '{"logins":["root"]}'],
+        [{ oid: '1.3.9999.1.7' }, 'true'],
+      ],
     });
     assert.match(await verify(pem), /: OK/);
     assert.equal(
@@ -80,13 +109,18 @@ describe('X.509 certificates written with the DER writer', () => {
   });
 
   it('non-ASCII names are UTF8String and survive the round trip', () => {
-    const pem = leaf({ subject: [['CN', 'Zoë Ünïcode'], ['O', '日本']] });
+    const pem = leaf({
+      subject: [
+        ['CN', 'Zoë Ünïcode'],
+        ['O', '日本'],
+      ],
+    });
     assert.equal(new X509Certificate(pem).subject, 'CN=Zoë Ünïcode\nO=日本');
   });
 
   it('a two-letter C only', () => assert.throws(() => leaf({ subject: [['C', 'NLD']] }), /two-letter country code/));
 
-  it('DNS, IPv4 and IPv6 SANs, in openssl\'s reading', async () => {
+  it("DNS, IPv4 and IPv6 SANs, in openssl's reading", async () => {
     const pem = leaf({
       dnsNames: ['node1.example.test', '*.apps.example.test'],
       ipAddresses: ['192.0.2.10', '2001:db8::1', '::ffff:192.0.2.1', '::', 'fe80::1:2:3:4:5', '1:2:3:4:5:6:7:8'],
@@ -100,7 +134,10 @@ describe('X.509 certificates written with the DER writer', () => {
     );
     assert.match(tool('openssl', ['x509', '-noout', '-ext', 'extendedKeyUsage'], pem), /TLS Web Server Authentication/);
     // openssl's host/IP checks read the same SANs.
-    assert.match(tool('openssl', ['x509', '-noout', '-checkip', '2001:db8::1', '-checkhost', 'x.apps.example.test'], pem), /Hostname x\.apps\.example\.test does match certificate\nIP 2001:db8::1 does match certificate/);
+    assert.match(
+      tool('openssl', ['x509', '-noout', '-checkip', '2001:db8::1', '-checkhost', 'x.apps.example.test'], pem),
+      /Hostname x\.apps\.example\.test does match certificate\nIP 2001:db8::1 does match certificate/,
+    );
   });
 
   it('IP address text forms, and what is refused', () => {
@@ -112,7 +149,23 @@ describe('X.509 certificates written with the DER writer', () => {
     assert.equal(ipAddressBytes('1:2:3:4:5:6:7::').toString('hex'), '0001000200030004000500060007'.padEnd(32, '0'));
     assert.equal(ipAddressBytes('1:2:3:4:5:6:1.2.3.4').toString('hex'), '00010002000300040005000601020304');
     assert.equal(ipAddressBytes('::').toString('hex'), '0'.repeat(32));
-    const bad = ['1.2.3', '256.1.1.1', '01.2.3.4', '::g', 'fe80::1%eth0', 'localhost', '', ':::', '1::2::3', ':1::', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7:8::', '1:2:3:4:5:6:7', '::1.2.3.256', '12345::'];
+    const bad = [
+      '1.2.3',
+      '256.1.1.1',
+      '01.2.3.4',
+      '::g',
+      'fe80::1%eth0',
+      'localhost',
+      '',
+      ':::',
+      '1::2::3',
+      ':1::',
+      '1:2:3:4:5:6:7:8:9',
+      '1:2:3:4:5:6:7:8::',
+      '1:2:3:4:5:6:7',
+      '::1.2.3.256',
+      '12345::',
+    ];
     for (const text of bad) assert.throws(() => ipAddressBytes(text), RangeError, text);
     // Node's own parser agrees on what is an address (zone ids aside, which a certificate cannot hold).
     for (const text of [...bad, '10.0.0.255', '::1', '2001:DB8::', '::ffff:1.2.3.4', '1:2:3:4:5:6:7::', '1:2:3:4:5:6:1.2.3.4', '::']) {

@@ -14,7 +14,7 @@ describe('codeCacheStore.prune', () => {
   });
   after(() => workspace.remove());
 
-  it("removes caches of chunks no longer built and temp files older than an hour; keeps live caches, a write in progress and other files", async () => {
+  it('removes caches of chunks no longer built and temp files older than an hour; keeps live caches, a write in progress and other files', async () => {
     const store = codeCacheStore(workspace.dir, process.getuid?.());
     assert.equal(store.write('live.js', 'key', Buffer.from('live data')), true);
     assert.equal(store.write('gone.js', 'key', Buffer.from('old data')), true);

@@ -106,7 +106,7 @@ describe('enableCompileCache', () => {
     assert.deepEqual(calls, []);
   });
 
-  it("reports off when Node refuses, or throws, and lets nothing escape", () => {
+  it('reports off when Node refuses, or throws, and lets nothing escape', () => {
     assert.equal(enableCompileCache(setup({}, false).deps), undefined);
     const throwing = setup({
       enable: () => {

@@ -16,7 +16,13 @@ const invocation = (values: Invocation['values']): Invocation => ({ path: ['anal
 
 describe('analytics status without config input', () => {
   it('decides consent as loading the default config would, whatever the env and flag say', async () => {
-    const envs = [{}, { DO_NOT_TRACK: '1' }, { TELEPORT_ANONYMOUS_TELEMETRY: '1' }, { TELEPORT_ANONYMOUS_TELEMETRY: 'maybe' }, { TELEPORT_ANONYMOUS_TELEMETRY: '0', DO_NOT_TRACK: '' }];
+    const envs = [
+      {},
+      { DO_NOT_TRACK: '1' },
+      { TELEPORT_ANONYMOUS_TELEMETRY: '1' },
+      { TELEPORT_ANONYMOUS_TELEMETRY: 'maybe' },
+      { TELEPORT_ANONYMOUS_TELEMETRY: '0', DO_NOT_TRACK: '' },
+    ];
     const flags: Invocation['values'][] = [{}, { 'anonymous-analytics': true }, { 'anonymous-analytics': false }, { format: 'json' }];
     for (const env of envs) {
       for (const values of flags) {

@@ -26,7 +26,10 @@ async function issuesOf(text: string, flags: ConfigFlags = {}): Promise<{ lines:
 
 async function expectIssue(text: string, pattern: RegExp, flags: ConfigFlags = {}): Promise<void> {
   const { lines } = await issuesOf(text, flags);
-  assert.ok(lines.some((line) => pattern.test(line)), `no issue matched ${pattern}:\n${lines.join('\n')}`);
+  assert.ok(
+    lines.some((line) => pattern.test(line)),
+    `no issue matched ${pattern}:\n${lines.join('\n')}`,
+  );
 }
 
 const v2 = (body: string): string => `version: v2\n${body}`;
@@ -34,27 +37,41 @@ const MEM = 'destination: {type: memory}';
 
 describe('lifetimes', () => {
   it('an output keeps its own credential_ttl and renewal_interval; the others use the top-level pair', async () => {
-    const config = await load(v2(`credential_ttl: 2h\nrenewal_interval: 30m\noutputs:\n  - {type: identity, ${MEM}, credential_ttl: 10m, renewal_interval: 2m}\n  - {type: identity, ${MEM}}\n`));
-    assert.deepEqual(config.outputs.map((output) => output.lifetime), [
-      { credentialTtlMs: 600_000, renewalIntervalMs: 120_000 },
-      { credentialTtlMs: 7_200_000, renewalIntervalMs: 1_800_000 },
-    ]);
+    const config = await load(
+      v2(`credential_ttl: 2h\nrenewal_interval: 30m\noutputs:\n  - {type: identity, ${MEM}, credential_ttl: 10m, renewal_interval: 2m}\n  - {type: identity, ${MEM}}\n`),
+    );
+    assert.deepEqual(
+      config.outputs.map((output) => output.lifetime),
+      [
+        { credentialTtlMs: 600_000, renewalIntervalMs: 120_000 },
+        { credentialTtlMs: 7_200_000, renewalIntervalMs: 1_800_000 },
+      ],
+    );
   });
 
   it('one of the pair without the other is an error naming both', async () => {
-    await expectIssue(v2(`outputs:\n  - {type: identity, ${MEM}, credential_ttl: 10m}\n`), /^bot\.yaml:3:67: outputs\[0\]\.credential_ttl: is set without renewal_interval; expected credential_ttl and renewal_interval both set on an output, or neither/);
+    await expectIssue(
+      v2(`outputs:\n  - {type: identity, ${MEM}, credential_ttl: 10m}\n`),
+      /^bot\.yaml:3:67: outputs\[0\]\.credential_ttl: is set without renewal_interval; expected credential_ttl and renewal_interval both set on an output, or neither/,
+    );
     await expectIssue(v2(`outputs:\n  - {type: identity, ${MEM}, renewal_interval: 10m}\n`), /outputs\[0\]\.renewal_interval: is set without credential_ttl/);
   });
 
   it('more than 24h is refused with the limit named, at the top level and per output', async () => {
-    await expectIssue(v2('credential_ttl: 25h\n'), /credential_ttl: is longer than 24h, the longest credential lifetime tbot allows; expected a duration such as 20m or 1h30m, at most 24h$/);
+    await expectIssue(
+      v2('credential_ttl: 25h\n'),
+      /credential_ttl: is longer than 24h, the longest credential lifetime tbot allows; expected a duration such as 20m or 1h30m, at most 24h$/,
+    );
     await expectIssue(v2(`outputs:\n  - {type: database, service: s, ${MEM}, credential_ttl: 30h, renewal_interval: 1h}\n`), /outputs\[0\]\.credential_ttl: is longer than 24h/);
   });
 
   it('workload identity outputs may live past 24h, as in tbot (at most 14 days here)', async () => {
     const config = await load(v2(`outputs:\n  - {type: workload-identity-x509, selector: {name: w}, ${MEM}, credential_ttl: 72h, renewal_interval: 24h}\n`));
     assert.equal(config.outputs[0]?.lifetime.credentialTtlMs, 72 * 3_600_000);
-    await expectIssue(v2(`outputs:\n  - {type: workload-identity-jwt, selector: {name: w}, audiences: [a], ${MEM}, credential_ttl: 400h, renewal_interval: 1h}\n`), /is longer than 336h, the longest this agent issues workload identity credentials for/);
+    await expectIssue(
+      v2(`outputs:\n  - {type: workload-identity-jwt, selector: {name: w}, audiences: [a], ${MEM}, credential_ttl: 400h, renewal_interval: 1h}\n`),
+      /is longer than 336h, the longest this agent issues workload identity credentials for/,
+    );
   });
 
   it('certificate_ttl is read as credential_ttl, with a warning; credential_ttl wins when both are set', async () => {
@@ -90,7 +107,14 @@ services:
     );
     const strip = ({ lifetime: _lifetime, destination: _destination, ...rest }: BotConfig['outputs'][number]) => rest;
     assert.deepEqual(config.outputs.map(strip), [
-      { type: 'spiffe-svid', name: 'spiffe-svid (memory)', roles: [], svid: { path: '/svc', hint: 'h', dnsSans: ['a.example.com'], ipSans: ['10.0.0.1'] }, jwts: [{ audience: 'vault', fileName: 'vault.jwt' }], includeFederatedTrustBundles: true },
+      {
+        type: 'spiffe-svid',
+        name: 'spiffe-svid (memory)',
+        roles: [],
+        svid: { path: '/svc', hint: 'h', dnsSans: ['a.example.com'], ipSans: ['10.0.0.1'] },
+        jwts: [{ audience: 'vault', fileName: 'vault.jwt' }],
+        includeFederatedTrustBundles: true,
+      },
       { type: 'identity', name: 'identity (memory)', roles: [], cluster: 'leaf', sshConfig: 'off', allowReissue: true },
       { type: 'application', name: 'application (memory)', roles: [], appName: 'grafana', specificTlsNaming: true },
       { type: 'workload-identity-jwt', name: 'workload-identity-jwt (memory)', roles: [], selector: { name: 'w' }, audiences: ['x', 'y'] },
@@ -101,24 +125,46 @@ services:
 
   it('database format "" or absent is tbot\'s plain layout', async () => {
     const config = await load(v2(`outputs:\n  - {type: database, service: a, format: "", ${MEM}}\n  - {type: database, service: b, ${MEM}}\n`));
-    assert.deepEqual(config.outputs.map((output) => (output.type === 'database' ? output.format : '')), ['default', 'default']);
+    assert.deepEqual(
+      config.outputs.map((output) => (output.type === 'database' ? output.format : '')),
+      ['default', 'default'],
+    );
   });
 
   it('names: explicit ones are kept and checked; generated labels are unique', async () => {
-    const config = await load(v2(`outputs:\n  - {type: identity, name: ci-identity, ${MEM}}\n  - {type: identity, ${MEM}}\n  - {type: identity, ${MEM}}\n  - {type: identity, destination: {type: directory, path: out}}\n`));
-    assert.deepEqual(config.outputs.map((output) => output.name), ['ci-identity', 'identity (memory)', 'identity (memory) #2', 'identity (directory /work/out)']);
-    await expectIssue(v2(`outputs:\n  - {type: identity, name: a, ${MEM}}\n  - {type: identity, name: a, ${MEM}}\n`), /outputs\[1\]\.name: "a" is already the name of outputs\[0\]/);
+    const config = await load(
+      v2(
+        `outputs:\n  - {type: identity, name: ci-identity, ${MEM}}\n  - {type: identity, ${MEM}}\n  - {type: identity, ${MEM}}\n  - {type: identity, destination: {type: directory, path: out}}\n`,
+      ),
+    );
+    assert.deepEqual(
+      config.outputs.map((output) => output.name),
+      ['ci-identity', 'identity (memory)', 'identity (memory) #2', 'identity (directory /work/out)'],
+    );
+    await expectIssue(
+      v2(`outputs:\n  - {type: identity, name: a, ${MEM}}\n  - {type: identity, name: a, ${MEM}}\n`),
+      /outputs\[1\]\.name: "a" is already the name of outputs\[0\]/,
+    );
     await expectIssue(v2(`outputs:\n  - {type: identity, name: heartbeat, ${MEM}}\n`), /outputs\[0\]\.name: "heartbeat" is a name tbot keeps for its own services/);
-    await expectIssue(v2(`outputs:\n  - {type: identity, name: My Output, ${MEM}}\n`), /outputs\[0\]\.name: invalid value; expected a name of lower-case letters, digits, _, - and \+/);
+    await expectIssue(
+      v2(`outputs:\n  - {type: identity, name: My Output, ${MEM}}\n`),
+      /outputs\[0\]\.name: invalid value; expected a name of lower-case letters, digits, _, - and \+/,
+    );
   });
 
   it('readers: a user or a group, names or numeric ids (YAML integers too), exactly one each', async () => {
     const config = await load(v2('outputs:\n  - {type: identity, destination: {type: directory, path: out, readers: [{user: teleport}, {user: 123}, {group: "456"}]}}\n'));
     const destination = config.outputs[0]?.destination;
     assert.deepEqual(destination?.type === 'directory' ? destination.readers : [], [{ user: 'teleport' }, { user: '123' }, { group: '456' }]);
-    await expectIssue(v2('outputs:\n  - {type: identity, destination: {type: directory, path: out, readers: [{user: a, group: b}]}}\n'), /outputs\[0\]\.destination\.readers\[0\]: sets both user and group; expected exactly one of/);
+    await expectIssue(
+      v2('outputs:\n  - {type: identity, destination: {type: directory, path: out, readers: [{user: a, group: b}]}}\n'),
+      /outputs\[0\]\.destination\.readers\[0\]: sets both user and group; expected exactly one of/,
+    );
     await expectIssue(v2('outputs:\n  - {type: identity, destination: {type: directory, path: out, readers: [{}]}}\n'), /readers\[0\]: sets neither user nor group/);
-    await expectIssue(v2('outputs:\n  - {type: identity, destination: {type: directory, path: out, readers: [{uid: 5}]}}\n'), /unknown field "uid".*write the number as the value of `user`/);
+    await expectIssue(
+      v2('outputs:\n  - {type: identity, destination: {type: directory, path: out, readers: [{uid: 5}]}}\n'),
+      /unknown field "uid".*write the number as the value of `user`/,
+    );
   });
 
   it('directory destinations default to symlinks try-secure and acls try', async () => {
@@ -130,20 +176,29 @@ services:
   });
 
   it('acls: required loads (valid tbot) but is a run issue, located; readers are named in a warning, not dropped silently', async () => {
-    const config = await load(v2('storage: {type: directory, path: data, acls: required}\noutputs:\n  - {type: identity, destination: {type: directory, path: out, acls: required}}\n  - {type: identity, destination: {type: directory, path: out2, readers: [{user: deploy}]}}\n'));
+    const config = await load(
+      v2(
+        'storage: {type: directory, path: data, acls: required}\noutputs:\n  - {type: identity, destination: {type: directory, path: out, acls: required}}\n  - {type: identity, destination: {type: directory, path: out2, readers: [{user: deploy}]}}\n',
+      ),
+    );
     assert.deepEqual(config.runIssues.map(formatIssue), [
       'bot.yaml:2:46: storage.acls: is "required", but this agent sets no ACLs (tbot fails the same way on a system without ACL support); expected acls: try (the default) or off',
       'bot.yaml:4:70: outputs[0].destination.acls: is "required", but this agent sets no ACLs (tbot fails the same way on a system without ACL support); expected acls: try (the default) or off',
     ]);
     assert.deepEqual(
       config.warnings.filter((warning) => warning.includes('readers')),
-      ['outputs[1].destination.readers: not given access; this agent sets no ACLs (as tbot on a system without ACL support), so grant them read access another way, e.g. a group they share'],
+      [
+        'outputs[1].destination.readers: not given access; this agent sets no ACLs (as tbot on a system without ACL support), so grant them read access another way, e.g. a group they share',
+      ],
     );
   });
 
   it('spiffe-svid: IP SANs must be addresses, JWT file names distinct', async () => {
     await expectIssue(v2(`outputs:\n  - {type: spiffe-svid, svid: {path: /a, sans: {ip: [10.0.0.300]}}, ${MEM}}\n`), /outputs\[0\]\.svid\.sans\.ip\[0\]: is not an IP address/);
-    await expectIssue(v2(`outputs:\n  - {type: spiffe-svid, svid: {path: /a}, jwts: [{audience: a, file_name: t}, {audience: b, file_name: t}], ${MEM}}\n`), /outputs\[0\]\.jwts\[1\]\.file_name: "t" is already used/);
+    await expectIssue(
+      v2(`outputs:\n  - {type: spiffe-svid, svid: {path: /a}, jwts: [{audience: a, file_name: t}, {audience: b, file_name: t}], ${MEM}}\n`),
+      /outputs\[0\]\.jwts\[1\]\.file_name: "t" is already used/,
+    );
   });
 
   it('spiffe-svid: only what the certificate writer can encode and the file set can hold loads', async () => {
@@ -153,7 +208,10 @@ services:
     assert.deepEqual((config.outputs[0] as SpiffeSvidOutput).svid.ipSans, ['::ffff:10.0.0.1', 'fd00::1']);
     // The atomic writer keeps `..data` and `..<generation>` for itself; `.` is the directory.
     for (const name of ['..data', '..x', '.']) {
-      await expectIssue(v2(`outputs:\n  - {type: spiffe-svid, svid: {path: /a}, jwts: [{audience: a, file_name: "${name}"}], ${MEM}}\n`), /outputs\[0\]\.jwts\[0\]\.file_name: invalid value; expected a file name \(no \/, not \. and not starting with \.\./);
+      await expectIssue(
+        v2(`outputs:\n  - {type: spiffe-svid, svid: {path: /a}, jwts: [{audience: a, file_name: "${name}"}], ${MEM}}\n`),
+        /outputs\[0\]\.jwts\[0\]\.file_name: invalid value; expected a file name \(no \/, not \. and not starting with \.\./,
+      );
     }
     await load(v2(`outputs:\n  - {type: spiffe-svid, svid: {path: /a}, jwts: [{audience: a, file_name: .vault.jwt}], ${MEM}}\n`));
   });
@@ -203,7 +261,10 @@ describe('addresses, onboarding and honesty', () => {
   });
 
   it('ec2 is refused as tbot refuses it, pointing at iam', async () => {
-    await expectIssue(v2('onboarding: {join_method: ec2}\n'), /onboarding\.join_method: unsupported value "ec2"; expected one of .*; tbot has no "ec2" join method .* a bot on EC2 joins with "iam"/);
+    await expectIssue(
+      v2('onboarding: {join_method: ec2}\n'),
+      /onboarding\.join_method: unsupported value "ec2"; expected one of .*; tbot has no "ec2" join method .* a bot on EC2 joins with "iam"/,
+    );
   });
 
   it('ca_pins and ca_path are exclusive, and insecure excludes both, as in tbot', async () => {
@@ -227,7 +288,10 @@ describe('addresses, onboarding and honesty', () => {
 
 describe('messages', () => {
   it('a misspelt key suggests the nearest valid one', async () => {
-    await expectIssue(v2(`outputs:\n  - {type: identity, ${MEM}, renewal_intreval: 1m}\n`), /outputs\[0\]\.renewal_intreval: unknown field "renewal_intreval"; expected one of the fields .*; did you mean "renewal_interval"\?$/);
+    await expectIssue(
+      v2(`outputs:\n  - {type: identity, ${MEM}, renewal_intreval: 1m}\n`),
+      /outputs\[0\]\.renewal_intreval: unknown field "renewal_intreval"; expected one of the fields .*; did you mean "renewal_interval"\?$/,
+    );
     await expectIssue(v2(`outputs:\n  - {type: kubernetes/v3, ${MEM}}\n`), /unknown type "kubernetes\/v3"; expected one of .*; did you mean "kubernetes\/v2"\?$/);
     await expectIssue(v2('destinations: []\n'), /unknown field "destinations".*`destinations` is a v1 key; in a v2 config they are `outputs`/);
   });
@@ -235,7 +299,9 @@ describe('messages', () => {
 
 describe('cluster-only parts', () => {
   it('are explained with file:line:col, and win over unknown keys inside them', async () => {
-    const { lines, clusterOnly } = await issuesOf(v2('outputs:\n  - type: identity\n    destination:\n      type: kubernetes_secret\n      name: s\n      namespace:\n      tags: {a: b}\n'));
+    const { lines, clusterOnly } = await issuesOf(
+      v2('outputs:\n  - type: identity\n    destination:\n      type: kubernetes_secret\n      name: s\n      namespace:\n      tags: {a: b}\n'),
+    );
     assert.equal(clusterOnly, true);
     assert.deepEqual(lines.length, 1, lines.join('\n'));
     assert.match(lines[0] ?? '', /^bot\.yaml:5:13: outputs\[0\]\.destination\.type: `type: kubernetes_secret` is valid in Teleport's tbot, but this agent cannot serve it: /);
@@ -265,7 +331,10 @@ describe('v1 configs', () => {
   });
 
   it('no version but a v2 layout: add the line', async () => {
-    await expectIssue(`outputs:\n  - {type: identity, ${MEM}}\n`, /version: missing; without it Teleport's tbot reads the file as a v1 config .*; expected `version: v2` as the first line/);
+    await expectIssue(
+      `outputs:\n  - {type: identity, ${MEM}}\n`,
+      /version: missing; without it Teleport's tbot reads the file as a v1 config .*; expected `version: v2` as the first line/,
+    );
   });
 });
 
@@ -280,26 +349,49 @@ describe('flags and sources', () => {
   });
 
   it('a bad --storage URI is blamed on the flag; a kubernetes-secret one is explained', async () => {
-    await assert.rejects(load(v2(''), { storage: 's3://bucket' }), (error: ConfigError) => /^flag --storage: storage: "s3:\/\/bucket" has the unknown scheme "s3:\/\/"/.test(formatIssue(error.issues[0]!)));
-    await assert.rejects(load(v2(''), { storage: 'kubernetes-secret:///bot' }), (error: unknown) => error instanceof ClusterOnlyError && /^flag --storage: storage\.type: `type: kubernetes_secret` is valid/.test(formatIssue(error.issues[0]!)));
+    await assert.rejects(load(v2(''), { storage: 's3://bucket' }), (error: ConfigError) =>
+      /^flag --storage: storage: "s3:\/\/bucket" has the unknown scheme "s3:\/\/"/.test(formatIssue(error.issues[0]!)),
+    );
+    await assert.rejects(
+      load(v2(''), { storage: 'kubernetes-secret:///bot' }),
+      (error: unknown) => error instanceof ClusterOnlyError && /^flag --storage: storage\.type: `type: kubernetes_secret` is valid/.test(formatIssue(error.issues[0]!)),
+    );
   });
 
   it('an env var is named as the source of a bad value', async () => {
-    await expectIssue(v2(''), /^flag --proxy-server \(from TELEPORT_PROXY\): proxy_server: invalid value/, { proxyServer: 'a b', labels: { proxyServer: '--proxy-server (from TELEPORT_PROXY)' } });
+    await expectIssue(v2(''), /^flag --proxy-server \(from TELEPORT_PROXY\): proxy_server: invalid value/, {
+      proxyServer: 'a b',
+      labels: { proxyServer: '--proxy-server (from TELEPORT_PROXY)' },
+    });
   });
 
-  it('start <kind> entries are appended after the file\'s outputs, and their problems blamed on their flags', async () => {
-    const config = await load(v2(`services:\n  - {type: identity, ${MEM}}\n`), { entries: [{ raw: { type: 'application', app_name: 'a', destination: { type: 'memory' } }, labels: { '': 'tbot start application', app_name: '--app' } }] });
-    assert.deepEqual(config.outputs.map((output) => output.type), ['identity', 'application']);
+  it("start <kind> entries are appended after the file's outputs, and their problems blamed on their flags", async () => {
+    const config = await load(v2(`services:\n  - {type: identity, ${MEM}}\n`), {
+      entries: [{ raw: { type: 'application', app_name: 'a', destination: { type: 'memory' } }, labels: { '': 'tbot start application', app_name: '--app' } }],
+    });
+    assert.deepEqual(
+      config.outputs.map((output) => output.type),
+      ['identity', 'application'],
+    );
     await expectIssue(v2(''), /^flag --ip-san: services\[0\]\.svid\.sans\.ip\[0\]: is not an IP address/, {
-      entries: [{ raw: { type: 'spiffe-svid', svid: { path: '/a', sans: { ip: ['nope'] } }, destination: { type: 'memory' } }, labels: { '': 'tbot start spiffe-svid', 'svid.sans.ip': '--ip-san' } }],
+      entries: [
+        {
+          raw: { type: 'spiffe-svid', svid: { path: '/a', sans: { ip: ['nope'] } }, destination: { type: 'memory' } },
+          labels: { '': 'tbot start spiffe-svid', 'svid.sans.ip': '--ip-san' },
+        },
+      ],
     });
   });
 
   it('TBOT_CONFIG: base64 YAML, positions named after the variable', async () => {
     const text = Buffer.from(v2('oneshot: "x"\n')).toString('base64');
-    await assert.rejects(load('', {}, { kind: 'base64', label: 'TBOT_CONFIG', text }), (error: ConfigError) => /^TBOT_CONFIG:2:10: oneshot: got a string/.test(formatIssue(error.issues[0]!)));
-    await assert.rejects(load('', {}, { kind: 'base64', label: 'TBOT_CONFIG', text: 'not base64!' }), (error: unknown) => error instanceof ConfigReadError && /TBOT_CONFIG: cannot read config: it is not valid base64/.test(error.message));
+    await assert.rejects(load('', {}, { kind: 'base64', label: 'TBOT_CONFIG', text }), (error: ConfigError) =>
+      /^TBOT_CONFIG:2:10: oneshot: got a string/.test(formatIssue(error.issues[0]!)),
+    );
+    await assert.rejects(
+      load('', {}, { kind: 'base64', label: 'TBOT_CONFIG', text: 'not base64!' }),
+      (error: unknown) => error instanceof ConfigReadError && /TBOT_CONFIG: cannot read config: it is not valid base64/.test(error.message),
+    );
     const good = await load('', {}, { kind: 'base64', label: 'TBOT_CONFIG', text: Buffer.from(v2('oneshot: true\n')).toString('base64') });
     assert.equal(good.oneshot, true);
     assert.equal(good.source, 'TBOT_CONFIG');

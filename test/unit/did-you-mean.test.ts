@@ -4,7 +4,15 @@ import { closest, didYouMean, editDistance } from '../../src/config/did-you-mean
 
 describe('did you mean', () => {
   it('counts insertions, deletions, substitutions and neighbour swaps as one edit each', () => {
-    const cases: [string, string, number][] = [['', '', 0], ['abc', 'abc', 0], ['abc', '', 3], ['kitten', 'sitting', 3], ['renewal_intreval', 'renewal_interval', 1], ['oneshot', 'onesot', 1], ['tset', 'test', 1]];
+    const cases: [string, string, number][] = [
+      ['', '', 0],
+      ['abc', 'abc', 0],
+      ['abc', '', 3],
+      ['kitten', 'sitting', 3],
+      ['renewal_intreval', 'renewal_interval', 1],
+      ['oneshot', 'onesot', 1],
+      ['tset', 'test', 1],
+    ];
     for (const [a, b, distance] of cases) {
       assert.equal(editDistance(a, b), distance, `${a} → ${b}`);
       assert.equal(editDistance(b, a), distance, `${b} → ${a}`);

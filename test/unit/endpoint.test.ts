@@ -24,6 +24,10 @@ describe('analytics endpoint', () => {
     ['https://collector.test/#frag', /fragment/],
   ];
   for (const [text, reason] of rejected) {
-    it(`rejects ${text}`, () => assert.throws(() => parseEndpoint(text, 'test'), (error: unknown) => error instanceof EndpointError && reason.test(error.message)));
+    it(`rejects ${text}`, () =>
+      assert.throws(
+        () => parseEndpoint(text, 'test'),
+        (error: unknown) => error instanceof EndpointError && reason.test(error.message),
+      ));
   }
 });

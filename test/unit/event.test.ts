@@ -85,20 +85,22 @@ describe('the wire encoding (SubmitTbotEventRequest, ProtoJSON)', () => {
 
   it('maps to prehog field names, with destinationsOther = total minus the three named kinds', () => {
     const { event } = buildStartEvent(config({ oneshot: false }), { _TBOT_TELEMETRY_HELPER: 'gha:x/y' }, '1.2.3');
-    assert.deepEqual(render(event), { body: {
-      distinctId: '3b241101-e2bb-4255-8caf-4136c566a962',
-      timestamp: '2026-11-23T07:00:00.000Z',
-      start: {
-        runMode: 'RUN_MODE_DAEMON',
-        version: '1.2.3',
-        joinType: 'github',
-        helper: 'gha:x/y',
-        destinationsOther: 3,
-        destinationsDatabase: 2,
-        destinationsKubernetes: 1,
-        destinationsApplication: 1,
+    assert.deepEqual(render(event), {
+      body: {
+        distinctId: '3b241101-e2bb-4255-8caf-4136c566a962',
+        timestamp: '2026-11-23T07:00:00.000Z',
+        start: {
+          runMode: 'RUN_MODE_DAEMON',
+          version: '1.2.3',
+          joinType: 'github',
+          helper: 'gha:x/y',
+          destinationsOther: 3,
+          destinationsDatabase: 2,
+          destinationsKubernetes: 1,
+          destinationsApplication: 1,
+        },
       },
-    } });
+    });
   });
 
   it('round-trips back to the usage-metrics names', () => {
@@ -108,7 +110,9 @@ describe('the wire encoding (SubmitTbotEventRequest, ProtoJSON)', () => {
 
   it('refuses to build a payload the schema rejects (not a UUID)', () => {
     const { event } = buildStartEvent(config(), {}, '1.2.3');
-    assert.deepEqual(render(event, 'host-alice-01'), { problem: 'tbot.start failed its schema: /distinctId must match pattern "^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"' });
+    assert.deepEqual(render(event, 'host-alice-01'), {
+      problem: 'tbot.start failed its schema: /distinctId must match pattern "^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"',
+    });
   });
 
   it('refuses an absurd destination count', () => {

@@ -24,7 +24,13 @@ function preview<E extends AnyEventType>(service: ServiceDescriptor<E>, event: C
 
 describe('the Connect-style session script', () => {
   it('every action, over two clusters, renders a request its service accepts, with names anonymized', () => {
-    const actions = sessionActions({ clusters: ['prod.example.com', 'staging.example.com'], user: 'alice', connector: 'github', platform: { os: 'darwin', arch: 'arm64', os_version: '23.4.0' }, version: '0.1.0' });
+    const actions = sessionActions({
+      clusters: ['prod.example.com', 'staging.example.com'],
+      user: 'alice',
+      connector: 'github',
+      platform: { os: 'darwin', arch: 'arm64', os_version: '23.4.0' },
+      version: '0.1.0',
+    });
     assert.equal(actions.length, 1 + 7 + 8);
     for (const action of actions) {
       const body = action.via === 'prehog' ? preview(CONNECT_SERVICE, action.event) : preview(CONNECT_EXTRA_SERVICE, action.event);
@@ -32,7 +38,10 @@ describe('the Connect-style session script', () => {
       assert.doesNotMatch(body, /example\.com|alice/);
     }
     // The check is the collector's schema: free text where a token belongs is refused.
-    assert.match(preview(CONNECT_EXTRA_SERVICE, TabOpen.create({ root_cluster_name: 'prod.example.com', leaf_cluster_name: '', tab_kind: 'ssh to db1.example.com' })), /^refused: connect\.tab\.open failed its schema: \/tabOpen\/tabKind must match pattern/);
+    assert.match(
+      preview(CONNECT_EXTRA_SERVICE, TabOpen.create({ root_cluster_name: 'prod.example.com', leaf_cluster_name: '', tab_kind: 'ssh to db1.example.com' })),
+      /^refused: connect\.tab\.open failed its schema: \/tabOpen\/tabKind must match pattern/,
+    );
   });
 
   it("keeps node:os's release when it is a version, else its leading numbers, else nothing", () => {
@@ -46,17 +55,31 @@ describe('the Connect-style session script', () => {
 });
 
 describe('the Discover-style wizard flows', () => {
-  const plan = (rest: Partial<WizardPlan> = {}): WizardPlan => ({ resource: 'server', runId: crypto.randomUUID(), cluster: 'prod.example.com', user: 'alice', sso: false, teleportVersion: '17.4.8', ...rest });
+  const plan = (rest: Partial<WizardPlan> = {}): WizardPlan => ({
+    resource: 'server',
+    runId: crypto.randomUUID(),
+    cluster: 'prod.example.com',
+    user: 'alice',
+    sso: false,
+    teleportVersion: '17.4.8',
+    ...rest,
+  });
 
   it('every resource goes from started to completed through real steps in wizard order, each request accepted', () => {
     for (const resource of RESOURCE_NAMES) {
       for (const member of RESOURCES[resource].steps) assert.ok(discoverStepIndex(member) !== undefined, `${resource}: ${member}`);
       const run = wizardRun(plan({ resource }));
-      assert.deepEqual(run.map(({ step }) => step), flowOf(resource));
+      assert.deepEqual(
+        run.map(({ step }) => step),
+        flowOf(resource),
+      );
       assert.equal(run[0]!.step, DISCOVER_STEPS[0]);
       assert.equal(run.at(-1)!.step.posthogName, 'tp.ui.discover.completed');
       const order = run.map(({ step }) => discoverStepIndex(step.member)!);
-      assert.deepEqual(order, [...order].sort((a, b) => a - b));
+      assert.deepEqual(
+        order,
+        [...order].sort((a, b) => a - b),
+      );
       for (const { step, fields } of run) {
         const body = preview(DISCOVER_SERVICE, DISCOVER_EVENTS.get(step.member)!.create(fields));
         assert.doesNotMatch(body, /^refused/, `${resource} ${step.label}: ${body}`);
@@ -67,7 +90,10 @@ describe('the Discover-style wizard flows', () => {
 
   it('a failure stops the run at its step with the UI message; an abort stops it there with none', () => {
     const failed = wizardRun(plan({ resource: 'postgres', failAt: 'deploy-agent' }));
-    assert.deepEqual(failed.map(({ step }) => stepName(step)), ['started', 'resource-selection', 'register-database', 'deploy-agent']);
+    assert.deepEqual(
+      failed.map(({ step }) => stepName(step)),
+      ['started', 'resource-selection', 'register-database', 'deploy-agent'],
+    );
     assert.deepEqual([failed.at(-1)!.fields.status, failed.at(-1)!.fields.error], ['DISCOVER_STATUS_ERROR', 'timed out waiting for the agent to join the cluster']);
     const aborted = wizardRun(plan({ resource: 'eks', abortAt: 'enroll-eks' }));
     assert.deepEqual([aborted.length, aborted.at(-1)!.fields.status, aborted.at(-1)!.fields.error], [4, 'DISCOVER_STATUS_ABORTED', '']);
@@ -79,6 +105,9 @@ describe('the Discover-style wizard flows', () => {
     assert.deepEqual(Object.keys(STEP_ERRORS).sort(), failable.map((step) => step.member).sort());
     for (const [member, text] of Object.entries(STEP_ERRORS)) assert.notEqual(classifyError(text), 'other', member);
     assert.equal(stepProblem('server', 'deploy-agent'), undefined);
-    assert.match(stepProblem('server', 'enroll-rds') ?? '', /^the server flow has no step "enroll-rds"; expected one of resource-selection, deploy-agent, set-up-access, test-connection$/);
+    assert.match(
+      stepProblem('server', 'enroll-rds') ?? '',
+      /^the server flow has no step "enroll-rds"; expected one of resource-selection, deploy-agent, set-up-access, test-connection$/,
+    );
   });
 });

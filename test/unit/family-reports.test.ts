@@ -26,7 +26,9 @@ const NOW = new Date();
 /** Stores what `service` accepts from each request, as the server would, in today's segment. */
 async function store(dir: string, service: IngestService, requests: Record<string, unknown>[], batch: boolean): Promise<void> {
   const bodies = batch ? [{ events: requests }] : requests;
-  const lines = bodies.flatMap((body) => service.accept('json', Buffer.from(JSON.stringify(body)), NOW).events.map((event) => JSON.stringify({ received_at: NOW.toISOString(), family: service.family, event })));
+  const lines = bodies.flatMap((body) =>
+    service.accept('json', Buffer.from(JSON.stringify(body)), NOW).events.map((event) => JSON.stringify({ received_at: NOW.toISOString(), family: service.family, event })),
+  );
   await writeFile(join(dir, segmentName(NOW)), `${lines.join('\n')}\n`, { flag: 'a' });
 }
 
@@ -87,13 +89,23 @@ describe('discover funnel maths', () => {
       assert.equal(server.aborted, 2);
 
       const postgres = whole.resources.find((resource) => resource.resource === 'DISCOVER_RESOURCE_DATABASE_POSTGRES_SELF_HOSTED')!;
-      assert.deepEqual(postgres.funnel.map((entry) => entry.runs), [4, 4, 4, 4, 4, 4, 4, 4], 'a skipped step counts as passed');
+      assert.deepEqual(
+        postgres.funnel.map((entry) => entry.runs),
+        [4, 4, 4, 4, 4, 4, 4, 4],
+        'a skipped step counts as passed',
+      );
       assert.deepEqual(postgres.startToCompletion, { count: 4, medianSeconds: 70, p90Seconds: 70 });
       assert.equal(postgres.completionRate, 1);
 
       const none = whole.resources.find((resource) => resource.resource === NO_RESOURCE)!;
       assert.equal(none.runs, 3);
-      assert.deepEqual(none.funnel.map((entry) => [entry.label, entry.runs, entry.aborted]), [['started', 3, 0], ['resource selection', 0, 1]]);
+      assert.deepEqual(
+        none.funnel.map((entry) => [entry.label, entry.runs, entry.aborted]),
+        [
+          ['started', 3, 0],
+          ['resource selection', 0, 1],
+        ],
+      );
       assert.deepEqual(whole.errorClasses, { permission: 3, connection: 1 });
     } finally {
       await workspace.remove();
@@ -114,7 +126,10 @@ describe('connect usage maths', () => {
 
       assert.equal(whole.total, prehog.length + extra.length);
       assert.equal(whole.installations, 4);
-      assert.deepEqual(whole.daily.map((day) => day.active), [3, 1, 2, 1, 2, 1, 2, 1, 2, 1, 3, 2, 3, 2]);
+      assert.deepEqual(
+        whole.daily.map((day) => day.active),
+        [3, 1, 2, 1, 2, 1, 2, 1, 2, 1, 3, 2, 3, 2],
+      );
       assert.equal(whole.daily.length, 14);
       assert.deepEqual(whole.trend, { last7: 2, previous7: 12 / 7, change: 2 / (12 / 7) - 1 });
       // Weeks start on Monday, so which days share a week depends on today's weekday.
@@ -123,14 +138,36 @@ describe('connect usage maths', () => {
         const week = expectedWeeks.get(weekOf(day.day)) ?? expectedWeeks.set(weekOf(day.day), new Set()).get(weekOf(day.day))!;
         for (const id of activeByDay[index]!) week.add(id);
       });
-      assert.deepEqual(whole.weekly.map((week) => [week.week, week.active]), [...expectedWeeks].map(([week, ids]) => [week, ids.size]));
-      assert.deepEqual(whole.features.find((feature) => feature.name === 'connect.tab.open'), { name: 'connect.tab.open', events: 14 + 7, installations: 2 });
-      assert.deepEqual(whole.features.find((feature) => feature.name === 'connect.start'), { name: 'connect.start', events: 14 + 1 + 1, installations: 3 });
-      assert.deepEqual(whole.tabKinds, [['doc.terminal_shell', 14], ['doc.gateway', 7]]);
+      assert.deepEqual(
+        whole.weekly.map((week) => [week.week, week.active]),
+        [...expectedWeeks].map(([week, ids]) => [week, ids.size]),
+      );
+      assert.deepEqual(
+        whole.features.find((feature) => feature.name === 'connect.tab.open'),
+        { name: 'connect.tab.open', events: 14 + 7, installations: 2 },
+      );
+      assert.deepEqual(
+        whole.features.find((feature) => feature.name === 'connect.start'),
+        { name: 'connect.start', events: 14 + 1 + 1, installations: 3 },
+      );
+      assert.deepEqual(whole.tabKinds, [
+        ['doc.terminal_shell', 14],
+        ['doc.gateway', 7],
+      ]);
       assert.deepEqual(whole.connectionKinds, [['connection.server', 4]]);
-      assert.deepEqual(whole.platforms.os, [['darwin', 1], ['linux', 1], ['win32', 1]]);
-      assert.deepEqual(whole.platforms.versions, [['17.0.1', 2], ['17.0.0', 1]]);
-      assert.deepEqual(whole.connectorTypes, [['github', 2], ['saml', 1]]);
+      assert.deepEqual(whole.platforms.os, [
+        ['darwin', 1],
+        ['linux', 1],
+        ['win32', 1],
+      ]);
+      assert.deepEqual(whole.platforms.versions, [
+        ['17.0.1', 2],
+        ['17.0.0', 1],
+      ]);
+      assert.deepEqual(whole.connectorTypes, [
+        ['github', 2],
+        ['saml', 1],
+      ]);
     } finally {
       await workspace.remove();
     }

@@ -21,7 +21,15 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 const headerCases: [string, ConstructorParameters<typeof Headers>[0]][] = [
   ['record', { 'Content-Type': 'application/json', 'X-Two': ' padded\t' }],
-  ['pairs', [['accept', 'a'], ['Accept', 'b'], ['x-z', '1'], ['x-a', '2']]],
+  [
+    'pairs',
+    [
+      ['accept', 'a'],
+      ['Accept', 'b'],
+      ['x-z', '1'],
+      ['x-a', '2'],
+    ],
+  ],
   ['empty', {}],
 ];
 
@@ -57,7 +65,12 @@ describe('fetch classes behave as the globals do', () => {
   });
 
   it('Headers: refuse what the globals refuse', () => {
-    for (const [header, value] of [['bad name', 'v'], ['ok', 'line\nbreak'], ['', 'v'], ['ok', 'nul\0']]) {
+    for (const [header, value] of [
+      ['bad name', 'v'],
+      ['ok', 'line\nbreak'],
+      ['', 'v'],
+      ['ok', 'nul\0'],
+    ]) {
       assert.throws(() => new Headers([[header!, value!]]), TypeError);
       assert.throws(() => new FetchHeaders([[header!, value!]]), TypeError, `${JSON.stringify(header)}: ${JSON.stringify(value)}`);
     }
@@ -100,14 +113,23 @@ describe('fetch classes behave as the globals do', () => {
   });
 
   it('Response: status, ok, text and json once, a body read by a reader, and cancel', async () => {
-    for (const [body, init] of [['{"a":1}', { status: 200, statusText: 'OK', headers: { 'content-type': 'application/json' } }], ['', { status: 200 }], [null, { status: 204 }], [null, { status: 503 }]] as const) {
+    for (const [body, init] of [
+      ['{"a":1}', { status: 200, statusText: 'OK', headers: { 'content-type': 'application/json' } }],
+      ['', { status: 200 }],
+      [null, { status: 204 }],
+      [null, { status: 503 }],
+    ] as const) {
       const real = new Response(body, init);
       const ours = new FetchResponse(body, init);
       assert.deepEqual([ours.status, ours.statusText, ours.ok], [real.status, real.statusText, real.ok]);
       assert.deepEqual(snapshot(ours.headers), snapshot(real.headers));
       assert.equal(await ours.text(), await real.text());
       assert.equal(ours.bodyUsed, real.bodyUsed, `${init.status}`);
-      const again = async (response: { text(): Promise<string> }): Promise<string> => response.text().then((text) => `read ${JSON.stringify(text)}`, (error: Error) => error.name);
+      const again = async (response: { text(): Promise<string> }): Promise<string> =>
+        response.text().then(
+          (text) => `read ${JSON.stringify(text)}`,
+          (error: Error) => error.name,
+        );
       assert.equal(await again(ours), await again(real), `${init.status}: a second read`);
     }
     assert.throws(() => new Response('', { status: 204 }), TypeError);
@@ -175,7 +197,18 @@ console.log(JSON.stringify({ status: response.status, read, failed, undici }));
     const { kyOnFetchClasses } = (await import(join(ROOT, 'build.mjs'))) as { kyOnFetchClasses: () => never };
     const run = async (name: string, plugins: never[]): Promise<{ status: number; read: { text: string; whole: boolean }; failed: string; undici: boolean }> => {
       const out = join(workspace.dir, `${name}.mjs`);
-      await esbuild.build({ entryPoints: [entry], outfile: out, bundle: true, platform: 'node', format: 'esm', target: 'node20', plugins, nodePaths: [join(ROOT, 'node_modules')], logLevel: 'error', metafile: true });
+      await esbuild.build({
+        entryPoints: [entry],
+        outfile: out,
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node20',
+        plugins,
+        nodePaths: [join(ROOT, 'node_modules')],
+        logLevel: 'error',
+        metafile: true,
+      });
       // Asynchronously: the server answering it lives in this process.
       const { stdout } = await promisify(execFile)(process.execPath, [out, url], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' }, timeout: 20_000 });
       return JSON.parse(stdout) as never;

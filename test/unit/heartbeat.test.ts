@@ -9,13 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { fromBinary, fromJson, toBinary, type DescField } from '@bufbuild/protobuf';
 import protobuf from 'protobufjs';
-import {
-  buildHeartbeatEvent,
-  firstHeartbeatDelayMs,
-  HEARTBEAT_INTERVAL_MS,
-  heartbeatIntervalMs,
-  uptimeBucket,
-} from '../../src/analytics/heartbeat.js';
+import { buildHeartbeatEvent, firstHeartbeatDelayMs, HEARTBEAT_INTERVAL_MS, heartbeatIntervalMs, uptimeBucket } from '../../src/analytics/heartbeat.js';
 import { countRenewals, RenewalTally } from '../../src/analytics/renewal-tally.js';
 import type { OutputTask } from '../../src/agent/output-task.js';
 import type { BotConfig } from '../../src/config/types.js';
@@ -63,7 +57,16 @@ describe('heartbeat schedule', () => {
   });
 
   it('uptime is bucketed by whole days: 1d, 2–7d, 8–30d, >30d', () => {
-    const rows: [number, string][] = [[23 * HOUR, '1d'], [25 * HOUR, '1d'], [47 * HOUR, '2-7d'], [7 * DAY, '2-7d'], [8 * DAY - 2 * HOUR, '8-30d'], [30 * DAY, '8-30d'], [31 * DAY, '>30d'], [400 * DAY, '>30d']];
+    const rows: [number, string][] = [
+      [23 * HOUR, '1d'],
+      [25 * HOUR, '1d'],
+      [47 * HOUR, '2-7d'],
+      [7 * DAY, '2-7d'],
+      [8 * DAY - 2 * HOUR, '8-30d'],
+      [30 * DAY, '8-30d'],
+      [31 * DAY, '>30d'],
+      [400 * DAY, '>30d'],
+    ];
     for (const [uptime, bucket] of rows) assert.equal(uptimeBucket(uptime, DAY), bucket, `${uptime / HOUR} h`);
   });
 });
@@ -95,7 +98,7 @@ describe('renewal tally', () => {
 describe('the heartbeat event and its wire form', () => {
   const event = buildHeartbeatEvent(config, '1.2.3', { renewals: 71, failures: 2 }, 3 * DAY, DAY);
 
-  it('holds the version, join type, run mode, the day\'s renewals and failures, outputs by kind and the uptime bucket', () => {
+  it("holds the version, join type, run mode, the day's renewals and failures, outputs by kind and the uptime bucket", () => {
     assert.deepEqual(event, {
       run_mode: 'continuous',
       version: '1.2.3',
@@ -114,8 +117,16 @@ describe('the heartbeat event and its wire form', () => {
   });
 
   it('agent.proto carries our names and numbers, in our own package', () => {
-    const describeFields = (fields: readonly DescField[]) => fields.map((field) => `${field.number} ${field.name} ${field.jsonName} ${field.fieldKind === 'enum' ? field.enum.typeName : field.fieldKind === 'scalar' ? `scalar:${field.scalar}` : field.fieldKind === 'message' ? field.message.typeName : field.fieldKind}`);
-    assert.deepEqual(describeFields(messageSchema('tbotanalytics.v1.SubmitHeartbeatRequest').fields), ['1 distinct_id distinctId scalar:9', '2 timestamp timestamp google.protobuf.Timestamp', '3 heartbeat heartbeat tbotanalytics.v1.AgentHeartbeat']);
+    const describeFields = (fields: readonly DescField[]) =>
+      fields.map(
+        (field) =>
+          `${field.number} ${field.name} ${field.jsonName} ${field.fieldKind === 'enum' ? field.enum.typeName : field.fieldKind === 'scalar' ? `scalar:${field.scalar}` : field.fieldKind === 'message' ? field.message.typeName : field.fieldKind}`,
+      );
+    assert.deepEqual(describeFields(messageSchema('tbotanalytics.v1.SubmitHeartbeatRequest').fields), [
+      '1 distinct_id distinctId scalar:9',
+      '2 timestamp timestamp google.protobuf.Timestamp',
+      '3 heartbeat heartbeat tbotanalytics.v1.AgentHeartbeat',
+    ]);
     assert.deepEqual(describeFields(messageSchema('tbotanalytics.v1.AgentHeartbeat').fields), [
       '1 run_mode runMode tbotanalytics.v1.AgentHeartbeat.RunMode',
       '2 version version scalar:9',
@@ -131,10 +142,13 @@ describe('the heartbeat event and its wire form', () => {
       '12 uptime_bucket uptimeBucket tbotanalytics.v1.AgentHeartbeat.UptimeBucket',
     ]);
     const service = serviceSchema('tbotanalytics.v1.AgentReportingService');
-    assert.deepEqual(service.methods.map((method) => [method.name, method.input.typeName, method.output.typeName]), [['SubmitHeartbeat', 'tbotanalytics.v1.SubmitHeartbeatRequest', 'tbotanalytics.v1.SubmitHeartbeatResponse']]);
+    assert.deepEqual(
+      service.methods.map((method) => [method.name, method.input.typeName, method.output.typeName]),
+      [['SubmitHeartbeat', 'tbotanalytics.v1.SubmitHeartbeatRequest', 'tbotanalytics.v1.SubmitHeartbeatResponse']],
+    );
   });
 
-  it('protobufjs, reading agent.proto on its own, encodes the agent\'s ProtoJSON to the same bytes', () => {
+  it("protobufjs, reading agent.proto on its own, encodes the agent's ProtoJSON to the same bytes", () => {
     const root = new protobuf.Root();
     root.resolvePath = (_origin, target) => (target.startsWith('google/protobuf/') ? target : resolve(fileURLToPath(new URL('../../schemas/', import.meta.url)), target));
     root.loadSync('tbotanalytics/v1/agent.proto', { keepCase: true });
@@ -144,7 +158,18 @@ describe('the heartbeat event and its wire form', () => {
       Request.fromObject({
         distinct_id: json.distinctId,
         timestamp: { seconds: Date.parse(json.timestamp) / 1000 - 0.123, nanos: 123_000_000 },
-        heartbeat: { run_mode: 2, version: '1.2.3', join_type: 'github', renewals: 71, renewal_failures: 2, outputs_identity: 2, outputs_database: 1, outputs_ssh_host: 1, outputs_spiffe_svid: 1, uptime_bucket: 2 },
+        heartbeat: {
+          run_mode: 2,
+          version: '1.2.3',
+          join_type: 'github',
+          renewals: 71,
+          renewal_failures: 2,
+          outputs_identity: 2,
+          outputs_database: 1,
+          outputs_ssh_host: 1,
+          outputs_spiffe_svid: 1,
+          uptime_bucket: 2,
+        },
       }),
     ).finish();
     const schema = messageSchema('tbotanalytics.v1.SubmitHeartbeatRequest');
@@ -154,7 +179,13 @@ describe('the heartbeat event and its wire form', () => {
 });
 
 describe('the heartbeat downstream', () => {
-  const wire = (renewals: number, failures: number, bucket: 'UPTIME_BUCKET_1D' | 'UPTIME_BUCKET_OVER_30D', version = '1.2.3', timestamp = '2026-11-20T10:00:00.000Z'): SubmitHeartbeatRequest => ({
+  const wire = (
+    renewals: number,
+    failures: number,
+    bucket: 'UPTIME_BUCKET_1D' | 'UPTIME_BUCKET_OVER_30D',
+    version = '1.2.3',
+    timestamp = '2026-11-20T10:00:00.000Z',
+  ): SubmitHeartbeatRequest => ({
     distinctId: crypto.randomUUID(),
     timestamp,
     heartbeat: { ...toWireHeartbeat(buildHeartbeatEvent(config, version, { renewals, failures }, DAY, DAY)), uptimeBucket: bucket },
@@ -170,7 +201,7 @@ describe('the heartbeat downstream', () => {
     assert.equal(mapped.properties['renewals_24h'], 72);
   });
 
-  it('folds into agents per day (by the heartbeat\'s own time) and the failure rate per day, the same on one thread or merged from several', () => {
+  it("folds into agents per day (by the heartbeat's own time) and the failure rate per day, the same on one thread or merged from several", () => {
     const window = { since: '2026-11-01T00:00:00.000Z', until: '2026-12-01T00:00:00.000Z' };
     const record = (receivedAt: string, event: SubmitHeartbeatRequest) => ({ received_at: receivedAt, family: 'tbot.heartbeat' as const, event });
     const records = [
@@ -209,7 +240,11 @@ describe('the heartbeat downstream', () => {
 
   it('--version and --run-mode narrow heartbeats as they narrow starts', () => {
     const window = { since: '2026-11-01T00:00:00.000Z', until: '2026-12-01T00:00:00.000Z' };
-    const records = ['1.2.3', '1.3.0', '1.3.0'].map((version) => ({ received_at: '2026-11-20T10:00:01.000Z', family: 'tbot.heartbeat' as const, event: wire(1, 0, 'UPTIME_BUCKET_1D', version) }));
+    const records = ['1.2.3', '1.3.0', '1.3.0'].map((version) => ({
+      received_at: '2026-11-20T10:00:01.000Z',
+      family: 'tbot.heartbeat' as const,
+      event: wire(1, 0, 'UPTIME_BUCKET_1D', version),
+    }));
     const only = (filters: object) => {
       const report = heartbeatFold.empty(window, filters);
       for (const each of records) heartbeatFold.add(report, each);

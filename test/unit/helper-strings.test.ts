@@ -17,23 +17,72 @@ const REAL_VERSIONS = ['1.0.0', '2.0.3', '1.2.0', 'v1.2.0', '1.2.0-rc.1', '3.0.0
 /** Values that could identify a person, a host, a network or a place on disk. */
 const IDENTIFYING = [
   // the ones the adversarial pass got through
-  'home/alice/x', 'Users/alice', 'alice@example', 'alice:s3cret', 'ip-10-0-0-1', '10.0.1', '0x0a000001', 'fe80:1',
+  'home/alice/x',
+  'Users/alice',
+  'alice@example',
+  'alice:s3cret',
+  'ip-10-0-0-1',
+  '10.0.1',
+  '0x0a000001',
+  'fe80:1',
   // paths
-  '/home/alice/bin/tbot', 'home/alice', '~/bin/tbot', 'C:\\Users\\alice', 'tools/.ssh/id', './helper', '../x', 'gha:teleport-actions/auth/../../etc',
+  '/home/alice/bin/tbot',
+  'home/alice',
+  '~/bin/tbot',
+  'C:\\Users\\alice',
+  'tools/.ssh/id',
+  './helper',
+  '../x',
+  'gha:teleport-actions/auth/../../etc',
   // e-mail addresses and user@host
-  'alice@example.com', 'alice.smith@corp.example.com', 'alice@10.0.0.1', 'gha:alice@corp/auth',
+  'alice@example.com',
+  'alice.smith@corp.example.com',
+  'alice@10.0.0.1',
+  'gha:alice@corp/auth',
   // host names
-  'build-01.corp.example.com', 'runner.internal', 'gha:runner.internal', 'ip-10-0-0-1.ec2.internal', 'localhost', 'gha:ip-10-0-0-1/auth', 'host-192-168-1-20',
+  'build-01.corp.example.com',
+  'runner.internal',
+  'gha:runner.internal',
+  'ip-10-0-0-1.ec2.internal',
+  'localhost',
+  'gha:ip-10-0-0-1/auth',
+  'host-192-168-1-20',
   // IPv4 in every spelling
-  '10.0.0.12', '10.0.1.', '192.168.1.1:8080', '167772161', '0x0a000001', '012.0.0.1', '10-0-0-12',
+  '10.0.0.12',
+  '10.0.1.',
+  '192.168.1.1:8080',
+  '167772161',
+  '0x0a000001',
+  '012.0.0.1',
+  '10-0-0-12',
   // IPv6
-  'fe80::1', '::1', '2001:db8::1', 'fe80::1%eth0', '[2001:db8::1]:443',
+  'fe80::1',
+  '::1',
+  '2001:db8::1',
+  'fe80::1%eth0',
+  '[2001:db8::1]:443',
   // URLs and credentials
-  'https://github.com/teleport-actions/auth', 'gha:https://x/y', 'alice:hunter2@host', 'token=abc123',
+  'https://github.com/teleport-actions/auth',
+  'gha:https://x/y',
+  'alice:hunter2@host',
+  'token=abc123',
   // IDs
-  '28addb0c-5d85-4c44-9f1b-82b5ed0401ce', '28addb0c5d854c449f1b82b5ed0401ce', 'i-0abcd1234ef567890', 'ghp_1234567890abcdef',
+  '28addb0c-5d85-4c44-9f1b-82b5ed0401ce',
+  '28addb0c5d854c449f1b82b5ed0401ce',
+  'i-0abcd1234ef567890',
+  'ghp_1234567890abcdef',
   // shape-only rejects
-  'a b', '-flag', 'x'.repeat(65), '', 'naïve', 'GHA:Teleport-Actions/Auth', 'gha:teleport-actions/', 'gha:/auth', 'gha:teleport--actions/auth', 'unknownci:org/action', 'tbot',
+  'a b',
+  '-flag',
+  'x'.repeat(65),
+  '',
+  'naïve',
+  'GHA:Teleport-Actions/Auth',
+  'gha:teleport-actions/',
+  'gha:/auth',
+  'gha:teleport--actions/auth',
+  'unknownci:org/action',
+  'tbot',
 ];
 
 describe('helper name: an allow-list of the shapes helpers use', () => {
@@ -61,7 +110,16 @@ describe('the wire schema holds the same rule (the collector validates with it t
   const event = (start: Record<string, unknown>) => ({
     distinctId: '28addb0c-5d85-4c44-9f1b-82b5ed0401ce',
     timestamp: '2026-01-01T00:00:00Z',
-    start: { runMode: 'RUN_MODE_ONE_SHOT', version: '1.0.0', joinType: 'github', destinationsOther: 1, destinationsDatabase: 0, destinationsKubernetes: 0, destinationsApplication: 0, ...start },
+    start: {
+      runMode: 'RUN_MODE_ONE_SHOT',
+      version: '1.0.0',
+      joinType: 'github',
+      destinationsOther: 1,
+      destinationsDatabase: 0,
+      destinationsKubernetes: 0,
+      destinationsApplication: 0,
+      ...start,
+    },
   });
   it('accepts a real helper pair', () => assert.equal(validateSubmitTbotEvent(event({ helper: 'gha:teleport-actions/auth', helperVersion: '2.0.3' })), true));
   for (const value of ['home/alice/x', 'alice@example', 'ip-10-0-0-1', 'fe80:1']) {

@@ -13,12 +13,15 @@ async function memoryCa(): Promise<CredentialSource> {
   return (await openLocalCa(MEMORY, new Date())).ca;
 }
 
-describe('one output\'s renewal', () => {
+describe("one output's renewal", () => {
   it('records its schedule and its recent renewals in tbot-status.json', async () => {
     const ca = await memoryCa();
     const destination = new MemoryDestination();
     const renewer = new OutputRenewer(
-      output({ type: 'workload-identity-x509', selector: { name: 'svc' }, includeFederatedTrustBundles: false }, { name: 'wi', lifetime: { credentialTtlMs: 90_000, renewalIntervalMs: 30_000 } }),
+      output(
+        { type: 'workload-identity-x509', selector: { name: 'svc' }, includeFederatedTrustBundles: false },
+        { name: 'wi', lifetime: { credentialTtlMs: 90_000, renewalIntervalMs: 30_000 } },
+      ),
       { agentVersion: 't', source: async () => ca, newId: () => 'id' },
       destination,
     );
@@ -28,7 +31,10 @@ describe('one output\'s renewal', () => {
     assert.equal(status.name, 'wi');
     assert.deepEqual(status.schedule, { credential_ttl: '90s', renewal_interval: '30s', credential_ttl_ms: 90_000, renewal_interval_ms: 30_000 });
     assert.equal(status.renewals.count, RECENT_RENEWALS + 2);
-    assert.deepEqual(status.renewals.recent, times.slice(-RECENT_RENEWALS).map((time) => time.toISOString()));
+    assert.deepEqual(
+      status.renewals.recent,
+      times.slice(-RECENT_RENEWALS).map((time) => time.toISOString()),
+    );
     assert.deepEqual([...destination.files.keys()].sort(), ['svid.pem', 'svid_bundle.pem', 'svid_key.pem', 'tbot-status.json']);
   });
 
@@ -41,7 +47,11 @@ describe('one output\'s renewal', () => {
         { agentVersion: 't', source: async () => ca, newId: () => 'id' },
         destination,
       );
-      await assert.rejects(renewer.renew({ now: new Date(), signal }), (error: unknown) => error instanceof RenewalError && error.message.includes(JSON.stringify(fileName)), fileName);
+      await assert.rejects(
+        renewer.renew({ now: new Date(), signal }),
+        (error: unknown) => error instanceof RenewalError && error.message.includes(JSON.stringify(fileName)),
+        fileName,
+      );
       assert.equal(destination.files.size, 0, 'nothing was written');
     }
   });

@@ -6,7 +6,13 @@ import { after, before, describe, it } from 'node:test';
 import { findTool, provision, type TestTool } from '../../scripts/provision-test-tools.mjs';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
-const TOOL: TestTool = { name: 'fakebrowser', why: 'a test renders a page', env: 'FAKE_BROWSER', commands: ['fakebrowser', 'fakebrowser-stable'], debianPackage: 'fakebrowser-pkg' };
+const TOOL: TestTool = {
+  name: 'fakebrowser',
+  why: 'a test renders a page',
+  env: 'FAKE_BROWSER',
+  commands: ['fakebrowser', 'fakebrowser-stable'],
+  debianPackage: 'fakebrowser-pkg',
+};
 const SSHD: TestTool = { name: 'sshd', why: 'a test logs in', commands: ['sshd'], paths: [], debianPackage: 'openssh-server' };
 
 describe('provisioning test tools', () => {
@@ -46,19 +52,30 @@ describe('provisioning test tools', () => {
       },
       log: () => undefined,
     });
-    assert.deepEqual(calls, [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', 'openssh-server']]);
+    assert.deepEqual(calls, [
+      ['update', '-qq'],
+      ['install', '-y', '-qq', '--no-install-recommends', 'openssh-server'],
+    ]);
     // The fake apt-get installed nothing, so sshd is still missing: say so, never pass silently.
     assert.match(failure, /^npm test needs sshd \(a test logs in; Debian package openssh-server\), and apt-get could not install openssh-server\.$/);
   });
 
   it('without apt-get (not root) it fails with one line naming what to install', () => {
     const failure = provision([TOOL], { env: { PATH: '/nonexistent' }, aptGetUsable: () => false, aptGet: () => assert.fail('apt-get must not run'), log: () => undefined });
-    assert.equal(failure, 'npm test needs fakebrowser (a test renders a page; Debian package fakebrowser-pkg, or set FAKE_BROWSER to its binary). Install it, e.g. sudo apt-get install fakebrowser-pkg, then run npm test again.');
+    assert.equal(
+      failure,
+      'npm test needs fakebrowser (a test renders a page; Debian package fakebrowser-pkg, or set FAKE_BROWSER to its binary). Install it, e.g. sudo apt-get install fakebrowser-pkg, then run npm test again.',
+    );
     assert.ok(!failure.includes('\n'));
   });
 
   it('a variable naming a missing binary is an error, not a reason to install another', () => {
-    const failure = provision([TOOL], { env: { PATH: bin, FAKE_BROWSER: '/nope' }, aptGetUsable: () => true, aptGet: () => assert.fail('apt-get must not run'), log: () => undefined });
+    const failure = provision([TOOL], {
+      env: { PATH: bin, FAKE_BROWSER: '/nope' },
+      aptGetUsable: () => true,
+      aptGet: () => assert.fail('apt-get must not run'),
+      log: () => undefined,
+    });
     assert.match(failure, /FAKE_BROWSER=\/nope is not an executable file/);
   });
 

@@ -11,7 +11,15 @@ import type { StoredRecord } from '../../src/collector/store/record.js';
 import { segmentName } from '../../src/collector/store/segments.js';
 import { makeWorkspace } from '../helpers/workspace.js';
 
-const START = { runMode: 'RUN_MODE_ONE_SHOT', version: '1.0.0', joinType: 'iam', destinationsOther: 1, destinationsDatabase: 0, destinationsKubernetes: 0, destinationsApplication: 0 };
+const START = {
+  runMode: 'RUN_MODE_ONE_SHOT',
+  version: '1.0.0',
+  joinType: 'iam',
+  destinationsOther: 1,
+  destinationsDatabase: 0,
+  destinationsKubernetes: 0,
+  destinationsApplication: 0,
+};
 
 function stored(receivedAt: string, start: Record<string, unknown> = {}, timestamp: string | undefined = receivedAt): StoredRecord {
   return { received_at: receivedAt, family: 'tbot', event: { distinctId: crypto.randomUUID(), ...(timestamp === undefined ? {} : { timestamp }), start: { ...START, ...start } } };
@@ -30,7 +38,9 @@ describe('report aggregation', () => {
       const now = Date.now();
       for (let day = 0; day < 5; day += 1) {
         const at = new Date(now - day * 86_400_000);
-        const lines = Array.from({ length: 10 + day }, (_, i) => JSON.stringify(stored(at.toISOString(), { runMode: i % 2 ? 'RUN_MODE_DAEMON' : 'RUN_MODE_ONE_SHOT', destinationsDatabase: i % 3 })));
+        const lines = Array.from({ length: 10 + day }, (_, i) =>
+          JSON.stringify(stored(at.toISOString(), { runMode: i % 2 ? 'RUN_MODE_DAEMON' : 'RUN_MODE_ONE_SHOT', destinationsDatabase: i % 3 })),
+        );
         await writeFile(join(workspace.dir, segmentName(at)), `${lines.join('\n')}\n${day === 2 ? '{"received_at": garbage\n' : ''}`);
       }
       const window = (daysBack: number) => ({ since: new Date(now - daysBack * 86_400_000).toISOString(), until: new Date(now + 1).toISOString() });
@@ -47,7 +57,7 @@ describe('report aggregation', () => {
     }
   });
 
-  it('puts a start on the day of its own timestamp, clamped to its arrival when the sender\'s clock runs ahead', () => {
+  it("puts a start on the day of its own timestamp, clamped to its arrival when the sender's clock runs ahead", () => {
     const report = fold([
       stored('2026-03-04T10:00:00.000Z', {}, '2026-03-02T23:59:59.000Z'), // back-dated: counted on the 2nd
       stored('2026-03-04T23:30:00.000Z', {}, '2026-03-05T20:00:00.000Z'), // 20 h ahead: clamped to the 4th
@@ -60,7 +70,15 @@ describe('report aggregation', () => {
 
   it('keeps only starts whose own time is inside [since, until)', () => {
     const window = { since: '2026-03-02T00:00:00.000Z', until: '2026-03-04T00:00:00.000Z' };
-    const report = fold([stored('2026-03-02T00:00:00.000Z'), stored('2026-03-03T23:59:59.000Z'), stored('2026-03-04T00:00:00.000Z'), stored('2026-03-05T00:00:00.000Z', {}, '2026-03-01T23:59:59.000Z')], window);
+    const report = fold(
+      [
+        stored('2026-03-02T00:00:00.000Z'),
+        stored('2026-03-03T23:59:59.000Z'),
+        stored('2026-03-04T00:00:00.000Z'),
+        stored('2026-03-05T00:00:00.000Z', {}, '2026-03-01T23:59:59.000Z'),
+      ],
+      window,
+    );
     assert.equal(report.total, 2);
   });
 
@@ -82,9 +100,18 @@ describe('report aggregation', () => {
   });
 
   it('counts destinations configured and the starts that have each kind', () => {
-    const report = fold([stored('2026-03-04T10:00:00.000Z', { destinationsDatabase: 3, destinationsOther: 0 }), stored('2026-03-04T10:00:00.000Z', { destinationsApplication: 1 })]);
-    assert.deepEqual(report.destinations, { configured: { database: 3, kubernetes: 0, application: 1, other: 1 }, runsWith: { database: 1, kubernetes: 0, application: 1, other: 1 } });
-    assert.equal(formatCsv(report, 'destinations'), 'kind,configured,starts_with,share_of_starts\ndatabase,3,1,0.5000\nkubernetes,0,0,0.0000\napplication,1,1,0.5000\nother,1,1,0.5000\n');
+    const report = fold([
+      stored('2026-03-04T10:00:00.000Z', { destinationsDatabase: 3, destinationsOther: 0 }),
+      stored('2026-03-04T10:00:00.000Z', { destinationsApplication: 1 }),
+    ]);
+    assert.deepEqual(report.destinations, {
+      configured: { database: 3, kubernetes: 0, application: 1, other: 1 },
+      runsWith: { database: 1, kubernetes: 0, application: 1, other: 1 },
+    });
+    assert.equal(
+      formatCsv(report, 'destinations'),
+      'kind,configured,starts_with,share_of_starts\ndatabase,3,1,0.5000\nkubernetes,0,0,0.0000\napplication,1,1,0.5000\nother,1,1,0.5000\n',
+    );
   });
 
   it('a stored join type such as "__proto__" is counted as a value, never reaching a prototype', () => {

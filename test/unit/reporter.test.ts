@@ -25,7 +25,13 @@ describe('reporter', () => {
   after(() => receiver.close());
 
   const reporter = (identity: DistinctIdSource = new PerEventDistinctId(), lines: string[] = []) =>
-    createReporter({ service: TBOT_REPORTING_SERVICE, endpoint: receiver.url, consent: fixedConsent(true), identity, logger: { debug: (line, fields) => lines.push(`${line}${fields === undefined ? '' : ` ${JSON.stringify(fields)}`}`) } });
+    createReporter({
+      service: TBOT_REPORTING_SERVICE,
+      endpoint: receiver.url,
+      consent: fixedConsent(true),
+      identity,
+      logger: { debug: (line, fields) => lines.push(`${line}${fields === undefined ? '' : ` ${JSON.stringify(fields)}`}`) },
+    });
 
   it('an event that fails its schema is not sent, and one debug line says why', async () => {
     const lines: string[] = [];
@@ -37,10 +43,13 @@ describe('reporter', () => {
     await subject.flush();
     assert.equal(receiver.requests.length, before + 1);
     assert.equal(JSON.parse(receiver.requests.at(-1)!.body).start.version, '1.2.3');
-    assert.deepEqual(lines.filter((line) => line.includes('not sent')), [
-      'analytics not sent: tbot.start failed its schema: /start/version must match pattern "^v?[0-9]+\\.[0-9]+\\.[0-9]+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$"',
-      'analytics not sent: tbot.start failed its schema: /start/joinType must be equal to one of the allowed values',
-    ]);
+    assert.deepEqual(
+      lines.filter((line) => line.includes('not sent')),
+      [
+        'analytics not sent: tbot.start failed its schema: /start/version must match pattern "^v?[0-9]+\\.[0-9]+\\.[0-9]+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$"',
+        'analytics not sent: tbot.start failed its schema: /start/joinType must be equal to one of the allowed values',
+      ],
+    );
     assert.deepEqual(subject.stats(), { ...subject.stats(), rejected: 2, sent: 1 });
   });
 

@@ -44,8 +44,12 @@ describe('HmacAnonymizer', () => {
     });
   }
 
-  it('non-ASCII values and keys are used as their UTF-8 bytes, as Go\'s []byte(string) does', () => {
-    for (const [key, input] of [['clé-secrète', 'grüße.example'], ['k', '集群-生产'], ['0123456789abcdef0123456789abcdef', 'emoji 🚀']] as const) {
+  it("non-ASCII values and keys are used as their UTF-8 bytes, as Go's []byte(string) does", () => {
+    for (const [key, input] of [
+      ['clé-secrète', 'grüße.example'],
+      ['k', '集群-生产'],
+      ['0123456789abcdef0123456789abcdef', 'emoji 🚀'],
+    ] as const) {
       assert.equal(new HmacAnonymizer(key).anonymize(input), opensslHmac(input, key));
     }
   });
@@ -64,7 +68,7 @@ describe('HmacAnonymizer', () => {
     for (const key of ['', '   ', '\t\n', new Uint8Array()]) assert.throws(() => new HmacAnonymizer(key), AnonymizerKeyError);
   });
 
-  it('agrees with Go\'s crypto/hmac', { skip: goAvailable() ? false : 'no Go toolchain on this machine (checked against openssl above)' }, async () => {
+  it("agrees with Go's crypto/hmac", { skip: goAvailable() ? false : 'no Go toolchain on this machine (checked against openssl above)' }, async () => {
     const workspace = await makeWorkspace('tbot-go-hmac-');
     try {
       const program = join(workspace.dir, 'main.go');

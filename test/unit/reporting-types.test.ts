@@ -5,7 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createReporter, defineEventType, defineService, EphemeralDistinctId, EventTypeDefinitionError, fixedConsent, HmacAnonymizer, ServiceDefinitionError } from '../../src/reporting/index.js';
+import {
+  createReporter,
+  defineEventType,
+  defineService,
+  EphemeralDistinctId,
+  EventTypeDefinitionError,
+  fixedConsent,
+  HmacAnonymizer,
+  ServiceDefinitionError,
+} from '../../src/reporting/index.js';
 
 interface TabOpen {
   root_cluster_name: string;
@@ -63,7 +72,13 @@ const service = defineService({
   events: [declared],
   single: { path: '/tbotanalytics.test.v1.TestReportingService/SubmitTestEvent', request: (meta, body) => ({ ...meta, ...(body as object) }), check: () => undefined },
 });
-const reporter = createReporter({ service, endpoint: 'http://127.0.0.1:9', consent: fixedConsent(true), identity: new EphemeralDistinctId(), anonymizer: new HmacAnonymizer('test-key') });
+const reporter = createReporter({
+  service,
+  endpoint: 'http://127.0.0.1:9',
+  consent: fixedConsent(true),
+  identity: new EphemeralDistinctId(),
+  anonymizer: new HmacAnonymizer('test-key'),
+});
 const Other = defineEventType<{ kind: string }>({ name: 'test.other', fields: { kind: 'plain' }, toWire: (fields) => fields });
 
 export function typeOnlyCalls(): void {
@@ -88,7 +103,13 @@ describe('event type declarations at run time (for JavaScript callers)', () => {
 
   it('capture() refuses a string field the type does not declare, and an event to anonymize with no anonymizer', () => {
     const lines: string[] = [];
-    const strict = createReporter({ service, endpoint: 'http://127.0.0.1:9', consent: fixedConsent(true), identity: new EphemeralDistinctId(), logger: { debug: (line) => lines.push(line) } });
+    const strict = createReporter({
+      service,
+      endpoint: 'http://127.0.0.1:9',
+      consent: fixedConsent(true),
+      identity: new EphemeralDistinctId(),
+      logger: { debug: (line) => lines.push(line) },
+    });
     const sneaky = { root_cluster_name: 'prod', tab_kind: 'ssh', count: 1, is_new: true, hostname: 'alice-laptop' } as TabOpen;
     assert.equal(reporter.capture(declared.create(sneaky)), false);
     assert.equal(strict.capture(declared.create({ root_cluster_name: 'prod', tab_kind: 'ssh', count: 1, is_new: true })), false);
@@ -98,9 +119,18 @@ describe('event type declarations at run time (for JavaScript callers)', () => {
   });
 
   it('capture() anonymizes before buffering: the preview carries the HMAC, never the name; an empty leaf stays empty', () => {
-    const preview = reporter.preview(declared.create({ root_cluster_name: 'prod', leaf_cluster_name: '', tab_kind: 'ssh', count: 1, is_new: true }), { distinctId: 'id', timestamp: 't' });
+    const preview = reporter.preview(declared.create({ root_cluster_name: 'prod', leaf_cluster_name: '', tab_kind: 'ssh', count: 1, is_new: true }), {
+      distinctId: 'id',
+      timestamp: 't',
+    });
     assert.ok(preview.ok);
-    assert.deepEqual(JSON.parse(preview.request.body).tabOpen, { root_cluster_name: new HmacAnonymizer('test-key').anonymize('prod'), leaf_cluster_name: '', tab_kind: 'ssh', count: 1, is_new: true });
+    assert.deepEqual(JSON.parse(preview.request.body).tabOpen, {
+      root_cluster_name: new HmacAnonymizer('test-key').anonymize('prod'),
+      leaf_cluster_name: '',
+      tab_kind: 'ssh',
+      count: 1,
+      is_new: true,
+    });
   });
 
   it('a service needs Connect procedure paths and a batch max from 1 to 500', () => {

@@ -68,7 +68,10 @@ const seconds = (dates: Date[]): number[] => dates.map((date) => date.getTime() 
 
 describe('renewal scheduling', () => {
   it('retries back off 1 s, 2 s, 4 s … capped at 5 minutes and at the renewal interval', () => {
-    assert.deepEqual([1, 2, 3, 4].map((attempt) => retryDelayMs(attempt, 20 * 60_000)), [1_000, 2_000, 4_000, 8_000]);
+    assert.deepEqual(
+      [1, 2, 3, 4].map((attempt) => retryDelayMs(attempt, 20 * 60_000)),
+      [1_000, 2_000, 4_000, 8_000],
+    );
     assert.equal(retryDelayMs(20, 20 * 60_000), 5 * 60_000);
     assert.equal(retryDelayMs(5, 3_000), 3_000);
   });
@@ -91,7 +94,7 @@ describe('renewal scheduling', () => {
     assert.equal(await runAgent(config({ oneshot: true }), { ...deps, tasks: [good.task] }, new AbortController().signal), 0);
   });
 
-  it('continuous: each output renews on its own interval, and one output\'s failures do not hold up another', async () => {
+  it("continuous: each output renews on its own interval, and one output's failures do not hold up another", async () => {
     const time = new VirtualTime();
     const fast = task('fast', { credentialTtlMs: 60_000, renewalIntervalMs: 10_000 });
     const slow = task('slow', { credentialTtlMs: 120_000, renewalIntervalMs: 25_000 });
@@ -100,7 +103,11 @@ describe('renewal scheduling', () => {
     const board = new OutputStatusBoard([fast.task, slow.task, flaky.task]);
     const stop = new AbortController();
     const lines: string[] = [];
-    const running = runAgent(config({}), { tasks: [fast.task, slow.task, flaky.task], board, analytics: idle, logger: recordingLogger(lines), now: time.now, random: () => 0, sleep: time.sleep }, stop.signal);
+    const running = runAgent(
+      config({}),
+      { tasks: [fast.task, slow.task, flaky.task], board, analytics: idle, logger: recordingLogger(lines), now: time.now, random: () => 0, sleep: time.sleep },
+      stop.signal,
+    );
     await time.runUntil(100_000);
     stop.abort();
     assert.equal(await running, 0);
@@ -115,7 +122,10 @@ describe('renewal scheduling', () => {
         { name: 'flaky', renewals: 4, failures: 3, state: 'healthy' },
       ],
     );
-    assert.ok(lines.some((line) => line.startsWith('warn renewal attempt 3 failed; retrying in 4s {"output":"flaky"}')), lines.join('\n'));
+    assert.ok(
+      lines.some((line) => line.startsWith('warn renewal attempt 3 failed; retrying in 4s {"output":"flaky"}')),
+      lines.join('\n'),
+    );
   });
 
   it('continuous: an interval past the 2^31-1 ms timer limit waits instead of renewing every millisecond', async () => {
@@ -154,7 +164,13 @@ describe('renewal scheduling', () => {
     assert.equal(await running, 0);
     assert.ok(lines.some((line) => line.startsWith('warn renewal attempt 1 failed; retrying in 40ms')));
     assert.ok(lines.some((line) => line.startsWith('warn renewal attempt 2 failed')));
-    assert.ok(lines.some((line) => line.startsWith('warn credentials expire soon')), lines.join('\n'));
-    assert.ok(lines.some((line) => line.startsWith('warn credentials have expired')), lines.join('\n'));
+    assert.ok(
+      lines.some((line) => line.startsWith('warn credentials expire soon')),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((line) => line.startsWith('warn credentials have expired')),
+      lines.join('\n'),
+    );
   });
 });

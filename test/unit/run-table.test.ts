@@ -48,8 +48,14 @@ describe('discover run table', () => {
   it('keeps every spelling of an id apart and finds each again', () => {
     const table = emptyRunTable();
     const rows = SPELLINGS.map((id) => rowOf(table, id));
-    assert.deepEqual(rows, SPELLINGS.map((_, index) => index));
-    assert.deepEqual(SPELLINGS.map((id) => rowOf(table, id)), rows);
+    assert.deepEqual(
+      rows,
+      SPELLINGS.map((_, index) => index),
+    );
+    assert.deepEqual(
+      SPELLINGS.map((id) => rowOf(table, id)),
+      rows,
+    );
     assert.equal(table.rows, SPELLINGS.length);
   });
 
@@ -76,7 +82,10 @@ describe('discover run table', () => {
     // Handed over as a worker hands it: its pages moved, not copied.
     const buffers = runTableBuffers(part);
     const moved = structuredClone(part, { transfer: buffers });
-    assert.ok(buffers.every((buffer) => buffer.byteLength === 0), 'the pages were transferred');
+    assert.ok(
+      buffers.every((buffer) => buffer.byteLength === 0),
+      'the pages were transferred',
+    );
     mergeRunTables(target, moved);
 
     const expected = referenceRows([...first, ...second]);

@@ -18,8 +18,24 @@ describe('collector serve() with a passed-in runtime', () => {
       { env: {}, now: () => fixedNow, stdout: () => undefined, stderr: (text) => void logged.push(text), stopSignal: () => stop.signal },
     );
     try {
-      const body = { distinctId: crypto.randomUUID(), timestamp: '2026-03-04T05:00:00.000Z', start: { runMode: 'RUN_MODE_ONE_SHOT', version: '1.0.0', joinType: 'github', destinationsOther: 1, destinationsDatabase: 0, destinationsKubernetes: 0, destinationsApplication: 0 } };
-      const response = await fetch(`http://${running.address}${SUBMIT_TBOT_EVENT_PATH}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const body = {
+        distinctId: crypto.randomUUID(),
+        timestamp: '2026-03-04T05:00:00.000Z',
+        start: {
+          runMode: 'RUN_MODE_ONE_SHOT',
+          version: '1.0.0',
+          joinType: 'github',
+          destinationsOther: 1,
+          destinationsDatabase: 0,
+          destinationsKubernetes: 0,
+          destinationsApplication: 0,
+        },
+      };
+      const response = await fetch(`http://${running.address}${SUBMIT_TBOT_EVENT_PATH}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       assert.equal(response.status, 200);
       assert.equal(running.metrics.accepted, 1);
       assert.deepEqual(await readdir(workspace.dir), ['events-2026-03-04.ndjson']);

@@ -49,9 +49,23 @@ describe('tbot.start wire bytes through the reporter', () => {
 
   for (const golden of GOLDEN) {
     it(`${golden.file}: the same body and headers as the agent sent before the reporter`, async () => {
-      const config = await loadConfig({ source: { kind: 'file', path: join(CONFIG_DIR, golden.file) }, flags: {}, cwd: CONFIG_DIR, readFile: (path) => readFile(path, 'utf8'), realPath: realPathOfExistingPrefix() });
+      const config = await loadConfig({
+        source: { kind: 'file', path: join(CONFIG_DIR, golden.file) },
+        flags: {},
+        cwd: CONFIG_DIR,
+        readFile: (path) => readFile(path, 'utf8'),
+        realPath: realPathOfExistingPrefix(),
+      });
       // Pinned id and clock; a continuous config gets no tally here, so no heartbeat is scheduled.
-      const deps = { env: { TBOT_ANALYTICS_ENDPOINT: receiver.url, ...golden.env }, version: '0.1.0', defaultEndpoint: 'http://127.0.0.1:9', logger: quiet, now: () => AT, randomUUID: () => ID, random: () => 0.5 };
+      const deps = {
+        env: { TBOT_ANALYTICS_ENDPOINT: receiver.url, ...golden.env },
+        version: '0.1.0',
+        defaultEndpoint: 'http://127.0.0.1:9',
+        logger: quiet,
+        now: () => AT,
+        randomUUID: () => ID,
+        random: () => 0.5,
+      };
       const before = receiver.requests.length;
       const session = launchAnalytics({ enabled: true, source: 'flag', decidedBy: '--anonymous-analytics', warnings: [] }, config, deps);
       await session.settled;
@@ -59,11 +73,16 @@ describe('tbot.start wire bytes through the reporter', () => {
       const request = receiver.requests.at(-1)!;
       assert.equal(request.body, golden.body);
       assert.equal(request.url, '/prehog.v1alpha.TbotReportingService/SubmitTbotEvent');
-      assert.deepEqual(
-        Object.fromEntries(Object.keys(HEADERS).map((name) => [name, request.headers[name]])),
-        HEADERS,
-      );
-      assert.deepEqual(request.rawHeaderNames.map((name) => name.toLowerCase()).sort(), ['accept', 'connect-protocol-version', 'connection', 'content-length', 'content-type', 'host', 'user-agent']);
+      assert.deepEqual(Object.fromEntries(Object.keys(HEADERS).map((name) => [name, request.headers[name]])), HEADERS);
+      assert.deepEqual(request.rawHeaderNames.map((name) => name.toLowerCase()).sort(), [
+        'accept',
+        'connect-protocol-version',
+        'connection',
+        'content-length',
+        'content-type',
+        'host',
+        'user-agent',
+      ]);
       // And preview prints that same request.
       const preview = prepareAnalyticsRequest(config, deps);
       assert.equal(preview.body, golden.body);

@@ -15,7 +15,17 @@ import { messageSchema } from '../../src/protocol/descriptors.js';
 
 const NOW = new Date('2026-03-04T05:06:07.089Z');
 const ID = '3b241101-e2bb-4255-8caf-4136c566a962';
-const START = { runMode: 'RUN_MODE_ONE_SHOT', version: '1.2.3', joinType: 'github', helper: 'gha:teleport-actions/auth', helperVersion: '1.2.0', destinationsOther: 1, destinationsDatabase: 0, destinationsKubernetes: 1, destinationsApplication: 0 };
+const START = {
+  runMode: 'RUN_MODE_ONE_SHOT',
+  version: '1.2.3',
+  joinType: 'github',
+  helper: 'gha:teleport-actions/auth',
+  helperVersion: '1.2.0',
+  destinationsOther: 1,
+  destinationsDatabase: 0,
+  destinationsKubernetes: 1,
+  destinationsApplication: 0,
+};
 const AGENT = { distinctId: ID, timestamp: '2026-03-04T05:00:00.000Z', start: START };
 const withStart = (start: Record<string, unknown>): Record<string, unknown> => ({ ...AGENT, start: { ...START, ...start } });
 const without = (object: Record<string, unknown>, ...keys: string[]): Record<string, unknown> => Object.fromEntries(Object.entries(object).filter(([key]) => !keys.includes(key)));
@@ -32,15 +42,26 @@ function verdict(run: () => { event: unknown; notes: { unknownFields: number; pr
   }
 }
 
-const json = (body: unknown, fastPath: boolean): Verdict => verdict(() => acceptTbotRequest('json', Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), NOW, { fastPath }));
+const json = (body: unknown, fastPath: boolean): Verdict =>
+  verdict(() => acceptTbotRequest('json', Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), NOW, { fastPath }));
 const binary = (bytes: Uint8Array): Verdict => verdict(() => acceptTbotRequest('proto', Buffer.from(bytes), NOW));
 
 const REQUEST = messageSchema('prehog.v1alpha.SubmitTbotEventRequest');
 const binaryOf = (init: Record<string, unknown>): Uint8Array => toBinary(REQUEST, create(REQUEST, init as never));
-const START_INIT = { runMode: 1, version: '1.2.3', joinType: 'github', helper: 'gha:teleport-actions/auth', helperVersion: '1.2.0', destinationsOther: 1, destinationsDatabase: 0, destinationsKubernetes: 1, destinationsApplication: 0 };
+const START_INIT = {
+  runMode: 1,
+  version: '1.2.3',
+  joinType: 'github',
+  helper: 'gha:teleport-actions/auth',
+  helperVersion: '1.2.0',
+  destinationsOther: 1,
+  destinationsDatabase: 0,
+  destinationsKubernetes: 1,
+  destinationsApplication: 0,
+};
 const AGENT_INIT = { distinctId: ID, timestamp: { seconds: BigInt(Date.parse(AGENT.timestamp) / 1000), nanos: 0 }, event: { case: 'start', value: START_INIT } };
 /** A varint field the contract does not define (number 15 or 40), as a newer sender might add. */
-const unknownVarint = (fieldNumber: number): number[] => [fieldNumber < 16 ? (fieldNumber << 3) : 0xc0, ...(fieldNumber < 16 ? [] : [0x02]), 0x01];
+const unknownVarint = (fieldNumber: number): number[] => [fieldNumber < 16 ? fieldNumber << 3 : 0xc0, ...(fieldNumber < 16 ? [] : [0x02]), 0x01];
 
 const stored = (event: Record<string, unknown>): string => JSON.stringify(event);
 
@@ -68,16 +89,54 @@ describe('tbot events: tolerant receive', () => {
     { name: 'runMode as its number', body: withStart({ runMode: 2 }), stored: withStart({ runMode: 'RUN_MODE_DAEMON' }) },
     { name: 'zero counts omitted, as Go protojson writes them', body: { ...AGENT, start: without(START, 'destinationsDatabase', 'destinationsApplication') }, stored: AGENT },
     { name: 'counts as strings (ProtoJSON allows it)', body: withStart({ destinationsOther: '1' }), stored: AGENT },
-    { name: 'proto field names instead of JSON names', body: { distinct_id: ID, timestamp: AGENT.timestamp, start: { run_mode: 'RUN_MODE_ONE_SHOT', version: '1.2.3', join_type: 'github', helper: START.helper, helper_version: START.helperVersion, destinations_other: 1, destinations_kubernetes: 1 } }, stored: AGENT },
+    {
+      name: 'proto field names instead of JSON names',
+      body: {
+        distinct_id: ID,
+        timestamp: AGENT.timestamp,
+        start: {
+          run_mode: 'RUN_MODE_ONE_SHOT',
+          version: '1.2.3',
+          join_type: 'github',
+          helper: START.helper,
+          helper_version: START.helperVersion,
+          destinations_other: 1,
+          destinations_kubernetes: 1,
+        },
+      },
+      stored: AGENT,
+    },
     { name: 'null for a helper (the default)', body: withStart({ helper: null, helperVersion: null }), stored: { ...AGENT, start: without(START, 'helper', 'helperVersion') } },
     { name: 'empty helpers (no helper)', body: withStart({ helper: '', helperVersion: '' }), stored: { ...AGENT, start: without(START, 'helper', 'helperVersion') } },
-    { name: 'a helper that could be a host name: dropped and counted, the event kept', body: withStart({ helper: 'runner.corp.example.com' }), stored: { ...AGENT, start: without(START, 'helper') }, privacyDroppedFields: 1 },
-    { name: 'a helper version that could be a path: dropped and counted', body: withStart({ helperVersion: '/home/alice/bin' }), stored: { ...AGENT, start: without(START, 'helperVersion') }, privacyDroppedFields: 1 },
+    {
+      name: 'a helper that could be a host name: dropped and counted, the event kept',
+      body: withStart({ helper: 'runner.corp.example.com' }),
+      stored: { ...AGENT, start: without(START, 'helper') },
+      privacyDroppedFields: 1,
+    },
+    {
+      name: 'a helper version that could be a path: dropped and counted',
+      body: withStart({ helperVersion: '/home/alice/bin' }),
+      stored: { ...AGENT, start: without(START, 'helperVersion') },
+      privacyDroppedFields: 1,
+    },
     { name: 'a timestamp just under 24 h ahead', body: { ...AGENT, timestamp: new Date(NOW.getTime() + 23 * 3_600_000).toISOString() } },
   ];
 
   const refused: { name: string; body: unknown; status?: number; message: RegExp }[] = [
-    ...['2026-19-39T29:69:69Z', '0000-00-00T00:00:00Z', '2099-99-99T00:00:00Z', '2026-13-45T99:99:99Z', '2026-02-30T00:00:00Z', '2026-02-28T24:00:00Z', '2026-12-31T23:59:60Z', '2026-03-04T05:00:00', '2026-03-04', 'yesterday', '0001-01-01T00:00:00+01:00'].map((timestamp) => ({ name: `timestamp ${timestamp}`, body: { ...AGENT, timestamp }, message: /^timestamp: / })),
+    ...[
+      '2026-19-39T29:69:69Z',
+      '0000-00-00T00:00:00Z',
+      '2099-99-99T00:00:00Z',
+      '2026-13-45T99:99:99Z',
+      '2026-02-30T00:00:00Z',
+      '2026-02-28T24:00:00Z',
+      '2026-12-31T23:59:60Z',
+      '2026-03-04T05:00:00',
+      '2026-03-04',
+      'yesterday',
+      '0001-01-01T00:00:00+01:00',
+    ].map((timestamp) => ({ name: `timestamp ${timestamp}`, body: { ...AGENT, timestamp }, message: /^timestamp: / })),
     { name: 'a timestamp 25 h ahead', body: { ...AGENT, timestamp: new Date(NOW.getTime() + 25 * 3_600_000).toISOString() }, message: /^timestamp: more than 24 h ahead/ },
     { name: 'a timestamp as a number', body: { ...AGENT, timestamp: 1_772_600_000 }, message: /Timestamp/ },
     { name: 'a distinct id with a dot (a host name)', body: { ...AGENT, distinctId: 'build-01.corp' }, message: /^distinctId: must match pattern/ },
@@ -147,7 +206,13 @@ describe('tbot events: tolerant receive', () => {
 
     it('skips unknown fields at the top and inside start, counts them, and stores only known fields', () => {
       const start = toBinary(messageSchema('prehog.v1alpha.TbotStartEvent'), create(messageSchema('prehog.v1alpha.TbotStartEvent'), START_INIT as never));
-      const withUnknown = Buffer.concat([Buffer.from(binaryOf({ ...AGENT_INIT, event: { case: undefined } })), Buffer.from(unknownVarint(15)), Buffer.from([0x1a, start.length + 3]), Buffer.from(start), Buffer.from(unknownVarint(40))]);
+      const withUnknown = Buffer.concat([
+        Buffer.from(binaryOf({ ...AGENT_INIT, event: { case: undefined } })),
+        Buffer.from(unknownVarint(15)),
+        Buffer.from([0x1a, start.length + 3]),
+        Buffer.from(start),
+        Buffer.from(unknownVarint(40)),
+      ]);
       const result = binary(withUnknown);
       assert.ok(result.ok, JSON.stringify(result));
       assert.equal(result.stored, stored(AGENT));
@@ -188,10 +253,11 @@ describe('tbot events: tolerant receive', () => {
   });
 
   describe('the batch procedure', () => {
-    const batch = (events: unknown[], fastPath = true) => verdict(() => {
-      const result = acceptTbotBatch('json', Buffer.from(JSON.stringify({ events })), NOW, { fastPath });
-      return { event: result.events, notes: { unknownFields: result.notes?.unknownFields ?? 0, privacyDroppedFields: result.notes?.privacyDroppedFields ?? 0 } };
-    });
+    const batch = (events: unknown[], fastPath = true) =>
+      verdict(() => {
+        const result = acceptTbotBatch('json', Buffer.from(JSON.stringify({ events })), NOW, { fastPath });
+        return { event: result.events, notes: { unknownFields: result.notes?.unknownFields ?? 0, privacyDroppedFields: result.notes?.privacyDroppedFields ?? 0 } };
+      });
 
     it('stores each event as the single call would, and agrees across paths', () => {
       const bodies = [AGENT, withStart({ joinType: 'env0', extra: 1 }), withStart({ helper: 'runner.corp.example.com' })];

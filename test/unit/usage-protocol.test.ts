@@ -40,7 +40,19 @@ describe('the anonymizer', () => {
 
   it('accepts only the exact shape of 32 bytes in padded standard base64', () => {
     for (let i = 0; i < 200; i += 1) assert.ok(isAnonymized(anonymize(crypto.randomUUID(), String(i))));
-    for (const value of ['', 'prod-cluster', 'alice@example.com', '10.0.0.1', '/etc/passwd', 'a'.repeat(44), `${'A'.repeat(42)}B=`, `${'A'.repeat(42)}A==`, `${'A'.repeat(42)}A`, `${'-'.repeat(42)}A=`, `${anon('x')}\n`]) {
+    for (const value of [
+      '',
+      'prod-cluster',
+      'alice@example.com',
+      '10.0.0.1',
+      '/etc/passwd',
+      'a'.repeat(44),
+      `${'A'.repeat(42)}B=`,
+      `${'A'.repeat(42)}A==`,
+      `${'A'.repeat(42)}A`,
+      `${'-'.repeat(42)}A=`,
+      `${anon('x')}\n`,
+    ]) {
       assert.ok(!isAnonymized(value), JSON.stringify(value));
     }
   });
@@ -68,11 +80,24 @@ describe('the free-text screen', () => {
     ['line one\nline two', 'control'],
     ['x'.repeat(301), 'too-long'],
   ];
-  for (const [text, rule] of redacted) it(`redacts ${JSON.stringify(text.slice(0, 40))} (${rule})`, () => assert.deepEqual(screenFreeText(text), { kept: false, text: 'redacted', rule }));
+  for (const [text, rule] of redacted)
+    it(`redacts ${JSON.stringify(text.slice(0, 40))} (${rule})`, () => assert.deepEqual(screenFreeText(text), { kept: false, text: 'redacted', rule }));
 
   it('sorts errors into fixed classes', () => {
     assert.deepEqual(
-      ['', 'context deadline exceeded', 'AccessDenied: not authorized', 'database not found', 'role already exists', 'x509: certificate signed by unknown authority', 'connection refused', 'invalid port', 'rate limit exceeded', 'service unavailable', 'something odd'].map(classifyError),
+      [
+        '',
+        'context deadline exceeded',
+        'AccessDenied: not authorized',
+        'database not found',
+        'role already exists',
+        'x509: certificate signed by unknown authority',
+        'connection refused',
+        'invalid port',
+        'rate limit exceeded',
+        'service unavailable',
+        'something odd',
+      ].map(classifyError),
       ['none', 'timeout', 'permission', 'not-found', 'already-exists', 'tls', 'connection', 'invalid-input', 'quota', 'unavailable', 'other'],
     );
   });
@@ -80,7 +105,14 @@ describe('the free-text screen', () => {
 
 function describeFields(fields: readonly DescField[]): string[] {
   return fields.map((field) => {
-    const type = field.fieldKind === 'scalar' ? `scalar:${field.scalar}` : field.fieldKind === 'enum' ? `enum:${field.enum.typeName}` : field.fieldKind === 'message' ? `message:${field.message.typeName}` : field.fieldKind;
+    const type =
+      field.fieldKind === 'scalar'
+        ? `scalar:${field.scalar}`
+        : field.fieldKind === 'enum'
+          ? `enum:${field.enum.typeName}`
+          : field.fieldKind === 'message'
+            ? `message:${field.message.typeName}`
+            : field.fieldKind;
     return `${field.number} ${field.name}${field.oneof === undefined ? '' : ` oneof:${field.oneof.name}`} ${type}`;
   });
 }
@@ -89,30 +121,58 @@ describe('prehog connect.proto, teleport.proto and our connect_extra.proto', () 
   it("carry Teleport's service, method and request shapes", () => {
     const methods = (name: string) => serviceSchema(name).methods.map((method) => `${method.name}(${method.input.typeName}) ${method.output.typeName}`);
     assert.deepEqual(methods('prehog.v1alpha.ConnectReportingService'), ['SubmitConnectEvent(prehog.v1alpha.SubmitConnectEventRequest) prehog.v1alpha.SubmitConnectEventResponse']);
-    assert.deepEqual(methods('prehog.v1alpha.TeleportReportingService'), ['SubmitEvent(prehog.v1alpha.SubmitEventRequest) prehog.v1alpha.SubmitEventResponse', 'SubmitEvents(prehog.v1alpha.SubmitEventsRequest) prehog.v1alpha.SubmitEventsResponse']);
+    assert.deepEqual(methods('prehog.v1alpha.TeleportReportingService'), [
+      'SubmitEvent(prehog.v1alpha.SubmitEventRequest) prehog.v1alpha.SubmitEventResponse',
+      'SubmitEvents(prehog.v1alpha.SubmitEventsRequest) prehog.v1alpha.SubmitEventsResponse',
+    ]);
     assert.deepEqual(methods('tbotanalytics.connect.v1.ConnectExtraReportingService'), [
       'SubmitConnectExtraEvent(tbotanalytics.connect.v1.SubmitConnectExtraEventRequest) tbotanalytics.connect.v1.SubmitConnectExtraEventResponse',
       'SubmitConnectExtraEvents(tbotanalytics.connect.v1.SubmitConnectExtraEventsRequest) tbotanalytics.connect.v1.SubmitConnectExtraEventsResponse',
     ]);
-    assert.deepEqual(describeFields(messageSchema(CONNECT_REQUEST).fields).slice(0, 4), ['1 distinct_id scalar:9', '2 timestamp message:google.protobuf.Timestamp', '3 cluster_login oneof:event message:prehog.v1alpha.ConnectClusterLoginEvent', '4 protocol_use oneof:event message:prehog.v1alpha.ConnectProtocolUseEvent']);
-    assert.deepEqual(describeFields(messageSchema('prehog.v1alpha.ConnectClusterLoginEvent').fields), ['1 cluster_name scalar:9', '2 user_name scalar:9', '3 connector_type scalar:9', '4 arch scalar:9', '5 os scalar:9', '6 os_version scalar:9', '7 app_version scalar:9']);
+    assert.deepEqual(describeFields(messageSchema(CONNECT_REQUEST).fields).slice(0, 4), [
+      '1 distinct_id scalar:9',
+      '2 timestamp message:google.protobuf.Timestamp',
+      '3 cluster_login oneof:event message:prehog.v1alpha.ConnectClusterLoginEvent',
+      '4 protocol_use oneof:event message:prehog.v1alpha.ConnectProtocolUseEvent',
+    ]);
+    assert.deepEqual(describeFields(messageSchema('prehog.v1alpha.ConnectClusterLoginEvent').fields), [
+      '1 cluster_name scalar:9',
+      '2 user_name scalar:9',
+      '3 connector_type scalar:9',
+      '4 arch scalar:9',
+      '5 os scalar:9',
+      '6 os_version scalar:9',
+      '7 app_version scalar:9',
+    ]);
     assert.deepEqual(describeFields(messageSchema('prehog.v1alpha.DiscoverMetadata').fields), ['1 id scalar:9', '2 user_name scalar:9', '3 sso scalar:8']);
     assert.deepEqual(describeFields(messageSchema('prehog.v1alpha.DiscoverStepStatus').fields), ['1 status enum:prehog.v1alpha.DiscoverStatus', '2 error scalar:9']);
-    assert.deepEqual(describeFields(messageSchema(DISCOVER_REQUEST).fields).filter((field) => !field.includes('oneof')), ['1 cluster_name scalar:9', '2 timestamp message:google.protobuf.Timestamp', '95 teleport_version scalar:9']);
+    assert.deepEqual(
+      describeFields(messageSchema(DISCOVER_REQUEST).fields).filter((field) => !field.includes('oneof')),
+      ['1 cluster_name scalar:9', '2 timestamp message:google.protobuf.Timestamp', '95 teleport_version scalar:9'],
+    );
     assert.deepEqual(describeFields(messageSchema('prehog.v1alpha.SubmitEventsRequest').fields), ['1 events list']);
   });
 
   it('the step table names every UIDiscover* member by its number, and every Connect member', () => {
     const members = messageSchema(DISCOVER_REQUEST).fields.filter((field) => field.oneof !== undefined);
-    assert.deepEqual(members.map((field) => [field.number, field.jsonName]).sort((a, b) => Number(a[0]) - Number(b[0])), DISCOVER_STEPS.map((step) => [step.number, step.member]).sort((a, b) => Number(a[0]) - Number(b[0])));
+    assert.deepEqual(
+      members.map((field) => [field.number, field.jsonName]).sort((a, b) => Number(a[0]) - Number(b[0])),
+      DISCOVER_STEPS.map((step) => [step.number, step.member]).sort((a, b) => Number(a[0]) - Number(b[0])),
+    );
     assert.ok(members.every((field) => field.fieldKind === 'message' && field.message.name.startsWith('UIDiscover')));
-    const connectMembers = [CONNECT_REQUEST, CONNECT_EXTRA_REQUEST].flatMap((name) => messageSchema(name).fields.filter((field) => field.oneof !== undefined).map((field) => field.jsonName));
+    const connectMembers = [CONNECT_REQUEST, CONNECT_EXTRA_REQUEST].flatMap((name) =>
+      messageSchema(name)
+        .fields.filter((field) => field.oneof !== undefined)
+        .map((field) => field.jsonName),
+    );
     assert.deepEqual(connectMembers.sort(), CONNECT_EVENTS.map((spec) => spec.member).sort());
   });
 
   it('treats every other length-delimited number from 3 up as a non-Discover event, except 8 (reserved) and 95', () => {
     assert.ok(isOtherEventField(3, 2) && isOtherEventField(20, 2) && isOtherEventField(98, 2) && isOtherEventField(150, 2));
-    assert.ok(!isOtherEventField(17, 2) && !isOtherEventField(85, 2) && !isOtherEventField(8, 2) && !isOtherEventField(95, 2) && !isOtherEventField(1, 2) && !isOtherEventField(50, 0));
+    assert.ok(
+      !isOtherEventField(17, 2) && !isOtherEventField(85, 2) && !isOtherEventField(8, 2) && !isOtherEventField(95, 2) && !isOtherEventField(1, 2) && !isOtherEventField(50, 0),
+    );
   });
 
   it('the JSON Schemas list exactly the members, fields and enum values of the descriptors', () => {
@@ -141,18 +201,48 @@ describe('prehog connect.proto, teleport.proto and our connect_extra.proto', () 
     root.resolvePath = (_origin, target) => (target.startsWith('google/protobuf/') ? target : resolve(SCHEMAS, target));
     root.loadSync(['prehog/v1alpha/connect.proto', 'prehog/v1alpha/teleport.proto', 'tbotanalytics/connect/v1/connect_extra.proto'], { keepCase: true });
     const cases: [string, Record<string, unknown>, Record<string, unknown>][] = [
-      [CONNECT_REQUEST, connectRequest(CONNECT_EVENTS[0]!, '0b6e3a52-6e7c-4c8e-9a51-5f1d2f8f0b1a', '2026-11-18T11:06:40.123Z'), {
-        distinct_id: '0b6e3a52-6e7c-4c8e-9a51-5f1d2f8f0b1a', timestamp: { seconds: 1_795_000_000, nanos: 123_000_000 },
-        cluster_login: { cluster_name: anon('prod-cluster'), user_name: anon('alice'), connector_type: 'github', arch: 'arm64', os: 'darwin', os_version: '23.4.0', app_version: '17.0.1' },
-      }],
-      [CONNECT_EXTRA_REQUEST, connectRequest(CONNECT_EVENTS.find((spec) => spec.member === 'resourceTableSearch')!, '0b6e3a52-6e7c-4c8e-9a51-5f1d2f8f0b1a', '2026-11-18T11:06:40.123Z'), {
-        distinct_id: '0b6e3a52-6e7c-4c8e-9a51-5f1d2f8f0b1a', timestamp: { seconds: 1_795_000_000, nanos: 123_000_000 },
-        resource_table_search: { root_cluster_name: anon('prod-cluster'), leaf_cluster_name: anon('leaf-eu'), resource_kind: 'node' },
-      }],
-      [DISCOVER_REQUEST, discoverRequest(DISCOVER_STEPS.find((step) => step.number === 21)!, { runId: '0b6e3a52-6e7c-4c8e-9a51-5f1d2f8f0b1a', timestamp: '2026-11-18T11:06:40.123Z' }), {
-        cluster_name: anon('prod-cluster'), timestamp: { seconds: 1_795_000_000, nanos: 123_000_000 }, teleport_version: '17.0.1',
-        ui_discover_deploy_service_event: { metadata: { id: '0b6e3a52-6e7c-4c8e-9a51-5f1d2f8f0b1a', user_name: anon('alice'), sso: true }, resource: { resource: 1 }, status: { status: 1 }, deploy_method: 1, deploy_type: 1 },
-      }],
+      [
+        CONNECT_REQUEST,
+        connectRequest(CONNECT_EVENTS[0]!, '0b6e3a52-6e7c-4c8e-9a51-5f1d2f8f0b1a', '2026-11-18T11:06:40.123Z'),
+        {
+          distinct_id: '0b6e3a52-6e7c-4c8e-9a51-5f1d2f8f0b1a',
+          timestamp: { seconds: 1_795_000_000, nanos: 123_000_000 },
+          cluster_login: {
+            cluster_name: anon('prod-cluster'),
+            user_name: anon('alice'),
+            connector_type: 'github',
+            arch: 'arm64',
+            os: 'darwin',
+            os_version: '23.4.0',
+            app_version: '17.0.1',
+          },
+        },
+      ],
+      [
+        CONNECT_EXTRA_REQUEST,
+        connectRequest(CONNECT_EVENTS.find((spec) => spec.member === 'resourceTableSearch')!, '0b6e3a52-6e7c-4c8e-9a51-5f1d2f8f0b1a', '2026-11-18T11:06:40.123Z'),
+        {
+          distinct_id: '0b6e3a52-6e7c-4c8e-9a51-5f1d2f8f0b1a',
+          timestamp: { seconds: 1_795_000_000, nanos: 123_000_000 },
+          resource_table_search: { root_cluster_name: anon('prod-cluster'), leaf_cluster_name: anon('leaf-eu'), resource_kind: 'node' },
+        },
+      ],
+      [
+        DISCOVER_REQUEST,
+        discoverRequest(DISCOVER_STEPS.find((step) => step.number === 21)!, { runId: '0b6e3a52-6e7c-4c8e-9a51-5f1d2f8f0b1a', timestamp: '2026-11-18T11:06:40.123Z' }),
+        {
+          cluster_name: anon('prod-cluster'),
+          timestamp: { seconds: 1_795_000_000, nanos: 123_000_000 },
+          teleport_version: '17.0.1',
+          ui_discover_deploy_service_event: {
+            metadata: { id: '0b6e3a52-6e7c-4c8e-9a51-5f1d2f8f0b1a', user_name: anon('alice'), sso: true },
+            resource: { resource: 1 },
+            status: { status: 1 },
+            deploy_method: 1,
+            deploy_type: 1,
+          },
+        },
+      ],
     ];
     for (const [typeName, json, object] of cases) {
       const Type = root.lookupType(typeName);

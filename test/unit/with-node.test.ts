@@ -26,7 +26,11 @@ describe('with-node', () => {
     assert.deepEqual(parseArgs(['24', '--', 'npm', 'test']), { version: '24', command: ['npm', 'test'] });
     assert.deepEqual(parseArgs(['22.11.0', '--', 'node', '-v']), { version: '22.11.0', command: ['node', '-v'] });
     for (const argv of [[], ['v24', '--', 'npm'], ['24.1', '--', 'npm'], ['24', 'npm', 'test'], ['24', '--']]) {
-      assert.throws(() => parseArgs(argv), (error: unknown) => error instanceof WithNodeError && /^usage: node scripts\/with-node\.mjs/.test(error.message), JSON.stringify(argv));
+      assert.throws(
+        () => parseArgs(argv),
+        (error: unknown) => error instanceof WithNodeError && /^usage: node scripts\/with-node\.mjs/.test(error.message),
+        JSON.stringify(argv),
+      );
     }
   });
 

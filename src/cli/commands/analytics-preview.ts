@@ -32,6 +32,8 @@ export async function run(invocation: Invocation, runtime: Runtime, command: Com
   } catch (error) {
     return reportFatal(error, runtime.stderr);
   }
-  runtime.stdout(invocation.values['format'] === 'json' ? `${JSON.stringify({ would_send: enabled, ...request, body: JSON.parse(request.body) as unknown })}\n` : formatHttp(request));
+  runtime.stdout(
+    invocation.values['format'] === 'json' ? `${JSON.stringify({ would_send: enabled, ...request, body: JSON.parse(request.body) as unknown })}\n` : formatHttp(request),
+  );
   return 0;
 }

@@ -38,7 +38,11 @@ export function serveCommand(runtime: CollectorRuntime, setExitCode: (code: numb
     builder: (yargs: Argv) =>
       yargs
         .option('listen', { type: 'string', default: '127.0.0.1:8787', describe: 'host:port to listen on' })
-        .option('data-dir', { type: 'string', default: './collector-data', describe: 'Where event segments are written (created 0700; refused if a symlink or group/world-writable)' })
+        .option('data-dir', {
+          type: 'string',
+          default: './collector-data',
+          describe: 'Where event segments are written (created 0700; refused if a symlink or group/world-writable)',
+        })
         .option('posthog-host', { type: 'string', describe: 'Forward to this PostHog (env TBOT_COLLECTOR_POSTHOG_HOST)' })
         .option('posthog-api-key', { type: 'string', describe: 'PostHog project API key (env TBOT_COLLECTOR_POSTHOG_API_KEY)' })
         .option('max-connections-per-address', {

@@ -75,14 +75,16 @@ export const ACCEPT_POST = Object.keys(CODECS).join(', ');
 export function requestEncoding(req: IncomingMessage): Encoding {
   const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   const encoding = CODECS[contentType];
-  if (encoding === undefined) throw new HttpRefusal(415, `unsupported content-type ${JSON.stringify(contentType)}; expected one of: ${ACCEPT_POST}`, { 'accept-post': ACCEPT_POST }, 'bad-content-type');
+  if (encoding === undefined)
+    throw new HttpRefusal(415, `unsupported content-type ${JSON.stringify(contentType)}; expected one of: ${ACCEPT_POST}`, { 'accept-post': ACCEPT_POST }, 'bad-content-type');
   return encoding;
 }
 
 /** Only version 1 exists. A missing header is accepted, so plain curl works. */
 export function checkProtocolVersion(req: IncomingMessage): void {
   const version = req.headers['connect-protocol-version'];
-  if (version !== undefined && version !== '1') throw new ConnectFailure('invalid_argument', `connect-protocol-version ${JSON.stringify(version)} is not supported; expected 1`, 'bad-header');
+  if (version !== undefined && version !== '1')
+    throw new ConnectFailure('invalid_argument', `connect-protocol-version ${JSON.stringify(version)} is not supported; expected 1`, 'bad-header');
 }
 
 /** setTimeout's ceiling; a longer deadline is clamped, which the protocol allows a server to do. */
@@ -92,11 +94,13 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export function requestTimeoutMs(req: IncomingMessage): number | undefined {
   const header = req.headers['connect-timeout-ms'];
   if (header === undefined) return undefined;
-  if (typeof header !== 'string' || !/^[0-9]{1,10}$/.test(header) || Number(header) === 0) throw new ConnectFailure('invalid_argument', `connect-timeout-ms ${JSON.stringify(header)}: expected a positive whole number of milliseconds, at most 10 digits`, 'bad-header');
+  if (typeof header !== 'string' || !/^[0-9]{1,10}$/.test(header) || Number(header) === 0)
+    throw new ConnectFailure('invalid_argument', `connect-timeout-ms ${JSON.stringify(header)}: expected a positive whole number of milliseconds, at most 10 digits`, 'bad-header');
   return Math.min(Number(header), MAX_TIMER_MS);
 }
 
-export const deadlineExceeded = (ms: number): ConnectFailure => new ConnectFailure('deadline_exceeded', `the request's deadline of ${ms} ms passed before it was handled`, 'deadline');
+export const deadlineExceeded = (ms: number): ConnectFailure =>
+  new ConnectFailure('deadline_exceeded', `the request's deadline of ${ms} ms passed before it was handled`, 'deadline');
 
 const SUPPORTED_ENCODINGS = ['gzip', 'identity'];
 
@@ -118,7 +122,8 @@ function gunzipWithin(compressed: Buffer, limit: number): Promise<Buffer> {
  */
 export async function readBody(req: IncomingMessage, limit: number, signal?: AbortSignal): Promise<Buffer> {
   const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-  if (!SUPPORTED_ENCODINGS.includes(encoding)) throw new ConnectFailure('unimplemented', `unsupported content-encoding ${JSON.stringify(encoding)}; supported: ${SUPPORTED_ENCODINGS.join(', ')}`, 'bad-encoding');
+  if (!SUPPORTED_ENCODINGS.includes(encoding))
+    throw new ConnectFailure('unimplemented', `unsupported content-encoding ${JSON.stringify(encoding)}; supported: ${SUPPORTED_ENCODINGS.join(', ')}`, 'bad-encoding');
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   const raw = await new Promise<Buffer>((resolve, reject) => {

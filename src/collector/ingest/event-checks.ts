@@ -15,7 +15,8 @@ import { canonicalJson, decodeBinaryMessage, decodeJsonMessage, parseJsonBody, u
 /** Clocks drift, but not by a day. */
 export const MAX_FUTURE_MS = 24 * 3_600_000;
 
-export const invalid = (message: string, reason: ConstructorParameters<typeof ConnectFailure>[2] = 'schema'): ConnectFailure => new ConnectFailure('invalid_argument', message, reason);
+export const invalid = (message: string, reason: ConstructorParameters<typeof ConnectFailure>[2] = 'schema'): ConnectFailure =>
+  new ConnectFailure('invalid_argument', message, reason);
 
 /** One decoded request (or each element of a batch) and the unknown fields found at its top level. */
 export interface DecodedEvent {

@@ -73,15 +73,18 @@ export function withoutUnknownJsonFields(schema: DescMessage, value: JsonValue, 
     }
     const at = `${path}${field.jsonName}`;
     if (field.fieldKind === 'message') kept[key] = nested(field.message, inner, `${at}.`);
-    else if (field.fieldKind === 'list' && field.listKind === 'message' && Array.isArray(inner)) kept[key] = inner.map((element, index) => nested(field.message, element, `${at}[${index}].`));
-    else if (field.fieldKind === 'map' && field.mapKind === 'message' && isJsonObject(inner)) kept[key] = Object.fromEntries(Object.entries(inner).map(([mapKey, element]) => [mapKey, nested(field.message, element, `${at}.${mapKey}.`)]));
+    else if (field.fieldKind === 'list' && field.listKind === 'message' && Array.isArray(inner))
+      kept[key] = inner.map((element, index) => nested(field.message, element, `${at}[${index}].`));
+    else if (field.fieldKind === 'map' && field.mapKind === 'message' && isJsonObject(inner))
+      kept[key] = Object.fromEntries(Object.entries(inner).map(([mapKey, element]) => [mapKey, nested(field.message, element, `${at}.${mapKey}.`)]));
     else kept[key] = inner;
   }
   return { value: kept, unknown };
 }
 
 /** A oneof holds { case, value }; its member is named by the case, not by the oneof. */
-const isOneof = (value: unknown): value is { case: string; value: unknown } => typeof value === 'object' && value !== null && typeof (value as { case?: unknown }).case === 'string' && 'value' in value;
+const isOneof = (value: unknown): value is { case: string; value: unknown } =>
+  typeof value === 'object' && value !== null && typeof (value as { case?: unknown }).case === 'string' && 'value' in value;
 
 /** Unknown fields a binary decode kept aside, through every nested message, list, map and oneof. */
 export function unknownBinaryFields(message: unknown, path = '', found: UnknownField[] = []): UnknownField[] {

@@ -8,7 +8,18 @@ import type { Socket } from 'node:net';
 import { clientKey } from '../../net/client-key.js';
 import type { CollectorMetrics } from '../metrics.js';
 import type { SegmentStore } from '../store/segment-store.js';
-import { checkProtocolVersion, ConnectFailure, deadlineExceeded, HttpRefusal, readBody, requestEncoding, requestTimeoutMs, sendFailure, sendJson, type Encoding } from './connect-protocol.js';
+import {
+  checkProtocolVersion,
+  ConnectFailure,
+  deadlineExceeded,
+  HttpRefusal,
+  readBody,
+  requestEncoding,
+  requestTimeoutMs,
+  sendFailure,
+  sendJson,
+  type Encoding,
+} from './connect-protocol.js';
 import type { IngestNotes, IngestService } from './service.js';
 import { INGEST_SERVICES } from './services/index.js';
 
@@ -115,31 +126,34 @@ export function createIngestServer(options: IngestOptions): Server {
     if (!res.headersSent) sendFailure(res, failure);
   };
 
-  const server = createServer({
-    // A slowloris client must not hold a connection forever: headers and whole requests are timed,
-    // and the timers are checked every second rather than Node's default 30.
-    headersTimeout: options.headersTimeoutMs ?? 10_000,
-    requestTimeout: options.requestTimeoutMs ?? 15_000,
-    connectionsCheckingInterval: 1_000,
-  }, (req, res) => {
-    // Past the first request's headers: the idle timer set on connection has done its job, and the
-    // header, request and keep-alive timeouts take over.
-    if (!req.socket.destroyed) req.socket.setTimeout(0);
-    const path = (req.url ?? '/').split('?')[0]!;
-    const service = routes.get(path);
-    if (service !== undefined) {
-      // Unary Connect calls are POSTs; GET is only for procedures without side effects.
-      if (req.method !== 'POST') return refuse(req, res, new HttpRefusal(405, 'use POST', { allow: 'POST' }, 'bad-method'));
-      submit(service, req, res).catch((error: unknown) => {
-        refuse(req, res, error instanceof ConnectFailure || error instanceof HttpRefusal ? error : new ConnectFailure('internal', 'internal error', 'internal'));
-      });
-      return;
-    }
-    if (req.method === 'GET' && path === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-    if (req.method === 'GET' && path === '/metrics') return void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.render());
-    if (PROCEDURE_PATH.test(path)) return refuse(req, res, new ConnectFailure('unimplemented', `${path.slice(1)} is not implemented`, 'no-such-procedure'));
-    refuse(req, res, new ConnectFailure('not_found', `no such endpoint ${JSON.stringify(path)}`, 'no-such-path'));
-  });
+  const server = createServer(
+    {
+      // A slowloris client must not hold a connection forever: headers and whole requests are timed,
+      // and the timers are checked every second rather than Node's default 30.
+      headersTimeout: options.headersTimeoutMs ?? 10_000,
+      requestTimeout: options.requestTimeoutMs ?? 15_000,
+      connectionsCheckingInterval: 1_000,
+    },
+    (req, res) => {
+      // Past the first request's headers: the idle timer set on connection has done its job, and the
+      // header, request and keep-alive timeouts take over.
+      if (!req.socket.destroyed) req.socket.setTimeout(0);
+      const path = (req.url ?? '/').split('?')[0]!;
+      const service = routes.get(path);
+      if (service !== undefined) {
+        // Unary Connect calls are POSTs; GET is only for procedures without side effects.
+        if (req.method !== 'POST') return refuse(req, res, new HttpRefusal(405, 'use POST', { allow: 'POST' }, 'bad-method'));
+        submit(service, req, res).catch((error: unknown) => {
+          refuse(req, res, error instanceof ConnectFailure || error instanceof HttpRefusal ? error : new ConnectFailure('internal', 'internal error', 'internal'));
+        });
+        return;
+      }
+      if (req.method === 'GET' && path === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      if (req.method === 'GET' && path === '/metrics') return void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.render());
+      if (PROCEDURE_PATH.test(path)) return refuse(req, res, new ConnectFailure('unimplemented', `${path.slice(1)} is not implemented`, 'no-such-procedure'));
+      refuse(req, res, new ConnectFailure('not_found', `no such endpoint ${JSON.stringify(path)}`, 'no-such-path'));
+    },
+  );
   server.keepAliveTimeout = 5_000;
   server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   limitConnections(server, metrics, options.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);

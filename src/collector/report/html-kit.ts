@@ -81,8 +81,10 @@ export function barList(id: string, rows: readonly BarRow[], options: { color?: 
   const color = options.color ?? '#4a9d5b';
   const cells = rows.map((row) => {
     const width = ((100 * row.value) / max).toFixed(2);
-    return `<div class="label${row.sub === true ? ' sub' : ''}" title="${escapeHtml(row.label)}">${escapeHtml(row.label)}</div>` +
-      `<div class="track" title="${escapeHtml(row.title ?? `${row.label}: ${row.note}`)}"><b class="bar" style="width:calc((100% - 7em) * ${width} / 100);background:${color}"></b><span>${escapeHtml(row.note)}</span></div>`;
+    return (
+      `<div class="label${row.sub === true ? ' sub' : ''}" title="${escapeHtml(row.label)}">${escapeHtml(row.label)}</div>` +
+      `<div class="track" title="${escapeHtml(row.title ?? `${row.label}: ${row.note}`)}"><b class="bar" style="width:calc((100% - 7em) * ${width} / 100);background:${color}"></b><span>${escapeHtml(row.note)}</span></div>`
+    );
   });
   return `<div class="bars" id="${id}">${cells.join('')}</div>`;
 }
@@ -124,9 +126,11 @@ export function dayColumns(id: string, label: string, columns: readonly Column[]
     return `<div class="col" title="${escapeHtml(title)}">${segments.join('')}</div>`;
   });
   const xlabels = columns.map((column, index) => `<div>${index % labelEvery === 0 ? escapeHtml(humanDay(column.day, false)) : ''}</div>`);
-  return `<figure class="chart" id="${id}" role="img" aria-label="${escapeHtml(label)}">` +
+  return (
+    `<figure class="chart" id="${id}" role="img" aria-label="${escapeHtml(label)}">` +
     `<div class="plot">${ticks.map((tick) => `<div class="tick" style="bottom:${((100 * tick) / top).toFixed(2)}%"><span>${tick}</span></div>`).join('')}<div class="cols">${cols.join('')}</div></div>` +
-    `<div class="xlabels">${xlabels.join('')}</div></figure>`;
+    `<div class="xlabels">${xlabels.join('')}</div></figure>`
+  );
 }
 
 export interface ShareRow {
@@ -152,6 +156,8 @@ export function shareBars(id: string, rows: readonly ShareRow[], series: readonl
 /** A table in its own horizontal scroll box; the first column is the row label. */
 export function dataTable(id: string, head: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
   const cell = (tag: string, value: string | number): string => `<${tag} title="${escapeHtml(String(value))}">${escapeHtml(String(value))}</${tag}>`;
-  return `<div class="scroll"><table id="${id}"><thead><tr>${head.map((value) => cell('th', value)).join('')}</tr></thead>` +
-    `<tbody>${rows.map((row) => `<tr>${row.map((value) => cell('td', value)).join('')}</tr>`).join('')}</tbody></table></div>`;
+  return (
+    `<div class="scroll"><table id="${id}"><thead><tr>${head.map((value) => cell('th', value)).join('')}</tr></thead>` +
+    `<tbody>${rows.map((row) => `<tr>${row.map((value) => cell('td', value)).join('')}</tr>`).join('')}</tbody></table></div>`
+  );
 }

@@ -24,7 +24,9 @@ export class DataDirError extends TbotError {
 export async function prepareDataDir(dir: string): Promise<void> {
   // resolve() drops a trailing slash, which would make lstat look through a symlink.
   const path = resolve(dir);
-  let stats = await lstat(path).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(new DataDirError(dir, `cannot inspect it: ${error.code ?? error.message}`))));
+  let stats = await lstat(path).catch((error: NodeJS.ErrnoException) =>
+    error.code === 'ENOENT' ? undefined : Promise.reject(new DataDirError(dir, `cannot inspect it: ${error.code ?? error.message}`)),
+  );
   if (stats === undefined) {
     await makeDirectories(path, 0o700).catch((error: NodeJS.ErrnoException) => Promise.reject(new DataDirError(dir, `cannot create it: ${error.code ?? error.message}`)));
     // The umask may have narrowed the mode, never widened it; set it exactly anyway.
@@ -35,6 +37,9 @@ export async function prepareDataDir(dir: string): Promise<void> {
   if (!stats.isDirectory()) throw new DataDirError(dir, 'is not a directory');
   const mode = stats.mode & 0o777;
   if ((mode & 0o022) !== 0) {
-    throw new DataDirError(dir, `is writable by ${(mode & 0o020) !== 0 ? 'its group' : ''}${(mode & 0o022) === 0o022 ? ' and ' : ''}${(mode & 0o002) !== 0 ? 'others' : ''} (mode ${mode.toString(8).padStart(4, '0')}); run chmod go-w on it, or use a directory only the collector's user can write`);
+    throw new DataDirError(
+      dir,
+      `is writable by ${(mode & 0o020) !== 0 ? 'its group' : ''}${(mode & 0o022) === 0o022 ? ' and ' : ''}${(mode & 0o002) !== 0 ? 'others' : ''} (mode ${mode.toString(8).padStart(4, '0')}); run chmod go-w on it, or use a directory only the collector's user can write`,
+    );
   }
 }

@@ -40,8 +40,14 @@ export async function listSegmentEntries(dir: string): Promise<SegmentListing> {
   const entries = await readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? [] : Promise.reject(error)));
   const named = entries.filter((entry) => SEGMENT_PATTERN.test(entry.name));
   return {
-    segments: named.filter((entry) => entry.isFile()).map((entry) => entry.name).sort(),
-    ignored: named.filter((entry) => !entry.isFile()).map((entry) => entry.name).sort(),
+    segments: named
+      .filter((entry) => entry.isFile())
+      .map((entry) => entry.name)
+      .sort(),
+    ignored: named
+      .filter((entry) => !entry.isFile())
+      .map((entry) => entry.name)
+      .sort(),
   };
 }
 

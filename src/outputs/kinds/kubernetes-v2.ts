@@ -25,7 +25,11 @@ export async function renderKubernetesV2(output: KubernetesV2Output, context: Re
   const kubeconfig = {
     apiVersion: 'v1',
     clusters: names.map((kube) => ({
-      cluster: { 'certificate-authority-data': caData, server: `${server}/v1/teleport/${base64Url(teleportCluster)}/${base64Url(kube)}`, 'tls-server-name': `kube-teleport-proxy-alpn.${proxyHost}` },
+      cluster: {
+        'certificate-authority-data': caData,
+        server: `${server}/v1/teleport/${base64Url(teleportCluster)}/${base64Url(kube)}`,
+        'tls-server-name': `kube-teleport-proxy-alpn.${proxyHost}`,
+      },
       name: entry(kube),
     })),
     contexts: output.selectors.map((selector) => ({

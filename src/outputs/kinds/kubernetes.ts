@@ -20,7 +20,12 @@ export async function renderKubernetes(output: KubernetesOutput, context: Render
   const kubeconfig = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: cluster, cluster: { server: context.proxyServer === undefined ? DEFAULT_KUBE_SERVER : `https://${context.proxyServer}`, 'certificate-authority-data': base64(identity.caPem) } }],
+    clusters: [
+      {
+        name: cluster,
+        cluster: { server: context.proxyServer === undefined ? DEFAULT_KUBE_SERVER : `https://${context.proxyServer}`, 'certificate-authority-data': base64(identity.caPem) },
+      },
+    ],
     users: [{ name: `tbot@${cluster}`, user: { 'client-certificate-data': base64(identity.tlsCertPem), 'client-key-data': base64(identity.keyPem) } }],
     contexts: [{ name: cluster, context: { cluster, user: `tbot@${cluster}` } }],
     'current-context': cluster,

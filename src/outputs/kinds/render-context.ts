@@ -26,11 +26,7 @@ export interface TlsBundle {
   caPem: string;
 }
 
-export async function issueTlsBundle(
-  context: RenderContext,
-  request: Omit<TlsCertificateRequest, 'publicKey' | 'notBefore' | 'notAfter'>,
-  keyPair?: KeyPair,
-): Promise<TlsBundle> {
+export async function issueTlsBundle(context: RenderContext, request: Omit<TlsCertificateRequest, 'publicKey' | 'notBefore' | 'notAfter'>, keyPair?: KeyPair): Promise<TlsBundle> {
   const keys = keyPair ?? (await generateP256KeyPair());
   const certPem = await context.source.issueTlsCertificate({ ...request, publicKey: keys.publicKey, notBefore: context.notBefore, notAfter: context.notAfter });
   return { keyPem: privateKeyPem(keys.privateKey), certPem, caPem: context.source.trust().tlsCaPem };

@@ -24,7 +24,14 @@ export async function x509SvidFiles(context: RenderContext, id: string, dnsSans:
 
 export function jwtSvid(context: RenderContext, id: string, audiences: readonly string[]): string {
   const signer = context.source.jwtSigner();
-  return signJwtSvid(signer, { spiffeId: id, audiences, issuer: `https://${context.clusterName}`, issuedAt: context.issuedAt, expiresAt: context.notAfter, jwtId: context.newId() });
+  return signJwtSvid(signer, {
+    spiffeId: id,
+    audiences,
+    issuer: `https://${context.clusterName}`,
+    issuedAt: context.issuedAt,
+    expiresAt: context.notAfter,
+    jwtId: context.newId(),
+  });
 }
 
 export function jwksFile(context: RenderContext): FileEntries {

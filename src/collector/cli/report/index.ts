@@ -10,7 +10,10 @@ export function reportCommand(runtime: CollectorRuntime, setExitCode: (code: num
     command: 'report',
     describe: 'Answer the usage questions from the stored events: report tbot (the default), connect or discover',
     builder: (yargs: Argv) =>
-      yargs.command(tbotReportCommand(runtime, setExitCode) as CommandModule).command(connectReportCommand(runtime, setExitCode) as CommandModule).command(discoverReportCommand(runtime, setExitCode) as CommandModule),
+      yargs
+        .command(tbotReportCommand(runtime, setExitCode) as CommandModule)
+        .command(connectReportCommand(runtime, setExitCode) as CommandModule)
+        .command(discoverReportCommand(runtime, setExitCode) as CommandModule),
     handler: () => undefined,
   };
 }

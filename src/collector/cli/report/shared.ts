@@ -47,7 +47,8 @@ export function reportWindow(args: Pick<CommonReportArgs, 'since' | 'until'>, no
  */
 export async function foldFamily<R>(fold: Fold<R>, family: Family, args: CommonReportArgs, foldOptions: unknown, runtime: CollectorRuntime, noteIgnored = true): Promise<R> {
   const window = reportWindow(args, runtime.now());
-  if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1 && args.workers <= 64)) throw new UsageError('--workers: expected a whole number from 1 to 64');
+  if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1 && args.workers <= 64))
+    throw new UsageError('--workers: expected a whole number from 1 to 64');
   const dataDir = await stat(args.dataDir).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)));
   if (dataDir !== undefined && !dataDir.isDirectory()) throw new UsageError(`--data-dir ${JSON.stringify(args.dataDir)}: not a directory`);
   return buildReport(fold, family, args.dataDir, window, foldOptions, {

@@ -16,7 +16,8 @@ const PLATFORM_EVENTS = new Set(['connect.start', 'connect.cluster.login']);
 export function connectToPostHog(stored: StoredRecord): FamilyEvent {
   const request = stored.event as StoredConnectRequest;
   const found = connectEventOf(request);
-  if (found === undefined || typeof request.distinctId !== 'string' || typeof request.timestamp !== 'string') throw new InvalidRecordError('stored connect record holds no Connect event with its id and time');
+  if (found === undefined || typeof request.distinctId !== 'string' || typeof request.timestamp !== 'string')
+    throw new InvalidRecordError('stored connect record holds no Connect event with its id and time');
   const properties: PostHogProperties = { ...connectProperties(found.spec, found.event), $process_person_profile: true };
   if (PLATFORM_EVENTS.has(found.spec.posthogName)) {
     properties['$set_once'] = { os: properties['os'] as string, arch: properties['arch'] as string };

@@ -16,7 +16,8 @@ export function discoverToPostHog(stored: StoredRecord): FamilyEvent {
   const found = discoverEventOf(request);
   if (found === undefined) throw new InvalidRecordError('stored discover record holds no Discover event');
   const { metadata, resource, status } = found.event;
-  if (typeof metadata?.id !== 'string' || typeof status?.status !== 'string' || typeof request.timestamp !== 'string') throw new InvalidRecordError('stored discover event lacks its run id, status or time');
+  if (typeof metadata?.id !== 'string' || typeof status?.status !== 'string' || typeof request.timestamp !== 'string')
+    throw new InvalidRecordError('stored discover event lacks its run id, status or time');
   const properties: PostHogProperties = {
     [P.clusterName]: request.clusterName,
     [P.userName]: metadata.userName,

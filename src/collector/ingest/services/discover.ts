@@ -61,4 +61,7 @@ function discoverService(path: string, requestType: string, batch?: { max: numbe
   };
 }
 
-export const discoverServices: readonly IngestService[] = [discoverService(SUBMIT_EVENT_PATH, DISCOVER_REQUEST), discoverService(SUBMIT_EVENTS_PATH, DISCOVER_BATCH, { max: MAX_DISCOVER_BATCH })];
+export const discoverServices: readonly IngestService[] = [
+  discoverService(SUBMIT_EVENT_PATH, DISCOVER_REQUEST),
+  discoverService(SUBMIT_EVENTS_PATH, DISCOVER_BATCH, { max: MAX_DISCOVER_BATCH }),
+];

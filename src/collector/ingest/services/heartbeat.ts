@@ -17,7 +17,20 @@ import type { Accepted, IngestService } from '../service.js';
 
 const schema = () => messageSchema('tbotanalytics.v1.SubmitHeartbeatRequest');
 /** The stored heartbeat's fields, in this one order whichever path the request took. */
-const FIELDS: readonly (keyof WireHeartbeat)[] = ['runMode', 'version', 'joinType', 'renewals', 'renewalFailures', 'outputsIdentity', 'outputsDatabase', 'outputsKubernetes', 'outputsApplication', 'outputsSshHost', 'outputsSpiffeSvid', 'uptimeBucket'];
+const FIELDS: readonly (keyof WireHeartbeat)[] = [
+  'runMode',
+  'version',
+  'joinType',
+  'renewals',
+  'renewalFailures',
+  'outputsIdentity',
+  'outputsDatabase',
+  'outputsKubernetes',
+  'outputsApplication',
+  'outputsSshHost',
+  'outputsSpiffeSvid',
+  'uptimeBucket',
+];
 
 function finish(decoded: JsonObject, instant: Instant | undefined, receivedAt: Date, unknownFields: number): Accepted {
   const wire = decoded['heartbeat'];

@@ -9,7 +9,9 @@ import type { IngestService } from '../service.js';
 import { acceptTbotJson, acceptTbotMessage, submitTbotEventSchema, type AcceptedTbotEvent, type DecodeOptions } from './tbot-event.js';
 
 export function acceptTbotRequest(encoding: Encoding, body: Buffer, receivedAt: Date, options: DecodeOptions = {}): AcceptedTbotEvent {
-  return encoding === 'json' ? acceptTbotJson(parseJsonBody(body), receivedAt, options) : acceptTbotMessage(decodeBinaryMessage(submitTbotEventSchema(), body), receivedAt, options);
+  return encoding === 'json'
+    ? acceptTbotJson(parseJsonBody(body), receivedAt, options)
+    : acceptTbotMessage(decodeBinaryMessage(submitTbotEventSchema(), body), receivedAt, options);
 }
 
 export const tbotService: IngestService = {

@@ -11,7 +11,10 @@ function section(title: string, rows: [string, number][], unit: string, whole: n
 }
 
 export function formatConnectTable(report: ConnectReport): string {
-  const trend = report.trend === null ? 'trend: needs 14 days of data' : `trend: mean DAU ${report.trend.last7.toFixed(1)} over the last 7 days against ${report.trend.previous7.toFixed(1)} the 7 before (${signedPercent(report.trend.change)})`;
+  const trend =
+    report.trend === null
+      ? 'trend: needs 14 days of data'
+      : `trend: mean DAU ${report.trend.last7.toFixed(1)} over the last 7 days against ${report.trend.previous7.toFixed(1)} the 7 before (${signedPercent(report.trend.change)})`;
   const osTotal = report.platforms.os.reduce((sum, [, count]) => sum + count, 0);
   const versionTotal = report.platforms.versions.reduce((sum, [, count]) => sum + count, 0);
   const logins = report.connectorTypes.reduce((sum, [, count]) => sum + count, 0);
@@ -23,13 +26,25 @@ export function formatConnectTable(report: ConnectReport): string {
     ...report.daily.map((day) => `  ${day.day}            ${String(day.active).padStart(10)}  ${String(day.events).padStart(8)}`),
     '',
     'weekly actives (WAU, weeks from Monday)',
-    ...report.weekly.map((week) => `  ${week.week}${week.days < 7 ? ` (${week.days} d)` : '       '}  ${String(week.active).padStart(10)}  ${signedPercent(week.change).padStart(8)}`),
+    ...report.weekly.map(
+      (week) => `  ${week.week}${week.days < 7 ? ` (${week.days} d)` : '       '}  ${String(week.active).padStart(10)}  ${signedPercent(week.change).padStart(8)}`,
+    ),
     '',
     'most used features              events  installations',
     ...report.features.map((feature) => `  ${feature.name.padEnd(40)}  ${String(feature.events).padStart(8)}  ${String(feature.installations).padStart(8)}`),
     '',
-    ...section('tabs opened, by tab_kind', report.tabKinds, 'tabs', report.tabKinds.reduce((sum, [, count]) => sum + count, 0)),
-    ...section('connections picked, by connection_kind', report.connectionKinds, 'picks', report.connectionKinds.reduce((sum, [, count]) => sum + count, 0)),
+    ...section(
+      'tabs opened, by tab_kind',
+      report.tabKinds,
+      'tabs',
+      report.tabKinds.reduce((sum, [, count]) => sum + count, 0),
+    ),
+    ...section(
+      'connections picked, by connection_kind',
+      report.connectionKinds,
+      'picks',
+      report.connectionKinds.reduce((sum, [, count]) => sum + count, 0),
+    ),
     ...section('platforms (connect.start), installations by os', report.platforms.os, 'inst.', osTotal),
     ...section('installations by Connect version', report.platforms.versions, 'inst.', versionTotal),
     ...section('logins by connector type', report.connectorTypes, 'logins', logins),

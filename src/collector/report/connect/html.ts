@@ -19,10 +19,29 @@ export function formatConnectHtml(report: ConnectReport): string {
 <p id="summary">${report.total} events from ${report.installations} installations, ${escapeHtml(humanWindow(report.window))}. ${escapeHtml(trend)}</p>
 <p class="note">An installation is Connect's persisted installation id; cluster and user names arrive only as anonymized hashes and appear nowhere here.</p>
 <h2>Daily active installations (any event)</h2>
-${dayColumns('daily-actives', 'daily active installations', report.daily.map((day) => ({ day: day.day, values: { active: day.active }, title: `${humanDay(day.day)}: ${day.active} installations, ${day.events} events` })), [{ key: 'active', label: 'installations', color: CONNECT_COLORS.daily }])}
+${dayColumns(
+  'daily-actives',
+  'daily active installations',
+  report.daily.map((day) => ({ day: day.day, values: { active: day.active }, title: `${humanDay(day.day)}: ${day.active} installations, ${day.events} events` })),
+  [{ key: 'active', label: 'installations', color: CONNECT_COLORS.daily }],
+)}
 <h2>Weekly active installations (weeks from Monday)</h2>
-${dayColumns('weekly-actives', 'weekly active installations', report.weekly.map((week) => ({ day: week.week, values: { active: week.active }, title: `week of ${humanDay(week.week)}: ${week.active} installations (${signedPercent(week.change)})${week.days < 7 ? `, ${week.days} days of data` : ''}` })), [{ key: 'active', label: 'installations', color: CONNECT_COLORS.weekly }])}
-${list('features', 'Most used features (connect.* events)', report.features.map((feature) => [feature.name.replace(/^connect\./, ''), feature.events]), 'No events.')}
+${dayColumns(
+  'weekly-actives',
+  'weekly active installations',
+  report.weekly.map((week) => ({
+    day: week.week,
+    values: { active: week.active },
+    title: `week of ${humanDay(week.week)}: ${week.active} installations (${signedPercent(week.change)})${week.days < 7 ? `, ${week.days} days of data` : ''}`,
+  })),
+  [{ key: 'active', label: 'installations', color: CONNECT_COLORS.weekly }],
+)}
+${list(
+  'features',
+  'Most used features (connect.* events)',
+  report.features.map((feature) => [feature.name.replace(/^connect\./, ''), feature.events]),
+  'No events.',
+)}
 ${list('tab-kinds', 'Tabs opened, by tab_kind', report.tabKinds, 'No connect.tab.open events.')}
 ${list('connection-kinds', 'Connections picked, by connection_kind', report.connectionKinds, 'No connect.connectionsPicker.item.select events.')}
 ${list('platform-os', 'Platforms: installations by os (connect.start)', report.platforms.os, 'No connect.start events.')}

@@ -27,7 +27,10 @@ function funnelChart(id: string, resource: ResourceFunnel): string {
       next === undefined
         ? ''
         : `<polygon class="band" points="${centre - width / 2},${y + BAR} ${centre + width / 2},${y + BAR} ${centre + widthOf(next.runs) / 2},${y + ROW} ${centre - widthOf(next.runs) / 2},${y + ROW}" fill="${DISCOVER_COLORS.band}"/>`;
-    const drop = step.dropOff > 0 ? `<text x="${LEFT + SPAN + 120}" y="${y + 16}" font-size="11" fill="${DISCOVER_COLORS.drop}">−${step.dropOff} (${percent(step.dropOff, step.dropOff + step.runs)})</text>` : '';
+    const drop =
+      step.dropOff > 0
+        ? `<text x="${LEFT + SPAN + 120}" y="${y + 16}" font-size="11" fill="${DISCOVER_COLORS.drop}">−${step.dropOff} (${percent(step.dropOff, step.dropOff + step.runs)})</text>`
+        : '';
     return (
       `<g><title>${escapeHtml(step.label)}: ${step.runs} of ${resource.runs} runs passed (${percent(step.runs, resource.runs)}), ${step.dropOff} dropped here, median ${duration(step.time.medianSeconds)}</title>` +
       `<text x="${LEFT - 8}" y="${y + 16}" font-size="12" text-anchor="end">${escapeHtml(step.label)}</text>` +
@@ -42,7 +45,11 @@ function stepTable(resource: ResourceFunnel): string {
   const rows = resource.funnel
     .map(
       (step) =>
-        `<tr><td>${escapeHtml(step.label)}</td><td>${step.runs}</td><td>${percent(step.runs, resource.runs)}</td><td>${step.dropOff}</td><td>${duration(step.time.medianSeconds)}</td><td>${duration(step.time.p90Seconds)}</td><td>${step.errors}</td><td>${escapeHtml(ranked(Object.entries(step.errorClasses)).map(([name, count]) => `${name} ${count}`).join(', '))}</td><td>${step.aborted}</td></tr>`,
+        `<tr><td>${escapeHtml(step.label)}</td><td>${step.runs}</td><td>${percent(step.runs, resource.runs)}</td><td>${step.dropOff}</td><td>${duration(step.time.medianSeconds)}</td><td>${duration(step.time.p90Seconds)}</td><td>${step.errors}</td><td>${escapeHtml(
+          ranked(Object.entries(step.errorClasses))
+            .map(([name, count]) => `${name} ${count}`)
+            .join(', '),
+        )}</td><td>${step.aborted}</td></tr>`,
     )
     .join('');
   return `<table><tr><th>step</th><th>runs</th><th>conversion</th><th>drop-off</th><th>median time</th><th>p90 time</th><th>errors</th><th>error classes</th><th>aborted</th></tr>${rows}</table>`;
@@ -52,11 +59,18 @@ function stepTable(resource: ResourceFunnel): string {
 function completionChart(report: DiscoverReport): string {
   const rows = [...report.resources].sort((a, b) => a.completionRate - b.completionRate || b.runs - a.runs);
   const height = rows.length * 24 + 4;
-  return `<svg id="completion" role="img" aria-label="completion rate by resource type" width="700" height="${height}" xmlns="http://www.w3.org/2000/svg">` +
-    rows.map((resource, index) => `<g><title>${escapeHtml(resourceLabel(resource.resource))}: ${resource.completed} of ${resource.runs} runs completed</title><text x="0" y="${index * 24 + 17}" font-size="12">${escapeHtml(resourceLabel(resource.resource))}</text>` +
-      `<rect class="bar" x="260" y="${index * 24 + 4}" width="${Math.max(2, 300 * resource.completionRate)}" height="18" fill="${DISCOVER_COLORS.completion}"/>` +
-      `<text x="${266 + 300 * resource.completionRate}" y="${index * 24 + 17}" font-size="12">${percent(resource.completed, resource.runs)} of ${resource.runs}</text></g>`).join('') +
-    '</svg>';
+  return (
+    `<svg id="completion" role="img" aria-label="completion rate by resource type" width="700" height="${height}" xmlns="http://www.w3.org/2000/svg">` +
+    rows
+      .map(
+        (resource, index) =>
+          `<g><title>${escapeHtml(resourceLabel(resource.resource))}: ${resource.completed} of ${resource.runs} runs completed</title><text x="0" y="${index * 24 + 17}" font-size="12">${escapeHtml(resourceLabel(resource.resource))}</text>` +
+          `<rect class="bar" x="260" y="${index * 24 + 4}" width="${Math.max(2, 300 * resource.completionRate)}" height="18" fill="${DISCOVER_COLORS.completion}"/>` +
+          `<text x="${266 + 300 * resource.completionRate}" y="${index * 24 + 17}" font-size="12">${percent(resource.completed, resource.runs)} of ${resource.runs}</text></g>`,
+      )
+      .join('') +
+    '</svg>'
+  );
 }
 
 export function formatDiscoverHtml(report: DiscoverReport): string {

@@ -176,7 +176,8 @@ export function summarizeDiscover(tally: DiscoverTally): DiscoverReport {
   }
   const resources = [...byResource].map(([resource, runs]) => funnelFor(resource, table, runs)).sort((a, b) => b.runs - a.runs || a.resource.localeCompare(b.resource));
   const errorClasses: Record<string, number> = {};
-  for (const resource of resources) for (const step of resource.funnel) for (const [name, count] of Object.entries(step.errorClasses)) errorClasses[name] = (errorClasses[name] ?? 0) + count;
+  for (const resource of resources)
+    for (const step of resource.funnel) for (const [name, count] of Object.entries(step.errorClasses)) errorClasses[name] = (errorClasses[name] ?? 0) + count;
   return {
     window: tally.window,
     total: tally.total,
@@ -190,4 +191,8 @@ export function summarizeDiscover(tally: DiscoverTally): DiscoverReport {
 }
 
 /** DISCOVER_RESOURCE_DATABASE_POSTGRES_RDS → database postgres rds */
-export const resourceLabel = (resource: string): string => resource.replace(/^DISCOVER_RESOURCE_/, '').toLowerCase().replaceAll('_', ' ');
+export const resourceLabel = (resource: string): string =>
+  resource
+    .replace(/^DISCOVER_RESOURCE_/, '')
+    .toLowerCase()
+    .replaceAll('_', ' ');

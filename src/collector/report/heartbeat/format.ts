@@ -13,7 +13,9 @@ function days(report: HeartbeatReport): string[] {
 }
 
 export function formatHeartbeatTable(report: HeartbeatReport): string {
-  const uptime = Object.entries(report.uptime).map(([bucket, count]) => `${bucket} ${count} (${percent(count, report.total)})`).join(', ');
+  const uptime = Object.entries(report.uptime)
+    .map(([bucket, count]) => `${bucket} ${count} (${percent(count, report.total)})`)
+    .join(', ');
   return [
     `tbot.heartbeat events: ${report.total}${report.skipped > 0 ? ` (${report.skipped} damaged lines skipped)` : ''}`,
     '',
@@ -33,12 +35,23 @@ export function formatHeartbeatHtml(report: HeartbeatReport): string {
   const all = days(report);
   return `<h2>Continuous agents running per day</h2>
 <p id="heartbeat-summary">${report.total} daily heartbeats; each is one continuous agent running for one day.</p>
-${dayColumns('agents-per-day', 'continuous agents running per day', all.map((day) => ({ day, values: { agents: report.perDay[day]?.agents ?? 0 } })), [{ key: 'agents', label: 'agents', color: '#009e73' }])}
+${dayColumns(
+  'agents-per-day',
+  'continuous agents running per day',
+  all.map((day) => ({ day, values: { agents: report.perDay[day]?.agents ?? 0 } })),
+  [{ key: 'agents', label: 'agents', color: '#009e73' }],
+)}
 <h2>Renewal health</h2>
-${dataTable('renewal-health', ['day', 'agents', 'renewals', 'failures', 'failure rate'], all.map((day) => {
-  const counts = report.perDay[day] ?? NONE;
-  return [day, counts.agents, counts.renewals, counts.failures, rateText(failureRate(counts))];
-}))}
-<p class="muted">Uptime: ${Object.entries(report.uptime).map(([bucket, count]) => `${escapeHtml(bucket)} ${count}`).join(', ')}.</p>
+${dataTable(
+  'renewal-health',
+  ['day', 'agents', 'renewals', 'failures', 'failure rate'],
+  all.map((day) => {
+    const counts = report.perDay[day] ?? NONE;
+    return [day, counts.agents, counts.renewals, counts.failures, rateText(failureRate(counts))];
+  }),
+)}
+<p class="muted">Uptime: ${Object.entries(report.uptime)
+    .map(([bucket, count]) => `${escapeHtml(bucket)} ${count}`)
+    .join(', ')}.</p>
 `;
 }

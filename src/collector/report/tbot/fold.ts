@@ -122,7 +122,12 @@ export const tbotFold: Fold<TbotReport> = {
       version: String(wire.version),
     };
     const { filters } = report;
-    if ((filters.runMode !== undefined && values.run_mode !== filters.runMode) || (filters.version !== undefined && values.version !== filters.version) || (filters.helper !== undefined && values.helper !== filters.helper)) return;
+    if (
+      (filters.runMode !== undefined && values.run_mode !== filters.runMode) ||
+      (filters.version !== undefined && values.version !== filters.version) ||
+      (filters.helper !== undefined && values.helper !== filters.helper)
+    )
+      return;
     report.total += 1;
     const day = at.slice(0, 10);
     bumpCell(report.perDay, day, values.run_mode);
@@ -167,7 +172,13 @@ export function runModeTotals(report: TbotReport): Counts {
 
 /** Starts per day or per week (time order), or per value of a dimension (largest first). */
 export function grouped(report: TbotReport, by: Exclude<Grouping, 'destinations'>): [string, number][] {
-  if (by === 'day') return Object.entries(report.perDay).map(([day, modes]): [string, number] => [day, Object.values(modes).reduce((sum, n) => sum + n, 0)]).sort((a, b) => a[0].localeCompare(b[0]));
-  if (by === 'week') return Object.entries(report.perWeek).map(([week, dims]): [string, number] => [week, Object.values(dims.run_mode).reduce((sum, n) => sum + n, 0)]).sort((a, b) => a[0].localeCompare(b[0]));
+  if (by === 'day')
+    return Object.entries(report.perDay)
+      .map(([day, modes]): [string, number] => [day, Object.values(modes).reduce((sum, n) => sum + n, 0)])
+      .sort((a, b) => a[0].localeCompare(b[0]));
+  if (by === 'week')
+    return Object.entries(report.perWeek)
+      .map(([week, dims]): [string, number] => [week, Object.values(dims.run_mode).reduce((sum, n) => sum + n, 0)])
+      .sort((a, b) => a[0].localeCompare(b[0]));
   return byCount(report.breakdowns[by]);
 }

@@ -7,7 +7,13 @@ export const MEASUREMENT_LIMITS =
   'Unique installs and weekly active agents cannot be measured from these data, by design: every start sends a fresh random id and nothing that lasts, so two starts of the same agent cannot be linked. Every number here counts starts.';
 
 export function describeFilters(filters: TbotFilters): string {
-  return [filters.runMode === undefined ? '' : `run mode ${filters.runMode}`, filters.version === undefined ? '' : `version ${filters.version}`, filters.helper === undefined ? '' : `helper ${filters.helper}`].filter((part) => part !== '').join(', ');
+  return [
+    filters.runMode === undefined ? '' : `run mode ${filters.runMode}`,
+    filters.version === undefined ? '' : `version ${filters.version}`,
+    filters.helper === undefined ? '' : `helper ${filters.helper}`,
+  ]
+    .filter((part) => part !== '')
+    .join(', ');
 }
 
 /** Rows beyond this many values are summed into "other", so a week table stays readable. */
@@ -25,7 +31,8 @@ export function weeklyTable(report: TbotReport, dimension: Dimension, label: (we
   const previousFull = lastFull > 0 ? full.lastIndexOf(true, lastFull - 1) : -1;
   const ranked = byCount(report.breakdowns[dimension]);
   const top = ranked.slice(0, WEEKLY_ROWS).map(([key]) => key);
-  const cell = (week: string, keys: (key: string) => boolean): number => Object.entries(report.perWeek[week]?.[dimension] ?? {}).reduce((sum, [key, count]) => sum + (keys(key) ? count : 0), 0);
+  const cell = (week: string, keys: (key: string) => boolean): number =>
+    Object.entries(report.perWeek[week]?.[dimension] ?? {}).reduce((sum, [key, count]) => sum + (keys(key) ? count : 0), 0);
   const row = (name: string, keys: (key: string) => boolean): (string | number)[] => {
     const values = weeks.map((week) => cell(week, keys));
     return [name, ...values, previousFull < 0 ? '–' : change(values[lastFull]!, values[previousFull]!)];
@@ -36,7 +43,10 @@ export function weeklyTable(report: TbotReport, dimension: Dimension, label: (we
 }
 
 function pad(cells: readonly (string | number)[], widths: readonly number[]): string {
-  return cells.map((cell, index) => (index === 0 ? String(cell).padEnd(widths[0]!) : String(cell).padStart(widths[index]!))).join('  ').trimEnd();
+  return cells
+    .map((cell, index) => (index === 0 ? String(cell).padEnd(widths[0]!) : String(cell).padStart(widths[index]!)))
+    .join('  ')
+    .trimEnd();
 }
 
 function columns(rows: readonly (readonly (string | number)[])[]): string[] {
@@ -46,15 +56,30 @@ function columns(rows: readonly (readonly (string | number)[])[]): string[] {
 
 /** Rows of a grouping: [value, starts, share], with helper versions indented under their helper. */
 function groupRows(report: TbotReport, by: Grouping): (string | number)[][] {
-  if (by === 'destinations') return [['kind', 'configured', 'starts with', 'share'], ...DESTINATION_KINDS.map((kind) => [kind, report.destinations.configured[kind], report.destinations.runsWith[kind], percent(report.destinations.runsWith[kind], report.total)])];
+  if (by === 'destinations')
+    return [
+      ['kind', 'configured', 'starts with', 'share'],
+      ...DESTINATION_KINDS.map((kind) => [
+        kind,
+        report.destinations.configured[kind],
+        report.destinations.runsWith[kind],
+        percent(report.destinations.runsWith[kind], report.total),
+      ]),
+    ];
   if (by === 'week') {
     const weeks = grouped(report, 'week');
-    return weeks.length === 0 ? [] : [['week', 'starts', 'change'], ...weeks.map(([week, count], index) => [`${week}${fullWeek(week, report.window) ? '' : '*'}`, count, index === 0 ? '–' : change(count, weeks[index - 1]![1])])];
+    return weeks.length === 0
+      ? []
+      : [
+          ['week', 'starts', 'change'],
+          ...weeks.map(([week, count], index) => [`${week}${fullWeek(week, report.window) ? '' : '*'}`, count, index === 0 ? '–' : change(count, weeks[index - 1]![1])]),
+        ];
   }
   const rows: (string | number)[][] = [[by.replace('_', ' '), 'starts', 'share']];
   for (const [key, count] of grouped(report, by)) {
     rows.push([key, count, percent(count, report.total)]);
-    if (by === 'helper' && key !== NONE) for (const [version, versionCount] of byCount(report.helperVersions[key] ?? {})) rows.push([`  ${version}`, versionCount, percent(versionCount, report.total)]);
+    if (by === 'helper' && key !== NONE)
+      for (const [version, versionCount] of byCount(report.helperVersions[key] ?? {})) rows.push([`  ${version}`, versionCount, percent(versionCount, report.total)]);
   }
   return rows;
 }
@@ -81,20 +106,40 @@ export function formatTable(report: TbotReport, by: Grouping): string {
 
 export function formatCsv(report: TbotReport, by: Grouping): string {
   let rows: (string | number)[][];
-  if (by === 'destinations') rows = [['kind', 'configured', 'starts_with', 'share_of_starts'], ...DESTINATION_KINDS.map((kind) => [kind, report.destinations.configured[kind], report.destinations.runsWith[kind], (report.destinations.runsWith[kind] / Math.max(1, report.total)).toFixed(4)])];
+  if (by === 'destinations')
+    rows = [
+      ['kind', 'configured', 'starts_with', 'share_of_starts'],
+      ...DESTINATION_KINDS.map((kind) => [
+        kind,
+        report.destinations.configured[kind],
+        report.destinations.runsWith[kind],
+        (report.destinations.runsWith[kind] / Math.max(1, report.total)).toFixed(4),
+      ]),
+    ];
   else if (by === 'helper') {
     rows = [['helper', 'helper_version', 'starts', 'share']];
     for (const [helper, count] of grouped(report, 'helper')) {
       rows.push([helper, '', count, (count / Math.max(1, report.total)).toFixed(4)]);
-      if (helper !== NONE) for (const [version, versionCount] of byCount(report.helperVersions[helper] ?? {})) rows.push([helper, version, versionCount, (versionCount / Math.max(1, report.total)).toFixed(4)]);
+      if (helper !== NONE)
+        for (const [version, versionCount] of byCount(report.helperVersions[helper] ?? {}))
+          rows.push([helper, version, versionCount, (versionCount / Math.max(1, report.total)).toFixed(4)]);
     }
   } else if (by === 'week') {
     // change: against the week before, as a fraction; empty for the first week or after an empty one.
     const weeks = grouped(report, 'week');
-    rows = [['week', 'starts', 'share', 'full_week', 'change'], ...weeks.map(([week, count], index) => {
-      const previous = index === 0 ? 0 : weeks[index - 1]![1];
-      return [week, count, (count / Math.max(1, report.total)).toFixed(4), fullWeek(week, report.window) ? 'yes' : 'no', previous === 0 ? '' : ((count - previous) / previous).toFixed(4)];
-    })];
+    rows = [
+      ['week', 'starts', 'share', 'full_week', 'change'],
+      ...weeks.map(([week, count], index) => {
+        const previous = index === 0 ? 0 : weeks[index - 1]![1];
+        return [
+          week,
+          count,
+          (count / Math.max(1, report.total)).toFixed(4),
+          fullWeek(week, report.window) ? 'yes' : 'no',
+          previous === 0 ? '' : ((count - previous) / previous).toFixed(4),
+        ];
+      }),
+    ];
   } else rows = [[by, 'starts', 'share'], ...grouped(report, by).map(([key, count]) => [key, count, (count / Math.max(1, report.total)).toFixed(4)])];
   return `${rows.map((row) => row.map(csvCell).join(',')).join('\n')}\n`;
 }

@@ -17,7 +17,15 @@ function perDay(report: Report): string {
   if (known.length === 0) return '<p class="muted">No starts in this window.</p>';
   const days = dayRange(known[0]!, known.at(-1)!);
   const series = RUN_MODE_SERIES.filter((item) => item.key !== 'unspecified' || (report.breakdowns.run_mode['unspecified'] ?? 0) > 0);
-  return legend(series) + dayColumns('starts-per-day', 'starts per day by run mode', days.map((day) => ({ day, values: report.perDay[day] ?? {} })), series);
+  return (
+    legend(series) +
+    dayColumns(
+      'starts-per-day',
+      'starts per day by run mode',
+      days.map((day) => ({ day, values: report.perDay[day] ?? {} })),
+      series,
+    )
+  );
 }
 
 /** Weeks as columns, the top values as rows, and the change of the last full week. */
@@ -30,8 +38,13 @@ function weekly(report: Report, dimension: Dimension): string {
 function versionAdoption(report: Report): string {
   const weeks = Object.keys(report.perWeek).sort();
   if (weeks.length === 0) return '';
-  const top = byCount(report.breakdowns.version).slice(0, PALETTE.length - 1).map(([version]) => version);
-  const series: Series[] = [...top.map((version, index) => ({ key: version, label: version, color: PALETTE[index]! })), { key: '\u0000other', label: 'other versions', color: PALETTE.at(-1)! }];
+  const top = byCount(report.breakdowns.version)
+    .slice(0, PALETTE.length - 1)
+    .map(([version]) => version);
+  const series: Series[] = [
+    ...top.map((version, index) => ({ key: version, label: version, color: PALETTE[index]! })),
+    { key: '\u0000other', label: 'other versions', color: PALETTE.at(-1)! },
+  ];
   const rows = weekRange(weeks[0]!, weeks.at(-1)!).map((week) => {
     const versions = report.perWeek[week]?.version ?? {};
     const values: Record<string, number> = { '\u0000other': 0 };
@@ -52,7 +65,13 @@ function helpers(report: Report): string {
     if (helper === NONE) continue;
     for (const [version, versionCount] of byCount(report.helperVersions[helper] ?? {})) {
       const label = version === NONE ? '(no version)' : version;
-      rows.push({ label, value: versionCount, note: `${versionCount} (${percent(versionCount, count)})`, sub: true, title: `${helper} ${label}: ${versionCount}, ${percent(versionCount, count)} of this helper's starts` });
+      rows.push({
+        label,
+        value: versionCount,
+        note: `${versionCount} (${percent(versionCount, count)})`,
+        sub: true,
+        title: `${helper} ${label}: ${versionCount}, ${percent(versionCount, count)} of this helper's starts`,
+      });
     }
   }
   return barList('helpers', rows);
@@ -60,10 +79,14 @@ function helpers(report: Report): string {
 
 function crossTab(report: Report, id: string, rowsBy: 'join_type' | 'helper'): string {
   const modes = RUN_MODES.filter((mode) => (report.breakdowns.run_mode[mode] ?? 0) > 0);
-  const rows = byCount(report.breakdowns[rowsBy]).map(([key, total]) => [key, ...modes.map((mode) => {
-    const count = report.crossTabs[rowsBy][key]?.[mode] ?? 0;
-    return `${count} (${percent(count, total)})`;
-  }), total]);
+  const rows = byCount(report.breakdowns[rowsBy]).map(([key, total]) => [
+    key,
+    ...modes.map((mode) => {
+      const count = report.crossTabs[rowsBy][key]?.[mode] ?? 0;
+      return `${count} (${percent(count, total)})`;
+    }),
+    total,
+  ]);
   return dataTable(id, [TITLES[rowsBy], ...modes, 'all'], rows);
 }
 
@@ -72,7 +95,12 @@ function destinationMix(report: Report): string {
   const rows: BarRow[] = DESTINATION_KINDS.map((kind) => {
     const label = kind === 'other' ? 'other (identity, ssh_host, spiffe-svid)' : kind;
     const share = percent(runsWith[kind], report.total);
-    return { label, value: runsWith[kind], note: `${share} (${configured[kind]})`, title: `${label}: ${runsWith[kind]} starts (${share}) had at least one; ${configured[kind]} configured in all` };
+    return {
+      label,
+      value: runsWith[kind],
+      note: `${share} (${configured[kind]})`,
+      title: `${label}: ${runsWith[kind]} starts (${share}) had at least one; ${configured[kind]} configured in all`,
+    };
   });
   return `<p>The share of starts with at least one destination of each kind; in brackets, how many of that kind were configured in all.</p>${barList('destination-mix', rows, { color: '#7b5ea7', max: report.total })}`;
 }
@@ -80,7 +108,9 @@ function destinationMix(report: Report): string {
 export function formatHtml(report: Report): string {
   const modes = report.breakdowns.run_mode;
   const filters = describeFilters(report.filters);
-  const split = RUN_MODE_SERIES.filter((item) => (modes[item.key] ?? 0) > 0 || item.key !== 'unspecified').map((item) => `${modes[item.key] ?? 0} ${escapeHtml(item.label)} (${percent(modes[item.key] ?? 0, report.total)})`);
+  const split = RUN_MODE_SERIES.filter((item) => (modes[item.key] ?? 0) > 0 || item.key !== 'unspecified').map(
+    (item) => `${modes[item.key] ?? 0} ${escapeHtml(item.label)} (${percent(modes[item.key] ?? 0, report.total)})`,
+  );
   const body = `<h1>tbot usage</h1>
 <p class="muted" id="window">${escapeHtml(humanWindow(report.window))}${filters === '' ? '' : ` · only ${escapeHtml(filters)}`}</p>
 <p id="summary">${report.total} starts: ${split.join(', ')}.${report.skipped > 0 ? ` ${report.skipped} damaged lines were skipped.` : ''}</p>
