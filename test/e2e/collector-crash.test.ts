@@ -1,7 +1,8 @@
 /** Durability: every acknowledged event survives kill -9 under load, and a torn last line is cut, never parsed. */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SUBMIT_TBOT_EVENT_PATH } from '../../src/protocol/tbot-wire.js';
@@ -69,6 +70,31 @@ describe('collector durability', () => {
     const lost = acknowledged.filter((id) => !ids.has(id));
     assert.deepEqual(lost, []);
     assert.ok(ids.has(last.distinctId));
+  });
+
+  // The store issues no separate fdatasync: a write to a segment returns only once its bytes are
+  // on disk because the segment is opened O_DSYNC. Losing that flag would acknowledge events that
+  // a power cut can still take, which kill -9 above cannot show, so the flag is read from /proc.
+  it("writes today's segment through a descriptor opened with O_DSYNC", async (t) => {
+    if (process.platform !== 'linux') return t.skip('reads descriptor flags from /proc (Linux)');
+    const dataDir = join(workspace.dir, 'dsync');
+    const collector = await startCollector(dataDir);
+    try {
+      assert.equal((await fetch(`${collector.url}${SUBMIT_TBOT_EVENT_PATH}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: event().body })).status, 200);
+      const segment = join(dataDir, segmentName(new Date()));
+      const fds = `/proc/${collector.child.pid}/fd`;
+      const flags: number[] = [];
+      for (const fd of await readdir(fds)) {
+        if ((await readlink(join(fds, fd)).catch(() => '')) !== segment) continue;
+        const info = await readFile(`/proc/${collector.child.pid}/fdinfo/${fd}`, 'utf8');
+        flags.push(Number.parseInt(/^flags:\s*([0-7]+)$/m.exec(info)![1]!, 8));
+      }
+      assert.equal(flags.length, 1, `one open descriptor on ${segment}`);
+      assert.equal(flags[0]! & constants.O_DSYNC, constants.O_DSYNC, `flags 0${flags[0]!.toString(8)} include O_DSYNC`);
+      assert.equal(flags[0]! & constants.O_APPEND, constants.O_APPEND);
+    } finally {
+      await collector.stop();
+    }
   });
 
   it('a torn last line is reported, cut, and never counted', async () => {

@@ -24,11 +24,13 @@ export interface UnknownField {
   isObject?: boolean;
 }
 
+/** Invalid UTF-8 must not be silently replaced with U+FFFD and stored. One decoder serves every call (none streams). */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 export function parseJsonBody(body: Buffer): JsonValue {
   let text: string;
   try {
-    // Invalid UTF-8 must not be silently replaced with U+FFFD and stored.
-    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+    text = UTF8.decode(body);
   } catch {
     throw decodeFailure('body is not valid UTF-8');
   }
