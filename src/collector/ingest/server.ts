@@ -17,7 +17,6 @@ import {
   requestEncoding,
   requestTimeoutMs,
   sendFailure,
-  sendJson,
   type Encoding,
 } from './connect-protocol.js';
 import type { IngestNotes, IngestService } from './service.js';
@@ -112,7 +111,7 @@ export function createIngestServer(options: IngestOptions): Server {
     }
     // Connect unary success: the procedure's (empty) response message in the request's encoding.
     if (encoding === 'proto') res.writeHead(200, { 'content-type': 'application/proto', 'content-length': 0 }).end();
-    else sendJson(res, 200, {});
+    else res.writeHead(200, { 'content-type': 'application/json', 'content-length': 2 }).end('{}');
   };
 
   const refuse = (req: IncomingMessage, res: ServerResponse, failure: ConnectFailure | HttpRefusal): void => {
@@ -137,7 +136,7 @@ export function createIngestServer(options: IngestOptions): Server {
     (req, res) => {
       // Past the first request's headers: the idle timer set on connection has done its job, and the
       // header, request and keep-alive timeouts take over.
-      if (!req.socket.destroyed) req.socket.setTimeout(0);
+      if (req.socket.timeout !== 0 && !req.socket.destroyed) req.socket.setTimeout(0);
       const path = (req.url ?? '/').split('?')[0]!;
       const service = routes.get(path);
       if (service !== undefined) {
