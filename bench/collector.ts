@@ -14,7 +14,8 @@
  * BENCH_ONLY=ingest,report-html,report-mixed,report-connect,report-discover runs only those parts
  * (all by default): `BENCH_ONLY=report-discover` is the Discover worst case alone, a few minutes.
  * BENCH_BASELINE_DIST=<dist of an earlier build> runs that build's reports alternately with this
- * one's, so both see the same machine load.
+ * one's, so both see the same machine load, and its collector's single calls as one more ingest
+ * candidate.
  */
 import autocannon from 'autocannon';
 import { create, toBinary } from '@bufbuild/protobuf';
@@ -158,12 +159,18 @@ async function ingest(): Promise<void> {
       run: load(collector.url, SUBMIT_TBOT_EVENTS_PATH, batchProto, { 'content-type': 'application/proto', 'content-encoding': 'gzip', 'connect-protocol-version': '1' }, 8),
     },
   ];
+  // An earlier build's collector takes its turn in the same rounds, on single calls.
+  const baseline = builds[1] === undefined ? undefined : await startCollector(join(scratch, 'ingest-baseline'), [], {}, join(builds[1][1], 'tbot-collector.mjs'));
+  const baselineSingle =
+    baseline === undefined ? undefined : { name: 'baseline build, single calls (JSON)', events: 1, run: load(baseline.url, SUBMIT_TBOT_EVENT_PATH, single, json, 64) };
+  if (baselineSingle !== undefined) candidates.push(baselineSingle);
   const results = new Map(candidates.map((candidate) => [candidate.name, [] as autocannon.Result[]]));
   for (let round = 0; round < rounds; round += 1) {
     for (const candidate of candidates) results.get(candidate.name)!.push(await candidate.run());
   }
   bare.child.kill();
   await collector.stop();
+  await baseline?.stop();
 
   const requestRate = (name: string): number => median(results.get(name)!.map((result) => result.requests.average));
   const eventRate = (candidate: Candidate): number => requestRate(candidate.name) * candidate.events;
@@ -180,6 +187,7 @@ async function ingest(): Promise<void> {
   }
   const [bareSingle, collectorSingle, bareBatch, batchJsonPath, batchProtoPath] = candidates as [Candidate, Candidate, Candidate, Candidate, Candidate];
   console.log(`  single calls ÷ bare                      ${(requestRate(collectorSingle.name) / requestRate(bareSingle.name)).toFixed(2)}   goal ≥ 0.5`);
+  if (baselineSingle !== undefined) console.log(`  baseline build's single calls ÷ bare     ${(requestRate(baselineSingle.name) / requestRate(bareSingle.name)).toFixed(2)}`);
   console.log(
     `  batch path (JSON) events/s                ${eventRate(batchJsonPath).toFixed(0)}   goal ≥ 50,000 durable; ${(requestRate(batchJsonPath.name) / requestRate(bareBatch.name)).toFixed(2)}× the bare server's request rate on the same body`,
   );

@@ -17,8 +17,9 @@ export interface RunningCollector {
   stop(): Promise<number | null>;
 }
 
-export async function startCollector(dataDir: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<RunningCollector> {
-  const child = spawn(process.execPath, [COLLECTOR_BUNDLE, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...extraArgs], {
+/** `bundle` is another build's collector, for a benchmark that compares builds. */
+export async function startCollector(dataDir: string, extraArgs: string[] = [], env: Record<string, string> = {}, bundle = COLLECTOR_BUNDLE): Promise<RunningCollector> {
+  const child = spawn(process.execPath, [bundle, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...extraArgs], {
     env: cleanEnv(env),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
