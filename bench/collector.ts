@@ -159,11 +159,13 @@ async function ingest(): Promise<void> {
       run: load(collector.url, SUBMIT_TBOT_EVENTS_PATH, batchProto, { 'content-type': 'application/proto', 'content-encoding': 'gzip', 'connect-protocol-version': '1' }, 8),
     },
   ];
-  // An earlier build's collector takes its turn in the same rounds, on single calls.
+  // An earlier build's collector takes its turn in the same rounds, on single calls, right after
+  // this build's (what runs just before a candidate, such as a batch run's disk traffic, shows).
   const baseline = builds[1] === undefined ? undefined : await startCollector(join(scratch, 'ingest-baseline'), [], {}, join(builds[1][1], 'tbot-collector.mjs'));
   const baselineSingle =
     baseline === undefined ? undefined : { name: 'baseline build, single calls (JSON)', events: 1, run: load(baseline.url, SUBMIT_TBOT_EVENT_PATH, single, json, 64) };
-  if (baselineSingle !== undefined) candidates.push(baselineSingle);
+  const [bareSingle, collectorSingle, bareBatch, batchJsonPath, batchProtoPath] = candidates as [Candidate, Candidate, Candidate, Candidate, Candidate];
+  if (baselineSingle !== undefined) candidates.splice(2, 0, baselineSingle);
   const results = new Map(candidates.map((candidate) => [candidate.name, [] as autocannon.Result[]]));
   for (let round = 0; round < rounds; round += 1) {
     for (const candidate of candidates) results.get(candidate.name)!.push(await candidate.run());
@@ -185,7 +187,6 @@ async function ingest(): Promise<void> {
       `  ${candidate.name.padEnd(40)} ${requestRate(candidate.name).toFixed(0).padStart(7)} req/s ${eventRate(candidate).toFixed(0).padStart(8)} events/s   p50 ${p(candidate.name, 'p50')} ms   p99 ${p(candidate.name, 'p99')} ms   (${failures(candidate.name)})`,
     );
   }
-  const [bareSingle, collectorSingle, bareBatch, batchJsonPath, batchProtoPath] = candidates as [Candidate, Candidate, Candidate, Candidate, Candidate];
   console.log(`  single calls ÷ bare                      ${(requestRate(collectorSingle.name) / requestRate(bareSingle.name)).toFixed(2)}   goal ≥ 0.5`);
   if (baselineSingle !== undefined) console.log(`  baseline build's single calls ÷ bare     ${(requestRate(baselineSingle.name) / requestRate(bareSingle.name)).toFixed(2)}`);
   console.log(
