@@ -53,7 +53,9 @@ describe('collector durability', () => {
       }
     };
     const workers = Array.from({ length: 16 }, worker);
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    // Killed once load is really flowing, however slow a loaded machine makes the start.
+    for (const deadline = Date.now() + 20_000; acknowledged.length < 100 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 200));
     collector.child.kill('SIGKILL');
     stopped = true;
     await Promise.all(workers);

@@ -99,8 +99,14 @@ describe('renewal safety', () => {
     const generations = new Set<string>();
     for (let round = 0; round < 12; round += 1) {
       const agent = spawnTbot(['start', '-c', 'fast.yaml'], { cwd: workspace.dir });
-      // Early kills land in CA creation and the first cycle, later ones between and inside renewals.
-      await delay(round < 3 ? 60 + round * 40 : 150 + Math.random() * 400);
+      // Early kills land in CA creation and the first cycle. Later ones wait for a renewal of this
+      // run first (so a loaded machine cannot turn every round into a kill before any renewal),
+      // then land at a random moment between and inside the next ones.
+      if (round < 3) await delay(60 + round * 40);
+      else {
+        await agent.waitForStderr(/renewal cycle complete/, 30_000);
+        await delay(Math.random() * 300);
+      }
       agent.child.kill('SIGKILL');
       await agent.result;
       for (const kind of Object.keys(EXPECTED_FILES)) {
