@@ -29,7 +29,7 @@ import { gzipSync } from 'node:zlib';
 import { messageSchema } from '../src/protocol/descriptors.js';
 import { MAX_TBOT_BATCH_EVENTS, SUBMIT_TBOT_EVENT_PATH, SUBMIT_TBOT_EVENTS_PATH } from '../src/protocol/tbot-wire.js';
 import { segmentName } from '../src/collector/store/segments.js';
-import { startCollector } from '../test/helpers/collector-process.js';
+import { startCollector, tbotEvent } from '../test/helpers/collector-process.js';
 import { median } from './measure.js';
 import { writeUsageStore } from './usage-store.js';
 
@@ -41,21 +41,10 @@ const only = process.env['BENCH_ONLY']?.split(',');
 const selected = (part: string): boolean => only === undefined || only.includes(part);
 const builds: [name: string, dist: string][] = [['this build', join(root, 'dist')]];
 if (process.env['BENCH_BASELINE_DIST'] !== undefined) builds.push(['baseline', process.env['BENCH_BASELINE_DIST']]);
-const event = {
-  distinctId: '3b241101-e2bb-4255-8caf-4136c566a962',
-  timestamp: new Date().toISOString(),
-  start: {
-    runMode: 'RUN_MODE_ONE_SHOT',
-    version: '1.2.3',
-    joinType: 'github',
-    helper: 'gha:teleport-actions/auth',
-    helperVersion: '1.2.0',
-    destinationsOther: 1,
-    destinationsDatabase: 0,
-    destinationsKubernetes: 1,
-    destinationsApplication: 0,
-  },
-};
+const event = tbotEvent(
+  { version: '1.2.3', helper: 'gha:teleport-actions/auth', helperVersion: '1.2.0', destinationsKubernetes: 1 },
+  { distinctId: '3b241101-e2bb-4255-8caf-4136c566a962' },
+);
 const single = JSON.stringify(event);
 const batchJson = JSON.stringify({ events: Array.from({ length: MAX_TBOT_BATCH_EVENTS }, () => event) });
 const BATCH = messageSchema('tbotanalytics.v1.SubmitTbotEventsRequest');

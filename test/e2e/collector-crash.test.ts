@@ -7,25 +7,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SUBMIT_TBOT_EVENT_PATH } from '../../src/protocol/tbot-wire.js';
 import { segmentName } from '../../src/collector/store/segments.js';
-import { COLLECTOR_BUNDLE, startCollector, storedLines } from '../helpers/collector-process.js';
+import { COLLECTOR_BUNDLE, startCollector, storedLines, tbotEvent } from '../helpers/collector-process.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
 function event(): { distinctId: string; body: string } {
-  const distinctId = crypto.randomUUID();
-  const body = JSON.stringify({
-    distinctId,
-    timestamp: new Date().toISOString(),
-    start: {
-      runMode: 'RUN_MODE_ONE_SHOT',
-      version: '1.0.0',
-      joinType: 'github',
-      destinationsOther: 1,
-      destinationsDatabase: 0,
-      destinationsKubernetes: 0,
-      destinationsApplication: 0,
-    },
-  });
-  return { distinctId, body };
+  const sent = tbotEvent();
+  return { distinctId: sent.distinctId, body: JSON.stringify(sent) };
 }
 
 describe('collector durability', () => {

@@ -48,11 +48,14 @@ export async function startCollector(dataDir: string, extraArgs: string[] = [], 
   };
 }
 
-/** A valid tbot.start event as the agent sends it; `start` fields can be overridden. */
-export function tbotEvent(start: Record<string, unknown> = {}): { distinctId: string; timestamp: string; start: Record<string, unknown> } {
+/** A valid tbot.start event as the agent sends it; `start` fields, the id and the timestamp can be overridden. */
+export function tbotEvent(
+  start: Record<string, unknown> = {},
+  envelope: { distinctId?: string; timestamp?: string } = {},
+): { distinctId: string; timestamp: string; start: Record<string, unknown> } {
   return {
-    distinctId: crypto.randomUUID(),
-    timestamp: new Date().toISOString(),
+    distinctId: envelope.distinctId ?? crypto.randomUUID(),
+    timestamp: envelope.timestamp ?? new Date().toISOString(),
     start: {
       runMode: 'RUN_MODE_ONE_SHOT',
       version: '1.0.0',

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { validateHelperName, validateHelperVersion, validateSubmitTbotEvent } from '../../src/schemas/validators.js';
+import { tbotEvent } from '../helpers/collector-process.js';
 
 /** What the teleport-actions repository passes as _TBOT_TELEMETRY_HELPER, one per action. */
 const TELEPORT_ACTIONS = [
@@ -107,20 +108,7 @@ describe('helper version: semantic versions only', () => {
 });
 
 describe('the wire schema holds the same rule (the collector validates with it too)', () => {
-  const event = (start: Record<string, unknown>) => ({
-    distinctId: '28addb0c-5d85-4c44-9f1b-82b5ed0401ce',
-    timestamp: '2026-01-01T00:00:00Z',
-    start: {
-      runMode: 'RUN_MODE_ONE_SHOT',
-      version: '1.0.0',
-      joinType: 'github',
-      destinationsOther: 1,
-      destinationsDatabase: 0,
-      destinationsKubernetes: 0,
-      destinationsApplication: 0,
-      ...start,
-    },
-  });
+  const event = (start: Record<string, unknown>) => tbotEvent(start, { distinctId: '28addb0c-5d85-4c44-9f1b-82b5ed0401ce', timestamp: '2026-01-01T00:00:00Z' });
   it('accepts a real helper pair', () => assert.equal(validateSubmitTbotEvent(event({ helper: 'gha:teleport-actions/auth', helperVersion: '2.0.3' })), true));
   for (const value of ['home/alice/x', 'alice@example', 'ip-10-0-0-1', 'fe80:1']) {
     it(`refuses helper ${value}`, () => assert.equal(validateSubmitTbotEvent(event({ helper: value })), false));

@@ -11,21 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { fromBinary, toBinary, fromJson, type DescField } from '@bufbuild/protobuf';
 import protobuf from 'protobufjs';
 import { messageSchema, serviceSchema } from '../../src/protocol/descriptors.js';
+import { fieldType } from '../helpers/proto-fields.js';
 
 const SCHEMAS = fileURLToPath(new URL('../../schemas/', import.meta.url));
 
 function describeFields(fields: readonly DescField[]): string[] {
-  return fields.map((field) => {
-    const type =
-      field.fieldKind === 'scalar'
-        ? `scalar:${field.scalar}`
-        : field.fieldKind === 'enum'
-          ? `enum:${field.enum.typeName}`
-          : field.fieldKind === 'message'
-            ? `message:${field.message.typeName}`
-            : field.fieldKind;
-    return `${field.number} ${field.name} ${field.jsonName} ${type}${field.oneof === undefined ? '' : ` oneof:${field.oneof.name}`}`;
-  });
+  return fields.map((field) => `${field.number} ${field.name} ${field.jsonName} ${fieldType(field)}${field.oneof === undefined ? '' : ` oneof:${field.oneof.name}`}`);
 }
 
 describe('prehog tbot.proto contract', () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { serve } from '../../src/collector/serve.js';
 import { SUBMIT_TBOT_EVENT_PATH } from '../../src/protocol/tbot-wire.js';
+import { tbotEvent } from '../helpers/collector-process.js';
 import { makeWorkspace } from '../helpers/workspace.js';
 
 describe('collector serve() with a passed-in runtime', () => {
@@ -18,19 +19,7 @@ describe('collector serve() with a passed-in runtime', () => {
       { env: {}, now: () => fixedNow, stdout: () => undefined, stderr: (text) => void logged.push(text), stopSignal: () => stop.signal },
     );
     try {
-      const body = {
-        distinctId: crypto.randomUUID(),
-        timestamp: '2026-03-04T05:00:00.000Z',
-        start: {
-          runMode: 'RUN_MODE_ONE_SHOT',
-          version: '1.0.0',
-          joinType: 'github',
-          destinationsOther: 1,
-          destinationsDatabase: 0,
-          destinationsKubernetes: 0,
-          destinationsApplication: 0,
-        },
-      };
+      const body = tbotEvent({}, { timestamp: '2026-03-04T05:00:00.000Z' });
       const response = await fetch(`http://${running.address}${SUBMIT_TBOT_EVENT_PATH}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

@@ -48,17 +48,8 @@ const binary = (bytes: Uint8Array): Verdict => verdict(() => acceptTbotRequest('
 
 const REQUEST = messageSchema('prehog.v1alpha.SubmitTbotEventRequest');
 const binaryOf = (init: Record<string, unknown>): Uint8Array => toBinary(REQUEST, create(REQUEST, init as never));
-const START_INIT = {
-  runMode: 1,
-  version: '1.2.3',
-  joinType: 'github',
-  helper: 'gha:teleport-actions/auth',
-  helperVersion: '1.2.0',
-  destinationsOther: 1,
-  destinationsDatabase: 0,
-  destinationsKubernetes: 1,
-  destinationsApplication: 0,
-};
+// The same start, as protobuf-es builds it: the enum by number.
+const START_INIT = { ...START, runMode: 1 };
 const AGENT_INIT = { distinctId: ID, timestamp: { seconds: BigInt(Date.parse(AGENT.timestamp) / 1000), nanos: 0 }, event: { case: 'start', value: START_INIT } };
 /** A varint field the contract does not define (number 15 or 40), as a newer sender might add. */
 const unknownVarint = (fieldNumber: number): number[] => [fieldNumber < 16 ? fieldNumber << 3 : 0xc0, ...(fieldNumber < 16 ? [] : [0x02]), 0x01];

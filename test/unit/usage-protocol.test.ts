@@ -18,6 +18,7 @@ import { classifyError, screenFreeText } from '../../src/protocol/free-text.js';
 import connectSchema from '../../schemas/connect-event.schema.json' with { type: 'json' };
 import extraSchema from '../../schemas/connect-extra-event.schema.json' with { type: 'json' };
 import discoverSchema from '../../schemas/discover-event.schema.json' with { type: 'json' };
+import { fieldType } from '../helpers/proto-fields.js';
 import { anon, connectRequest, discoverRequest } from '../helpers/usage-events.js';
 
 const SCHEMAS = fileURLToPath(new URL('../../schemas/', import.meta.url));
@@ -104,17 +105,7 @@ describe('the free-text screen', () => {
 });
 
 function describeFields(fields: readonly DescField[]): string[] {
-  return fields.map((field) => {
-    const type =
-      field.fieldKind === 'scalar'
-        ? `scalar:${field.scalar}`
-        : field.fieldKind === 'enum'
-          ? `enum:${field.enum.typeName}`
-          : field.fieldKind === 'message'
-            ? `message:${field.message.typeName}`
-            : field.fieldKind;
-    return `${field.number} ${field.name}${field.oneof === undefined ? '' : ` oneof:${field.oneof.name}`} ${type}`;
-  });
+  return fields.map((field) => `${field.number} ${field.name}${field.oneof === undefined ? '' : ` oneof:${field.oneof.name}`} ${fieldType(field)}`);
 }
 
 describe('prehog connect.proto, teleport.proto and our connect_extra.proto', () => {
