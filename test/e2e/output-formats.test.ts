@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { runTbot } from '../helpers/tbot-process.js';
 import { certificatePublicKey, privateKeyPublicKey, tool } from '../helpers/tools.js';
+import { IDENTITY_ARTIFACTS } from '../helpers/identity-artifacts.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
 const CONFIG = `version: v2
@@ -58,20 +59,6 @@ outputs:
       - {name: beta}
     destination: {type: directory, path: ./out/kube-v2}
 `;
-
-/** What every credential output writes, tbot's identity artifacts and ours. */
-const IDENTITY_ARTIFACTS = [
-  'identity',
-  'key',
-  'key-cert.pub',
-  'key.pub',
-  'tbot-status.json',
-  'teleport-database-ca.crt',
-  'teleport-host-ca.crt',
-  'teleport-user-ca.crt',
-  'tlscacerts',
-  'tlscert',
-];
 
 describe('file layouts and certificate contents of the tbot output options', () => {
   let workspace: Workspace;

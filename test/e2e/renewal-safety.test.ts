@@ -11,21 +11,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { runTbot, spawnTbot } from '../helpers/tbot-process.js';
 import { tool } from '../helpers/tools.js';
+import { IDENTITY_ARTIFACTS } from '../helpers/identity-artifacts.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
-/** What every credential output writes (tbot's identity artifacts, plus our tlscacerts). */
-const IDENTITY_ARTIFACTS = [
-  'identity',
-  'key',
-  'key-cert.pub',
-  'key.pub',
-  'tbot-status.json',
-  'teleport-database-ca.crt',
-  'teleport-host-ca.crt',
-  'teleport-user-ca.crt',
-  'tlscacerts',
-  'tlscert',
-];
 const EXPECTED_FILES: Record<string, string[]> = {
   identity: [...IDENTITY_ARTIFACTS, 'known_hosts', 'ssh_config', 'sshcacerts'],
   db: IDENTITY_ARTIFACTS,
