@@ -8,23 +8,15 @@
  * A bare `array.push` of the same object is the floor the ratios are taken against.
  */
 import { TBOT_REPORTING_SERVICE, TbotStart } from '../src/analytics/services.js';
-import type { TbotStartEvent } from '../src/protocol/tbot-wire.js';
 import { createReporter, defineEventType, defineService, EphemeralDistinctId, fixedConsent, HmacAnonymizer, type Transport } from '../src/reporting/index.js';
 import { median, runsFromEnv } from './measure.js';
+import { SAMPLE_START } from './sample-events.js';
 
 const rounds = runsFromEnv(7);
 const EVENTS = 1_000_000;
 const TIMED = 200_000;
 
-const START: TbotStartEvent = {
-  run_mode: 'continuous',
-  version: '1.2.3',
-  join_type: 'iam',
-  destinations_configured: 4,
-  destinations_configured_database_access: 1,
-  destinations_configured_kubernetes_access: 1,
-  destinations_configured_application_access: 1,
-};
+const START = SAMPLE_START;
 
 const TabOpen = defineEventType<{ root_cluster_name: string; tab_kind: string; index: number }>({
   name: 'connect.tab.open',

@@ -12,22 +12,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TBOT_REPORTING_SERVICE, TbotStart } from '../src/analytics/services.js';
-import { MAX_TBOT_BATCH_EVENTS, SUBMIT_TBOT_EVENTS_PATH, type TbotStartEvent } from '../src/protocol/tbot-wire.js';
+import { MAX_TBOT_BATCH_EVENTS, SUBMIT_TBOT_EVENTS_PATH } from '../src/protocol/tbot-wire.js';
 import { createReporter, defineService, fixedConsent, PerEventDistinctId, type ServiceDescriptor } from '../src/reporting/index.js';
 import { median, runsFromEnv } from './measure.js';
+import { SAMPLE_START } from './sample-events.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const rounds = runsFromEnv(5);
 const EVENTS = 6_000;
-const START: TbotStartEvent = {
-  run_mode: 'continuous',
-  version: '1.2.3',
-  join_type: 'iam',
-  destinations_configured: 4,
-  destinations_configured_database_access: 1,
-  destinations_configured_kubernetes_access: 1,
-  destinations_configured_application_access: 1,
-};
+const START = SAMPLE_START;
 
 /** The same service with the collector's batch method (its body limit is 512 KiB). */
 const BATCHED: ServiceDescriptor<typeof TbotStart> = defineService({

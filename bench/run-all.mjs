@@ -5,8 +5,10 @@ import { fileURLToPath } from 'node:url';
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
 const only = process.argv.slice(2);
+// Modules the benchmarks share, not benchmarks themselves.
+const SHARED = new Set(['measure.ts', 'sample-events.ts', 'usage-store.ts']);
 for (const file of readdirSync(dir)
-  .filter((name) => name.endsWith('.ts') && name !== 'measure.ts')
+  .filter((name) => name.endsWith('.ts') && !SHARED.has(name))
   .sort()) {
   if (only.length > 0 && !only.some((name) => file.startsWith(name))) continue;
   console.log(`\n== bench/${file}`);
