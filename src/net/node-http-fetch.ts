@@ -8,7 +8,7 @@
  * It answers with a FetchResponse (fetch-classes.ts), never undici's Response: in the bundles ky
  * itself runs on those classes, so sending loads nothing of undici.
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { FetchBody, FetchHeaders, FetchRequest, FetchResponse, type FetchRequestInit } from './fetch-classes.js';
 
 export class RedirectRefusedError extends Error {
@@ -49,8 +49,10 @@ export async function nodeHttpFetch(input: Request | string | URL, init?: Reques
   });
   if (body !== undefined) headers['content-length'] = String(body.byteLength);
 
-  // TLS loads only for an https endpoint.
-  const send = url.protocol === 'https:' ? (await import('node:https')).request : httpRequest;
+  // Taken with getBuiltinModule, not imported: an ES module import of node:http reads every export,
+  // and on Node 22 its WebSocket export loads undici (the ESM bundles, e.g. the reporting library,
+  // would pay for it at load). TLS loads only for an https endpoint.
+  const send = url.protocol === 'https:' ? process.getBuiltinModule('node:https').request : process.getBuiltinModule('node:http').request;
   return new Promise<FetchResponse>((resolve, reject) => {
     // fetch reports transport failures as TypeError with the system error as cause; so does this.
     const fail = (cause: unknown): void => reject(request.signal.aborted ? request.signal.reason : new TypeError('fetch failed', { cause }));
