@@ -105,6 +105,13 @@ function scope(current: CommandDef | undefined, level: readonly CommandDef[], gl
 
 const dashed = (def: FlagDef): string => `--${def.name}`;
 
+/** yargs names a flag given as `-c` by its key `c`; messages use the long name, `--config`. */
+function longName(key: string, table: readonly CommandDef[], globals: readonly FlagDef[]): string {
+  const known = spellings([...globals, ...collectFlags(table)]);
+  const def = known.get(key.length === 1 ? `-${key}` : `--${key}`);
+  return def === undefined ? `--${key}` : dashed(def);
+}
+
 /** yargs' usage messages, reworded: flags with their dashes, one name each, and the nearest valid spelling. */
 export function explainUsage(message: string, tokens: readonly string[], table: readonly CommandDef[], globals: readonly FlagDef[]): string {
   const unknown = /^Unknown arguments?: (.+)$/s.exec(message);
@@ -134,7 +141,7 @@ export function explainUsage(message: string, tokens: readonly string[], table: 
       .map((name) => `--${name}`)
       .join(', ')}`;
   const noValue = /^Not enough arguments following: (.+)$/.exec(message);
-  if (noValue !== null) return `--${noValue[1]} needs a value`;
+  if (noValue !== null) return `${longName(noValue[1] as string, table, globals)} needs a value`;
   const invalid = /^Invalid values:\s+Argument: ([^,]+), Given: (.+), Choices: (.+)$/s.exec(message);
   if (invalid !== null) return `--${invalid[1]}: ${invalid[2]} is not one of ${invalid[3]}`;
   return message;

@@ -227,6 +227,9 @@ describe('tbot command line compatibility', { concurrency: 4 }, () => {
       [['start', '--oneshot', '--oneshot'], /^tbot: --oneshot was given more than once; it takes one value\n/],
       [['start', 'db', '--destination', 'memory://'], /^tbot: missing required flags --service, --username, --database\n/],
       [['start', '--certificate-ttl'], /^tbot: --certificate-ttl needs a value\n/],
+      // A short flag is named by its long name, as in every other message: never `--c`.
+      [['start', '-c'], /^tbot: --config needs a value\n/],
+      [['configure', '-o'], /^tbot: --output needs a value\n/],
     ];
     for (const [args, message] of cases) {
       it(`tbot ${args.join(' ')}: exit 2, ${message.source.slice(0, 60)}`, async () => {
