@@ -28,7 +28,7 @@ export function commonReportOptions<T>(yargs: Argv<T>): Argv<T> {
     .option('data-dir', { type: 'string', default: './collector-data', describe: 'Where the event segments are' })
     .option('since', { type: 'string', default: '30d', describe: `Window start: ${WHEN}` })
     .option('until', { type: 'string', default: 'now', describe: 'Window end (exclusive), in the same forms' })
-    .option('format', { type: 'string', choices: FORMATS, default: 'table' })
+    .option('format', { type: 'string', choices: FORMATS, default: 'table', describe: 'Output: a text table, JSON, CSV, or a self-contained HTML page' })
     .option('workers', { type: 'number', describe: 'Threads parsing segments (default: one per core, at most 4)' }) as unknown as Argv<T>;
 }
 
