@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { counted } from '../../src/collector/report/counted.js';
 import { buildReport } from '../../src/collector/report/fold.js';
 import { niceTicks } from '../../src/collector/report/html-kit.js';
 import { startedAt, tbotFold, type TbotFilters, type TbotReport } from '../../src/collector/report/tbot/fold.js';
-import { formatCsv, weeklyTable } from '../../src/collector/report/tbot/format.js';
+import { formatCsv, formatTable, weeklyTable } from '../../src/collector/report/tbot/format.js';
 import { change, humanWindow, parseWhen, weekOf } from '../../src/collector/report/window.js';
 import type { StoredRecord } from '../../src/collector/store/record.js';
 import { segmentName } from '../../src/collector/store/segments.js';
@@ -158,5 +159,15 @@ describe('report aggregation', () => {
     assert.equal(parseWhen('now', now), now);
     assert.equal(parseWhen('2026-03-01', now)?.toISOString(), '2026-03-01T00:00:00.000Z');
     assert.equal(parseWhen('last week', now), undefined);
+  });
+});
+
+describe('report headings', () => {
+  it('count with the noun agreeing: 1 start, 2 starts', () => {
+    const one = formatTable(fold([stored('2026-03-04T10:00:00.000Z')]), 'run_mode').split('\n')[0];
+    const two = formatTable(fold([stored('2026-03-04T10:00:00.000Z'), stored('2026-03-04T11:00:00.000Z')]), 'run_mode').split('\n')[0];
+    assert.match(one ?? '', /: 1 start$/);
+    assert.match(two ?? '', /: 2 starts$/);
+    assert.deepEqual([counted(0, 'run'), counted(1, 'run'), counted(1, 'damaged line was', 'damaged lines were')], ['0 runs', '1 run', '1 damaged line was']);
   });
 });

@@ -1,6 +1,7 @@
 /** The Discover report as a terminal table or CSV (one row per resource and funnel step). */
 import { csvCell, humanWindow, percent, ranked } from '../window.js';
 import { resourceLabel, type DiscoverReport, type Durations } from './summary.js';
+import { counted } from '../counted.js';
 
 /** 95 s → "1m35s"; null → "-". */
 export function duration(seconds: number | null): string {
@@ -33,7 +34,7 @@ export function formatDiscoverTable(report: DiscoverReport): string {
   ];
   for (const resource of report.resources) {
     lines.push(
-      `funnel: ${resourceLabel(resource.resource)} (${resource.runs} runs; start to completion median ${duration(resource.startToCompletion.medianSeconds)}, p90 ${duration(resource.startToCompletion.p90Seconds)})`,
+      `funnel: ${resourceLabel(resource.resource)} (${counted(resource.runs, 'run')}; start to completion median ${duration(resource.startToCompletion.medianSeconds)}, p90 ${duration(resource.startToCompletion.p90Seconds)})`,
     );
     lines.push(
       `  ${'step'.padEnd(26)}  ${cell('runs', 6)}  ${cell('conv.', 6)}  ${cell('drop', 6)}  ${cell('median', 7)}  ${cell('p90', 7)}  ${cell('errors', 6)}  ${cell('aborted', 7)}  error classes`,

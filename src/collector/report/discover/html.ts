@@ -7,6 +7,7 @@ import { barList, countRows, escapeHtml, page } from '../html-kit.js';
 import { humanWindow, percent, ranked } from '../window.js';
 import { duration } from './format.js';
 import { resourceLabel, type DiscoverReport, type ResourceFunnel } from './summary.js';
+import { counted } from '../counted.js';
 
 export const DISCOVER_COLORS = { funnel: '#7b4fd6', band: '#d9cdf5', drop: '#c2410c', completion: '#0f8a8a' } as const;
 
@@ -32,7 +33,7 @@ function funnelChart(id: string, resource: ResourceFunnel): string {
         ? `<text x="${LEFT + SPAN + 120}" y="${y + 16}" font-size="11" fill="${DISCOVER_COLORS.drop}">−${step.dropOff} (${percent(step.dropOff, step.dropOff + step.runs)})</text>`
         : '';
     return (
-      `<g><title>${escapeHtml(step.label)}: ${step.runs} of ${resource.runs} runs passed (${percent(step.runs, resource.runs)}), ${step.dropOff} dropped here, median ${duration(step.time.medianSeconds)}</title>` +
+      `<g><title>${escapeHtml(step.label)}: ${step.runs} of ${counted(resource.runs, 'run')} passed (${percent(step.runs, resource.runs)}), ${step.dropOff} dropped here, median ${duration(step.time.medianSeconds)}</title>` +
       `<text x="${LEFT - 8}" y="${y + 16}" font-size="12" text-anchor="end">${escapeHtml(step.label)}</text>` +
       `<rect class="funnel" x="${centre - width / 2}" y="${y}" width="${width}" height="${BAR}" fill="${DISCOVER_COLORS.funnel}"/>` +
       `<text x="${LEFT + SPAN + 8}" y="${y + 16}" font-size="12">${step.runs} (${percent(step.runs, resource.runs)})</text>${drop}${band}</g>`
@@ -64,7 +65,7 @@ function completionChart(report: DiscoverReport): string {
     rows
       .map(
         (resource, index) =>
-          `<g><title>${escapeHtml(resourceLabel(resource.resource))}: ${resource.completed} of ${resource.runs} runs completed</title><text x="0" y="${index * 24 + 17}" font-size="12">${escapeHtml(resourceLabel(resource.resource))}</text>` +
+          `<g><title>${escapeHtml(resourceLabel(resource.resource))}: ${resource.completed} of ${counted(resource.runs, 'run')} completed</title><text x="0" y="${index * 24 + 17}" font-size="12">${escapeHtml(resourceLabel(resource.resource))}</text>` +
           `<rect class="bar" x="260" y="${index * 24 + 4}" width="${Math.max(2, 300 * resource.completionRate)}" height="18" fill="${DISCOVER_COLORS.completion}"/>` +
           `<text x="${266 + 300 * resource.completionRate}" y="${index * 24 + 17}" font-size="12">${percent(resource.completed, resource.runs)} of ${resource.runs}</text></g>`,
       )
@@ -80,8 +81,8 @@ export function formatDiscoverHtml(report: DiscoverReport): string {
   const errorTotal = Object.values(report.errorClasses).reduce((sum, count) => sum + count, 0);
   const funnels = report.resources
     .map(
-      (resource, index) => `<h3>${escapeHtml(resourceLabel(resource.resource))}: ${resource.runs} runs, ${percent(resource.completed, resource.runs)} completed</h3>
-<p class="muted">Start to completion: median ${duration(resource.startToCompletion.medianSeconds)}, p90 ${duration(resource.startToCompletion.p90Seconds)} (${resource.startToCompletion.count} runs). Most errors at: ${escapeHtml(resource.mostErrorsAt ?? 'none')}.</p>
+      (resource, index) => `<h3>${escapeHtml(resourceLabel(resource.resource))}: ${counted(resource.runs, 'run')}, ${percent(resource.completed, resource.runs)} completed</h3>
+<p class="muted">Start to completion: median ${duration(resource.startToCompletion.medianSeconds)}, p90 ${duration(resource.startToCompletion.p90Seconds)} (${counted(resource.startToCompletion.count, 'run')}). Most errors at: ${escapeHtml(resource.mostErrorsAt ?? 'none')}.</p>
 ${funnelChart(`funnel-${index}`, resource)}
 ${stepTable(resource)}`,
     )

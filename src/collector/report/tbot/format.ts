@@ -1,6 +1,7 @@
 /** The tbot report as a terminal table or CSV, and the pieces the HTML page shares with them. */
 import { change, csvCell, fullWeek, humanWindow, percent, weekRange } from '../window.js';
 import { byCount, DESTINATION_KINDS, grouped, NONE, RUN_MODES, type Dimension, type Grouping, type TbotFilters, type TbotReport } from './fold.js';
+import { counted } from '../counted.js';
 
 /** Said on every report, because the data cannot answer it and people will ask. */
 export const MEASUREMENT_LIMITS =
@@ -91,7 +92,7 @@ export function formatTable(report: TbotReport, by: Grouping): string {
   const perDay = [['day', ...RUN_MODES], ...days.map((day) => [day, ...RUN_MODES.map((mode) => report.perDay[day]?.[mode] ?? 0)])];
   const grouping = groupRows(report, by);
   return [
-    `tbot.start, ${humanWindow(report.window)}${filters === '' ? '' : ` (only ${filters})`}: ${report.total} starts${report.skipped > 0 ? ` (${report.skipped} damaged lines skipped)` : ''}`,
+    `tbot.start, ${humanWindow(report.window)}${filters === '' ? '' : ` (only ${filters})`}: ${counted(report.total, 'start')}${report.skipped > 0 ? ` (${counted(report.skipped, 'damaged line')} skipped)` : ''}`,
     RUN_MODES.map((mode) => `${mode}: ${modes[mode] ?? 0} (${percent(modes[mode] ?? 0, report.total)})`).join('   '),
     MEASUREMENT_LIMITS,
     '',

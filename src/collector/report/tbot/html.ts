@@ -3,6 +3,7 @@ import { barList, countRows, dataTable, dayColumns, escapeHtml, legend, page, PA
 import { dayRange, fullWeek, humanDay, humanWindow, percent, weekRange } from '../window.js';
 import { byCount, DESTINATION_KINDS, DIMENSIONS, NONE, RUN_MODES, type Dimension, type TbotReport as Report } from './fold.js';
 import { describeFilters, MEASUREMENT_LIMITS, weeklyTable } from './format.js';
+import { counted } from '../counted.js';
 
 const RUN_MODE_SERIES: Series[] = [
   { key: 'one-shot', label: 'one-shot (CI)', color: '#2f6fdf' },
@@ -99,7 +100,7 @@ function destinationMix(report: Report): string {
       label,
       value: runsWith[kind],
       note: `${share} (${configured[kind]})`,
-      title: `${label}: ${runsWith[kind]} starts (${share}) had at least one; ${configured[kind]} configured in all`,
+      title: `${label}: ${counted(runsWith[kind], 'start')} (${share}) had at least one; ${configured[kind]} configured in all`,
     };
   });
   return `<p>The share of starts with at least one destination of each kind; in brackets, how many of that kind were configured in all.</p>${barList('destination-mix', rows, { color: '#7b5ea7', max: report.total })}`;
@@ -113,7 +114,7 @@ export function formatHtml(report: Report): string {
   );
   const body = `<h1>tbot usage</h1>
 <p class="muted" id="window">${escapeHtml(humanWindow(report.window))}${filters === '' ? '' : ` · only ${escapeHtml(filters)}`}</p>
-<p id="summary">${report.total} starts: ${split.join(', ')}.${report.skipped > 0 ? ` ${report.skipped} damaged lines were skipped.` : ''}</p>
+<p id="summary">${counted(report.total, 'start')}: ${split.join(', ')}.${report.skipped > 0 ? ` ${counted(report.skipped, 'damaged line was', 'damaged lines were')} skipped.` : ''}</p>
 <p class="note" id="limits">${escapeHtml(MEASUREMENT_LIMITS)}</p>
 <h2>Starts per day</h2>
 <p class="muted">By when each start happened (its own timestamp, never later than its arrival).</p>
