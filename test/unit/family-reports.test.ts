@@ -12,6 +12,7 @@ import type { IngestService } from '../../src/collector/ingest/service.js';
 import { connectServices } from '../../src/collector/ingest/services/connect.js';
 import { discoverServices } from '../../src/collector/ingest/services/discover.js';
 import { connectFold } from '../../src/collector/report/connect/fold.js';
+import { formatConnectTable } from '../../src/collector/report/connect/format.js';
 import { summarizeConnect } from '../../src/collector/report/connect/summary.js';
 import { discoverFold } from '../../src/collector/report/discover/fold.js';
 import { NO_RESOURCE, summarizeDiscover } from '../../src/collector/report/discover/summary.js';
@@ -168,6 +169,12 @@ describe('connect usage maths', () => {
         ['github', 2],
         ['saml', 1],
       ]);
+      // In the table, each count ends in the column of its heading.
+      const lines = formatConnectTable(whole).split('\n');
+      const heading = lines.find((line) => line.startsWith('most used features')) ?? '';
+      const tabOpen = lines.find((line) => line.trimStart().startsWith('connect.tab.open ')) ?? '';
+      assert.equal(tabOpen.indexOf(' 21 ') + ' 21'.length, heading.indexOf('events') + 'events'.length, `${heading}\n${tabOpen}`);
+      assert.equal(tabOpen.trimEnd().length, heading.length, `${heading}\n${tabOpen}`);
     } finally {
       await workspace.remove();
     }

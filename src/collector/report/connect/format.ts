@@ -30,8 +30,9 @@ export function formatConnectTable(report: ConnectReport): string {
       (week) => `  ${week.week}${week.days < 7 ? ` (${week.days} d)` : '       '}  ${String(week.active).padStart(10)}  ${signedPercent(week.change).padStart(8)}`,
     ),
     '',
-    'most used features              events  installations',
-    ...report.features.map((feature) => `  ${feature.name.padEnd(40)}  ${String(feature.events).padStart(8)}  ${String(feature.installations).padStart(8)}`),
+    // The heading row uses the rows' own column widths, so each count sits under its name.
+    `${'most used features'.padEnd(42)}  ${'events'.padStart(8)}  ${'installations'.padStart(13)}`,
+    ...report.features.map((feature) => `  ${feature.name.padEnd(40)}  ${String(feature.events).padStart(8)}  ${String(feature.installations).padStart(13)}`),
     '',
     ...section(
       'tabs opened, by tab_kind',
