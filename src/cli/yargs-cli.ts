@@ -8,6 +8,7 @@ import type { CommandDef, FlagDef } from './command-table.js';
 import { checkRepeated, collectFlags, flagOfToken, runCommand, spellings, type Argvalues, type RunCommand } from './invocation.js';
 import type { SetExitCode } from './run-cli.js';
 import type { Runtime } from './runtime.js';
+import { explainValueProblem } from './yargs-messages.js';
 
 function optionOf(def: FlagDef, global: boolean): Options {
   const aliases = [...(def.short === undefined ? [] : [def.short]), ...(def.aliases ?? [])];
@@ -134,15 +135,5 @@ export function explainUsage(message: string, tokens: readonly string[], table: 
     const commands = lines.filter((line) => line.startsWith('unknown command'));
     return (commands.length > 0 ? commands : lines).join('\n');
   }
-  const missing = /^Missing required arguments?: (.+)$/.exec(message);
-  if (missing !== null)
-    return `missing required flag${(missing[1] as string).includes(',') ? 's' : ''} ${(missing[1] as string)
-      .split(', ')
-      .map((name) => `--${name}`)
-      .join(', ')}`;
-  const noValue = /^Not enough arguments following: (.+)$/.exec(message);
-  if (noValue !== null) return `${longName(noValue[1] as string, table, globals)} needs a value`;
-  const invalid = /^Invalid values:\s+Argument: ([^,]+), Given: (.+), Choices: (.+)$/s.exec(message);
-  if (invalid !== null) return `--${invalid[1]}: ${invalid[2]} is not one of ${invalid[3]}`;
-  return message;
+  return explainValueProblem(message, (name) => longName(name, table, globals));
 }

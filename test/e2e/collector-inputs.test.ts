@@ -99,6 +99,10 @@ describe('collector inputs', () => {
       message: /--posthog-api-key: expected a PostHog project API key/,
     },
     { name: 'a negative connection cap', args: ['serve', '--max-connections-per-address', '-1'], message: /--max-connections-per-address "-1": expected a whole number/ },
+    { name: 'a --format that is no format', args: ['report', '--format', 'xml'], message: /^tbot-collector: --format: "xml" is not one of "table", "json", "csv", "html"$/m },
+    { name: '--listen without a value', args: ['serve', '--listen'], message: /^tbot-collector: --listen needs a value$/m },
+    { name: '--workers without a value', args: ['report', '--workers'], message: /^tbot-collector: --workers needs a value$/m },
+    { name: 'an empty --data-dir (which would mean the working directory)', args: ['serve', '--data-dir', ''], message: /--data-dir "": expected a directory path/ },
   ];
   for (const bad of usage) {
     it(`${bad.name} is a usage error (exit 2), and nothing is started or written`, async () => {

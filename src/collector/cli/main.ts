@@ -3,6 +3,7 @@
 import type { CommandModule } from 'yargs';
 import { enableCompileCache } from '../../cli/compile-cache.js';
 import { runCli } from '../../cli/run-cli.js';
+import { explainValueProblem } from '../../cli/yargs-messages.js';
 import { processCollectorRuntime } from '../runtime.js';
 import { reportCommand } from './report/index.js';
 import { serveCommand } from './serve-command.js';
@@ -14,5 +15,6 @@ runCli({
   name: 'tbot-collector',
   demand: 'name a command: serve or report',
   stderr: runtime.stderr,
+  explainUsage: (message) => explainValueProblem(message),
   commands: (setExitCode) => [serveCommand(runtime, setExitCode), reportCommand(runtime, setExitCode)] as CommandModule<object, never>[],
 });

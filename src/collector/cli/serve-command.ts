@@ -5,6 +5,7 @@ import { TbotError, UsageError } from '../../errors.js';
 import { DEFAULT_MAX_CONNECTIONS_PER_ADDRESS } from '../ingest/server.js';
 import type { CollectorRuntime } from '../runtime.js';
 import { collectorLogger, resolvePostHog, serve, type RunningCollector } from '../serve.js';
+import { dataDirOption } from './data-dir-option.js';
 
 interface ServeArgs {
   listen: string;
@@ -37,16 +38,13 @@ export function serveCommand(runtime: CollectorRuntime, setExitCode: (code: numb
     describe: 'Receive events (Connect unary, JSON or binary protobuf) and store them durably',
     builder: (yargs: Argv) =>
       yargs
-        .option('listen', { type: 'string', default: '127.0.0.1:8787', describe: 'host:port to listen on' })
-        .option('data-dir', {
-          type: 'string',
-          default: './collector-data',
-          describe: 'Where event segments are written (created 0700; refused if a symlink or group/world-writable)',
-        })
-        .option('posthog-host', { type: 'string', describe: 'Forward to this PostHog (env TBOT_COLLECTOR_POSTHOG_HOST)' })
-        .option('posthog-api-key', { type: 'string', describe: 'PostHog project API key (env TBOT_COLLECTOR_POSTHOG_API_KEY)' })
+        .option('listen', { type: 'string', requiresArg: true, default: '127.0.0.1:8787', describe: 'host:port to listen on' })
+        .option('data-dir', dataDirOption('Where event segments are written (created 0700; refused if a symlink or group/world-writable)'))
+        .option('posthog-host', { type: 'string', requiresArg: true, describe: 'Forward to this PostHog (env TBOT_COLLECTOR_POSTHOG_HOST)' })
+        .option('posthog-api-key', { type: 'string', requiresArg: true, describe: 'PostHog project API key (env TBOT_COLLECTOR_POSTHOG_API_KEY)' })
         .option('max-connections-per-address', {
           type: 'string',
+          requiresArg: true,
           describe: `Open connections one client (IPv4 address or IPv6 /64) may hold; 0 = no cap, for use behind a reverse proxy (env ${ENV_MAX_CONNECTIONS_PER_ADDRESS}, default ${DEFAULT_MAX_CONNECTIONS_PER_ADDRESS})`,
         }) as unknown as Argv<ServeArgs>,
     handler: async (args: ArgumentsCamelCase<ServeArgs>) => {

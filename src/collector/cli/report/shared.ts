@@ -6,6 +6,7 @@ import { buildReport, type Fold } from '../../report/fold.js';
 import { parseWhen, type ReportWindow } from '../../report/window.js';
 import type { CollectorRuntime } from '../../runtime.js';
 import type { Family } from '../../store/record.js';
+import { dataDirOption } from '../data-dir-option.js';
 
 /** The worker script sits beside the built CLI; under tsx (dev) reports run on one thread. */
 const REPORT_WORKER = import.meta.url.endsWith('.mjs') ? new URL('./tbot-collector-report-worker.mjs', import.meta.url) : undefined;
@@ -25,11 +26,11 @@ const WHEN = 'expected 30d, 12h, 90m, an ISO date such as 2026-03-01, or now';
 
 export function commonReportOptions<T>(yargs: Argv<T>): Argv<T> {
   return yargs
-    .option('data-dir', { type: 'string', default: './collector-data', describe: 'Where the event segments are' })
-    .option('since', { type: 'string', default: '30d', describe: `Window start: ${WHEN}` })
-    .option('until', { type: 'string', default: 'now', describe: 'Window end (exclusive), in the same forms' })
-    .option('format', { type: 'string', choices: FORMATS, default: 'table', describe: 'Output: a text table, JSON, CSV, or a self-contained HTML page' })
-    .option('workers', { type: 'number', describe: 'Threads parsing segments (default: one per core, at most 4)' }) as unknown as Argv<T>;
+    .option('data-dir', dataDirOption('Where the event segments are'))
+    .option('since', { type: 'string', requiresArg: true, default: '30d', describe: `Window start: ${WHEN}` })
+    .option('until', { type: 'string', requiresArg: true, default: 'now', describe: 'Window end (exclusive), in the same forms' })
+    .option('format', { type: 'string', requiresArg: true, choices: FORMATS, default: 'table', describe: 'Output: a text table, JSON, CSV, or a self-contained HTML page' })
+    .option('workers', { type: 'number', requiresArg: true, describe: 'Threads parsing segments (default: one per core, at most 4)' }) as unknown as Argv<T>;
 }
 
 export function reportWindow(args: Pick<CommonReportArgs, 'since' | 'until'>, now: Date): ReportWindow {

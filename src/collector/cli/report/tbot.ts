@@ -40,10 +40,10 @@ export function tbotReportCommand(runtime: CollectorRuntime, setExitCode: (code:
       commonReportOptions(yargs)
         // yargs' own --version would shadow the filter; this command has no use for it.
         .version(false)
-        .option('by', { type: 'string', choices: GROUPINGS, default: 'run_mode', describe: 'Breakdown for table and csv' })
-        .option('version', { type: 'string', describe: 'Only starts of this agent version' })
-        .option('helper', { type: 'string', describe: 'Only starts with this helper ("none": without one)' })
-        .option('run-mode', { type: 'string', choices: RUN_MODES, describe: 'Only starts in this run mode' }) as unknown as Argv<TbotReportArgs>,
+        .option('by', { type: 'string', requiresArg: true, choices: GROUPINGS, default: 'run_mode', describe: 'Breakdown for table and csv' })
+        .option('version', { type: 'string', requiresArg: true, describe: 'Only starts of this agent version' })
+        .option('helper', { type: 'string', requiresArg: true, describe: 'Only starts with this helper ("none": without one)' })
+        .option('run-mode', { type: 'string', requiresArg: true, choices: RUN_MODES, describe: 'Only starts in this run mode' }) as unknown as Argv<TbotReportArgs>,
     handler: async (args: ArgumentsCamelCase<TbotReportArgs>) => {
       const filters = reportFilters(args);
       const report = await foldFamily(tbotFold, 'tbot', args, filters, runtime);
