@@ -142,7 +142,7 @@ describe('collector reports', () => {
       cases.map(([, total]) => total),
     );
     await assert.rejects(report(dataDir, '--since', '2d', '--until', '3d'), /--until .* is not after --since/);
-    await assert.rejects(report(dataDir, '--run-mode', 'sometimes'), /Invalid values/);
+    await assert.rejects(report(dataDir, '--run-mode', 'sometimes'), /--run-mode: "sometimes" is not one of "one-shot", "continuous", "unspecified"/);
   });
 
   it('table and csv show the chosen breakdown: helpers with their versions, weeks, destinations', async () => {
