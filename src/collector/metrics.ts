@@ -19,7 +19,8 @@ export type RejectReason =
   | 'internal'
   | 'not-anonymized'
   | 'unimplemented-event'
-  | 'batch-too-large';
+  | 'batch-too-large'
+  | 'unauthenticated';
 
 /** Labelled counters that ingest services feed (through the server), by Prometheus label set. */
 const LABELLED = {

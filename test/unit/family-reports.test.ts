@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { IngestService } from '../../src/collector/ingest/service.js';
+import { ANONYMOUS_CALLER, type IngestService } from '../../src/collector/ingest/service.js';
 import { connectServices } from '../../src/collector/ingest/services/connect.js';
 import { discoverServices } from '../../src/collector/ingest/services/discover.js';
 import { connectFold } from '../../src/collector/report/connect/fold.js';
@@ -28,7 +28,9 @@ const NOW = new Date();
 async function store(dir: string, service: IngestService, requests: Record<string, unknown>[], batch: boolean): Promise<void> {
   const bodies = batch ? [{ events: requests }] : requests;
   const lines = bodies.flatMap((body) =>
-    service.accept('json', Buffer.from(JSON.stringify(body)), NOW).events.map((event) => JSON.stringify({ received_at: NOW.toISOString(), family: service.family, event })),
+    service
+      .accept('json', Buffer.from(JSON.stringify(body)), NOW, ANONYMOUS_CALLER)
+      .events.map((event) => JSON.stringify({ received_at: NOW.toISOString(), family: service.family, event })),
   );
   await writeFile(join(dir, segmentName(NOW)), `${lines.join('\n')}\n`, { flag: 'a' });
 }

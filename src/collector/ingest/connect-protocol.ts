@@ -11,6 +11,7 @@ import type { RejectReason } from '../metrics.js';
 /** The Connect codes the collector answers with, and their HTTP statuses from the protocol's table. */
 export const CONNECT_HTTP_STATUS = {
   invalid_argument: 400,
+  unauthenticated: 401,
   not_found: 404,
   resource_exhausted: 429,
   internal: 500,

@@ -19,7 +19,7 @@ import {
   sendFailure,
   type Encoding,
 } from './connect-protocol.js';
-import type { IngestNotes, IngestService } from './service.js';
+import { ANONYMOUS_CALLER, type IngestNotes, type IngestService } from './service.js';
 import { INGEST_SERVICES } from './services/index.js';
 
 export interface IngestOptions {
@@ -68,7 +68,9 @@ export function createIngestServer(options: IngestOptions): Server {
   const handle = async (service: IngestService, req: IncomingMessage, encoding: Encoding, deadline: AbortSignal | undefined): Promise<void> => {
     const body = await readBody(req, service.maxBodyBytes ?? options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, deadline);
     const receivedAt = now();
-    const { events, notes } = service.accept(encoding, body, receivedAt);
+    // Plain HTTP/1.1 has no way to prove a tenant: every caller here is anonymous.
+    if (service.auth === 'tenant') throw new ConnectFailure('unauthenticated', 'this procedure needs a tenant client certificate', 'unauthenticated');
+    const { events, notes } = service.accept(encoding, body, receivedAt, ANONYMOUS_CALLER);
     if (deadline?.aborted === true) throw deadline.reason;
     try {
       await store.appendAll(events.map((event) => ({ received_at: receivedAt.toISOString(), family: service.family, event })));

@@ -28,6 +28,18 @@ export interface Accepted {
   notes?: Partial<IngestNotes>;
 }
 
+/**
+ * Who made the call, as the transport established it. Services never look at HTTP, TLS or headers
+ * themselves: the transport layer fills this in.
+ */
+export interface Caller {
+  /** The tenant named by a verified, unrevoked client certificate; absent on an unauthenticated call. */
+  readonly tenant?: string;
+}
+
+/** A caller the transport could not authenticate (plain HTTP, or TLS without a tenant certificate). */
+export const ANONYMOUS_CALLER: Caller = Object.freeze({});
+
 export interface IngestService {
   /** The Connect procedure path, e.g. /prehog.v1alpha.TbotReportingService/SubmitTbotEvent. */
   readonly path: string;
@@ -35,8 +47,14 @@ export interface IngestService {
   /** The body limit, compressed and after decompression; the server's default when absent. */
   readonly maxBodyBytes?: number;
   /**
+   * 'tenant': the transport refuses a call without a tenant (Connect unauthenticated, HTTP 401; gRPC
+   * status 16) before accept runs. 'open' (the default): anyone may call; accept may still refuse
+   * members that need a tenant.
+   */
+  readonly auth?: 'open' | 'tenant';
+  /**
    * Decodes and validates one request into the events to store (a batch procedure gives several;
    * all or none). Throws ConnectFailure for anything the client must be told about.
    */
-  accept(encoding: Encoding, body: Buffer, receivedAt: Date): Accepted;
+  accept(encoding: Encoding, body: Buffer, receivedAt: Date, caller: Caller): Accepted;
 }
