@@ -3,12 +3,17 @@ import { csvCell, humanWindow, percent, ranked } from '../window.js';
 import { resourceLabel, type DiscoverReport, type Durations } from './summary.js';
 import { counted } from '../counted.js';
 
-/** 95 s → "1m35s"; null → "-". */
+/**
+ * 95 s → "1m35s"; null → "-". Rounded once to whole seconds, then split into units: rounding each
+ * unit on its own gave "6m60s" for 419.6 s.
+ */
 export function duration(seconds: number | null): string {
   if (seconds === null) return '-';
-  if (seconds < 60) return `${Math.round(seconds)}s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(Math.round(seconds % 60)).padStart(2, '0')}s`;
-  return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m`;
+  const whole = Math.round(seconds);
+  const twoDigits = (n: number): string => String(n).padStart(2, '0');
+  if (whole < 60) return `${whole}s`;
+  if (whole < 3600) return `${Math.floor(whole / 60)}m${twoDigits(whole % 60)}s`;
+  return `${Math.floor(whole / 3600)}h${twoDigits(Math.floor((whole % 3600) / 60))}m`;
 }
 
 const classes = (counts: Record<string, number>): string =>
