@@ -17,10 +17,13 @@ import { anchors, docBlocks, matchOutput, normalizeOutput, relativeLinks, type D
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DIST = join(ROOT, 'dist');
-const PAGES = ['README.md', ...readdirSync(join(ROOT, 'docs'))
-  .filter((name) => name.endsWith('.md'))
-  .sort()
-  .map((name) => `docs/${name}`)];
+const PAGES = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .sort()
+    .map((name) => `docs/${name}`),
+];
 const BLOCK_TIMEOUT_MS = 20_000;
 
 const pageText = (page: string): string => readFileSync(join(ROOT, page), 'utf8');
@@ -70,10 +73,8 @@ interface PortMap {
   real: string;
 }
 
-const toReal = (script: string, ports: PortMap[]): string =>
-  ports.reduce((text, port) => text.replaceAll(`127.0.0.1:${port.documented}`, `127.0.0.1:${port.real}`), script);
-const toDocumented = (output: string, ports: PortMap[]): string =>
-  ports.reduce((text, port) => text.replaceAll(`127.0.0.1:${port.real}`, `127.0.0.1:${port.documented}`), output);
+const toReal = (script: string, ports: PortMap[]): string => ports.reduce((text, port) => text.replaceAll(`127.0.0.1:${port.documented}`, `127.0.0.1:${port.real}`), script);
+const toDocumented = (output: string, ports: PortMap[]): string => ports.reduce((text, port) => text.replaceAll(`127.0.0.1:${port.real}`, `127.0.0.1:${port.documented}`), output);
 
 let shimDir = '';
 
@@ -114,7 +115,12 @@ describe('docs: the marked blocks run as shown', () => {
         await mkdir(join(root, 'home'), { recursive: true });
         // Each page starts with the example configs, as a checkout does.
         await cp(join(ROOT, 'config'), join(work, 'config'), { recursive: true });
-        env = { PATH: [shimDir, dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin'].join(':'), HOME: join(root, 'home'), LANG: 'C.UTF-8', TZ: 'UTC' };
+        env = {
+          PATH: [shimDir, dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin'].join(':'),
+          HOME: join(root, 'home'),
+          LANG: 'C.UTF-8',
+          TZ: 'UTC',
+        };
       });
 
       after(async () => {

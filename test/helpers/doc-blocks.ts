@@ -17,9 +17,7 @@
  * holding only `{{...}}`, which stands for any number of lines.
  */
 
-export type DocBlock =
-  | { kind: 'run'; line: number; script: string; exit: number; serve: boolean; expected: string }
-  | { kind: 'file'; line: number; name: string; text: string };
+export type DocBlock = { kind: 'run'; line: number; script: string; exit: number; serve: boolean; expected: string } | { kind: 'file'; line: number; name: string; text: string };
 
 export class DocSyntaxError extends Error {
   constructor(page: string, line: number, message: string) {
@@ -101,7 +99,7 @@ const PLACEHOLDERS: Record<string, string> = {
   port: '(?<port>\\d{1,5})',
 };
 
-const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Output as compared: no trailing spaces on a line, no trailing blank lines, `\n` line ends. */
 export function normalizeOutput(text: string): string {
@@ -121,10 +119,10 @@ export function outputPattern(expected: string, dir: string): RegExp {
       if (line === '{{...}}') return '(?:[^\\n]*\\n)*?';
       const pattern = line.split(/(\{\{[a-z.]+\}\})/).map((part) => {
         const name = /^\{\{([a-z]+)\}\}$/.exec(part)?.[1];
-        if (name === 'dir') return escape(dir);
+        if (name === 'dir') return escapeRegExp(dir);
         if (name !== undefined && PLACEHOLDERS[name] !== undefined) return PLACEHOLDERS[name];
         if (/\{\{.*\}\}/.test(part)) throw new Error(`unknown wildcard ${part} in an output block (see test/helpers/doc-blocks.ts)`);
-        return escape(part);
+        return escapeRegExp(part);
       });
       return `${pattern.join('')}\\n`;
     })
