@@ -8,7 +8,7 @@
  * - ```` ```sh doctest serve ```` starts a long-running command (a collector) in the background; the
  *   test goes on once its output matches the block's output block, and stops it after the page.
  * - ```` ```output ```` right after a runnable block is the output it must print. No output block
- *   means it must print nothing.
+ *   means it must print nothing. After any other block, an output block is only shown.
  * - ```` ```yaml file=bot.yaml ```` (any language) is written to that file before the blocks after it.
  *
  * Wildcards in an output block: `{{any}}` (any text within a line), `{{n}}` (a number), `{{time}}`
@@ -64,12 +64,12 @@ export function docBlocks(page: string, text: string): DocBlock[] {
       blocks.push({ kind: 'file', line: fence.line, name, text: `${fence.body}\n` });
       continue;
     }
-    if (fence.info[0] === 'output') {
-      const previous = all[index - 1];
-      if (previous?.info[1] !== 'doctest') throw new DocSyntaxError(page, fence.line, 'an output block must follow a `sh doctest` block');
+    // An output block after a block that is not run only shows what a command prints (systemctl, say).
+    if (fence.info[0] === 'output') continue;
+    if (fence.info[1] !== 'doctest') {
+      if (fence.info.some((word) => /doc-?test/i.test(word))) throw new DocSyntaxError(page, fence.line, 'a runnable block is marked `sh doctest`, with the marker second');
       continue;
     }
-    if (fence.info[1] !== 'doctest') continue;
     if (fence.info[0] !== 'sh') throw new DocSyntaxError(page, fence.line, 'a doctest block is `sh doctest`');
     let exit = 0;
     let serve = false;
