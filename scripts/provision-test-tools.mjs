@@ -42,6 +42,13 @@ export const TEST_TOOLS = [
     commands: ['script'],
     debianPackage: 'bsdutils',
   },
+  {
+    name: 'systemd-analyze',
+    why: "the host docs test runs `systemd-analyze verify` on docs/host.md's unit",
+    commands: ['systemd-analyze'],
+    paths: ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'],
+    debianPackage: 'systemd',
+  },
 ];
 
 /** @param {string} path */
