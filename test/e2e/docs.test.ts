@@ -94,7 +94,8 @@ after(() => rm(shimDir, { recursive: true, force: true }));
 
 const runnable = PAGES.map((page) => ({ page, blocks: docBlocks(page, pageText(page)) })).filter(({ blocks }) => blocks.some((block) => block.kind === 'run'));
 
-describe('docs: the marked blocks run as shown', () => {
+// Pages run side by side (each in its own directory, on ports of its own); a page's blocks run in order.
+describe('docs: the marked blocks run as shown', { concurrency: 4 }, () => {
   it('the docs mark their commands as runnable (at least 20 blocks, on at least 6 pages)', () => {
     const blocks = runnable.flatMap(({ blocks }) => blocks.filter((block) => block.kind === 'run'));
     assert.ok(blocks.length >= 20, `only ${blocks.length} runnable blocks`);
@@ -102,7 +103,7 @@ describe('docs: the marked blocks run as shown', () => {
   });
 
   for (const { page, blocks } of runnable) {
-    describe(page, () => {
+    describe(page, { concurrency: 1 }, () => {
       let root = '';
       let work = '';
       let env: Record<string, string> = {};
