@@ -17,6 +17,8 @@
  * holding only `{{...}}`, which stands for any number of lines.
  */
 
+import { closest } from '../../src/config/did-you-mean.js';
+
 export type DocBlock = { kind: 'run'; line: number; script: string; exit: number; serve: boolean; expected: string } | { kind: 'file'; line: number; name: string; text: string };
 
 export class DocSyntaxError extends Error {
@@ -67,7 +69,8 @@ export function docBlocks(page: string, text: string): DocBlock[] {
     // An output block after a block that is not run only shows what a command prints (systemctl, say).
     if (fence.info[0] === 'output') continue;
     if (fence.info[1] !== 'doctest') {
-      if (fence.info.some((word) => /doc-?test/i.test(word))) throw new DocSyntaxError(page, fence.line, 'a runnable block is marked `sh doctest`, with the marker second');
+      if (fence.info.some((word) => word === 'doctest' || closest(word, ['doctest']) !== undefined))
+        throw new DocSyntaxError(page, fence.line, 'a runnable block is marked `sh doctest`, with the marker second');
       continue;
     }
     if (fence.info[0] !== 'sh') throw new DocSyntaxError(page, fence.line, 'a doctest block is `sh doctest`');
