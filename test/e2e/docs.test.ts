@@ -159,7 +159,10 @@ describe('docs: the marked blocks run as shown', { concurrency: 4 }, () => {
           return;
         }
         const shell = startShell(toReal(block.script, ports), work, env);
-        const code = await withTimeout(shell.exited, where, shell.output);
+        const code = await withTimeout(shell.exited, where, shell.output).catch(async (error: unknown) => {
+          await stopGroup(shell); // a block that hangs leaves nothing running behind it
+          throw error;
+        });
         const output = toDocumented(shell.output(), ports);
         assert.equal(code, block.exit, `${where}: exit code ${code}, the page says ${block.exit}; output:\n${output}`);
         if (matchOutput(block.expected, output, work) === null) {
