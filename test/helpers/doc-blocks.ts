@@ -39,14 +39,17 @@ export function fences(page: string, text: string): Fence[] {
   const lines = text.split('\n');
   const found: Fence[] = [];
   for (let index = 0; index < lines.length; index += 1) {
-    const open = /^(`{3,})(.*)$/.exec(lines[index] ?? '');
+    // A fence may be indented (inside a list item); its lines lose that indentation.
+    // As in CommonMark, a backtick fence's info string has no backtick (```` ```x ```` is inline code).
+    const open = /^( {0,4})(`{3,})([^`]*)$/.exec(lines[index] ?? '');
     if (open === null) continue;
-    const marker = open[1] as string;
+    const indent = (open[1] as string).length;
+    const marker = open[2] as string;
     const body: string[] = [];
     let close = index + 1;
-    while (close < lines.length && !closes(lines[close] ?? '', marker)) body.push(lines[close++] ?? '');
+    while (close < lines.length && !closes(lines[close] ?? '', marker)) body.push((lines[close++] ?? '').replace(new RegExp(`^ {0,${indent}}`), ''));
     if (close >= lines.length) throw new DocSyntaxError(page, index + 1, 'a fenced block is never closed');
-    found.push({ line: index + 1, info: (open[2] ?? '').trim().split(/\s+/).filter(Boolean), body: body.join('\n') });
+    found.push({ line: index + 1, info: (open[3] ?? '').trim().split(/\s+/).filter(Boolean), body: body.join('\n') });
     index = close;
   }
   return found;
@@ -185,14 +188,15 @@ export function relativeLinks(text: string): DocLink[] {
 
 /** A closing fence: at least as many backticks as the opening one, and nothing else. */
 function closes(line: string, marker: string): boolean {
-  return line.startsWith(marker) && /^`+\s*$/.test(line);
+  const trimmed = line.trimStart();
+  return trimmed.startsWith(marker) && /^`+\s*$/.test(trimmed);
 }
 
 function withoutFences(text: string): { line: number; text: string }[] {
   const kept: { line: number; text: string }[] = [];
   let fence: string | undefined;
   text.split('\n').forEach((content, index) => {
-    const marker = /^(`{3,})/.exec(content)?.[1];
+    const marker = /^ {0,4}(`{3,})[^`]*$/.exec(content)?.[1];
     if (fence === undefined && marker !== undefined) fence = marker;
     else if (fence !== undefined && closes(content, fence)) fence = undefined;
     else if (fence === undefined) kept.push({ line: index + 1, text: content });

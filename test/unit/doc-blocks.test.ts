@@ -45,6 +45,11 @@ describe('doc blocks: what is run', () => {
     ]);
   });
 
+  it('reads a fence indented inside a list item, without its indentation', () => {
+    const blocks = docBlocks('p.md', page('- a step:', '', '  ```sh doctest exit=1', '  tbot start', '  ```', '', '  ```output', '  tbot: error', '    indented', '  ```'));
+    assert.deepEqual(blocks, [{ kind: 'run', line: 3, script: 'tbot start', exit: 1, serve: false, expected: 'tbot: error\n  indented' }]);
+  });
+
   it('an output block separated by prose is not the output of the block before it', () => {
     const [block] = docBlocks('p.md', page('```sh doctest', 'echo hi', '```', 'Some prose.', '```output', 'hi', '```'));
     assert.equal(block?.kind === 'run' && block.expected, '');
