@@ -145,7 +145,7 @@ describe('docs/host.md: the systemd path', () => {
     for (const line of active) assert.doesNotMatch(line, /TELEPORT_ANONYMOUS_TELEMETRY|anonymous-analytics|DO_NOT_TRACK/);
   });
 
-  it('the config renews once, with its paths moved under a temporary directory, and analytics is off', async () => {
+  it("the unit's command line renews once on the config, with its paths moved under a temporary directory, and analytics is off", async () => {
     const root = join(workspace.dir, 'root');
     for (const dir of installedDirectories(page.commands)) await mkdir(join(root, dir), { recursive: true, mode: 0o700 });
     const moved = page.config.replace(/^(\s*path: )(\/.*)$/gm, (_, key: string, path: string) => `${key}${root}${path}`);
@@ -154,9 +154,22 @@ describe('docs/host.md: the systemd path', () => {
     const status = await runTbot(['analytics', 'status', '-c', configPath], { cwd: workspace.dir });
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /^Anonymous analytics: disabled\nDecided by: default \(nothing opted in\)\n/);
-    const once = await runTbot(['start', '--oneshot', '-c', configPath, '--diag-addr', '127.0.0.1:0'], { cwd: workspace.dir });
+    // ExecStart's own arguments (after node and the bundle), with the config moved, run once, and
+    // the diagnostics listener on a free port rather than the page's.
+    const args = serviceValues(page.unit, 'ExecStart')
+      .slice(2)
+      .map((arg) => (arg === '/etc/tbot.yaml' ? configPath : arg));
+    assert.ok(args.includes(configPath), 'ExecStart reads /etc/tbot.yaml');
+    const once = await runTbot([...args, '--oneshot', '--diag-addr', '127.0.0.1:0'], { cwd: workspace.dir });
     assert.equal(once.code, 0, once.stderr);
-    assert.match(once.stderr, /renewal cycle complete output=host-identity/);
+    const lines = once.stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { msg: string; output?: string });
+    assert.ok(
+      lines.some((line) => line.msg === 'renewal cycle complete' && line.output === 'host-identity'),
+      once.stderr,
+    );
     assert.ok(existsSync(join(root, 'opt/machine-id/tlscert')));
     assert.ok(existsSync(join(root, 'var/lib/tbot/ca')));
   });
