@@ -59,10 +59,11 @@ function stopGroup(shell: Shell): Promise<unknown> {
   return shell.exited.finally(() => clearTimeout(hard));
 }
 
-function withTimeout<T>(promise: Promise<T>, what: string, onTimeout: () => string): Promise<T> {
+/** `promise`, or a failure saying what did not happen within BLOCK_TIMEOUT_MS, with the output so far. */
+function withTimeout<T>(promise: Promise<T>, what: string, output: () => string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${BLOCK_TIMEOUT_MS} ms; output so far:\n${onTimeout()}`)), BLOCK_TIMEOUT_MS);
+    timer = setTimeout(() => reject(new Error(`${what} within ${BLOCK_TIMEOUT_MS} ms; output so far:\n${output()}`)), BLOCK_TIMEOUT_MS);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
@@ -109,6 +110,8 @@ describe('docs: the marked blocks run as shown', { concurrency: 4 }, () => {
       let env: Record<string, string> = {};
       const ports: PortMap[] = [];
       const servers: Shell[] = [];
+      /** Set when a server of the page did not come up: the blocks after it would talk to the page's documented port. */
+      let broken: string | undefined;
 
       before(async () => {
         root = await mkdtemp(join(tmpdir(), 'docs-run-'));
@@ -138,10 +141,12 @@ describe('docs: the marked blocks run as shown', { concurrency: 4 }, () => {
           return;
         }
         const where = `${page}:${block.line}`;
+        if (broken !== undefined) assert.fail(`${where}: not run, since the server at ${broken} did not start`);
         if (block.serve) {
           const documented = /127\.0\.0\.1:(\d+)/.exec(block.script)?.[1];
           const shell = startShell(toReal(block.script.replace(/127\.0\.0\.1:\d+/, '127.0.0.1:0'), ports), work, env);
           servers.push(shell);
+          broken = where;
           const match = await withTimeout(
             new Promise<RegExpExecArray>((resolveMatch, reject) => {
               const check = (): void => {
@@ -151,15 +156,17 @@ describe('docs: the marked blocks run as shown', { concurrency: 4 }, () => {
               shell.child.stdout?.on('data', check);
               shell.exited.then((code) => reject(new Error(`${where}: the server exited (${code}) before printing what the page shows:\n${shell.output()}`)));
             }),
-            `${where}: the server`,
+            `${where}: the server did not print what the page shows`,
             shell.output,
           );
           const real = match.groups?.['port'];
+          assert.ok(documented === undefined || real !== undefined, `${where}: a server on 127.0.0.1:${documented} needs {{port}} in its output block`);
           if (documented !== undefined && real !== undefined) ports.push({ documented, real });
+          broken = undefined;
           return;
         }
         const shell = startShell(toReal(block.script, ports), work, env);
-        const code = await withTimeout(shell.exited, where, shell.output).catch(async (error: unknown) => {
+        const code = await withTimeout(shell.exited, `${where}: the block did not finish`, shell.output).catch(async (error: unknown) => {
           await stopGroup(shell); // a block that hangs leaves nothing running behind it
           throw error;
         });
