@@ -43,6 +43,12 @@ export const TEST_TOOLS = [
     debianPackage: 'bsdutils',
   },
   {
+    name: 'curl',
+    why: 'the docs test runs the curl commands the docs show against the collector and the diagnostics listener',
+    commands: ['curl'],
+    debianPackage: 'curl',
+  },
+  {
     name: 'systemd-analyze',
     why: "the host docs test runs `systemd-analyze verify` on docs/host.md's unit",
     commands: ['systemd-analyze'],
