@@ -186,6 +186,15 @@ function describeBlock(page: string, block: DocBlock): string {
   return `${page}:${block.line} ${first.length > 80 ? `${first.slice(0, 77)}...` : first}${block.serve ? ' (serving)' : ''}`;
 }
 
+describe('docs: the release tarball the pages name is the one npm pack makes', () => {
+  it('tbot-analytics-<version>.tgz follows package.json', () => {
+    const { name, version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+    const named = new Set(PAGES.flatMap((page) => [...pageText(page).matchAll(/\btbot-analytics-[\w.-]+?\.tgz\b/g)].map((match) => match[0])));
+    assert.ok(named.size > 0, 'the CI and host pages name the tarball');
+    assert.deepEqual([...named], [`${name}-${version}.tgz`]);
+  });
+});
+
 describe('docs: every relative link and anchor leads somewhere', () => {
   for (const page of PAGES) {
     it(page, () => {
