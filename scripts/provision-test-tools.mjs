@@ -42,6 +42,19 @@ export const TEST_TOOLS = [
     commands: ['script'],
     debianPackage: 'bsdutils',
   },
+  {
+    name: 'curl',
+    why: 'the docs test runs the curl commands the docs show against the collector and the diagnostics listener',
+    commands: ['curl'],
+    debianPackage: 'curl',
+  },
+  {
+    name: 'systemd-analyze',
+    why: "the host docs test runs `systemd-analyze verify` on docs/host.md's unit",
+    commands: ['systemd-analyze'],
+    paths: ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'],
+    debianPackage: 'systemd',
+  },
 ];
 
 /** @param {string} path */

@@ -4,7 +4,7 @@
  * with analytics off, load none of the reporting code.
  */
 
-/** How long a one-shot run that has finished its work waits for the send. Documented in the README. */
+/** How long a one-shot run that has finished its work waits for the send. Documented in docs/analytics.md. */
 export const ONE_SHOT_GRACE_MS = 1_000;
 
 export interface AnalyticsSession {

@@ -14,7 +14,7 @@ import { readRegularFile, RefusedFileError } from '../fs/read-regular-file.js';
 
 /** CA files are a few hundred bytes of PEM. */
 const MAX_CA_FILE_BYTES = 64 * 1024;
-const ROTATE = 'see "Rotating the CA" in the README';
+const ROTATE = 'see "Rotating the CA" in docs/outputs.md';
 
 /** Reads one CA file; a private key must be accessible by its owner only, as ssh demands. */
 export async function readCaFile(path: string, kind: 'private-key' | 'certificate'): Promise<string> {

@@ -107,7 +107,7 @@ async function readMaterial(dir: string): Promise<CaMaterial> {
     try {
       return parser(text);
     } catch (error) {
-      throw new CertificateAuthorityError(join(dir, name), 'corrupt: not a valid PEM key or certificate; see "Rotating the CA" in the README', { cause: error });
+      throw new CertificateAuthorityError(join(dir, name), 'corrupt: not a valid PEM key or certificate; see "Rotating the CA" in docs/outputs.md', { cause: error });
     }
   };
   const [tlsKey, tlsCert, sshUserKey, sshHostKey] = await Promise.all([read(FILES.tlsKey), read(FILES.tlsCert), read(FILES.sshUserKey), read(FILES.sshHostKey)]);

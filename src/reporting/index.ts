@@ -1,7 +1,7 @@
 /**
  * tbot-analytics/reporting: the client side of the metrics system, for the agent and for any app
- * that reports usage (a Connect-style desktop app, a wizard). See the README's "The reporting
- * library" section. Everything here speaks ProtoJSON over the Connect protocol; no protobuf
+ * that reports usage (a Connect-style desktop app, a wizard). See docs/reporting-library.md.
+ * Everything here speaks ProtoJSON over the Connect protocol; no protobuf
  * runtime or descriptor is loaded.
  */
 export { ANONYMIZED, AnonymizerKeyError, CLUSTER_KEY_BYTES, CLUSTER_KEYS_DIR, ClusterKeys, HmacAnonymizer, type Anonymizer } from './anonymizer.js';

@@ -65,7 +65,7 @@ describe('the local CA is checked before it is used', () => {
     await expectRefusal(
       () => writeFile(join(ca, 'tls-ca.key'), otherKey),
       'tls-ca.key',
-      /does not belong to the certificate .*tls-ca\.crt \(their public keys differ\).*put back the key that belongs to this certificate, or see "Rotating the CA" in the README/,
+      /does not belong to the certificate .*tls-ca\.crt \(their public keys differ\).*put back the key that belongs to this certificate, or see "Rotating the CA" in docs\/outputs\.md/,
     );
   });
 

@@ -1,5 +1,5 @@
 /**
- * The README's "Compatibility with Teleport's tbot" tables, held to the agent: every row has a
+ * The "Compatibility with Teleport's tbot" tables of docs/compatibility.md, held to the agent: every row has a
  * probe whose outcome must match the row's verdict (loads, or the needs-a-cluster explanation),
  * and every key of the config schema and every tbot flag and command of the CLI has a row.
  * Config rows go through the loader in-process (fast, the same code the bundle runs); command,
@@ -9,15 +9,17 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { GLOBAL_FLAGS, TBOT_COMMANDS, type CommandDef } from '../../src/cli/command-table.js';
 import { ClusterOnlyError } from '../../src/errors.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import configSchema from '../../schemas/config.schema.json' with { type: 'json' };
-import { README, readCompatTable, type CompatRow } from '../helpers/compat-table.js';
+import { readCompatTable, type CompatRow } from '../helpers/compat-table.js';
 import { cleanEnv, runTbot, type RunResult } from '../helpers/tbot-process.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
 const rows = readCompatTable();
+const CONFIGURATION_PAGE = fileURLToPath(new URL('../../docs/configuration.md', import.meta.url));
 const CLUSTER = 'needs a Teleport cluster: error';
 
 // ---- config rows: YAML after `version: v2` ----
@@ -141,23 +143,28 @@ async function loadOutcome(yaml: string): Promise<{ outcome: Outcome; detail: st
 
 const configSections = new Set(['Config keys', 'Destinations', 'Outputs and services']);
 
-describe('README compatibility table: config keys, destinations, outputs and services', () => {
+describe('compatibility table (docs/compatibility.md): config keys, destinations, outputs and services', () => {
   for (const row of rows.filter((candidate) => configSections.has(candidate.section))) {
     it(`${row.name}: ${row.verdict}`, async () => {
       const probe = CONFIG_PROBES[row.name];
-      assert.notEqual(probe, undefined, `no probe for README row ${row.name}`);
+      assert.notEqual(probe, undefined, `no probe for the compatibility row ${row.name}`);
       const { outcome, detail } = await loadOutcome(probe as string);
       assert.equal(detail.startsWith('refused') ? detail : outcome, expected(row), detail);
       if (outcome === 'cluster') assert.match(detail, /is valid in Teleport's tbot, but this agent cannot serve it/);
     });
   }
 
-  it("the README's example config loads, with every output it shows", async () => {
-    const readme = await readFile(README, 'utf8');
-    const section = readme.indexOf('\n## Configuration\n');
-    const start = readme.indexOf('```yaml\n', section) + '```yaml\n'.length;
-    const yaml = readme.slice(start, readme.indexOf('```', start));
-    const config = await loadConfig({ source: { kind: 'file', path: 'README.md' }, flags: {}, cwd: '/work', readFile: async () => yaml, realPath: async (path) => path });
+  it("docs/configuration.md's example config loads, with every output it shows", async () => {
+    const page = await readFile(CONFIGURATION_PAGE, 'utf8');
+    const start = page.indexOf('```yaml\n') + '```yaml\n'.length;
+    const yaml = page.slice(start, page.indexOf('```', start));
+    const config = await loadConfig({
+      source: { kind: 'file', path: 'docs/configuration.md' },
+      flags: {},
+      cwd: '/work',
+      readFile: async () => yaml,
+      realPath: async (path) => path,
+    });
     assert.deepEqual(
       config.outputs.map((output) => output.type),
       ['identity', 'database', 'kubernetes/v2', 'application', 'spiffe-svid', 'workload-identity-jwt'],
@@ -445,7 +452,7 @@ function commandNames(defs: readonly CommandDef[], prefix: string): string[] {
   ]);
 }
 
-describe('README compatibility table: commands, flags and env vars', { concurrency: 4 }, () => {
+describe('compatibility table (docs/compatibility.md): commands, flags and env vars', { concurrency: 4 }, () => {
   let workspace: Workspace;
   let probes: Record<string, CliProbe>;
   before(async () => {
@@ -464,7 +471,7 @@ describe('README compatibility table: commands, flags and env vars', { concurren
   for (const row of rows.filter((candidate) => !configSections.has(candidate.section))) {
     it(`${row.name}: ${row.verdict}`, async () => {
       const probe = probes[row.name];
-      assert.notEqual(probe, undefined, `no probe for README row ${row.name}`);
+      assert.notEqual(probe, undefined, `no probe for the compatibility row ${row.name}`);
       const run = await runOnce(probe as CliProbe);
       if (expected(row) === 'cluster') {
         assert.equal(run.code, 1, run.stderr);

@@ -206,11 +206,11 @@ describe('tbot command line compatibility', { concurrency: 4 }, () => {
       });
     });
 
-    it('the what-is-sent pointer names the preview command and the README section, not a path', async () => {
+    it('the what-is-sent pointer names the preview command and the docs page, not a path worked out from the install', async () => {
       const started = await run(['start', '--oneshot']);
       const status = await run(['analytics', 'status']);
       for (const text of [started.stderr, status.stdout]) {
-        assert.match(text, /run `tbot analytics preview` for the exact request; the README section "Anonymous analytics: what is sent" lists every field/);
+        assert.match(text, /run `tbot analytics preview` for the exact request; the docs page "Anonymous analytics: what is sent" \(docs\/analytics\.md\) lists every field/);
         assert.doesNotMatch(text, /file:\/\/|README\.md#/);
       }
     });

@@ -1,4 +1,4 @@
-/** Reads the README's "Compatibility with Teleport's tbot" tables, so tests can hold each row to its verdict. */
+/** Reads the tables of docs/compatibility.md ("Compatibility with Teleport's tbot"), so tests can hold each row to its verdict. */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -6,28 +6,26 @@ export const VERDICTS = ['same', 'same, local CA', 'needs a Teleport cluster: er
 export type Verdict = (typeof VERDICTS)[number];
 
 export interface CompatRow {
-  /** The ### heading the row sits under. */
+  /** The ## heading the row sits under. */
   section: string;
   /** The first code span of the first cell: the key, output, command, flag or env var. */
   name: string;
   verdict: Verdict;
 }
 
-export const README = fileURLToPath(new URL('../../README.md', import.meta.url));
+export const COMPAT_PAGE = fileURLToPath(new URL('../../docs/compatibility.md', import.meta.url));
 
-export function readCompatTable(text = readFileSync(README, 'utf8')): CompatRow[] {
-  const start = text.indexOf("\n## Compatibility with Teleport's tbot\n");
-  if (start < 0) throw new Error('README has no "Compatibility with Teleport\'s tbot" section');
-  const end = text.indexOf('\n## ', start + 1);
+export function readCompatTable(text = readFileSync(COMPAT_PAGE, 'utf8')): CompatRow[] {
+  if (!text.startsWith("# Compatibility with Teleport's tbot\n")) throw new Error('docs/compatibility.md does not start with its "Compatibility with Teleport\'s tbot" title');
   const rows: CompatRow[] = [];
   let section = '';
-  for (const line of text.slice(start, end < 0 ? undefined : end).split('\n')) {
-    if (line.startsWith('### ')) section = line.slice(4).trim();
+  for (const line of text.split('\n')) {
+    if (line.startsWith('## ')) section = line.slice(3).trim();
     if (!line.startsWith('| `')) continue;
     const cells = line.split(' | ').map((cell) => cell.replace(/^\|\s*|\s*\|$/g, '').trim());
     const name = /`([^`]+)`/.exec(cells[0] ?? '')?.[1];
     const verdict = cells[1] as Verdict;
-    if (name === undefined || !VERDICTS.includes(verdict)) throw new Error(`README compatibility row is malformed: ${line}`);
+    if (name === undefined || !VERDICTS.includes(verdict)) throw new Error(`docs/compatibility.md: a compatibility row is malformed: ${line}`);
     rows.push({ section, name, verdict });
   }
   return rows;

@@ -18,7 +18,7 @@ import { WHAT_IS_SENT } from '../what-is-sent.js';
 
 /** Said once at start when there is nothing to do, so that an empty `services: []` is not mistaken for a working bot. */
 export const NO_OUTPUTS_WARNING =
-  'no outputs are configured, so there is nothing to renew: add one under `services:` in the config file (see the README), or start with one, e.g. `tbot start identity --destination ./.tbot/identity`';
+  'no outputs are configured, so there is nothing to renew: add one under `services:` in the config file (see docs/configuration.md), or start with one, e.g. `tbot start identity --destination ./.tbot/identity`';
 
 export async function run(invocation: Invocation, runtime: Runtime, command: CommandDef): Promise<number> {
   const resolved = await resolveOrReport(command, invocation, runtime);

@@ -1,5 +1,5 @@
 /**
- * Funnels from the merged run states, per resource type. Definitions (the README repeats them):
+ * Funnels from the merged run states, per resource type. Definitions (docs/reports.md repeats them):
  * - a run belongs to the resource its events name (runs that never chose one are counted apart);
  * - a step's funnel count is the runs that passed it (status SUCCESS or SKIPPED);
  * - conversion is that count over the resource's runs; drop-off is the runs that passed the
