@@ -27,7 +27,9 @@ export class ManualTimers implements TimerHost {
     const delay = ms >= 1 && ms <= MAX_TIMER_DELAY_MS ? ms : 1;
     const timer: Pending = { at: this.nowMs + delay, callback, cancelled: false };
     this.pending.push(timer);
-    return () => void (timer.cancelled = true);
+    return () => {
+      timer.cancelled = true;
+    };
   };
 
   /**
