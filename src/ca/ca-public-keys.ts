@@ -71,7 +71,8 @@ export async function checkOrStorePublicKeys(caDir: string, keys: readonly CaKey
     } catch (error) {
       if (((error as Error).cause as NodeJS.ErrnoException | undefined)?.code !== 'ENOENT') throw error;
       try {
-        await writeFileAtomic(path, expected, 0o644);
+        // 0600 like every file of a CA created today, though a public key is no secret.
+        await writeFileAtomic(path, expected, 0o600);
       } catch (writeError) {
         throw new CertificateAuthorityError(path, `cannot store the public half of ${keyPath}: ${describeFsError(writeError)}`, { cause: writeError });
       }
