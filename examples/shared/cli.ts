@@ -12,7 +12,7 @@ import { describeFsError } from '../../src/fs/describe-fs-error.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
 import { BaseUrlError, parseBaseUrl } from '../../src/net/base-url.js';
 import { ClusterKeys, ConsentStore, defaultAppDataDir, type Anonymizer, type AnyEventType, type Reporter, type ReporterLogger } from '../../src/reporting/index.js';
-import { interruptibleDelay } from '../../src/time/interruptible-delay.js';
+import { sleep } from '../../src/time/sleep.js';
 import { settleConsent, type ConsentOutcome } from './consent.js';
 
 export interface CommonArgs {
@@ -116,7 +116,7 @@ async function run<A>(definition: ExampleDefinition<A>, args: ArgumentsCamelCase
     }
     if (outcome.kind === 'interrupted') return INTERRUPTED;
     logger.info(outcome.says);
-    const pause = (weight = 1): Promise<boolean> => interruptibleDelay(args.stepMs * weight, signals.signal);
+    const pause = (weight = 1): Promise<boolean> => sleep(args.stepMs * weight, signals.signal);
     const keys = new ClusterKeys(appData);
     const anonymizerFor = async (cluster: string): Promise<Anonymizer | undefined> => {
       // Keys are written on first use, so never before a yes.

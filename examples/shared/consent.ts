@@ -4,7 +4,7 @@
  * question itself on a terminal. Only an answer writes a file; with none, nothing is written.
  */
 import { createInterface } from 'node:readline';
-import { CONSENT_PROMPT, doNotTrackIsSet, type ConsentAnswer, type ConsentStore } from '../../src/reporting/index.js';
+import { CONSENT_PROMPT, doNotTrackIsSet, type ConsentAnswer, type ConsentAnswerOutcome, type ConsentStore } from '../../src/reporting/index.js';
 
 export interface ConsentTerminal {
   input: NodeJS.ReadableStream & { isTTY?: boolean };
@@ -32,8 +32,12 @@ export async function settleConsent({ store, flag, env, terminal, now = () => ne
   // Checked before a flag is recorded: under DO_NOT_TRACK even the answer is not written.
   if (doNotTrackIsSet(env)) return { kind: 'settled', granted: false, says: `analytics off: DO_NOT_TRACK is set; ${NOTHING}` };
   if (flag !== undefined) {
-    await store.answer(flag, now());
-    return { kind: 'settled', granted: store.state() === 'granted', says: `analytics ${flag === 'yes' ? 'on' : 'off'}: answered ${flag} with --${flag} (saved in ${store.path})` };
+    const outcome = await store.answer(flag, now());
+    return {
+      kind: 'settled',
+      granted: store.state() === 'granted',
+      says: `analytics ${flag === 'yes' ? 'on' : 'off'}: answered ${flag} with --${flag} (${whereKept(store, outcome)})`,
+    };
   }
   const damaged = store.problem === undefined ? '' : ` (the stored answer was not understood: ${store.problem})`;
   if (!store.shouldAsk()) {
@@ -50,8 +54,13 @@ export async function settleConsent({ store, flag, env, terminal, now = () => ne
   const reply = await ask(terminal);
   if (reply === 'interrupted') return { kind: 'interrupted' };
   if (reply === undefined) return { kind: 'settled', granted: false, says: `analytics off: not answered; ${NOTHING}` };
-  await store.answer(reply, now());
-  return { kind: 'settled', granted: reply === 'yes', says: `analytics ${reply === 'yes' ? 'on' : 'off'}: you answered ${reply} (saved in ${store.path})` };
+  const outcome = await store.answer(reply, now());
+  return { kind: 'settled', granted: store.state() === 'granted', says: `analytics ${reply === 'yes' ? 'on' : 'off'}: you answered ${reply} (${whereKept(store, outcome)})` };
+}
+
+/** The answer holds for this run either way; a failed save only means it is asked again next time. */
+function whereKept(store: ConsentStore, outcome: ConsentAnswerOutcome): string {
+  return outcome.saved ? `saved in ${store.path}` : `not saved: ${outcome.saveProblem}; asked again next time`;
 }
 
 const YES = new Set(['y', 'yes']);

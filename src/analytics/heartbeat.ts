@@ -9,6 +9,7 @@ import type { BotConfig, OutputConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { UPTIME_BUCKETS, type TbotHeartbeatEvent, type UptimeBucket } from '../protocol/heartbeat-wire.js';
 import type { Reporter } from '../reporting/index.js';
+import { realTimers, type TimerHost } from '../time/timer.js';
 import type { Env } from './env.js';
 import type { RenewalTally } from './renewal-tally.js';
 import { TbotHeartbeat } from './services.js';
@@ -71,35 +72,64 @@ export interface HeartbeatOptions {
   now: () => Date;
   random: () => number;
   logger: Logger;
+  /** The schedule's clock and timers; real ones unless a test moves time by hand. */
+  timers?: TimerHost;
 }
 
 export interface HeartbeatSchedule {
   stop(): void;
 }
 
-/** Sends a heartbeat after the jittered first interval, then once every interval, until stopped. */
+/**
+ * Where the beat after one at `nowMs` is aimed: the next point of the grid first + k × interval
+ * strictly after now. Keeping to the grid means a send's time never makes the schedule drift;
+ * skipping every point already past means that however long the process was stalled (suspended,
+ * paused, starved), the late beat that just went is the only catch-up.
+ */
+export function nextBeatAt(firstMs: number, intervalMs: number, nowMs: number): number {
+  if (nowMs < firstMs) return firstMs;
+  return firstMs + (Math.floor((nowMs - firstMs) / intervalMs) + 1) * intervalMs;
+}
+
+/**
+ * Sends a heartbeat after the jittered first interval, then once every interval, until stopped.
+ * The schedule runs on a monotonic clock, so a wall clock moved by days (NTP, an operator, a VM
+ * restore) neither sends a burst of "missed" beats nor stops them; the wall clock only stamps
+ * the events.
+ */
 export function scheduleHeartbeats(options: HeartbeatOptions): HeartbeatSchedule {
-  const first = options.startedAt.getTime() + firstHeartbeatDelayMs(options.intervalMs, options.random());
-  let sent = 0;
-  let timer: NodeJS.Timeout | undefined;
+  const timers = options.timers ?? realTimers;
+  const scheduledAt = timers.monotonicMs();
+  // The agent started a moment before this schedule; that moment counts towards uptime.
+  const startedAt = scheduledAt - Math.max(0, options.now().getTime() - options.startedAt.getTime());
+  const first = startedAt + firstHeartbeatDelayMs(options.intervalMs, options.random());
+  let next = first;
+  let cancel: (() => void) | undefined;
+  let stopped = false;
   const arm = (): void => {
-    // Aimed at fixed points (first + n × interval), so the schedule does not drift by a send's time.
-    timer = setTimeout(beat, Math.max(0, first + sent * options.intervalMs - options.now().getTime()));
     // The renewal loop keeps the agent alive; a heartbeat never should.
-    timer.unref();
+    cancel = timers.setTimer(onTimer, next - timers.monotonicMs(), false);
   };
-  const beat = (): void => {
-    sent += 1;
-    const now = options.now();
-    const event = buildHeartbeatEvent(options.config, options.version, options.tally.take(), now.getTime() - options.startedAt.getTime(), options.intervalMs);
-    if (options.reporter.capture(TbotHeartbeat.create(event))) void options.reporter.flush();
+  const onTimer = (): void => {
+    if (stopped) return;
+    const now = timers.monotonicMs();
+    // A delay past the timer limit was clamped, so the timer may come early: wait on.
+    if (now >= next) {
+      beat(now);
+      next = nextBeatAt(first, options.intervalMs, now);
+    }
     arm();
   };
-  options.logger.debug('anonymous analytics heartbeat scheduled', { first_in_ms: first - options.now().getTime(), every_ms: options.intervalMs });
+  const beat = (now: number): void => {
+    const event = buildHeartbeatEvent(options.config, options.version, options.tally.take(), now - startedAt, options.intervalMs);
+    if (options.reporter.capture(TbotHeartbeat.create(event))) void options.reporter.flush();
+  };
+  options.logger.debug('anonymous analytics heartbeat scheduled', { first_in_ms: Math.round(first - scheduledAt), every_ms: options.intervalMs });
   arm();
   return {
     stop: () => {
-      if (timer !== undefined) clearTimeout(timer);
+      stopped = true;
+      cancel?.();
       void options.reporter.close({ deadlineMs: 0, deadlineReason: 'the agent is stopping' });
     },
   };

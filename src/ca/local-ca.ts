@@ -4,7 +4,7 @@
  * host). The first run creates it; later runs reuse it. Creation builds the whole CA in a private
  * temp directory and renames it into place, so two agents started at once agree on one CA.
  */
-import { createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Destination } from '../config/types.js';
@@ -13,6 +13,7 @@ import { describeFsError } from '../fs/describe-fs-error.js';
 import { findNonDirectory } from '../fs/ensure-directory.js';
 import { fsyncDirectory, writeNewFileDurably } from '../fs/fsync.js';
 import { assertCaKeysMatch, CA_TEMP_PREFIX, readCaFile, removeStaleCaTemps } from './ca-checks.js';
+import { checkOrStorePublicKeys, publicKeyFiles, SSH_CA_COMMENTS } from './ca-public-keys.js';
 import type { CredentialSource, JwtSigner, SshCertificateRequest, TlsCertificateRequest, TrustBundle } from './credential-source.js';
 import { createJwtSigner } from './jwt-signer.js';
 import { generateP256KeyPair, openSshPublicKey, privateKeyPem } from './keys.js';
@@ -61,8 +62,8 @@ export class LocalCertificateAuthority implements CredentialSource {
     const sshHost = createSshIssuer(material.sshHostKey);
     const bundle = {
       tlsCaPem: material.tlsCertPem,
-      sshUserCaPublicKey: openSshPublicKey(sshUser.publicKey, 'tbot-local-user-ca'),
-      sshHostCaPublicKey: openSshPublicKey(sshHost.publicKey, 'tbot-local-host-ca'),
+      sshUserCaPublicKey: openSshPublicKey(sshUser.publicKey, SSH_CA_COMMENTS.user),
+      sshHostCaPublicKey: openSshPublicKey(sshHost.publicKey, SSH_CA_COMMENTS.host),
     };
     return new LocalCertificateAuthority(description, createLeafIssuer(material.tlsCertPem, material.tlsKey), sshUser, sshHost, bundle, material.tlsKey);
   }
@@ -98,6 +99,11 @@ function materialFiles(material: CaMaterial): Record<string, string> {
     [FILES.tlsCert]: material.tlsCertPem,
     [FILES.sshUserKey]: privateKeyPem(material.sshUserKey),
     [FILES.sshHostKey]: privateKeyPem(material.sshHostKey),
+    ...publicKeyFiles([
+      { kind: 'tls', publicKey: createPublicKey(material.tlsKey) },
+      { kind: 'user', publicKey: createPublicKey(material.sshUserKey) },
+      { kind: 'host', publicKey: createPublicKey(material.sshHostKey) },
+    ]),
   };
 }
 
@@ -129,6 +135,12 @@ async function readMaterial(dir: string): Promise<CaMaterial> {
     sshUserKey: { path: join(dir, FILES.sshUserKey), key: material.sshUserKey },
     sshHostKey: { path: join(dir, FILES.sshHostKey), key: material.sshHostKey },
   });
+  // A valid key, but not the one this CA was created with, is only caught by its stored public half.
+  await checkOrStorePublicKeys(dir, [
+    { kind: 'tls', keyPath: join(dir, FILES.tlsKey), publicKey: createPublicKey(material.tlsKey) },
+    { kind: 'user', keyPath: join(dir, FILES.sshUserKey), publicKey: createPublicKey(material.sshUserKey) },
+    { kind: 'host', keyPath: join(dir, FILES.sshHostKey), publicKey: createPublicKey(material.sshHostKey) },
+  ]);
   return material;
 }
 

@@ -13,14 +13,24 @@ export class RefusedFileError extends Error {
   override name = 'RefusedFileError';
 }
 
+/** A regular file over the reader's limit: unlike a FIFO or a device, its owner may treat it as damaged content. */
+export class FileTooLargeError extends RefusedFileError {
+  override name = 'FileTooLargeError';
+}
+
 /** `inspect` sees the open file's fstat before any byte is read, and may throw to refuse it. */
 export async function readRegularFile(path: string, maxBytes: number, inspect?: (info: Stats) => void): Promise<string> {
+  return (await readRegularFileBytes(path, maxBytes, inspect)).toString('utf8');
+}
+
+/** readRegularFile for binary content (keys, ids): the same checks, the bytes as read. */
+export async function readRegularFileBytes(path: string, maxBytes: number, inspect?: (info: Stats) => void): Promise<Buffer> {
   const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   try {
     const info = await handle.stat();
     if (!info.isFile()) throw new RefusedFileError(`${describeFileType(info)}, not a regular file`);
     inspect?.(info);
-    const tooLarge = new RefusedFileError(`larger than ${formatBytes(maxBytes)}, the limit for this file`);
+    const tooLarge = new FileTooLargeError(`larger than ${formatBytes(maxBytes)}, the limit for this file`);
     if (info.size > maxBytes) throw tooLarge;
     // Only the bytes read are ever looked at, so the buffer need not be zeroed.
     const buffer = Buffer.allocUnsafe(maxBytes + 1);
@@ -33,7 +43,7 @@ export async function readRegularFile(path: string, maxBytes: number, inspect?: 
       if (bytesRead < wanted) break;
     }
     if (length > maxBytes) throw tooLarge;
-    return buffer.toString('utf8', 0, length);
+    return buffer.subarray(0, length);
   } finally {
     await handle.close();
   }

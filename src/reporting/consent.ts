@@ -3,10 +3,11 @@
  * the app-data directory. DO_NOT_TRACK always wins. With no answer the reporter captures nothing,
  * buffers nothing and writes nothing: the consent file itself is written only when the user answers.
  */
-import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
+import { describeFsError } from '../fs/describe-fs-error.js';
 import { makeDirectories } from '../fs/make-directories.js';
+import { readRegularFile, RefusedFileError } from '../fs/read-regular-file.js';
 import { doNotTrackIsSet, type Env } from './do-not-track.js';
 
 /** The question the product-metrics design asks, word for word. */
@@ -14,6 +15,11 @@ export const CONSENT_PROMPT = 'Are you OK sending anonymized usage data about Te
 /** Raise when the prompt's meaning changes: a "yes" to an older prompt no longer counts. */
 export const CONSENT_PROMPT_VERSION = 1;
 export const CONSENT_FILE = 'analytics-consent.json';
+/**
+ * A real answer is under 100 bytes; the cap only keeps a wrong file (a log, an image) from being
+ * read whole into memory.
+ */
+export const MAX_CONSENT_FILE_BYTES = 4096;
 
 export type ConsentState = 'granted' | 'denied' | 'unanswered';
 export type ConsentAnswer = 'yes' | 'no';
@@ -51,6 +57,17 @@ function parseRecord(text: string): ConsentRecord | undefined {
   return { answer: record.answer, askedAt: record.askedAt, promptVersion: record.promptVersion as number };
 }
 
+/**
+ * What answer() did. The answer is in force either way; `saveProblem` says why it could not be
+ * kept on disk (the user will then be asked again at the next launch).
+ */
+export interface ConsentAnswerOutcome {
+  record: ConsentRecord;
+  saved: boolean;
+  /** `<path>: <reason>` when the save failed. */
+  saveProblem?: string;
+}
+
 export interface ConsentStoreOptions {
   /** Read once, at open: DO_NOT_TRACK set then forces "denied" for the life of the store. */
   env?: Env;
@@ -75,10 +92,13 @@ export class ConsentStore implements ConsentSource {
     const doNotTrack = doNotTrackIsSet(options.env ?? process.env);
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      // Regular files only, and never more than the cap: a FIFO there must not hang the app's
+      // start, nor a link to /dev/zero or a huge file fill its memory.
+      text = await readRegularFile(path, MAX_CONSENT_FILE_BYTES);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new ConsentStore(path, doNotTrack, undefined, undefined);
-      return new ConsentStore(path, doNotTrack, undefined, `${path}: ${(error as Error).message}`);
+      const reason = error instanceof RefusedFileError ? `it is ${error.message}` : describeFsError(error);
+      return new ConsentStore(path, doNotTrack, undefined, `${path}: ${reason}`);
     }
     const record = parseRecord(text);
     return new ConsentStore(
@@ -106,12 +126,22 @@ export class ConsentStore implements ConsentSource {
     return this.state() === 'unanswered';
   }
 
-  /** Records the user's answer (atomically, 0600, creating the app-data directory 0700 if needed). */
-  async answer(answer: ConsentAnswer, at: Date = new Date()): Promise<ConsentRecord> {
+  /**
+   * Puts the user's answer in force at once, then saves it (atomically, 0600, creating the
+   * app-data directory 0700 if needed). Saving is best effort and never throws: a "no" that cannot
+   * be written (read-only or full disk, a path that is not a directory) must still stop analytics
+   * for this run, so the answer is set in memory before any I/O, and the failure is returned for
+   * the app to tell the user.
+   */
+  async answer(answer: ConsentAnswer, at: Date = new Date()): Promise<ConsentAnswerOutcome> {
     const record: ConsentRecord = { answer, askedAt: at.toISOString(), promptVersion: CONSENT_PROMPT_VERSION };
-    await makeDirectories(dirname(this.path), 0o700);
-    await writeFileAtomic(this.path, `${JSON.stringify(record)}\n`, 0o600);
     this.current = record;
-    return record;
+    try {
+      await makeDirectories(dirname(this.path), 0o700);
+      await writeFileAtomic(this.path, `${JSON.stringify(record)}\n`, 0o600);
+      return { record, saved: true };
+    } catch (error) {
+      return { record, saved: false, saveProblem: `${this.path}: ${describeFsError(error)}` };
+    }
   }
 }

@@ -6,10 +6,11 @@
  * partial file, because a candidate is complete and fsynced before it gets the name.
  */
 import { randomBytes } from 'node:crypto';
-import { link, readFile, rename, unlink } from 'node:fs/promises';
+import { link, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fsyncDirectory, writeNewFileDurably } from '../fs/fsync.js';
 import { makeDirectories } from '../fs/make-directories.js';
+import { FileTooLargeError, readRegularFileBytes, RefusedFileError } from '../fs/read-regular-file.js';
 
 export interface CreatedOnce {
   bytes: Buffer;
@@ -17,13 +18,28 @@ export interface CreatedOnce {
   created: boolean;
 }
 
+/**
+ * These files hold an id or a key: a few dozen bytes. Anything larger is damaged content, and is
+ * never read whole.
+ */
+export const MAX_CREATED_ONCE_BYTES = 4096;
+
+/** Something at the path that is not a regular file (a FIFO, a device, a directory): never read, moved or replaced. */
+export class NotARegularFileError extends Error {
+  override name = 'NotARegularFileError';
+}
+
 const isMissing = (error: unknown): boolean => (error as NodeJS.ErrnoException).code === 'ENOENT';
 
-async function readIfPresent(path: string): Promise<Buffer | undefined> {
+/** The file's bytes; undefined when there is none; 'oversized' for a regular file over the cap. */
+async function readIfPresent(path: string): Promise<Buffer | undefined | 'oversized'> {
   try {
-    return await readFile(path);
+    // Non-blocking and regular files only: a FIFO or a link to /dev/zero must not hang or fill memory.
+    return await readRegularFileBytes(path, MAX_CREATED_ONCE_BYTES);
   } catch (error) {
     if (isMissing(error)) return undefined;
+    if (error instanceof FileTooLargeError) return 'oversized';
+    if (error instanceof RefusedFileError) throw new NotARegularFileError(`${path}: it is ${error.message}; move it away to let a new one be created`);
     throw error;
   }
 }
@@ -41,7 +57,7 @@ export async function readOrCreateOnce(path: string, candidate: () => Uint8Array
   for (let round = 0; round < 3; round += 1) {
     const existing = await readIfPresent(path);
     if (existing !== undefined) {
-      if (accept(existing)) return { bytes: existing, created: false };
+      if (existing !== 'oversized' && accept(existing)) return { bytes: existing, created: false };
       await rename(path, `${path}.invalid-${randomBytes(4).toString('hex')}`).catch((error: unknown) => {
         if (!isMissing(error)) throw error;
       });

@@ -10,6 +10,7 @@ import type { ConsentSource } from './consent.js';
 import { BaseUrlError, parseBaseUrl } from '../net/base-url.js';
 import type { AnyEventType, EventFields, EventType, ReporterEvent } from './event-type.js';
 import type { DistinctIdSource } from './identity.js';
+import { clampTimerDelay } from '../time/timer.js';
 import { RingBuffer } from './ring-buffer.js';
 import type { RequestMeta, ServiceDescriptor } from './service.js';
 import { httpTransport, type HttpRequest, type Transport } from './transport.js';
@@ -325,7 +326,8 @@ export function createReporter<E extends AnyEventType>(options: ReporterOptions<
       timer = undefined;
       flushMark = lastSeq;
       pump();
-    }, batch.intervalMs);
+      // Clamped: an interval past setTimeout's limit would otherwise fire after 1 ms, every time.
+    }, clampTimerDelay(batch.intervalMs));
     // A buffered event must never keep the app alive; apps call close() on the way out.
     timer.unref();
   };
@@ -386,7 +388,7 @@ export function createReporter<E extends AnyEventType>(options: ReporterOptions<
         const ended = await Promise.race([
           done.then(() => 'complete' as const),
           new Promise<'deadline'>((resolve) => {
-            const deadline = setTimeout(() => resolve('deadline'), deadlineMs);
+            const deadline = setTimeout(() => resolve('deadline'), clampTimerDelay(deadlineMs));
             cleanup.signal.addEventListener('abort', () => clearTimeout(deadline), { once: true });
           }),
           new Promise<'signal'>((resolve) => {

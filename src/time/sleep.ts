@@ -4,9 +4,9 @@
  * at once and whatever loops on it would spin. Long waits are therefore made of capped steps, each
  * re-checking the time left against a monotonic clock.
  */
+import { clampTimerDelay, MAX_TIMER_DELAY_MS, monotonicMs } from './timer.js';
 
-/** The longest delay a Node timer honours. */
-export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+export { MAX_TIMER_DELAY_MS };
 
 export interface SleepOptions {
   /** Longest single timer; only tests lower it, to exercise the chaining. */
@@ -15,11 +15,10 @@ export interface SleepOptions {
 
 /**
  * Waits `ms` milliseconds (Infinity waits until aborted). Resolves true when the time has passed,
- * false as soon as `signal` aborts; never rejects for an abort.
+ * false as soon as `signal` aborts; never rejects for an abort. However it ends, the timer is
+ * cleared and the abort listener removed at once, so a loop woken early again and again leaves
+ * nothing piling up on a long-lived signal.
  */
-/** A monotonic clock in ms; process.hrtime rather than performance.now, which loads perf_hooks on first use. */
-const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
-
 export function sleep(ms: number, signal?: AbortSignal, options: SleepOptions = {}): Promise<boolean> {
   if (Number.isNaN(ms)) return Promise.reject(new RangeError('sleep: the delay is NaN'));
   const maxStepMs = Math.min(options.maxStepMs ?? MAX_TIMER_DELAY_MS, MAX_TIMER_DELAY_MS);
@@ -29,6 +28,7 @@ export function sleep(ms: number, signal?: AbortSignal, options: SleepOptions = 
     let timer: NodeJS.Timeout | undefined;
     const onAbort = (): void => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       resolve(false);
     };
     const step = (): void => {
@@ -38,7 +38,7 @@ export function sleep(ms: number, signal?: AbortSignal, options: SleepOptions = 
         resolve(true);
         return;
       }
-      timer = setTimeout(step, Math.min(Math.ceil(left), maxStepMs));
+      timer = setTimeout(step, Math.min(clampTimerDelay(left), maxStepMs));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     step();

@@ -36,7 +36,7 @@ describe('the local CA is checked before it is used', () => {
     const first = await run();
     assert.equal(first.code, 0, first.stderr);
     ca = join(workspace.dir, 'data', 'ca');
-    for (const name of KEY_FILES) originals.set(name, await readFile(join(ca, name), 'utf8'));
+    for (const name of [...KEY_FILES, 'tls-ca.crt']) originals.set(name, await readFile(join(ca, name), 'utf8'));
   });
   after(() => workspace.remove());
 
@@ -80,6 +80,33 @@ describe('the local CA is checked before it is used', () => {
   it('an SSH host CA key on another curve', async () => {
     const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
     await expectRefusal(() => writeFile(join(ca, 'ssh-host-ca.key'), p384), 'ssh-host-ca.key', /is not an ECDSA P-256 private key/);
+  });
+
+  for (const kind of ['host', 'user'] as const) {
+    it(`an SSH ${kind} CA key replaced by another valid P-256 key: caught by its stored public half`, async () => {
+      const otherKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+      await expectRefusal(
+        () => writeFile(join(ca, `ssh-${kind}-ca.key`), otherKey),
+        `ssh-${kind}-ca.key`,
+        new RegExp(
+          `is not the key whose public half is stored in ${join(ca, `ssh-${kind}-ca.pub`)}: the SSH ${kind} CA key was replaced, .*put back the original key, or see "Rotating the CA" in the README`,
+        ),
+      );
+    });
+  }
+
+  it('the TLS root and its key replaced together by another valid pair: caught by tls-ca.pub', async () => {
+    const other = join(workspace.dir, 'other');
+    const made = await runTbot(['start', '--oneshot', '--data-dir', 'other', '--destination-dir', 'other-out'], { cwd: workspace.dir, timeoutMs: 20_000 });
+    assert.equal(made.code, 0, made.stderr);
+    await expectRefusal(
+      async () => {
+        await writeFile(join(ca, 'tls-ca.key'), await readFile(join(other, 'ca', 'tls-ca.key'), 'utf8'));
+        await writeFile(join(ca, 'tls-ca.crt'), await readFile(join(other, 'ca', 'tls-ca.crt'), 'utf8'));
+      },
+      'tls-ca.key',
+      /the TLS CA key was replaced/,
+    );
   });
 
   for (const [name, mode] of [

@@ -16,6 +16,8 @@ import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
 const FIXTURE_CA = fileURLToPath(new URL('../fixtures/ca-v0.1.0/ca', import.meta.url));
 const CA_FILES = ['ssh-host-ca.key', 'ssh-user-ca.key', 'tls-ca.crt', 'tls-ca.key'];
+/** The public halves a CA keeps beside its keys since 0.1.0's successors; a 0.1.0 CA gets them on first load. */
+const PUBLIC_FILES = ['ssh-host-ca.pub', 'ssh-user-ca.pub', 'tls-ca.pub'];
 
 /** Every output kind, with the CA in ./.tbot-data and outputs under ./.tbot/all-kinds/. */
 const CONFIG = join(CONFIG_DIR, 'all-kinds.yaml');
@@ -48,6 +50,32 @@ describe('a CA written by 0.1.0 (@peculiar/x509 and sshpk) keeps working', () =>
   it('the CA files are untouched, and outputs hand out the fixture root', async () => {
     for (const name of CA_FILES) assert.equal(await readFile(fixture(name), 'utf8'), await readFile(join(FIXTURE_CA, name), 'utf8'), name);
     assert.equal(await readFile(out('identity', 'tlscacerts'), 'utf8'), await readFile(join(FIXTURE_CA, 'tls-ca.crt'), 'utf8'));
+  });
+
+  it("the first load stored the keys' public halves, as ssh-keygen and openssl derive them, and a later run checks them", async () => {
+    assert.deepEqual((await readdir(join(workspace.dir, STORAGE, 'ca'))).sort(), [...CA_FILES, ...PUBLIC_FILES].sort());
+    for (const kind of ['user', 'host']) {
+      const stored = (await readFile(fixture(`ssh-${kind}-ca.pub`), 'utf8')).split(' ').slice(0, 2).join(' ');
+      assert.equal(
+        stored,
+        tool('ssh-keygen', ['-y', '-f', fixture(`ssh-${kind}-ca.key`)])
+          .trim()
+          .split(' ')
+          .slice(0, 2)
+          .join(' '),
+        kind,
+      );
+    }
+    assert.equal(await readFile(fixture('tls-ca.pub'), 'utf8'), tool('openssl', ['pkey', '-pubout', '-in', fixture('tls-ca.key')]));
+    const again = await runTbot(['start', '-c', CONFIG], { cwd: workspace.dir });
+    assert.equal(again.code, 0, again.stderr);
+    // A valid key, but another one, in place of the fixture's host CA key.
+    await cp(fixture('ssh-user-ca.key'), fixture('ssh-host-ca.key'));
+    const replaced = await runTbot(['start', '-c', CONFIG], { cwd: workspace.dir });
+    await cp(join(FIXTURE_CA, 'ssh-host-ca.key'), fixture('ssh-host-ca.key'));
+    await chmod(fixture('ssh-host-ca.key'), 0o600);
+    assert.equal(replaced.code, 1, replaced.stderr);
+    assert.match(replaced.stderr, /ssh-host-ca\.key: is not the key whose public half is stored in \S+ssh-host-ca\.pub: the SSH host CA key was replaced/);
   });
 
   it('every X.509 output verifies against the fixture root', () => {
@@ -92,7 +120,8 @@ describe('a CA written today is in the format 0.1.0 reads', () => {
   });
   after(() => workspace.remove());
 
-  it('the same four files', async () => assert.deepEqual((await readdir(join(workspace.dir, STORAGE, 'ca'))).sort(), CA_FILES));
+  it("the same four files, plus the keys' public halves", async () =>
+    assert.deepEqual((await readdir(join(workspace.dir, STORAGE, 'ca'))).sort(), [...CA_FILES, ...PUBLIC_FILES].sort()));
 
   it('keys are PKCS#8 PEM ("BEGIN PRIVATE KEY"), ECDSA P-256', async () => {
     for (const name of ['tls-ca.key', 'ssh-user-ca.key', 'ssh-host-ca.key']) {

@@ -5,6 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { readdir, readFile, mkdir, writeFile } from 'node:fs/promises';
+import { Agent } from 'node:http';
+import { connect } from 'node:net';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { segmentName } from '../../src/collector/store/segments.js';
@@ -18,19 +21,43 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Lines of a process warning Node printed (MaxListenersExceededWarning, DeprecationWarning, …): there must be none. */
 const warnings = (stderr: string): string[] => stderr.split('\n').filter((line) => /Warning/.test(line));
 
-/** Submits `count` events at `perSecond`, each one acknowledged 200; returns their ids. */
-async function trickle(url: string, count: number, perSecond: number, start: Record<string, unknown> = {}): Promise<string[]> {
-  const ids: string[] = [];
-  const began = performance.now();
-  const inFlight: Promise<void>[] = [];
-  for (let i = 0; i < count; i += 1) {
-    const due = began + (i * 1000) / perSecond;
-    if (due > performance.now()) await sleep(due - performance.now());
-    const event = tbotEvent(start);
-    ids.push(event.distinctId);
-    inFlight.push(submit(url, event).then((status) => assert.equal(status, 200)));
+/**
+ * Submits `count` events at `perSecond`; returns their ids and, for each submission that was not
+ * answered 200, what happened instead. Each submission's outcome is handled the moment it is made:
+ * a connection reset while later ones are still being paced out must not become an unhandled
+ * rejection (it did, before Promise.all at the end got to it). At most 16 connections are open at
+ * once: when a busy machine slows the answers, one connection per event would pile up past the
+ * collector's 64 per client address, and it resets every connection past its cap on arrival.
+ */
+async function submitAtRate(url: string, count: number, perSecond: number, start: Record<string, unknown> = {}): Promise<{ ids: string[]; failures: string[] }> {
+  const agent = new Agent({ maxSockets: 16 });
+  try {
+    const ids: string[] = [];
+    const began = performance.now();
+    const outcomes: Promise<string | undefined>[] = [];
+    for (let i = 0; i < count; i += 1) {
+      const due = began + (i * 1000) / perSecond;
+      if (due > performance.now()) await sleep(due - performance.now());
+      const event = tbotEvent(start);
+      ids.push(event.distinctId);
+      outcomes.push(
+        submit(url, event, { agent }).then(
+          (status) => (status === 200 ? undefined : `HTTP ${status}`),
+          (error: NodeJS.ErrnoException) => error.code ?? error.message,
+        ),
+      );
+    }
+    const failures = (await Promise.all(outcomes)).filter((failure): failure is string => failure !== undefined);
+    return { ids, failures };
+  } finally {
+    agent.destroy();
   }
-  await Promise.all(inFlight);
+}
+
+/** submitAtRate where every event must be acknowledged 200. */
+async function trickle(url: string, count: number, perSecond: number, start: Record<string, unknown> = {}): Promise<string[]> {
+  const { ids, failures } = await submitAtRate(url, count, perSecond, start);
+  assert.deepEqual(failures, [], `${failures.length} of ${count} submissions failed`);
   return ids;
 }
 
@@ -69,6 +96,35 @@ describe('collector forwarding pace', () => {
       assert.ok(at - times[index]! >= expected - 50, `gap ${index + 1} was ${Math.round(at - times[index]!)} ms; the backoff says ${expected} ms`);
     });
     assert.equal(await metric(running.url, 'tbot_collector_forward_queue_depth'), 350);
+  });
+
+  it('a connection the collector resets (its per-address cap) is a failed submission, never an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    await collector?.stop();
+    collector = await startCollector(join(workspace.dir, 'reset'), ['--max-connections-per-address', '1']);
+    const { port } = new URL(collector.url);
+    // This idle connection takes the one slot; the kernel hands connections to the collector in
+    // order, so every later one is over the cap and destroyed on arrival.
+    const held = connect(Number(port), '127.0.0.1');
+    const heldErrors: string[] = [];
+    held.on('error', (error: NodeJS.ErrnoException) => heldErrors.push(error.code ?? error.message));
+    try {
+      await once(held, 'connect');
+      const { failures } = await submitAtRate(collector.url, 5, 100);
+      assert.equal(failures.length, 5);
+      for (const failure of failures) assert.match(failure, /^(ECONNRESET|EPIPE)$/);
+      // Rejections are reported once the microtask queue drains: give it a macrotask turn.
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(unhandled, []);
+      assert.deepEqual(heldErrors, [], 'the connection inside the cap is kept');
+    } finally {
+      held.destroy();
+      process.off('unhandledRejection', record);
+    }
+    // Another client address has a slot of its own: the collector still serves.
+    assert.equal(await submit(collector.url, tbotEvent(), { localAddress: '127.0.0.2' }), 200);
   });
 
   it('healthy: events arriving at 100/s go out in batches, each exactly once', async () => {

@@ -80,6 +80,22 @@ describe('collector inputs', () => {
   const usage: { name: string; args: string[]; message: RegExp }[] = [
     { name: '--since beyond what a date can hold', args: ['report', '--since', '99999999999d'], message: /--since "99999999999d": expected 30d, 12h, 90m, an ISO date/ },
     { name: '--since that is not a window', args: ['report', '--since', 'last tuesday'], message: /--since "last tuesday"/ },
+    {
+      name: '--since on 30 February',
+      args: ['report', '--since', '2026-02-30'],
+      message: /^tbot-collector: --since "2026-02-30": day 30 does not exist in 2026-02; expected 30d/m,
+    },
+    { name: '--since on 31 April', args: ['report', 'tbot', '--since', '2026-04-31'], message: /^tbot-collector: --since "2026-04-31": day 31 does not exist in 2026-04;/m },
+    {
+      name: '--until on 31 November',
+      args: ['report', '--since', '2026-11-01', '--until', '2026-11-31'],
+      message: /^tbot-collector: --until "2026-11-31": day 31 does not exist in 2026-11;/m,
+    },
+    {
+      name: '--until at hour 24',
+      args: ['report', 'connect', '--until', '2026-03-01T24:00:00Z'],
+      message: /^tbot-collector: --until "2026-03-01T24:00:00Z": time 24:00:00 does not exist;/m,
+    },
     { name: '--data-dir that is a file', args: ['report', '--data-dir', '__FILE__'], message: /--data-dir ".*": not a directory/ },
     { name: '--posthog-host that is not a URL', args: ['serve', '--posthog-host', 'notaurl', '--posthog-api-key', 'phc_x'], message: /--posthog-host: not an absolute URL/ },
     { name: 'a file: PostHog URL', args: ['serve', '--posthog-host', 'file:///etc/passwd', '--posthog-api-key', 'phc_x'], message: /--posthog-host: scheme file: is not allowed/ },

@@ -4,6 +4,7 @@
  * runs a real process against a loopback receiver and looks at the app-data directory afterwards.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readdir, readFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -111,5 +112,33 @@ describe('consent', () => {
     const { output } = await run(appData, [['capture', 5], ['flush']]);
     assert.equal(output.consent, 'unanswered');
     assert.equal(receiver.connectionCount(), before);
+  });
+
+  it('"no" on a read-only app directory holding a "yes" (EROFS): in force at once, nothing more leaves, the failed save reported', async (t) => {
+    const appData = appDataDir();
+    await mkdir(appData, { recursive: true });
+    // A real read-only file system, as the adversarial pass had it: root writes through chmod, not through ro.
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0700', 'tmpfs', appData], { stdio: 'ignore' });
+    } catch {
+      t.skip('mount is not permitted here; test/unit/consent-store.test.ts covers ENOTDIR and EISDIR');
+      return;
+    }
+    t.after(() => execFileSync('umount', [appData]));
+    // A first run says yes and sends, leaving the answer, the id and the cluster key in place.
+    await run(appData, [['answer', 'yes'], ['capture', 1], ['flush'], ['close']]);
+    execFileSync('mount', ['-o', 'remount,ro', appData]);
+    const before = receiver.connectionCount();
+    const { output } = await run(appData, [['capture', 20], ['answer', 'no'], ['capture', 20], ['flush'], ['close']]);
+    const answered = output.results.find((result) => result.step === 'answer')!;
+    assert.equal(answered['state'], 'denied');
+    assert.equal(answered['saved'], false);
+    assert.equal(answered['saveProblem'], `${join(appData, CONSENT_FILE)}: read-only file system`);
+    assert.equal(output.consent, 'denied');
+    assert.equal(output.stats['captured'], 20);
+    assert.equal(output.stats['withheld'], 20);
+    assert.equal(output.stats['sent'], 0);
+    assert.equal(receiver.connectionCount(), before);
+    assert.equal(JSON.parse(await readFile(join(appData, CONSENT_FILE), 'utf8')).answer, 'yes');
   });
 });

@@ -1,7 +1,7 @@
 /** Runs the built collector (dist/tbot-collector.mjs) on an ephemeral loopback port. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type Agent } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SUBMIT_TBOT_EVENT_PATH } from '../../src/protocol/tbot-wire.js';
@@ -73,7 +73,8 @@ export function tbotEvent(
  * POSTs one event as JSON, as the agent does: a fresh connection, closed after the answer, so no
  * pooled socket is left on either side. Resolves with the HTTP status (the body is dropped).
  */
-export function submit(url: string, event: unknown, options: { localAddress?: string } = {}): Promise<number> {
+/** `agent` bounds how many connections a burst opens; without one each submission opens its own. */
+export function submit(url: string, event: unknown, options: { localAddress?: string; agent?: Agent } = {}): Promise<number> {
   return new Promise((resolve, reject) => {
     const request = httpRequest(`${url}${SUBMIT_TBOT_EVENT_PATH}`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' }, ...options }, (response) => {
       response.resume();

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { getEventListeners } from 'node:events';
 import { describe, it } from 'node:test';
 import { classify } from '../../src/collector/forward/posthog-forwarder.js';
 import { clientKey } from '../../src/net/client-key.js';
 import { retryAfterMs } from '../../src/net/retry-after.js';
-import { interruptibleDelay } from '../../src/time/interruptible-delay.js';
 
 describe('Retry-After', () => {
   const now = new Date('2026-03-04T05:06:07.000Z');
@@ -60,25 +58,4 @@ describe('per-client connection key', () => {
     [undefined, ''],
   ];
   for (const [address, key] of cases) it(`${address} → ${key}`, () => assert.equal(clientKey(address), key));
-});
-
-describe('interruptible delay', () => {
-  const timers = () => process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length;
-
-  it('resolves true after the time, false at once when aborted, and leaves no timer or listener behind', async () => {
-    assert.equal(await interruptibleDelay(10), true);
-    const baseline = timers();
-    const signal = new AbortController();
-    const waits = Array.from({ length: 50 }, () => interruptibleDelay(60_000, signal.signal));
-    assert.equal(timers(), baseline + 50);
-    signal.abort();
-    assert.deepEqual(new Set(await Promise.all(waits)), new Set([false]));
-    assert.equal(timers(), baseline, 'every timer was cleared');
-    // Waits that run their course on one long-lived signal leave no listener on it (Node warns past 10).
-    const longLived = new AbortController();
-    for (let i = 0; i < 20; i += 1) assert.equal(await interruptibleDelay(1, longLived.signal), true);
-    assert.equal(getEventListeners(longLived.signal, 'abort').length, 0);
-    assert.equal(timers(), baseline);
-    assert.equal(await interruptibleDelay(60_000, AbortSignal.abort()), false, 'an aborted signal ends it at once');
-  });
 });

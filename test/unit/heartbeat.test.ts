@@ -9,7 +9,15 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { fromBinary, fromJson, toBinary, type DescField } from '@bufbuild/protobuf';
 import protobuf from 'protobufjs';
-import { buildHeartbeatEvent, firstHeartbeatDelayMs, HEARTBEAT_INTERVAL_MS, heartbeatIntervalMs, uptimeBucket } from '../../src/analytics/heartbeat.js';
+import {
+  buildHeartbeatEvent,
+  firstHeartbeatDelayMs,
+  HEARTBEAT_INTERVAL_MS,
+  heartbeatIntervalMs,
+  nextBeatAt,
+  scheduleHeartbeats,
+  uptimeBucket,
+} from '../../src/analytics/heartbeat.js';
 import { countRenewals, RenewalTally } from '../../src/analytics/renewal-tally.js';
 import type { OutputTask } from '../../src/agent/output-task.js';
 import type { BotConfig } from '../../src/config/types.js';
@@ -17,7 +25,12 @@ import { RenewalError } from '../../src/errors.js';
 import { toPostHogEvent } from '../../src/collector/forward/posthog-event.js';
 import { failureRate, heartbeatFold } from '../../src/collector/report/heartbeat/fold.js';
 import { messageSchema, serviceSchema } from '../../src/protocol/descriptors.js';
-import { fromWireHeartbeat, toWireHeartbeat, type SubmitHeartbeatRequest } from '../../src/protocol/heartbeat-wire.js';
+import { fromWireHeartbeat, toWireHeartbeat, type SubmitHeartbeatRequest, type TbotHeartbeatEvent } from '../../src/protocol/heartbeat-wire.js';
+import type { TbotHeartbeat } from '../../src/analytics/services.js';
+import type { Logger } from '../../src/log/logger.js';
+import type { Reporter, ReporterEvent } from '../../src/reporting/index.js';
+import { MAX_TIMER_DELAY_MS } from '../../src/time/timer.js';
+import { ManualTimers } from '../helpers/manual-timers.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -68,6 +81,106 @@ describe('heartbeat schedule', () => {
       [400 * DAY, '>30d'],
     ];
     for (const [uptime, bucket] of rows) assert.equal(uptimeBucket(uptime, DAY), bucket, `${uptime / HOUR} h`);
+  });
+});
+
+/**
+ * A heartbeat schedule on a hand-moved monotonic clock, with a wall clock the test can set to
+ * anything: what the reporter was given, and every timer delay asked for.
+ */
+function manualSchedule(intervalMs: number) {
+  const timers = new ManualTimers();
+  let wallOffsetMs = 0;
+  const wall = (): Date => new Date(Date.UTC(2026, 11, 1) + timers.monotonicMs() + wallOffsetMs);
+  const beats: TbotHeartbeatEvent[] = [];
+  const reporter = {
+    capture: (event: ReporterEvent<TbotHeartbeatEvent>) => {
+      beats.push(event.fields);
+      return false;
+    },
+    flush: async () => undefined,
+    close: async () => ({ complete: true }),
+  } as unknown as Reporter<typeof TbotHeartbeat>;
+  const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+  const schedule = scheduleHeartbeats({
+    config,
+    version: '1.2.3',
+    tally: new RenewalTally(),
+    reporter,
+    intervalMs,
+    startedAt: wall(),
+    now: wall,
+    // 0.5: no jitter, the first beat exactly one interval after start.
+    random: () => 0.5,
+    logger: quiet,
+    timers,
+  });
+  return { timers, beats, schedule, jumpWallClock: (ms: number) => (wallOffsetMs += ms) };
+}
+
+describe('heartbeat schedule against clock jumps', () => {
+  const everyDelayHonoured = (delays: number[]): void => {
+    const bad = delays.filter((delay) => !(delay >= 0 && delay <= MAX_TIMER_DELAY_MS));
+    assert.deepEqual(bad, [], 'every timer delay within what setTimeout honours');
+  };
+
+  it('positive control: one beat per interval, uptime counted in whole days', () => {
+    const { timers, beats, schedule } = manualSchedule(DAY);
+    timers.advance(10 * DAY + HOUR);
+    schedule.stop();
+    assert.equal(beats.length, 10);
+    assert.deepEqual(
+      beats.map((beat) => beat.uptime_bucket),
+      ['1d', '2-7d', '2-7d', '2-7d', '2-7d', '2-7d', '2-7d', '8-30d', '8-30d', '8-30d'],
+    );
+    everyDelayHonoured(timers.delays);
+  });
+
+  for (const [direction, jumpMs] of [
+    ['forward', 30 * DAY],
+    ['backward', -30 * DAY],
+  ] as const) {
+    it(`the wall clock jumping 30 days ${direction} neither bursts nor stalls the beats, nor spins a timer`, () => {
+      const { timers, beats, schedule, jumpWallClock } = manualSchedule(500);
+      timers.advance(1_200);
+      assert.equal(beats.length, 2);
+      jumpWallClock(jumpMs);
+      // 5 s at the 500 ms test interval: 10 beats, where the wall-clock schedule sent about 1,500 (forward) or spun (backward).
+      timers.advance(5_000);
+      schedule.stop();
+      assert.equal(beats.length, 12);
+      assert.ok(timers.fired <= 13, `${timers.fired} timer callbacks`);
+      assert.ok(
+        beats.every((beat) => beat.uptime_bucket !== '>30d'),
+        'uptime from the monotonic clock',
+      );
+      everyDelayHonoured(timers.delays);
+    });
+  }
+
+  it('after the process was stopped for 30 days, exactly one catch-up beat, then back on the grid', () => {
+    const { timers, beats, schedule } = manualSchedule(DAY);
+    timers.advance(2 * DAY + HOUR);
+    assert.equal(beats.length, 2);
+    timers.stall(30 * DAY);
+    timers.advance(0);
+    assert.equal(beats.length, 3, 'one catch-up beat on resuming');
+    assert.equal(timers.armed(), 1);
+    // Resumed at 32 d + 1 h: the next point of the start + n days grid is 33 d.
+    timers.advance(DAY - HOUR - 1);
+    assert.equal(beats.length, 3);
+    timers.advance(1);
+    assert.equal(beats.length, 4);
+    schedule.stop();
+    assert.equal(timers.armed(), 0, 'stop leaves no timer');
+    everyDelayHonoured(timers.delays);
+  });
+
+  it('nextBeatAt: the next grid point strictly after now, however far behind', () => {
+    assert.equal(nextBeatAt(1_000, 500, 0), 1_000);
+    assert.equal(nextBeatAt(1_000, 500, 1_000), 1_500);
+    assert.equal(nextBeatAt(1_000, 500, 1_499), 1_500);
+    assert.equal(nextBeatAt(1_000, 500, 1_000 + 30 * DAY + 1), 1_000 + 30 * DAY + 500);
   });
 });
 

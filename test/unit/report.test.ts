@@ -155,10 +155,31 @@ describe('report aggregation', () => {
     assert.deepEqual(niceTicks(7), [0, 2, 4, 6, 8]);
     assert.deepEqual(niceTicks(0), [0, 1]);
     const now = new Date('2026-03-04T05:06:07.000Z');
-    assert.equal(parseWhen('2d', now)?.toISOString(), '2026-03-02T05:06:07.000Z');
-    assert.equal(parseWhen('now', now), now);
-    assert.equal(parseWhen('2026-03-01', now)?.toISOString(), '2026-03-01T00:00:00.000Z');
-    assert.equal(parseWhen('last week', now), undefined);
+    const date = (text: string): string | undefined => {
+      const parsed = parseWhen(text, now);
+      return parsed.ok ? parsed.date.toISOString() : undefined;
+    };
+    assert.equal(date('2d'), '2026-03-02T05:06:07.000Z');
+    assert.deepEqual(parseWhen('now', now), { ok: true, date: now });
+    assert.equal(date('2026-03-01'), '2026-03-01T00:00:00.000Z');
+    assert.equal(date('2024-02-29'), '2024-02-29T00:00:00.000Z');
+    assert.equal(date('2026-03-01T10:00:00+02:00'), '2026-03-01T08:00:00.000Z');
+    assert.deepEqual(parseWhen('last week', now), { ok: false });
+  });
+
+  it('a window bound on a day that does not exist is refused, with the reason, not rolled into the next month', () => {
+    const now = new Date('2026-03-04T05:06:07.000Z');
+    for (const [text, reason] of [
+      ['2026-02-30', 'day 30 does not exist in 2026-02'],
+      ['2026-02-29', 'day 29 does not exist in 2026-02'],
+      ['2026-04-31', 'day 31 does not exist in 2026-04'],
+      ['2026-11-31', 'day 31 does not exist in 2026-11'],
+      ['2026-13-01', 'month 13 does not exist'],
+      ['2026-02-30T00:00:00Z', 'day 30 does not exist in 2026-02'],
+      ['2026-03-01T24:00:00Z', 'time 24:00:00 does not exist'],
+    ]) {
+      assert.deepEqual(parseWhen(text as string, now), { ok: false, reason }, text);
+    }
   });
 });
 

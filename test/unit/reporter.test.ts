@@ -75,6 +75,24 @@ describe('reporter', () => {
     assert.deepEqual(await subject.close(), { complete: true, abandoned: 0 });
   });
 
+  it('a batch interval past the 2^31-1 ms timer limit waits, rather than sending after 1 ms', async () => {
+    const subject = createReporter({
+      service: TBOT_REPORTING_SERVICE,
+      endpoint: receiver.url,
+      consent: fixedConsent(true),
+      identity: new PerEventDistinctId(),
+      batch: { size: 50, intervalMs: 30 * 86_400_000 },
+    });
+    const before = receiver.requests.length;
+    subject.capture(TbotStart.create(START));
+    // A 1 ms timer armed before this 20 ms one fires first: an unclamped interval would have sent by now.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(subject.stats().buffered, 1);
+    assert.equal(receiver.requests.length, before);
+    await subject.close();
+    assert.equal(receiver.requests.length, before + 1, 'close still sends it');
+  });
+
   it('refuses an endpoint that could carry a tag, and a batch size of zero', () => {
     const options = { service: TBOT_REPORTING_SERVICE, consent: fixedConsent(true), identity: new PerEventDistinctId() };
     assert.throws(() => createReporter({ ...options, endpoint: 'https://collector.test/?user=alice' }), ReporterConfigError);

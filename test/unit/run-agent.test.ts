@@ -128,6 +128,24 @@ describe('renewal scheduling', () => {
     );
   });
 
+  it('continuous: the wall clock jumping 30 days either way changes nothing about when renewals run', async () => {
+    // The waits are relative (sleep, on the monotonic clock); the wall clock only stamps the credentials.
+    const time = new VirtualTime();
+    let wallOffsetMs = 0;
+    const wall = (): Date => new Date(time.ms + wallOffsetMs);
+    const out = task('out', { credentialTtlMs: 60_000, renewalIntervalMs: 10_000 });
+    const stop = new AbortController();
+    const running = runAgent(config({}), { tasks: [out.task], analytics: idle, logger: recordingLogger([]), now: wall, random: () => 0, sleep: time.sleep }, stop.signal);
+    await time.runUntil(25_000);
+    wallOffsetMs = 30 * 86_400_000;
+    await time.runUntil(45_000);
+    wallOffsetMs = -30 * 86_400_000;
+    await time.runUntil(65_000);
+    stop.abort();
+    assert.equal(await running, 0);
+    assert.equal(out.calls.length, 7, 'renewals at 0, 10 … 60 s of monotonic time');
+  });
+
   it('continuous: an interval past the 2^31-1 ms timer limit waits instead of renewing every millisecond', async () => {
     const huge = 2 ** 31 + 60_000;
     const { task: long, calls } = task('long', { credentialTtlMs: huge * 2, renewalIntervalMs: huge });

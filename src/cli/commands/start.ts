@@ -1,6 +1,7 @@
 /** `tbot start [kind]`: run the agent, one-shot or continuous. */
 import { countRenewals, RenewalTally } from '../../analytics/renewal-tally.js';
 import { IDLE_SESSION } from '../../analytics/session-handle.js';
+import { destinationLockWaitMs, lockDestinations, type DestinationLocks } from '../../agent/destination-locks.js';
 import { OutputStatusBoard } from '../../agent/output-status.js';
 import { runAgent } from '../../agent/run-agent.js';
 import { openLocalCa } from '../../ca/local-ca.js';
@@ -52,7 +53,16 @@ export async function run(invocation: Invocation, runtime: Runtime, command: Com
   }
 
   const stop = stopOnSignals(logger);
+  let locks: DestinationLocks | undefined;
   try {
+    // One agent per destination directory; a second one waits its turn or exits naming the first.
+    try {
+      locks = await lockDestinations(config, { logger, now: runtime.now, signal: stop.signal, waitMs: destinationLockWaitMs(runtime.env) });
+    } catch (error) {
+      if (stop.signal.aborted) return 0;
+      return reportFatal(error, runtime.stderr);
+    }
+    process.once('exit', locks.releaseSync);
     // Launched before the first renewal so the send runs beside it, never in front of it.
     // The heartbeat reports renewal outcomes; the tally is where the renewals count them.
     const renewals = new RenewalTally();
@@ -61,6 +71,10 @@ export async function run(invocation: Invocation, runtime: Runtime, command: Com
     return await runAgent(config, { tasks: countRenewals(tasks, renewals), board, analytics, logger, now: runtime.now, random: runtime.random }, stop.signal);
   } finally {
     stop.dispose();
+    if (locks !== undefined) {
+      process.off('exit', locks.releaseSync);
+      await locks.release();
+    }
     await diag?.close();
   }
 }

@@ -28,7 +28,8 @@ import { discardBody, readBodyBounded } from '../../net/bounded-body.js';
 import { nodeHttpFetch } from '../../net/node-http-fetch.js';
 import { retryAfterMs } from '../../net/retry-after.js';
 import { backoffDelayMs } from '../../time/backoff.js';
-import { interruptibleDelay } from '../../time/interruptible-delay.js';
+import { sleep } from '../../time/sleep.js';
+import { clampTimerDelay, monotonicMs } from '../../time/timer.js';
 import { parkDeadLetter, type DeadLetterReason } from '../store/dead-letter.js';
 import type { StoredRecord } from '../store/record.js';
 import { SegmentReader, START, type Cursor } from '../store/segments.js';
@@ -179,7 +180,8 @@ export class PostHogForwarder {
     const batch = firstUnusable < 0 ? items : items.slice(0, firstUnusable);
     // Linger only when healthy: not while backing off, nor while narrowing down a refused batch.
     if (this.failures === 0 && this.batchSize === MAX_BATCH && batch.length < this.batchSize) {
-      const now = Date.now();
+      // Monotonic: a wall clock set back a day must not turn a 250 ms linger into a day's wait.
+      const now = monotonicMs();
       this.lingerUntil ??= now + LINGER_MS;
       if (now < this.lingerUntil) {
         await this.wait(this.lingerUntil - now, 'full-batch');
@@ -245,7 +247,7 @@ export class PostHogForwarder {
     const early = new AbortController();
     this.waiting = { wakeOn, wake: () => early.abort() };
     try {
-      await interruptibleDelay(ms, early.signal);
+      await sleep(ms, early.signal);
     } finally {
       this.waiting = undefined;
     }
@@ -265,7 +267,7 @@ export class PostHogForwarder {
   private async post(events: PostHogEvent[]): Promise<Outcome> {
     const exchange = new AbortController();
     this.inFlight = exchange;
-    const timer = setTimeout(() => exchange.abort(), this.options.requestTimeoutMs ?? 10_000);
+    const timer = setTimeout(() => exchange.abort(), clampTimerDelay(this.options.requestTimeoutMs ?? 10_000));
     try {
       const response = await ky.post(this.url, {
         json: { api_key: this.options.apiKey, batch: events },

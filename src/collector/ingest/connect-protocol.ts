@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gunzip } from 'node:zlib';
 import type { RejectReason } from '../metrics.js';
+import { clampTimerDelay } from '../../time/timer.js';
 
 /** The Connect codes the collector answers with, and their HTTP statuses from the protocol's table. */
 export const CONNECT_HTTP_STATUS = {
@@ -88,16 +89,14 @@ export function checkProtocolVersion(req: IncomingMessage): void {
     throw new ConnectFailure('invalid_argument', `connect-protocol-version ${JSON.stringify(version)} is not supported; expected 1`, 'bad-header');
 }
 
-/** setTimeout's ceiling; a longer deadline is clamped, which the protocol allows a server to do. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /** Connect-Timeout-Ms: a positive whole number of at most 10 digits, or absent (no deadline). */
 export function requestTimeoutMs(req: IncomingMessage): number | undefined {
   const header = req.headers['connect-timeout-ms'];
   if (header === undefined) return undefined;
   if (typeof header !== 'string' || !/^[0-9]{1,10}$/.test(header) || Number(header) === 0)
     throw new ConnectFailure('invalid_argument', `connect-timeout-ms ${JSON.stringify(header)}: expected a positive whole number of milliseconds, at most 10 digits`, 'bad-header');
-  return Math.min(Number(header), MAX_TIMER_MS);
+  // A deadline past setTimeout's ceiling is clamped, which the protocol allows a server to do.
+  return clampTimerDelay(Number(header));
 }
 
 export const deadlineExceeded = (ms: number): ConnectFailure =>

@@ -2,6 +2,7 @@
  * The report window and the calendar every report shares: UTC days, weeks starting on Monday, and
  * how dates are shown to people. Pure: `now` is passed in.
  */
+import { instantMillis, parseRfc3339 } from '../../protocol/rfc3339.js';
 
 /** Since (inclusive) and until (exclusive), as ISO strings so a worker thread can take them. */
 export interface ReportWindow {
@@ -11,18 +12,25 @@ export interface ReportWindow {
 
 const UNITS = { d: 86_400_000, h: 3_600_000, m: 60_000 } as const;
 
-/** "30d", "12h", "90m" before now, an ISO date or time, or "now". */
-export function parseWhen(text: string, now: Date): Date | undefined {
-  if (text === 'now') return now;
+export type ParsedWhen = { ok: true; date: Date } | { ok: false; reason?: string };
+
+/**
+ * "30d", "12h", "90m" before now, an ISO date (a UTC day) or an RFC 3339 time, or "now". Dates are
+ * checked by the same field-by-field parser ingest uses, because Date.parse rolls 2026-02-30 over
+ * into March: a window must never start on a day the user did not name. `reason` says which part
+ * of a date-like value does not exist.
+ */
+export function parseWhen(text: string, now: Date): ParsedWhen {
+  if (text === 'now') return { ok: true, date: now };
   const relative = /^(\d+)([dhm])$/.exec(text);
   if (relative !== null) {
     // A window reaching past what Date can hold (e.g. 99999999999d) is as unusable as a typo.
     const start = new Date(now.getTime() - Number(relative[1]) * UNITS[relative[2] as keyof typeof UNITS]);
-    return Number.isNaN(start.getTime()) ? undefined : start;
+    return Number.isNaN(start.getTime()) ? { ok: false } : { ok: true, date: start };
   }
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text)) return undefined;
-  const absolute = Date.parse(text);
-  return Number.isNaN(absolute) ? undefined : new Date(absolute);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text)) return { ok: false };
+  const parsed = parseRfc3339(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
+  return parsed.ok ? { ok: true, date: new Date(instantMillis(parsed.instant)) } : { ok: false, reason: parsed.reason };
 }
 
 /** Seconds precision, "YYYY-MM-DDTHH:MM:SS": what folds compare event times against. */

@@ -34,12 +34,16 @@ export function commonReportOptions<T>(yargs: Argv<T>): Argv<T> {
 }
 
 export function reportWindow(args: Pick<CommonReportArgs, 'since' | 'until'>, now: Date): ReportWindow {
-  const since = parseWhen(args.since, now);
-  if (since === undefined) throw new UsageError(`--since ${JSON.stringify(args.since)}: ${WHEN}`);
-  const until = parseWhen(args.until, now);
-  if (until === undefined) throw new UsageError(`--until ${JSON.stringify(args.until)}: ${WHEN}`);
+  const since = windowBound('--since', args.since, now);
+  const until = windowBound('--until', args.until, now);
   if (until <= since) throw new UsageError(`--until (${until.toISOString()}) is not after --since (${since.toISOString()}); expected a window that ends after it starts`);
   return { since: since.toISOString(), until: until.toISOString() };
+}
+
+function windowBound(flag: string, text: string, now: Date): Date {
+  const parsed = parseWhen(text, now);
+  if (parsed.ok) return parsed.date;
+  throw new UsageError(`${flag} ${JSON.stringify(text)}: ${parsed.reason === undefined ? '' : `${parsed.reason}; `}${WHEN}`);
 }
 
 /**
