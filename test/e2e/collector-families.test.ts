@@ -265,12 +265,6 @@ describe('collector: Connect and Discover services', () => {
       message: /^distinctId: /,
     },
     {
-      name: 'a tab kind that is free text',
-      path: '/tbotanalytics.connect.v1.ConnectExtraReportingService/SubmitConnectExtraEvent',
-      body: () => ({ distinctId: crypto.randomUUID(), tabOpen: { rootClusterName: anon('prod-cluster'), leafClusterName: '', tabKind: 'ssh alice@db01' } }),
-      message: /^tabOpen\.tabKind: /,
-    },
-    {
       name: 'an unknown enum value',
       path: SUBMIT_EVENT_PATH,
       body: () => ({

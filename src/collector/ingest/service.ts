@@ -19,6 +19,8 @@ export interface IngestNotes {
   /** Values left out because they failed a privacy rule (the event itself is kept). */
   privacyDroppedFields: number;
   redactions: Redaction[];
+  /** Closed-vocabulary fields whose value was outside the allow-list and was stored as `other`. */
+  otherValues: string[];
 }
 
 export interface Accepted {
