@@ -21,6 +21,8 @@ export interface IngestNotes {
   redactions: Redaction[];
   /** Closed-vocabulary fields whose value was outside the allow-list and was stored as `other`. */
   otherValues: string[];
+  /** Second copies of an event within the request, dropped (event-checks.ts, dropRepeats). */
+  repeats: number;
 }
 
 export interface Accepted {

@@ -18,7 +18,7 @@ import {
 import { messageSchema } from '../../../protocol/descriptors.js';
 import { CONNECT_CLOSED_FIELDS, closeVocabulary } from '../../../protocol/vocabularies.js';
 import { validateSubmitConnectEvent, validateSubmitConnectExtraEvent, type Validator } from '../../../schemas/validators.js';
-import { decodeEvents, missingEvent, requireAnonymized, requireSchema, settleTimestamp, type DecodedEvent } from '../event-checks.js';
+import { decodeEvents, dropRepeats, missingEvent, requireAnonymized, requireSchema, settleTimestamp, type DecodedEvent } from '../event-checks.js';
 import type { IngestService } from '../service.js';
 
 /** A batch of 500 events of a few hundred bytes each, with room to spare. */
@@ -48,7 +48,12 @@ function connectService(path: string, requestType: string, validator: Validator,
     accept(encoding, body, receivedAt) {
       const { events, unknownFields } = decodeEvents(messageSchema(requestType), encoding, body, batch);
       const otherValues: string[] = [];
-      return { events: events.map((decoded) => checkEvent(decoded, receivedAt, validator, otherValues)), notes: { unknownFields, otherValues } };
+      // The installation id repeats on every event by design: only a whole-event copy is a resend.
+      const checked = dropRepeats(
+        events.map((decoded) => checkEvent(decoded, receivedAt, validator, otherValues)),
+        (event) => JSON.stringify(event),
+      );
+      return { events: checked.events, notes: { unknownFields, otherValues, repeats: checked.repeats } };
     },
   };
 }

@@ -22,7 +22,7 @@ import {
 import { classifyError, screenFreeText } from '../../../protocol/free-text.js';
 import { closeVocabulary, DISCOVER_REQUEST_CLOSED_FIELDS } from '../../../protocol/vocabularies.js';
 import { validateSubmitDiscoverEvent } from '../../../schemas/validators.js';
-import { decodeEvents, missingEvent, requireAnonymized, requireSchema, settleTimestamp, type DecodedEvent } from '../event-checks.js';
+import { decodeEvents, dropRepeats, missingEvent, requireAnonymized, requireSchema, settleTimestamp, type DecodedEvent } from '../event-checks.js';
 import type { IngestService, Redaction } from '../service.js';
 
 const BATCH_BODY_BYTES = 1024 * 1024;
@@ -59,7 +59,12 @@ function discoverService(path: string, requestType: string, batch?: { max: numbe
       const { events, unknownFields } = decodeEvents(messageSchema(requestType), encoding, body, batch);
       const redactions: Redaction[] = [];
       const otherValues: string[] = [];
-      return { events: events.map((decoded) => checkEvent(decoded, receivedAt, redactions, otherValues)), notes: { unknownFields, redactions, otherValues } };
+      // A run id repeats on every step by design: only a whole-event copy is a resend.
+      const checked = dropRepeats(
+        events.map((decoded) => checkEvent(decoded, receivedAt, redactions, otherValues)),
+        (event) => JSON.stringify(event),
+      );
+      return { events: checked.events, notes: { unknownFields, redactions, otherValues, repeats: checked.repeats } };
     },
   };
 }
