@@ -33,6 +33,11 @@ const VERSION_MAX = usageCommonSchema.definitions.version.maxLength;
 
 export const isVersion: ClosedField = (value) => value.length <= VERSION_MAX && VERSION_PATTERN.test(value);
 
+/** `value` if the named vocabulary lists it, else `other`: what a sender does before sending. */
+export function fromVocabulary(vocabulary: 'os' | 'arch', value: string): string {
+  return VOCABULARIES[vocabulary]?.enum.includes(value) === true ? value : OTHER;
+}
+
 function closedField(ref: unknown): ClosedField | undefined {
   if (ref === VERSION_REF) return isVersion;
   const list = typeof ref === 'string' ? LIST_REF.exec(ref)?.[1] : undefined;

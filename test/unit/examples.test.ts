@@ -52,6 +52,11 @@ describe('the Connect-style session script', () => {
     assert.equal(shape('10.0.22631'), '10.0.22631');
     assert.equal(shape('4.19.0 (custom build)'), '4.19.0');
     assert.equal(shape('unknown'), '');
+    // A tag the contract does not list (a custom kernel, a host name) is cut off, not sent.
+    assert.equal(shape('6.18.44-fc-v1272'), '6.18.44');
+    assert.equal(shape('6.1.0-host03.alice.example.com'), '6.1.0');
+    const other = platformOf({ platform: () => 'haiku', arch: () => 'x64', release: () => '1.0' });
+    assert.equal(other.os, 'other');
   });
 });
 
