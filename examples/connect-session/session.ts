@@ -3,6 +3,7 @@
  * one action per usage event. Built from the plan alone (no clock, no I/O), so the same plan always
  * gives the same session.
  */
+import { fromVocabulary, isVersion } from '../../src/protocol/vocabularies.js';
 import type { CaptureOf } from '../../src/reporting/index.js';
 import {
   AccessRequestsCreate,
@@ -74,8 +75,10 @@ export function sessionActions(plan: SessionPlan): Action[] {
  */
 export function platformOf(os: { platform(): string; arch(): string; release(): string }): Platform {
   const release = os.release();
-  const version = /^v?\d{1,9}(?:\.\d{1,9}){0,4}(?:[-+][0-9A-Za-z._+-]{1,48})?$/.test(release) ? release : (/^\d{1,9}(?:\.\d{1,9}){0,4}/.exec(release)?.[0] ?? '');
-  return { os: os.platform(), arch: os.arch(), os_version: version };
+  // The contract's own version shape (src/protocol/vocabularies.ts): a release it does not take is
+  // cut to its leading numbers rather than sent as it is and refused.
+  const version = isVersion(release) ? release : (/^\d{1,9}(?:\.\d{1,9}){0,4}/.exec(release)?.[0] ?? '');
+  return { os: fromVocabulary('os', os.platform()), arch: fromVocabulary('arch', os.arch()), os_version: version };
 }
 
 /** A log line for an action: the event's name and its plain fields (names stay out of logs too). */

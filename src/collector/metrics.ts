@@ -26,6 +26,8 @@ export type RejectReason =
 const LABELLED = {
   unknownFields: ['tbot_collector_unknown_fields_skipped_total', 'Fields of accepted requests unknown to the contract, skipped and never stored, by family.'],
   redactions: ['tbot_collector_redacted_total', 'Free-text values replaced by the redaction marker, by family, field and the rule they broke.'],
+  repeats: ['tbot_collector_repeated_events_dropped_total', 'Second copies of an event within one request, dropped before storing, by family.'],
+  otherValues: ['tbot_collector_vocabulary_other_total', 'Closed-vocabulary values outside their allow-list, stored and forwarded as "other", by family and field.'],
 } as const;
 export type LabelledCounter = keyof typeof LABELLED;
 

@@ -9,6 +9,7 @@ import eventSchema from '../../schemas/tbot-event.schema.json' with { type: 'jso
 import heartbeatSchema from '../../schemas/tbot-heartbeat.schema.json' with { type: 'json' };
 import receivedEventSchema from '../../schemas/tbot-event.received.schema.json' with { type: 'json' };
 import usageCommonSchema from '../../schemas/usage-common.schema.json' with { type: 'json' };
+import usageVocabulariesSchema from '../../schemas/usage-vocabularies.schema.json' with { type: 'json' };
 import connectEventSchema from '../../schemas/connect-event.schema.json' with { type: 'json' };
 import connectExtraEventSchema from '../../schemas/connect-extra-event.schema.json' with { type: 'json' };
 import discoverEventSchema from '../../schemas/discover-event.schema.json' with { type: 'json' };
@@ -20,6 +21,7 @@ export const SCHEMAS = [
   receivedEventSchema,
   heartbeatSchema,
   usageCommonSchema,
+  usageVocabulariesSchema,
   connectEventSchema,
   connectExtraEventSchema,
   discoverEventSchema,

@@ -265,12 +265,6 @@ describe('collector: Connect and Discover services', () => {
       message: /^distinctId: /,
     },
     {
-      name: 'a tab kind that is free text',
-      path: '/tbotanalytics.connect.v1.ConnectExtraReportingService/SubmitConnectExtraEvent',
-      body: () => ({ distinctId: crypto.randomUUID(), tabOpen: { rootClusterName: anon('prod-cluster'), leafClusterName: '', tabKind: 'ssh alice@db01' } }),
-      message: /^tabOpen\.tabKind: /,
-    },
-    {
       name: 'an unknown enum value',
       path: SUBMIT_EVENT_PATH,
       body: () => ({
@@ -328,7 +322,9 @@ describe('collector: Connect and Discover services', () => {
 
   it('stores a full batch of 500 Discover events atomically', async () => {
     const runId = crypto.randomUUID();
-    const events = Array.from({ length: 500 }, (_, index) => discoverRequest(DISCOVER_STEPS[index % DISCOVER_STEPS.length]!, { runId }));
+    // Each at its own millisecond: a byte-for-byte copy within one request is a resend, stored once.
+    const start = Date.now() - 60_000;
+    const events = Array.from({ length: 500 }, (_, index) => discoverRequest(DISCOVER_STEPS[index % DISCOVER_STEPS.length]!, { runId, timestamp: new Date(start + index).toISOString() }));
     const result = await post(collector.url, SUBMIT_EVENTS_PATH, { events });
     assert.equal(result.status, 200, JSON.stringify(result.json));
     assert.equal((await stored(dataDir)).filter((line) => JSON.stringify(line.event).includes(runId)).length, 500);

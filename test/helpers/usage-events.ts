@@ -27,7 +27,7 @@ export function connectEventBody(member: string): Record<string, unknown> {
     case 'userJobRoleUpdate':
       return { jobRole: 'DevOps Engineer' };
     case 'connectMyComputerSetup':
-      return { ...names, success: false, failedStep: 'agent_setup' };
+      return { ...names, success: false, failedStep: 'downloading_agent' };
     case 'accessRequestReview':
     case 'accessRequestAssumeRole':
     case 'connectMyComputerAgentStart':

@@ -15,6 +15,7 @@ import { messageSchema } from '../../src/protocol/descriptors.js';
 
 const NOW = new Date('2026-03-04T05:06:07.089Z');
 const ID = '3b241101-e2bb-4255-8caf-4136c566a962';
+const OTHER_IDS = ['5c7e2a90-1d4b-4f3e-8a6c-0b9d8e7f6a51', '9e1f3b72-6c8d-4a5e-b2f0-7d4c3a2b1e60'] as const;
 const START = {
   runMode: 'RUN_MODE_ONE_SHOT',
   version: '1.2.3',
@@ -251,7 +252,8 @@ describe('tbot events: tolerant receive', () => {
       });
 
     it('stores each event as the single call would, and agrees across paths', () => {
-      const bodies = [AGENT, withStart({ joinType: 'env0', extra: 1 }), withStart({ helper: 'runner.corp.example.com' })];
+      // Each start has its own distinct id: a batch repeating one is a resend, stored once (see below).
+      const bodies = [AGENT, { ...withStart({ joinType: 'env0', extra: 1 }), distinctId: OTHER_IDS[0] }, { ...withStart({ helper: 'runner.corp.example.com' }), distinctId: OTHER_IDS[1] }];
       const result = batch(bodies);
       assert.ok(result.ok, JSON.stringify(result));
       assert.equal(result.stored, `[${bodies.map((body) => (json(body, true) as { stored: string }).stored).join(',')}]`);
@@ -276,14 +278,23 @@ describe('tbot events: tolerant receive', () => {
 
     it('binary batches decode element by element, unknown fields included', () => {
       const BATCH = messageSchema('tbotanalytics.v1.SubmitTbotEventsRequest');
-      const bytes = toBinary(BATCH, create(BATCH, { events: [AGENT_INIT, AGENT_INIT] } as never));
+      const bytes = toBinary(BATCH, create(BATCH, { events: [AGENT_INIT, { ...AGENT_INIT, distinctId: OTHER_IDS[0] }] } as never));
       const result = verdict(() => {
         const accepted = acceptTbotBatch('proto', Buffer.concat([Buffer.from(bytes), Buffer.from(unknownVarint(9))]), NOW);
         return { event: accepted.events, notes: { unknownFields: accepted.notes?.unknownFields ?? 0, privacyDroppedFields: 0 } };
       });
       assert.ok(result.ok, JSON.stringify(result));
-      assert.equal(result.stored, `[${stored(AGENT)},${stored(AGENT)}]`);
+      assert.equal(result.stored, `[${stored(AGENT)},${stored({ ...AGENT, distinctId: OTHER_IDS[0] })}]`);
       assert.equal(result.unknownFields, 1);
+    });
+
+    it('stores a start once when the batch repeats its distinct id, and counts the copy', () => {
+      const accepted = acceptTbotBatch('json', Buffer.from(JSON.stringify({ events: [AGENT, { ...AGENT, timestamp: '2026-03-04T05:00:01.000Z' }, { ...AGENT, distinctId: OTHER_IDS[0] }] })), NOW);
+      assert.deepEqual(
+        accepted.events.map((event) => (event as { distinctId: string }).distinctId),
+        [ID, OTHER_IDS[0]],
+      );
+      assert.equal(accepted.notes?.repeats, 1);
     });
   });
 });

@@ -31,7 +31,7 @@ import { backoffDelayMs } from '../../time/backoff.js';
 import { sleep } from '../../time/sleep.js';
 import { clampTimerDelay, monotonicMs } from '../../time/timer.js';
 import { parkDeadLetter, type DeadLetterReason } from '../store/dead-letter.js';
-import type { StoredRecord } from '../store/record.js';
+import { checkStoredRecord } from '../store/record-check.js';
 import { SegmentReader, START, type Cursor } from '../store/segments.js';
 import { toPostHogEvent, type PostHogEvent } from './posthog-event.js';
 
@@ -253,11 +253,17 @@ export class PostHogForwarder {
     }
   }
 
-  /** Whole lines only: a line still being appended has no newline yet and waits for the next read. */
+  /**
+   * Whole lines only: a line still being appended has no newline yet and waits for the next read.
+   * Each line is checked again as a record of its family (record-check.ts) before it is mapped: a
+   * line that fails is never sent, and is parked with the reason when it reaches the head.
+   */
   private async readItems(limit: number): Promise<Item[]> {
     return (await this.reader.readFrom(this.cursor, limit)).map(({ line, end }) => {
       try {
-        return { line, end, event: toPostHogEvent(JSON.parse(line) as StoredRecord) };
+        const checked = checkStoredRecord(JSON.parse(line));
+        if (!checked.ok) return { line, end, problem: checked.reason };
+        return { line, end, event: toPostHogEvent(checked.record) };
       } catch (error) {
         return { line, end, problem: error instanceof SyntaxError ? 'not JSON' : (error as Error).message };
       }

@@ -63,6 +63,24 @@ export function missingEvent(decoded: DecodedEvent, isOtherEvent: (field: Unknow
   return new ConnectFailure('unimplemented', `${decoded.path}event ${which} is not implemented here; this procedure accepts only ${expected}s`, 'unimplemented-event');
 }
 
+/**
+ * A second copy of an event within one request is a resend, not a second occurrence: it is
+ * dropped, and counted. `identity` says what makes two events the same for the family (a tbot
+ * start's random distinct id; for Connect and Discover, whose ids repeat by design, the whole
+ * event with its time). PostHog would merge such copies anyway (their uuids are equal), so this
+ * keeps the reports and PostHog agreeing. Copies in different requests are not looked for.
+ */
+export function dropRepeats<T>(events: readonly T[], identity: (event: T) => string): { events: T[]; repeats: number } {
+  const seen = new Set<string>();
+  const kept = events.filter((event) => {
+    const key = identity(event);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return { events: kept, repeats: events.length - kept.length };
+}
+
 /** The anonymity gate: `fields` are paths inside `message`, reported under `prefix`. */
 export function requireAnonymized(message: Record<string, unknown>, fields: SensitiveFields, prefix: string): void {
   const field = firstNotAnonymized(message, fields);

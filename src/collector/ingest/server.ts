@@ -56,6 +56,8 @@ function countNotes(metrics: CollectorMetrics, family: string, notes: Partial<In
   if ((notes.unknownFields ?? 0) > 0) metrics.count('unknownFields', `family="${family}"`, notes.unknownFields);
   metrics.privacyDroppedFields += notes.privacyDroppedFields ?? 0;
   for (const { field, rule } of notes.redactions ?? []) metrics.count('redactions', `family="${family}",field="${field}",rule="${rule}"`);
+  for (const field of notes.otherValues ?? []) metrics.count('otherValues', `family="${family}",field="${field}"`);
+  if ((notes.repeats ?? 0) > 0) metrics.count('repeats', `family="${family}"`, notes.repeats);
 }
 
 export function createIngestServer(options: IngestOptions): Server {

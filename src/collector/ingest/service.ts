@@ -19,6 +19,10 @@ export interface IngestNotes {
   /** Values left out because they failed a privacy rule (the event itself is kept). */
   privacyDroppedFields: number;
   redactions: Redaction[];
+  /** Closed-vocabulary fields whose value was outside the allow-list and was stored as `other`. */
+  otherValues: string[];
+  /** Second copies of an event within the request, dropped (event-checks.ts, dropRepeats). */
+  repeats: number;
 }
 
 export interface Accepted {

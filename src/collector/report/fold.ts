@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { familyOf, type StoredRecord } from '../store/record.js';
+import { checkStoredRecord } from '../store/record-check.js';
 import { listSegmentEntries, segmentDay, SegmentReader } from '../store/segments.js';
 import type { ReportWindow } from './window.js';
 
@@ -69,7 +70,8 @@ export async function scan<R>(fold: Fold<R>, task: ScanTask): Promise<R> {
         }
         // An event's time is never later than its arrival, so what arrived before the window is out.
         if (familyOf(record) !== task.family || record.received_at < since) continue;
-        if (fold.valid?.(record) === false) {
+        // The same check the forwarder makes: a record that fails it is skipped as damaged, never shown.
+        if (!checkStoredRecord(record).ok || fold.valid?.(record) === false) {
           fold.skip(report);
           continue;
         }

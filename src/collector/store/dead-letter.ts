@@ -5,7 +5,8 @@
  *
  *   parked_at  when it was parked (RFC 3339, UTC)
  *   reason     "rejected": PostHog refused the event on its own (a 4xx that blames the request);
- *              "invalid": the stored line is not JSON, or not a well-formed record of its family
+ *              "invalid": the stored line is not JSON, or fails the stored-record check (not a
+ *              well-formed, anonymous record of its family; see record-check.ts)
  *   detail     what was wrong, e.g. "HTTP 400: <start of PostHog's answer>"
  *   segment    the segment it came from
  *   offset     the byte offset just after the line in that segment

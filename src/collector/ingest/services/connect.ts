@@ -16,8 +16,9 @@ import {
   SUBMIT_CONNECT_EXTRA_EVENTS_PATH,
 } from '../../../protocol/connect-wire.js';
 import { messageSchema } from '../../../protocol/descriptors.js';
+import { CONNECT_CLOSED_FIELDS, closeVocabulary } from '../../../protocol/vocabularies.js';
 import { validateSubmitConnectEvent, validateSubmitConnectExtraEvent, type Validator } from '../../../schemas/validators.js';
-import { decodeEvents, missingEvent, requireAnonymized, requireSchema, settleTimestamp, type DecodedEvent } from '../event-checks.js';
+import { decodeEvents, dropRepeats, missingEvent, requireAnonymized, requireSchema, settleTimestamp, type DecodedEvent } from '../event-checks.js';
 import type { IngestService } from '../service.js';
 
 /** A batch of 500 events of a few hundred bytes each, with room to spare. */
@@ -26,10 +27,13 @@ const BATCH_BODY_BYTES = 1024 * 1024;
 /** An unknown message-shaped field where the event belongs: a Connect event newer than our contract. */
 const isOtherEvent = (field: { number?: number; wireType?: number; isObject?: boolean }): boolean => field.isObject === true || (field.wireType === 2 && (field.number ?? 0) >= 3);
 
-function checkEvent(decoded: DecodedEvent, receivedAt: Date, validator: Validator): JsonObject {
+function checkEvent(decoded: DecodedEvent, receivedAt: Date, validator: Validator, otherValues: string[]): JsonObject {
   const { request, path } = decoded;
   const found = connectEventOf(request);
   if (found === undefined) throw missingEvent(decoded, isOtherEvent, 'Connect event');
+  // Before the schema, which allows only listed values: an unlisted one is kept as `other`, not refused.
+  const { member } = found.spec;
+  otherValues.push(...closeVocabulary(found.event, CONNECT_CLOSED_FIELDS.get(member), `${member}.`));
   requireAnonymized(found.event, found.spec.sensitive, `${path}${found.spec.member}.`);
   settleTimestamp(request, receivedAt, path);
   requireSchema(validator, request, path);
@@ -43,7 +47,13 @@ function connectService(path: string, requestType: string, validator: Validator,
     ...(batch === undefined ? {} : { maxBodyBytes: BATCH_BODY_BYTES }),
     accept(encoding, body, receivedAt) {
       const { events, unknownFields } = decodeEvents(messageSchema(requestType), encoding, body, batch);
-      return { events: events.map((decoded) => checkEvent(decoded, receivedAt, validator)), notes: { unknownFields } };
+      const otherValues: string[] = [];
+      // The installation id repeats on every event by design: only a whole-event copy is a resend.
+      const checked = dropRepeats(
+        events.map((decoded) => checkEvent(decoded, receivedAt, validator, otherValues)),
+        (event) => JSON.stringify(event),
+      );
+      return { events: checked.events, notes: { unknownFields, otherValues, repeats: checked.repeats } };
     },
   };
 }

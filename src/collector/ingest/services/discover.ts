@@ -20,8 +20,9 @@ import {
   type StoredDiscoverStatus,
 } from '../../../protocol/discover-wire.js';
 import { classifyError, screenFreeText } from '../../../protocol/free-text.js';
+import { closeVocabulary, DISCOVER_REQUEST_CLOSED_FIELDS } from '../../../protocol/vocabularies.js';
 import { validateSubmitDiscoverEvent } from '../../../schemas/validators.js';
-import { decodeEvents, missingEvent, requireAnonymized, requireSchema, settleTimestamp, type DecodedEvent } from '../event-checks.js';
+import { decodeEvents, dropRepeats, missingEvent, requireAnonymized, requireSchema, settleTimestamp, type DecodedEvent } from '../event-checks.js';
 import type { IngestService, Redaction } from '../service.js';
 
 const BATCH_BODY_BYTES = 1024 * 1024;
@@ -30,10 +31,11 @@ const BATCH_BODY_BYTES = 1024 * 1024;
 const isOtherEvent = (field: { number?: number; wireType?: number; isObject?: boolean }): boolean =>
   field.isObject === true || (field.number !== undefined && field.wireType !== undefined && isOtherEventField(field.number, field.wireType));
 
-function checkEvent(decoded: DecodedEvent, receivedAt: Date, redactions: Redaction[]): JsonObject {
+function checkEvent(decoded: DecodedEvent, receivedAt: Date, redactions: Redaction[], otherValues: string[]): JsonObject {
   const { request, path } = decoded;
   const found = discoverEventOf(request);
   if (found === undefined) throw missingEvent(decoded, isOtherEvent, 'UIDiscover* event');
+  otherValues.push(...closeVocabulary(request, DISCOVER_REQUEST_CLOSED_FIELDS));
   requireAnonymized(request, DISCOVER_REQUEST_SENSITIVE, path);
   requireAnonymized(found.event as unknown as Record<string, unknown>, DISCOVER_EVENT_SENSITIVE, `${path}${found.step.member}.`);
   settleTimestamp(request, receivedAt, path);
@@ -56,7 +58,13 @@ function discoverService(path: string, requestType: string, batch?: { max: numbe
     accept(encoding, body, receivedAt) {
       const { events, unknownFields } = decodeEvents(messageSchema(requestType), encoding, body, batch);
       const redactions: Redaction[] = [];
-      return { events: events.map((decoded) => checkEvent(decoded, receivedAt, redactions)), notes: { unknownFields, redactions } };
+      const otherValues: string[] = [];
+      // A run id repeats on every step by design: only a whole-event copy is a resend.
+      const checked = dropRepeats(
+        events.map((decoded) => checkEvent(decoded, receivedAt, redactions, otherValues)),
+        (event) => JSON.stringify(event),
+      );
+      return { events: checked.events, notes: { unknownFields, redactions, otherValues, repeats: checked.repeats } };
     },
   };
 }

@@ -7,7 +7,7 @@ import type { JsonValue, Message } from '@bufbuild/protobuf';
 import { messageSchema } from '../../../protocol/descriptors.js';
 import { MAX_TBOT_BATCH_EVENTS, SUBMIT_TBOT_EVENTS_PATH } from '../../../protocol/tbot-wire.js';
 import type { Encoding } from '../connect-protocol.js';
-import { requireBatchSize } from '../event-checks.js';
+import { dropRepeats, requireBatchSize } from '../event-checks.js';
 import { decodeBinaryMessage, decodeFailure, isJsonObject, parseJsonBody } from '../proto-codec.js';
 import type { Accepted, IngestService } from '../service.js';
 import { acceptTbotJson, acceptTbotMessage, type AcceptedTbotEvent, type DecodeOptions } from './tbot-event.js';
@@ -40,11 +40,17 @@ export function acceptTbotBatch(encoding: Encoding, body: Buffer, receivedAt: Da
     accepted = batch.events.map((element, index) => acceptTbotMessage(element, receivedAt, { ...options, at: `events[${index}].` }));
     unknownFields = batch.$unknown?.length ?? 0;
   }
+  // A start's distinct id is random and its own: a second event with it is the same start sent twice.
+  const { events, repeats } = dropRepeats(
+    accepted.map(({ event }) => event),
+    (event) => event.distinctId,
+  );
   return {
-    events: accepted.map(({ event }) => event),
+    events,
     notes: {
       unknownFields: accepted.reduce((sum, { notes }) => sum + notes.unknownFields, unknownFields),
       privacyDroppedFields: accepted.reduce((sum, { notes }) => sum + notes.privacyDroppedFields, 0),
+      repeats,
     },
   };
 }
