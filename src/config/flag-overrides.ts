@@ -27,6 +27,10 @@ export interface ConfigFlags {
   destinationDir?: string;
   certificateTtl?: string;
   renewalInterval?: string;
+  /** A join URI (`--join-uri`): merged into the address and onboarding when the config loads (join-uri.ts). */
+  joinUri?: string;
+  /** `--registration-secret`: onboarding.bound_keypair.registration_secret. */
+  registrationSecret?: string;
   /** Outputs or services built from a `start <kind>` command line; appended to `services`. */
   entries?: readonly FlagEntry[];
   /** How to name a flag in messages when it is not its own `--flag` (e.g. it came from an env var). */
@@ -58,6 +62,8 @@ export const FLAG_NAMES: Readonly<Record<ScalarFlag, string>> = {
   destinationDir: '--destination-dir',
   certificateTtl: '--certificate-ttl',
   renewalInterval: '--renewal-interval',
+  joinUri: '--join-uri',
+  registrationSecret: '--registration-secret',
 };
 
 export interface Overridden {
@@ -127,6 +133,20 @@ export function applyFlagOverrides(fileData: unknown, flags: ConfigFlags): Overr
       onboarding['join_method'] = flags.joinMethod;
       mark(['onboarding', 'join_method'], label('joinMethod'));
     }
+  }
+
+  if (flags.joinUri !== undefined) setTop('join_uri', flags.joinUri, 'joinUri');
+  if (flags.registrationSecret !== undefined) {
+    // After the onboarding block above, so that --token or --join-method do not wipe it.
+    const onboarding = isRecord(raw['onboarding']) ? raw['onboarding'] : {};
+    raw['onboarding'] = onboarding;
+    const keypair = isRecord(onboarding['bound_keypair']) ? onboarding['bound_keypair'] : {};
+    onboarding['bound_keypair'] = keypair;
+    if (keypair['registration_secret'] !== undefined && keypair['registration_secret'] !== flags.registrationSecret) {
+      warnings.push(`${label('registrationSecret')} overrides onboarding.bound_keypair.registration_secret from the config file`);
+    }
+    keypair['registration_secret'] = flags.registrationSecret;
+    mark(['onboarding', 'bound_keypair', 'registration_secret'], label('registrationSecret'));
   }
 
   if (flags.destinationDir !== undefined) {
