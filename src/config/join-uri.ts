@@ -136,7 +136,16 @@ function parseUrl(text: string): { scheme: string; user?: { name: string; passwo
 
 /** A join URI → its parts; throws JoinUriError with Go's reasons (and never the token). */
 export function parseJoinUri(text: string): JoinUri {
-  const url = parseUrl(text);
+  let url: ReturnType<typeof parseUrl>;
+  try {
+    url = parseUrl(text);
+  } catch (error) {
+    // Go's own words for `tbot+proxy+bound_keypair://…` say nothing of the underscore; say it.
+    if (error instanceof JoinUriError && /^tbot\+[A-Za-z]+\+[A-Za-z-]*_[A-Za-z_-]*:\/\//.test(text)) {
+      throw new JoinUriError(`${error.message} (a URL scheme cannot hold "_": write the join method with "-", e.g. bound-keypair, azure-devops, terraform-cloud, generic-oidc)`);
+    }
+    throw error;
+  }
   const parts = url.scheme.split('+');
   // Go splits into at most three parts: a fourth `+` stays in the join method (and fails there).
   const schemeParts = parts.length > 3 ? [parts[0], parts[1], parts.slice(2).join('+')] : parts;
