@@ -9,10 +9,10 @@ import { loggerFor } from '../config-input.js';
 import { reportFatal } from '../report-error.js';
 import type { Runtime } from '../runtime.js';
 
-/** One GET whose body is drained and dropped: only the status matters. */
+/** One GET whose body is never read (only the status matters), so no answer's size can cost anything. */
 async function getStatus(url: string, signal: AbortSignal): Promise<number> {
   const response = await nodeHttpFetch(url, { signal });
-  await response.arrayBuffer().catch(() => undefined);
+  await response.body?.getReader().cancel().catch(() => undefined);
   return response.status;
 }
 
