@@ -103,6 +103,8 @@ const PID_FILE_FLAG = flag('pid-file', 'Write the process id to this file (atomi
 const JOIN_FLAGS: readonly FlagDef[] = [
   flag('join-uri', 'A join URI, tbot+proxy+<join method>://<token>[:<parameter>]@<host:port>: the address, join method and token in one (recorded; never contacted)'),
   flag('registration-secret', 'Bound-keypair joining: the registration secret for the first join (recorded; never sent)'),
+  flag('registration-secret-path', 'Bound-keypair joining: a file holding the registration secret (recorded; never read here)'),
+  flag('static-key-path', 'Bound-keypair joining: a static private key file (recorded; never read here)'),
 ];
 
 const CONSENT_FLAG = bool('anonymous-analytics', 'Opt in to (or, with --no-, out of) anonymous usage analytics');

@@ -31,6 +31,10 @@ export interface ConfigFlags {
   joinUri?: string;
   /** `--registration-secret`: onboarding.bound_keypair.registration_secret. */
   registrationSecret?: string;
+  /** `--registration-secret-path`: onboarding.bound_keypair.registration_secret_path. */
+  registrationSecretPath?: string;
+  /** `--static-key-path`: onboarding.bound_keypair.static_private_key_path. */
+  staticKeyPath?: string;
   /** Outputs or services built from a `start <kind>` command line; appended to `services`. */
   entries?: readonly FlagEntry[];
   /** How to name a flag in messages when it is not its own `--flag` (e.g. it came from an env var). */
@@ -64,6 +68,8 @@ export const FLAG_NAMES: Readonly<Record<ScalarFlag, string>> = {
   renewalInterval: '--renewal-interval',
   joinUri: '--join-uri',
   registrationSecret: '--registration-secret',
+  registrationSecretPath: '--registration-secret-path',
+  staticKeyPath: '--static-key-path',
 };
 
 export interface Overridden {
@@ -136,17 +142,22 @@ export function applyFlagOverrides(fileData: unknown, flags: ConfigFlags): Overr
   }
 
   if (flags.joinUri !== undefined) setTop('join_uri', flags.joinUri, 'joinUri');
-  if (flags.registrationSecret !== undefined) {
-    // After the onboarding block above, so that --token or --join-method do not wipe it.
+  // The bound-keypair flags, after the onboarding block above, so that --token or --join-method do not wipe them.
+  const boundKeypairFlags = [
+    ['registrationSecret', 'registration_secret'],
+    ['registrationSecretPath', 'registration_secret_path'],
+    ['staticKeyPath', 'static_private_key_path'],
+  ] as const;
+  for (const [flag, key] of boundKeypairFlags) {
+    const value = flags[flag];
+    if (value === undefined) continue;
     const onboarding = isRecord(raw['onboarding']) ? raw['onboarding'] : {};
     raw['onboarding'] = onboarding;
     const keypair = isRecord(onboarding['bound_keypair']) ? onboarding['bound_keypair'] : {};
     onboarding['bound_keypair'] = keypair;
-    if (keypair['registration_secret'] !== undefined && keypair['registration_secret'] !== flags.registrationSecret) {
-      warnings.push(`${label('registrationSecret')} overrides onboarding.bound_keypair.registration_secret from the config file`);
-    }
-    keypair['registration_secret'] = flags.registrationSecret;
-    mark(['onboarding', 'bound_keypair', 'registration_secret'], label('registrationSecret'));
+    if (keypair[key] !== undefined && keypair[key] !== value) warnings.push(`${label(flag)} overrides onboarding.bound_keypair.${key} from the config file`);
+    keypair[key] = value;
+    mark(['onboarding', 'bound_keypair', key], label(flag));
   }
 
   if (flags.destinationDir !== undefined) {

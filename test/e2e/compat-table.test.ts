@@ -353,6 +353,10 @@ function cliProbes(dir: string, diagAddr: string): Record<string, CliProbe> {
       args: ['configure', 'id', '--destination', 'memory://', '--join-uri', 'tbot+proxy+bound-keypair://tok:sec@example.teleport.sh:443'],
       check: has(/^join_uri: tbot\+proxy\+bound-keypair:\/\/tok:sec@example\.teleport\.sh:443$/m),
     },
+    '--registration-secret-path': {
+      args: ['configure', 'id', '--destination', 'memory://', '--registration-secret-path', '/etc/tbot/secret'],
+      check: has(/^ {4}registration_secret_path: \/etc\/tbot\/secret$/m),
+    },
     '--registration-secret': { args: ['configure', 'id', '--destination', 'memory://', '--registration-secret', 's3'], check: has(/^ {4}registration_secret: s3$/m) },
     '--pid-file': {
       args: ['start', 'id', '--destination', 'memory://', '--oneshot', '--pid-file', pidFile],

@@ -93,6 +93,29 @@ describe('--join-uri and --registration-secret', { concurrency: 4 }, () => {
     }
   });
 
+  it('--registration-secret-path and --static-key-path go into the bound_keypair block; start loads it', async () => {
+    const written = await run([
+      'configure',
+      'identity',
+      '--destination',
+      './out',
+      '--registration-secret-path',
+      '/etc/tbot/secret',
+      '--static-key-path',
+      '/etc/tbot/key.pem',
+      '-o',
+      'paths.yaml',
+    ]);
+    assert.equal(written.code, 0, written.stderr);
+    const { readFile } = await import('node:fs/promises');
+    assert.match(
+      await readFile(join(workspace.dir, 'paths.yaml'), 'utf8'),
+      /^onboarding:\n {2}bound_keypair:\n {4}registration_secret_path: \/etc\/tbot\/secret\n {4}static_private_key_path: \/etc\/tbot\/key\.pem$/m,
+    );
+    const started = await run(['start', '--oneshot', '-c', 'paths.yaml']);
+    assert.equal(started.code, 0, started.stderr);
+  });
+
   it('TBOT_REGISTRATION_SECRET is read by tbot only while joining: configure does not write it', async () => {
     const result = await run(['configure', 'identity', '--destination', 'memory://'], { TBOT_REGISTRATION_SECRET: 'from-env' });
     assert.equal(result.code, 0, result.stderr);

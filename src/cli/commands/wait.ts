@@ -12,7 +12,10 @@ import type { Runtime } from '../runtime.js';
 /** One GET whose body is never read (only the status matters), so no answer's size can cost anything. */
 async function getStatus(url: string, signal: AbortSignal): Promise<number> {
   const response = await nodeHttpFetch(url, { signal });
-  await response.body?.getReader().cancel().catch(() => undefined);
+  await response.body
+    ?.getReader()
+    .cancel()
+    .catch(() => undefined);
   return response.status;
 }
 
