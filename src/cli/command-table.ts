@@ -96,6 +96,17 @@ const LEGACY_FLAGS: readonly FlagDef[] = [
   flag('data-dir', "The bot's storage directory (tbot's older name for --storage; a URI is accepted)"),
 ];
 
+/** `start` and `configure` (every form); only `start` writes the file. */
+const PID_FILE_FLAG = flag('pid-file', 'Write the process id to this file (atomically) and remove it on exit; default: no PID file');
+
+/** The `start <kind>` / `configure <kind>` forms only: tbot's legacy form has neither. */
+const JOIN_FLAGS: readonly FlagDef[] = [
+  flag('join-uri', 'A join URI, tbot+proxy+<join method>://<token>[:<parameter>]@<host:port>: the address, join method and token in one (recorded; never contacted)'),
+  flag('registration-secret', 'Bound-keypair joining: the registration secret for the first join (recorded; never sent)'),
+  flag('registration-secret-path', 'Bound-keypair joining: a file holding the registration secret (recorded; never read here)'),
+  flag('static-key-path', 'Bound-keypair joining: a static private key file (recorded; never read here)'),
+];
+
 const CONSENT_FLAG = bool('anonymous-analytics', 'Opt in to (or, with --no-, out of) anonymous usage analytics');
 
 const DESTINATION_FLAGS: readonly FlagDef[] = [
@@ -276,7 +287,7 @@ function kindCommands(load: () => Promise<CommandModule>, extra: readonly FlagDe
     name: kind.name,
     ...(kind.aliases === undefined ? {} : { aliases: kind.aliases }),
     describe: kind.describe,
-    flags: [...SHARED_START_FLAGS, ...(kind.destination ? DESTINATION_FLAGS : []), ...kind.flags, ...extra],
+    flags: [...SHARED_START_FLAGS, ...JOIN_FLAGS, PID_FILE_FLAG, ...(kind.destination ? DESTINATION_FLAGS : []), ...kind.flags, ...extra],
     entryType: kind.type,
     load,
   }));
@@ -292,7 +303,13 @@ export const TBOT_COMMANDS: readonly CommandDef[] = [
     describe: 'Start the agent: renew credentials once (--oneshot) or continuously',
     flags: [],
     subcommands: [
-      { name: 'legacy', isDefault: true, describe: 'Start from the config file and these flags (the default)', flags: [...LEGACY_FLAGS, CONSENT_FLAG], load: startModule },
+      {
+        name: 'legacy',
+        isDefault: true,
+        describe: 'Start from the config file and these flags (the default)',
+        flags: [...LEGACY_FLAGS, PID_FILE_FLAG, CONSENT_FLAG],
+        load: startModule,
+      },
       ...kindCommands(startModule, [CONSENT_FLAG]),
     ],
   },
@@ -301,7 +318,7 @@ export const TBOT_COMMANDS: readonly CommandDef[] = [
     describe: 'Print the YAML config that the same flags of `start` describe',
     flags: [],
     subcommands: [
-      { name: 'legacy', isDefault: true, describe: 'A config from these flags (the default)', flags: [...LEGACY_FLAGS, OUTPUT_FLAG], load: configureModule },
+      { name: 'legacy', isDefault: true, describe: 'A config from these flags (the default)', flags: [...LEGACY_FLAGS, PID_FILE_FLAG, OUTPUT_FLAG], load: configureModule },
       ...kindCommands(configureModule, [OUTPUT_FLAG]),
     ],
   },
@@ -316,6 +333,50 @@ export const TBOT_COMMANDS: readonly CommandDef[] = [
         describe: 'Print the exact request `start` would send, and send nothing',
         flags: [...analyticsFlags, bool('heartbeat', 'Show the daily heartbeat of a continuous agent instead of tbot.start')],
         load: () => import('./commands/analytics-preview.js'),
+      },
+    ],
+  },
+  {
+    name: 'wait',
+    describe: "Wait until a running agent's diagnostics service reports it ready",
+    flags: [
+      flag('diag-addr', 'The --diag-addr of the running agent, host:port', { required: true }),
+      flag('service', 'Wait for this one output (service) only; default: all of them'),
+      flag('timeout', 'Give up (exit 1) after this long, e.g. 30s; default: wait until ready'),
+    ],
+    load: () => import('./commands/wait.js'),
+  },
+  {
+    name: 'init',
+    describe: "Prepare an output's destination directory: create it, set its owner and mode, clean up what tbot left behind",
+    flags: [
+      ...ADDRESS_FLAGS,
+      flag('destination-dir', 'The directory to prepare (else the one output of the config, or --init-dir)'),
+      flag('owner', 'user:group to own the directory (names or ids); default: the user running tbot'),
+      flag('bot-user', 'The user tbot runs as, for POSIX ACLs (this agent sets none: named in a warning)'),
+      flag('reader-user', 'A user to read the files, for POSIX ACLs (this agent sets none: named in a warning)'),
+      flag('init-dir', 'With several outputs in the config: the destination directory to prepare'),
+      bool('clean', "Also remove what tbot left behind in it (only tbot's own leftovers; nothing else is ever removed)"),
+    ],
+    load: () => import('./commands/init.js'),
+  },
+  {
+    name: 'keypair',
+    describe: 'Keypairs for bound-keypair joining',
+    flags: [],
+    subcommands: [
+      {
+        name: 'create',
+        describe: 'Create a keypair to preregister for bound-keypair joining, and print its public key',
+        flags: [
+          flag('storage', "The bot's storage to write the keypair to: a directory or file:///path (not with --static)"),
+          flag('proxy-server', "The Proxy Service address (recorded, never pinged: the key is Ed25519, as in Teleport's default suite)", { required: true }),
+          bool('overwrite', 'Replace a keypair already in the storage (else its public key is printed again)'),
+          flag('format', 'Output format', { choices: ['text', 'json'] }),
+          bool('static', 'Create a static private key instead of one kept in the storage; printed unless --static-key-path is given'),
+          flag('static-key-path', 'With --static: write the private key to this file (0600) instead of printing it'),
+        ],
+        load: () => import('./commands/keypair-create.js'),
       },
     ],
   },

@@ -1,6 +1,7 @@
 /** What `start`, `configure` and `analytics` share: a command line → config source, flags, config, consent and logger. */
 import { resolveConsent, type Consent } from '../analytics/consent.js';
 import { FLAG_NAMES, type ConfigFlags, type ScalarFlag } from '../config/flag-overrides.js';
+import { JoinUriError, parseJoinUri } from '../config/join-uri.js';
 import type { ConfigSource } from '../config/load-config.js';
 import type { BotConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
@@ -22,7 +23,20 @@ export function configSource(invocation: Invocation): ConfigSource | undefined {
   return undefined;
 }
 
+/** A --join-uri tbot would refuse is a usage error (exit 2), as kingpin's flag check makes it there. */
+function checkJoinUri(invocation: Invocation): void {
+  const text = invocation.values['join-uri'];
+  if (typeof text !== 'string') return;
+  try {
+    parseJoinUri(text);
+  } catch (error) {
+    if (error instanceof JoinUriError) throw new UsageError(`${invocation.labels['join-uri'] ?? '--join-uri'}: ${error.message}`);
+    throw error;
+  }
+}
+
 export function configFlags(command: CommandDef, invocation: Invocation): ConfigFlags {
+  checkJoinUri(invocation);
   const flags: Record<string, unknown> = {};
   const labels: Partial<Record<ScalarFlag, string>> = {};
   for (const [key, dashed] of Object.entries(FLAG_NAMES) as [ScalarFlag, string][]) {

@@ -27,6 +27,14 @@ export interface ConfigFlags {
   destinationDir?: string;
   certificateTtl?: string;
   renewalInterval?: string;
+  /** A join URI (`--join-uri`): merged into the address and onboarding when the config loads (join-uri.ts). */
+  joinUri?: string;
+  /** `--registration-secret`: onboarding.bound_keypair.registration_secret. */
+  registrationSecret?: string;
+  /** `--registration-secret-path`: onboarding.bound_keypair.registration_secret_path. */
+  registrationSecretPath?: string;
+  /** `--static-key-path`: onboarding.bound_keypair.static_private_key_path. */
+  staticKeyPath?: string;
   /** Outputs or services built from a `start <kind>` command line; appended to `services`. */
   entries?: readonly FlagEntry[];
   /** How to name a flag in messages when it is not its own `--flag` (e.g. it came from an env var). */
@@ -58,6 +66,10 @@ export const FLAG_NAMES: Readonly<Record<ScalarFlag, string>> = {
   destinationDir: '--destination-dir',
   certificateTtl: '--certificate-ttl',
   renewalInterval: '--renewal-interval',
+  joinUri: '--join-uri',
+  registrationSecret: '--registration-secret',
+  registrationSecretPath: '--registration-secret-path',
+  staticKeyPath: '--static-key-path',
 };
 
 export interface Overridden {
@@ -127,6 +139,25 @@ export function applyFlagOverrides(fileData: unknown, flags: ConfigFlags): Overr
       onboarding['join_method'] = flags.joinMethod;
       mark(['onboarding', 'join_method'], label('joinMethod'));
     }
+  }
+
+  if (flags.joinUri !== undefined) setTop('join_uri', flags.joinUri, 'joinUri');
+  // The bound-keypair flags, after the onboarding block above, so that --token or --join-method do not wipe them.
+  const boundKeypairFlags = [
+    ['registrationSecret', 'registration_secret'],
+    ['registrationSecretPath', 'registration_secret_path'],
+    ['staticKeyPath', 'static_private_key_path'],
+  ] as const;
+  for (const [flag, key] of boundKeypairFlags) {
+    const value = flags[flag];
+    if (value === undefined) continue;
+    const onboarding = isRecord(raw['onboarding']) ? raw['onboarding'] : {};
+    raw['onboarding'] = onboarding;
+    const keypair = isRecord(onboarding['bound_keypair']) ? onboarding['bound_keypair'] : {};
+    onboarding['bound_keypair'] = keypair;
+    if (keypair[key] !== undefined && keypair[key] !== value) warnings.push(`${label(flag)} overrides onboarding.bound_keypair.${key} from the config file`);
+    keypair[key] = value;
+    mark(['onboarding', 'bound_keypair', key], label(flag));
   }
 
   if (flags.destinationDir !== undefined) {

@@ -6,6 +6,7 @@ import { RefusedFileError } from '../fs/read-regular-file.js';
 import { validateConfig } from '../schemas/validators.js';
 import { explainClusterOnly, findClusterOnly, isWithin } from './cluster-only.js';
 import { applyFlagOverrides, flagFor, type ConfigFlags } from './flag-overrides.js';
+import { applyJoinUri } from './join-uri-config.js';
 import { normalizeConfig } from './normalize.js';
 import { formatFieldPath, issuesFromAjv, pathFromPointer } from './schema-issues.js';
 import type { BotConfig, RawConfig } from './types.js';
@@ -61,10 +62,14 @@ export async function loadConfig(input: LoadConfigInput): Promise<BotConfig> {
   const v1 = v1Issue(document.data, document.locate);
   if (v1 !== undefined) throw new ConfigError([v1]);
 
-  const { raw, setByFlag, warnings } = applyFlagOverrides(document.data, input.flags);
-  const locate = (path: FieldPath, part: 'key' | 'value'): IssueOrigin => {
+  const { raw, setByFlag, warnings: flagWarnings } = applyFlagOverrides(document.data, input.flags);
+  const locateRaw = (path: FieldPath, part: 'key' | 'value'): IssueOrigin => {
     return flagFor(setByFlag, formatFieldPath(path)) ?? document.locate(path, part);
   };
+  // As in tbot, a join URI fills the config's address and onboarding before anything is validated.
+  const joinUri = applyJoinUri(raw, locateRaw);
+  const warnings = [...flagWarnings, ...joinUri.warnings];
+  const locate = (path: FieldPath, part: 'key' | 'value'): IssueOrigin => joinUri.locate(path) ?? locateRaw(path, part);
 
   const clusterOnly = findClusterOnly(raw);
   const explained: ConfigIssue[] = clusterOnly.map((finding) => ({

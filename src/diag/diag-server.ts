@@ -1,5 +1,6 @@
 /**
- * The diagnostics listener (`diag_addr`): GET /livez, /readyz, /readyz/<output name> and /metrics,
+ * The diagnostics listener (`diag_addr`): GET /livez, /readyz, /readyz/<output name>, /metrics, and
+ * /wait, /wait/<output name> (what `tbot wait` polls; here they answer as /readyz does),
  * bound to exactly the configured host and port. It reads the agent's status board and never
  * writes anything; a request body is never read.
  */
@@ -30,6 +31,7 @@ export interface DiagServer {
 }
 
 const READYZ_PREFIX = '/readyz/';
+const WAIT_PREFIX = '/wait/';
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { 'content-type': 'application/json' });
@@ -55,14 +57,15 @@ function handle(sources: DiagSources, request: IncomingMessage, response: Server
 /** The status code and JSON body for every path but /metrics. */
 function jsonAnswer(sources: DiagSources, path: string): [status: number, body: unknown] {
   if (path === '/livez') return [200, { status: 'ok' }];
-  if (path === '/readyz') {
+  if (path === '/readyz' || path === '/wait') {
     const body = readyzBody(sources.board.list());
     return [body.status === 'healthy' ? 200 : 503, body];
   }
-  if (path.startsWith(READYZ_PREFIX)) {
+  const prefix = [READYZ_PREFIX, WAIT_PREFIX].find((candidate) => path.startsWith(candidate));
+  if (prefix !== undefined) {
     let name: string;
     try {
-      name = decodeURIComponent(path.slice(READYZ_PREFIX.length));
+      name = decodeURIComponent(path.slice(prefix.length));
     } catch {
       return [400, { error: 'The output name is not valid percent-encoding.' }];
     }
@@ -70,7 +73,7 @@ function jsonAnswer(sources: DiagSources, path: string): [status: number, body: 
     if (status === undefined) return [404, { error: `Service named ${JSON.stringify(name)} not found.` }];
     return [status.state === 'healthy' ? 200 : 503, serviceHealth(status)];
   }
-  return [404, { error: 'Not found. Try /livez, /readyz, /readyz/<output name> or /metrics.' }];
+  return [404, { error: 'Not found. Try /livez, /readyz, /readyz/<output name>, /wait or /metrics.' }];
 }
 
 function describeListenError(error: NodeJS.ErrnoException): string {

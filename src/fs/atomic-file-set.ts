@@ -160,3 +160,43 @@ export async function replaceFileSet(dir: string, files: ReadonlyMap<string, str
     await rm(join(dir, previous), { recursive: true, force: true });
   }
 }
+
+/** A directory's entries sorted by who made them: this code (by the same rules it replaces by), or someone else. */
+export interface OwnEntries {
+  /** The generation `..data` points at, if any. */
+  current?: string;
+  /** `..data` itself, when it is a link to a generation. */
+  dataLink?: string;
+  /** Visible names linked into `..data` whose file the current generation has. */
+  liveLinks: string[];
+  /** What a killed or older run left: other generations, temp links, and visible links into `..data` to nothing. */
+  leftovers: string[];
+  /** Everything else: not made by this code, never touched. */
+  others: string[];
+}
+
+/** `..data_tmp` linked to a generation, or `.<name>.<hex>.link` linked to `..data/<name>`: exactly what this code makes. */
+async function isOwnTempLink(dir: string, entry: string): Promise<boolean> {
+  const target = await readLinkOrUndefined(join(dir, entry));
+  if (entry === DATA_LINK_TEMP) return GENERATION.test(target ?? '');
+  const name = TEMP_LINK.exec(entry)?.[1];
+  return name !== undefined && target === `${DATA_LINK}/${name}`;
+}
+
+export async function classifyOwnEntries(dir: string): Promise<OwnEntries> {
+  const entries = await readdir(dir);
+  const target = await readLinkOrUndefined(join(dir, DATA_LINK));
+  const current = target !== undefined && GENERATION.test(target) && (await lstatOrUndefined(join(dir, target)))?.isDirectory() === true ? target : undefined;
+  const currentNames = new Set(current === undefined ? [] : await readdir(join(dir, current)).catch((): string[] => []));
+  const result: OwnEntries = { ...(current === undefined ? {} : { current, dataLink: DATA_LINK }), liveLinks: [], leftovers: [], others: [] };
+  for (const entry of entries) {
+    if (entry === current || (entry === DATA_LINK && current !== undefined)) continue;
+    const info = await lstatOrUndefined(join(dir, entry));
+    if (info === undefined) continue;
+    if (GENERATION.test(entry) && info.isDirectory()) result.leftovers.push(entry);
+    else if (info.isSymbolicLink() && (await isOwnTempLink(dir, entry))) result.leftovers.push(entry);
+    else if (info.isSymbolicLink() && (await isOwnVisibleLink(dir, entry))) (currentNames.has(entry) ? result.liveLinks : result.leftovers).push(entry);
+    else result.others.push(entry);
+  }
+  return result;
+}

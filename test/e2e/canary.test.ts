@@ -102,7 +102,6 @@ describe('canary: nothing identifying reaches the wire', () => {
       `version: v2
 proxy_server: ${MARK('proxy')}.example.com:443
 auth_server: ${MARK('authserver')}.example.com:3025
-join_uri: tbot+proxy+github://${MARK('joinuri')}.example.com:443
 onboarding:
   join_method: github
   token: ${MARK('token')}
@@ -231,6 +230,24 @@ services:
     assert.equal(preview.code, 0, preview.stderr);
     assert.equal(JSON.parse(preview.stdout).body.start.destinationsKubernetes, 1, 'the config was read (positive control)');
     const leaked = [MARK('diaghost'), MARK('envauth'), MARK('previewfile')].filter((marker) => preview.stdout.includes(marker));
+    assert.deepEqual(leaked, []);
+  });
+
+  it('nor does a join URI’s token, parameter or address (tbot refuses a join_uri beside proxy_server or a token, so it has a config of its own)', async () => {
+    const configPath = await workspace.write(
+      `${MARK('joinurifile')}.yaml`,
+      `version: v2
+join_uri: tbot+proxy+bound-keypair://${MARK('joinuritoken')}:${MARK('joinuriparam')}@${MARK('joinuri')}.example.com:443
+anonymous_analytics: true
+services:
+  - type: identity
+    destination: {type: memory}
+`,
+    );
+    const preview = await runTbot(['analytics', 'preview', '--format', 'json', '-c', configPath], { env: cleanEnv({ TBOT_ANALYTICS_ENDPOINT: receiver.url }), cwd: workspace.dir });
+    assert.equal(preview.code, 0, preview.stderr);
+    assert.equal(JSON.parse(preview.stdout).body.start.joinType, 'bound_keypair', 'the URI was read (positive control)');
+    const leaked = [MARK('joinuritoken'), MARK('joinuriparam'), MARK('joinuri'), MARK('joinurifile')].filter((marker) => preview.stdout.includes(marker));
     assert.deepEqual(leaked, []);
   });
 });

@@ -1,4 +1,5 @@
 /** `tbot start [kind]`: run the agent, one-shot or continuous. */
+import { resolve } from 'node:path';
 import { countRenewals, RenewalTally } from '../../analytics/renewal-tally.js';
 import { IDLE_SESSION } from '../../analytics/session-handle.js';
 import { destinationLockWaitMs, lockDestinations, type DestinationLocks } from '../../agent/destination-locks.js';
@@ -8,6 +9,7 @@ import { openLocalCa } from '../../ca/local-ca.js';
 import type { DiagServer } from '../../diag/diag-server.js';
 import { createOutputRenewers, sharedSource } from '../../outputs/output-renewer.js';
 import { NotRunnableHereError } from '../../errors.js';
+import { describeFsError } from '../../fs/describe-fs-error.js';
 import { BUILD } from '../../version.js';
 import { analyticsDeps } from '../analytics-deps.js';
 import type { CommandDef, Invocation } from '../command-table.js';
@@ -20,6 +22,20 @@ import { WHAT_IS_SENT } from '../what-is-sent.js';
 /** Said once at start when there is nothing to do, so that an empty `services: []` is not mistaken for a working bot. */
 export const NO_OUTPUTS_WARNING =
   'no outputs are configured, so there is nothing to renew: add one under `services:` in the config file (see docs/configuration.md), or start with one, e.g. `tbot start identity --destination ./.tbot/identity`';
+
+/** Writes the PID file and arranges its removal at exit; false (after saying why) when it cannot be written. */
+async function writePidFileOrReport(path: string, runtime: Runtime): Promise<boolean> {
+  const { writePidFile, removePidFileIfOurs } = await import('../../fs/pid-file.js');
+  try {
+    await writePidFile(path, process.pid);
+  } catch (error) {
+    runtime.stderr(`tbot: cannot write the PID file ${path}: ${describeFsError(error)}\n`);
+    return false;
+  }
+  // Every way out (a normal end, an error, a signal, a second signal's immediate exit) passes here.
+  process.once('exit', () => removePidFileIfOurs(path, process.pid));
+  return true;
+}
 
 export async function run(invocation: Invocation, runtime: Runtime, command: CommandDef): Promise<number> {
   const resolved = await resolveOrReport(command, invocation, runtime);
@@ -55,6 +71,9 @@ export async function run(invocation: Invocation, runtime: Runtime, command: Com
   const stop = stopOnSignals(logger);
   let locks: DestinationLocks | undefined;
   try {
+    // Written once SIGINT/SIGTERM are handled, so no signal can end the process between the write and the removal hook.
+    const pidFile = invocation.values['pid-file'];
+    if (typeof pidFile === 'string' && !(await writePidFileOrReport(resolve(runtime.cwd, pidFile), runtime))) return 1;
     // One agent per destination directory; a second one waits its turn or exits naming the first.
     try {
       locks = await lockDestinations(config, { logger, now: runtime.now, signal: stop.signal, waitMs: destinationLockWaitMs(runtime.env) });
