@@ -42,6 +42,12 @@ export const TEST_TOOLS = [
     commands: ['script'],
     debianPackage: 'bsdutils',
   },
+  {
+    name: 'systemd-analyze',
+    why: 'the install systemd test has systemd-analyze verify the unit the agent writes',
+    commands: ['systemd-analyze'],
+    debianPackage: 'systemd',
+  },
 ];
 
 /** @param {string} path */
