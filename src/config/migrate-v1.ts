@@ -180,7 +180,10 @@ export function migrateV1Config(data: unknown, locate: Locate): Record<string, u
   if (data['outputs'] !== undefined)
     issues.add(['outputs'], 'is a v2 key: this file looks like a v2 config that lacks its `version: v2` line', 'add `version: v2` as the first line instead of migrating', 'key');
   const migrated: Record<string, unknown> = { version: 'v2' };
-  if (data['onboarding'] !== undefined) migrated['onboarding'] = data['onboarding'];
+  const onboarding = data['onboarding'];
+  // Go writes the migrated onboarding with its empty fields left out (`ca_path: ""` is "no CA file").
+  if (isRecord(onboarding)) migrated['onboarding'] = Object.fromEntries(Object.entries(onboarding).filter(([, value]) => value !== '' && value !== null));
+  else if (onboarding !== undefined && onboarding !== null) migrated['onboarding'] = onboarding;
   const storage = data['storage'];
   if (storage !== undefined && storage !== null) {
     if (isRecord(storage)) {
