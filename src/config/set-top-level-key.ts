@@ -19,7 +19,7 @@ export interface KeyEdit {
 
 export function setTopLevelBoolean(file: string, text: string, key: string, value: boolean): KeyEdit {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, keepSourceTokens: false });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const lineOf = (offset: number): number => lineCounter.linePos(offset).line;
   if (doc.errors.length > 0) {
     const error = doc.errors[0] as (typeof doc.errors)[number];
@@ -59,5 +59,5 @@ export function setTopLevelBoolean(file: string, text: string, key: string, valu
 
 function append(text: string, key: string, value: string, line: number): KeyEdit {
   const separator = text.length === 0 || text.endsWith('\n') ? '' : '\n';
-  return { text: `${text}${separator}${key}: ${value}\n`, line: separator === '' ? line : line + 1, changed: true };
+  return { text: `${text}${separator}${key}: ${value}\n`, line, changed: true };
 }
