@@ -22,7 +22,8 @@ export interface UnitParams {
  * `$` a variable, so both are doubled; a backslash or quote is escaped inside quotes.
  */
 export function execWord(word: string): string {
-  const escaped = word.replaceAll('%', '%%').replaceAll('$', '$$');
+  // A function replacement: in a replacement string, `$$` means one `$`.
+  const escaped = word.replaceAll('%', '%%').replaceAll('$', () => '$$');
   return /[\s"'\\;]/.test(escaped) || escaped === '' ? `"${escaped.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"` : escaped;
 }
 

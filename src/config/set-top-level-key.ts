@@ -28,7 +28,8 @@ export function setTopLevelBoolean(file: string, text: string, key: string, valu
   }
   const contents = doc.contents;
   const wanted = String(value);
-  if (contents === null) return append(text, key, wanted, 1);
+  const lines = text.length === 0 ? 0 : text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+  if (contents === null) return append(text, key, wanted, lines + 1);
   if (!isMap(contents) || contents.flow === true) {
     const { line, col } = lineCounter.linePos(contents.range?.[0] ?? 0);
     throw new ConfigError([
@@ -41,10 +42,7 @@ export function setTopLevelBoolean(file: string, text: string, key: string, valu
     ]);
   }
   const pair = contents.items.find((item) => isScalar(item.key) && item.key.value === key);
-  if (pair === undefined) {
-    const lines = text.length === 0 ? 0 : text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
-    return append(text, key, wanted, lines + 1);
-  }
+  if (pair === undefined) return append(text, key, wanted, lines + 1);
   const node = pair.value;
   if (isScalar(node) && node.range !== undefined && node.range !== null) {
     const [start, end] = node.range;
