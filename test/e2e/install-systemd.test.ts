@@ -96,9 +96,9 @@ describe('tbot install systemd', () => {
     assert.equal(telemetry.code, 2);
     assert.match(telemetry.stderr, /--anonymous-telemetry is refused: a unit does not opt in to analytics; set `anonymous_analytics: true` in the config/);
 
-    const escape = await install('--write', '--name', '../escape');
-    assert.equal(escape.code, 2);
-    assert.match(escape.stderr, /--name "\.\.\/escape" is not a systemd unit name/);
+    const outside = await install('--write', '--name', '../escape');
+    assert.equal(outside.code, 2);
+    assert.match(outside.stderr, /--name "\.\.\/escape" is not a systemd unit name/);
     await assert.rejects(stat(join(workspace.dir, 'escape.service')), { code: 'ENOENT' });
 
     await workspace.write('broken.yaml', 'version: v2\nrenewal_intreval: 5m\n');
