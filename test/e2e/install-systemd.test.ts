@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { findTool, testTool } from '../../scripts/provision-test-tools.mjs';
+import { TBOT_COMMANDS } from '../../src/cli/command-table.js';
 import { runTbot, TBOT_BUNDLE } from '../helpers/tbot-process.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
@@ -21,6 +22,9 @@ function requireSystemdAnalyze(): string {
   if (path === undefined) throw new Error("systemd-analyze is missing: run `node scripts/provision-test-tools.mjs` (npm test does; installs Debian's systemd)");
   return path;
 }
+
+/** Go's unit passes `start --pid-file`; this agent's unit does too once its `start` takes the flag. */
+const START_TAKES_PID_FILE = TBOT_COMMANDS.find((command) => command.name === 'start')?.subcommands?.[0]?.flags.some((flag) => flag.name === 'pid-file') === true;
 
 const CONFIG = 'version: v2\nservices:\n  - type: identity\n    destination: {type: directory, path: ./out}\n';
 
@@ -48,10 +52,10 @@ describe('tbot install systemd', () => {
     await assert.rejects(stat(join(units, 'tbot.service')), { code: 'ENOENT' });
   });
 
-  it('--write writes the unit systemd-analyze verify accepts: this tbot, the absolute config, a pid file, no analytics', async () => {
+  it('--write writes the unit systemd-analyze verify accepts: this tbot, the absolute config, its pid file, no analytics', async () => {
     const analyze = requireSystemdAnalyze();
     const pidFile = join(workspace.dir, 'run', 'my-bot.pid');
-    const result = await install('--write', '--name', 'my-bot', '--user', 'root', '--group', 'root', '--pid-file', pidFile);
+    const result = await install('--write', '--name', 'my-bot', '--user', 'root', '--group', 'root', ...(START_TAKES_PID_FILE ? ['--pid-file', pidFile] : []));
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /systemctl enable --now my-bot/);
     const path = join(units, 'my-bot.service');
@@ -59,8 +63,18 @@ describe('tbot install systemd', () => {
     assert.equal((await stat(path)).mode & 0o777, 0o644);
     assert.match(unit, /^Description=my-bot - Teleport Machine & Workload Identity Service$/m);
     assert.match(unit, /^User=root\nGroup=root\nRestart=always\nRestartSec=5\n/m);
-    assert.ok(unit.includes(`\nExecStart=${process.execPath} ${TBOT_BUNDLE} start -c ${config} --pid-file=${pidFile}\n`), unit);
-    assert.ok(unit.includes(`\nPIDFile=${pidFile}\n`), unit);
+    if (START_TAKES_PID_FILE) {
+      // Go's unit: start writes the pid file that systemd watches.
+      assert.ok(unit.includes(`\nExecStart=${process.execPath} ${TBOT_BUNDLE} start -c ${config} --pid-file=${pidFile}\n`), unit);
+      assert.ok(unit.includes(`\nPIDFile=${pidFile}\n`), unit);
+    } else {
+      // A start without --pid-file would refuse the flag at every restart: the unit names no pid file.
+      assert.ok(unit.includes(`\nExecStart=${process.execPath} ${TBOT_BUNDLE} start -c ${config}\n`), unit);
+      assert.doesNotMatch(unit, /PIDFile=/);
+      const refused = await install('--pid-file', pidFile);
+      assert.equal(refused.code, 2);
+      assert.match(refused.stderr, /--pid-file cannot be used: `tbot start` in this build has no --pid-file to write it/);
+    }
     assert.match(unit, /^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
     assert.match(unit, /^WantedBy=multi-user\.target$/m);
     // Nothing in the unit opts in (nor sets the env var, which would outrank the config's key).
@@ -71,6 +85,24 @@ describe('tbot install systemd', () => {
     );
     assert.equal('code' in verified ? verified.code : 0, 0, `systemd-analyze verify: ${verified.stderr}`);
     assert.equal(verified.stderr.trim(), '', 'systemd-analyze has nothing to say about the unit');
+  });
+
+  it("the unit's ExecStart, run as written, starts this tbot on the config and renews its output", async () => {
+    // Absolute: systemd starts the service in /, where a relative path would land.
+    await workspace.write(
+      'oneshot.yaml',
+      `version: v2\noneshot: true\nservices:\n  - type: identity\n    destination: {type: directory, path: ${join(workspace.dir, 'exec-out')}}\n`,
+    );
+    const printed = await runTbot(['install', 'systemd', '-c', 'oneshot.yaml', ...(START_TAKES_PID_FILE ? ['--pid-file', join(workspace.dir, 'exec.pid')] : [])], {
+      cwd: workspace.dir,
+    });
+    assert.equal(printed.code, 0, printed.stderr);
+    const line = /^ExecStart=(.+)$/m.exec(printed.stdout)?.[1] ?? assert.fail(printed.stdout);
+    // The test's paths hold no spaces, quotes or specifiers, so the words are split on spaces.
+    const [command, ...args] = line.split(' ');
+    const started = await run(command as string, args, { cwd: '/', env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } });
+    assert.match(started.stderr, /renewal cycle complete/);
+    assert.ok((await stat(join(workspace.dir, 'exec-out', 'identity'))).isFile());
   });
 
   it('the same unit again changes nothing; a different one is kept unless --force', async () => {

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs/atomic-write.js';
 import { describeFsError } from '../../fs/describe-fs-error.js';
-import type { CommandDef, Invocation } from '../command-table.js';
+import { TBOT_COMMANDS, type CommandDef, type Invocation } from '../command-table.js';
 import { resolveOrReport } from '../config-input.js';
 import type { Runtime } from '../runtime.js';
 import { renderSystemdUnit, unitValueProblem } from '../systemd-unit.js';
@@ -31,6 +31,16 @@ async function readExisting(path: string): Promise<string | undefined> {
   }
 }
 
+/**
+ * Whether this build's `tbot start` takes --pid-file. Go's unit passes it and points PIDFile= at it;
+ * a unit that passed a flag `start` refuses would fail at every restart, so without it the unit
+ * names no pid file (systemd tracks a Type=simple service by its main process anyway).
+ */
+function startTakesPidFile(): boolean {
+  const start = TBOT_COMMANDS.find((command) => command.name === 'start');
+  return start?.subcommands?.find((command) => command.isDefault === true)?.flags.some((flag) => flag.name === 'pid-file') === true;
+}
+
 export async function run(invocation: Invocation, runtime: Runtime, command: CommandDef): Promise<number> {
   const name = stringValue(invocation, 'name', 'tbot');
   const config = invocation.values['config'];
@@ -45,6 +55,7 @@ export async function run(invocation: Invocation, runtime: Runtime, command: Com
       const problem = typeof value === 'string' ? unitValueProblem(value) : undefined;
       return problem === undefined ? undefined : `--${flag} ${problem}`;
     }),
+    typeof invocation.values['pid-file'] === 'string' && !startTakesPidFile() ? '--pid-file cannot be used: `tbot start` in this build has no --pid-file to write it' : undefined,
   ].filter((problem) => problem !== undefined);
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
   // The config must load as `start` would load it (flags aside): a broken one is said now, not by a restart loop.
@@ -61,7 +72,7 @@ export async function run(invocation: Invocation, runtime: Runtime, command: Com
     group: stringValue(invocation, 'group', 'teleport'),
     self: runtime.self,
     configPath: resolve(runtime.cwd, config as string),
-    pidFile: resolve(runtime.cwd, stringValue(invocation, 'pid-file', `/run/${name}.pid`)),
+    ...(startTakesPidFile() ? { pidFile: resolve(runtime.cwd, stringValue(invocation, 'pid-file', `/run/${name}.pid`)) } : {}),
   });
   if (invocation.values['write'] !== true) {
     runtime.stdout(`Dry run: nothing was written; add --write to write it.\nThis unit would be written to ${path}:\n\n${unit}`);
