@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs/atomic-write.js';
 import { describeFsError } from '../../fs/describe-fs-error.js';
+import { readRegularFile, RefusedFileError } from '../../fs/read-regular-file.js';
 import { TBOT_COMMANDS, type CommandDef, type Invocation } from '../command-table.js';
 import { resolveOrReport } from '../config-input.js';
 import type { Runtime } from '../runtime.js';
@@ -21,10 +22,12 @@ function stringValue(invocation: Invocation, name: string, fallback: string): st
   return typeof value === 'string' ? value : fallback;
 }
 
+/** A unit file is a few hundred bytes; the bound only keeps a wrong path from being read whole. */
+const MAX_UNIT_BYTES = 64 * 1024;
+
 async function readExisting(path: string): Promise<string | undefined> {
-  const { readFile } = await import('node:fs/promises');
   try {
-    return await readFile(path, 'utf8');
+    return await readRegularFile(path, MAX_UNIT_BYTES);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
@@ -90,7 +93,7 @@ export async function run(invocation: Invocation, runtime: Runtime, command: Com
     }
     await writeFileAtomic(path, unit, 0o644);
   } catch (error) {
-    runtime.stderr(`tbot: cannot write ${path}: ${describeFsError(error)}\n`);
+    runtime.stderr(`tbot: cannot write ${path}: ${error instanceof RefusedFileError ? `what is there is ${error.message}` : describeFsError(error)}\n`);
     return 1;
   }
   runtime.stderr(`wrote ${path}; reload systemd with \`systemctl daemon-reload\`, then start the service with \`systemctl enable --now ${name}\`\n`);
