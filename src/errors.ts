@@ -85,6 +85,22 @@ export class ConfigReadError extends TbotError {
   }
 }
 
+/**
+ * A one-shot run with no output would write nothing and exit 0: a CI job would go green with no
+ * credentials. It fails instead, unless --allow-empty (or `start noop`) says an empty run is meant.
+ */
+export class EmptyOneShotError extends TbotError {
+  readonly exitCode = 1;
+  override name = 'EmptyOneShotError';
+  constructor() {
+    super(
+      'this one-shot run has no outputs, so it would write nothing; it fails rather than let a CI job pass without credentials.\n' +
+        '  Add an output under `services:` in the config (or start with one, e.g. `tbot start identity --destination ./.tbot/identity --oneshot`),\n' +
+        '  or pass --allow-empty if a run that writes nothing is what you mean.',
+    );
+  }
+}
+
 /** A renewal cycle failed; the agent exits non-zero in one-shot mode. */
 export class RenewalError extends TbotError {
   readonly exitCode = 1;

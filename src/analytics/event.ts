@@ -4,8 +4,8 @@
  */
 import type { BotConfig, OutputKind } from '../config/types.js';
 import type { TbotStartEvent } from '../protocol/tbot-wire.js';
-import { validateHelperName, validateHelperVersion, type Validator } from '../schemas/validators.js';
 import { ENV, type Env } from './env.js';
+import { droppedHelpers } from './helper-check.js';
 
 export interface BuiltEvent {
   event: TbotStartEvent;
@@ -13,20 +13,15 @@ export interface BuiltEvent {
   dropped: readonly string[];
 }
 
-/** Accepts a helper string only if the wire schema's allow-list would (see schemas/tbot-event.schema.json). */
-function vetHelper(name: string, value: string | undefined, allowed: Validator, dropped: string[]): string | undefined {
-  if (value === undefined || value === '') return undefined;
-  if (allowed(value)) return value;
-  // The value itself is not echoed: it failed precisely because it may identify someone.
-  dropped.push(`${name} dropped: ${value.length} characters that are not one of the allowed helper shapes`);
-  return undefined;
-}
-
 export function buildStartEvent(config: BotConfig, env: Env, version: string): BuiltEvent {
-  const dropped: string[] = [];
+  const refused = droppedHelpers(env);
+  // The value itself is not logged: it failed precisely because it may identify someone.
+  const dropped = refused.map((item) => `${item.name} dropped: ${item.value.length} characters that are not one of the allowed helper shapes`);
   const count = (...types: OutputKind[]): number => config.outputs.filter((output) => types.includes(output.type)).length;
-  const helper = vetHelper(ENV.helper, env[ENV.helper], validateHelperName, dropped);
-  const helperVersion = vetHelper(ENV.helperVersion, env[ENV.helperVersion], validateHelperVersion, dropped);
+  // A value is sent only as set, and only when the wire schema's allow-list takes it (helper-check.ts).
+  const sent = (name: string): string | undefined => (env[name] === '' || refused.some((item) => item.name === name) ? undefined : env[name]);
+  const helper = sent(ENV.helper);
+  const helperVersion = sent(ENV.helperVersion);
   return {
     event: {
       run_mode: config.oneshot ? 'one-shot' : 'continuous',

@@ -106,6 +106,8 @@ const JOIN_FLAGS: readonly FlagDef[] = [
   flag('registration-secret-path', 'Bound-keypair joining: a file holding the registration secret (recorded; never read here)'),
   flag('static-key-path', 'Bound-keypair joining: a static private key file (recorded; never read here)'),
 ];
+/** A one-shot run that renews nothing fails unless this says an empty run is meant (see commands/start.ts). */
+const ALLOW_EMPTY_FLAG = bool('allow-empty', 'With --oneshot: exit 0 even when there is no output to renew (by default that run fails)');
 
 const CONSENT_FLAG = bool('anonymous-analytics', 'Opt in to (or, with --no-, out of) anonymous usage analytics');
 
@@ -307,10 +309,10 @@ export const TBOT_COMMANDS: readonly CommandDef[] = [
         name: 'legacy',
         isDefault: true,
         describe: 'Start from the config file and these flags (the default)',
-        flags: [...LEGACY_FLAGS, PID_FILE_FLAG, CONSENT_FLAG],
+        flags: [...LEGACY_FLAGS, PID_FILE_FLAG, CONSENT_FLAG, ALLOW_EMPTY_FLAG],
         load: startModule,
       },
-      ...kindCommands(startModule, [CONSENT_FLAG]),
+      ...kindCommands(startModule, [CONSENT_FLAG, ALLOW_EMPTY_FLAG]),
     ],
   },
   {
@@ -333,6 +335,59 @@ export const TBOT_COMMANDS: readonly CommandDef[] = [
         describe: 'Print the exact request `start` would send, and send nothing',
         flags: [...analyticsFlags, bool('heartbeat', 'Show the daily heartbeat of a continuous agent instead of tbot.start')],
         load: () => import('./commands/analytics-preview.js'),
+      },
+      {
+        name: 'enable',
+        describe: 'Opt in: set `anonymous_analytics: true` in the config given with -c, or print how to',
+        flags: [],
+        load: () => import('./commands/analytics-switch.js'),
+      },
+      {
+        name: 'disable',
+        describe: 'Opt out: set `anonymous_analytics: false` in the config given with -c, or print how to',
+        flags: [],
+        load: () => import('./commands/analytics-switch.js'),
+      },
+    ],
+  },
+  {
+    name: 'migrate',
+    describe: 'Convert a v1 config (-c) to the v2 layout, on stdout or into -o FILE',
+    flags: [flag('output', 'Write the migrated config to this file (atomically) instead of stdout', { short: 'o' })],
+    load: () => import('./commands/migrate.js'),
+  },
+  {
+    name: 'kube',
+    describe: 'Kubernetes helpers',
+    flags: [],
+    subcommands: [
+      {
+        name: 'credentials',
+        describe: "The kubectl exec plugin: print an ExecCredential from a kubernetes output's files",
+        flags: [flag('destination-dir', 'The directory of the kubernetes output whose credentials to print', { required: true })],
+        load: () => import('./commands/kube-credentials.js'),
+      },
+    ],
+  },
+  {
+    name: 'install',
+    describe: 'Helpers for installing the agent',
+    flags: [],
+    subcommands: [
+      {
+        name: 'systemd',
+        describe: 'Print (or with --write, write) a systemd unit that runs `tbot start -c CONFIG`',
+        flags: [
+          flag('name', 'The name of the systemd unit (default tbot)'),
+          flag('user', 'The user the service runs as (default teleport)'),
+          flag('group', 'The group the service runs as (default teleport)'),
+          bool('force', 'Overwrite a unit file that exists with other content'),
+          bool('write', 'Write the unit file; without it, print what would be written'),
+          flag('systemd-directory', 'The directory the unit file goes into (default /etc/systemd/system)'),
+          flag('pid-file', 'The pid file the unit has tbot write and systemd watch (default /run/NAME.pid)'),
+          bool('anonymous-telemetry', 'Refused: a unit does not opt in to analytics; set `anonymous_analytics: true` in the config instead'),
+        ],
+        load: () => import('./commands/install-systemd.js'),
       },
     ],
   },

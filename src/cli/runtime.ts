@@ -19,6 +19,8 @@ export interface Runtime {
   realPath: RealPath;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** The command line that runs this tbot again (node, then the bundle): what a kubeconfig's exec plugin and a systemd unit call. */
+  self: readonly string[];
 }
 
 export function processRuntime(): Runtime {
@@ -39,5 +41,6 @@ export function processRuntime(): Runtime {
     realPath: async (path) => (await import('../fs/real-path.js')).realPathOfExistingPrefix()(path),
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),
+    self: [process.execPath, ...(process.argv[1] === undefined ? [] : [process.argv[1]])],
   };
 }

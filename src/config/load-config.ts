@@ -40,7 +40,7 @@ function decodeBase64(text: string): string | undefined {
   return Buffer.from(compact, 'base64').toString('utf8');
 }
 
-async function readDocument(source: ConfigSource | undefined, readFile: LoadConfigInput['readFile']): Promise<PositionedDocument> {
+export async function readDocument(source: ConfigSource | undefined, readFile: LoadConfigInput['readFile']): Promise<PositionedDocument> {
   if (source === undefined) return NO_FILE;
   if (source.kind === 'base64') {
     const text = decodeBase64(source.text);

@@ -1,7 +1,7 @@
 /**
  * Configs without `version: v2`. Teleport's tbot reads a file with no version (or `version: v1`) as
  * the v1 layout and converts it in memory, silently dropping every v2 key it does not know. This
- * agent reads v2 only, so it says how to migrate instead of guessing.
+ * agent reads v2 only, so it says how to migrate (`tbot migrate`) instead of guessing.
  */
 import type { ConfigIssue, IssueOrigin } from '../errors.js';
 import type { FieldPath } from './yaml-document.js';
@@ -36,6 +36,6 @@ export function v1Issue(data: unknown, locate: (path: FieldPath, part: 'key' | '
     origin,
     field: 'version',
     problem: `${missing ? 'missing, so this is' : '"v1":'} a v1 config (top-level \`destinations\`), which this agent does not read`,
-    expected: `a v2 config: convert it with Teleport's \`tbot migrate -c OLD.yaml -o NEW.yaml\`, or by hand following ${V14_UPGRADE_GUIDE} (add \`version: v2\`; each destination becomes an output with a \`type\` and a \`destination: {type: directory, path: ...}\`)`,
+    expected: `a v2 config: convert it with \`tbot migrate -c OLD.yaml -o NEW.yaml\` (this agent's, or Teleport's), or by hand following ${V14_UPGRADE_GUIDE} (add \`version: v2\`; each destination becomes an output with a \`type\` and a \`destination: {type: directory, path: ...}\`)`,
   };
 }

@@ -41,6 +41,8 @@ export interface RenewerDeps {
   newId: () => string;
   /** The address outputs name (kubeconfig server, trust domain): proxy_server, else auth_server. */
   address?: string;
+  /** The command line that runs this tbot, for kubeconfigs that call `tbot kube credentials`. */
+  self?: readonly string[];
 }
 
 /** Opens the source once for all outputs; a failed open is retried by the next renewal that needs it. */
@@ -114,6 +116,7 @@ export class OutputRenewer implements OutputTask {
       newId: this.deps.newId,
       ...(this.destination.directory === undefined ? {} : { directory: this.destination.directory }),
       ...(this.deps.address === undefined ? {} : { proxyServer: this.deps.address }),
+      ...(this.deps.self === undefined ? {} : { self: this.deps.self }),
     };
     let files: FileEntries;
     try {

@@ -24,6 +24,7 @@ outputs:
     destination: {type: directory, path: ./out/db}
   - type: kubernetes
     kubernetes_cluster: prod-eu
+    disable_exec_plugin: true
     destination: {type: directory, path: ./out/kube}
   - type: application
     app_name: grafana

@@ -92,7 +92,7 @@ describe('commands load their code only when they run', () => {
   });
 
   it('tbot start with analytics off loads no reporter or HTTP client', async () => {
-    const loaded = await modulesLoadedBy(['start', '--oneshot', '--no-anonymous-analytics'], 'start-off');
+    const loaded = await modulesLoadedBy(['start', '--oneshot', '--allow-empty', '--no-anonymous-analytics'], 'start-off');
     assert.ok(
       loaded.some((url) => url.endsWith('/src/agent/run-agent.ts')),
       'start ran the agent (positive control)',
@@ -104,7 +104,7 @@ describe('commands load their code only when they run', () => {
   });
 
   it('tbot start with analytics on loads all of them (so the checks above can fail)', async () => {
-    const loaded = await modulesLoadedBy(['start', '--oneshot', '--anonymous-analytics'], 'start', { TBOT_ANALYTICS_ENDPOINT: 'http://127.0.0.1:9' });
+    const loaded = await modulesLoadedBy(['start', '--oneshot', '--allow-empty', '--anonymous-analytics'], 'start', { TBOT_ANALYTICS_ENDPOINT: 'http://127.0.0.1:9' });
     for (const pattern of [...HEAVY.filter((candidate) => !/ajv/.test(candidate.source)), ...REPORTING])
       assert.ok(
         loaded.some((url) => pattern.test(url)),

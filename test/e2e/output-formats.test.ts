@@ -57,6 +57,7 @@ outputs:
     selectors:
       - {name: alpha, default_namespace: team-a}
       - {name: beta}
+    disable_exec_plugin: true
     destination: {type: directory, path: ./out/kube-v2}
 `;
 

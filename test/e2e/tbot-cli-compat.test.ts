@@ -67,7 +67,7 @@ describe('tbot command line compatibility', { concurrency: 4 }, () => {
       assert.equal(result.code, 0, result.stderr);
       assert.doesNotMatch(result.stderr, /overrides proxy_server/, 'the file has no proxy_server');
       const withFile = await workspace.write('proxy.yaml', 'version: v2\noneshot: true\nproxy_server: file.example.com:443\n');
-      const overridden = await run(['start', '-c', withFile], { TELEPORT_PROXY: 'env.example.com:443' });
+      const overridden = await run(['start', '--allow-empty', '-c', withFile], { TELEPORT_PROXY: 'env.example.com:443' });
       assert.match(overridden.stderr, /WARN {2}--proxy-server \(from TELEPORT_PROXY\) overrides proxy_server from the config file/);
       const configured = await run(['configure', '--proxy-server', 'flag.example.com:443'], { TELEPORT_PROXY: 'env.example.com:443' });
       assert.match(configured.stdout, /^proxy_server: flag\.example\.com:443$/m);
@@ -179,18 +179,21 @@ describe('tbot command line compatibility', { concurrency: 4 }, () => {
     for (const testCase of cases) {
       it(`the honesty warning is ${testCase.warned ? 'logged once' : 'absent'}: ${testCase.name}`, async () => {
         const path = await workspace.write(`honesty-${testCase.name.replace(/\W+/g, '-')}.yaml`, `version: v2\noneshot: true\n${testCase.yaml ?? ''}`);
-        const result = await run(['start', '-c', path, ...testCase.args], testCase.env ?? {});
+        const result = await run(['start', '--allow-empty', '-c', path, ...testCase.args], testCase.env ?? {});
         assert.equal(result.code, 0, result.stderr);
         assert.equal(count(result.stderr, HONESTY), testCase.warned ? 1 : 0, result.stderr);
       });
     }
 
-    it('the GitHub Actions docs config (services: []) starts with one no-outputs warning; analytics preview works on it', async () => {
+    it('the GitHub Actions docs config (services: []) fails its one-shot run unless --allow-empty, then starts with one no-outputs warning; analytics preview works on it', async () => {
       const path = await workspace.write(
         'gha.yaml',
         'version: v2\nproxy_server: example.teleport.sh:443\nonboarding:\n  join_method: github\n  token: example-bot\noneshot: true\nstorage:\n  type: memory\nservices: []\n',
       );
-      const started = await run(['start', '-c', path]);
+      const refused = await run(['start', '-c', path]);
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.match(refused.stderr, /this one-shot run has no outputs, so it would write nothing/);
+      const started = await run(['start', '--allow-empty', '-c', path]);
       assert.equal(started.code, 0, started.stderr);
       assert.equal(count(started.stderr, NO_OUTPUTS), 1);
       const preview = await run(['analytics', 'preview', '--format', 'json', '-c', path]);
@@ -207,7 +210,7 @@ describe('tbot command line compatibility', { concurrency: 4 }, () => {
     });
 
     it('the what-is-sent pointer names the preview command and the docs page, not a path worked out from the install', async () => {
-      const started = await run(['start', '--oneshot']);
+      const started = await run(['start', '--oneshot', '--allow-empty']);
       const status = await run(['analytics', 'status']);
       for (const text of [started.stderr, status.stdout]) {
         assert.match(text, /run `tbot analytics preview` for the exact request; the docs page "Anonymous analytics: what is sent" \(docs\/analytics\.md\) lists every field/);

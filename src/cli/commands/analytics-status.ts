@@ -3,6 +3,7 @@ import { resolveEndpoint } from '../../analytics/endpoint.js';
 import { EndpointError } from '../../errors.js';
 import { BUILD } from '../../version.js';
 import type { CommandDef, Invocation } from '../command-table.js';
+import { howToSet } from '../consent-advice.js';
 import { consentFor, hasConfigInput, resolveOrReport } from '../config-input.js';
 import type { Runtime } from '../runtime.js';
 import { WHAT_IS_SENT, WHAT_IS_SENT_SECTION } from '../what-is-sent.js';
@@ -20,9 +21,10 @@ export async function run(invocation: Invocation, runtime: Runtime, command: Com
     if (!(error instanceof EndpointError)) throw error;
     endpoint = { source: error.source, error: error.reason };
   }
+  const change = howToSet(!consent.enabled, consent);
   if (invocation.values['format'] === 'json') {
     const docs = { command: 'tbot analytics preview', readme_section: WHAT_IS_SENT_SECTION };
-    runtime.stdout(`${JSON.stringify({ enabled: consent.enabled, source: consent.source, decided_by: consent.decidedBy, endpoint, warnings: consent.warnings, docs })}\n`);
+    runtime.stdout(`${JSON.stringify({ enabled: consent.enabled, source: consent.source, decided_by: consent.decidedBy, endpoint, warnings: consent.warnings, docs, change })}\n`);
   } else {
     for (const warning of consent.warnings) runtime.stderr(`warning: ${warning}\n`);
     runtime.stdout(
@@ -31,6 +33,7 @@ export async function run(invocation: Invocation, runtime: Runtime, command: Com
         `Decided by: ${consent.source} (${consent.decidedBy})`,
         `Endpoint: ${endpoint.url ?? `invalid: ${endpoint.error}`} (from ${endpoint.source})`,
         `What is sent: ${WHAT_IS_SENT}`,
+        `To turn it ${consent.enabled ? 'off' : 'on'}: ${change.join('\n  ')}`,
         '',
       ].join('\n'),
     );

@@ -8,7 +8,7 @@ import { runAgent } from '../../agent/run-agent.js';
 import { openLocalCa } from '../../ca/local-ca.js';
 import type { DiagServer } from '../../diag/diag-server.js';
 import { createOutputRenewers, sharedSource } from '../../outputs/output-renewer.js';
-import { NotRunnableHereError } from '../../errors.js';
+import { EmptyOneShotError, NotRunnableHereError } from '../../errors.js';
 import { describeFsError } from '../../fs/describe-fs-error.js';
 import { BUILD } from '../../version.js';
 import { analyticsDeps } from '../analytics-deps.js';
@@ -42,6 +42,9 @@ export async function run(invocation: Invocation, runtime: Runtime, command: Com
   if ('exitCode' in resolved) return resolved.exitCode;
   const { config, consent } = resolved;
   if (config.runIssues.length > 0) return reportFatal(new NotRunnableHereError(config.runIssues), runtime.stderr);
+  // `start noop` names the empty run itself, as Go's noop command does (to try a join); anything else must say so.
+  const emptyMeant = invocation.values['allow-empty'] === true || invocation.path.includes('noop');
+  if (config.oneshot && config.outputs.length === 0 && !emptyMeant) return reportFatal(new EmptyOneShotError(), runtime.stderr);
   const logger = loggerFor(config.debug, invocation, runtime);
   for (const warning of config.warnings) logger.warn(warning);
   if (config.outputs.length === 0) logger.warn(NO_OUTPUTS_WARNING);
@@ -53,7 +56,7 @@ export async function run(invocation: Invocation, runtime: Runtime, command: Com
     logger.info(created ? 'created a new local certificate authority' : 'using the local certificate authority', { source: ca.description });
     return ca;
   });
-  const tasks = createOutputRenewers(config, { agentVersion: BUILD.version, source, newId: runtime.randomUUID });
+  const tasks = createOutputRenewers(config, { agentVersion: BUILD.version, source, newId: runtime.randomUUID, self: runtime.self });
   const board = new OutputStatusBoard(tasks);
   let diag: DiagServer | undefined;
   if (config.diagAddr !== undefined) {

@@ -3,12 +3,12 @@
  * in the shape tbot writes: each named `<cluster name>-<kube cluster>`, its server the proxy's
  * address with the route `/v1/teleport/<base64url cluster name>/<base64url kube cluster>`, SNI
  * `kube-teleport-proxy-alpn.<proxy host>`, a context namespace where the selector sets
- * default_namespace, and one user (named after the cluster) shared by every context. The client
- * certificate is embedded (tbot's disable_exec_plugin form; there is no exec plugin to call).
+ * default_namespace, and one user (named after the cluster) shared by every context. The user
+ * calls `tbot kube credentials` unless `disable_exec_plugin: true` (see kubeUser).
  */
 import { stringify } from 'yaml';
 import type { KubernetesV2Output } from '../../config/types.js';
-import { base64, DEFAULT_KUBE_SERVER } from './kubernetes.js';
+import { base64, DEFAULT_KUBE_SERVER, kubeUser } from './kubernetes.js';
 import type { FileEntries, RenderContext } from './render-context.js';
 import { identityFile, issueTeleportIdentity, teleportCaFiles } from './teleport-identity.js';
 
@@ -38,7 +38,7 @@ export async function renderKubernetesV2(output: KubernetesV2Output, context: Re
     })),
     'current-context': entry(names[0] ?? ''),
     kind: 'Config',
-    users: [{ name: teleportCluster, user: { 'client-certificate-data': base64(identity.tlsCertPem), 'client-key-data': base64(identity.keyPem) } }],
+    users: [{ name: teleportCluster, user: kubeUser(output.disableExecPlugin, context, identity) }],
   };
   return [['kubeconfig.yaml', stringify(kubeconfig)], ['identity', identityFile(identity, context)], ...teleportCaFiles(identity.caPem, ['host'])];
 }

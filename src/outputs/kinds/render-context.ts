@@ -15,6 +15,8 @@ export interface RenderContext {
   clusterName: string;
   /** A fresh unique id (a JWT's jti). */
   newId: () => string;
+  /** The command line that runs this tbot (node, the bundle): what a kubeconfig's exec plugin calls. */
+  self?: readonly string[];
 }
 
 /** Names relative to the destination; a `/` puts the file in a subdirectory of the set. */
