@@ -9,6 +9,7 @@ import { applyFlagOverrides, flagFor, type ConfigFlags } from './flag-overrides.
 import { normalizeConfig } from './normalize.js';
 import { formatFieldPath, issuesFromAjv, pathFromPointer } from './schema-issues.js';
 import type { BotConfig, RawConfig } from './types.js';
+import { separateUnusedKeys, unusedKeyWarnings } from './unused-keys.js';
 import { v1Issue } from './v1-config.js';
 import { parsePositionedYaml, type FieldPath, type PositionedDocument } from './yaml-document.js';
 
@@ -61,7 +62,7 @@ export async function loadConfig(input: LoadConfigInput): Promise<BotConfig> {
   const v1 = v1Issue(document.data, document.locate);
   if (v1 !== undefined) throw new ConfigError([v1]);
 
-  const { raw, setByFlag, warnings } = applyFlagOverrides(document.data, input.flags);
+  const { raw, setByFlag, warnings } = applyFlagOverrides(withoutNullValues(document.data), input.flags);
   const locate = (path: FieldPath, part: 'key' | 'value'): IssueOrigin => {
     return flagFor(setByFlag, formatFieldPath(path)) ?? document.locate(path, part);
   };
@@ -73,10 +74,13 @@ export async function loadConfig(input: LoadConfigInput): Promise<BotConfig> {
     problem: `${explainClusterOnly(finding)}; ${finding.remedy}`,
   }));
   let schemaIssues: ConfigIssue[] = [];
+  const ignored: string[] = [];
   if (!validateConfig(raw)) {
     // Whatever tbot would ignore or check later inside a cluster-only part is not the point.
-    const errors = (validateConfig.errors ?? []).filter((error) => !clusterOnly.some((finding) => isWithin(pathFromPointer(error.instancePath), finding.block)));
+    const inScope = (validateConfig.errors ?? []).filter((error) => !clusterOnly.some((finding) => isWithin(pathFromPointer(error.instancePath), finding.block)));
+    const { errors, unused } = separateUnusedKeys(inScope);
     schemaIssues = issuesFromAjv(errors, locate);
+    ignored.push(...unusedKeyWarnings(unused, locate));
   }
   if (explained.length > 0) throw new ClusterOnlyError([...explained, ...schemaIssues]);
   if (schemaIssues.length > 0) throw new ConfigError(schemaIssues);
@@ -86,6 +90,22 @@ export async function loadConfig(input: LoadConfigInput): Promise<BotConfig> {
     locate: (path) => locate(path, 'value'),
     realPath: input.realPath,
     ...(input.source === undefined ? {} : { source: input.source.kind === 'file' ? input.source.path : input.source.label }),
-    warnings,
+    warnings: [...ignored, ...warnings],
   });
+}
+
+/**
+ * `key:` with no value is YAML null, which Go decodes as the zero value: the same as leaving the
+ * key out (`kubernetes:` under onboarding, all of its settings commented out, is an empty struct).
+ * Mappings drop such keys; list items stay, so `outputs: [null]` is still reported.
+ */
+export function withoutNullValues(data: unknown): unknown {
+  if (Array.isArray(data)) return data.map(withoutNullValues);
+  if (typeof data !== 'object' || data === null) return data;
+  // fromEntries defines own keys, so a `__proto__` key stays a key (and is reported as unknown).
+  return Object.fromEntries(
+    Object.entries(data)
+      .filter(([, value]) => value !== null)
+      .map(([key, value]) => [key, withoutNullValues(value)]),
+  );
 }
