@@ -11,7 +11,7 @@
  * that have none), so refusing them would refuse what tbot runs.
  */
 import type { ErrorObject } from 'ajv';
-import { formatOrigin } from '../errors.js';
+import { formatOrigin, type IssueOrigin } from '../errors.js';
 import { didYouMean } from './did-you-mean.js';
 import { formatFieldPath, keyHint, pathFromPointer, type Locate } from './schema-issues.js';
 import type { FieldPath } from './yaml-document.js';
@@ -52,12 +52,18 @@ export function separateUnusedKeys(errors: readonly ErrorObject[]): { errors: Er
 
 /** `file:line:col: outputs[2].roles is not used by tbot; ignored`, the first few, then a count. */
 export function unusedKeyWarnings(unused: readonly UnusedKey[], locate: Locate): string[] {
-  const listed = unused.slice(0, MAX_LISTED_UNUSED_KEYS).map(({ path, known }) => {
+  // In file order, as the errors are: ajv reports an entry's own keys before those nested in it.
+  const placed = unused.map((key) => ({ ...key, origin: locate(key.path, 'key') })).sort((a, b) => fileOrder(a.origin) - fileOrder(b.origin));
+  const listed = placed.slice(0, MAX_LISTED_UNUSED_KEYS).map(({ path, known, origin }) => {
     const name = String(path[path.length - 1]);
     const hint = keyHint(name) ?? didYouMean(name, known, (text) => `"${text}"`, { wordsLeftOut: true });
-    return `${formatOrigin(locate(path, 'key'))}: ${formatFieldPath(path)} is not used by tbot; ignored${hint === '' ? '' : `; ${hint}`}`;
+    return `${formatOrigin(origin)}: ${formatFieldPath(path)} is not used by tbot; ignored${hint === '' ? '' : `; ${hint}`}`;
   });
   const more = unused.length - listed.length;
   if (more > 0) listed.push(`and ${more} more keys that tbot does not use; ignored`);
   return listed;
+}
+
+function fileOrder(origin: IssueOrigin): number {
+  return origin.kind === 'file' ? origin.line * 100_000 + origin.col : Number.MAX_SAFE_INTEGER;
 }
