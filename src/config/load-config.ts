@@ -3,13 +3,13 @@ import { ClusterOnlyError, ConfigError, ConfigReadError, type ConfigIssue, type 
 import { describeFsError } from '../fs/describe-fs-error.js';
 import type { RealPath } from '../fs/real-path.js';
 import { RefusedFileError } from '../fs/read-regular-file.js';
-import { validateConfig } from '../schemas/validators.js';
 import { explainClusterOnly, findClusterOnly, isWithin } from './cluster-only.js';
 import { applyFlagOverrides, flagFor, type ConfigFlags } from './flag-overrides.js';
 import { normalizeConfig } from './normalize.js';
 import { formatFieldPath, issuesFromAjv, pathFromPointer } from './schema-issues.js';
 import type { BotConfig, RawConfig } from './types.js';
 import { separateUnusedKeys, unusedKeyWarnings } from './unused-keys.js';
+import { validateRawConfig } from './validate-config.js';
 import { v1Issue } from './v1-config.js';
 import { parsePositionedYaml, type FieldPath, type PositionedDocument } from './yaml-document.js';
 
@@ -73,15 +73,12 @@ export async function loadConfig(input: LoadConfigInput): Promise<BotConfig> {
     field: formatFieldPath(finding.path),
     problem: `${explainClusterOnly(finding)}; ${finding.remedy}`,
   }));
-  let schemaIssues: ConfigIssue[] = [];
-  const ignored: string[] = [];
-  if (!validateConfig(raw)) {
-    // Whatever tbot would ignore or check later inside a cluster-only part is not the point.
-    const inScope = (validateConfig.errors ?? []).filter((error) => !clusterOnly.some((finding) => isWithin(pathFromPointer(error.instancePath), finding.block)));
-    const { errors, unused } = separateUnusedKeys(inScope);
-    schemaIssues = issuesFromAjv(errors, locate);
-    ignored.push(...unusedKeyWarnings(unused, locate));
-  }
+  // Whatever tbot would ignore or check later inside a cluster-only part is not the point.
+  const inClusterOnlyPart = (path: FieldPath): boolean => clusterOnly.some((finding) => isWithin(path, finding.block));
+  const inScope = (await validateRawConfig(raw, inClusterOnlyPart)).filter((error) => !inClusterOnlyPart(pathFromPointer(error.instancePath)));
+  const { errors, unused } = separateUnusedKeys(inScope);
+  const schemaIssues = issuesFromAjv(errors, locate);
+  const ignored = unusedKeyWarnings(unused, locate);
   if (explained.length > 0) throw new ClusterOnlyError([...explained, ...schemaIssues]);
   if (schemaIssues.length > 0) throw new ConfigError(schemaIssues);
   return normalizeConfig({

@@ -71,13 +71,15 @@ function list(values: readonly unknown[]): string {
  * Values are only echoed where they are short identifiers (enum-like). Free-text values may be
  * secrets such as join tokens, so for those only the type is shown.
  */
-function describeError(error: ErrorObject, suggest: boolean): { extraPath: FieldPath; part: 'key' | 'value'; problem: string; expected?: string } {
-  const suggestion = suggest ? suggestionFor : () => undefined;
+function describeError(error: ErrorObject, detail: boolean): { extraPath: FieldPath; part: 'key' | 'value'; problem: string; expected?: string } {
+  const suggestion = detail ? suggestionFor : () => undefined;
   const schema = (error.parentSchema ?? {}) as SchemaNode;
   const described = schema.description;
   switch (error.keyword) {
     case 'additionalProperties': {
       const name = String(error.params['additionalProperty']);
+      // Only where the field, the place and the problem are all that is kept (an unlisted issue), the field list is not spelt out.
+      if (!detail) return { extraPath: [name], part: 'key', problem: `unknown field "${name}"` };
       const fields = Object.keys(schema.properties ?? {});
       const expected = `one of the fields ${list(fields)}`;
       return { extraPath: [name], part: 'key', problem: `unknown field "${name}"`, expected: withHint(expected, keyHint(name) ?? suggestion(name, fields)) };
@@ -123,8 +125,8 @@ export function issuesFromAjv(errors: readonly ErrorObject[], locate: Locate): C
   const useful = errors.filter((error) => (error.keyword !== 'oneOf' || errors.length === 1) && !(unions.has(error.instancePath) && error.schemaPath.includes('/anyOf/')));
   const seen = new Set<string>();
   const placed: { error: ErrorObject; issue: ConfigIssue }[] = [];
-  const toIssue = (error: ErrorObject, suggest: boolean): ConfigIssue => {
-    const described = describeError(error, suggest);
+  const toIssue = (error: ErrorObject, detail: boolean): ConfigIssue => {
+    const described = describeError(error, detail);
     const path = [...pathFromPointer(error.instancePath), ...described.extraPath];
     return {
       origin: locate(path, described.part),
@@ -141,8 +143,9 @@ export function issuesFromAjv(errors: readonly ErrorObject[], locate: Locate): C
     placed.push({ error, issue });
   }
   placed.sort((a, b) => originOrder(a.issue.origin) - originOrder(b.issue.origin));
-  // "Did you mean" is worked out only for the issues that are listed: a config with tens of
-  // thousands of unknown keys would otherwise spend seconds on suggestions nobody reads.
+  // "Did you mean" and the list of valid fields are worked out only for the issues that are
+  // listed (formatIssueList): a config with tens of thousands of unknown keys would otherwise spend
+  // seconds on text nobody reads. The others keep their place, field and problem, and are counted.
   return placed.map(({ error, issue }, index) => (index < MAX_LISTED_ISSUES ? toIssue(error, true) : issue));
 }
 
