@@ -54,6 +54,25 @@ export async function precompiledValidators() {
   return replaceModule('precompiled-validators', /[\\/]src[\\/]schemas[\\/]validators\.ts$/, source);
 }
 
+/**
+ * Each src/schemas/config-sections/ module as ajv standalone code for its part of the config
+ * schema: every module becomes its own chunk, loaded only by a config that uses its kinds.
+ */
+export async function precompiledConfigSections() {
+  const sources = await withBuildTimeModule('src/schemas/standalone.ts', (module) => module.standaloneConfigSectionSources());
+  return {
+    name: 'precompiled-config-sections',
+    setup(build) {
+      build.onLoad({ filter: /[\\/]src[\\/]schemas[\\/]config-sections[\\/][a-z-]+\.ts$/ }, (args) => {
+        const name = args.path.replace(/^.*[\\/]/, '').replace(/\.ts$/, '');
+        const contents = sources[name];
+        if (contents === undefined) return { errors: [{ text: `${args.path} is not a module of CONFIG_SECTION_MODULES` }] };
+        return { contents, loader: 'js', resolveDir: root };
+      });
+    },
+  };
+}
+
 /** The schemas/*.proto descriptors, compiled now: the bundle carries neither protobufjs nor the .proto files. */
 async function precompiledDescriptors() {
   const bytes = await withBuildTimeModule('src/protocol/compile-protos.ts', (module) => module.compileProtosToBinary(join(root, 'schemas')));
@@ -347,7 +366,7 @@ export async function build(options = {}) {
     ...(levers.lazyStringWidth === false ? [] : [stringWidthOnDemand()]),
     ...(levers.kyFetchClasses === false ? [] : [kyOnFetchClasses()]),
     await precompiledDescriptors(),
-    ...(options.precompileSchemas === false ? [] : [await precompiledValidators()]),
+    ...(options.precompileSchemas === false ? [] : [await precompiledValidators(), await precompiledConfigSections()]),
   ];
   const common = commonOptions(buildInfo, plugins);
   await mkdir(outdir, { recursive: true });

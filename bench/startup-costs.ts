@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { kyOnFetchClasses, precompiledValidators, stringWidthOnDemand, yargsWithoutFileLookups } from '../build.mjs';
+import { kyOnFetchClasses, precompiledConfigSections, precompiledValidators, stringWidthOnDemand, yargsWithoutFileLookups } from '../build.mjs';
 import { ENV_NAMES, ENVS, fmt, measure, median, runsFromEnv, type EnvName } from './measure.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -30,9 +30,10 @@ const DEPENDENCIES: { name: string; contents: string; plugins?: () => Promise<es
   { name: 'yargs-parser', contents: "import parser from 'yargs-parser'; globalThis.x = parser;", plugins: async () => [yargsWithoutFileLookups()] },
   { name: 'yaml', contents: "import { parseDocument } from 'yaml'; globalThis.x = parseDocument;" },
   {
-    name: 'config validators (precompiled)',
-    contents: "import { validateConfig } from './src/schemas/validators.ts'; globalThis.x = validateConfig;",
-    plugins: async () => [await precompiledValidators()],
+    name: 'config validators (precompiled), identity only',
+    contents:
+      "import { validators as top } from './src/schemas/config-sections/top.ts'; import { validators as identity } from './src/schemas/config-sections/identity.ts'; globalThis.x = [top, identity];",
+    plugins: async () => [await precompiledConfigSections()],
   },
   { name: 'ky, on undici globals', contents: "import ky from 'ky'; globalThis.x = ky;" },
   { name: 'ky, on fetch-classes.ts', contents: "import ky from 'ky'; globalThis.x = ky;", plugins: async () => [kyOnFetchClasses()] },

@@ -45,6 +45,17 @@ export function formatIssue(issue: ConfigIssue): string {
   return `${formatOrigin(issue.origin)}: ${field}: ${issue.problem}${expected}`;
 }
 
+/** How many problems are listed one by one; a config with thousands of bad keys gets a count for the rest. */
+export const MAX_LISTED_ISSUES = 20;
+
+/** The first MAX_LISTED_ISSUES issues as lines, then `and N more problems`. */
+export function formatIssueList(issues: readonly ConfigIssue[]): string[] {
+  const lines = issues.slice(0, MAX_LISTED_ISSUES).map(formatIssue);
+  const more = issues.length - lines.length;
+  if (more > 0) lines.push(`and ${more} more ${more === 1 ? 'problem' : 'problems'}`);
+  return lines;
+}
+
 /** The command line itself is wrong (unknown flag or command, missing value). */
 export class UsageError extends TbotError {
   readonly exitCode = 2;
@@ -56,7 +67,7 @@ export class ConfigError extends TbotError {
   readonly exitCode = 1;
   override name = 'ConfigError';
   constructor(readonly issues: readonly ConfigIssue[]) {
-    super(issues.map(formatIssue).join('\n'));
+    super(formatIssueList(issues).join('\n'));
   }
 }
 

@@ -83,11 +83,13 @@ function entryFindings(entry: unknown, at: FieldPath): ClusterOnlyFinding[] {
       }
     });
   }
-  const selector = entry['selector'];
+  // `workload_identity` is the older name of an x509 output's selector.
+  const selectorKey = entry['selector'] === undefined && type === 'workload-identity-x509' ? 'workload_identity' : 'selector';
+  const selector = entry[selectorKey];
   if ((type === 'workload-identity-x509' || type === 'workload-identity-jwt') && isRecord(selector) && selector['labels'] !== undefined) {
     findings.push({
-      path: [...at, 'selector', 'labels'],
-      block: [...at, 'selector'],
+      path: [...at, selectorKey, 'labels'],
+      block: [...at, selectorKey],
       feature: 'a `labels` selector',
       why: WORKLOAD_LABELS,
       remedy: 'select the workload identity by `name:` instead',

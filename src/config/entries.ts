@@ -54,6 +54,18 @@ function nameSelector(selector: RawEntry['selector'], at: FieldPath, issue: Issu
   return { name: selector?.name ?? '' };
 }
 
+/** `selector`, or `workload_identity`, the name it had when this output was `workload-identity`. */
+function x509Selector(entry: RawEntry, { at, issue, warn }: EntryContext): { name: string } {
+  if (entry.workload_identity === undefined) return nameSelector(entry.selector, [...at, 'selector'], issue);
+  const old = formatFieldPath([...at, 'workload_identity']);
+  if (entry.selector !== undefined) {
+    warn(`${old}: both selector and workload_identity are set; selector is used (workload_identity is its older name: remove it)`);
+    return nameSelector(entry.selector, [...at, 'selector'], issue);
+  }
+  warn(`${old} is the older name of selector; it is read as selector (rename it)`);
+  return nameSelector(entry.workload_identity, [...at, 'workload_identity'], issue);
+}
+
 /** The normalized output, without its name (names are settled across all outputs). */
 export type UnnamedOutput = OutputConfig extends infer O ? (O extends OutputConfig ? Omit<O, 'name'> : never) : never;
 
@@ -126,7 +138,7 @@ export function normalizeEntry(entry: RawEntry, context: EntryContext): UnnamedO
       return {
         ...base,
         type: 'workload-identity-x509',
-        selector: nameSelector(entry.selector, [...at, 'selector'], issue),
+        selector: x509Selector(entry, context),
         includeFederatedTrustBundles: entry.include_federated_trust_bundles ?? false,
       };
     case 'workload-identity-jwt':

@@ -3,13 +3,14 @@ import { ClusterOnlyError, ConfigError, ConfigReadError, type ConfigIssue, type 
 import { describeFsError } from '../fs/describe-fs-error.js';
 import type { RealPath } from '../fs/real-path.js';
 import { RefusedFileError } from '../fs/read-regular-file.js';
-import { validateConfig } from '../schemas/validators.js';
 import { explainClusterOnly, findClusterOnly, isWithin } from './cluster-only.js';
 import { applyFlagOverrides, flagFor, type ConfigFlags } from './flag-overrides.js';
 import { applyJoinUri } from './join-uri-config.js';
 import { normalizeConfig } from './normalize.js';
 import { formatFieldPath, issuesFromAjv, pathFromPointer } from './schema-issues.js';
 import type { BotConfig, RawConfig } from './types.js';
+import { separateUnusedKeys, unusedKeyWarnings } from './unused-keys.js';
+import { validateRawConfig } from './validate-config.js';
 import { v1Issue } from './v1-config.js';
 import { parsePositionedYaml, type FieldPath, type PositionedDocument } from './yaml-document.js';
 
@@ -62,7 +63,7 @@ export async function loadConfig(input: LoadConfigInput): Promise<BotConfig> {
   const v1 = v1Issue(document.data, document.locate);
   if (v1 !== undefined) throw new ConfigError([v1]);
 
-  const { raw, setByFlag, warnings: flagWarnings } = applyFlagOverrides(document.data, input.flags);
+  const { raw, setByFlag, warnings: flagWarnings } = applyFlagOverrides(withoutNullValues(document.data), input.flags);
   const locateRaw = (path: FieldPath, part: 'key' | 'value'): IssueOrigin => {
     return flagFor(setByFlag, formatFieldPath(path)) ?? document.locate(path, part);
   };
@@ -77,12 +78,12 @@ export async function loadConfig(input: LoadConfigInput): Promise<BotConfig> {
     field: formatFieldPath(finding.path),
     problem: `${explainClusterOnly(finding)}; ${finding.remedy}`,
   }));
-  let schemaIssues: ConfigIssue[] = [];
-  if (!validateConfig(raw)) {
-    // Whatever tbot would ignore or check later inside a cluster-only part is not the point.
-    const errors = (validateConfig.errors ?? []).filter((error) => !clusterOnly.some((finding) => isWithin(pathFromPointer(error.instancePath), finding.block)));
-    schemaIssues = issuesFromAjv(errors, locate);
-  }
+  // Whatever tbot would ignore or check later inside a cluster-only part is not the point.
+  const inClusterOnlyPart = (path: FieldPath): boolean => clusterOnly.some((finding) => isWithin(path, finding.block));
+  const inScope = (await validateRawConfig(raw, inClusterOnlyPart)).filter((error) => !inClusterOnlyPart(pathFromPointer(error.instancePath)));
+  const { errors, unused } = separateUnusedKeys(inScope);
+  const schemaIssues = issuesFromAjv(errors, locate);
+  const ignored = unusedKeyWarnings(unused, locate);
   if (explained.length > 0) throw new ClusterOnlyError([...explained, ...schemaIssues]);
   if (schemaIssues.length > 0) throw new ConfigError(schemaIssues);
   return normalizeConfig({
@@ -91,6 +92,22 @@ export async function loadConfig(input: LoadConfigInput): Promise<BotConfig> {
     locate: (path) => locate(path, 'value'),
     realPath: input.realPath,
     ...(input.source === undefined ? {} : { source: input.source.kind === 'file' ? input.source.path : input.source.label }),
-    warnings,
+    warnings: [...ignored, ...warnings],
   });
+}
+
+/**
+ * `key:` with no value is YAML null, which Go decodes as the zero value: the same as leaving the
+ * key out (`kubernetes:` under onboarding, all of its settings commented out, is an empty struct).
+ * Mappings drop such keys; list items stay, so `outputs: [null]` is still reported.
+ */
+export function withoutNullValues(data: unknown): unknown {
+  if (Array.isArray(data)) return data.map(withoutNullValues);
+  if (typeof data !== 'object' || data === null) return data;
+  // fromEntries defines own keys, so a `__proto__` key stays a key (and is reported as unknown).
+  return Object.fromEntries(
+    Object.entries(data)
+      .filter(([, value]) => value !== null)
+      .map(([key, value]) => [key, withoutNullValues(value)]),
+  );
 }

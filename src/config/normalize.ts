@@ -45,7 +45,7 @@ export function parseListenAddress(text: string): { host: string; port: number }
   return port > 65_535 ? undefined : { host: match[1] as string, port };
 }
 
-function onboardingRules(raw: RawConfig, issue: Issue): void {
+function onboardingRules(raw: RawConfig, issue: Issue, warn: (message: string) => void): void {
   const onboarding = raw.onboarding ?? {};
   const pins = (onboarding.ca_pins ?? []).length > 0;
   if (pins && onboarding.ca_path !== undefined) issue(['onboarding', 'ca_path'], 'is set together with ca_pins, which tbot refuses', 'either ca_pins or ca_path, not both');
@@ -53,8 +53,9 @@ function onboardingRules(raw: RawConfig, issue: Issue): void {
   if (raw.insecure === true && onboarding.ca_path !== undefined)
     issue(['onboarding', 'ca_path'], 'is set together with insecure, which tbot refuses', 'either ca_path or insecure, not both');
   const keypair = onboarding['bound_keypair'] as Record<string, unknown> | undefined;
-  if (keypair?.['registration_secret'] !== undefined && keypair['registration_secret_path'] !== undefined) {
-    issue(['onboarding', 'bound_keypair', 'registration_secret_path'], 'is set together with registration_secret', 'either registration_secret or registration_secret_path');
+  // tbot checks this pair only when a bound_keypair join runs, and this agent runs no join.
+  if (keypair?.['registration_secret'] !== undefined && keypair['registration_secret_path'] !== undefined && onboarding.join_method === 'bound_keypair') {
+    warn('onboarding.bound_keypair: registration_secret and registration_secret_path are both set; tbot refuses that when it joins (this agent does not join)');
   }
   const oidc = onboarding['generic_oidc'] as Record<string, unknown> | undefined;
   if (oidc?.['env'] !== undefined && oidc['command'] !== undefined) issue(['onboarding', 'generic_oidc', 'command'], 'is set together with env', 'either env or command');
@@ -100,7 +101,7 @@ export async function normalizeConfig(input: NormalizeInput): Promise<BotConfig>
   const oneshot = raw.oneshot ?? false;
 
   const top = topLevelLifetime(raw, oneshot, issue, warn);
-  onboardingRules(raw, issue);
+  onboardingRules(raw, issue, warn);
   const storage = resolveDestination(raw.storage ?? { type: 'memory' }, ['storage'], { cwd, issue, runIssue, warn });
 
   // tbot merges `outputs` into `services`, services first; paths keep their own list's index.

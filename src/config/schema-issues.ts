@@ -1,6 +1,6 @@
 /** Turns ajv errors into ConfigIssues that say where, which field, and what was expected. */
 import type { ErrorObject } from 'ajv';
-import type { ConfigIssue, IssueOrigin } from '../errors.js';
+import { MAX_LISTED_ISSUES, type ConfigIssue, type IssueOrigin } from '../errors.js';
 import { closest } from './did-you-mean.js';
 import type { FieldPath } from './yaml-document.js';
 
@@ -21,6 +21,11 @@ const KEY_HINTS: Record<string, string> = {
   gid: 'a reader is {user: NAME or ID} or {group: NAME or ID}; write the number as the value of `group`',
 };
 
+/** What to write instead of a key that is not a v2 key but that a tbot user may well write. */
+export function keyHint(name: string): string | undefined {
+  return Object.hasOwn(KEY_HINTS, name) ? KEY_HINTS[name] : undefined;
+}
+
 /** Values that are not accepted but have a well-known replacement. */
 const VALUE_HINTS: Record<string, string> = {
   ec2: 'tbot has no "ec2" join method (Teleport services join with it, bots do not); a bot on EC2 joins with "iam"',
@@ -30,7 +35,7 @@ function withHint(expected: string, hint: string | undefined): string {
   return hint === undefined ? expected : `${expected}; ${hint}`;
 }
 
-function suggestion(word: string, candidates: readonly unknown[]): string | undefined {
+function suggestionFor(word: string, candidates: readonly unknown[]): string | undefined {
   const near = closest(
     word,
     candidates.filter((candidate): candidate is string => typeof candidate === 'string'),
@@ -66,15 +71,18 @@ function list(values: readonly unknown[]): string {
  * Values are only echoed where they are short identifiers (enum-like). Free-text values may be
  * secrets such as join tokens, so for those only the type is shown.
  */
-function describeError(error: ErrorObject): { extraPath: FieldPath; part: 'key' | 'value'; problem: string; expected?: string } {
+function describeError(error: ErrorObject, detail: boolean): { extraPath: FieldPath; part: 'key' | 'value'; problem: string; expected?: string } {
+  const suggestion = detail ? suggestionFor : () => undefined;
   const schema = (error.parentSchema ?? {}) as SchemaNode;
   const described = schema.description;
   switch (error.keyword) {
     case 'additionalProperties': {
       const name = String(error.params['additionalProperty']);
+      // Only where the field, the place and the problem are all that is kept (an unlisted issue), the field list is not spelt out.
+      if (!detail) return { extraPath: [name], part: 'key', problem: `unknown field "${name}"` };
       const fields = Object.keys(schema.properties ?? {});
       const expected = `one of the fields ${list(fields)}`;
-      return { extraPath: [name], part: 'key', problem: `unknown field "${name}"`, expected: withHint(expected, KEY_HINTS[name] ?? suggestion(name, fields)) };
+      return { extraPath: [name], part: 'key', problem: `unknown field "${name}"`, expected: withHint(expected, keyHint(name) ?? suggestion(name, fields)) };
     }
     case 'required': {
       const name = String(error.params['missingProperty']);
@@ -116,22 +124,29 @@ export function issuesFromAjv(errors: readonly ErrorObject[], locate: Locate): C
   const unions = new Set(errors.filter((error) => error.keyword === 'anyOf').map((error) => error.instancePath));
   const useful = errors.filter((error) => (error.keyword !== 'oneOf' || errors.length === 1) && !(unions.has(error.instancePath) && error.schemaPath.includes('/anyOf/')));
   const seen = new Set<string>();
-  const issues: ConfigIssue[] = [];
-  for (const error of useful) {
-    const described = describeError(error);
+  const placed: { error: ErrorObject; issue: ConfigIssue }[] = [];
+  const toIssue = (error: ErrorObject, detail: boolean): ConfigIssue => {
+    const described = describeError(error, detail);
     const path = [...pathFromPointer(error.instancePath), ...described.extraPath];
-    const issue: ConfigIssue = {
+    return {
       origin: locate(path, described.part),
       field: formatFieldPath(path),
       problem: described.problem,
       ...(described.expected === undefined ? {} : { expected: described.expected }),
     };
+  };
+  for (const error of useful) {
+    const issue = toIssue(error, false);
     const key = `${issue.field}|${issue.problem}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    issues.push(issue);
+    placed.push({ error, issue });
   }
-  return issues.sort((a, b) => originOrder(a.origin) - originOrder(b.origin));
+  placed.sort((a, b) => originOrder(a.issue.origin) - originOrder(b.issue.origin));
+  // "Did you mean" and the list of valid fields are worked out only for the issues that are
+  // listed (formatIssueList): a config with tens of thousands of unknown keys would otherwise spend
+  // seconds on text nobody reads. The others keep their place, field and problem, and are counted.
+  return placed.map(({ error, issue }, index) => (index < MAX_LISTED_ISSUES ? toIssue(error, true) : issue));
 }
 
 /** Issues read top to bottom in file order; flag issues come after the file's. */

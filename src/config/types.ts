@@ -140,6 +140,8 @@ export interface RawEntry extends RawLifetime {
   disable_exec_plugin?: boolean;
   selectors?: RawSelector[];
   selector?: RawSelector;
+  /** The older name of a workload-identity-x509 output's `selector`. */
+  workload_identity?: RawSelector;
   app_name?: string;
   specific_tls_naming?: boolean;
   principals?: string[];

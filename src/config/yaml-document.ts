@@ -2,7 +2,7 @@
  * Parses YAML while keeping a map back to source positions, so that schema errors found later on
  * plain data can still name the line and column they came from.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Node, type Pair, type YAMLMap } from 'yaml';
 import { ConfigError, type ConfigIssue, type IssueOrigin } from '../errors.js';
 
 export type FieldPath = readonly (string | number)[];
@@ -19,20 +19,35 @@ const MAX_ALIAS_COUNT = 100;
 
 export function parsePositionedYaml(file: string, text: string): PositionedDocument {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  // The library's own uniqueKeys check compares each key with every earlier one: with tens of
+  // thousands of keys that is most of the run. keyIndex below finds duplicates in one pass.
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
   const at = (offset: number): IssueOrigin => {
     const { line, col } = lineCounter.linePos(offset);
     return { kind: 'file', file, line, col };
   };
 
-  if (doc.errors.length > 0) {
-    const issues: ConfigIssue[] = doc.errors.map((error) => ({
-      origin: at(error.pos[0]),
-      field: '',
-      problem: `YAML syntax error: ${firstLine(error.message)}`,
-    }));
-    throw new ConfigError(issues);
+  const syntax: ConfigIssue[] = doc.errors.map((error) => ({
+    origin: at(error.pos[0]),
+    field: '',
+    problem: `YAML syntax error: ${firstLine(error.message)}`,
+  }));
+  const indexes = new Map<YAMLMap, Map<string, Pair>>();
+  if (syntax.length === 0) {
+    visit(doc, {
+      Map(_, map) {
+        const index = new Map<string, Pair>();
+        for (const item of map.items) {
+          if (!isScalar(item.key)) continue;
+          const name = String(item.key.value);
+          if (index.has(name)) syntax.push({ origin: at(item.key.range?.[0] ?? 0), field: '', problem: 'YAML syntax error: Map keys must be unique' });
+          else index.set(name, item);
+        }
+        indexes.set(map, index);
+      },
+    });
   }
+  if (syntax.length > 0) throw new ConfigError(syntax);
 
   let data: unknown;
   try {
@@ -47,8 +62,8 @@ export function parsePositionedYaml(file: string, text: string): PositionedDocum
     for (const segment of path) {
       keyNode = undefined;
       if (isMap(node)) {
-        const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
-        if (pair === undefined) break;
+        const pair = indexes.get(node)?.get(String(segment));
+        if (pair === undefined || !isPair(pair)) break;
         keyNode = pair.key;
         node = pair.value;
       } else if (isSeq(node) && typeof segment === 'number') {

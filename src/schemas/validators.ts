@@ -19,7 +19,6 @@ function compiled(name: ValidatorName): Validator {
   return fn;
 }
 
-export const validateConfig = compiled('validateConfig');
 export const validateSubmitTbotEvent = compiled('validateSubmitTbotEvent');
 export const validateHelperName = compiled('validateHelperName');
 export const validateHelperVersion = compiled('validateHelperVersion');

@@ -92,3 +92,41 @@ describe('bad configs', () => {
     assert.doesNotMatch(run.stderr, /pattern|\^\(/);
   });
 });
+
+describe('a config with 60,000 unknown keys (issue 18 item 9)', () => {
+  const KEYS = 60_000;
+  const keyLines = (indent: string): string => Array.from({ length: KEYS }, (_, index) => `${indent}k${index}: 1\n`).join('');
+
+  it('at the top level: refused, the first 20 named in file order, the rest counted', async () => {
+    const workspace = await makeWorkspace();
+    try {
+      await workspace.write('bad.yaml', `version: v2\n${keyLines('')}${WRITES}`);
+      // A generous bound only so that a hang fails the test; the time is measured in bench/config-keys.ts.
+      const run = await runTbot(['start', '-c', 'bad.yaml'], { cwd: workspace.dir, timeoutMs: 120_000 });
+      assert.equal(run.code, 1, run.stderr);
+      const lines = run.stderr.trimEnd().split('\n');
+      assert.equal(lines.length, 1 + 20 + 1);
+      assert.match(lines[1] as string, /^ {2}bad\.yaml:2:1: k0: unknown field "k0"; expected one of the fields /);
+      assert.match(lines[20] as string, /^ {2}bad\.yaml:21:1: k19: unknown field "k19"/);
+      assert.equal(lines[21], `  and ${KEYS - 20} more problems`);
+      assert.deepEqual(await readdir(workspace.dir), ['bad.yaml']);
+    } finally {
+      await workspace.remove();
+    }
+  });
+
+  it('inside an output, where tbot ignores them: loads, the first 20 warned about, the rest counted', async () => {
+    const workspace = await makeWorkspace();
+    try {
+      await workspace.write('wide.yaml', `version: v2\noutputs:\n  - type: identity\n    destination: {type: memory}\n${keyLines('    ')}`);
+      const run = await runTbot(['analytics', 'preview', '--format', 'json', '-c', 'wide.yaml'], { cwd: workspace.dir, env: cleanEnv(), timeoutMs: 120_000 });
+      assert.equal(run.code, 0, run.stderr);
+      const warnings = run.stderr.split('\n').filter((line) => line.startsWith('warning: wide.yaml:') || line.includes('more keys'));
+      assert.equal(warnings.length, 21);
+      assert.equal(warnings[0], 'warning: wide.yaml:5:5: outputs[0].k0 is not used by tbot; ignored');
+      assert.equal(warnings[20], `warning: and ${KEYS - 20} more keys that tbot does not use; ignored`);
+    } finally {
+      await workspace.remove();
+    }
+  });
+});

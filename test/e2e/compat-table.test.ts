@@ -116,6 +116,7 @@ const CONFIG_PROBES: Record<string, string> = {
   'workload-identity-x509.selector.name': withField('workload-identity-x509', 'include_federated_trust_bundles: false'),
   'workload-identity-x509.selector.labels': service(`type: workload-identity-x509, selector: {labels: {env: [dev]}}, ${MEMORY}`),
   'workload-identity-x509.include_federated_trust_bundles': withField('workload-identity-x509', 'include_federated_trust_bundles: true'),
+  'workload-identity-x509.workload_identity': service(`type: workload-identity-x509, workload_identity: {name: w}, ${MEMORY}`),
   'workload-identity-jwt.selector.name': withField('workload-identity-jwt', 'credential_ttl: 48h, renewal_interval: 1h'),
   'workload-identity-jwt.selector.labels': service(`type: workload-identity-jwt, selector: {labels: {env: [dev]}}, audiences: [a], ${MEMORY}`),
   'workload-identity-jwt.audiences': service(`type: workload-identity-jwt, selector: {name: w}, audiences: [a, b], ${MEMORY}`),

@@ -103,6 +103,25 @@ describe('commands load their code only when they run', () => {
     );
   });
 
+  it("a config loads the validators of the kinds it uses, and no other kind's", async () => {
+    const sections = (loaded: string[]): string[] =>
+      loaded
+        .map((url) => /\/src\/schemas\/config-sections\/([a-z-]+)\.ts$/.exec(url)?.[1])
+        .filter((name): name is string => name !== undefined)
+        .sort();
+    assert.deepEqual(sections(await modulesLoadedBy(['analytics', 'preview', '-c', join(ROOT, 'config/minimal.yaml')], 'sections-minimal')), ['identity', 'top']);
+    assert.deepEqual(sections(await modulesLoadedBy(['analytics', 'preview', '-c', join(ROOT, 'config/all-kinds.yaml')], 'sections-all')), [
+      'application',
+      'database',
+      'identity',
+      'kubernetes',
+      'spiffe-svid',
+      'ssh-host',
+      'top',
+      'workload-identity',
+    ]);
+  });
+
   it('tbot start with analytics on loads all of them (so the checks above can fail)', async () => {
     const loaded = await modulesLoadedBy(['start', '--oneshot', '--allow-empty', '--anonymous-analytics'], 'start', { TBOT_ANALYTICS_ENDPOINT: 'http://127.0.0.1:9' });
     for (const pattern of [...HEAVY.filter((candidate) => !/ajv/.test(candidate.source)), ...REPORTING])

@@ -17,13 +17,27 @@ const CORPUS = fileURLToPath(new URL('../fixtures/teleport-configs/', import.met
 
 interface Fixture {
   file: string;
-  kind: 'config' | 'partial' | 'output' | 'service' | 'destination';
-  expect: 'loads' | 'needs-cluster' | 'v1-migrate' | 'rejected';
+  source: { repo: string; path: string; commit: string };
+  kind: 'config' | 'partial' | 'output' | 'service' | 'destination' | 'include';
+  expect: 'loads' | 'needs-cluster' | 'v1-migrate' | 'rejected' | 'included';
   needsClusterKeys: string[];
+  /** The warnings about keys tbot ignores, `{file}` standing for the config's path; none when absent. */
+  warnings?: string[];
   notes: string;
 }
 
 const manifest = JSON.parse(readFileSync(join(CORPUS, 'MANIFEST.json'), 'utf8')) as Fixture[];
+const includes = new Map(manifest.filter((fixture) => fixture.kind === 'include').map((fixture) => [fixture.source.path, fixture.file]));
+const INCLUDE_LINE = /^\(!(.+)!\)$/gm;
+
+/** Teleport's docs pull shared snippets in with `(!path!)` lines; they are expanded from the corpus's own copies. */
+function expandIncludes(text: string): string {
+  return text.replace(INCLUDE_LINE, (_, path: string) => {
+    const file = includes.get(path);
+    if (file === undefined) throw new Error(`no include fixture for ${path}`);
+    return readFileSync(join(CORPUS, file), 'utf8').replace(/\n$/, '');
+  });
+}
 
 const indent = (text: string, spaces: number): string =>
   text
@@ -44,6 +58,8 @@ function wrap(fixture: Fixture, text: string): string {
       return `version: v2\nservices:\n  -\n${indent(text, 4)}\n`;
     case 'destination':
       return `version: v2\noutputs:\n  - type: identity\n    destination:\n${indent(text, 6)}\n`;
+    case 'include':
+      throw new Error(`${fixture.file} is only used through the fixtures that include it`);
   }
 }
 
@@ -66,12 +82,21 @@ describe('the Teleport tbot config corpus', { concurrency: 4 }, () => {
   it("holds at least 15 configs, from both the docs and tbot's test data, each with a known expectation", () => {
     assert.ok(manifest.length >= 15);
     assert.ok(manifest.some((fixture) => fixture.file.startsWith('docs-')) && manifest.some((fixture) => fixture.file.startsWith('tbot-')));
-    for (const fixture of manifest) assert.ok(['loads', 'needs-cluster', 'v1-migrate', 'rejected'].includes(fixture.expect), fixture.file);
+    for (const fixture of manifest) {
+      assert.ok(['loads', 'needs-cluster', 'v1-migrate', 'rejected'].includes(fixture.expect) || (fixture.kind === 'include' && fixture.expect === 'included'), fixture.file);
+      assert.match(fixture.source.commit, /^[0-9a-f]{40}$/, fixture.file);
+    }
   });
 
-  for (const fixture of manifest) {
+  it('every shared snippet is included by some fixture, and every include line names one', () => {
+    const texts = manifest.filter((fixture) => fixture.kind !== 'include').map((fixture) => readFileSync(join(CORPUS, fixture.file), 'utf8'));
+    const named = new Set(texts.flatMap((text) => [...text.matchAll(INCLUDE_LINE)].map((match) => match[1] as string)));
+    assert.deepEqual([...named].sort(), [...includes.keys()].sort());
+  });
+
+  for (const fixture of manifest.filter((entry) => entry.kind !== 'include')) {
     it(`${fixture.file}: ${fixture.expect}`, async () => {
-      const path = await workspace.write(fixture.file, wrap(fixture, readFileSync(join(CORPUS, fixture.file), 'utf8')));
+      const path = await workspace.write(fixture.file, wrap(fixture, expandIncludes(readFileSync(join(CORPUS, fixture.file), 'utf8'))));
       // analytics preview loads the config exactly as start does, and writes and sends nothing.
       const run = await runTbot(['analytics', 'preview', '--format', 'json', '-c', path], {
         cwd: workspace.dir,
@@ -79,6 +104,12 @@ describe('the Teleport tbot config corpus', { concurrency: 4 }, () => {
         timeoutMs: 15_000,
       });
       assert.doesNotMatch(run.stderr, /unknown field|unknown type/, 'a key tbot accepts was called unknown');
+      // What tbot reads past is named, where it sits, and nothing else is.
+      const ignored = run.stderr.split('\n').filter((line) => line.includes('is not used by tbot'));
+      assert.deepEqual(
+        ignored,
+        (fixture.warnings ?? []).map((warning) => `warning: ${warning.replace('{file}', path)}`),
+      );
       const located = new RegExp(`${escapeRegExp(path)}:\\d+:\\d+: `);
       switch (fixture.expect) {
         case 'loads':
@@ -112,6 +143,7 @@ describe('the Teleport tbot config corpus', { concurrency: 4 }, () => {
           assert.equal(run.code, 1, run.stderr);
           assert.match(run.stderr, /^tbot: invalid configuration/);
           assert.match(run.stderr, new RegExp(`${located.source}onboarding\\.ca_path: is set together with ca_pins, which tbot refuses`));
+          assert.equal(run.stderr.trim().split('\n').length, 2, `the refusal is the only problem:\n${run.stderr}`);
           break;
       }
       assert.equal(receiver.connectionCount(), 0);

@@ -161,9 +161,14 @@ services:
       /outputs\[0\]\.destination\.readers\[0\]: sets both user and group; expected exactly one of/,
     );
     await expectIssue(v2('outputs:\n  - {type: identity, destination: {type: directory, path: out, readers: [{}]}}\n'), /readers\[0\]: sets neither user nor group/);
-    await expectIssue(
-      v2('outputs:\n  - {type: identity, destination: {type: directory, path: out, readers: [{uid: 5}]}}\n'),
-      /unknown field "uid".*write the number as the value of `user`/,
+    // tbot ignores the unknown `uid` (it is inside an output), then finds a reader with neither.
+    await expectIssue(v2('outputs:\n  - {type: identity, destination: {type: directory, path: out, readers: [{uid: 5}]}}\n'), /readers\[0\]: sets neither user nor group/);
+    const warned = await load(v2('outputs:\n  - {type: identity, destination: {type: directory, path: out, readers: [{uid: 5, user: a}]}}\n'));
+    assert.ok(
+      warned.warnings.some((warning) =>
+        /^bot\.yaml:3:75: outputs\[0\]\.destination\.readers\[0\]\.uid is not used by tbot; ignored; .*write the number as the value of `user`$/.test(warning),
+      ),
+      warned.warnings.join('\n'),
     );
   });
 
@@ -289,8 +294,14 @@ describe('addresses, onboarding and honesty', () => {
 describe('messages', () => {
   it('a misspelt key suggests the nearest valid one', async () => {
     await expectIssue(
-      v2(`outputs:\n  - {type: identity, ${MEM}, renewal_intreval: 1m}\n`),
-      /outputs\[0\]\.renewal_intreval: unknown field "renewal_intreval"; expected one of the fields .*; did you mean "renewal_interval"\?$/,
+      v2('renewal_intreval: 1m\n'),
+      /^bot\.yaml:2:1: renewal_intreval: unknown field "renewal_intreval"; expected one of the fields .*; did you mean "renewal_interval"\?$/,
+    );
+    // Inside an output tbot ignores it, so it loads, with the same suggestion in the warning.
+    const inOutput = await load(v2(`outputs:\n  - {type: identity, ${MEM}, renewal_intreval: 1m}\n`));
+    assert.deepEqual(
+      inOutput.warnings.filter((warning) => warning.includes('renewal_intreval')),
+      ['bot.yaml:3:51: outputs[0].renewal_intreval is not used by tbot; ignored; did you mean "renewal_interval"?'],
     );
     await expectIssue(v2(`outputs:\n  - {type: kubernetes/v3, ${MEM}}\n`), /unknown type "kubernetes\/v3"; expected one of .*; did you mean "kubernetes\/v2"\?$/);
     await expectIssue(v2('destinations: []\n'), /unknown field "destinations".*`destinations` is a v1 key; in a v2 config they are `outputs`/);
@@ -395,5 +406,96 @@ describe('flags and sources', () => {
     const good = await load('', {}, { kind: 'base64', label: 'TBOT_CONFIG', text: Buffer.from(v2('oneshot: true\n')).toString('base64') });
     assert.equal(good.oneshot, true);
     assert.equal(good.source, 'TBOT_CONFIG');
+  });
+});
+
+describe("Go tbot's leniency inside outputs, services, storage and onboarding", () => {
+  const warningsOf = async (text: string): Promise<string[]> => (await load(v2(text))).warnings.filter((warning) => warning.includes('not used by tbot'));
+
+  it('roles on workload-identity outputs (a shared snippet of the reference pages) load with a located warning', async () => {
+    const config = await load(
+      v2(
+        `outputs:\n  - type: identity\n    ${MEM}\n  - type: workload-identity-x509\n    selector: {name: a}\n    ${MEM}\n    roles: [editor]\n  - type: workload-identity-jwt\n    selector: {name: a}\n    audiences: [x]\n    ${MEM}\n    roles: [editor]\n`,
+      ),
+    );
+    assert.deepEqual(
+      config.outputs.map((output) => output.type),
+      ['identity', 'workload-identity-x509', 'workload-identity-jwt'],
+    );
+    assert.deepEqual(
+      config.warnings.filter((warning) => warning.includes('not used')),
+      ['bot.yaml:8:5: outputs[1].roles is not used by tbot; ignored', 'bot.yaml:13:5: outputs[2].roles is not used by tbot; ignored'],
+    );
+  });
+
+  it('svid.jwts on spiffe-svid is ignored with a warning; the output has no JWTs', async () => {
+    const config = await load(v2(`outputs:\n  - type: spiffe-svid\n    ${MEM}\n    svid:\n      path: /a\n      jwts: [{audience: x, file_name: y}]\n`));
+    assert.deepEqual((config.outputs[0] as SpiffeSvidOutput).jwts, []);
+    assert.deepEqual(
+      config.warnings.filter((warning) => warning.includes('not used')),
+      ['bot.yaml:7:7: outputs[0].svid.jwts is not used by tbot; ignored'],
+    );
+  });
+
+  it('static_key_path in onboarding.bound_keypair is warned about, pointing at static_private_key_path', async () => {
+    assert.deepEqual(await warningsOf('onboarding:\n  join_method: bound_keypair\n  bound_keypair:\n    static_key_path: /k\n'), [
+      'bot.yaml:5:5: onboarding.bound_keypair.static_key_path is not used by tbot; ignored; did you mean "static_private_key_path"?',
+    ]);
+  });
+
+  it('unknown keys in a destination (storage too) and in a service load, warned', async () => {
+    assert.deepEqual(await warningsOf('storage: {type: memory, path: /x}\nservices:\n  - {type: identity, destination: {type: memory, mode: 0600}}\n'), [
+      'bot.yaml:2:25: storage.path is not used by tbot; ignored',
+      'bot.yaml:4:50: services[0].destination.mode is not used by tbot; ignored',
+    ]);
+  });
+
+  it('a key with no value is read as absent, as Go reads null: `kubernetes:` under onboarding is an empty block', async () => {
+    const config = await load(v2('onboarding:\n  join_method: kubernetes\n  token: bot-token\n  kubernetes:\n    # token_path: /var/run/secrets/tokens/join-sa-token\n'));
+    assert.equal(config.joinMethod, 'kubernetes');
+    await expectIssue(v2('outputs:\n  - null\n'), /^bot\.yaml:3:5: outputs\[0\]: /);
+  });
+
+  it('registration_secret with registration_secret_path loads: tbot checks the pair only when a bound_keypair join runs', async () => {
+    const both = 'bound_keypair: {registration_secret: s, registration_secret_path: /s}';
+    const joining = await load(v2(`onboarding:\n  join_method: bound_keypair\n  ${both}\n`));
+    assert.ok(joining.warnings.some((warning) => /registration_secret and registration_secret_path are both set; tbot refuses that when it joins/.test(warning)));
+    const other = await load(v2(`onboarding:\n  join_method: token\n  ${both}\n`));
+    assert.ok(!other.warnings.some((warning) => warning.includes('registration_secret')));
+  });
+
+  it('workload_identity, the older name of selector, loads as an alias with a deprecation warning', async () => {
+    const old = await load(v2(`outputs:\n  - type: workload-identity-x509\n    workload_identity: {name: w}\n    ${MEM}\n`));
+    assert.deepEqual((old.outputs[0] as { selector: unknown }).selector, { name: 'w' });
+    assert.ok(old.warnings.includes('outputs[0].workload_identity is the older name of selector; it is read as selector (rename it)'), old.warnings.join('\n'));
+    const both = await load(v2(`outputs:\n  - type: workload-identity-x509\n    selector: {name: new}\n    workload_identity: {name: old}\n    ${MEM}\n`));
+    assert.deepEqual((both.outputs[0] as { selector: unknown }).selector, { name: 'new' });
+    assert.ok(both.warnings.some((warning) => /both selector and workload_identity are set; selector is used/.test(warning)));
+    const { clusterOnly } = await issuesOf(v2(`outputs:\n  - type: workload-identity-x509\n    workload_identity: {labels: {a: b}}\n    ${MEM}\n`));
+    assert.ok(clusterOnly, 'a labels selector under the old name is explained as cluster-only');
+    await expectIssue(v2(`outputs:\n  - type: workload-identity-x509\n    ${MEM}\n`), /outputs\[0\]\.selector: has no name/);
+  });
+
+  it('where tbot is strict in spirit (the top level), an unknown key is still refused, and so is a wrong value inside an output', async () => {
+    await expectIssue(v2('outptus: []\n'), /^bot\.yaml:2:1: outptus: unknown field "outptus"; .*did you mean "outputs"\?$/);
+    await expectIssue(v2(`outputs:\n  - {type: identity, ${MEM}, roles: editor}\n`), /outputs\[0\]\.roles: got a string/);
+  });
+
+  it('thousands of unknown keys: the first 20 are named, the rest counted, in errors and in warnings', async () => {
+    const keys = Array.from({ length: 5000 }, (_, index) => `k${index}: 1\n`).join('');
+    const { lines } = await issuesOf(v2(keys));
+    assert.equal(lines.length, 5000);
+    await assert.rejects(load(v2(keys)), (error: ConfigError) => {
+      const shown = error.message.split('\n');
+      assert.equal(shown.length, 21);
+      assert.match(shown[0] as string, /^bot\.yaml:2:1: k0: unknown field "k0"/);
+      assert.equal(shown[20], 'and 4980 more problems');
+      return true;
+    });
+    const inOutput = Array.from({ length: 5000 }, (_, index) => `    k${index}: 1\n`).join('');
+    const warned = (await load(v2(`outputs:\n  - type: identity\n    ${MEM}\n${inOutput}`))).warnings.filter((warning) => /not used|more keys/.test(warning));
+    assert.equal(warned.length, 21);
+    assert.equal(warned[0], 'bot.yaml:5:5: outputs[0].k0 is not used by tbot; ignored');
+    assert.equal(warned[20], 'and 4980 more keys that tbot does not use; ignored');
   });
 });

@@ -80,9 +80,9 @@ describe('config loading', () => {
     ['an unknown version', 'version: v3\n', /^bot\.yaml:1:10: version: unsupported value "v3"; expected the config version "v2"/],
     ['wrong type', 'version: v2\noneshot: "yes"\n', /^bot\.yaml:2:10: oneshot: got a string; expected true or false/],
     [
-      'unknown key',
-      'version: v2\nonboarding:\n  tokne: x\n',
-      /^bot\.yaml:3:3: onboarding\.tokne: unknown field "tokne"; expected one of the fields "token", "join_method", .*; did you mean "token"\?$/,
+      'unknown top-level key',
+      'version: v2\nonesht: true\n',
+      /^bot\.yaml:2:1: onesht: unknown field "onesht"; expected one of the fields "version", "onboarding", .*; did you mean "oneshot"\?$/,
     ],
     [
       'unknown output type',

@@ -33,6 +33,16 @@ describe('did you mean', () => {
     assert.equal(closest('GITHUB', ['github', 'gitlab']), 'github');
   });
 
+  it('on request, finds the one key that holds every word of a shorter one, in order', () => {
+    const keys = ['registration_secret', 'registration_secret_path', 'static_private_key_path'];
+    assert.equal(closest('static_key_path', keys), undefined);
+    assert.equal(closest('static_key_path', keys, { wordsLeftOut: true }), 'static_private_key_path');
+    // Two fuller keys, or a single word, are no safe guess.
+    assert.equal(closest('secret_path', ['registration_secret_path', 'other_secret_path'], { wordsLeftOut: true }), undefined);
+    assert.equal(closest('path', ['registration_secret_path'], { wordsLeftOut: true }), undefined);
+    assert.equal(didYouMean('static_key_path', keys, undefined, { wordsLeftOut: true }), 'did you mean "static_private_key_path"?');
+  });
+
   it('never suggests the word itself, and formats the hint', () => {
     assert.equal(closest('token', ['token']), undefined);
     assert.equal(didYouMean('strat', ['start', 'version']), 'did you mean "start"?');

@@ -29,6 +29,7 @@ export async function run(invocation: Invocation, runtime: Runtime, command: Com
   let enabled: boolean;
   try {
     const { config, consent } = await resolveConfigAndConsent(command, invocation, runtime);
+    for (const warning of config.warnings) runtime.stderr(`warning: ${warning}\n`);
     enabled = consent.enabled;
     if (!enabled) runtime.stderr(`note: analytics is disabled (decided by: ${consent.decidedBy}), so \`tbot start\` would send nothing. Opted in, it would send:\n`);
     if (heartbeat) {

@@ -1,0 +1,4 @@
+/** Validators of the config's `kubernetes` part (see ../config-sections.ts); the build swaps this module for ajv standalone code. */
+import { compileConfigSection } from '../config-section-runtime.js';
+
+export const validators = compileConfigSection('kubernetes');
