@@ -32,7 +32,11 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
 export interface TbotChild {
   child: ChildProcess;
   result: Promise<RunResult>;
-  /** Resolves once stderr has matched `pattern`, with the match. */
+  /**
+   * Resolves once stderr has matched `pattern`, with the match. Rejects when the process ends
+   * without printing it, or after `timeoutMs` (by default the process's own deadline, so a slow
+   * start on a loaded machine is not mistaken for a missing line).
+   */
   waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
 }
 
@@ -45,7 +49,7 @@ export function spawnTbot(args: readonly string[], options: RunOptions = {}): Tb
   });
   let stdout = '';
   let stderr = '';
-  const waiters: { pattern: RegExp; resolve: (match: RegExpExecArray) => void }[] = [];
+  const waiters: { pattern: RegExp; resolve: (match: RegExpExecArray) => void; reject: (error: Error) => void }[] = [];
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
@@ -61,13 +65,14 @@ export function spawnTbot(args: readonly string[], options: RunOptions = {}): Tb
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(killer);
+      for (const waiter of waiters.splice(0)) waiter.reject(new Error(`the process ended (${signal ?? code}) and stderr never matched ${waiter.pattern}; got:\n${stderr}`));
       resolve({ code, signal, stdout, stderr, durationMs: performance.now() - started });
     });
   });
   return {
     child,
     result,
-    waitForStderr: (pattern, waitMs = 15_000) =>
+    waitForStderr: (pattern, waitMs = timeoutMs) =>
       new Promise<RegExpExecArray>((resolve, reject) => {
         const match = pattern.exec(stderr);
         if (match !== null) return resolve(match);
@@ -77,6 +82,10 @@ export function spawnTbot(args: readonly string[], options: RunOptions = {}): Tb
           resolve: (found) => {
             clearTimeout(timer);
             resolve(found);
+          },
+          reject: (error) => {
+            clearTimeout(timer);
+            reject(error);
           },
         });
       }),
