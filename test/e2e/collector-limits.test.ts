@@ -3,15 +3,14 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { createIngestServer } from '../../src/collector/ingest/server.js';
+import { createIngestServer, type IngestServer } from '../../src/collector/ingest/server.js';
 import { CollectorMetrics } from '../../src/collector/metrics.js';
 import { SegmentStore } from '../../src/collector/store/segment-store.js';
-import type { Server } from 'node:http';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
 describe('collector connection limits', () => {
   let workspace: Workspace;
-  let server: Server;
+  let server: IngestServer;
   let port: number;
   before(async () => {
     workspace = await makeWorkspace('tbot-limits-');
