@@ -121,7 +121,7 @@ export function createIngestServer(options: IngestOptions): IngestServer {
     const path = (req.url ?? '/').split('?')[0]!;
     if (req.method === 'GET' && path === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     if (req.method === 'GET' && path === '/metrics') return void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.render());
-    if (PROCEDURE_PATH.test(path)) return refuse(req, res, new ConnectFailure('unimplemented', `${path.slice(1)} is not implemented`, 'no-such-procedure'));
+    if (PROCEDURE_PATH.test(path)) return void refuse(req, res, new ConnectFailure('unimplemented', `${path.slice(1)} is not implemented`, 'no-such-procedure'));
     refuse(req, res, new ConnectFailure('not_found', `no such endpoint ${JSON.stringify(path)}`, 'no-such-path'));
   };
 
@@ -134,10 +134,10 @@ export function createIngestServer(options: IngestOptions): IngestServer {
     if (req.httpVersionMajor === 1 && req.socket.timeout !== 0 && !req.socket.destroyed) req.socket.setTimeout(0);
     const path = (req.url ?? '/').split('?')[0]!;
     const service = routes.get(path);
-    if (service === undefined) return fallback(req, res);
+    if (service === undefined) return void fallback(req, res);
     if (!builtinConnect || isGrpcFamily(req.headers['content-type'])) return void rpc(req, res);
     // Unary Connect calls are POSTs; GET is only for procedures without side effects.
-    if (req.method !== 'POST') return refuse(req, res, new HttpRefusal(405, 'use POST', { allow: 'POST' }, 'bad-method'));
+    if (req.method !== 'POST') return void refuse(req, res, new HttpRefusal(405, 'use POST', { allow: 'POST' }, 'bad-method'));
     submit(service, req, res).catch((error: unknown) => {
       refuse(req, res, error instanceof ConnectFailure || error instanceof HttpRefusal ? error : new ConnectFailure('internal', 'internal error', 'internal'));
     });

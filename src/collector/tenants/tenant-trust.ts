@@ -63,7 +63,10 @@ export class TenantTrust {
     try {
       stats = statSync(this.path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return this.fail(error as Error);
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        this.fail(error as Error);
+        return;
+      }
     }
     const stamp = stats === undefined ? 'none' : `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
     if (stamp === this.seen) return;
