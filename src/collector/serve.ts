@@ -129,7 +129,7 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
   const bound = server.address() as AddressInfo;
   const address = `${bound.address}:${bound.port}`;
   // Tests and supervisors read the bound port from this line.
-  logger.info('collector listening', { address, data_dir: options.dataDir, scheme: tls === undefined ? 'http' : 'https' });
+  logger.info('collector listening', { address, scheme: tls === undefined ? 'http' : 'https', data_dir: options.dataDir });
   if (tls?.caPath !== undefined) logger.info('serving TLS with a certificate of the collector CA; clients trust it with', { ca: tls.caPath });
   return {
     address,
