@@ -85,6 +85,10 @@ export function createListener(onRequest: RequestHandler, options: ListenerOptio
         h2c.emit('connection', socket);
       });
     });
+    // node:http starts its header and request timers when it starts listening; this one never
+    // listens itself (the front does), so it is told when the front does, and when it closes.
+    front.once('listening', () => h1.emit('listening'));
+    front.once('close', () => h1.close());
     Object.assign(front, { closeAllConnections: () => h1.closeAllConnections() });
   } else {
     const tenants = options.tls.tenants;
@@ -99,6 +103,9 @@ export function createListener(onRequest: RequestHandler, options: ListenerOptio
       ...(tenants === undefined ? {} : { requestCert: true, rejectUnauthorized: false, ca: tenants.caPems }),
     };
     const server = http2.createSecureServer(secure, onRequest);
+    // HTTP/1.1 over TLS gets the same header and request timers as plain HTTP/1.1 (node:http2
+    // runs them for allowHTTP1 connections, from these fields, once the server listens).
+    Object.assign(server, { headersTimeout: options.headersTimeoutMs, requestTimeout: options.requestTimeoutMs, connectionsCheckingInterval: 1_000 });
     boundStreams(server);
     server.on('secureConnection', (socket: TLSSocket) => {
       if (tenants !== undefined && !tenants.admit(socket)) {
