@@ -144,6 +144,12 @@ for (const connectPath of ['builtin', 'connect-node'] as const) {
           assert.equal(await codeOf(call(client, SUBMIT_TBOT_EVENT_PATH, tbotEvent({ version: 'not a version at all' }))), Code.InvalidArgument);
           assert.equal((await storedEvents(dataDir)).length, before);
         });
+
+        it(`${cellName(cell)}: a body over the procedure's limit is resource_exhausted`, async () => {
+          const client = transport(collector.url, cell, tls);
+          // SubmitTbotEvent takes 64 KiB; this event is about 70 KB in any encoding.
+          assert.equal(await codeOf(call(client, SUBMIT_TBOT_EVENT_PATH, tbotEvent({ helper: 'x'.repeat(70_000) }))), Code.ResourceExhausted);
+        });
       }
 
       it('/healthz and /metrics are still served', async () => {

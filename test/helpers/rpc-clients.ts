@@ -47,11 +47,11 @@ export function transport(baseUrl: string, cell: Cell, tls?: ClientTls): Transpo
 }
 
 /** Calls `/package.Service/Method` with a request given as ProtoJSON (converted to the message by the descriptors). */
-export async function call(transportFor: Transport, path: string, json: unknown): Promise<unknown> {
+export async function call(transportFor: Transport, path: string, json: unknown, options: { timeoutMs?: number } = {}): Promise<unknown> {
   const [, serviceName, methodName] = path.split('/') as [string, string, string];
   const service: DescService = serviceSchema(serviceName);
   const method = service.methods.find((candidate) => candidate.name === methodName);
   if (method === undefined) throw new Error(`no method ${path}`);
-  const client = createClient(service, transportFor) as unknown as Record<string, (request: unknown) => Promise<unknown>>;
-  return client[method.localName]!(fromJson(messageSchema(method.input.typeName), json as JsonValue));
+  const client = createClient(service, transportFor) as unknown as Record<string, (request: unknown, options: { timeoutMs?: number }) => Promise<unknown>>;
+  return client[method.localName]!(fromJson(messageSchema(method.input.typeName), json as JsonValue), options);
 }
