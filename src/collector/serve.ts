@@ -12,7 +12,7 @@ import { createIngestServer, type ConnectPath } from './ingest/server.js';
 import { CollectorMetrics } from './metrics.js';
 import type { CollectorRuntime } from './runtime.js';
 import { SegmentStore } from './store/segment-store.js';
-import { prepareServerTls, type ServerTls, type TlsServeOptions } from './tenants/server-tls.js';
+import type { ServerTls, TlsServeOptions } from './tenants/server-tls.js';
 
 export interface ServeOptions {
   host: string;
@@ -84,7 +84,7 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
     tls =
       options.tls === undefined
         ? undefined
-        : await prepareServerTls(options.dataDir, options.tls, runtime.now(), (error) =>
+        : await (await import('./tenants/server-tls.js')).prepareServerTls(options.dataDir, options.tls, runtime.now(), (error) =>
             logger.error('cannot read the tenant registry; refusing certificates of the collector CA until it can', { error: error.message }),
           );
   } catch (error) {

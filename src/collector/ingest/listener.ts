@@ -40,7 +40,8 @@ const H2_LIMITS = {
 
 export function createListener(onRequest: RequestHandler, options: ListenerOptions): IngestServer {
   const http = process.getBuiltinModule('node:http');
-  const http2 = process.getBuiltinModule('node:http2');
+  // node:http2 only when a connection needs it: most plain collectors never see HTTP/2.
+  const http2 = () => process.getBuiltinModule('node:http2');
   const sessions = new Set<Http2Session>();
   const sockets = new Set<Socket>();
   const trackSession = (session: Http2Session): void => {
@@ -52,7 +53,7 @@ export function createListener(onRequest: RequestHandler, options: ListenerOptio
   const boundStreams = (server: import('node:http2').Http2Server | import('node:http2').Http2SecureServer): void => {
     server.on('session', trackSession);
     // A stream that stops sending is cut: the HTTP/2 counterpart of HTTP/1.1's request timeout.
-    server.on('stream', (stream) => stream.setTimeout(options.requestTimeoutMs, () => stream.close(http2.constants.NGHTTP2_CANCEL)));
+    server.on('stream', (stream) => stream.setTimeout(options.requestTimeoutMs, () => stream.close(http2().constants.NGHTTP2_CANCEL)));
   };
 
   let front: Server;
@@ -70,8 +71,14 @@ export function createListener(onRequest: RequestHandler, options: ListenerOptio
       onRequest,
     );
     h1.keepAliveTimeout = 5_000;
-    const h2c = http2.createServer(H2_LIMITS, onRequest);
-    boundStreams(h2c);
+    let h2c: import('node:http2').Http2Server | undefined;
+    const h2cServer = (): import('node:http2').Http2Server => {
+      if (h2c === undefined) {
+        h2c = http2().createServer(H2_LIMITS, onRequest);
+        boundStreams(h2c);
+      }
+      return h2c;
+    };
     front = process.getBuiltinModule('node:net').createServer((socket) => {
       socket.once('readable', () => {
         const head = socket.read() as Buffer | null;
@@ -82,7 +89,7 @@ export function createListener(onRequest: RequestHandler, options: ListenerOptio
         if (!head.subarray(0, length).equals(PREFACE.subarray(0, length))) return void h1.emit('connection', socket);
         // The session's idle timer takes over from the socket's.
         socket.setTimeout(0);
-        h2c.emit('connection', socket);
+        h2cServer().emit('connection', socket);
       });
     });
     // node:http starts its header and request timers when it starts listening; this one never
@@ -102,7 +109,7 @@ export function createListener(onRequest: RequestHandler, options: ListenerOptio
       // An offered certificate is judged once the handshake is done (tenant-trust.ts).
       ...(tenants === undefined ? {} : { requestCert: true, rejectUnauthorized: false, ca: tenants.caPems }),
     };
-    const server = http2.createSecureServer(secure, onRequest);
+    const server = http2().createSecureServer(secure, onRequest);
     // HTTP/1.1 over TLS gets the same header and request timers as plain HTTP/1.1 (node:http2
     // runs them for allowHTTP1 connections, from these fields, once the server listens).
     Object.assign(server, { headersTimeout: options.headersTimeoutMs, requestTimeout: options.requestTimeoutMs, connectionsCheckingInterval: 1_000 });

@@ -23,7 +23,6 @@ import {
 import { createIngestCore, type IngestCoreOptions } from './ingest-core.js';
 import { createListener, type IngestServer } from './listener.js';
 import { methodOf, PROCEDURE_PATH } from './procedures.js';
-import { createRpcHandler } from './rpc-router.js';
 import { ANONYMOUS_CALLER, type Accepted, type Caller, type IngestService } from './service.js';
 import { INGEST_SERVICES } from './services/index.js';
 
@@ -66,7 +65,6 @@ export function createIngestServer(options: IngestOptions): IngestServer {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const core = createIngestCore(options);
   const callerOf = (req: AnyRequest): Caller => (options.tls?.tenants === undefined ? ANONYMOUS_CALLER : options.tls.tenants.callerOf(req));
-  const outputs = new Map(services.map((service) => [service.path, methodOf(service.path).output]));
 
   /** Read, decode, validate, store. Stops before storing anything once `deadline` has fired. */
   const handle = async (service: IngestService, req: AnyRequest, encoding: Encoding, deadline: AbortSignal | undefined): Promise<Accepted> => {
@@ -101,7 +99,7 @@ export function createIngestServer(options: IngestOptions): IngestServer {
     } finally {
       clearTimeout(timer);
     }
-    sendResponse(res, encoding, outputs.get(service.path)!, accepted.response);
+    sendResponse(res, encoding, service.path, accepted.response);
   };
 
   const refuse = (req: AnyRequest, res: AnyResponse, failure: ConnectFailure | HttpRefusal): void => {
@@ -125,7 +123,10 @@ export function createIngestServer(options: IngestOptions): IngestServer {
     refuse(req, res, new ConnectFailure('not_found', `no such endpoint ${JSON.stringify(path)}`, 'no-such-path'));
   };
 
-  const rpc = createRpcHandler({ core, metrics, services, maxBodyBytes, callerOf, fallback });
+  // connect-node and the descriptors it routes by are loaded on the first call that needs them:
+  // a collector that only ever sees Connect unary calls starts without them.
+  let rpc: Promise<(req: AnyRequest, res: AnyResponse) => void> | undefined;
+  const rpcHandler = () => (rpc ??= import('./rpc-router.js').then(({ createRpcHandler }) => createRpcHandler({ core, metrics, services, maxBodyBytes, callerOf, fallback })));
   const builtinConnect = (options.connectPath ?? 'builtin') === 'builtin';
 
   const onRequest = (req: AnyRequest, res: AnyResponse): void => {
@@ -135,7 +136,11 @@ export function createIngestServer(options: IngestOptions): IngestServer {
     const path = (req.url ?? '/').split('?')[0]!;
     const service = routes.get(path);
     if (service === undefined) return void fallback(req, res);
-    if (!builtinConnect || isGrpcFamily(req.headers['content-type'])) return void rpc(req, res);
+    if (!builtinConnect || isGrpcFamily(req.headers['content-type']))
+      return void rpcHandler().then(
+        (handle) => handle(req, res),
+        () => refuse(req, res, new ConnectFailure('internal', 'internal error', 'internal')),
+      );
     // Unary Connect calls are POSTs; GET is only for procedures without side effects.
     if (req.method !== 'POST') return void refuse(req, res, new HttpRefusal(405, 'use POST', { allow: 'POST' }, 'bad-method'));
     submit(service, req, res).catch((error: unknown) => {
@@ -154,14 +159,18 @@ export function createIngestServer(options: IngestOptions): IngestServer {
   });
 }
 
-/** Connect unary success: the procedure's response message (empty unless the service gave one) in the request's encoding. */
-function sendResponse(res: AnyResponse, encoding: Encoding, output: DescMessage, response: Accepted['response']): void {
+/**
+ * Connect unary success: the procedure's response message in the request's encoding. Most are
+ * empty, and the empty message needs no descriptor, so none is looked up for it.
+ */
+function sendResponse(res: AnyResponse, encoding: Encoding, path: string, response: Accepted['response']): void {
+  const output = (): DescMessage => methodOf(path).output;
   if (encoding === 'proto') {
-    const bytes = response === undefined ? EMPTY : toBinary(output, create(output, response as never));
+    const bytes = response === undefined ? EMPTY : toBinary(output(), create(output(), response as never));
     res.writeHead(200, { 'content-type': 'application/proto', 'content-length': bytes.length }).end(bytes);
     return;
   }
-  const text = response === undefined ? '{}' : toJsonString(output, create(output, response as never));
+  const text = response === undefined ? '{}' : toJsonString(output(), create(output(), response as never));
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
 }
 
