@@ -259,3 +259,58 @@ describe('collector TLS: the collector CA, tenants, revocation, an external CA',
     assert.match(listed.stdout, /^acme\s+\S+\s+revoked \d{4}-/m);
   });
 });
+
+describe('collector TLS with a certificate of your own', () => {
+  let workspace: Workspace;
+  let collector: RunningCollector;
+  let caPem: string;
+  before(async () => {
+    workspace = await makeWorkspace('tbot-own-cert-');
+    const path = (name: string) => join(workspace.dir, name);
+    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+    tool('openssl', ['req', '-x509', ...ec, '-keyout', path('my-ca.key'), '-out', path('my-ca.crt'), '-subj', '/CN=my CA', '-days', '2']);
+    tool('openssl', ['req', ...ec, '-keyout', path('server.key'), '-out', path('server.csr'), '-subj', '/CN=localhost']);
+    await writeFile(path('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+    tool('openssl', [
+      'x509',
+      '-req',
+      '-in',
+      path('server.csr'),
+      '-CA',
+      path('my-ca.crt'),
+      '-CAkey',
+      path('my-ca.key'),
+      '-CAcreateserial',
+      '-out',
+      path('server.crt'),
+      '-days',
+      '2',
+      '-extfile',
+      path('server.ext'),
+    ]);
+    caPem = await readFile(path('my-ca.crt'), 'utf8');
+    collector = await startCollector(path('data'), ['--tls-cert', path('server.crt'), '--tls-key', path('server.key')]);
+  });
+  after(async () => {
+    await collector.stop();
+    await workspace.remove();
+  });
+
+  it('serves HTTPS with it: clients that trust your CA get through on every protocol', async () => {
+    assert.ok(collector.url.startsWith('https://'));
+    for (const cell of CELLS) assert.equal(await codeOf(call(transport(collector.url, cell, { ca: caPem }), SUBMIT_TBOT_EVENT_PATH, tbotEvent())), 'ok', cellName(cell));
+  });
+
+  it('refuses flags that do not fit together, before anything starts', async () => {
+    for (const [args, message] of [
+      [['--tls-san', 'collector.example.com'], /--tls-san needs --tls/],
+      [['--tls', '--tls-san', 'not a name'], /--tls-san "not a name": expected a DNS name/],
+      [['--tls-cert', join(workspace.dir, 'server.crt')], /--tls-cert and --tls-key go together/],
+      [['--tls-cert', join(workspace.dir, 'server.crt'), '--tls-key', join(workspace.dir, 'my-ca.key')], /is not the key of/],
+    ] as const) {
+      const result = await collectorCli(['serve', '--listen', '127.0.0.1:0', '--data-dir', join(workspace.dir, 'refused'), ...args]);
+      assert.notEqual(result.code, 0);
+      assert.match(result.stderr, message);
+    }
+  });
+});
