@@ -47,6 +47,8 @@ export class CollectorMetrics {
   readonly deadLettered = new Map<DeadLetterReason, number>();
   /** Connections closed on arrival because their address already had its share. */
   connectionsRefused = 0;
+  /** TLS connections closed after the handshake: their client certificate was unverified, revoked or unknown. */
+  tlsRefused = 0;
 
   /** Set by the forwarder when one runs. */
   forwardQueueDepth: () => number = () => 0;
@@ -106,6 +108,9 @@ export class CollectorMetrics {
       '# HELP tbot_collector_connections_refused_total Connections closed on arrival: their remote address was at its connection cap.',
       '# TYPE tbot_collector_connections_refused_total counter',
       `tbot_collector_connections_refused_total ${this.connectionsRefused}`,
+      '# HELP tbot_collector_tls_client_certificates_refused_total TLS connections closed after the handshake: the client certificate was unverified, revoked or unknown.',
+      '# TYPE tbot_collector_tls_client_certificates_refused_total counter',
+      `tbot_collector_tls_client_certificates_refused_total ${this.tlsRefused}`,
       ...Object.entries(LABELLED).flatMap(([counter, [name, help]]) => [
         `# HELP ${name} ${help}`,
         `# TYPE ${name} counter`,

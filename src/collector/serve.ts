@@ -8,10 +8,11 @@ import { TbotError, UsageError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { BaseUrlError, parseBaseUrl } from '../net/base-url.js';
 import { PostHogForwarder } from './forward/posthog-forwarder.js';
-import { createIngestServer } from './ingest/server.js';
+import { createIngestServer, type ConnectPath } from './ingest/server.js';
 import { CollectorMetrics } from './metrics.js';
 import type { CollectorRuntime } from './runtime.js';
 import { SegmentStore } from './store/segment-store.js';
+import type { ServerTls, TlsServeOptions } from './tenants/server-tls.js';
 
 export interface ServeOptions {
   host: string;
@@ -20,6 +21,10 @@ export interface ServeOptions {
   posthog?: { host: string; apiKey: string };
   /** Connections one client address may hold (see ingest/server.ts); 0 turns the cap off. */
   maxConnectionsPerAddress?: number;
+  /** HTTPS with ALPN (h2, http/1.1) and tenant client certificates; plain HTTP/1.1 and h2c when absent. */
+  tls?: TlsServeOptions;
+  /** Who answers Connect unary calls (see ingest/server.ts). */
+  connectPath?: ConnectPath;
 }
 
 export interface RunningCollector {
@@ -74,6 +79,18 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
     onWriteError: (segment, error) => logger.error('cannot write to the store; answering unavailable until it can', { segment, error: error.code ?? error.message }),
   });
   await store.open();
+  let tls: ServerTls | undefined;
+  try {
+    tls =
+      options.tls === undefined
+        ? undefined
+        : await (await import('./tenants/server-tls.js')).prepareServerTls(options.dataDir, options.tls, runtime.now(), (error) =>
+            logger.error('cannot read the tenant registry; refusing certificates of the collector CA until it can', { error: error.message }),
+          );
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const forwarder =
     options.posthog === undefined
       ? undefined
@@ -96,6 +113,8 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
     metrics,
     now: runtime.now,
     ...(options.maxConnectionsPerAddress === undefined ? {} : { maxConnectionsPerAddress: options.maxConnectionsPerAddress }),
+    ...(tls === undefined ? {} : { tls: { certPem: tls.certPem, keyPem: tls.keyPem, tenants: tls.tenants } }),
+    ...(options.connectPath === undefined ? {} : { connectPath: options.connectPath }),
     ...(forwarder === undefined ? {} : { onAccepted: (count) => forwarder.notify(count) }),
   });
   server.listen(options.port, options.host);
@@ -110,7 +129,8 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
   const bound = server.address() as AddressInfo;
   const address = `${bound.address}:${bound.port}`;
   // Tests and supervisors read the bound port from this line.
-  logger.info('collector listening', { address, data_dir: options.dataDir });
+  logger.info('collector listening', { address, scheme: tls === undefined ? 'http' : 'https', data_dir: options.dataDir });
+  if (tls?.caPath !== undefined) logger.info('serving TLS with a certificate of the collector CA; clients trust it with', { ca: tls.caPath });
   return {
     address,
     metrics,

@@ -29,10 +29,11 @@ export async function startCollector(dataDir: string, extraArgs: string[] = [], 
     const timer = setTimeout(() => reject(new Error(`collector did not start:\n${stderr}`)), 10_000);
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
-      const match = /collector listening address=(127\.0\.0\.1:\d+)/.exec(stderr);
+      const match = /collector listening address=(127\.0\.0\.1:\d+)(?: scheme=(https?))? data_dir=/.exec(stderr);
       if (match !== null) {
         clearTimeout(timer);
-        resolve(`http://${match[1]}`);
+        // An older build (a benchmark's baseline) names no scheme: it serves plain HTTP.
+        resolve(`${match[2] ?? 'http'}://${match[1]}`);
       }
     });
     void exited.then(() => reject(new Error(`collector exited:\n${stderr}`)));

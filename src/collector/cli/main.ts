@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The `tbot-collector` entry point: `serve` receives events, `report` answers questions about them. */
+/** The `tbot-collector` entry point: `serve` receives events, `report` answers questions about them, `tenant` manages client certificates. */
 import type { CommandModule } from 'yargs';
 import { enableCompileCache } from '../../cli/compile-cache.js';
 import { runCli } from '../../cli/run-cli.js';
@@ -7,14 +7,15 @@ import { explainValueProblem } from '../../cli/yargs-messages.js';
 import { processCollectorRuntime } from '../runtime.js';
 import { reportCommand } from './report/index.js';
 import { serveCommand } from './serve-command.js';
+import { tenantCommand } from './tenant-command.js';
 
 // First, so that whatever is loaded from here on is compiled once and then read from the cache.
 enableCompileCache();
 const runtime = processCollectorRuntime();
 runCli({
   name: 'tbot-collector',
-  demand: 'name a command: serve or report',
+  demand: 'name a command: serve, report or tenant',
   stderr: runtime.stderr,
   explainUsage: (message) => explainValueProblem(message),
-  commands: (setExitCode) => [serveCommand(runtime, setExitCode), reportCommand(runtime, setExitCode)] as CommandModule<object, never>[],
+  commands: (setExitCode) => [serveCommand(runtime, setExitCode), reportCommand(runtime, setExitCode), tenantCommand(runtime, setExitCode)] as CommandModule<object, never>[],
 });

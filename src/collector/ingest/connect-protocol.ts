@@ -5,6 +5,7 @@
  * gives, because it is derived from the code here and nowhere else.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { gunzip } from 'node:zlib';
 import type { RejectReason } from '../metrics.js';
 import { clampTimerDelay } from '../../time/timer.js';
@@ -54,12 +55,16 @@ export class HttpRefusal extends Error {
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+/** node:http's and node:http2's compatibility API alike: the Connect path serves HTTP/1.1 and HTTP/2. */
+export type HttpRequest = IncomingMessage | Http2ServerRequest;
+export type HttpResponse = ServerResponse | Http2ServerResponse;
+
+export function sendJson(res: HttpResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
 }
 
-export function sendFailure(res: ServerResponse, failure: ConnectFailure | HttpRefusal): void {
+export function sendFailure(res: HttpResponse, failure: ConnectFailure | HttpRefusal): void {
   if (failure instanceof ConnectFailure) {
     sendJson(res, failure.status, { code: failure.code, message: failure.message });
     return;
@@ -74,7 +79,7 @@ export type Encoding = 'json' | 'proto';
 const CODECS: Record<string, Encoding> = { 'application/json': 'json', 'application/proto': 'proto' };
 export const ACCEPT_POST = Object.keys(CODECS).join(', ');
 
-export function requestEncoding(req: IncomingMessage): Encoding {
+export function requestEncoding(req: HttpRequest): Encoding {
   const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   const encoding = CODECS[contentType];
   if (encoding === undefined)
@@ -83,14 +88,14 @@ export function requestEncoding(req: IncomingMessage): Encoding {
 }
 
 /** Only version 1 exists. A missing header is accepted, so plain curl works. */
-export function checkProtocolVersion(req: IncomingMessage): void {
+export function checkProtocolVersion(req: HttpRequest): void {
   const version = req.headers['connect-protocol-version'];
   if (version !== undefined && version !== '1')
     throw new ConnectFailure('invalid_argument', `connect-protocol-version ${JSON.stringify(version)} is not supported; expected 1`, 'bad-header');
 }
 
 /** Connect-Timeout-Ms: a positive whole number of at most 10 digits, or absent (no deadline). */
-export function requestTimeoutMs(req: IncomingMessage): number | undefined {
+export function requestTimeoutMs(req: HttpRequest): number | undefined {
   const header = req.headers['connect-timeout-ms'];
   if (header === undefined) return undefined;
   if (typeof header !== 'string' || !/^[0-9]{1,10}$/.test(header) || Number(header) === 0)
@@ -120,7 +125,7 @@ function gunzipWithin(compressed: Buffer, limit: number): Promise<Buffer> {
  * The request body within `limit` bytes, compressed and decompressed. An empty body is the empty
  * message and is never handed to the decompressor. `signal` aborts the read (the deadline).
  */
-export async function readBody(req: IncomingMessage, limit: number, signal?: AbortSignal): Promise<Buffer> {
+export async function readBody(req: HttpRequest, limit: number, signal?: AbortSignal): Promise<Buffer> {
   const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   if (!SUPPORTED_ENCODINGS.includes(encoding))
     throw new ConnectFailure('unimplemented', `unsupported content-encoding ${JSON.stringify(encoding)}; supported: ${SUPPORTED_ENCODINGS.join(', ')}`, 'bad-encoding');

@@ -30,6 +30,11 @@ export interface Accepted {
   events: unknown[];
   /** Counted in /metrics only once the events are stored: a refused request counts nothing. */
   notes?: Partial<IngestNotes>;
+  /**
+   * The procedure's response message, as @bufbuild/protobuf's create() takes its fields; absent,
+   * the empty message. Every protocol encodes it in the request's own encoding.
+   */
+  response?: Record<string, unknown>;
 }
 
 /**

@@ -1,0 +1,86 @@
+/**
+ * The tenants the collector's CA has issued certificates to, and which of those certificates are
+ * revoked: one JSON file, <data dir>/tls/tenants.json, replaced atomically on every change. The
+ * server re-reads it when it changes (see revocation.ts), so a revocation needs no restart.
+ * Everything read back is re-checked: a hand-edited file cannot smuggle an odd name into the store.
+ */
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../fs/atomic-write.js';
+import { TLS_DIRECTORY } from './collector-ca.js';
+import { TlsSetupError } from './errors.js';
+import { tenantNameProblem } from './tenant-name.js';
+
+export const REGISTRY_FILE = 'tenants.json';
+/** Each entry is about 200 bytes; 10,000 tenants, revoked ones included, fit well inside this. */
+export const MAX_REGISTRY_BYTES = 4 * 1024 * 1024;
+export const MAX_TENANT_ENTRIES = 10_000;
+
+export interface TenantEntry {
+  name: string;
+  /** The certificate's serial, upper-case hex. */
+  serial: string;
+  issuedAt: string;
+  notAfter: string;
+  revokedAt?: string;
+}
+
+export const registryPath = (dataDir: string): string => join(dataDir, TLS_DIRECTORY, REGISTRY_FILE);
+
+const SERIAL = /^[0-9A-F]{1,40}$/;
+const isIsoTime = (value: unknown): value is string => typeof value === 'string' && /^\d{4}-\d\d-\d\dT[\d:.]+Z$/.test(value) && !Number.isNaN(Date.parse(value));
+
+/** The registry as stored; throws TlsSetupError naming the file and the entry that is wrong. */
+export function parseRegistry(path: string, text: string): TenantEntry[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new TlsSetupError(path, `not valid JSON: ${(error as Error).message}`);
+  }
+  const tenants = (parsed as { tenants?: unknown } | null)?.tenants;
+  if (typeof parsed !== 'object' || parsed === null || (parsed as { version?: unknown }).version !== 1 || !Array.isArray(tenants))
+    throw new TlsSetupError(path, 'expected {"version": 1, "tenants": [...]}');
+  if (tenants.length > MAX_TENANT_ENTRIES) throw new TlsSetupError(path, `holds ${tenants.length} entries; at most ${MAX_TENANT_ENTRIES} are allowed`);
+  return tenants.map((entry: unknown, index): TenantEntry => {
+    const at = `tenants[${index}]`;
+    const fields = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
+    const { name, serial, issuedAt, notAfter, revokedAt } = fields;
+    if (typeof name !== 'string') throw new TlsSetupError(path, `${at}.name: expected a string`);
+    const problem = tenantNameProblem(name);
+    if (problem !== undefined) throw new TlsSetupError(path, `${at}.name ${JSON.stringify(name)} ${problem}`);
+    if (typeof serial !== 'string' || !SERIAL.test(serial)) throw new TlsSetupError(path, `${at}.serial: expected upper-case hex`);
+    if (!isIsoTime(issuedAt)) throw new TlsSetupError(path, `${at}.issuedAt: expected an RFC 3339 UTC time`);
+    if (!isIsoTime(notAfter)) throw new TlsSetupError(path, `${at}.notAfter: expected an RFC 3339 UTC time`);
+    if (revokedAt !== undefined && !isIsoTime(revokedAt)) throw new TlsSetupError(path, `${at}.revokedAt: expected an RFC 3339 UTC time`);
+    return { name, serial, issuedAt, notAfter, ...(revokedAt === undefined ? {} : { revokedAt }) };
+  });
+}
+
+/**
+ * The registry, or none when the file does not exist yet. Synchronous on purpose: the server calls it
+ * inside a TLS handshake, where the answer must be ready before the connection may be used.
+ */
+export function readRegistry(dataDir: string): TenantEntry[] {
+  const path = registryPath(dataDir);
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new TlsSetupError(path, `cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) throw new TlsSetupError(path, 'not a regular file');
+    if (info.size > MAX_REGISTRY_BYTES) throw new TlsSetupError(path, `larger than ${MAX_REGISTRY_BYTES} bytes`);
+    return parseRegistry(path, readFileSync(fd, 'utf8'));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export async function writeRegistry(dataDir: string, tenants: readonly TenantEntry[]): Promise<void> {
+  if (tenants.length > MAX_TENANT_ENTRIES) throw new TlsSetupError(registryPath(dataDir), `would hold more than ${MAX_TENANT_ENTRIES} entries`);
+  await writeFileAtomic(registryPath(dataDir), `${JSON.stringify({ version: 1, tenants }, null, 2)}\n`, 0o600);
+}

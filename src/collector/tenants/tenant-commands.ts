@@ -1,0 +1,87 @@
+/**
+ * What `tbot-collector tenant add | list | revoke` do, apart from the CLI: issue a tenant's client
+ * certificate with the collector's CA and record it, list the records, revoke one.
+ */
+import { constants } from 'node:fs';
+import { access, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../fs/atomic-write.js';
+import { makeDirectories } from '../../fs/make-directories.js';
+import { prepareDataDir } from '../store/data-dir.js';
+import { CA_CERT_FILE, openCollectorCa } from './collector-ca.js';
+import { TenantError } from './errors.js';
+import { readRegistry, registryPath, writeRegistry, type TenantEntry } from './registry.js';
+import { tenantNameProblem } from './tenant-name.js';
+
+export const DEFAULT_TENANT_DAYS = 365;
+export const MAX_TENANT_DAYS = 3_650;
+const DAY_MS = 24 * 3_600_000;
+
+function checkName(name: string): void {
+  const problem = tenantNameProblem(name);
+  if (problem !== undefined) throw new TenantError(`tenant name ${JSON.stringify(name)} ${problem}`);
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path, constants.F_OK).then(
+    () => true,
+    () => false,
+  );
+}
+
+export interface AddedTenant {
+  entry: TenantEntry;
+  files: { cert: string; key: string; ca: string };
+}
+
+/**
+ * Issues NAME's client certificate into `outDir` (NAME.crt, NAME.key 0600, ca.crt). Files already
+ * there are never overwritten: a key someone else put there is not ours to replace. A name that
+ * holds an unrevoked certificate is refused; revoke it first to issue a new one.
+ */
+export async function addTenant(dataDir: string, name: string, outDir: string, now: Date, days = DEFAULT_TENANT_DAYS): Promise<AddedTenant> {
+  checkName(name);
+  if (!Number.isInteger(days) || days < 1 || days > MAX_TENANT_DAYS) throw new TenantError(`--days ${days}: expected a whole number of days from 1 to ${MAX_TENANT_DAYS}`);
+  await prepareDataDir(dataDir);
+  const tenants = readRegistry(dataDir);
+  if (tenants.some((entry) => entry.name === name && entry.revokedAt === undefined))
+    throw new TenantError(`tenant ${name} already has a valid certificate (see \`tenant list\`); revoke it first to issue a new one`);
+  const ca = await openCollectorCa(dataDir, now, true);
+  const files = { cert: join(outDir, `${name}.crt`), key: join(outDir, `${name}.key`), ca: join(outDir, CA_CERT_FILE) };
+  await makeDirectories(outDir, 0o700);
+  for (const path of [files.cert, files.key]) if (await exists(path)) throw new TenantError(`${path} already exists; move it away or choose another --out`);
+  const caThere = await readFile(files.ca, 'utf8').catch(() => undefined);
+  if (caThere !== undefined && caThere !== ca.certPem) throw new TenantError(`${files.ca} already exists and holds another CA; choose another --out`);
+  const issued = await ca.issueTenant(name, now, days * DAY_MS);
+  const entry: TenantEntry = { name, serial: issued.serial, issuedAt: now.toISOString(), notAfter: issued.notAfter.toISOString() };
+  // The record first: a certificate the registry does not know is refused by the server, so a
+  // crash in between leaves nothing usable behind rather than a certificate nobody can revoke.
+  await writeRegistry(dataDir, [...tenants, entry]);
+  await writeFileAtomic(files.key, issued.keyPem, 0o600);
+  await writeFileAtomic(files.cert, issued.certPem, 0o644);
+  if (caThere === undefined) await writeFileAtomic(files.ca, ca.certPem, 0o644);
+  return { entry, files };
+}
+
+export function listTenants(dataDir: string): TenantEntry[] {
+  return readRegistry(dataDir);
+}
+
+/** Revokes every unrevoked certificate of NAME; the server refuses them from its next handshake on. */
+export async function revokeTenant(dataDir: string, name: string, now: Date): Promise<TenantEntry[]> {
+  checkName(name);
+  const tenants = readRegistry(dataDir);
+  const revoked: TenantEntry[] = [];
+  const updated = tenants.map((entry) => {
+    if (entry.name !== name || entry.revokedAt !== undefined) return entry;
+    const next = { ...entry, revokedAt: now.toISOString() };
+    revoked.push(next);
+    return next;
+  });
+  if (revoked.length === 0)
+    throw new TenantError(
+      tenants.some((entry) => entry.name === name) ? `tenant ${name} has no unrevoked certificate` : `no tenant ${name} in ${registryPath(dataDir)} (see \`tenant list\`)`,
+    );
+  await writeRegistry(dataDir, updated);
+  return revoked;
+}

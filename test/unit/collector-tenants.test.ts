@@ -1,0 +1,45 @@
+/** Tenant names and the tenant registry as read back from disk: what is refused, and how it is named. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseRegistry } from '../../src/collector/tenants/registry.js';
+import { sanProblem } from '../../src/collector/tenants/server-tls.js';
+import { MAX_TENANT_NAME_LENGTH, tenantNameProblem } from '../../src/collector/tenants/tenant-name.js';
+
+describe('tenant names', () => {
+  for (const name of ['acme', 'a', 'acme-corp.eu_1', '0day', 'x'.repeat(MAX_TENANT_NAME_LENGTH)])
+    it(`accepts ${JSON.stringify(name.length > 20 ? `${name.slice(0, 8)}… (${name.length})` : name)}`, () => assert.equal(tenantNameProblem(name), undefined));
+  for (const [name, why] of [
+    ['', /is empty/],
+    ['x'.repeat(MAX_TENANT_NAME_LENGTH + 1), /at most 63/],
+    ['Acme', /lower-case/],
+    ['-acme', /start with a letter or digit/],
+    ['ac me', /lower-case/],
+    ['acme/../x', /lower-case/],
+    ['аcme', /lower-case/], // a Cyrillic а: a look-alike is not the same tenant
+  ] as const)
+    it(`refuses ${JSON.stringify(name.slice(0, 12))}`, () => assert.match(tenantNameProblem(name) ?? '', why));
+});
+
+describe('tenant registry read back', () => {
+  const entry = { name: 'acme', serial: '0A1B', issuedAt: '2026-12-05T08:00:00.000Z', notAfter: '2027-12-05T08:00:00.000Z' };
+  it('reads what the collector writes', () => {
+    assert.deepEqual(parseRegistry('t.json', JSON.stringify({ version: 1, tenants: [entry, { ...entry, revokedAt: '2026-12-06T00:00:00.000Z' }] })), [
+      entry,
+      { ...entry, revokedAt: '2026-12-06T00:00:00.000Z' },
+    ]);
+  });
+  for (const [label, text, message] of [
+    ['not JSON', '{', /t\.json: not valid JSON/],
+    ['another version', JSON.stringify({ version: 2, tenants: [] }), /expected \{"version": 1/],
+    ['a bad name', JSON.stringify({ version: 1, tenants: [{ ...entry, name: 'ACME' }] }), /t\.json: tenants\[0\]\.name "ACME" may hold only/],
+    ['a bad serial', JSON.stringify({ version: 1, tenants: [entry, { ...entry, serial: 'xyz' }] }), /tenants\[1\]\.serial: expected upper-case hex/],
+    ['a bad time', JSON.stringify({ version: 1, tenants: [{ ...entry, notAfter: 'tomorrow' }] }), /tenants\[0\]\.notAfter: expected an RFC 3339 UTC time/],
+  ] as const)
+    it(`refuses ${label}, naming the file and the entry`, () => assert.throws(() => parseRegistry('t.json', text), message));
+});
+
+describe('--tls-san values', () => {
+  for (const name of ['collector.example.com', '*.example.com', '10.0.0.7', '::1', 'localhost']) it(`accepts ${name}`, () => assert.equal(sanProblem(name), undefined));
+  for (const name of ['', 'bad name', 'http://x', 'a..b', `${'a'.repeat(64)}.com`])
+    it(`refuses ${JSON.stringify(name)}`, () => assert.match(sanProblem(name) ?? '', /expected a DNS name/));
+});
