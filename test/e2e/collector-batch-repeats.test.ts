@@ -64,8 +64,12 @@ describe('repeated ids within one batch', () => {
     const timestamp = new Date(Date.now() - 60_000).toISOString();
     const started = discoverRequest(discoverStep('started'), { runId, timestamp });
     const selected = discoverRequest(discoverStep('resource selection'), { runId, timestamp });
-    await post(collector.url, SUBMIT_EVENTS_PATH, { events: [started, selected, structuredClone(selected)] });
-    assert.equal(await linesWith(runId), 2);
+    // Two different errors redact to the same stored text: they are still two events.
+    const failed = (error: string) => discoverRequest(discoverStep('test connection'), { runId, timestamp, status: 'DISCOVER_STATUS_ERROR', error });
+    await post(collector.url, SUBMIT_EVENTS_PATH, {
+      events: [started, selected, structuredClone(selected), failed('db-a.example.com refused'), failed('db-b.example.com refused')],
+    });
+    assert.equal(await linesWith(runId), 4);
     const metrics = await (await fetch(`${collector.url}/metrics`)).text();
     assert.match(metrics, /^tbot_collector_repeated_events_dropped_total\{family="discover"\} 1$/m);
   });

@@ -48,12 +48,10 @@ function connectService(path: string, requestType: string, validator: Validator,
     accept(encoding, body, receivedAt) {
       const { events, unknownFields } = decodeEvents(messageSchema(requestType), encoding, body, batch);
       const otherValues: string[] = [];
-      // The installation id repeats on every event by design: only a whole-event copy is a resend.
-      const checked = dropRepeats(
-        events.map((decoded) => checkEvent(decoded, receivedAt, validator, otherValues)),
-        (event) => JSON.stringify(event),
-      );
-      return { events: checked.events, notes: { unknownFields, otherValues, repeats: checked.repeats } };
+      // The installation id repeats on every event by design: only a copy of the whole event, as
+      // sent (before values are replaced by "other"), is a resend.
+      const unique = dropRepeats(events, (decoded) => JSON.stringify(decoded.request));
+      return { events: unique.events.map((decoded) => checkEvent(decoded, receivedAt, validator, otherValues)), notes: { unknownFields, otherValues, repeats: unique.repeats } };
     },
   };
 }

@@ -59,12 +59,13 @@ function discoverService(path: string, requestType: string, batch?: { max: numbe
       const { events, unknownFields } = decodeEvents(messageSchema(requestType), encoding, body, batch);
       const redactions: Redaction[] = [];
       const otherValues: string[] = [];
-      // A run id repeats on every step by design: only a whole-event copy is a resend.
-      const checked = dropRepeats(
-        events.map((decoded) => checkEvent(decoded, receivedAt, redactions, otherValues)),
-        (event) => JSON.stringify(event),
-      );
-      return { events: checked.events, notes: { unknownFields, redactions, otherValues, repeats: checked.repeats } };
+      // A run id repeats on every step by design: only a copy of the whole event, as sent (two
+      // different errors both redacted are still two events), is a resend.
+      const unique = dropRepeats(events, (decoded) => JSON.stringify(decoded.request));
+      return {
+        events: unique.events.map((decoded) => checkEvent(decoded, receivedAt, redactions, otherValues)),
+        notes: { unknownFields, redactions, otherValues, repeats: unique.repeats },
+      };
     },
   };
 }
