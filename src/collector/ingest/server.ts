@@ -19,7 +19,7 @@ import {
   sendFailure,
   type Encoding,
 } from './connect-protocol.js';
-import { ANONYMOUS_CALLER, type IngestNotes, type IngestService } from './service.js';
+import { ANONYMOUS_CALLER, type Accepted, type IngestNotes, type IngestService } from './service.js';
 import { INGEST_SERVICES } from './services/index.js';
 
 export interface IngestOptions {
@@ -56,6 +56,7 @@ function countNotes(metrics: CollectorMetrics, family: string, notes: Partial<In
   if ((notes.unknownFields ?? 0) > 0) metrics.count('unknownFields', `family="${family}"`, notes.unknownFields);
   metrics.privacyDroppedFields += notes.privacyDroppedFields ?? 0;
   for (const { field, rule } of notes.redactions ?? []) metrics.count('redactions', `family="${family}",field="${field}",rule="${rule}"`);
+  for (const number of notes.unknownEvents ?? []) metrics.count('unknownEvents', `family="${family}",number="${number}"`);
 }
 
 export function createIngestServer(options: IngestOptions): Server {
@@ -65,21 +66,23 @@ export function createIngestServer(options: IngestOptions): Server {
   let inFlight = 0;
 
   /** Read, decode, validate, store. Stops before storing anything once `deadline` has fired. */
-  const handle = async (service: IngestService, req: IncomingMessage, encoding: Encoding, deadline: AbortSignal | undefined): Promise<void> => {
+  const handle = async (service: IngestService, req: IncomingMessage, encoding: Encoding, deadline: AbortSignal | undefined): Promise<Accepted['response']> => {
     const body = await readBody(req, service.maxBodyBytes ?? options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, deadline);
     const receivedAt = now();
     // Plain HTTP/1.1 has no way to prove a tenant: every caller here is anonymous.
     if (service.auth === 'tenant') throw new ConnectFailure('unauthenticated', 'this procedure needs a tenant client certificate', 'unauthenticated');
-    const { events, notes } = service.accept(encoding, body, receivedAt, ANONYMOUS_CALLER);
+    const { events, families, notes, response } = service.accept(encoding, body, receivedAt, ANONYMOUS_CALLER);
     if (deadline?.aborted === true) throw deadline.reason;
+    let stored: number;
     try {
-      await store.appendAll(events.map((event) => ({ received_at: receivedAt.toISOString(), family: service.family, event })));
+      stored = await store.appendAll(events.map((event, index) => ({ received_at: receivedAt.toISOString(), family: families?.[index] ?? service.family, event })));
     } catch {
       throw new ConnectFailure('unavailable', 'event store unavailable', 'store-failed');
     }
-    metrics.accepted += events.length;
+    metrics.accepted += stored;
     countNotes(metrics, service.family, notes);
-    options.onAccepted?.(events.length);
+    if (stored > 0) options.onAccepted?.(stored);
+    return response;
   };
 
   const submit = async (service: IngestService, req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -93,8 +96,9 @@ export function createIngestServer(options: IngestOptions): Server {
     const deadline = timeoutMs === undefined ? undefined : new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const work = handle(service, req, encoding, deadline?.signal).finally(() => (inFlight -= 1));
+    let response: Awaited<typeof work>;
     try {
-      if (timeoutMs === undefined || deadline === undefined) await work;
+      if (timeoutMs === undefined || deadline === undefined) response = await work;
       else {
         // The answer goes out at the deadline even if the work is still waiting on the disk. What
         // was already handed to the store is still stored: the protocol lets deadline_exceeded
@@ -106,14 +110,19 @@ export function createIngestServer(options: IngestOptions): Server {
           }, timeoutMs);
         });
         work.catch(() => undefined);
-        await Promise.race([work, expired]);
+        response = await Promise.race([work, expired]);
       }
     } finally {
       clearTimeout(timer);
     }
-    // Connect unary success: the procedure's (empty) response message in the request's encoding.
-    if (encoding === 'proto') res.writeHead(200, { 'content-type': 'application/proto', 'content-length': 0 }).end();
-    else res.writeHead(200, { 'content-type': 'application/json', 'content-length': 2 }).end('{}');
+    // Connect unary success: the procedure's response message (empty for most) in the request's encoding.
+    if (encoding === 'proto') {
+      const bytes = response?.binary ?? new Uint8Array();
+      res.writeHead(200, { 'content-type': 'application/proto', 'content-length': bytes.length }).end(bytes);
+    } else {
+      const text = response === undefined ? '{}' : JSON.stringify(response.json);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+    }
   };
 
   const refuse = (req: IncomingMessage, res: ServerResponse, failure: ConnectFailure | HttpRefusal): void => {

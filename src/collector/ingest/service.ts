@@ -19,11 +19,17 @@ export interface IngestNotes {
   /** Values left out because they failed a privacy rule (the event itself is kept). */
   privacyDroppedFields: number;
   redactions: Redaction[];
+  /** Field numbers of oneof members this collector does not declare, stored raw ("unknown event N"). */
+  unknownEvents: number[];
 }
 
 export interface Accepted {
   /** The events to store, together: all of them or none. */
   events: unknown[];
+  /** Each event's family when a procedure stores several (a mixed batch); the service's family otherwise. */
+  families?: readonly Family[];
+  /** The procedure's response message when it is not empty, in both encodings. */
+  response?: { json: unknown; binary: Uint8Array };
   /** Counted in /metrics only once the events are stored: a refused request counts nothing. */
   notes?: Partial<IngestNotes>;
 }

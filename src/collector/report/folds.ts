@@ -1,4 +1,7 @@
-/** Each family's report fold, by family name; the worker threads look their fold up here. */
+/**
+ * Each family's report fold, by family name; the worker threads look their fold up here. The
+ * product-usage families (teleport, usage) have no report yet, so no fold.
+ */
 import type { Family } from '../store/record.js';
 import { connectFold } from './connect/fold.js';
 import { discoverFold } from './discover/fold.js';
@@ -6,7 +9,7 @@ import type { Fold } from './fold.js';
 import { heartbeatFold } from './heartbeat/fold.js';
 import { tbotFold } from './tbot/fold.js';
 
-export const FOLDS: Record<Family, Fold<unknown>> = {
+export const FOLDS: Partial<Record<Family, Fold<unknown>>> = {
   tbot: tbotFold as Fold<unknown>,
   'tbot.heartbeat': heartbeatFold as Fold<unknown>,
   connect: connectFold as Fold<unknown>,
