@@ -26,7 +26,10 @@ export type RejectReason =
 const LABELLED = {
   unknownFields: ['tbot_collector_unknown_fields_skipped_total', 'Fields of accepted requests unknown to the contract, skipped and never stored, by family.'],
   redactions: ['tbot_collector_redacted_total', 'Free-text values replaced by the redaction marker, by family, field and the rule they broke.'],
-  unknownEvents: ['tbot_collector_unknown_events_total', 'Accepted events of a oneof member the collector does not declare ("unknown event N"), stored raw, by family and field number.'],
+  unknownEvents: [
+    'tbot_collector_unknown_events_total',
+    'Accepted events of a oneof member the collector does not declare ("unknown event N"), stored raw, by family and field number.',
+  ],
 } as const;
 export type LabelledCounter = keyof typeof LABELLED;
 

@@ -47,7 +47,8 @@ function plain(schema: DescMessage, message: Record<string, unknown>): Record<st
 
 function fieldValue(field: DescField, raw: unknown): PostHogValue {
   if (field.fieldKind === 'message') return plain(field.message, raw as Record<string, unknown>);
-  if (field.fieldKind === 'list') return (raw as unknown[]).map((element) => (field.listKind === 'message' ? plain(field.message, element as Record<string, unknown>) : (element as PostHogValue)));
+  if (field.fieldKind === 'list')
+    return (raw as unknown[]).map((element) => (field.listKind === 'message' ? plain(field.message, element as Record<string, unknown>) : (element as PostHogValue)));
   if (field.fieldKind === 'scalar' && typeof raw === 'string' && /^-?\d+$/.test(raw) && field.scalar !== 9 && field.scalar !== 12) return Number(raw);
   return raw as PostHogValue;
 }

@@ -6,13 +6,7 @@
  * reports can group errors. Stored as `discover`.
  */
 import type { JsonObject } from '@bufbuild/protobuf';
-import {
-  DISCOVER_EVENT_SENSITIVE,
-  DISCOVER_REQUEST_SENSITIVE,
-  discoverEventOf,
-  isOtherEventField,
-  type StoredDiscoverStatus,
-} from '../../../protocol/discover-wire.js';
+import { DISCOVER_EVENT_SENSITIVE, DISCOVER_REQUEST_SENSITIVE, discoverEventOf, isOtherEventField, type StoredDiscoverStatus } from '../../../protocol/discover-wire.js';
 import { classifyError, screenFreeText } from '../../../protocol/free-text.js';
 import { validateSubmitDiscoverEvent } from '../../../schemas/validators.js';
 import { missingEvent, requireAnonymized, requireSchema, settleTimestamp, type DecodedEvent } from '../event-checks.js';

@@ -29,8 +29,7 @@ import { checkDiscoverEvent } from './discover.js';
 const BATCH_BODY_BYTES = 1024 * 1024;
 export const HELLO_TELEPORT_PATH = '/prehog.v1alpha.TeleportReportingService/HelloTeleport';
 
-const needsTenant = (what: string): ConnectFailure =>
-  new ConnectFailure('unauthenticated', `${what} is product usage: it needs a tenant client certificate`, 'unauthenticated');
+const needsTenant = (what: string): ConnectFailure => new ConnectFailure('unauthenticated', `${what} is product usage: it needs a tenant client certificate`, 'unauthenticated');
 
 /** The oneof member a decoded request carries (its field), if it carries a declared one. */
 function memberOf(request: JsonObject): DescField | undefined {

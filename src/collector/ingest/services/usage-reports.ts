@@ -49,7 +49,10 @@ const base64 = (bytes: unknown): string => Buffer.from(bytes as Uint8Array).toSt
 /** An anonymized `bytes` field must be exactly the 32 bytes of an HMAC-SHA256. */
 function requireHmac(bytes: unknown, field: string): string {
   if (!(bytes instanceof Uint8Array) || bytes.length !== ANONYMIZED_BYTES)
-    throw invalid(`${field}: expected ${ANONYMIZED_BYTES} bytes, ${ANONYMIZED_EXPECTATION.replace('base64 of a 32-byte HMAC-SHA256, 44 characters', 'HMAC-SHA256')}`, 'not-anonymized');
+    throw invalid(
+      `${field}: expected ${ANONYMIZED_BYTES} bytes, ${ANONYMIZED_EXPECTATION.replace('base64 of a 32-byte HMAC-SHA256, 44 characters', 'HMAC-SHA256')}`,
+      'not-anonymized',
+    );
   return base64(bytes);
 }
 
