@@ -61,7 +61,7 @@ function checkProductMessage(schema: DescMessage, value: JsonValue | undefined, 
     const inner = message[field.jsonName];
     if (field.fieldKind === 'message') checkProductMessage(field.message, inner, `${prefix}${field.jsonName}.`, redactions);
     else if (field.fieldKind === 'list' && field.listKind === 'message' && Array.isArray(inner))
-      inner.forEach((element, index) => checkProductMessage(field.message, element, `${prefix}${field.jsonName}[${index}].`, redactions));
+      for (const [index, element] of inner.entries()) checkProductMessage(field.message, element, `${prefix}${field.jsonName}[${index}].`, redactions);
     else if (field.jsonName in sensitive) continue;
     else if (field.fieldKind === 'scalar' && typeof inner === 'string' && field.scalar === 9) message[field.jsonName] = screened(inner, `${prefix}${field.jsonName}`, redactions);
     else if (field.fieldKind === 'list' && field.listKind === 'scalar' && Array.isArray(inner))

@@ -63,7 +63,8 @@ function checkRecords(kind: UsageReportKind, report: ReportMessage, at: string):
   if (kind.kind === 'user_activity')
     (report['records'] as ReportMessage[]).forEach((record, index) => {
       requireHmac(record['userName'], `${at}records[${index}].user_name`);
-      (record['spiffeIdsIssued'] as ReportMessage[]).forEach((spiffe, inner) => requireHmac(spiffe['spiffeId'], `${at}records[${index}].spiffe_ids_issued[${inner}].spiffe_id`));
+      for (const [inner, spiffe] of (record['spiffeIdsIssued'] as ReportMessage[]).entries())
+        requireHmac(spiffe['spiffeId'], `${at}records[${index}].spiffe_ids_issued[${inner}].spiffe_id`);
     });
   if (kind.kind === 'bot_instance_activity')
     (report['records'] as ReportMessage[]).forEach((record, index) => {
