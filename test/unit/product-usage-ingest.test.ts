@@ -151,7 +151,7 @@ describe('prehog.v1alpha SubmitEvent(s): every member', () => {
     const accepted = submitEvent.accept('proto', unknownMember(), NOW, TENANT);
     assert.deepEqual(accepted.families, ['teleport']);
     assert.deepEqual((accepted.events[0] as StoredTeleportEvent).unknown, { number: 97, bytes: Buffer.from([8, 1, 18, 2, 104, 105]).toString('base64') });
-    assert.deepEqual(accepted.notes?.unknownEvents, [97]);
+    assert.deepEqual(accepted.notes?.unknownEvents, [{ family: 'teleport', number: 97 }]);
     assert.equal(accepted.notes?.unknownFields, 0);
     assert.equal(refusal(() => submitEvent.accept('proto', unknownMember(), NOW, ANONYMOUS_CALLER)).code, 'unauthenticated');
     const jsonUnknown = Buffer.from(JSON.stringify({ clusterName: anon('prod'), brandNewEvent: { a: 1 } }));
@@ -186,7 +186,7 @@ describe('prehog.v1alpha SubmitEvent(s): every member', () => {
     const accepted = submitEvent.accept('proto', binary(requestWith('uiIntegrationEnrollStepEvent', step)), NOW, TENANT);
     const stored = (accepted.events[0] as StoredTeleportEvent).request['uiIntegrationEnrollStepEvent'] as { status: { error: string } };
     assert.equal(stored.status.error, 'redacted');
-    assert.deepEqual(accepted.notes?.redactions, [{ field: 'uiIntegrationEnrollStepEvent.status.error', rule: 'ip' }]);
+    assert.deepEqual(accepted.notes?.redactions, [{ family: 'teleport', field: 'uiIntegrationEnrollStepEvent.status.error', rule: 'ip' }]);
   });
 });
 

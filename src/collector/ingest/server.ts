@@ -55,8 +55,8 @@ function countNotes(metrics: CollectorMetrics, family: string, notes: Partial<In
   if (notes === undefined) return;
   if ((notes.unknownFields ?? 0) > 0) metrics.count('unknownFields', `family="${family}"`, notes.unknownFields);
   metrics.privacyDroppedFields += notes.privacyDroppedFields ?? 0;
-  for (const { field, rule } of notes.redactions ?? []) metrics.count('redactions', `family="${family}",field="${field}",rule="${rule}"`);
-  for (const number of notes.unknownEvents ?? []) metrics.count('unknownEvents', `family="${family}",number="${number}"`);
+  for (const redaction of notes.redactions ?? []) metrics.count('redactions', `family="${redaction.family ?? family}",field="${redaction.field}",rule="${redaction.rule}"`);
+  for (const unknown of notes.unknownEvents ?? []) metrics.count('unknownEvents', `family="${unknown.family}",number="${unknown.number}"`);
 }
 
 export function createIngestServer(options: IngestOptions): Server {

@@ -7,6 +7,8 @@ import type { Encoding } from './connect-protocol.js';
 
 /** A free-text value that failed the screen and was replaced by the redaction marker. */
 export interface Redaction {
+  /** The family of the event it was in, when a procedure stores several; the service's otherwise. */
+  family?: Family;
   field: string;
   /** The rule it broke (a RedactionRule of free-text.ts), a metric label. */
   rule: string;
@@ -19,8 +21,8 @@ export interface IngestNotes {
   /** Values left out because they failed a privacy rule (the event itself is kept). */
   privacyDroppedFields: number;
   redactions: Redaction[];
-  /** Field numbers of oneof members this collector does not declare, stored raw ("unknown event N"). */
-  unknownEvents: number[];
+  /** Oneof members this collector does not declare, stored raw ("unknown event N"): their family and field number. */
+  unknownEvents: { family: Family; number: number }[];
 }
 
 export interface Accepted {

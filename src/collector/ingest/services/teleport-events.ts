@@ -74,7 +74,7 @@ function screened(text: string, field: string, redactions: Redaction[]): string 
   const result = screenFreeText(text);
   if (result.kept) return result.text;
   // The metric label is the field's path without batch indexes, so it stays a small set.
-  redactions.push({ field: field.replace(/^events\[\d+\]\./, '').replace(/\[\d+\]/g, ''), rule: result.rule });
+  redactions.push({ family: 'teleport', field: field.replace(/^events\[\d+\]\./, '').replace(/\[\d+\]/g, ''), rule: result.rule });
   return result.text;
 }
 
@@ -97,7 +97,7 @@ function checkEvent(decoded: DecodedEvent, receivedAt: Date, caller: Caller, red
         `${path}event ${JSON.stringify(jsonKey.key)} is not a member this collector knows; send it in binary (application/proto) to have it kept as an unknown event`,
         'unimplemented-event',
       );
-    throw invalid(`${path}event: expected one event member`);
+    throw invalid(`${path}event: expected one event member (a UIDiscover* event, or product usage from a tenant)`);
   }
   const what = member === undefined ? `${path}event field ${unknown!.number}` : `${path}${member.jsonName}`;
   if (caller.tenant === undefined) throw needsTenant(what);
@@ -120,13 +120,15 @@ function checkEvent(decoded: DecodedEvent, receivedAt: Date, caller: Caller, red
 function teleportEventService(path: string, requestType: string, batch?: { max: number }): IngestService {
   return {
     path,
-    family: 'teleport',
+    // The default family (and the metrics label of what the request as a whole tolerated): most
+    // callers are Discover UIs; each product event names its own family in `families`.
+    family: 'discover',
     ...(batch === undefined ? {} : { maxBodyBytes: BATCH_BODY_BYTES }),
     accept(encoding, body, receivedAt, caller): Accepted {
       const { events, unknownFields } = decodeEvents(messageSchema(requestType), encoding, body, batch);
       const redactions: Redaction[] = [];
       const checked = events.map((decoded) => checkEvent(decoded, receivedAt, caller, redactions));
-      const unknownEvents = checked.flatMap((event) => (event.unknownNumber === undefined ? [] : [event.unknownNumber]));
+      const unknownEvents = checked.flatMap((event) => (event.unknownNumber === undefined ? [] : [{ family: event.family, number: event.unknownNumber }]));
       return {
         events: checked.map((event) => event.event),
         families: checked.map((event) => event.family),
