@@ -46,7 +46,8 @@ function plain(schema: DescMessage, message: Record<string, unknown>): Record<st
 }
 
 function fieldValue(field: DescField, raw: unknown): PostHogValue {
-  if (field.fieldKind === 'message') return plain(field.message, raw as Record<string, unknown>);
+  // A well-known type (Duration, Timestamp) is already a string in ProtoJSON.
+  if (field.fieldKind === 'message') return field.message.typeName.startsWith('google.protobuf.') ? (raw as PostHogValue) : plain(field.message, raw as Record<string, unknown>);
   if (field.fieldKind === 'list')
     return (raw as unknown[]).map((element) => (field.listKind === 'message' ? plain(field.message, element as Record<string, unknown>) : (element as PostHogValue)));
   if (field.fieldKind === 'scalar' && typeof raw === 'string' && /^-?\d+$/.test(raw) && field.scalar !== 9 && field.scalar !== 12) return Number(raw);
