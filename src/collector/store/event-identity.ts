@@ -26,17 +26,21 @@ export function uuidFromKey(key: string): string {
 
 const asObject = (value: unknown): Record<string, unknown> => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {});
 
-/** What identifies the event within its family (before hashing). */
-export function identityKey(family: string, event: unknown): string {
+/**
+ * What identifies the event within its family (before hashing). `eventJson`, the event's JSON when
+ * the caller has it already (the store writes it anyway), saves serializing it twice; it is what
+ * JSON.stringify(event) gives, so a line read back derives the same key.
+ */
+export function identityKey(family: string, event: unknown, eventJson?: string): string {
   const fields = asObject(event);
   if (family === 'tbot' && typeof fields['distinctId'] === 'string' && typeof fields['timestamp'] === 'string')
     return JSON.stringify(['tbot', fields['distinctId'], fields['timestamp']]);
   if (family === 'usage' && typeof fields['tenant'] === 'string' && typeof fields['report_uuid'] === 'string')
     return JSON.stringify(['usage', fields['tenant'], fields['report_uuid']]);
-  return JSON.stringify([family, event]);
+  return `${JSON.stringify(family)}\n${eventJson ?? JSON.stringify(event)}`;
 }
 
-export const eventUuid = (family: string, event: unknown): string => uuidFromKey(identityKey(family, event));
+export const eventUuid = (family: string, event: unknown, eventJson?: string): string => uuidFromKey(identityKey(family, event, eventJson));
 
 /** The record's stored uuid, or (a line from before identities were stored) its derived one. */
 export const recordUuid = (record: Pick<StoredRecord, 'event' | 'uuid'> & { family?: string }): string =>

@@ -90,15 +90,19 @@ export class SegmentStore {
    * stored (or being stored) is left out: resolves with how many records were actually written.
    */
   async appendAll(records: readonly StoredRecord[]): Promise<number> {
-    const identified = records.map((record) => ({ ...record, uuid: record.uuid ?? eventUuid(record.family, record.event) }));
+    const identified = records.map((record) => {
+      // The event is serialized once, for its identity and for its line.
+      const eventJson = JSON.stringify(record.event);
+      return { record, eventJson, uuid: record.uuid ?? eventUuid(record.family, record.event, eventJson) };
+    });
     const claimed: string[] = [];
     let kept = identified;
-    if (identified.some((record) => UNIQUE_FAMILIES.has(record.family))) {
+    if (identified.some(({ record }) => UNIQUE_FAMILIES.has(record.family))) {
       await this.unique.ready();
-      kept = identified.filter((record) => {
+      kept = identified.filter(({ record, uuid }) => {
         if (!UNIQUE_FAMILIES.has(record.family)) return true;
-        if (!this.unique.claim(record.uuid)) return false;
-        claimed.push(record.uuid);
+        if (!this.unique.claim(uuid)) return false;
+        claimed.push(uuid);
         return true;
       });
     }
@@ -106,8 +110,14 @@ export class SegmentStore {
     try {
       await new Promise<void>((resolve, reject) => {
         // One request's events share a receive time, hence a segment.
-        const line = kept.map((record) => `${JSON.stringify(record)}\n`).join('');
-        this.queue.push({ line, day: segmentOf(kept[0]!.received_at), resolve, reject });
+        // The key order is the format's: received_at, family, event, uuid (readers find the family at a fixed offset).
+        const line = kept
+          .map(
+            ({ record, eventJson, uuid }) =>
+              `{"received_at":${JSON.stringify(record.received_at)},"family":${JSON.stringify(record.family)},"event":${eventJson},"uuid":"${uuid}"}\n`,
+          )
+          .join('');
+        this.queue.push({ line, day: segmentOf(kept[0]!.record.received_at), resolve, reject });
         this.startDrain();
       });
     } catch (error) {
