@@ -1,12 +1,13 @@
 /**
  * Each family's report fold, by family name; the worker threads look their fold up here. The
- * product-usage families (teleport, usage) have no report yet, so no fold.
+ * `usage` family (the billing reports) has no report yet, so no fold.
  */
 import type { Family } from '../store/record.js';
 import { connectFold } from './connect/fold.js';
 import { discoverFold } from './discover/fold.js';
 import type { Fold } from './fold.js';
 import { heartbeatFold } from './heartbeat/fold.js';
+import { productFold } from './product/fold.js';
 import { tbotFold } from './tbot/fold.js';
 
 export const FOLDS: Partial<Record<Family, Fold<unknown>>> = {
@@ -14,4 +15,5 @@ export const FOLDS: Partial<Record<Family, Fold<unknown>>> = {
   'tbot.heartbeat': heartbeatFold as Fold<unknown>,
   connect: connectFold as Fold<unknown>,
   discover: discoverFold as Fold<unknown>,
+  teleport: productFold as Fold<unknown>,
 };

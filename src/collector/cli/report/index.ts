@@ -3,6 +3,7 @@ import type { Argv, CommandModule } from 'yargs';
 import type { CollectorRuntime } from '../../runtime.js';
 import { connectReportCommand } from './connect.js';
 import { discoverReportCommand } from './discover.js';
+import { productReportCommand } from './product.js';
 import { tbotReportCommand } from './tbot.js';
 
 export function reportCommand(runtime: CollectorRuntime, setExitCode: (code: number) => void): CommandModule<object, object> {
@@ -13,7 +14,8 @@ export function reportCommand(runtime: CollectorRuntime, setExitCode: (code: num
       yargs
         .command(tbotReportCommand(runtime, setExitCode) as CommandModule)
         .command(connectReportCommand(runtime, setExitCode) as CommandModule)
-        .command(discoverReportCommand(runtime, setExitCode) as CommandModule),
+        .command(discoverReportCommand(runtime, setExitCode) as CommandModule)
+        .command(productReportCommand(runtime, setExitCode) as CommandModule),
     handler: () => undefined,
   };
 }
