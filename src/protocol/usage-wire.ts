@@ -77,3 +77,20 @@ export function uuidText(bytes: Uint8Array): string {
   const hex = Buffer.from(bytes).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+/**
+ * Enum values as the contracts' comments spell them in PostHog (prehog.v1 and v1alpha share the
+ * names): user kinds and resource kinds. Other enums go out by name.
+ */
+export const POSTHOG_ENUM_VALUES: Readonly<Record<string, string>> = {
+  USER_KIND_UNSPECIFIED: '',
+  USER_KIND_HUMAN: 'human',
+  USER_KIND_BOT: 'bot',
+  RESOURCE_KIND_NODE: 'node',
+  RESOURCE_KIND_APP_SERVER: 'app_server',
+  RESOURCE_KIND_KUBE_SERVER: 'kube_server',
+  RESOURCE_KIND_DB_SERVER: 'db_server',
+  RESOURCE_KIND_WINDOWS_DESKTOP: 'windows_desktop',
+  RESOURCE_KIND_NODE_OPENSSH: 'node.openssh',
+  RESOURCE_KIND_NODE_OPENSSH_EICE: 'node.openssh_ec2_ice',
+};

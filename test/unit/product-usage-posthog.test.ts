@@ -112,6 +112,12 @@ describe('v1alpha product events in PostHog', () => {
     assert.equal(svid.event, 'tp.spiffe.svid.issued');
     assert.equal(svid.properties['tp.spiffe.id'], anon('spiffe://x'));
     assert.equal(svid.properties['tp.spiffe.svid_type'], 'jwt');
+    const heartbeat = toPostHogEvent(accept({ resourceHeartbeat: { resourceName: anon('node-1'), resourceKind: 'RESOURCE_KIND_NODE_OPENSSH', static: true } }));
+    assert.equal(heartbeat.event, 'tp.resource.hb');
+    assert.equal(heartbeat.properties['tp.resource_name'], anon('node-1'));
+    assert.equal(heartbeat.properties['tp.resource_type'], 'node.openssh');
+    assert.equal(heartbeat.properties['tp.is_static'], true);
+    assert.equal(toPostHogEvent(accept({ kubeRequest: { userName: anon('bot-ci'), userKind: 'USER_KIND_BOT' } })).properties['tp.user_kind'], 'bot');
     const sso = toPostHogEvent(accept({ ssoCreate: { connectorType: 'oidc' } }));
     assert.equal(sso.event, 'tp.sso_create', 'a member without a name in the contract: tp. + its proto name');
     assert.equal(sso.distinct_id, anon('prod'));

@@ -11,6 +11,7 @@ import { firstNotAnonymized } from '../../../protocol/anonymized.js';
 import { messageSchema } from '../../../protocol/descriptors.js';
 import { DISCOVER_REQUEST } from '../../../protocol/discover-wire.js';
 import { PRODUCT_POSTHOG_NAMES, PRODUCT_REQUEST_SENSITIVE, PRODUCT_SENSITIVE, type StoredTeleportEvent } from '../../../protocol/teleport-wire.js';
+import { POSTHOG_ENUM_VALUES } from '../../../protocol/usage-wire.js';
 import { InvalidRecordError, type StoredRecord } from '../../store/record.js';
 import type { FamilyEvent, PostHogProperties, PostHogValue } from '../posthog-event.js';
 
@@ -51,6 +52,7 @@ function fieldValue(field: DescField, raw: unknown): PostHogValue {
   if (field.fieldKind === 'list')
     return (raw as unknown[]).map((element) => (field.listKind === 'message' ? plain(field.message, element as Record<string, unknown>) : (element as PostHogValue)));
   if (field.fieldKind === 'scalar' && typeof raw === 'string' && /^-?\d+$/.test(raw) && field.scalar !== 9 && field.scalar !== 12) return Number(raw);
+  if (field.fieldKind === 'enum' && typeof raw === 'string' && raw in POSTHOG_ENUM_VALUES) return POSTHOG_ENUM_VALUES[raw]!;
   return raw as PostHogValue;
 }
 

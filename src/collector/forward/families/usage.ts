@@ -7,30 +7,16 @@
  * read back from disk is checked again before it leaves.
  */
 import { isAnonymized } from '../../../protocol/anonymized.js';
-import { usageKind, type StoredUsageReport } from '../../../protocol/usage-wire.js';
+import { POSTHOG_ENUM_VALUES, usageKind, type StoredUsageReport } from '../../../protocol/usage-wire.js';
 import { InvalidRecordError, type StoredRecord } from '../../store/record.js';
 import type { FamilyEvent, PostHogProperties, PostHogValue } from '../posthog-event.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** Enum values as the contract's comments spell them in PostHog. */
-const ENUM_VALUES: Readonly<Record<string, string>> = {
-  USER_KIND_UNSPECIFIED: '',
-  USER_KIND_HUMAN: 'human',
-  USER_KIND_BOT: 'bot',
-  RESOURCE_KIND_NODE: 'node',
-  RESOURCE_KIND_APP_SERVER: 'app_server',
-  RESOURCE_KIND_KUBE_SERVER: 'kube_server',
-  RESOURCE_KIND_DB_SERVER: 'db_server',
-  RESOURCE_KIND_WINDOWS_DESKTOP: 'windows_desktop',
-  RESOURCE_KIND_NODE_OPENSSH: 'node.openssh',
-  RESOURCE_KIND_NODE_OPENSSH_EICE: 'node.openssh_ec2_ice',
-};
-
 /** A counter (uint64, a JSON string) as a number; an enum by its PostHog value; the rest as stored. */
 function value(field: string, raw: unknown): PostHogValue {
   if (typeof raw === 'string' && /^\d+$/.test(raw)) return Number(raw);
-  if (typeof raw === 'string' && raw in ENUM_VALUES) return ENUM_VALUES[raw]!;
+  if (typeof raw === 'string' && raw in POSTHOG_ENUM_VALUES) return POSTHOG_ENUM_VALUES[raw]!;
   if (Array.isArray(raw)) return raw.map((element) => value(field, element));
   if (typeof raw === 'object' && raw !== null) return Object.fromEntries(Object.entries(raw).map(([key, inner]) => [key, value(key, inner)]));
   return raw as PostHogValue;
