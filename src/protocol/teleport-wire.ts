@@ -76,6 +76,12 @@ export const PRODUCT_SENSITIVE: Readonly<Record<string, SensitiveFields>> = {
   'prehog.v1alpha.SessionRecordingAccessEvent': { userName: 'required' },
 };
 
+/**
+ * Values of Teleport's own vocabularies that the free-text screen would take for a host name
+ * (`node.openssh` is a resource type, not a machine): kept as they are wherever they appear.
+ */
+export const PRODUCT_VOCABULARY: ReadonlySet<string> = new Set(['node.openssh', 'node.openssh_ec2_ice', 'node.openssh-ec2-ice']);
+
 /** The request's own anonymized field, as for Discover. */
 export const PRODUCT_REQUEST_SENSITIVE: SensitiveFields = { clusterName: 'required' };
 

@@ -187,6 +187,9 @@ describe('prehog.v1alpha SubmitEvent(s): every member', () => {
     const stored = (accepted.events[0] as StoredTeleportEvent).request['uiIntegrationEnrollStepEvent'] as { status: { error: string } };
     assert.equal(stored.status.error, 'redacted');
     assert.deepEqual(accepted.notes?.redactions, [{ family: 'teleport', field: 'uiIntegrationEnrollStepEvent.status.error', rule: 'ip' }]);
+    const openssh = create(messageSchema('prehog.v1alpha.ResourceCreateEvent'), { resourceType: 'node.openssh', resourceOrigin: 'cloud', cloudProvider: 'AWS' } as never);
+    const kept = submitEvent.accept('proto', binary(requestWith('resourceCreate', openssh)), NOW, TENANT);
+    assert.equal(((kept.events[0] as StoredTeleportEvent).request['resourceCreate'] as { resourceType: string }).resourceType, 'node.openssh', "Teleport's own vocabulary is kept");
   });
 });
 

@@ -18,7 +18,7 @@ import type { DescField, DescMessage, JsonObject, JsonValue } from '@bufbuild/pr
 import { messageSchema } from '../../../protocol/descriptors.js';
 import { DISCOVER_BATCH, DISCOVER_REQUEST, DISCOVER_REQUEST_FIELDS, MAX_DISCOVER_BATCH, SUBMIT_EVENT_PATH, SUBMIT_EVENTS_PATH } from '../../../protocol/discover-wire.js';
 import { screenFreeText } from '../../../protocol/free-text.js';
-import { isProductMember, PRODUCT_REQUEST_SENSITIVE, PRODUCT_SENSITIVE, type StoredTeleportEvent } from '../../../protocol/teleport-wire.js';
+import { isProductMember, PRODUCT_REQUEST_SENSITIVE, PRODUCT_SENSITIVE, PRODUCT_VOCABULARY, type StoredTeleportEvent } from '../../../protocol/teleport-wire.js';
 import type { Family } from '../../store/record.js';
 import { ConnectFailure } from '../connect-protocol.js';
 import { decodeEvents, invalid, requireAnonymized, settleTimestamp, type DecodedEvent } from '../event-checks.js';
@@ -71,6 +71,7 @@ function checkProductMessage(schema: DescMessage, value: JsonValue | undefined, 
 
 /** Free text from the sender: kept when it names nothing, else the redaction marker. */
 function screened(text: string, field: string, redactions: Redaction[]): string {
+  if (PRODUCT_VOCABULARY.has(text)) return text;
   const result = screenFreeText(text);
   if (result.kept) return result.text;
   // The metric label is the field's path without batch indexes, so it stays a small set.
