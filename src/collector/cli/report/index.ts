@@ -9,7 +9,7 @@ import { tbotReportCommand } from './tbot.js';
 export function reportCommand(runtime: CollectorRuntime, setExitCode: (code: number) => void): CommandModule<object, object> {
   return {
     command: 'report',
-    describe: 'Answer the usage questions from the stored events: report tbot (the default), connect or discover',
+    describe: 'Answer the usage questions from the stored events: report tbot (the default), connect, discover or product',
     builder: (yargs: Argv) =>
       yargs
         .command(tbotReportCommand(runtime, setExitCode) as CommandModule)
