@@ -157,6 +157,10 @@ async function ingest(): Promise<void> {
   const baseline = builds[1] === undefined ? undefined : await startCollector(join(scratch, 'ingest-baseline'), [], {}, join(builds[1][1], 'tbot-collector.mjs'));
   const baselineSingle =
     baseline === undefined ? undefined : { name: 'baseline build, single calls (JSON)', events: 1, run: load(baseline.url, SUBMIT_TBOT_EVENT_PATH, single, json, 64) };
+  const baselineBatch =
+    baseline === undefined
+      ? undefined
+      : { name: 'baseline build, batch path (JSON)', events: MAX_TBOT_BATCH_EVENTS, run: load(baseline.url, SUBMIT_TBOT_EVENTS_PATH, batchJson, json, 8) };
   const [bareSingle, collectorSingle, connectNodeSingle, bareBatch, batchJsonPath, batchProtoPath] = candidates as [
     Candidate,
     Candidate,
@@ -166,6 +170,7 @@ async function ingest(): Promise<void> {
     Candidate,
   ];
   if (baselineSingle !== undefined) candidates.splice(2, 0, baselineSingle);
+  if (baselineBatch !== undefined) candidates.splice(candidates.indexOf(batchJsonPath) + 1, 0, baselineBatch);
   const results = new Map(candidates.map((candidate) => [candidate.name, [] as autocannon.Result[]]));
   for (let round = 0; round < rounds; round += 1) {
     for (const candidate of candidates) results.get(candidate.name)!.push(await candidate.run());
@@ -198,6 +203,7 @@ async function ingest(): Promise<void> {
   console.log(
     `  batch path (JSON) events/s                ${eventRate(batchJsonPath).toFixed(0)}   goal ≥ 50,000 durable; ${(requestRate(batchJsonPath.name) / requestRate(bareBatch.name)).toFixed(2)}× the bare server's request rate on the same body`,
   );
+  if (baselineBatch !== undefined) console.log(`  batch path (JSON) ÷ baseline build's      ${(eventRate(batchJsonPath) / eventRate(baselineBatch)).toFixed(2)}`);
   console.log(`  batch path (binary, gzip) events/s        ${eventRate(batchProtoPath).toFixed(0)}`);
   console.log(`  batch path (JSON) ÷ single calls, events  ${(eventRate(batchJsonPath) / eventRate(collectorSingle)).toFixed(1)}×`);
 }

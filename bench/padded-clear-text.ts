@@ -32,13 +32,34 @@ const RULES: [string, (value: string) => boolean][] = [
 ];
 
 /** Names as operators write them, padded with letters to 42 characters, a valid 43rd and "=". */
-const WORDS = ['prod', 'staging', 'cluster', 'eu', 'west', 'east', 'us', 'acme', 'corp', 'internal', 'host', 'db', 'primary', 'alice', 'bob', 'laptop', 'teleport', 'example', 'kube', 'leaf'];
+const WORDS = [
+  'prod',
+  'staging',
+  'cluster',
+  'eu',
+  'west',
+  'east',
+  'us',
+  'acme',
+  'corp',
+  'internal',
+  'host',
+  'db',
+  'primary',
+  'alice',
+  'bob',
+  'laptop',
+  'teleport',
+  'example',
+  'kube',
+  'leaf',
+];
 function paddedNames(count: number): string[] {
   const names: string[] = [];
   for (let index = 0; index < count; index += 1) {
     let name = '';
     for (let word = 0; name.length < 42; word += 1) {
-      const next = WORDS[(index * 7 + word * 13 + (index >> word % 5)) % WORDS.length]!;
+      const next = WORDS[(index * 7 + word * 13 + (index >> (word % 5))) % WORDS.length]!;
       // Mixed styles: lower case, Capitalized, UPPER, with a digit now and then.
       const style = (index + word) % 4;
       name += style === 0 ? next : style === 1 ? next[0]!.toUpperCase() + next.slice(1) : style === 2 ? next.toUpperCase() : `${next}${word % 10}`;
@@ -57,9 +78,15 @@ for (let index = 0; index < SAMPLES; index += 1) {
 }
 // The issue's example, grown to the 44 characters the shape check wants.
 const padded = ['PRODclusterEUwest1acmecorpinternalhostnameA=', ...paddedNames(999)].filter(isAnonymized);
-console.log(`load average ${loadavg().map((load) => load.toFixed(2)).join(' ')}; ${SAMPLES.toLocaleString('en')} real HMACs, ${padded.length} padded clear names`);
+console.log(
+  `load average ${loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ')}; ${SAMPLES.toLocaleString('en')} real HMACs, ${padded.length} padded clear names`,
+);
 console.log('rule                                  fires on real HMACs (per million)   catches padded names');
 RULES.forEach(([name, rule], position) => {
   const caught = padded.filter(rule).length;
-  console.log(`${name.padEnd(38)}${String(fired[position]).padStart(10)} (${((fired[position]! / SAMPLES) * 1e6).toFixed(1)})${''.padEnd(14)}${caught}/${padded.length} (${((caught / padded.length) * 100).toFixed(1)} %)`);
+  console.log(
+    `${name.padEnd(38)}${String(fired[position]).padStart(10)} (${((fired[position]! / SAMPLES) * 1e6).toFixed(1)})${''.padEnd(14)}${caught}/${padded.length} (${((caught / padded.length) * 100).toFixed(1)} %)`,
+  );
 });

@@ -28,6 +28,10 @@ const LABELLED = {
   redactions: ['tbot_collector_redacted_total', 'Free-text values replaced by the redaction marker, by family, field and the rule they broke.'],
   repeats: ['tbot_collector_repeated_events_dropped_total', 'Second copies of an event within one request, dropped before storing, by family.'],
   otherValues: ['tbot_collector_vocabulary_other_total', 'Closed-vocabulary values outside their allow-list, stored and forwarded as "other", by family and field.'],
+  unknownEvents: [
+    'tbot_collector_unknown_events_total',
+    'Accepted events of a oneof member the collector does not declare ("unknown event N"), stored raw, by family and field number.',
+  ],
 } as const;
 export type LabelledCounter = keyof typeof LABELLED;
 

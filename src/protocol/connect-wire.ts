@@ -45,8 +45,21 @@ export const CONNECT_EVENTS: readonly ConnectEventSpec[] = [
   { member: 'accessRequestAssumeRole', contract: 'prehog', posthogName: 'connect.accessRequests.assumeRole', sensitive: PREHOG_NAMES },
   { member: 'fileTransferRun', contract: 'prehog', posthogName: 'connect.fileTransfer.run', sensitive: PREHOG_NAMES },
   { member: 'userJobRoleUpdate', contract: 'prehog', posthogName: 'connect.user.jobRole.update', sensitive: {} },
-  { member: 'connectMyComputerSetup', contract: 'prehog', posthogName: 'connect.connectMyComputer.setup', sensitive: PREHOG_NAMES },
-  { member: 'connectMyComputerAgentStart', contract: 'prehog', posthogName: 'connect.connectMyComputer.agentStart', sensitive: PREHOG_NAMES },
+  // Property names as the Connect My Computer RFD gives them.
+  {
+    member: 'connectMyComputerSetup',
+    contract: 'prehog',
+    posthogName: 'connect.connectMyComputer.setup',
+    sensitive: PREHOG_NAMES,
+    renamed: { clusterName: 'tp.cluster_name', userName: 'tp.user_name', success: 'connect.setup.success', failedStep: 'connect.setup.failed_step' },
+  },
+  {
+    member: 'connectMyComputerAgentStart',
+    contract: 'prehog',
+    posthogName: 'connect.connectMyComputer.agentStart',
+    sensitive: PREHOG_NAMES,
+    renamed: { clusterName: 'tp.cluster_name', userName: 'tp.user_name' },
+  },
   // tbotanalytics.connect.v1.SubmitConnectExtraEventRequest
   { member: 'start', contract: 'extra', posthogName: 'connect.start', sensitive: {} },
   { member: 'clusterAdd', contract: 'extra', posthogName: 'connect.cluster.add', sensitive: ROOT },

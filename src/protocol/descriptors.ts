@@ -4,7 +4,7 @@
  * Connect clients from them. The agent never loads this module.
  */
 import { create, createFileRegistry, fromBinary, type DescMessage, type DescService, type FileRegistry } from '@bufbuild/protobuf';
-import { FileDescriptorSetSchema, file_google_protobuf_timestamp } from '@bufbuild/protobuf/wkt';
+import { FileDescriptorSetSchema, file_google_protobuf_duration, file_google_protobuf_timestamp } from '@bufbuild/protobuf/wkt';
 import { descriptorSetBytes } from './descriptor-set.js';
 
 let registry: FileRegistry | undefined;
@@ -14,7 +14,7 @@ export function protoRegistry(): FileRegistry {
   if (registry === undefined) {
     const ours = fromBinary(FileDescriptorSetSchema, descriptorSetBytes()).file;
     // The set holds only our files; the well-known types they import come with the library.
-    registry = createFileRegistry(create(FileDescriptorSetSchema, { file: [file_google_protobuf_timestamp.proto, ...ours] }));
+    registry = createFileRegistry(create(FileDescriptorSetSchema, { file: [file_google_protobuf_timestamp.proto, file_google_protobuf_duration.proto, ...ours] }));
   }
   return registry;
 }

@@ -20,7 +20,8 @@ export const DISCOVER_REQUEST_FIELDS = { clusterName: 1, timestamp: 2, teleportV
 
 /** Sensitive fields of the request itself, and of every Discover event (via its metadata). */
 export const DISCOVER_REQUEST_SENSITIVE: SensitiveFields = { clusterName: 'required' };
-export const DISCOVER_EVENT_SENSITIVE: SensitiveFields = { 'metadata.userName': 'required' };
+/** RFD 0094's own example metadata carries only the run id: an empty user name means "not reported". */
+export const DISCOVER_EVENT_SENSITIVE: SensitiveFields = { 'metadata.userName': 'optional' };
 
 export interface DiscoverStep {
   /** The oneof member's field number in Teleport's SubmitEventRequest. */

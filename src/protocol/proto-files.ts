@@ -5,5 +5,6 @@ export const PROTO_FILES = [
   'tbotanalytics/v1/agent.proto',
   'prehog/v1alpha/connect.proto',
   'prehog/v1alpha/teleport.proto',
+  'prehog/v1/teleport.proto',
   'tbotanalytics/connect/v1/connect_extra.proto',
 ] as const;

@@ -121,6 +121,23 @@ describe('forwarding Connect and Discover events to PostHog', () => {
     assert.equal(byName('connect.start').properties['$set_once'] !== undefined, true);
   });
 
+  it('sends the Connect My Computer events under the RFD names and properties', () => {
+    assert.deepEqual(byName('connect.connectMyComputer.setup').properties, {
+      'tp.cluster_name': anon('prod-cluster'),
+      'tp.user_name': anon('alice'),
+      'connect.setup.success': false,
+      'connect.setup.failed_step': 'agent_setup',
+      $process_person_profile: true,
+      $geoip_disable: true,
+    });
+    assert.deepEqual(byName('connect.connectMyComputer.agentStart').properties, {
+      'tp.cluster_name': anon('prod-cluster'),
+      'tp.user_name': anon('alice'),
+      $process_person_profile: true,
+      $geoip_disable: true,
+    });
+  });
+
   it('maps Discover events to RFD 0094 names and tp.discover.* properties, with the run as distinct id and no person', () => {
     const deploy = byName('tp.ui.discover.deployService');
     assert.equal(deploy.distinct_id, runId);

@@ -203,12 +203,14 @@ describe('collector: Connect and Discover services', () => {
     assert.match(metrics, /^tbot_collector_unknown_fields_skipped_total\{family="discover"\} ([5-9]|\d\d+)$/m);
   });
 
-  const unimplemented: { name: string; path: string; body: () => unknown; contentType?: string; message: RegExp }[] = [
+  // Plain HTTP proves no tenant: every member other than a Discover step is product usage, and an
+  // undeclared member may be one, so both need a tenant certificate.
+  const unauthenticated: { name: string; path: string; body: () => unknown; contentType?: string; message: RegExp }[] = [
     {
       name: 'a JSON SubmitEvent with a non-Discover member (userLogin)',
       path: SUBMIT_EVENT_PATH,
       body: () => ({ clusterName: anon('prod-cluster'), userLogin: { userName: anon('alice'), connectorType: 'github' } }),
-      message: /"userLogin" is not implemented/,
+      message: /^userLogin is product usage: it needs a tenant client certificate$/,
     },
     {
       name: 'a binary SubmitEvent with oneof field 3 (user_login)',
@@ -216,20 +218,39 @@ describe('collector: Connect and Discover services', () => {
       // cluster_name (1) then field 3, length-delimited, holding user_name (1) = "x"
       body: () => Buffer.concat([Buffer.from([0x0a, 44]), Buffer.from(anon('prod-cluster')), Buffer.from([0x1a, 0x03, 0x0a, 0x01, 0x78])]),
       contentType: 'application/proto',
-      message: /field number 3 is not implemented/,
+      message: /^userLogin is product usage/,
     },
     {
       name: 'a binary SubmitEvent with a member newer than the contract (field 140)',
       path: SUBMIT_EVENT_PATH,
       body: () => Buffer.from([0xe2, 0x08, 0x00]),
       contentType: 'application/proto',
-      message: /field number 140/,
+      message: /^event field 140 is product usage/,
     },
     {
       name: 'a SubmitEvents batch mixing Discover and other events (refused whole)',
       path: SUBMIT_EVENTS_PATH,
       body: () => ({ events: [discoverRequest(discoverStep('started')), { clusterName: anon('prod-cluster'), sessionStartV2: { userName: anon('alice'), sessionType: 'ssh' } }] }),
-      message: /^events\[1\]\.event "sessionStartV2"/,
+      message: /^events\[1\]\.sessionStartV2 is product usage/,
+    },
+  ];
+  for (const bad of unauthenticated) {
+    it(`answers unauthenticated (401) to ${bad.name} and stores nothing`, async () => {
+      const before = await storedText(dataDir);
+      const result = await post(collector.url, bad.path, bad.body(), bad.contentType);
+      assert.equal(result.status, 401, JSON.stringify(result.json));
+      assert.equal(result.json.code, 'unauthenticated');
+      assert.match(result.json.message ?? '', bad.message);
+      assert.equal(await storedText(dataDir), before);
+    });
+  }
+
+  const unimplemented: { name: string; path: string; body: () => unknown; contentType?: string; message: RegExp }[] = [
+    {
+      name: 'a JSON SubmitEvent with a member it does not know (JSON names no field number)',
+      path: SUBMIT_EVENT_PATH,
+      body: () => ({ clusterName: anon('prod-cluster'), brandNewEvent: { userName: anon('alice') } }),
+      message: /^event "brandNewEvent" is not a member this collector knows; send it in binary/,
     },
     {
       name: 'a Connect event newer than the contract',
@@ -250,7 +271,12 @@ describe('collector: Connect and Discover services', () => {
   }
 
   const invalid: { name: string; path: string; body: () => unknown; message: RegExp }[] = [
-    { name: 'a Discover request with no event', path: SUBMIT_EVENT_PATH, body: () => ({ clusterName: anon('prod-cluster') }), message: /^event: expected one UIDiscover\* event$/ },
+    {
+      name: 'a Discover request with no event',
+      path: SUBMIT_EVENT_PATH,
+      body: () => ({ clusterName: anon('prod-cluster') }),
+      message: /^event: expected one event member \(a UIDiscover\* event, or product usage from a tenant\)$/,
+    },
     { name: 'a Connect request with no event', path: SUBMIT_CONNECT_EVENT_PATH, body: () => ({ distinctId: crypto.randomUUID() }), message: /^event: expected one Connect event$/ },
     {
       name: 'a run id that is not a UUID',
@@ -324,7 +350,9 @@ describe('collector: Connect and Discover services', () => {
     const runId = crypto.randomUUID();
     // Each at its own millisecond: a byte-for-byte copy within one request is a resend, stored once.
     const start = Date.now() - 60_000;
-    const events = Array.from({ length: 500 }, (_, index) => discoverRequest(DISCOVER_STEPS[index % DISCOVER_STEPS.length]!, { runId, timestamp: new Date(start + index).toISOString() }));
+    const events = Array.from({ length: 500 }, (_, index) =>
+      discoverRequest(DISCOVER_STEPS[index % DISCOVER_STEPS.length]!, { runId, timestamp: new Date(start + index).toISOString() }),
+    );
     const result = await post(collector.url, SUBMIT_EVENTS_PATH, { events });
     assert.equal(result.status, 200, JSON.stringify(result.json));
     assert.equal((await stored(dataDir)).filter((line) => JSON.stringify(line.event).includes(runId)).length, 500);

@@ -7,6 +7,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
+import { eventUuid } from '../../src/collector/store/event-identity.js';
 import { SUBMIT_TBOT_EVENT_PATH } from '../../src/protocol/tbot-wire.js';
 import { COLLECTOR_BUNDLE, startCollector, storedLines, type RunningCollector } from '../helpers/collector-process.js';
 import { cleanEnv, CONFIG_DIR, runTbot } from '../helpers/tbot-process.js';
@@ -54,7 +55,8 @@ describe('collector', () => {
     const lines = await storedLines(dataDir);
     assert.equal(lines.length, before + 2);
     const stored = JSON.parse(lines.at(-1)!);
-    assert.deepEqual(Object.keys(stored).sort(), ['event', 'family', 'received_at']);
+    assert.deepEqual(Object.keys(stored).sort(), ['event', 'family', 'received_at', 'uuid']);
+    assert.equal(stored.uuid, eventUuid('tbot', stored.event), 'the identity is written into the line');
     assert.equal(stored.event.start.joinType, 'iam');
     assert.equal(stored.event.start.helper, 'gha:teleport-actions/auth');
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ANONYMOUS_CALLER, type IngestService } from '../../src/collector/ingest/service.js';
 import { connectServices } from '../../src/collector/ingest/services/connect.js';
-import { discoverServices } from '../../src/collector/ingest/services/discover.js';
+import { teleportEventServices } from '../../src/collector/ingest/services/teleport-events.js';
 import { connectFold } from '../../src/collector/report/connect/fold.js';
 import { formatConnectTable } from '../../src/collector/report/connect/format.js';
 import { summarizeConnect } from '../../src/collector/report/connect/summary.js';
@@ -27,11 +27,10 @@ const NOW = new Date();
 /** Stores what `service` accepts from each request, as the server would, in today's segment. */
 async function store(dir: string, service: IngestService, requests: Record<string, unknown>[], batch: boolean): Promise<void> {
   const bodies = batch ? [{ events: requests }] : requests;
-  const lines = bodies.flatMap((body) =>
-    service
-      .accept('json', Buffer.from(JSON.stringify(body)), NOW, ANONYMOUS_CALLER)
-      .events.map((event) => JSON.stringify({ received_at: NOW.toISOString(), family: service.family, event })),
-  );
+  const lines = bodies.flatMap((body) => {
+    const accepted = service.accept('json', Buffer.from(JSON.stringify(body)), NOW, ANONYMOUS_CALLER);
+    return accepted.events.map((event, index) => JSON.stringify({ received_at: NOW.toISOString(), family: accepted.families?.[index] ?? service.family, event }));
+  });
   await writeFile(join(dir, segmentName(NOW)), `${lines.join('\n')}\n`, { flag: 'a' });
 }
 
@@ -55,7 +54,7 @@ describe('discover funnel maths', () => {
     const workspace = await makeWorkspace('tbot-discover-unit-');
     try {
       const { requests } = discoverDataset(NOW);
-      await store(workspace.dir, discoverServices[1]!, requests, true);
+      await store(workspace.dir, teleportEventServices[1]!, requests, true);
       const window = { since: new Date(NOW.getTime() - 30 * 86_400_000).toISOString(), until: NOW.toISOString() };
       const whole = summarizeDiscover(await buildReport(discoverFold, 'discover', workspace.dir, window, {}));
       const halves = summarizeDiscover(await foldInHalves(discoverFold, 'discover', workspace.dir, window));

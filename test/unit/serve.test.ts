@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { eventUuid } from '../../src/collector/store/event-identity.js';
 import { serve } from '../../src/collector/serve.js';
 import { SUBMIT_TBOT_EVENT_PATH } from '../../src/protocol/tbot-wire.js';
 import { tbotEvent } from '../helpers/collector-process.js';
@@ -29,7 +30,7 @@ describe('collector serve() with a passed-in runtime', () => {
       assert.equal(running.metrics.accepted, 1);
       assert.deepEqual(await readdir(workspace.dir), ['events-2026-03-04.ndjson']);
       const stored = JSON.parse(await readFile(join(workspace.dir, 'events-2026-03-04.ndjson'), 'utf8'));
-      assert.deepEqual(stored, { received_at: fixedNow.toISOString(), family: 'tbot', event: body });
+      assert.deepEqual(stored, { received_at: fixedNow.toISOString(), family: 'tbot', event: body, uuid: eventUuid('tbot', body) });
       assert.match(logged.join(''), /^2026-03-04T05:06:07\.000Z INFO {2}collector listening address=127\.0\.0\.1:\d+/m);
     } finally {
       await running.close();

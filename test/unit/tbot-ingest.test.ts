@@ -253,7 +253,11 @@ describe('tbot events: tolerant receive', () => {
 
     it('stores each event as the single call would, and agrees across paths', () => {
       // Each start has its own distinct id: a batch repeating one is a resend, stored once (see below).
-      const bodies = [AGENT, { ...withStart({ joinType: 'env0', extra: 1 }), distinctId: OTHER_IDS[0] }, { ...withStart({ helper: 'runner.corp.example.com' }), distinctId: OTHER_IDS[1] }];
+      const bodies = [
+        AGENT,
+        { ...withStart({ joinType: 'env0', extra: 1 }), distinctId: OTHER_IDS[0] },
+        { ...withStart({ helper: 'runner.corp.example.com' }), distinctId: OTHER_IDS[1] },
+      ];
       const result = batch(bodies);
       assert.ok(result.ok, JSON.stringify(result));
       assert.equal(result.stored, `[${bodies.map((body) => (json(body, true) as { stored: string }).stored).join(',')}]`);
@@ -289,7 +293,11 @@ describe('tbot events: tolerant receive', () => {
     });
 
     it('stores a start once when the batch repeats its distinct id, and counts the copy', () => {
-      const accepted = acceptTbotBatch('json', Buffer.from(JSON.stringify({ events: [AGENT, { ...AGENT, timestamp: '2026-03-04T05:00:01.000Z' }, { ...AGENT, distinctId: OTHER_IDS[0] }] })), NOW);
+      const accepted = acceptTbotBatch(
+        'json',
+        Buffer.from(JSON.stringify({ events: [AGENT, { ...AGENT, timestamp: '2026-03-04T05:00:01.000Z' }, { ...AGENT, distinctId: OTHER_IDS[0] }] })),
+        NOW,
+      );
       assert.deepEqual(
         accepted.events.map((event) => (event as { distinctId: string }).distinctId),
         [ID, OTHER_IDS[0]],

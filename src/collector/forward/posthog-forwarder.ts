@@ -87,8 +87,12 @@ type Outcome =
 /** What wakes a wait early besides close(): any new event, enough for a full batch, or nothing. */
 type WakeOn = 'any-event' | 'full-batch' | 'nothing';
 
+/** Uuids sent lately, remembered to skip a retried request's second line (bounded; insertion order). */
+const RECENT_UUIDS = 65_536;
+
 export class PostHogForwarder {
   private cursor: Cursor = START;
+  private readonly recentlySent = new Set<string>();
   private readonly reader: SegmentReader;
   private readonly url: string;
   private batchSize = MAX_BATCH;
@@ -189,12 +193,20 @@ export class PostHogForwarder {
       }
     }
     this.lingerUntil = undefined;
-    const outcome = await this.post(batch.map((item) => item.event!));
+    // A retried request is stored again under the same uuid: PostHog would drop it, but it need
+    // not be sent at all when it was sent lately (or sits earlier in this very batch).
+    const fresh = new Set<string>();
+    const events = batch.map((item) => item.event!).filter((event) => !this.recentlySent.has(event.uuid) && !fresh.has(event.uuid) && fresh.add(event.uuid));
+    const outcome = events.length === 0 ? ({ kind: 'ok' } as const) : await this.post(events);
     if (outcome.kind === 'ok') {
       this.failures = 0;
       this.batchSize = Math.min(MAX_BATCH, this.batchSize * 2);
+      for (const uuid of fresh) {
+        this.recentlySent.add(uuid);
+        if (this.recentlySent.size > RECENT_UUIDS) this.recentlySent.delete(this.recentlySent.values().next().value as string);
+      }
       await this.advance(batch.at(-1)!.end, batch.length);
-      this.options.onForwarded?.(batch.length);
+      this.options.onForwarded?.(events.length);
       return;
     }
     if (this.stopped) return;

@@ -26,7 +26,8 @@ function countNotes(metrics: CollectorMetrics, family: string, notes: Partial<In
   if (notes === undefined) return;
   if ((notes.unknownFields ?? 0) > 0) metrics.count('unknownFields', `family="${family}"`, notes.unknownFields);
   metrics.privacyDroppedFields += notes.privacyDroppedFields ?? 0;
-  for (const { field, rule } of notes.redactions ?? []) metrics.count('redactions', `family="${family}",field="${field}",rule="${rule}"`);
+  for (const redaction of notes.redactions ?? []) metrics.count('redactions', `family="${redaction.family ?? family}",field="${redaction.field}",rule="${redaction.rule}"`);
+  for (const unknown of notes.unknownEvents ?? []) metrics.count('unknownEvents', `family="${unknown.family}",number="${unknown.number}"`);
   for (const field of notes.otherValues ?? []) metrics.count('otherValues', `family="${family}",field="${field}"`);
   if ((notes.repeats ?? 0) > 0) metrics.count('repeats', `family="${family}"`, notes.repeats);
 }
@@ -60,14 +61,18 @@ export function createIngestCore(options: IngestCoreOptions): IngestCore {
       if (service.auth === 'tenant' && caller.tenant === undefined) throw needsTenant();
       const accepted = service.accept(encoding, body, receivedAt, caller);
       if (deadline?.aborted === true) throw deadline.reason;
+      // A mixed batch names each event's family; otherwise every event is the service's.
+      const records = accepted.events.map((event, index) => ({ received_at: receivedAt.toISOString(), family: accepted.families?.[index] ?? service.family, event }));
+      let stored: number;
       try {
-        await store.appendAll(accepted.events.map((event) => ({ received_at: receivedAt.toISOString(), family: service.family, event })));
+        // What the store skipped (a report it already holds) is not counted as accepted again.
+        stored = await store.appendAll(records);
       } catch {
         throw new ConnectFailure('unavailable', 'event store unavailable', 'store-failed');
       }
-      metrics.accepted += accepted.events.length;
+      metrics.accepted += stored;
       countNotes(metrics, service.family, accepted.notes);
-      options.onAccepted?.(accepted.events.length);
+      if (stored > 0) options.onAccepted?.(stored);
       return accepted;
     },
   };

@@ -22,6 +22,8 @@ export interface UnknownField {
   wireType?: number;
   key?: string;
   isObject?: boolean;
+  /** Binary only: the field's bytes as read (a length-delimited field's include its length). */
+  data?: Uint8Array;
 }
 
 /** Invalid UTF-8 must not be silently replaced with U+FFFD and stored. One decoder serves every call (none streams). */
@@ -92,7 +94,7 @@ const isOneof = (value: unknown): value is { case: string; value: unknown } =>
 export function unknownBinaryFields(message: unknown, path = '', found: UnknownField[] = []): UnknownField[] {
   if (typeof message !== 'object' || message === null || message instanceof Uint8Array || Array.isArray(message)) return found;
   for (const [key, value] of Object.entries(message as Record<string, unknown>)) {
-    if (key === '$unknown') for (const { no, wireType } of value as { no: number; wireType: number }[]) found.push({ path, number: no, wireType });
+    if (key === '$unknown') for (const { no, wireType, data } of value as { no: number; wireType: number; data: Uint8Array }[]) found.push({ path, number: no, wireType, data });
     else if (Array.isArray(value)) for (const [index, element] of value.entries()) unknownBinaryFields(element, `${path}${key}[${index}].`, found);
     else if (isOneof(value)) unknownBinaryFields(value.value, `${path}${value.case}.`, found);
     else unknownBinaryFields(value, `${path}${key}.`, found);

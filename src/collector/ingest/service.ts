@@ -7,6 +7,8 @@ import type { Encoding } from './connect-protocol.js';
 
 /** A free-text value that failed the screen and was replaced by the redaction marker. */
 export interface Redaction {
+  /** The family of the event it was in, when a procedure stores several; the service's otherwise. */
+  family?: Family;
   field: string;
   /** The rule it broke (a RedactionRule of free-text.ts), a metric label. */
   rule: string;
@@ -23,11 +25,15 @@ export interface IngestNotes {
   otherValues: string[];
   /** Second copies of an event within the request, dropped (event-checks.ts, dropRepeats). */
   repeats: number;
+  /** Oneof members this collector does not declare, stored raw ("unknown event N"): their family and field number. */
+  unknownEvents: { family: Family; number: number }[];
 }
 
 export interface Accepted {
   /** The events to store, together: all of them or none. */
   events: unknown[];
+  /** Each event's family when a procedure stores several (a mixed batch); the service's family otherwise. */
+  families?: readonly Family[];
   /** Counted in /metrics only once the events are stored: a refused request counts nothing. */
   notes?: Partial<IngestNotes>;
   /**

@@ -9,8 +9,14 @@
  * Reasons name the family and the field, never a value or an unknown key (either may be the very
  * text that must not travel).
  */
+import { fromJson, type DescMessage } from '@bufbuild/protobuf';
 import type { ErrorObject } from 'ajv';
-import { firstNotAnonymized } from '../../protocol/anonymized.js';
+import { firstNotAnonymized, isAnonymized as isAnonymizedText } from '../../protocol/anonymized.js';
+import { DISCOVER_REQUEST } from '../../protocol/discover-wire.js';
+import { messageSchema } from '../../protocol/descriptors.js';
+import { PRODUCT_REQUEST_SENSITIVE, PRODUCT_SENSITIVE } from '../../protocol/teleport-wire.js';
+import { usageKind } from '../../protocol/usage-wire.js';
+import { isTenantName } from '../tenants/tenant-name.js';
 import { connectEventOf } from '../../protocol/connect-wire.js';
 import { DISCOVER_EVENT_SENSITIVE, DISCOVER_REQUEST_SENSITIVE, discoverEventOf } from '../../protocol/discover-wire.js';
 import { REDACTED, screenFreeText } from '../../protocol/free-text.js';
@@ -43,6 +49,36 @@ function bySchema(validator: Validator, event: unknown): string | undefined {
   return validator(event) ? undefined : schemaProblem(validator);
 }
 
+/** The message parses as its contract's ProtoJSON, with no field the contract does not define. */
+function protoProblem(schema: DescMessage, json: unknown, at: string): string | undefined {
+  try {
+    fromJson(schema, json as never, { ignoreUnknownFields: false });
+    return undefined;
+  } catch {
+    return `${at}: does not match ${schema.typeName}`;
+  }
+}
+
+/** The anonymized fields of a product event, at every depth, hold the anonymizer's output. */
+function productAnonymityProblem(schema: DescMessage, message: Record<string, unknown>, at: string): string | undefined {
+  const bad = firstNotAnonymized(message, PRODUCT_SENSITIVE[schema.typeName] ?? {});
+  if (bad !== undefined) return `${at}${bad}: not the anonymizer's output`;
+  for (const field of schema.fields) {
+    const inner = message[field.jsonName];
+    if (field.fieldKind !== 'message' || !isObject(inner)) continue;
+    const problem = productAnonymityProblem(field.message, inner, `${at}${field.jsonName}.`);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
+}
+
+const isAnonymized = (value: unknown): boolean => typeof value === 'string' && isAnonymizedText(value);
+
+const USAGE_KEYS = ['tenant', 'kind', 'report_uuid', 'cluster_name', 'reporter_hostid', 'start_time', 'report'];
+const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** The anonymized keys of a usage report's records (proto field names), by record list. */
+const USAGE_RECORD_HMACS: Readonly<Record<string, readonly string[]>> = { records: ['user_name', 'bot_instance_id', 'bot_user_name'] };
+
 const FAMILY_CHECKS: Record<Family, FamilyCheck> = {
   // Lines from before timestamps were always filled in happened on arrival (as the forwarder reads them).
   tbot: (event, record) => bySchema(validateReceivedTbotEvent, event['timestamp'] === undefined ? { ...event, timestamp: record['received_at'] } : event),
@@ -66,6 +102,49 @@ const FAMILY_CHECKS: Record<Family, FamilyCheck> = {
     if (error !== REDACTED && screenFreeText(error).text !== error) return `${found.step.member}.status.error: fails the free-text screen`;
     return undefined;
   },
+  teleport(event) {
+    const { tenant, request, unknown } = event;
+    if (typeof tenant !== 'string' || !isTenantName(tenant)) return 'tenant: not a tenant name';
+    if (Object.keys(event).some((key) => key !== 'tenant' && key !== 'request' && key !== 'unknown')) return '(event): has a field the store does not write';
+    if (!isObject(request)) return 'request: not an object';
+    if (firstNotAnonymized(request, PRODUCT_REQUEST_SENSITIVE) !== undefined) return "clusterName: not the anonymizer's output";
+    const schema = messageSchema(DISCOVER_REQUEST);
+    const problem = protoProblem(schema, request, 'request');
+    if (problem !== undefined) return problem;
+    if (unknown !== undefined) {
+      // A member kept raw never leaves (only its number does); its shape is all there is to check.
+      if (!isObject(unknown) || !Number.isInteger(unknown['number']) || typeof unknown['bytes'] !== 'string') return 'unknown: not a raw member';
+      return undefined;
+    }
+    const member = schema.oneofs[0]?.fields.find((field) => isObject(request[field.jsonName]));
+    if (member?.message === undefined) return 'request: holds no event';
+    return productAnonymityProblem(member.message, request[member.jsonName] as Record<string, unknown>, `${member.jsonName}.`);
+  },
+  usage(event) {
+    if (Object.keys(event).some((key) => !USAGE_KEYS.includes(key))) return '(event): has a field the store does not write';
+    const { tenant, kind, report_uuid: reportUuid, cluster_name: clusterName, reporter_hostid: reporterHostid, start_time: startTime, report } = event;
+    if (typeof tenant !== 'string' || !isTenantName(tenant)) return 'tenant: not a tenant name';
+    const spec = typeof kind === 'string' ? usageKind(kind) : undefined;
+    if (spec === undefined) return 'kind: not a usage report kind';
+    if (typeof reportUuid !== 'string' || !UUID_TEXT.test(reportUuid)) return 'report_uuid: not a UUID';
+    if (!isAnonymized(clusterName)) return "cluster_name: not the anonymizer's output";
+    if (!isAnonymized(reporterHostid)) return "reporter_hostid: not the anonymizer's output";
+    if (typeof startTime !== 'string' || Number.isNaN(Date.parse(startTime))) return 'start_time: not a time';
+    if (!isObject(report)) return 'report: not an object';
+    const problem = protoProblem(messageSchema(spec.reportType), report, 'report');
+    if (problem !== undefined) return problem;
+    // The copies inside the report must be the anonymized values the record names.
+    if (report['cluster_name'] !== clusterName || report['reporter_hostid'] !== reporterHostid) return 'report: its cluster or reporter differs from the record';
+    for (const [list, keys] of Object.entries(USAGE_RECORD_HMACS)) {
+      const records = report[list];
+      if (records === undefined) continue;
+      if (!Array.isArray(records)) return `report.${list}: not a list`;
+      for (const [index, record] of records.entries())
+        for (const key of keys)
+          if (isObject(record) && record[key] !== undefined && !isAnonymized(record[key])) return `report.${list}[${index}].${key}: not the anonymizer's output`;
+    }
+    return undefined;
+  },
 };
 
 /**
@@ -80,8 +159,9 @@ export function checkStoredRecord(value: unknown): RecordCheck {
   const family = familyOf(value as { family?: string });
   const check = Object.hasOwn(FAMILY_CHECKS, family) ? FAMILY_CHECKS[family as Family] : undefined;
   if (check === undefined) return { ok: false, reason: 'family: not one this collector knows' };
-  if (Object.keys(value).some((key) => key !== 'received_at' && key !== 'family' && key !== 'event'))
+  if (Object.keys(value).some((key) => key !== 'received_at' && key !== 'family' && key !== 'event' && key !== 'uuid'))
     return { ok: false, reason: `${family}: the record has a field the store does not write` };
+  if (value['uuid'] !== undefined && (typeof value['uuid'] !== 'string' || !UUID_TEXT.test(value['uuid']))) return { ok: false, reason: `${family}: uuid is not a UUID` };
   if (!isObject(event)) return { ok: false, reason: `${family}: event is not an object` };
   const problem = check(event, value);
   return problem === undefined ? { ok: true, record: value as unknown as StoredRecord } : { ok: false, reason: `${family}: ${problem}` };

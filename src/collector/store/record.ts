@@ -1,14 +1,17 @@
 /**
- * One stored line: the validated event of one family, and when it arrived. Nothing else about the
- * request (address, headers) is ever kept. Lines written before families existed have no
- * `family`; they are all tbot events.
+ * One stored line: the validated event of one family, when it arrived, and the event's identity.
+ * Nothing else about the request (address, headers) is ever kept. Lines written before families
+ * existed have no `family`; they are all tbot events. Lines written before identities existed have
+ * no `uuid`; readers derive it once, by the same rule (event-identity.ts).
  */
-export type Family = 'tbot' | 'tbot.heartbeat' | 'connect' | 'discover';
+export type Family = 'tbot' | 'tbot.heartbeat' | 'connect' | 'discover' | 'teleport' | 'usage';
 
 export interface StoredRecord<E = unknown> {
   received_at: string;
   family: Family;
   event: E;
+  /** The event's identity (event-identity.ts): the same event always gets the same uuid. */
+  uuid?: string;
 }
 
 export const familyOf = (record: { family?: string }): string => record.family ?? 'tbot';

@@ -12,8 +12,29 @@
  */
 import { join } from 'node:path';
 import { prepareDataDir } from './data-dir.js';
-import type { StoredRecord } from './record.js';
-import { openForAppend, segmentOf, type AppendTarget } from './segments.js';
+import { eventUuid, recordUuid } from './event-identity.js';
+import { familyOf, type Family, type StoredRecord } from './record.js';
+import { listSegments, openForAppend, SegmentReader, segmentOf, type AppendTarget } from './segments.js';
+import { UniqueIndex } from './unique-index.js';
+
+/** Families whose events are stored at most once by uuid: a usage report must never be billed twice. */
+export const UNIQUE_FAMILIES: ReadonlySet<Family> = new Set<Family>(['usage']);
+
+/** The uuids of the stored records of the unique families, oldest first, read from the segments. */
+async function* storedUniqueUuids(dir: string): AsyncGenerator<string> {
+  const reader = new SegmentReader(dir);
+  for (const segment of await listSegments(dir))
+    for (const family of UNIQUE_FAMILIES)
+      for await (const lines of reader.familyLines(segment, family))
+        for (const line of lines) {
+          try {
+            const record = JSON.parse(line) as StoredRecord;
+            if (familyOf(record) === family) yield recordUuid(record);
+          } catch {
+            // A damaged line is the reports' business; it identifies nothing.
+          }
+        }
+}
 
 export interface StoreHooks {
   /** Called once per durably written batch with its size and how long the write took. */
@@ -45,30 +66,66 @@ export class SegmentStore {
   private draining: Promise<void> | undefined;
   private segments = new Map<string, OpenSegment>();
   private lastErrorKey: string | undefined;
+  private readonly unique: UniqueIndex;
 
   constructor(
     readonly dir: string,
     private readonly hooks: StoreHooks = {},
-  ) {}
+  ) {
+    this.unique = new UniqueIndex(() => storedUniqueUuids(dir));
+  }
 
   /** Creates the data directory (0700), or checks an existing one; throws DataDirError if it is unsafe. */
   async open(): Promise<void> {
     await prepareDataDir(this.dir);
   }
 
-  append(record: StoredRecord): Promise<void> {
-    return this.appendAll([record]);
+  async append(record: StoredRecord): Promise<void> {
+    await this.appendAll([record]);
   }
 
-  /** Stores the records together: they land in one write, so they are acknowledged together. */
-  appendAll(records: readonly StoredRecord[]): Promise<void> {
-    if (records.length === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      // One request's events share a receive time, hence a segment.
-      const line = records.map((record) => `${JSON.stringify(record)}\n`).join('');
-      this.queue.push({ line, day: segmentOf(records[0]!.received_at), resolve, reject });
-      this.startDrain();
+  /**
+   * Stores the records together: they land in one write, so they are acknowledged together. Each
+   * gets its identity (`uuid`) here, once. A record of a unique family whose uuid is already
+   * stored (or being stored) is left out: resolves with how many records were actually written.
+   */
+  async appendAll(records: readonly StoredRecord[]): Promise<number> {
+    const identified = records.map((record) => {
+      // The event is serialized once, for its identity and for its line.
+      const eventJson = JSON.stringify(record.event);
+      return { record, eventJson, uuid: record.uuid ?? eventUuid(record.family, record.event, eventJson) };
     });
+    const claimed: string[] = [];
+    let kept = identified;
+    if (identified.some(({ record }) => UNIQUE_FAMILIES.has(record.family))) {
+      await this.unique.ready();
+      kept = identified.filter(({ record, uuid }) => {
+        if (!UNIQUE_FAMILIES.has(record.family)) return true;
+        if (!this.unique.claim(uuid)) return false;
+        claimed.push(uuid);
+        return true;
+      });
+    }
+    if (kept.length === 0) return 0;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        // One request's events share a receive time, hence a segment.
+        // The key order is the format's: received_at, family, event, uuid (readers find the family at a fixed offset).
+        const line = kept
+          .map(
+            ({ record, eventJson, uuid }) =>
+              `{"received_at":${JSON.stringify(record.received_at)},"family":${JSON.stringify(record.family)},"event":${eventJson},"uuid":"${uuid}"}\n`,
+          )
+          .join('');
+        this.queue.push({ line, day: segmentOf(kept[0]!.record.received_at), resolve, reject });
+        this.startDrain();
+      });
+    } catch (error) {
+      for (const uuid of claimed) this.unique.release(uuid);
+      throw error;
+    }
+    for (const uuid of claimed) this.unique.commit(uuid);
+    return kept.length;
   }
 
   private startDrain(): void {

@@ -20,12 +20,13 @@ export function discoverToPostHog(stored: StoredRecord): FamilyEvent {
     throw new InvalidRecordError('stored discover event lacks its run id, status or time');
   const properties: PostHogProperties = {
     [P.clusterName]: request.clusterName,
-    [P.userName]: metadata.userName,
     [P.id]: metadata.id,
     [P.sso]: metadata.sso,
     [P.status]: status.status,
     $process_person_profile: false,
   };
+  // RFD 0094's own metadata has only the run id: an unreported user is left out, not sent empty.
+  if (metadata.userName !== '') properties[P.userName] = metadata.userName;
   if (request.teleportVersion !== '') properties[P.teleportVersion] = request.teleportVersion;
   if (resource !== undefined) properties[P.resource] = resource.resource;
   if (status.error !== '') properties[P.error] = status.error;

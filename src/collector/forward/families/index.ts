@@ -5,10 +5,14 @@ import { heartbeatToPostHog } from './heartbeat.js';
 import { connectToPostHog } from './connect.js';
 import { discoverToPostHog } from './discover.js';
 import { tbotToPostHog } from './tbot.js';
+import { teleportToPostHog } from './teleport.js';
+import { usageToPostHog } from './usage.js';
 
 export const POSTHOG_MAPPERS: Record<Family, (stored: StoredRecord) => FamilyEvent> = {
   tbot: tbotToPostHog,
   'tbot.heartbeat': heartbeatToPostHog,
   connect: connectToPostHog,
   discover: discoverToPostHog,
+  teleport: teleportToPostHog,
+  usage: usageToPostHog,
 };

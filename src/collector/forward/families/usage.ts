@@ -1,0 +1,69 @@
+/**
+ * Usage reports as the contract's comments name them: one PostHog event per report
+ * (`tp.user.activity`, `tp.resource.counts`, `tp.bot_instance.activity`), the window's start as the
+ * event's time, `tp.report_time` when the collector received it, `tp.report_uuid` in 8-4-4-4-12
+ * form, the anonymized `tp.cluster_name` and `tp.reporter_hostid` in base64, `tp.records` as a map
+ * keyed by the record's anonymized name (base64), and the tenant as a PostHog group. What was
+ * read back from disk is checked again before it leaves.
+ */
+import { isAnonymized } from '../../../protocol/anonymized.js';
+import { POSTHOG_ENUM_VALUES, usageKind, type StoredUsageReport } from '../../../protocol/usage-wire.js';
+import { InvalidRecordError, type StoredRecord } from '../../store/record.js';
+import type { FamilyEvent, PostHogProperties, PostHogValue } from '../posthog-event.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A counter (uint64, a JSON string) as a number; an enum by its PostHog value; the rest as stored. */
+function value(field: string, raw: unknown): PostHogValue {
+  if (typeof raw === 'string' && /^\d+$/.test(raw)) return Number(raw);
+  if (typeof raw === 'string' && raw in POSTHOG_ENUM_VALUES) return POSTHOG_ENUM_VALUES[raw]!;
+  if (Array.isArray(raw)) return raw.map((element) => value(field, element));
+  if (typeof raw === 'object' && raw !== null) return Object.fromEntries(Object.entries(raw).map(([key, inner]) => [key, value(key, inner)]));
+  return raw as PostHogValue;
+}
+
+function requireAnonymized(text: unknown, what: string): string {
+  if (typeof text !== 'string' || !isAnonymized(text)) throw new InvalidRecordError(`stored usage report: ${what} is not an anonymized value`);
+  return text;
+}
+
+/** Records keyed by their anonymized name, the name itself left out of the value. */
+function recordMap(records: unknown, key: string): Record<string, PostHogValue> {
+  if (!Array.isArray(records)) throw new InvalidRecordError('stored usage report: records is not a list');
+  const map: Record<string, PostHogValue> = {};
+  for (const record of records as Record<string, unknown>[]) {
+    const name = requireAnonymized(record[key], key);
+    map[name] = Object.fromEntries(Object.entries(record).flatMap(([field, raw]) => (field === key ? [] : [[field, value(field, raw)]])));
+  }
+  return map;
+}
+
+/** Active resources per kind (ours: the contract names the event, not its properties). */
+function resourceCounts(reports: unknown): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const report of (Array.isArray(reports) ? reports : []) as { resource_kind?: unknown; resource_ids?: unknown }[]) {
+    const kind = String(value('resource_kind', report.resource_kind));
+    counts[kind] = (counts[kind] ?? 0) + (Array.isArray(report.resource_ids) ? report.resource_ids.length : 0);
+  }
+  return counts;
+}
+
+export function usageToPostHog(stored: StoredRecord): FamilyEvent {
+  const report = stored.event as StoredUsageReport;
+  const kind = usageKind(report.kind);
+  if (kind === undefined) throw new InvalidRecordError(`stored usage report of a kind this collector cannot send: ${JSON.stringify(report.kind)}`);
+  if (typeof report.tenant !== 'string' || report.tenant === '') throw new InvalidRecordError('stored usage report without its tenant');
+  if (!UUID.test(report.report_uuid)) throw new InvalidRecordError('stored usage report: report_uuid is not 8-4-4-4-12');
+  if (Number.isNaN(Date.parse(report.start_time))) throw new InvalidRecordError('stored usage report: start_time is not a time');
+  const properties: PostHogProperties = {
+    'tp.report_uuid': report.report_uuid,
+    'tp.cluster_name': requireAnonymized(report.cluster_name, 'cluster_name'),
+    'tp.reporter_hostid': requireAnonymized(report.reporter_hostid, 'reporter_hostid'),
+    'tp.report_time': new Date(stored.received_at).toISOString(),
+    $groups: { tenant: report.tenant },
+    $process_person_profile: false,
+  };
+  if (kind.records !== undefined) properties['tp.records'] = recordMap(report.report[kind.records.field], kind.records.key);
+  else properties['tp.resource_counts'] = resourceCounts(report.report['resource_kind_reports']);
+  return { event: kind.posthogName, distinct_id: report.cluster_name, timestamp: new Date(report.start_time).toISOString(), properties };
+}

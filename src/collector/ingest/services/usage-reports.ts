@@ -1,0 +1,133 @@
+/**
+ * prehog.v1.TeleportReportingService/SubmitUsageReports: an auth server's aggregated usage
+ * reports, for billing. Tenants only (`auth: 'tenant'`: the transport refuses anyone else before
+ * this runs). At most 10 reports per call and 128 KiB per report, as the real service. Each report
+ * is stored as one `usage` record; the store keeps a report at most once per (tenant,
+ * report_uuid), so a resubmission is answered 200 and stores nothing new. The response carries a
+ * fresh batch_uuid, as the real one does.
+ */
+import { create, fromJson, toBinary, toJson, type DescMessage, type JsonObject, type Message } from '@bufbuild/protobuf';
+import { randomUUID } from 'node:crypto';
+import { ANONYMIZED_EXPECTATION } from '../../../protocol/anonymized.js';
+import { messageSchema } from '../../../protocol/descriptors.js';
+import {
+  MAX_REPORT_BYTES,
+  MAX_REPORTS_PER_CALL,
+  SUBMIT_USAGE_REPORTS_PATH,
+  USAGE_REPORT_KINDS,
+  USAGE_REQUEST,
+  USAGE_RESPONSE,
+  uuidText,
+  type StoredUsageReport,
+  type UsageReportKind,
+} from '../../../protocol/usage-wire.js';
+import { ConnectFailure, type Encoding } from '../connect-protocol.js';
+import { invalid, requireNotFuture } from '../event-checks.js';
+import { decodeBinaryMessage, decodeFailure, parseJsonBody, unknownBinaryFields, withoutUnknownJsonFields, type UnknownField } from '../proto-codec.js';
+import type { Accepted, Caller, IngestService } from '../service.js';
+
+/** Ten reports of 128 KiB, with room for JSON's base64 and names. */
+const BODY_BYTES = 3 * 1024 * 1024;
+const ANONYMIZED_BYTES = 32;
+
+function decodeRequest(encoding: Encoding, body: Buffer): { message: Message; unknown: UnknownField[] } {
+  const schema = messageSchema(USAGE_REQUEST);
+  if (encoding === 'proto') {
+    const message = decodeBinaryMessage<Message>(schema, body);
+    return { message, unknown: unknownBinaryFields(message) };
+  }
+  const stripped = withoutUnknownJsonFields(schema, parseJsonBody(body));
+  try {
+    return { message: fromJson(schema, stripped.value, { ignoreUnknownFields: false }), unknown: stripped.unknown };
+  } catch (error) {
+    throw decodeFailure((error as Error).message.replace(/^cannot decode (?:message |field )?/, ''));
+  }
+}
+
+const base64 = (bytes: unknown): string => Buffer.from(bytes as Uint8Array).toString('base64');
+
+/** An anonymized `bytes` field must be exactly the 32 bytes of an HMAC-SHA256. */
+function requireHmac(bytes: unknown, field: string): string {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== ANONYMIZED_BYTES)
+    throw invalid(
+      `${field}: expected ${ANONYMIZED_BYTES} bytes, ${ANONYMIZED_EXPECTATION.replace('base64 of a 32-byte HMAC-SHA256, 44 characters', 'HMAC-SHA256')}`,
+      'not-anonymized',
+    );
+  return base64(bytes);
+}
+
+type ReportMessage = Message & Record<string, unknown>;
+
+/** The anonymized fields inside a report's records (and their nested records), by kind. */
+function checkRecords(kind: UsageReportKind, report: ReportMessage, at: string): void {
+  if (kind.kind === 'user_activity')
+    (report['records'] as ReportMessage[]).forEach((record, index) => {
+      requireHmac(record['userName'], `${at}records[${index}].user_name`);
+      for (const [inner, spiffe] of (record['spiffeIdsIssued'] as ReportMessage[]).entries())
+        requireHmac(spiffe['spiffeId'], `${at}records[${index}].spiffe_ids_issued[${inner}].spiffe_id`);
+    });
+  if (kind.kind === 'bot_instance_activity')
+    (report['records'] as ReportMessage[]).forEach((record, index) => {
+      requireHmac(record['botInstanceId'], `${at}records[${index}].bot_instance_id`);
+      requireHmac(record['botUserName'], `${at}records[${index}].bot_user_name`);
+    });
+}
+
+function storedReport(kind: UsageReportKind, schema: DescMessage, report: ReportMessage, at: string, tenant: string, receivedAt: Date): StoredUsageReport {
+  const size = toBinary(schema, report).length;
+  if (size > MAX_REPORT_BYTES) throw invalid(`${at.slice(0, -1)}: ${size} bytes; a report may take at most ${MAX_REPORT_BYTES}`, 'too-large');
+  const uuid = report['reportUuid'];
+  if (!(uuid instanceof Uint8Array) || uuid.length !== 16) throw invalid(`${at}report_uuid: expected 16 bytes (a UUID)`);
+  const clusterName = requireHmac(report['clusterName'], `${at}cluster_name`);
+  const reporterHostid = requireHmac(report['reporterHostid'], `${at}reporter_hostid`);
+  const startTime = report['startTime'] as { seconds: bigint; nanos: number } | undefined;
+  if (startTime === undefined) throw invalid(`${at}start_time: required (the start of the report's window)`);
+  const startMillis = Number(startTime.seconds) * 1000 + Math.floor(startTime.nanos / 1e6);
+  if (!Number.isFinite(startMillis) || Math.abs(startMillis) > 8.64e15) throw invalid(`${at}start_time: out of range`);
+  requireNotFuture(startMillis, receivedAt, `${at}start_`);
+  checkRecords(kind, report, at);
+  return {
+    tenant,
+    kind: kind.kind,
+    report_uuid: uuidText(uuid),
+    cluster_name: clusterName,
+    reporter_hostid: reporterHostid,
+    start_time: new Date(startMillis).toISOString(),
+    report: toJson(schema, report, { useProtoFieldName: true, alwaysEmitImplicit: true }) as JsonObject,
+  };
+}
+
+export function createUsageReportService(deps: { randomUuid: () => string } = { randomUuid: randomUUID }): IngestService {
+  return {
+    path: SUBMIT_USAGE_REPORTS_PATH,
+    family: 'usage',
+    auth: 'tenant',
+    maxBodyBytes: BODY_BYTES,
+    accept(encoding, body, receivedAt, caller: Caller): Accepted {
+      // The transport refuses an anonymous call first; this keeps a misregistered service safe too.
+      if (caller.tenant === undefined) throw new ConnectFailure('unauthenticated', 'usage reports need a tenant client certificate', 'unauthenticated');
+      const { message, unknown } = decodeRequest(encoding, body);
+      // A report kind newer than our contract would otherwise be skipped as an unknown field and
+      // acknowledged: the sender would delete a report nobody stored.
+      const newKind = unknown.find((field) => field.path === '');
+      if (newKind !== undefined)
+        throw new ConnectFailure(
+          'unimplemented',
+          `report kind ${newKind.key === undefined ? `field ${newKind.number}` : JSON.stringify(newKind.key)} is not implemented here; nothing of this call was stored`,
+          'unimplemented-event',
+        );
+      const request = message as ReportMessage;
+      const reports = USAGE_REPORT_KINDS.flatMap((kind) => (request[kind.field] as ReportMessage[]).map((report, index) => ({ kind, report, index })));
+      if (reports.length > MAX_REPORTS_PER_CALL) throw invalid(`${reports.length} reports in one request; at most ${MAX_REPORTS_PER_CALL}`, 'batch-too-large');
+      const tenant = caller.tenant;
+      const events = reports.map(({ kind, report, index }) => {
+        const protoName = messageSchema(USAGE_REQUEST).fields.find((field) => field.number === kind.number)!.name;
+        return storedReport(kind, messageSchema(kind.reportType), report, `${protoName}[${index}].`, tenant, receivedAt);
+      });
+      const batchUuid = Buffer.from(deps.randomUuid().replaceAll('-', ''), 'hex');
+      return { events, notes: { unknownFields: unknown.length }, response: { batchUuid } };
+    },
+  };
+}
+
+export const usageReportService = createUsageReportService();
