@@ -159,6 +159,14 @@ describe('CI safety', () => {
       await writeFile(path, 'version: v2\nservices: [\n');
       const broken = await tbot(['analytics', 'enable', '-c', 'list.yaml']);
       assert.equal(broken.code, 1);
+      for (const [target, reason] of [
+        ['.', /\.: cannot read config: it is a directory, not a regular file/],
+        ['missing.yaml', /missing\.yaml: cannot read config: no such file/],
+      ] as const) {
+        const unreadable = await tbot(['analytics', 'enable', '-c', target]);
+        assert.equal(unreadable.code, 1, unreadable.stderr);
+        assert.match(unreadable.stderr, reason);
+      }
       assert.match(broken.stderr, /list\.yaml:3:1: \(document\): YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a \]\n/);
     });
   });

@@ -11,6 +11,7 @@ import { setTopLevelBoolean } from '../../config/set-top-level-key.js';
 import { ConfigReadError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs/atomic-write.js';
 import { describeFsError } from '../../fs/describe-fs-error.js';
+import { RefusedFileError } from '../../fs/read-regular-file.js';
 import type { CommandDef, Invocation } from '../command-table.js';
 import { CONFIG_KEY, howToSet, outranks } from '../consent-advice.js';
 import { consentFor } from '../config-input.js';
@@ -31,19 +32,26 @@ export async function run(invocation: Invocation, runtime: Runtime, command: Com
   }
   try {
     // The real file: renaming over a symlink would replace the link, not the config it points to.
-    const path = await realpath(resolve(runtime.cwd, file)).catch((error: unknown) => {
+    const unreadable = (error: unknown): never => {
+      if (error instanceof RefusedFileError) throw new ConfigReadError(file, `it is ${error.message}`);
       throw new ConfigReadError(file, (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : describeFsError(error));
-    });
-    const [text, info] = await Promise.all([runtime.readFile(path), stat(path)]);
+    };
+    const path = await realpath(resolve(runtime.cwd, file)).catch(unreadable);
+    const [text, info] = await Promise.all([runtime.readFile(path), stat(path)]).catch(unreadable);
     const edit = setTopLevelBoolean(file, text, CONFIG_KEY, want);
     const after = resolveConsent({ env: runtime.env, config: want });
     if (!edit.changed) {
       runtime.stdout(`unchanged: ${file}:${edit.line} already says ${CONFIG_KEY}: ${edit.before}\n`);
     } else {
-      await writeFileAtomic(path, edit.text, info.mode & 0o7777);
-      // The temp file was created under the umask and by this user: give back the file's own mode and owner.
-      await chmod(path, info.mode & 0o7777);
-      if (process.getuid?.() === 0) await chown(path, info.uid, info.gid);
+      try {
+        await writeFileAtomic(path, edit.text, info.mode & 0o7777);
+        // The temp file was created under the umask and by this user: give back the file's own mode and owner.
+        await chmod(path, info.mode & 0o7777);
+        if (process.getuid?.() === 0) await chown(path, info.uid, info.gid);
+      } catch (error) {
+        runtime.stderr(`tbot: cannot write ${path}: ${describeFsError(error)}\n`);
+        return 1;
+      }
       const what = edit.before === undefined ? `added ${CONFIG_KEY}: ${want}` : `${CONFIG_KEY}: ${edit.before} -> ${want}`;
       runtime.stdout(`${file}:${edit.line}: ${what}\n`);
     }
