@@ -80,7 +80,44 @@ export const PRODUCT_SENSITIVE: Readonly<Record<string, SensitiveFields>> = {
  * Values of Teleport's own vocabularies that the free-text screen would take for a host name
  * (`node.openssh` is a resource type, not a machine): kept as they are wherever they appear.
  */
-export const PRODUCT_VOCABULARY: ReadonlySet<string> = new Set(['node.openssh', 'node.openssh_ec2_ice', 'node.openssh-ec2-ice']);
+export const PRODUCT_VOCABULARY: ReadonlySet<string> = new Set([
+  'node.openssh',
+  'node.openssh_ec2_ice',
+  'node.openssh-ec2-ice',
+  // Values the free-text screen (an allow-list of error words) would otherwise redact, though they
+  // name nothing: SVID kinds, SSO connector kinds, session kinds and their protocols as Teleport's
+  // auth server writes them. Anything not listed is screened, so a value missing here is redacted
+  // (and counted), never stored as sent.
+  'x509',
+  'jwt',
+  'local',
+  'saml',
+  'oidc',
+  'github',
+  'ssh',
+  'k8s',
+  'kube',
+  'db',
+  'app',
+  'app_tcp',
+  'desktop',
+  'windows_desktop',
+  'linux_desktop',
+  'tcp',
+  'postgres',
+  'mysql',
+  'mongodb',
+  'redis',
+  'sqlserver',
+  'snowflake',
+  'cassandra',
+  'elasticsearch',
+  'opensearch',
+  'dynamodb',
+  'clickhouse',
+  'spanner',
+  'cockroachdb',
+]);
 
 /** The request's own anonymized field, as for Discover. */
 export const PRODUCT_REQUEST_SENSITIVE: SensitiveFields = { clusterName: 'required' };

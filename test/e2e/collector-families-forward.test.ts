@@ -126,7 +126,7 @@ describe('forwarding Connect and Discover events to PostHog', () => {
       'tp.cluster_name': anon('prod-cluster'),
       'tp.user_name': anon('alice'),
       'connect.setup.success': false,
-      'connect.setup.failed_step': 'agent_setup',
+      'connect.setup.failed_step': 'downloading_agent',
       $process_person_profile: true,
       $geoip_disable: true,
     });

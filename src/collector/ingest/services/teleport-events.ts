@@ -21,6 +21,7 @@ import { screenFreeText } from '../../../protocol/free-text.js';
 import { isProductMember, PRODUCT_REQUEST_SENSITIVE, PRODUCT_SENSITIVE, PRODUCT_VOCABULARY, type StoredTeleportEvent } from '../../../protocol/teleport-wire.js';
 import type { Family } from '../../store/record.js';
 import { ConnectFailure } from '../connect-protocol.js';
+import { isVersion, OTHER } from '../../../protocol/vocabularies.js';
 import { decodeEvents, dropRepeats, invalid, requireAnonymized, settleTimestamp, type DecodedEvent } from '../event-checks.js';
 import type { UnknownField } from '../proto-codec.js';
 import type { Accepted, Caller, IngestService, Redaction } from '../service.js';
@@ -104,7 +105,12 @@ function checkEvent(decoded: DecodedEvent, receivedAt: Date, caller: Caller, red
   if (caller.tenant === undefined) throw needsTenant(what);
   requireAnonymized(request, PRODUCT_REQUEST_SENSITIVE, path);
   settleTimestamp(request, receivedAt, path);
-  if (typeof request['teleportVersion'] === 'string') request['teleportVersion'] = screened(request['teleportVersion'], `${path}teleportVersion`, redactions);
+  // A version is a closed shape (dotted numbers, a small tag alphabet), not free text: anything else is `other`.
+  const version = request['teleportVersion'];
+  if (typeof version === 'string' && version !== '' && !isVersion(version)) {
+    request['teleportVersion'] = OTHER;
+    otherValues.push('teleportVersion');
+  }
   if (member !== undefined) {
     checkProductMessage(member.message!, request[member.jsonName], `${path}${member.jsonName}.`, redactions);
     const stored: StoredTeleportEvent = { tenant: caller.tenant, request };
