@@ -88,10 +88,15 @@ export interface UsageReport {
   /** `${month}\0${tenant}` → the group. */
   groups: Map<string, UsageGroup>;
   /**
-   * `${tenant}\0${report_uuid}` → the group it was counted in, and its counters (user activity
-   * only): what a copy that reached another worker must take back on merge.
+   * `${tenant}\0${report_uuid}` → the report's slot: what a copy that reached another worker must
+   * take back on merge is `groupOf[slot]` and the counters at `ledger[slot * COUNTERS…]`. Flat
+   * arrays, not an object per report: the ledger of a month's reports is one buffer.
    */
-  seen: Map<string, [group: string, counters: number[] | null]>;
+  seen: Map<string, number>;
+  /** Slot → the key of the group the report was counted in. */
+  groupOf: string[];
+  /** Slot × USAGE_COUNTERS: each report's counters (zeros for kinds without counters); grows by doubling. */
+  ledger: Float64Array;
   /** Stored lines that repeated a report already counted. */
   repeats: number;
   /** Lines of the family that did not hold a usage report of a declared kind (damage). */
@@ -109,6 +114,25 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const list = (value: unknown): Record<string, unknown>[] => (Array.isArray(value) ? (value as Record<string, unknown>[]) : []);
 const anonymized = (value: unknown): value is string => typeof value === 'string' && ANONYMIZED_PATTERN.test(value);
 
+/** The fields the counters sum, in USAGE_COUNTERS' order; plain loops over it keep the hot path cheap. */
+const COUNTER_FIELDS: readonly string[] = USAGE_COUNTERS.map(([, field]) => field);
+const DECIMAL = /^\d{1,20}$/;
+
+/** A uint64 in proto3 JSON: a decimal string (or a number from an older writer), or absent (0). */
+function counterOk(value: unknown): boolean {
+  if (value === '0' || value === undefined) return true;
+  return typeof value === 'string' ? DECIMAL.test(value) : typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function userRecordsOk(records: unknown): boolean {
+  if (!Array.isArray(records)) return false;
+  for (const record of records as Record<string, unknown>[]) {
+    if (typeof record !== 'object' || record === null || !anonymized(record['user_name'])) return false;
+    for (const field of COUNTER_FIELDS) if (!counterOk(record[field])) return false;
+  }
+  return true;
+}
+
 /** Every field `add` reads, re-checked: data read back from disk is not trusted. */
 function isUsageReport(event: unknown): event is StoredUsageReport {
   const report = event as Partial<StoredUsageReport>;
@@ -117,28 +141,24 @@ function isUsageReport(event: unknown): event is StoredUsageReport {
   const body = report.report;
   switch (report.kind) {
     case 'user_activity':
-      return (
-        Array.isArray(body['records']) && list(body['records']).every((record) => anonymized(record['user_name']) && USAGE_COUNTERS.every(([, field]) => counterOk(record[field])))
-      );
+      return userRecordsOk(body['records']);
     case 'bot_instance_activity':
-      return Array.isArray(body['records']) && list(body['records']).every((record) => anonymized(record['bot_instance_id']));
+      return Array.isArray(body['records']) && list(body['records']).every((record) => typeof record === 'object' && record !== null && anonymized(record['bot_instance_id']));
     case 'resource_presence':
       return (
         body['resource_kind_reports'] === undefined ||
         (Array.isArray(body['resource_kind_reports']) &&
           list(body['resource_kind_reports']).every(
             (kind) =>
-              kind['resource_ids'] === undefined || (Array.isArray(kind['resource_ids']) && kind['resource_ids'].every((id) => typeof id === 'string' && /^\d{1,20}$/.test(id))),
+              typeof kind === 'object' &&
+              kind !== null &&
+              (kind['resource_ids'] === undefined || (Array.isArray(kind['resource_ids']) && kind['resource_ids'].every((id) => typeof id === 'string' && DECIMAL.test(id)))),
           ))
       );
     default:
       return false;
   }
 }
-
-/** A uint64 in proto3 JSON: a decimal string (or a number from an older writer), or absent (0). */
-const counterOk = (value: unknown): boolean =>
-  value === undefined || (typeof value === 'string' && /^\d{1,20}$/.test(value)) || (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0);
 
 function group(report: UsageReport, tenant: string, month: string): [string, UsageGroup] {
   const key = `${month}\0${tenant}`;
@@ -168,10 +188,32 @@ function addToSet<T>(map: Map<string, Set<T>>, key: string): Set<T> {
   return found;
 }
 
+/** The next slot, recorded under the report's key, with a zeroed row of the ledger. */
+function claimSlot(report: UsageReport, seenKey: string, groupKey: string): number {
+  const slot = report.groupOf.length;
+  report.groupOf.push(groupKey);
+  report.seen.set(seenKey, slot);
+  if ((slot + 1) * COUNTER_FIELDS.length > report.ledger.length) {
+    const grown = new Float64Array(report.ledger.length * 2);
+    grown.set(report.ledger);
+    report.ledger = grown;
+  }
+  return slot;
+}
+
 export const usageFold: Fold<UsageReport> = {
   empty: (window, options) => {
     const tenant = (options as UsageOptions | undefined)?.tenant;
-    return { window, ...(tenant === undefined ? {} : { tenant }), groups: new Map(), seen: new Map(), repeats: 0, skipped: 0 };
+    return {
+      window,
+      ...(tenant === undefined ? {} : { tenant }),
+      groups: new Map(),
+      seen: new Map(),
+      groupOf: [],
+      ledger: new Float64Array(COUNTER_FIELDS.length * 1024),
+      repeats: 0,
+      skipped: 0,
+    };
   },
   valid: (record) => isUsageReport(record.event),
   add(report, record: StoredRecord) {
@@ -185,18 +227,20 @@ export const usageFold: Fold<UsageReport> = {
     }
     const [key, target] = group(report, event.tenant, event.start_time.slice(0, 7));
     target.reports += 1;
-    let counted: number[] | null = null;
+    const slot = claimSlot(report, seenKey, key);
     if (event.kind === 'user_activity') {
-      counted = USAGE_COUNTERS.map(() => 0);
+      const base = slot * COUNTER_FIELDS.length;
       for (const record of list(event.report['records'])) {
         const user = identityKey(record['user_name'] as string);
-        target.users.set(user, Math.max(target.users.get(user) ?? 0, userKindCode(record['user_kind'])));
-        for (let index = 0; index < USAGE_COUNTERS.length; index += 1) {
-          const value = record[USAGE_COUNTERS[index]![1]];
-          if (value !== undefined) counted[index]! += Number(value);
+        const kind = userKindCode(record['user_kind']);
+        const known = target.users.get(user);
+        if (known === undefined || known < kind) target.users.set(user, kind);
+        for (let index = 0; index < COUNTER_FIELDS.length; index += 1) {
+          const value = record[COUNTER_FIELDS[index]!];
+          if (value !== undefined && value !== '0') report.ledger[base + index]! += Number(value);
         }
       }
-      for (let index = 0; index < counted.length; index += 1) target.counters[index]! += counted[index]!;
+      for (let index = 0; index < COUNTER_FIELDS.length; index += 1) target.counters[index]! += report.ledger[base + index]!;
     } else if (event.kind === 'bot_instance_activity') {
       for (const record of list(event.report['records'])) target.botInstances.add(identityKey(record['bot_instance_id'] as string));
     } else {
@@ -210,19 +254,20 @@ export const usageFold: Fold<UsageReport> = {
         }
       }
     }
-    report.seen.set(seenKey, [key, counted]);
   },
   merge(target, part) {
     // A repeated report can land in another worker's share of the segments: there too it counts
     // once. Its counters are taken back from the part; its distinct members are a union anyway.
-    for (const [seenKey, [key, counted]] of part.seen) {
+    for (const [seenKey, slot] of part.seen) {
+      const base = slot * COUNTER_FIELDS.length;
       if (!target.seen.has(seenKey)) {
-        target.seen.set(seenKey, [key, counted]);
+        const into = claimSlot(target, seenKey, part.groupOf[slot]!) * COUNTER_FIELDS.length;
+        target.ledger.set(part.ledger.subarray(base, base + COUNTER_FIELDS.length), into);
         continue;
       }
-      const copy = part.groups.get(key)!;
+      const copy = part.groups.get(part.groupOf[slot]!)!;
       copy.reports -= 1;
-      if (counted !== null) for (let index = 0; index < counted.length; index += 1) copy.counters[index]! -= counted[index]!;
+      for (let index = 0; index < COUNTER_FIELDS.length; index += 1) copy.counters[index]! -= part.ledger[base + index]!;
       part.repeats += 1;
     }
     target.repeats += part.repeats;
@@ -246,4 +291,6 @@ export const usageFold: Fold<UsageReport> = {
   skip: (report) => {
     report.skipped += 1;
   },
+  // The ledger moves to the main thread instead of being copied.
+  transfer: (report) => [report.ledger.buffer as ArrayBuffer],
 };

@@ -157,15 +157,16 @@ const resourceCells = (item: UsageRow): (string | number)[][] =>
     figures.peak_hour === null ? '–' : `${figures.peak_hour}:00`,
   ]);
 
-/** Left-aligned text columns, right-aligned numbers, two spaces apart. */
+/** Text columns left-aligned, number columns (headings too) right-aligned, two spaces apart. */
 function textTable(head: readonly string[], rows: readonly (readonly (string | number)[])[]): string[] {
   const widths = head.map((title, column) => Math.max(title.length, ...rows.map((cells) => String(cells[column]).length)));
+  const numeric = head.map((_, column) => typeof rows[0]?.[column] === 'number');
   const line = (cells: readonly (string | number)[]): string =>
     cells
-      .map((value, column) => (typeof value === 'number' ? String(value).padStart(widths[column]!) : value.padEnd(widths[column]!)))
+      .map((value, column) => (numeric[column] ? String(value).padStart(widths[column]!) : String(value).padEnd(widths[column]!)))
       .join('  ')
       .trimEnd();
-  return [line(head.map((title, column) => (column < 2 || (column === 2 && head === RESOURCE_HEAD) ? title : title.padStart(widths[column]!)))), ...rows.map(line)];
+  return [line(head), ...rows.map(line)];
 }
 
 function heading(summary: UsageSummary): string {
