@@ -77,6 +77,9 @@ describe('report usage', () => {
     assert.match(head!, /^tenant,month,mau,mau_human,mau_bot,mau_unspecified,mau_other,logins,sessions_ssh,/);
     assert.match(row!, /^acme,2026-11,1,1,0,0,0,3,0,/);
     assert.equal(end, '');
+    const html = await usage('--month', '2026-10', '--format', 'html');
+    assert.match(html.stdout, /<table id="usage-activity">/);
+    assert.match(html.stdout, /<td title="\(all tenants\)">\(all tenants\)<\/td><td title="2026-10">2026-10<\/td><td title="3">3<\/td>/);
   });
 
   it('refuses --month together with --since, naming both', async () => {

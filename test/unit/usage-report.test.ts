@@ -6,6 +6,8 @@
  * reports go through the real SubmitUsageReports service into real segments.
  */
 import assert from 'node:assert/strict';
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { monthWindow } from '../../src/collector/cli/report/usage.js';
 import { buildReport, scan } from '../../src/collector/report/fold.js';
@@ -13,7 +15,7 @@ import { usageFold } from '../../src/collector/report/usage/fold.js';
 import { ALL_TENANTS, formatUsageCsv, summarizeUsage, USAGE_CSV_COLUMNS, type UsageRow } from '../../src/collector/report/usage/format.js';
 import { segmentName } from '../../src/collector/store/segments.js';
 import { UsageError } from '../../src/errors.js';
-import { storeUsageReports, type ReportSpec } from '../helpers/usage-reports.js';
+import { storedUsageLines, storeUsageReports, type ReportSpec } from '../helpers/usage-reports.js';
 import { makeWorkspace } from '../helpers/workspace.js';
 
 const HUMAN = 1;
@@ -164,6 +166,25 @@ describe('usage report maths', () => {
       const csv = formatUsageCsv(november).split('\n');
       assert.equal(csv[0], USAGE_CSV_COLUMNS.join(','));
       assert.equal(csv[1], 'acme,2026-11,5,3,1,1,0,4,3,2,1,1,1,2,4,5,1,3,6,4,0,0,1,1,0,0,0,0,0,0,0,0,1,1');
+    } finally {
+      await store.remove();
+    }
+  });
+
+  it('skips a stored report whose re-checked fields are damaged, and counts the skip', async () => {
+    const store = await knownStore();
+    try {
+      const [line] = storedUsageLines(
+        'acme',
+        [{ kind: 'user', id: 'bad', host: 'auth-a', start: '2026-11-12T10:00:00Z', users: [{ user: 'mallory', kind: HUMAN, logins: 50 }] }],
+        FIRST_ARRIVAL,
+      );
+      const damaged = JSON.parse(line!);
+      damaged.event.report.records[0].user_name = 'mallory';
+      await appendFile(join(store.dir, segmentName(FIRST_ARRIVAL)), `${JSON.stringify(damaged)}\n`);
+      const summary = summarizeUsage(await buildReport(usageFold, 'usage', store.dir, WINDOW, {}));
+      assert.equal(summary.skipped, 1);
+      assert.deepEqual([rowOf(summary.rows, 'acme', '2026-11').mau, rowOf(summary.rows, 'acme', '2026-11').counters.logins], [5, 4]);
     } finally {
       await store.remove();
     }
