@@ -2,9 +2,10 @@
  * The billing report at the size of the goal: 100 tenants × 30 days × 96 windows (15 minutes) ×
  * 20 users per window, as `user_activity` reports stored exactly as the collector stores them
  * (one real report from the SubmitUsageReports service is the template; only names, uuids and
- * times vary). Runs the built CLI (`report usage --month`) once and prints its time and peak RSS
- * beside a baseline in the same run: reading the same segments and JSON.parse-ing every line on
- * one thread, the floor any report over the store pays. Goal: ≤ 10 s and ≤ 200 MB peak RSS.
+ * times vary). Runs the built CLI (`report usage --month`) once with worker threads and once on
+ * one thread, and prints each one's time and peak RSS beside a baseline in the same run: reading
+ * the same segments and JSON.parse-ing every line on one thread, the floor any report over the
+ * store pays. Goal: ≤ 10 s and ≤ 200 MB peak RSS.
  * Needs `node build.mjs` first. Writes about 3.7 GB into a temporary directory it removes.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -108,14 +109,20 @@ try {
       .join(' ')} (${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores)`,
   );
   const baseline = timed(['-e', PARSE_ONLY, dir]);
-  const report = timed([CLI, 'report', 'usage', '--data-dir', dir, '--month', MONTH, '--format', 'csv']);
-  const rows = report.stdout.trim().split('\n').slice(1);
-  const mau = rows.reduce((sum, row) => sum + Number(row.split(',')[2]), 0);
   console.log(`baseline (read + JSON.parse every line, one thread): ${baseline.seconds.toFixed(1)} s, ${baseline.peakMb.toFixed(0)} MB peak RSS`);
-  console.log(
-    `report usage --month ${MONTH}: ${report.seconds.toFixed(1)} s, ${report.peakMb.toFixed(0)} MB peak RSS (goal ≤ 10 s, ≤ 200 MB); ${rows.length} tenant rows, MAU ${mau} (expected ${TENANTS * POOL})`,
-  );
-  console.log(`ratio report / baseline: ${(report.seconds / baseline.seconds).toFixed(2)}×`);
+  const runs = [
+    { label: `report usage --month ${MONTH} (worker threads: one per core, at most 4)`, extra: [] as string[] },
+    { label: `report usage --month ${MONTH} --workers 1`, extra: ['--workers', '1'] },
+  ];
+  for (const { label, extra } of runs) {
+    const report = timed([CLI, 'report', 'usage', '--data-dir', dir, '--month', MONTH, '--format', 'csv', ...extra]);
+    const rows = report.stdout.trim().split('\n').slice(1);
+    const mau = rows.reduce((sum, row) => sum + Number(row.split(',')[2]), 0);
+    console.log(
+      `${label}: ${report.seconds.toFixed(1)} s, ${report.peakMb.toFixed(0)} MB peak RSS (goal ≤ 10 s, ≤ 200 MB); ${rows.length} tenant rows, MAU ${mau} (expected ${TENANTS * POOL})`,
+    );
+    console.log(`  ratio to baseline: ${(report.seconds / baseline.seconds).toFixed(2)}× the time, ${(report.peakMb / baseline.peakMb).toFixed(2)}× the peak RSS`);
+  }
   console.log(
     `load average after: ${loadavg()
       .map((value) => value.toFixed(2))
