@@ -88,15 +88,15 @@ export interface UsageReport {
   /** `${month}\0${tenant}` → the group. */
   groups: Map<string, UsageGroup>;
   /**
-   * `${tenant}\0${report_uuid}` → the report's slot: what a copy that reached another worker must
-   * take back on merge is `groupOf[slot]` and the counters at `ledger[slot * COUNTERS…]`. Flat
-   * arrays, not an object per report: the ledger of a month's reports is one buffer.
+   * tenant → packed report_uuid (`packUuid`) → the report's slot. What a copy that reached another
+   * worker must take back on merge is `groupOf[slot]` and the slot's row of counters in `ledger`.
+   * Flat, not an object per report: 8-character keys and fixed-size buffers.
    */
-  seen: Map<string, number>;
+  seen: Map<string, Map<string, number>>;
   /** Slot → the key of the group the report was counted in. */
   groupOf: string[];
-  /** Slot × USAGE_COUNTERS: each report's counters (zeros for kinds without counters); grows by doubling. */
-  ledger: Float64Array;
+  /** Chunks of LEDGER_ROWS rows × USAGE_COUNTERS: each report's counters (zeros for kinds without counters). */
+  ledger: Float64Array[];
   /** Stored lines that repeated a report already counted. */
   repeats: number;
   /** Lines of the family that did not hold a usage report of a declared kind (damage). */
@@ -188,18 +188,40 @@ function addToSet<T>(map: Map<string, Set<T>>, key: string): Set<T> {
   return found;
 }
 
+/**
+ * A report_uuid (8-4-4-4-12, lowercase hex) as 8 UTF-16 code units of 16 bits each: the whole
+ * uuid, exactly, in a quarter of its text's bytes. Never shown; only a Map key.
+ */
+export function packUuid(uuid: string): string {
+  const hex = uuid.replaceAll('-', '');
+  let packed = '';
+  for (let index = 0; index < 32; index += 4) packed += String.fromCharCode(Number.parseInt(hex.slice(index, index + 4), 16));
+  return packed;
+}
+
+/** Ledger rows per chunk: chunks never copy on growth, and waste at most one chunk (320 KiB). */
+const LEDGER_ROWS = 4096;
+
+function tenantSeen(report: UsageReport, tenant: string): Map<string, number> {
+  let found = report.seen.get(tenant);
+  if (found === undefined) {
+    found = new Map();
+    report.seen.set(tenant, found);
+  }
+  return found;
+}
+
 /** The next slot, recorded under the report's key, with a zeroed row of the ledger. */
-function claimSlot(report: UsageReport, seenKey: string, groupKey: string): number {
+function claimSlot(report: UsageReport, seen: Map<string, number>, uuid: string, groupKey: string): number {
   const slot = report.groupOf.length;
   report.groupOf.push(groupKey);
-  report.seen.set(seenKey, slot);
-  if ((slot + 1) * COUNTER_FIELDS.length > report.ledger.length) {
-    const grown = new Float64Array(report.ledger.length * 2);
-    grown.set(report.ledger);
-    report.ledger = grown;
-  }
+  seen.set(uuid, slot);
+  if (slot % LEDGER_ROWS === 0) report.ledger.push(new Float64Array(LEDGER_ROWS * COUNTER_FIELDS.length));
   return slot;
 }
+
+/** The ledger chunk of a slot, and where its row starts in it. */
+const ledgerRow = (report: UsageReport, slot: number): [Float64Array, number] => [report.ledger[Math.floor(slot / LEDGER_ROWS)]!, (slot % LEDGER_ROWS) * COUNTER_FIELDS.length];
 
 export const usageFold: Fold<UsageReport> = {
   empty: (window, options) => {
@@ -210,7 +232,7 @@ export const usageFold: Fold<UsageReport> = {
       groups: new Map(),
       seen: new Map(),
       groupOf: [],
-      ledger: new Float64Array(COUNTER_FIELDS.length * 1024),
+      ledger: [],
       repeats: 0,
       skipped: 0,
     };
@@ -220,16 +242,17 @@ export const usageFold: Fold<UsageReport> = {
     const event = record.event as StoredUsageReport;
     if (report.tenant !== undefined && event.tenant !== report.tenant) return;
     if (event.start_time < report.window.since || event.start_time >= report.window.until) return;
-    const seenKey = `${event.tenant}\0${event.report_uuid}`;
-    if (report.seen.has(seenKey)) {
+    const seen = tenantSeen(report, event.tenant);
+    const uuid = packUuid(event.report_uuid);
+    if (seen.has(uuid)) {
       report.repeats += 1;
       return;
     }
     const [key, target] = group(report, event.tenant, event.start_time.slice(0, 7));
     target.reports += 1;
-    const slot = claimSlot(report, seenKey, key);
+    const slot = claimSlot(report, seen, uuid, key);
     if (event.kind === 'user_activity') {
-      const base = slot * COUNTER_FIELDS.length;
+      const [ledger, base] = ledgerRow(report, slot);
       for (const record of list(event.report['records'])) {
         const user = identityKey(record['user_name'] as string);
         const kind = userKindCode(record['user_kind']);
@@ -237,10 +260,10 @@ export const usageFold: Fold<UsageReport> = {
         if (known === undefined || known < kind) target.users.set(user, kind);
         for (let index = 0; index < COUNTER_FIELDS.length; index += 1) {
           const value = record[COUNTER_FIELDS[index]!];
-          if (value !== undefined && value !== '0') report.ledger[base + index]! += Number(value);
+          if (value !== undefined && value !== '0') ledger[base + index]! += Number(value);
         }
       }
-      for (let index = 0; index < COUNTER_FIELDS.length; index += 1) target.counters[index]! += report.ledger[base + index]!;
+      for (let index = 0; index < COUNTER_FIELDS.length; index += 1) target.counters[index]! += ledger[base + index]!;
     } else if (event.kind === 'bot_instance_activity') {
       for (const record of list(event.report['records'])) target.botInstances.add(identityKey(record['bot_instance_id'] as string));
     } else {
@@ -258,17 +281,20 @@ export const usageFold: Fold<UsageReport> = {
   merge(target, part) {
     // A repeated report can land in another worker's share of the segments: there too it counts
     // once. Its counters are taken back from the part; its distinct members are a union anyway.
-    for (const [seenKey, slot] of part.seen) {
-      const base = slot * COUNTER_FIELDS.length;
-      if (!target.seen.has(seenKey)) {
-        const into = claimSlot(target, seenKey, part.groupOf[slot]!) * COUNTER_FIELDS.length;
-        target.ledger.set(part.ledger.subarray(base, base + COUNTER_FIELDS.length), into);
-        continue;
+    for (const [tenant, partSeen] of part.seen) {
+      const seen = tenantSeen(target, tenant);
+      for (const [uuid, slot] of partSeen) {
+        const [ledger, base] = ledgerRow(part, slot);
+        if (!seen.has(uuid)) {
+          const [intoLedger, into] = ledgerRow(target, claimSlot(target, seen, uuid, part.groupOf[slot]!));
+          intoLedger.set(ledger.subarray(base, base + COUNTER_FIELDS.length), into);
+          continue;
+        }
+        const copy = part.groups.get(part.groupOf[slot]!)!;
+        copy.reports -= 1;
+        for (let index = 0; index < COUNTER_FIELDS.length; index += 1) copy.counters[index]! -= ledger[base + index]!;
+        part.repeats += 1;
       }
-      const copy = part.groups.get(part.groupOf[slot]!)!;
-      copy.reports -= 1;
-      for (let index = 0; index < COUNTER_FIELDS.length; index += 1) copy.counters[index]! -= part.ledger[base + index]!;
-      part.repeats += 1;
     }
     target.repeats += part.repeats;
     target.skipped += part.skipped;
@@ -292,5 +318,5 @@ export const usageFold: Fold<UsageReport> = {
     report.skipped += 1;
   },
   // The ledger moves to the main thread instead of being copied.
-  transfer: (report) => [report.ledger.buffer as ArrayBuffer],
+  transfer: (report) => report.ledger.map((chunk) => chunk.buffer as ArrayBuffer),
 };
