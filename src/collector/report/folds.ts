@@ -1,6 +1,5 @@
 /**
- * Each family's report fold, by family name; the worker threads look their fold up here. The
- * `usage` family (the billing reports) has no report yet, so no fold.
+ * Each family's report fold, by family name; the worker threads look their fold up here.
  */
 import type { Family } from '../store/record.js';
 import { connectFold } from './connect/fold.js';
@@ -9,6 +8,7 @@ import type { Fold } from './fold.js';
 import { heartbeatFold } from './heartbeat/fold.js';
 import { productFold } from './product/fold.js';
 import { tbotFold } from './tbot/fold.js';
+import { usageFold } from './usage/fold.js';
 
 export const FOLDS: Partial<Record<Family, Fold<unknown>>> = {
   tbot: tbotFold as Fold<unknown>,
@@ -16,4 +16,5 @@ export const FOLDS: Partial<Record<Family, Fold<unknown>>> = {
   connect: connectFold as Fold<unknown>,
   discover: discoverFold as Fold<unknown>,
   teleport: productFold as Fold<unknown>,
+  usage: usageFold as Fold<unknown>,
 };

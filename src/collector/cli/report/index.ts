@@ -5,6 +5,7 @@ import { connectReportCommand } from './connect.js';
 import { discoverReportCommand } from './discover.js';
 import { productReportCommand } from './product.js';
 import { tbotReportCommand } from './tbot.js';
+import { usageReportCommand } from './usage.js';
 
 export function reportCommand(runtime: CollectorRuntime, setExitCode: (code: number) => void): CommandModule<object, object> {
   return {
@@ -15,7 +16,8 @@ export function reportCommand(runtime: CollectorRuntime, setExitCode: (code: num
         .command(tbotReportCommand(runtime, setExitCode) as CommandModule)
         .command(connectReportCommand(runtime, setExitCode) as CommandModule)
         .command(discoverReportCommand(runtime, setExitCode) as CommandModule)
-        .command(productReportCommand(runtime, setExitCode) as CommandModule),
+        .command(productReportCommand(runtime, setExitCode) as CommandModule)
+        .command(usageReportCommand(runtime, setExitCode) as CommandModule),
     handler: () => undefined,
   };
 }

@@ -1,0 +1,45 @@
+/**
+ * `tbot-collector report usage`: the billing report, per tenant and month, from the usage reports
+ * tenants' auth servers sent (family `usage`).
+ */
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { UsageError } from '../../../errors.js';
+import { usageFold, type UsageOptions } from '../../report/usage/fold.js';
+import { formatUsageCsv, formatUsageHtml, formatUsageTable, summarizeUsage } from '../../report/usage/format.js';
+import type { CollectorRuntime } from '../../runtime.js';
+import { commonReportOptions, foldFamily, render, type CommonReportArgs } from './shared.js';
+
+interface UsageArgs extends CommonReportArgs {
+  tenant?: string;
+  month?: string;
+}
+
+/** "2026-11" → that month in UTC, as --since and --until. */
+export function monthWindow(month: string): { since: string; until: string } {
+  const match = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(month);
+  if (match === null) throw new UsageError(`--month ${JSON.stringify(month)}: expected a month as YYYY-MM, such as 2026-11`);
+  const start = Date.UTC(Number(match[1]), Number(match[2]) - 1, 1);
+  const end = Date.UTC(Number(match[1]), Number(match[2]), 1);
+  return { since: new Date(start).toISOString(), until: new Date(end).toISOString() };
+}
+
+export function usageReportCommand(runtime: CollectorRuntime, setExitCode: (code: number) => void): CommandModule<object, UsageArgs> {
+  return {
+    command: 'usage',
+    describe: 'Report billing usage per tenant and month: monthly active users, sessions, bot instances, resources',
+    builder: (yargs: Argv) =>
+      (commonReportOptions(yargs) as unknown as Argv<UsageArgs>)
+        .option('tenant', { type: 'string', requiresArg: true, describe: 'Only this tenant' })
+        .option('month', { type: 'string', requiresArg: true, describe: 'One calendar month (UTC), YYYY-MM; instead of --since/--until' }) as unknown as Argv<UsageArgs>,
+    handler: async (args: ArgumentsCamelCase<UsageArgs>) => {
+      // --since and --until have defaults, so only a value other than the default shows they were given.
+      if (args.month !== undefined && (args.since !== '30d' || args.until !== 'now')) throw new UsageError('--month is a whole window: give either --month or --since/--until');
+      if (args.tenant !== undefined && args.tenant === '') throw new UsageError('--tenant: expected a tenant name');
+      const window = args.month === undefined ? args : { ...args, ...monthWindow(args.month) };
+      const options: UsageOptions = args.tenant === undefined ? {} : { tenant: args.tenant };
+      const tally = await foldFamily(usageFold, 'usage', window, options, runtime);
+      runtime.stdout(render(summarizeUsage(tally), args.format, { table: formatUsageTable, csv: formatUsageCsv, html: formatUsageHtml }));
+      setExitCode(0);
+    },
+  };
+}

@@ -1,0 +1,334 @@
+/**
+ * The billing tally (family `usage`): per tenant and month, distinct users by kind, summed
+ * activity counters, distinct bot instances, and distinct resources per kind with their busiest
+ * hour. The exactness rules (docs/usage-report.md):
+ * - a report belongs to the month (UTC) of its `start_time`, and to the window by that time too;
+ * - distinct counts are unions, so the same user or resource reported by two auth servers, or in
+ *   two windows, counts once;
+ * - counters are summed across auth servers: each auth server counts only the events its own
+ *   process handled (Teleport's aggregating reporter), so two reports of one window never count
+ *   the same login twice;
+ * - a report stored twice (same tenant and report_uuid) counts once, also when its copies land in
+ *   different worker threads.
+ * Memory: members of the distinct sets are short string keys, not objects (see `identityKey`).
+ */
+import { ANONYMIZED_PATTERN } from '../../../protocol/anonymized.js';
+import { POSTHOG_ENUM_VALUES, type StoredUsageReport } from '../../../protocol/usage-wire.js';
+import type { StoredRecord } from '../../store/record.js';
+import type { Fold } from '../fold.js';
+import type { ReportWindow } from '../window.js';
+
+/** The summed counters: column name → the UserActivityRecord field it sums. Order is the CSV's. */
+export const USAGE_COUNTERS = [
+  ['logins', 'logins'],
+  ['sessions_ssh', 'ssh_sessions'],
+  ['sessions_kube', 'kube_sessions'],
+  ['sessions_db', 'db_sessions'],
+  ['sessions_app', 'app_sessions'],
+  ['sessions_app_tcp', 'app_tcp_sessions'],
+  ['sessions_desktop', 'desktop_sessions'],
+  ['svids_issued', 'spiffe_svids_issued'],
+  ['certificates_issued', 'certificates_issued'],
+  ['bot_joins', 'bot_joins'],
+] as const;
+export type UsageCounter = (typeof USAGE_COUNTERS)[number][0];
+
+/**
+ * A user kind as a number, so two sightings combine by `max` in any order: unspecified (0) gives
+ * way to a declared kind, and of two declared kinds (Teleport logs that as a bug) the higher wins.
+ * A number the contract does not name (open enums) is kept as it is.
+ */
+const USER_KINDS: Readonly<Record<string, number>> = { USER_KIND_UNSPECIFIED: 0, USER_KIND_HUMAN: 1, USER_KIND_BOT: 2 };
+export function userKindCode(value: unknown): number {
+  if (value === undefined || value === null) return 0;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+  return typeof value === 'string' ? (USER_KINDS[value] ?? 0) : 0;
+}
+
+/**
+ * The key a 32-byte anonymized value is counted under: its first 11 base64 characters, i.e. the
+ * first 66 bits of the HMAC. Two different users share a key with odds about n² / 2^67 for n
+ * users of one tenant (1 in 10^10 at 100,000 users), and a short string costs a fraction of the
+ * 44-character original in a Set.
+ */
+export const identityKey = (anonymized: string): string => anonymized.slice(0, 11);
+
+/** A resource kind's label: the contract's PostHog value (`node`, `node.openssh`…), else "kind N". */
+export function resourceKindLabel(value: unknown): string {
+  if (typeof value === 'string' && POSTHOG_ENUM_VALUES[value] !== undefined && value.startsWith('RESOURCE_KIND_')) return POSTHOG_ENUM_VALUES[value]!;
+  if (value === undefined || value === 'RESOURCE_KIND_UNSPECIFIED') return 'unspecified';
+  return `kind ${String(value)}`;
+}
+
+export interface ResourceTally {
+  /** Distinct resource ids in the month. */
+  ids: Set<string>;
+  /** "YYYY-MM-DDTHH" → distinct ids whose report window starts in that hour. */
+  hours: Map<string, Set<string>>;
+}
+
+/** One tenant's month. */
+export interface UsageGroup {
+  tenant: string;
+  month: string;
+  /** identityKey(user_name) → user kind code (max over sightings). */
+  users: Map<string, number>;
+  counters: number[];
+  /** identityKey(bot_instance_id). */
+  botInstances: Set<string>;
+  resources: Map<string, ResourceTally>;
+  /** Reports counted (each report_uuid once). */
+  reports: number;
+}
+
+export interface UsageReport {
+  window: ReportWindow;
+  /** Only this tenant's reports, when set. */
+  tenant?: string;
+  /** `${month}\0${tenant}` → the group. */
+  groups: Map<string, UsageGroup>;
+  /**
+   * tenant → packed report_uuid (`packUuid`) → the report's slot. What a copy that reached another
+   * worker must take back on merge is `groupOf[slot]` and the slot's row of counters in `ledger`.
+   * Flat, not an object per report: 8-character keys and fixed-size buffers.
+   */
+  seen: Map<string, Map<string, number>>;
+  /** Slot → the key of the group the report was counted in. */
+  groupOf: string[];
+  /** Chunks of LEDGER_ROWS rows × USAGE_COUNTERS: each report's counters (zeros for kinds without counters). */
+  ledger: Float64Array[];
+  /** Stored lines that repeated a report already counted. */
+  repeats: number;
+  /** Lines of the family that did not hold a usage report of a declared kind (damage). */
+  skipped: number;
+}
+
+export interface UsageOptions {
+  tenant?: string;
+}
+
+/** RFC 3339 UTC with milliseconds, as the store writes start_time: it compares as text with the window. */
+const STORED_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const list = (value: unknown): Record<string, unknown>[] => (Array.isArray(value) ? (value as Record<string, unknown>[]) : []);
+const anonymized = (value: unknown): value is string => typeof value === 'string' && ANONYMIZED_PATTERN.test(value);
+
+/** The fields the counters sum, in USAGE_COUNTERS' order; plain loops over it keep the hot path cheap. */
+const COUNTER_FIELDS: readonly string[] = USAGE_COUNTERS.map(([, field]) => field);
+const DECIMAL = /^\d{1,20}$/;
+
+/** A uint64 in proto3 JSON: a decimal string (or a number from an older writer), or absent (0). */
+function counterOk(value: unknown): boolean {
+  if (value === '0' || value === undefined) return true;
+  return typeof value === 'string' ? DECIMAL.test(value) : typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function userRecordsOk(records: unknown): boolean {
+  if (!Array.isArray(records)) return false;
+  for (const record of records as Record<string, unknown>[]) {
+    if (typeof record !== 'object' || record === null || !anonymized(record['user_name'])) return false;
+    for (const field of COUNTER_FIELDS) if (!counterOk(record[field])) return false;
+  }
+  return true;
+}
+
+/** Every field `add` reads, re-checked: data read back from disk is not trusted. */
+function isUsageReport(event: unknown): event is StoredUsageReport {
+  const report = event as Partial<StoredUsageReport>;
+  if (typeof report.tenant !== 'string' || report.tenant === '' || typeof report.report_uuid !== 'string' || !UUID.test(report.report_uuid)) return false;
+  if (typeof report.start_time !== 'string' || !STORED_TIME.test(report.start_time) || typeof report.report !== 'object' || report.report === null) return false;
+  const body = report.report;
+  switch (report.kind) {
+    case 'user_activity':
+      return userRecordsOk(body['records']);
+    case 'bot_instance_activity':
+      return Array.isArray(body['records']) && list(body['records']).every((record) => typeof record === 'object' && record !== null && anonymized(record['bot_instance_id']));
+    case 'resource_presence':
+      return (
+        body['resource_kind_reports'] === undefined ||
+        (Array.isArray(body['resource_kind_reports']) &&
+          list(body['resource_kind_reports']).every(
+            (kind) =>
+              typeof kind === 'object' &&
+              kind !== null &&
+              (kind['resource_ids'] === undefined || (Array.isArray(kind['resource_ids']) && kind['resource_ids'].every((id) => typeof id === 'string' && DECIMAL.test(id)))),
+          ))
+      );
+    default:
+      return false;
+  }
+}
+
+function group(report: UsageReport, tenant: string, month: string): [string, UsageGroup] {
+  const key = `${month}\0${tenant}`;
+  let found = report.groups.get(key);
+  if (found === undefined) {
+    found = { tenant, month, users: new Map(), counters: USAGE_COUNTERS.map(() => 0), botInstances: new Set(), resources: new Map(), reports: 0 };
+    report.groups.set(key, found);
+  }
+  return [key, found];
+}
+
+function resourceTally(target: UsageGroup, kind: string): ResourceTally {
+  let found = target.resources.get(kind);
+  if (found === undefined) {
+    found = { ids: new Set(), hours: new Map() };
+    target.resources.set(kind, found);
+  }
+  return found;
+}
+
+function addToSet<T>(map: Map<string, Set<T>>, key: string): Set<T> {
+  let found = map.get(key);
+  if (found === undefined) {
+    found = new Set();
+    map.set(key, found);
+  }
+  return found;
+}
+
+/**
+ * A report_uuid (8-4-4-4-12, lowercase hex) as 8 UTF-16 code units of 16 bits each: the whole
+ * uuid, exactly, in a quarter of its text's bytes. Never shown; only a Map key.
+ */
+export function packUuid(uuid: string): string {
+  const hex = uuid.replaceAll('-', '');
+  let packed = '';
+  for (let index = 0; index < 32; index += 4) packed += String.fromCharCode(Number.parseInt(hex.slice(index, index + 4), 16));
+  return packed;
+}
+
+/** Ledger rows per chunk: chunks never copy on growth, and waste at most one chunk (320 KiB). */
+const LEDGER_ROWS = 4096;
+
+function tenantSeen(report: UsageReport, tenant: string): Map<string, number> {
+  let found = report.seen.get(tenant);
+  if (found === undefined) {
+    found = new Map();
+    report.seen.set(tenant, found);
+  }
+  return found;
+}
+
+/** The next slot, recorded under the report's key, with a zeroed row of the ledger. */
+function claimSlot(report: UsageReport, seen: Map<string, number>, uuid: string, groupKey: string): number {
+  const slot = report.groupOf.length;
+  report.groupOf.push(groupKey);
+  seen.set(uuid, slot);
+  if (slot % LEDGER_ROWS === 0) report.ledger.push(new Float64Array(LEDGER_ROWS * COUNTER_FIELDS.length));
+  return slot;
+}
+
+/** The ledger chunk of a slot, and where its row starts in it. */
+const ledgerRow = (report: UsageReport, slot: number): [Float64Array, number] => [report.ledger[Math.floor(slot / LEDGER_ROWS)]!, (slot % LEDGER_ROWS) * COUNTER_FIELDS.length];
+
+export const usageFold: Fold<UsageReport> = {
+  empty: (window, options) => {
+    const tenant = (options as UsageOptions | undefined)?.tenant;
+    return {
+      window,
+      ...(tenant === undefined ? {} : { tenant }),
+      groups: new Map(),
+      seen: new Map(),
+      groupOf: [],
+      ledger: [],
+      repeats: 0,
+      skipped: 0,
+    };
+  },
+  valid: (record) => isUsageReport(record.event),
+  add(report, record: StoredRecord) {
+    const event = record.event as StoredUsageReport;
+    if (report.tenant !== undefined && event.tenant !== report.tenant) return;
+    if (event.start_time < report.window.since || event.start_time >= report.window.until) return;
+    const seen = tenantSeen(report, event.tenant);
+    const uuid = packUuid(event.report_uuid);
+    if (seen.has(uuid)) {
+      report.repeats += 1;
+      return;
+    }
+    const [key, target] = group(report, event.tenant, event.start_time.slice(0, 7));
+    target.reports += 1;
+    const slot = claimSlot(report, seen, uuid, key);
+    if (event.kind === 'user_activity') {
+      const [ledger, base] = ledgerRow(report, slot);
+      for (const record of list(event.report['records'])) {
+        const user = identityKey(record['user_name'] as string);
+        const kind = userKindCode(record['user_kind']);
+        const known = target.users.get(user);
+        if (known === undefined || known < kind) target.users.set(user, kind);
+        for (let index = 0; index < COUNTER_FIELDS.length; index += 1) {
+          const value = record[COUNTER_FIELDS[index]!];
+          if (value !== undefined && value !== '0') ledger[base + index]! += Number(value);
+        }
+      }
+      for (let index = 0; index < COUNTER_FIELDS.length; index += 1) target.counters[index]! += ledger[base + index]!;
+    } else if (event.kind === 'bot_instance_activity') {
+      for (const record of list(event.report['records'])) target.botInstances.add(identityKey(record['bot_instance_id'] as string));
+    } else {
+      const hour = event.start_time.slice(0, 13);
+      for (const kindReport of list(event.report['resource_kind_reports'])) {
+        const tally = resourceTally(target, resourceKindLabel(kindReport['resource_kind']));
+        const inHour = addToSet<string>(tally.hours, hour);
+        for (const id of (kindReport['resource_ids'] as string[] | undefined) ?? []) {
+          tally.ids.add(id);
+          inHour.add(id);
+        }
+      }
+    }
+  },
+  merge(target, part) {
+    // The first part becomes the tally instead of being copied into an empty one: the main thread
+    // then holds one copy of each report's key and counters, not two. Safe here because every
+    // table of this fold is a Map, which postMessage keeps a Map (no prototype for a key to reach).
+    if (target.groupOf.length === 0 && target.groups.size === 0) {
+      target.groups = part.groups;
+      target.seen = part.seen;
+      target.groupOf = part.groupOf;
+      target.ledger = part.ledger;
+      target.repeats += part.repeats;
+      target.skipped += part.skipped;
+      return;
+    }
+    // A repeated report can land in another worker's share of the segments: there too it counts
+    // once. Its counters are taken back from the part; its distinct members are a union anyway.
+    for (const [tenant, partSeen] of part.seen) {
+      const seen = tenantSeen(target, tenant);
+      for (const [uuid, slot] of partSeen) {
+        const [ledger, base] = ledgerRow(part, slot);
+        if (!seen.has(uuid)) {
+          const [intoLedger, into] = ledgerRow(target, claimSlot(target, seen, uuid, part.groupOf[slot]!));
+          intoLedger.set(ledger.subarray(base, base + COUNTER_FIELDS.length), into);
+          continue;
+        }
+        const copy = part.groups.get(part.groupOf[slot]!)!;
+        copy.reports -= 1;
+        for (let index = 0; index < COUNTER_FIELDS.length; index += 1) copy.counters[index]! -= ledger[base + index]!;
+        part.repeats += 1;
+      }
+    }
+    target.repeats += part.repeats;
+    target.skipped += part.skipped;
+    for (const from of part.groups.values()) {
+      const [, into] = group(target, from.tenant, from.month);
+      into.reports += from.reports;
+      for (let index = 0; index < from.counters.length; index += 1) into.counters[index]! += from.counters[index]!;
+      for (const [user, kind] of from.users) into.users.set(user, Math.max(into.users.get(user) ?? 0, kind));
+      for (const instance of from.botInstances) into.botInstances.add(instance);
+      for (const [kind, tally] of from.resources) {
+        const intoTally = resourceTally(into, kind);
+        for (const id of tally.ids) intoTally.ids.add(id);
+        for (const [hour, ids] of tally.hours) {
+          const intoHour = addToSet<string>(intoTally.hours, hour);
+          for (const id of ids) intoHour.add(id);
+        }
+      }
+    }
+  },
+  skip: (report) => {
+    report.skipped += 1;
+  },
+  // The ledger moves to the main thread instead of being copied.
+  transfer: (report) => report.ledger.map((chunk) => chunk.buffer as ArrayBuffer),
+};
