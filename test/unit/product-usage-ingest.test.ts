@@ -18,7 +18,7 @@ import { SegmentStore } from '../../src/collector/store/segment-store.js';
 import { messageSchema } from '../../src/protocol/descriptors.js';
 import { DISCOVER_BATCH, DISCOVER_REQUEST } from '../../src/protocol/discover-wire.js';
 import { PRODUCT_SENSITIVE, type StoredTeleportEvent } from '../../src/protocol/teleport-wire.js';
-import { USAGE_REQUEST, USAGE_RESPONSE, type StoredUsageReport } from '../../src/protocol/usage-wire.js';
+import { USAGE_REQUEST, type StoredUsageReport } from '../../src/protocol/usage-wire.js';
 import { anon } from '../helpers/usage-events.js';
 import { makeWorkspace } from '../helpers/workspace.js';
 

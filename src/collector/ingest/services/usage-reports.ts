@@ -6,7 +6,7 @@
  * report_uuid), so a resubmission is answered 200 and stores nothing new. The response carries a
  * fresh batch_uuid, as the real one does.
  */
-import { create, fromJson, toBinary, toJson, type DescMessage, type JsonObject, type Message } from '@bufbuild/protobuf';
+import { fromJson, toBinary, toJson, type DescMessage, type JsonObject, type Message } from '@bufbuild/protobuf';
 import { randomUUID } from 'node:crypto';
 import { ANONYMIZED_EXPECTATION } from '../../../protocol/anonymized.js';
 import { messageSchema } from '../../../protocol/descriptors.js';
@@ -16,7 +16,6 @@ import {
   SUBMIT_USAGE_REPORTS_PATH,
   USAGE_REPORT_KINDS,
   USAGE_REQUEST,
-  USAGE_RESPONSE,
   uuidText,
   type StoredUsageReport,
   type UsageReportKind,
