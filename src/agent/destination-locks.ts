@@ -63,6 +63,15 @@ export interface DestinationLocks {
   releaseSync(): void;
 }
 
+/**
+ * Last taken, first released, one at a time: the first lock of a tree made the parents the others
+ * share (`.tbot/`, `.tbot/all-kinds/`), and can take them back only once its siblings are gone.
+ * Released together, whichever ran first found a parent not yet empty, and left it behind.
+ */
+async function releaseInTurn(held: readonly PidLock[]): Promise<void> {
+  for (const lock of held.toReversed()) await lock.release();
+}
+
 /** The distinct directory destinations of the outputs, sorted: every agent takes them in the same order, so two never deadlock. */
 export function lockedDirectories(config: BotConfig): string[] {
   const directories = new Set<string>();
@@ -91,13 +100,13 @@ export async function lockDestinations(config: BotConfig, options: LockOptions):
       if (lock !== undefined) held.push(lock);
     }
   } catch (error) {
-    await Promise.all(held.map((lock) => lock.release()));
+    await releaseInTurn(held);
     throw error;
   }
   return {
-    release: async () => void (await Promise.all(held.map((lock) => lock.release()))),
+    release: () => releaseInTurn(held),
     releaseSync: () => {
-      for (const lock of held) lock.releaseSync();
+      for (const lock of held.toReversed()) lock.releaseSync();
     },
   };
 }
