@@ -9,9 +9,8 @@ import { loadConfig, readDocument } from '../../config/load-config.js';
 import { migrateV1Config } from '../../config/migrate-v1.js';
 import { MIGRATE_HEADER, renderConfigYaml } from '../../config/render-yaml.js';
 import { UsageError } from '../../errors.js';
-import { writeFileAtomic } from '../../fs/atomic-write.js';
-import { describeFsError } from '../../fs/describe-fs-error.js';
 import type { CommandDef, Invocation } from '../command-table.js';
+import { emitConfig } from '../config-output.js';
 import { reportFatal } from '../report-error.js';
 import type { Runtime } from '../runtime.js';
 
@@ -45,18 +44,5 @@ export async function run(invocation: Invocation, runtime: Runtime, _command: Co
   } catch (error) {
     return reportFatal(error, runtime.stderr);
   }
-  if (typeof output !== 'string') {
-    runtime.stdout(text);
-    return 0;
-  }
-  const path = resolve(runtime.cwd, output);
-  try {
-    // 0600: the config may hold a join token.
-    await writeFileAtomic(path, text, 0o600);
-  } catch (error) {
-    runtime.stderr(`tbot: cannot write ${path}: ${describeFsError(error)}\n`);
-    return 1;
-  }
-  runtime.stderr(`migrated config file written to ${path}\n`);
-  return 0;
+  return emitConfig(text, output, runtime, 'migrated');
 }
