@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { connect as http2Connect } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -22,8 +22,7 @@ import { SegmentStore } from '../../src/collector/store/segment-store.js';
 import { prepareServerTls } from '../../src/collector/tenants/server-tls.js';
 import { addTenant, revokeTenant } from '../../src/collector/tenants/tenant-commands.js';
 import { SUBMIT_HEARTBEAT_PATH } from '../../src/protocol/heartbeat-wire.js';
-import { CELLS, call, cellName, transport, type ClientTls } from '../helpers/rpc-clients.js';
-import { tool } from '../helpers/tools.js';
+import { CELLS, call, cellName, externalCa, transport, type ClientTls } from '../helpers/rpc-clients.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
 const heartbeat = () => ({
@@ -57,36 +56,14 @@ for (const connectPath of ['builtin', 'connect-node'] as const) {
       dataDir = join(workspace.dir, 'data');
       const now = new Date();
       await addTenant(dataDir, 'acme', join(workspace.dir, 'acme'), now);
-      // An external CA and its client certificate for CN=globex, made by openssl.
-      const path = (name: string) => join(workspace.dir, name);
-      const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-      tool('openssl', ['req', '-x509', ...ec, '-keyout', path('ext.key'), '-out', path('ext.crt'), '-subj', '/CN=external CA', '-days', '2']);
-      tool('openssl', ['req', ...ec, '-keyout', path('globex.key'), '-out', path('globex.csr'), '-subj', '/CN=globex']);
-      await writeFile(path('client.ext'), 'extendedKeyUsage=clientAuth\n');
-      tool('openssl', [
-        'x509',
-        '-req',
-        '-in',
-        path('globex.csr'),
-        '-CA',
-        path('ext.crt'),
-        '-CAkey',
-        path('ext.key'),
-        '-CAcreateserial',
-        '-out',
-        path('globex.crt'),
-        '-days',
-        '2',
-        '-extfile',
-        path('client.ext'),
-      ]);
-      const tls = await prepareServerTls(dataDir, { source: { kind: 'own-ca', sans: [] }, clientCaFile: path('ext.crt') }, now, (error) => {
+      const external = await externalCa(workspace.dir);
+      const tls = await prepareServerTls(dataDir, { source: { kind: 'own-ca', sans: [] }, clientCaFile: external.caFile }, now, (error) => {
         throw error;
       });
       const ca = await readFile(join(dataDir, 'tls', 'ca.crt'), 'utf8');
       anonymous = { ca };
       acme = { ca, cert: await readFile(join(workspace.dir, 'acme', 'acme.crt'), 'utf8'), key: await readFile(join(workspace.dir, 'acme', 'acme.key'), 'utf8') };
-      globex = { ca, cert: await readFile(path('globex.crt'), 'utf8'), key: await readFile(path('globex.key'), 'utf8') };
+      globex = { ca, ...external.tls };
       const services: IngestService[] = INGEST_SERVICES.map((service) =>
         service.path !== SUBMIT_HEARTBEAT_PATH
           ? service

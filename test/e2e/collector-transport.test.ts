@@ -17,7 +17,7 @@ import { SUBMIT_EVENT_PATH, SUBMIT_EVENTS_PATH } from '../../src/protocol/discov
 import { SUBMIT_HEARTBEAT_PATH } from '../../src/protocol/heartbeat-wire.js';
 import { SUBMIT_TBOT_EVENT_PATH, SUBMIT_TBOT_EVENTS_PATH } from '../../src/protocol/tbot-wire.js';
 import { COLLECTOR_BUNDLE, startCollector, storedRecords, tbotEvent, type RunningCollector } from '../helpers/collector-process.js';
-import { CELLS, call, cellName, transport, type Cell, type ClientTls } from '../helpers/rpc-clients.js';
+import { CELLS, call, cellName, externalCa, transport, type Cell, type ClientTls } from '../helpers/rpc-clients.js';
 import { tool } from '../helpers/tools.js';
 import { CONNECT_PREHOG, connectRequest, discoverRequest, discoverStep } from '../helpers/usage-events.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
@@ -76,33 +76,6 @@ function collectorCli(args: string[]): Promise<{ code: number | null; stdout: st
   return new Promise((resolve) => {
     execFile(process.execPath, [COLLECTOR_BUNDLE, ...args], (error, stdout, stderr) => resolve({ code: error === null ? 0 : (error.code as number | null), stdout, stderr }));
   });
-}
-
-/** An external CA and a client certificate it issued for CN=globex, made by openssl. */
-async function externalCa(dir: string): Promise<{ caFile: string; tls: Omit<ClientTls, 'ca'> }> {
-  const path = (name: string) => join(dir, name);
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  tool('openssl', ['req', '-x509', ...ec, '-keyout', path('ext-ca.key'), '-out', path('ext-ca.crt'), '-subj', '/CN=external tenant CA', '-days', '2']);
-  tool('openssl', ['req', ...ec, '-keyout', path('globex.key'), '-out', path('globex.csr'), '-subj', '/CN=globex']);
-  await writeFile(path('client.ext'), 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n');
-  tool('openssl', [
-    'x509',
-    '-req',
-    '-in',
-    path('globex.csr'),
-    '-CA',
-    path('ext-ca.crt'),
-    '-CAkey',
-    path('ext-ca.key'),
-    '-CAcreateserial',
-    '-out',
-    path('globex.crt'),
-    '-days',
-    '2',
-    '-extfile',
-    path('client.ext'),
-  ]);
-  return { caFile: path('ext-ca.crt'), tls: { cert: await readFile(path('globex.crt'), 'utf8'), key: await readFile(path('globex.key'), 'utf8') } };
 }
 
 for (const connectPath of ['builtin', 'connect-node'] as const) {
