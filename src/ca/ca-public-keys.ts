@@ -81,11 +81,11 @@ export async function checkOrStorePublicKeys(caDir: string, keys: readonly CaKey
     }
     const storedKey = keyIdentity(kind, stored);
     if (storedKey === undefined)
-      throw new CertificateAuthorityError(path, `is not ${kind === 'tls' ? 'a PEM public key' : 'an OpenSSH public-key line'}; see "Rotating the CA" in the README`);
+      throw new CertificateAuthorityError(path, `is not ${kind === 'tls' ? 'a PEM public key' : 'an OpenSSH public-key line'}; see "Rotating the CA" in docs/outputs.md`);
     if (storedKey !== keyIdentity(kind, expected)) {
       throw new CertificateAuthorityError(
         keyPath,
-        `is not the key whose public half is stored in ${path}: the ${kind === 'tls' ? 'TLS' : `SSH ${kind}`} CA key was replaced, and certificates it signs would not be trusted where the original CA is; put back the original key, or see "Rotating the CA" in the README`,
+        `is not the key whose public half is stored in ${path}: the ${kind === 'tls' ? 'TLS' : `SSH ${kind}`} CA key was replaced, and certificates it signs would not be trusted where the original CA is; put back the original key, or see "Rotating the CA" in docs/outputs.md`,
       );
     }
   }

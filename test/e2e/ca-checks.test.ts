@@ -89,7 +89,7 @@ describe('the local CA is checked before it is used', () => {
         () => writeFile(join(ca, `ssh-${kind}-ca.key`), otherKey),
         `ssh-${kind}-ca.key`,
         new RegExp(
-          `is not the key whose public half is stored in ${join(ca, `ssh-${kind}-ca.pub`)}: the SSH ${kind} CA key was replaced, .*put back the original key, or see "Rotating the CA" in the README`,
+          `is not the key whose public half is stored in ${join(ca, `ssh-${kind}-ca.pub`)}: the SSH ${kind} CA key was replaced, .*put back the original key, or see "Rotating the CA" in docs/outputs.md`,
         ),
       );
     });
