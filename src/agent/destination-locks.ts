@@ -16,9 +16,7 @@ import type { BotConfig } from '../config/types.js';
 import { TbotError } from '../errors.js';
 import { describeFsError } from '../fs/describe-fs-error.js';
 import { ensureDirectory } from '../fs/ensure-directory.js';
-import { acquirePidLock, LockHeldError, type LockHolder, LockWaitAbortedError, type PidLock, type PidLockDeps, processIsRunning, UnrecognizedLockError } from '../fs/pid-lock.js';
-import { sleep } from '../time/sleep.js';
-import { monotonicMs } from '../time/timer.js';
+import { acquirePidLock, LockHeldError, type LockHolder, LockWaitAbortedError, type PidLock, type PidLockDeps, realPidLockDeps, UnrecognizedLockError } from '../fs/pid-lock.js';
 import { formatDuration } from '../config/duration.js';
 import type { Logger } from '../log/logger.js';
 
@@ -88,8 +86,6 @@ export interface LockOptions {
   waitMs?: number;
 }
 
-export const realLockDeps = (now: () => Date): PidLockDeps => ({ pid: process.pid, isRunning: processIsRunning, now, monotonicMs, sleep });
-
 /** Locks every directory destination, or none: on failure those already taken are released. */
 export async function lockDestinations(config: BotConfig, options: LockOptions): Promise<DestinationLocks> {
   const held: PidLock[] = [];
@@ -134,7 +130,7 @@ async function lockOne(directory: string, waitMs: number, options: LockOptions):
         onWait: (holder) =>
           options.logger.info('waiting for another tbot agent to finish with the destination directory', { directory, pid: holder.pid, wait_up_to: formatDuration(waitMs) }),
       },
-      options.lock ?? realLockDeps(options.now),
+      options.lock ?? realPidLockDeps(options.now),
     );
     return created.length === 0 ? lock : withCleanup(lock, created);
   } catch (error) {

@@ -12,6 +12,8 @@
  */
 import { lstatSync, readFileSync, unlinkSync } from 'node:fs';
 import { lstat, unlink } from 'node:fs/promises';
+import { sleep } from '../time/sleep.js';
+import { monotonicMs } from '../time/timer.js';
 import { writeNewFileDurably } from './fsync.js';
 import { readRegularFile } from './read-regular-file.js';
 
@@ -213,3 +215,6 @@ export function processIsRunning(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** This process, the real process table, the monotonic clock and timers; `now` is passed in for the holder's `since`. */
+export const realPidLockDeps = (now: () => Date): PidLockDeps => ({ pid: process.pid, isRunning: processIsRunning, now, monotonicMs, sleep });

@@ -7,6 +7,7 @@ import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../fs/atomic-write.js';
 import { makeDirectories } from '../../fs/make-directories.js';
+import { acquirePidLock, LockHeldError, type PidLock, realPidLockDeps } from '../../fs/pid-lock.js';
 import { prepareDataDir } from '../store/data-dir.js';
 import { CA_CERT_FILE, openCollectorCa } from './collector-ca.js';
 import { TenantError } from './errors.js';
@@ -16,6 +17,39 @@ import { tenantNameProblem } from './tenant-name.js';
 export const DEFAULT_TENANT_DAYS = 365;
 export const MAX_TENANT_DAYS = 3_650;
 const DAY_MS = 24 * 3_600_000;
+/**
+ * Held while a command reads, changes and rewrites the registry. In the data dir, not in tls/:
+ * tls/ appears whole, renamed into place when the CA is created, and must not exist before.
+ */
+export const REGISTRY_LOCK_FILE = '.tenants.lock';
+/** Issuing a certificate takes milliseconds; a holder that keeps the lock this long is stuck. */
+const REGISTRY_LOCK_WAIT_MS = 15_000;
+
+/**
+ * Runs `change` with the registry locked: two `tenant add`s at once would otherwise both read the
+ * same registry and the second write would drop the first one's tenant (a certificate the server
+ * would then refuse, and nobody could revoke). A holder that died is recognized by its pid.
+ */
+async function withRegistryLocked<T>(dataDir: string, now: Date, change: () => Promise<T>): Promise<T> {
+  const path = join(dataDir, REGISTRY_LOCK_FILE);
+  let lock: PidLock;
+  try {
+    lock = await acquirePidLock(
+      path,
+      { waitMs: REGISTRY_LOCK_WAIT_MS, pollMs: 25 },
+      realPidLockDeps(() => now),
+    );
+  } catch (error) {
+    if (error instanceof LockHeldError)
+      throw new TenantError(`the tenant registry is locked by pid ${error.holder.pid} since ${error.holder.since} (${path}); try again when it is done`);
+    throw error;
+  }
+  try {
+    return await change();
+  } finally {
+    await lock.release();
+  }
+}
 
 function checkName(name: string): void {
   const problem = tenantNameProblem(name);
@@ -43,6 +77,10 @@ export async function addTenant(dataDir: string, name: string, outDir: string, n
   checkName(name);
   if (!Number.isInteger(days) || days < 1 || days > MAX_TENANT_DAYS) throw new TenantError(`--days ${days}: expected a whole number of days from 1 to ${MAX_TENANT_DAYS}`);
   await prepareDataDir(dataDir);
+  return withRegistryLocked(dataDir, now, () => issueTenant(dataDir, name, outDir, now, days));
+}
+
+async function issueTenant(dataDir: string, name: string, outDir: string, now: Date, days: number): Promise<AddedTenant> {
   const tenants = readRegistry(dataDir);
   if (tenants.some((entry) => entry.name === name && entry.revokedAt === undefined))
     throw new TenantError(`tenant ${name} already has a valid certificate (see \`tenant list\`); revoke it first to issue a new one`);
@@ -63,6 +101,8 @@ export async function addTenant(dataDir: string, name: string, outDir: string, n
   return { entry, files };
 }
 
+const unknownTenant = (dataDir: string, name: string): string => `no tenant ${name} in ${registryPath(dataDir)} (see \`tenant list\`)`;
+
 export function listTenants(dataDir: string): TenantEntry[] {
   return readRegistry(dataDir);
 }
@@ -70,6 +110,12 @@ export function listTenants(dataDir: string): TenantEntry[] {
 /** Revokes every unrevoked certificate of NAME; the server refuses them from its next handshake on. */
 export async function revokeTenant(dataDir: string, name: string, now: Date): Promise<TenantEntry[]> {
   checkName(name);
+  // A name the registry has never held is refused before anything is locked (or created).
+  if (!readRegistry(dataDir).some((entry) => entry.name === name)) throw new TenantError(unknownTenant(dataDir, name));
+  return withRegistryLocked(dataDir, now, () => revokeLocked(dataDir, name, now));
+}
+
+async function revokeLocked(dataDir: string, name: string, now: Date): Promise<TenantEntry[]> {
   const tenants = readRegistry(dataDir);
   const revoked: TenantEntry[] = [];
   const updated = tenants.map((entry) => {
@@ -78,10 +124,7 @@ export async function revokeTenant(dataDir: string, name: string, now: Date): Pr
     revoked.push(next);
     return next;
   });
-  if (revoked.length === 0)
-    throw new TenantError(
-      tenants.some((entry) => entry.name === name) ? `tenant ${name} has no unrevoked certificate` : `no tenant ${name} in ${registryPath(dataDir)} (see \`tenant list\`)`,
-    );
+  if (revoked.length === 0) throw new TenantError(tenants.some((entry) => entry.name === name) ? `tenant ${name} has no unrevoked certificate` : unknownTenant(dataDir, name));
   await writeRegistry(dataDir, updated);
   return revoked;
 }
