@@ -4,7 +4,7 @@
  * buffers nothing and writes nothing: the consent file itself is written only when the user answers.
  */
 import { dirname, join } from 'node:path';
-import { writeFileAtomic } from '../fs/atomic-write.js';
+import { replaceRegularFileAtomic } from '../fs/atomic-write.js';
 import { describeFsError } from '../fs/describe-fs-error.js';
 import { makeDirectories } from '../fs/make-directories.js';
 import { readRegularFile, RefusedFileError } from '../fs/read-regular-file.js';
@@ -138,10 +138,11 @@ export class ConsentStore implements ConsentSource {
     this.current = record;
     try {
       await makeDirectories(dirname(this.path), 0o700);
-      await writeFileAtomic(this.path, `${JSON.stringify(record)}\n`, 0o600);
+      await replaceRegularFileAtomic(this.path, `${JSON.stringify(record)}\n`, 0o600);
       return { record, saved: true };
     } catch (error) {
-      return { record, saved: false, saveProblem: `${this.path}: ${describeFsError(error)}` };
+      const reason = error instanceof RefusedFileError ? `it is ${error.message}` : describeFsError(error);
+      return { record, saved: false, saveProblem: `${this.path}: ${reason}` };
     }
   }
 }

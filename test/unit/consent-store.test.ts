@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir, readdir, readFile, symlink, truncate, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { CONSENT_FILE, ConsentStore } from '../../src/reporting/consent.js';
@@ -84,6 +84,22 @@ describe('consent and installation-id files are read only when regular and small
       const id = new PersistedDistinctId(appData);
       await assert.rejects(id.resolve(), (error: unknown) => error instanceof NotARegularFileError && problem.test(error.message));
       assert.deepEqual(await readdir(appData), [DISTINCT_ID_FILE]);
+    });
+  }
+
+  for (const { name, plant } of plants) {
+    it(`consent: an answer is in force but not saved over ${name}, which is left in place`, { timeout: 5000 }, async () => {
+      const path = join(appData, CONSENT_FILE);
+      await plant(path);
+      const before = await lstat(path);
+      const store = await ConsentStore.open(appData, { env: {} });
+      const outcome = await store.answer('no');
+      assert.equal(store.state(), 'denied');
+      assert.equal(outcome.saved, false);
+      assert.match(outcome.saveProblem ?? '', /it is a (FIFO \(named pipe\)|symbolic link), not a regular file; left as it is/);
+      const after = await lstat(path);
+      assert.equal(after.ino, before.ino, 'the same file is still there');
+      assert.deepEqual(await readdir(appData), [CONSENT_FILE], 'no temp file left behind');
     });
   }
 
