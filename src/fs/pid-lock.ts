@@ -22,12 +22,19 @@ export interface LockHolder {
   pid: number;
   /** When it took the lock, RFC 3339. */
   since: string;
+  /**
+   * Which process that pid was (processStartId): absent in locks written before it existed, or
+   * where /proc cannot say. It tells a holder from a later process that was given the same pid.
+   */
+  start?: string;
 }
 
 export interface PidLockDeps {
   pid: number;
   /** Whether a process with this pid is running (process.kill(pid, 0) for real). */
   isRunning(pid: number): boolean;
+  /** The identity of the process now running as `pid` (processStartId for real), if known. */
+  startId?(pid: number): string | undefined;
   now(): Date;
   monotonicMs(): number;
   /** Resolves false when `signal` aborts first. */
@@ -81,7 +88,7 @@ export interface PidLock {
 const MAX_LOCK_BYTES = 256;
 
 export function formatLock(holder: LockHolder): string {
-  return `${JSON.stringify({ pid: holder.pid, since: holder.since })}\n`;
+  return `${JSON.stringify({ pid: holder.pid, since: holder.since, ...(holder.start === undefined ? {} : { start: holder.start }) })}\n`;
 }
 
 /** The holder a lock file names, or undefined when the text is not exactly what formatLock writes. */
@@ -93,9 +100,10 @@ export function parseLock(text: string): LockHolder | undefined {
   } catch {
     return undefined;
   }
-  const { pid, since } = (value ?? {}) as Partial<LockHolder>;
+  const { pid, since, start } = (value ?? {}) as Partial<LockHolder>;
   if (!Number.isSafeInteger(pid) || (pid as number) < 1 || typeof since !== 'string') return undefined;
-  const holder = { pid: pid as number, since };
+  if (start !== undefined && (typeof start !== 'string' || !START_ID.test(start))) return undefined;
+  const holder: LockHolder = { pid: pid as number, since, ...(start === undefined ? {} : { start }) };
   return formatLock(holder) === text ? holder : undefined;
 }
 
@@ -118,10 +126,19 @@ async function readLock(path: string): Promise<Found> {
 const isExisting = (error: unknown): boolean => (error as NodeJS.ErrnoException).code === 'EEXIST';
 
 /**
- * A holder is gone when its pid is not running, or when the pid is our own: a lock we do not hold
- * that names us was left by an earlier process that had the same pid (a container's pid 1).
+ * A holder is gone when its pid is not running; when the pid is our own (a lock we do not hold
+ * that names us was left by an earlier process that had the same pid, a container's pid 1); or
+ * when the process running as that pid is not the one that wrote the lock (the holder died and
+ * its pid was given to another process, or the machine rebooted). Without a start identity on
+ * both sides, a running pid is taken as the holder: waiting for nothing is safer than breaking a
+ * live lock.
  */
-const isStale = (holder: LockHolder, deps: PidLockDeps): boolean => holder.pid === deps.pid || !deps.isRunning(holder.pid);
+function isStale(holder: LockHolder, deps: PidLockDeps): boolean {
+  if (holder.pid === deps.pid || !deps.isRunning(holder.pid)) return true;
+  if (holder.start === undefined || deps.startId === undefined) return false;
+  const now = deps.startId(holder.pid);
+  return now !== undefined && now !== holder.start;
+}
 
 /**
  * Removes the stale lock `seen` (the exact text read) under the guard of `<path>.break`. False
@@ -154,7 +171,8 @@ async function breakStaleLock(path: string, seen: string, deps: PidLockDeps): Pr
 
 /** Takes the lock at `path`, waiting up to `waitMs` for a live holder, and breaking stale ones. */
 export async function acquirePidLock(path: string, options: AcquireOptions, deps: PidLockDeps): Promise<PidLock> {
-  const holder: LockHolder = { pid: deps.pid, since: deps.now().toISOString() };
+  const start = deps.startId?.(deps.pid);
+  const holder: LockHolder = { pid: deps.pid, since: deps.now().toISOString(), ...(start === undefined ? {} : { start }) };
   const text = formatLock(holder);
   const deadline = deps.monotonicMs() + options.waitMs;
   let waiting = false;
@@ -216,5 +234,29 @@ export function processIsRunning(pid: number): boolean {
   }
 }
 
+/** `<boot id>:<start time in clock ticks since boot>`: the same only for the same process of the same boot. */
+const START_ID = /^[0-9a-f-]{36}:\d{1,20}$/;
+let bootId: string | undefined;
+
+/**
+ * The identity of the process running as `pid` on Linux: this boot's id and the process's start
+ * time in clock ticks since boot (field 22 of /proc/PID/stat). Unlike a wall-clock start time it
+ * cannot be moved by a clock that jumps. Undefined where /proc does not say (not Linux, or the
+ * process is gone).
+ */
+export function processStartId(pid: number): string | undefined {
+  try {
+    bootId ??= readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces or ')': count after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = fields[19];
+    const id = `${bootId}:${ticks}`;
+    return ticks !== undefined && START_ID.test(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** This process, the real process table, the monotonic clock and timers; `now` is passed in for the holder's `since`. */
-export const realPidLockDeps = (now: () => Date): PidLockDeps => ({ pid: process.pid, isRunning: processIsRunning, now, monotonicMs, sleep });
+export const realPidLockDeps = (now: () => Date): PidLockDeps => ({ pid: process.pid, isRunning: processIsRunning, startId: processStartId, now, monotonicMs, sleep });

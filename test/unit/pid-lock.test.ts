@@ -4,11 +4,12 @@
  * nothing but its own format is ever removed.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { acquirePidLock, formatLock, LockHeldError, LockWaitAbortedError, parseLock, type PidLockDeps, UnrecognizedLockError } from '../../src/fs/pid-lock.js';
+import { acquirePidLock, formatLock, LockHeldError, LockWaitAbortedError, parseLock, type PidLockDeps, processStartId, UnrecognizedLockError } from '../../src/fs/pid-lock.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
 /** Process `pid`; `running` is the process table; sleeping moves the clock instead of waiting. */
@@ -124,5 +125,54 @@ describe('pid lock', () => {
     const text = formatLock({ pid: 42, since: '2026-12-05T00:00:00.000Z' });
     assert.deepEqual(parseLock(text), { pid: 42, since: '2026-12-05T00:00:00.000Z' });
     for (const bad of ['', '{}', '{"pid":0,"since":"x"}\n', '{"pid":1.5,"since":"x"}\n', text.trim(), ` ${text}`]) assert.equal(parseLock(bad), undefined, JSON.stringify(bad));
+  });
+
+  const BOOT = '0f8e1c2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b';
+  const startIdOf = (table: Record<number, string>) => (pid: number) => table[pid];
+
+  it('a running pid whose process is not the one that wrote the lock (the pid was reused) is stale and broken', async () => {
+    await writeFile(path, formatLock({ pid: 100, since: '2026-01-01T00:00:00.000Z', start: `${BOOT}:500` }));
+    const taker = deps(200, new Set([100, 200]));
+    const lock = await acquirePidLock(path, options, { ...taker.deps, startId: startIdOf({ 100: `${BOOT}:9000`, 200: `${BOOT}:9100` }) });
+    assert.deepEqual(parseLock(await readFile(path, 'utf8')), { pid: 200, since: '2026-12-05T00:00:00.000Z', start: `${BOOT}:9100` });
+    assert.deepEqual(taker.sleeps, [], 'broken at once, not waited for');
+    await lock.release();
+  });
+
+  it('the same process (same start identity), or a lock or a table that cannot say, is live and waited for', async () => {
+    const cases: { lock: string | undefined; now: string | undefined }[] = [
+      { lock: `${BOOT}:500`, now: `${BOOT}:500` },
+      { lock: undefined, now: `${BOOT}:9000` },
+      { lock: `${BOOT}:500`, now: undefined },
+    ];
+    for (const { lock, now } of cases) {
+      await writeFile(path, formatLock({ pid: 100, since: '2026-01-01T00:00:00.000Z', ...(lock === undefined ? {} : { start: lock }) }));
+      const taker = deps(200, new Set([100, 200]));
+      await assert.rejects(
+        acquirePidLock(path, options, { ...taker.deps, startId: startIdOf(now === undefined ? {} : { 100: now }) }),
+        (error: unknown) => error instanceof LockHeldError && error.holder.pid === 100,
+        JSON.stringify({ lock, now }),
+      );
+    }
+  });
+
+  it('processStartId: this process keeps one identity, another process has another, a gone pid has none', async () => {
+    const mine = processStartId(process.pid);
+    assert.match(mine ?? '', /^[0-9a-f-]{36}:\d+$/);
+    assert.equal(processStartId(process.pid), mine);
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+    await once(child, 'spawn');
+    const theirs = processStartId(child.pid!);
+    assert.match(theirs ?? '', /^[0-9a-f-]{36}:\d+$/);
+    assert.equal(theirs?.split(':')[0], mine?.split(':')[0], 'one boot');
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    assert.equal(processStartId(child.pid!), undefined);
+  });
+
+  it('parseLock takes a start identity only in its own form', () => {
+    const text = formatLock({ pid: 42, since: '2026-12-05T00:00:00.000Z', start: `${BOOT}:77` });
+    assert.deepEqual(parseLock(text), { pid: 42, since: '2026-12-05T00:00:00.000Z', start: `${BOOT}:77` });
+    assert.equal(parseLock(text.replace(':77', ':x')), undefined);
   });
 });
