@@ -86,8 +86,9 @@ export class SegmentStore {
 
   /**
    * Stores the records together: they land in one write, so they are acknowledged together. Each
-   * gets its identity (`uuid`) here, once. A record of a unique family whose uuid is already
-   * stored (or being stored) is left out: resolves with how many records were actually written.
+   * gets its identity (`uuid`) here, once. A record whose uuid an earlier record of the same call
+   * has, or of a unique family whose uuid is already stored (or being stored), is left out:
+   * resolves with how many records were actually written.
    */
   async appendAll(records: readonly StoredRecord[]): Promise<number> {
     const identified = records.map((record) => {
@@ -96,10 +97,14 @@ export class SegmentStore {
       return { record, eventJson, uuid: record.uuid ?? eventUuid(record.family, record.event, eventJson) };
     });
     const claimed: string[] = [];
-    let kept = identified;
+    // One identity, one line: two records of one call that are the same event (two Discover
+    // errors that redacted to the same text at the same instant, say) are stored once, as PostHog,
+    // which keeps one event per uuid, will count them; the reports then agree with it.
+    const inCall = new Set<string>();
+    let kept = identified.filter(({ uuid }) => !inCall.has(uuid) && inCall.add(uuid) !== undefined);
     if (identified.some(({ record }) => UNIQUE_FAMILIES.has(record.family))) {
       await this.unique.ready();
-      kept = identified.filter(({ record, uuid }) => {
+      kept = kept.filter(({ record, uuid }) => {
         if (!UNIQUE_FAMILIES.has(record.family)) return true;
         if (!this.unique.claim(uuid)) return false;
         claimed.push(uuid);
