@@ -20,7 +20,9 @@ export type RejectReason =
   | 'not-anonymized'
   | 'unimplemented-event'
   | 'batch-too-large'
-  | 'unauthenticated';
+  | 'unauthenticated'
+  /** Refused by the gRPC / gRPC-Web / Connect layer (connect-node) before the service saw it: framing, size, encoding. */
+  | 'protocol';
 
 /** Labelled counters that ingest services feed (through the server), by Prometheus label set. */
 const LABELLED = {

@@ -120,3 +120,45 @@ async function h2Call(url: string, headers: Record<string, string>, body: Buffer
     session.close();
   }
 }
+
+describe('calls the RPC layer refuses before any service code runs are counted in /metrics', () => {
+  let server: IngestServer;
+  let url: string;
+  const metrics = new CollectorMetrics();
+  /** A store that takes everything at once: only what happens before it matters here. */
+  const acceptingStore = { appendAll: async (records: readonly unknown[]) => records.length } as unknown as SegmentStore;
+  before(async () => {
+    server = createIngestServer({ store: acceptingStore, metrics, now: () => new Date(), connectPath: 'connect-node' });
+    url = await listen(server);
+  });
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  /** Posts raw bytes over h2c and waits for the whole answer. */
+  async function h2Post(contentType: string, body: Buffer): Promise<void> {
+    const session = connectHttp2(url);
+    try {
+      const stream = session.request({ ':method': 'POST', ':path': SUBMIT_TBOT_EVENT_PATH, 'content-type': contentType, te: 'trailers' });
+      stream.end(body);
+      stream.resume();
+      await once(stream, 'close');
+    } finally {
+      session.close();
+    }
+  }
+
+  it('a gRPC frame that claims more bytes than it holds, and a gRPC-Web frame with a bad flag, are rejected for "protocol"; a good call is not', async () => {
+    assert.equal(await codeOf(call(transport(url, CELLS.find((cell) => cell.protocol === 'grpc')!), SUBMIT_TBOT_EVENT_PATH, tbotEvent())), 'ok');
+    assert.equal(metrics.rejected.get('protocol') ?? 0, 0, 'a call that reached its service is not a protocol rejection');
+    const received = metrics.received;
+    const truncated = Buffer.from([0, 0, 0, 0, 0x10, 0x0a, 0x02]);
+    await h2Post('application/grpc+proto', truncated);
+    const badFlag = Buffer.from([0x7f, 0, 0, 0, 2, 0x0a, 0x00]);
+    await h2Post('application/grpc-web+proto', badFlag);
+    assert.equal(metrics.rejected.get('protocol'), 2);
+    assert.equal(metrics.received, received + 2);
+    assert.match(metrics.render(), /^tbot_collector_events_rejected_total\{reason="protocol"\} 2$/m);
+  });
+});

@@ -27,6 +27,17 @@ const CODES: Record<ConnectCode, Code> = {
 
 const CALLER = createContextKey<Caller>(ANONYMOUS_CALLER, { description: 'the tenant the transport proved' });
 
+/**
+ * What became of one request. connect-node refuses some calls itself (framing, size, encoding,
+ * deadline headers) before any service code runs; such a call never reaches `implementation`, and
+ * is counted as received and rejected for reason "protocol" when its response is done.
+ */
+interface CallState {
+  reachedService: boolean;
+  servedByFallback: boolean;
+}
+const CALL_STATE = createContextKey<CallState | undefined>(undefined, { description: 'whether the call reached its service' });
+
 export interface RpcRouterOptions {
   core: IngestCore;
   metrics: CollectorMetrics;
@@ -48,6 +59,8 @@ const aborted = (signal: AbortSignal): Promise<never> =>
 
 function implementation(options: RpcRouterOptions, service: IngestService, method: DescMethod) {
   return async (message: unknown, context: HandlerContext) => {
+    const state = context.values.get(CALL_STATE);
+    if (state !== undefined) state.reachedService = true;
     options.metrics.received += 1;
     try {
       // Binary keeps the fields this build's descriptors do not know ($unknown), so the service
@@ -82,11 +95,28 @@ export function createRpcHandler(options: RpcRouterOptions): (req: HttpRequest, 
       });
     }
   };
-  return connectNodeAdapter({
+  const states = new WeakMap<HttpRequest, CallState>();
+  const fallback = (req: HttpRequest, res: HttpResponse): void => {
+    const state = states.get(req);
+    if (state !== undefined) state.servedByFallback = true;
+    options.fallback(req, res);
+  };
+  const handler = connectNodeAdapter({
     routes,
     // connect-node's response type narrows write()'s callback; the compatibility objects are the same.
-    fallback: options.fallback as unknown as NonNullable<Parameters<typeof connectNodeAdapter>[0]['fallback']>,
+    fallback: fallback as unknown as NonNullable<Parameters<typeof connectNodeAdapter>[0]['fallback']>,
     acceptCompression: [compressionGzip],
-    contextValues: (req) => createContextValues().set(CALLER, options.callerOf(req)),
+    contextValues: (req) => createContextValues().set(CALLER, options.callerOf(req)).set(CALL_STATE, states.get(req)),
   });
+  return (req, res) => {
+    const state: CallState = { reachedService: false, servedByFallback: false };
+    states.set(req, state);
+    // A unary call cannot succeed without its service, so one that never reached it was refused.
+    res.once('close', () => {
+      if (state.reachedService || state.servedByFallback) return;
+      options.metrics.received += 1;
+      options.metrics.reject('protocol');
+    });
+    handler(req, res);
+  };
 }
