@@ -6,6 +6,7 @@
  * here marked `auth: 'tenant'`, in process, with the real TLS listener and real clients.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { connect as http2Connect } from 'node:http2';
@@ -22,6 +23,7 @@ import { SegmentStore } from '../../src/collector/store/segment-store.js';
 import { prepareServerTls } from '../../src/collector/tenants/server-tls.js';
 import { addTenant, revokeTenant } from '../../src/collector/tenants/tenant-commands.js';
 import { SUBMIT_HEARTBEAT_PATH } from '../../src/protocol/heartbeat-wire.js';
+import { runCollector } from '../helpers/collector-process.js';
 import { CELLS, call, cellName, externalCa, transport, type ClientTls } from '../helpers/rpc-clients.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
@@ -161,6 +163,27 @@ for (const connectPath of ['builtin', 'connect-node'] as const) {
         key: await readFile(join(workspace.dir, 'acme-2', 'acme.key'), 'utf8'),
       };
       assert.equal(await codeOf(call(transport(url, { protocol: 'connect', binary: false, http: '1.1' }, renewed), SUBMIT_HEARTBEAT_PATH, heartbeat())), 'ok');
+    });
+
+    it("an external CA's certificate refused with `tenant revoke --external --serial` loses its tenant on an open connection and is refused at the next handshake", async () => {
+      const open = transport(url, { protocol: 'grpc', binary: true, http: '2' }, globex);
+      assert.equal(await codeOf(call(open, SUBMIT_HEARTBEAT_PATH, heartbeat())), 'ok');
+      // The serial as openssl prints it, which is how an operator would find it.
+      const printed = execFileSync('openssl', ['x509', '-noout', '-serial', '-in', join(workspace.dir, 'globex.crt')], { encoding: 'utf8' })
+        .trim()
+        .replace(/^serial=/, '');
+      const run = await runCollector(['tenant', 'revoke', 'globex', '--external', '--serial', printed, '--data-dir', dataDir], {}, 30_000);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /^tenant globex: certificate [0-9A-F]+ from the external CA refused$/m);
+      assert.equal(await codeOf(call(open, SUBMIT_HEARTBEAT_PATH, heartbeat())), Code.Unauthenticated);
+      assert.notEqual(await codeOf(call(transport(url, { protocol: 'grpc', binary: true, http: '2' }, globex), SUBMIT_HEARTBEAT_PATH, heartbeat())), 'ok');
+      // The collector's own tenants are untouched by it.
+      const list = await runCollector(['tenant', 'list', '--data-dir', dataDir, '--format', 'json'], {}, 30_000);
+      const external = (JSON.parse(list.stdout) as { name: string; issuer: string }[]).filter((entry) => entry.issuer === 'external');
+      assert.deepEqual(
+        external.map((entry) => entry.name),
+        ['globex'],
+      );
     });
   });
 }

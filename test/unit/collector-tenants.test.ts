@@ -23,10 +23,17 @@ describe('tenant names', () => {
 describe('tenant registry read back', () => {
   const entry = { name: 'acme', serial: '0A1B', issuedAt: '2026-12-05T08:00:00.000Z', notAfter: '2027-12-05T08:00:00.000Z' };
   it('reads what the collector writes', () => {
-    assert.deepEqual(parseRegistry('t.json', JSON.stringify({ version: 1, tenants: [entry, { ...entry, revokedAt: '2026-12-06T00:00:00.000Z' }] })), [
-      entry,
-      { ...entry, revokedAt: '2026-12-06T00:00:00.000Z' },
-    ]);
+    assert.deepEqual(parseRegistry('t.json', JSON.stringify({ version: 1, tenants: [entry, { ...entry, revokedAt: '2026-12-06T00:00:00.000Z' }] })), {
+      tenants: [entry, { ...entry, revokedAt: '2026-12-06T00:00:00.000Z' }],
+      externalRevocations: [],
+    });
+  });
+  it('reads refusals of external certificates, by tenant or by serial', () => {
+    const external = [
+      { name: 'globex', revokedAt: '2026-12-06T00:00:00.000Z' },
+      { name: 'initech', serial: '5A3B', revokedAt: '2026-12-06T00:00:00.000Z' },
+    ];
+    assert.deepEqual(parseRegistry('t.json', JSON.stringify({ version: 1, tenants: [], externalRevocations: external })), { tenants: [], externalRevocations: external });
   });
   for (const [label, text, message] of [
     ['not JSON', '{', /t\.json: not valid JSON/],
@@ -34,6 +41,11 @@ describe('tenant registry read back', () => {
     ['a bad name', JSON.stringify({ version: 1, tenants: [{ ...entry, name: 'ACME' }] }), /t\.json: tenants\[0\]\.name "ACME" may hold only/],
     ['a bad serial', JSON.stringify({ version: 1, tenants: [entry, { ...entry, serial: 'xyz' }] }), /tenants\[1\]\.serial: expected upper-case hex/],
     ['a bad time', JSON.stringify({ version: 1, tenants: [{ ...entry, notAfter: 'tomorrow' }] }), /tenants\[0\]\.notAfter: expected an RFC 3339 UTC time/],
+    [
+      'a bad external serial',
+      JSON.stringify({ version: 1, tenants: [], externalRevocations: [{ name: 'globex', serial: 'zz', revokedAt: '2026-12-06T00:00:00.000Z' }] }),
+      /externalRevocations\[0\]\.serial: expected upper-case hex/,
+    ],
   ] as const)
     it(`refuses ${label}, naming the file and the entry`, () => assert.throws(() => parseRegistry('t.json', text), message));
 });

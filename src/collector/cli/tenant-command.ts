@@ -2,7 +2,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { TbotError, UsageError } from '../../errors.js';
 import type { CollectorRuntime } from '../runtime.js';
-import { addTenant, DEFAULT_TENANT_DAYS, listTenants, MAX_TENANT_DAYS, revokeTenant } from '../tenants/tenant-commands.js';
+import { addTenant, DEFAULT_TENANT_DAYS, listTenants, MAX_TENANT_DAYS, revokeExternal, revokeTenant } from '../tenants/tenant-commands.js';
 import { dataDirOption } from './data-dir-option.js';
 
 interface TenantArgs {
@@ -11,6 +11,8 @@ interface TenantArgs {
   out?: string;
   days?: number;
   format?: 'table' | 'json';
+  external?: boolean;
+  serial?: string;
 }
 
 /** Prints a TbotError's message and sets its exit code; anything else is a bug and propagates. */
@@ -62,18 +64,25 @@ export function tenantCommand(runtime: CollectorRuntime, setExitCode: (code: num
             inner.option('data-dir', dataDir).option('format', { choices: ['table', 'json'] as const, default: 'table' as const, describe: 'table for people, json for scripts' }),
           handler: (args: ArgumentsCamelCase<TenantArgs>) =>
             reporting(runtime, setExitCode, async () => {
-              const tenants = listTenants(args.dataDir);
+              const { tenants, externalRevocations } = listTenants(args.dataDir);
               const now = runtime.now();
               if (args.format === 'json')
                 return runtime.stdout(
                   `${JSON.stringify(
-                    tenants.map((entry) => ({ ...entry, status: statusOf(entry, now) })),
+                    [
+                      ...tenants.map((entry) => ({ ...entry, issuer: 'collector', status: statusOf(entry, now) })),
+                      ...externalRevocations.map((entry) => ({ ...entry, issuer: 'external', status: `revoked ${entry.revokedAt}` })),
+                    ],
                     null,
                     2,
                   )}\n`,
                 );
-              if (tenants.length === 0) return runtime.stdout('no tenants yet; add one with `tbot-collector tenant add NAME --out DIR`\n');
-              const rows = [['TENANT', 'EXPIRES', 'STATUS', 'SERIAL'], ...tenants.map((entry) => [entry.name, entry.notAfter, statusOf(entry, now), entry.serial])];
+              if (tenants.length + externalRevocations.length === 0) return runtime.stdout('no tenants yet; add one with `tbot-collector tenant add NAME --out DIR`\n');
+              const rows = [
+                ['TENANT', 'EXPIRES', 'STATUS', 'SERIAL'],
+                ...tenants.map((entry) => [entry.name, entry.notAfter, statusOf(entry, now), entry.serial]),
+                ...externalRevocations.map((entry) => [entry.name, '-', `revoked ${entry.revokedAt} (external CA)`, entry.serial ?? 'all']),
+              ];
               const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
               runtime.stdout(`${rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ')).join('\n')}\n`);
             }),
@@ -81,9 +90,26 @@ export function tenantCommand(runtime: CollectorRuntime, setExitCode: (code: num
         .command({
           command: 'revoke <name>',
           describe: "Revoke a tenant's certificates: a running collector refuses them from the next connection on",
-          builder: (inner: Argv) => inner.positional('name', { type: 'string', describe: 'Tenant name' }).option('data-dir', dataDir),
+          builder: (inner: Argv) =>
+            inner
+              .positional('name', { type: 'string', describe: 'Tenant name' })
+              .option('data-dir', dataDir)
+              .option('external', {
+                type: 'boolean',
+                describe: 'Refuse certificates the external CA (serve --client-ca) issued to NAME: all of them, or only --serial',
+              })
+              .option('serial', {
+                type: 'string',
+                requiresArg: true,
+                implies: 'external',
+                describe: 'With --external: only the certificate with this serial (hex, as openssl x509 -serial prints it)',
+              }),
           handler: (args: ArgumentsCamelCase<TenantArgs>) =>
             reporting(runtime, setExitCode, async () => {
+              if (args.external === true) {
+                const entry = await revokeExternal(args.dataDir, args.name!, runtime.now(), args.serial);
+                return runtime.stdout(`tenant ${entry.name}: ${entry.serial === undefined ? 'every certificate' : `certificate ${entry.serial}`} from the external CA refused\n`);
+              }
               for (const entry of await revokeTenant(args.dataDir, args.name!, runtime.now())) runtime.stdout(`tenant ${entry.name}: certificate ${entry.serial} revoked\n`);
             }),
         } as unknown as CommandModule)

@@ -11,7 +11,7 @@ import { acquirePidLock, LockHeldError, type PidLock, realPidLockDeps } from '..
 import { prepareDataDir } from '../store/data-dir.js';
 import { CA_CERT_FILE, openCollectorCa } from './collector-ca.js';
 import { TenantError } from './errors.js';
-import { readRegistry, registryPath, writeRegistry, type TenantEntry } from './registry.js';
+import { type ExternalRevocation, type Registry, readRegistry, registryPath, writeRegistry, type TenantEntry } from './registry.js';
 import { tenantNameProblem } from './tenant-name.js';
 
 export const DEFAULT_TENANT_DAYS = 365;
@@ -81,8 +81,8 @@ export async function addTenant(dataDir: string, name: string, outDir: string, n
 }
 
 async function issueTenant(dataDir: string, name: string, outDir: string, now: Date, days: number): Promise<AddedTenant> {
-  const tenants = readRegistry(dataDir);
-  if (tenants.some((entry) => entry.name === name && entry.revokedAt === undefined))
+  const registry = readRegistry(dataDir);
+  if (registry.tenants.some((entry) => entry.name === name && entry.revokedAt === undefined))
     throw new TenantError(`tenant ${name} already has a valid certificate (see \`tenant list\`); revoke it first to issue a new one`);
   const ca = await openCollectorCa(dataDir, now, true);
   const files = { cert: join(outDir, `${name}.crt`), key: join(outDir, `${name}.key`), ca: join(outDir, CA_CERT_FILE) };
@@ -94,7 +94,7 @@ async function issueTenant(dataDir: string, name: string, outDir: string, now: D
   const entry: TenantEntry = { name, serial: issued.serial, issuedAt: now.toISOString(), notAfter: issued.notAfter.toISOString() };
   // The record first: a certificate the registry does not know is refused by the server, so a
   // crash in between leaves nothing usable behind rather than a certificate nobody can revoke.
-  await writeRegistry(dataDir, [...tenants, entry]);
+  await writeRegistry(dataDir, { ...registry, tenants: [...registry.tenants, entry] });
   await writeFileAtomic(files.key, issued.keyPem, 0o600);
   await writeFileAtomic(files.cert, issued.certPem, 0o644);
   if (caThere === undefined) await writeFileAtomic(files.ca, ca.certPem, 0o644);
@@ -103,7 +103,7 @@ async function issueTenant(dataDir: string, name: string, outDir: string, now: D
 
 const unknownTenant = (dataDir: string, name: string): string => `no tenant ${name} in ${registryPath(dataDir)} (see \`tenant list\`)`;
 
-export function listTenants(dataDir: string): TenantEntry[] {
+export function listTenants(dataDir: string): Registry {
   return readRegistry(dataDir);
 }
 
@@ -111,12 +111,13 @@ export function listTenants(dataDir: string): TenantEntry[] {
 export async function revokeTenant(dataDir: string, name: string, now: Date): Promise<TenantEntry[]> {
   checkName(name);
   // A name the registry has never held is refused before anything is locked (or created).
-  if (!readRegistry(dataDir).some((entry) => entry.name === name)) throw new TenantError(unknownTenant(dataDir, name));
+  if (!readRegistry(dataDir).tenants.some((entry) => entry.name === name)) throw new TenantError(unknownTenant(dataDir, name));
   return withRegistryLocked(dataDir, now, () => revokeLocked(dataDir, name, now));
 }
 
 async function revokeLocked(dataDir: string, name: string, now: Date): Promise<TenantEntry[]> {
-  const tenants = readRegistry(dataDir);
+  const registry = readRegistry(dataDir);
+  const { tenants } = registry;
   const revoked: TenantEntry[] = [];
   const updated = tenants.map((entry) => {
     if (entry.name !== name || entry.revokedAt !== undefined) return entry;
@@ -125,6 +126,27 @@ async function revokeLocked(dataDir: string, name: string, now: Date): Promise<T
     return next;
   });
   if (revoked.length === 0) throw new TenantError(tenants.some((entry) => entry.name === name) ? `tenant ${name} has no unrevoked certificate` : unknownTenant(dataDir, name));
-  await writeRegistry(dataDir, updated);
+  await writeRegistry(dataDir, { ...registry, tenants: updated });
   return revoked;
+}
+
+/**
+ * Refuses certificates an external CA (--client-ca) issued to NAME: all of them, or only the one
+ * with `serial`. The collector cannot revoke at that CA, so it keeps the refusal in its own
+ * registry, which a running server re-reads at the next handshake.
+ */
+export async function revokeExternal(dataDir: string, name: string, now: Date, serial?: string): Promise<ExternalRevocation> {
+  checkName(name);
+  const normalized = serial?.replace(/:/g, '').toUpperCase();
+  if (normalized !== undefined && !/^[0-9A-F]{1,40}$/.test(normalized))
+    throw new TenantError(`--serial ${JSON.stringify(serial)}: expected the certificate's serial in hex (as openssl x509 -serial prints it)`);
+  await prepareDataDir(dataDir);
+  return withRegistryLocked(dataDir, now, async () => {
+    const registry = readRegistry(dataDir);
+    const covered = registry.externalRevocations.find((entry) => entry.name === name && (entry.serial === undefined || entry.serial === normalized));
+    if (covered !== undefined) return covered;
+    const entry: ExternalRevocation = { name, ...(normalized === undefined ? {} : { serial: normalized.replace(/^0+(?=.)/, '') }), revokedAt: now.toISOString() };
+    await writeRegistry(dataDir, { ...registry, externalRevocations: [...registry.externalRevocations, entry] });
+    return entry;
+  });
 }

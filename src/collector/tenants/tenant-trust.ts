@@ -3,7 +3,8 @@
  * (the client services are open to it). One that offers a certificate must be verified by node's
  * TLS against a trusted CA, and then:
  *   - issued by the collector's CA: known to the tenant registry under its CN, and not revoked;
- *   - issued by an external CA (--client-ca): the tenant is its CN, which must be a tenant name.
+ *   - issued by an external CA (--client-ca): the tenant is its CN, which must be a tenant name,
+ *     and neither the tenant nor that certificate's serial refused (`tenant revoke --external`).
  * Anything else is refused right after the handshake, so a revoked certificate never gets a request
  * through. The registry is re-read whenever the file changed (a stat per handshake), so `tenant
  * revoke` takes effect at the next connection without a restart.
@@ -12,7 +13,7 @@ import { statSync, type Stats } from 'node:fs';
 import type { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { parseCertificate } from '../../ca/x509-issuer.js';
-import { readRegistry, registryPath, type TenantEntry } from './registry.js';
+import { type ExternalRevocation, readRegistry, registryPath, type TenantEntry } from './registry.js';
 import { isTenantName } from './tenant-name.js';
 
 /** The extendedKeyUsage a client certificate must allow, when it restricts usage at all. */
@@ -20,9 +21,19 @@ const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 /** Set on an admitted socket; read back through HTTP/2's socket proxy, which forwards property reads. */
 const TENANT = Symbol('tenant');
 
-interface Identified {
-  [TENANT]?: { tenant: string; serial?: string };
+interface Identity {
+  tenant: string;
+  serial: string;
+  /** Issued by the external CA (--client-ca), not the collector's. */
+  external: boolean;
 }
+
+interface Identified {
+  [TENANT]?: Identity;
+}
+
+/** Serials compared as numbers: one tool prints a leading zero byte, another does not. */
+const serialKey = (serial: string): string => serial.toUpperCase().replace(/^0+(?=.)/, '');
 
 /** The single CN of a subject as node prints it ("CN=acme\nO=..."), or undefined. */
 function commonName(certificate: X509Certificate): string | undefined {
@@ -48,6 +59,7 @@ export class TenantTrust {
   private readonly path: string;
   private seen: string | undefined;
   private bySerial = new Map<string, TenantEntry>();
+  private external: ExternalRevocation[] = [];
   private registryError: Error | undefined;
 
   constructor(private readonly options: TenantTrustOptions) {
@@ -71,7 +83,9 @@ export class TenantTrust {
     const stamp = stats === undefined ? 'none' : `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
     if (stamp === this.seen) return;
     try {
-      this.bySerial = new Map(readRegistry(this.options.dataDir).map((entry) => [entry.serial, entry]));
+      const registry = readRegistry(this.options.dataDir);
+      this.bySerial = new Map(registry.tenants.map((entry) => [entry.serial, entry]));
+      this.external = registry.externalRevocations;
       this.seen = stamp;
       this.registryError = undefined;
     } catch (error) {
@@ -82,25 +96,42 @@ export class TenantTrust {
   private fail(error: Error): void {
     // Fail closed: without a readable registry no certificate of ours can be checked for revocation.
     this.bySerial = new Map();
+    // The external CA's certificates are refused too: a refusal may be in the unreadable file.
+    this.external = [{ name: '*', revokedAt: '' }];
     this.seen = undefined;
     if (this.registryError?.message !== error.message) this.options.onRegistryError?.(error);
     this.registryError = error;
   }
 
+  /** Whether the registry refuses this external certificate (by its tenant, or by its serial). */
+  private externalRevoked(identity: Identity): boolean {
+    this.refresh();
+    const serial = serialKey(identity.serial);
+    return this.external.some((entry) => entry.name === '*' || (entry.name === identity.tenant && (entry.serial === undefined || serialKey(entry.serial) === serial)));
+  }
+
+  /** Whether the identity is still good: not revoked in the registry as it is now. */
+  private stillValid(identity: Identity): boolean {
+    if (identity.external) return !this.externalRevoked(identity);
+    this.refresh();
+    const entry = this.bySerial.get(identity.serial);
+    return entry !== undefined && entry.revokedAt === undefined && entry.name === identity.tenant;
+  }
+
   /** The tenant a verified certificate names, or undefined when it must be refused. */
-  private tenantOf(certificate: X509Certificate): { tenant: string; serial?: string } | undefined {
+  private tenantOf(certificate: X509Certificate): Identity | undefined {
     if (certificate.keyUsage !== undefined && !certificate.keyUsage.includes(CLIENT_AUTH)) return undefined;
     const name = commonName(certificate);
     if (name === undefined || !isTenantName(name)) return undefined;
+    const serial = certificate.serialNumber.toUpperCase();
     if (certificate.checkIssued(this.ownCa) && certificate.verify(this.ownCa.publicKey)) {
-      this.refresh();
-      const serial = certificate.serialNumber.toUpperCase();
-      const entry = this.bySerial.get(serial);
-      if (entry === undefined || entry.revokedAt !== undefined || entry.name !== name) return undefined;
-      return { tenant: name, serial };
+      const identity = { tenant: name, serial, external: false };
+      return this.stillValid(identity) ? identity : undefined;
     }
     // Not ours, yet verified by node against the trusted list: the external CA issued it.
-    return this.options.clientCaPem === undefined ? undefined : { tenant: name };
+    if (this.options.clientCaPem === undefined) return undefined;
+    const identity = { tenant: name, serial, external: true };
+    return this.stillValid(identity) ? identity : undefined;
   }
 
   /** Called once per TLS connection after its handshake: false means close it now. */
@@ -120,12 +151,7 @@ export class TenantTrust {
    */
   callerOf(req: { socket: unknown }): { tenant?: string } {
     const identity = (req.socket as Identified | null)?.[TENANT];
-    if (identity === undefined) return {};
-    if (identity.serial !== undefined) {
-      this.refresh();
-      const entry = this.bySerial.get(identity.serial);
-      if (entry === undefined || entry.revokedAt !== undefined) return {};
-    }
+    if (identity === undefined || !this.stillValid(identity)) return {};
     return { tenant: identity.tenant };
   }
 }
