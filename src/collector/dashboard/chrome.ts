@@ -10,7 +10,11 @@ import type { DashboardView } from './views.js';
 
 export const DASHBOARD_PATH = '/dashboard/';
 
-/** The dashboard's own rules, after the report's: nav, form and filter links, wrapping on a phone. */
+/**
+ * The dashboard's own rules, after the report's: nav, form and filter links, wrapping on a phone.
+ * The last line keeps a report's fixed-width chart or bare table inside a phone's width (clipped
+ * or scrolling in its own box) until the report page itself is responsive.
+ */
 export const DASHBOARD_STYLE = `
 .dash-nav{display:flex;flex-wrap:wrap;gap:.2em .9em;padding:.4em 0 .6em;border-bottom:1px solid #ddd;margin-bottom:.8em}
 .dash-nav a{color:#1a56b0;text-decoration:none}.dash-nav a[aria-current]{font-weight:600;color:#222}
@@ -21,7 +25,7 @@ export const DASHBOARD_STYLE = `
 .chip{display:inline-block;max-width:100%;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;padding:1px 8px;border:1px solid #c8d3e6;border-radius:10px;color:#1a56b0;text-decoration:none;font-size:13px}
 .chip[aria-current]{background:#1a56b0;border-color:#1a56b0;color:#fff}
 .dash-live{font-size:12px}
-main svg{max-width:100%}
+main svg{max-width:100%}main>table{display:block;max-width:100%;overflow-x:auto}
 .dash-index{list-style:none;padding:0}.dash-index li{margin:.6em 0}.dash-index a{font-weight:600}
 `;
 
