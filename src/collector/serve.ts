@@ -144,7 +144,10 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
   // Tests and supervisors read the bound port from this line.
   logger.info('collector listening', { address, scheme: tls === undefined ? 'http' : 'https', data_dir: options.dataDir });
   if (options.dashboard !== undefined)
-    logger.info('dashboard at', { url: `${tls === undefined ? 'http' : 'https'}://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}/dashboard/`, access: options.dashboard.token === undefined ? 'loopback, no token' : 'token' });
+    logger.info('dashboard at', {
+      url: `${tls === undefined ? 'http' : 'https'}://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}/dashboard/`,
+      access: options.dashboard.token === undefined ? 'loopback, no token' : 'token',
+    });
   if (tls?.caPath !== undefined) logger.info('serving TLS with a certificate of the collector CA; clients trust it with', { ca: tls.caPath });
   return {
     address,

@@ -66,7 +66,11 @@ function productRecords(): { received_at: string; family: string; event: unknown
   const [, submitEvents] = teleportEventServices as [IngestService, IngestService];
   const at = noonDaysAgo(NOW, 1);
   const request = (member: string, event: Record<string, unknown>) => ({ clusterName: anon('prod'), timestamp: at.toISOString(), [member]: event });
-  const body = Buffer.from(JSON.stringify({ events: [request('userLogin', { userName: anon('alice'), connectorType: 'saml' }), request('sessionStartV2', { userName: anon('alice'), sessionType: 'ssh' })] }));
+  const body = Buffer.from(
+    JSON.stringify({
+      events: [request('userLogin', { userName: anon('alice'), connectorType: 'saml' }), request('sessionStartV2', { userName: anon('alice'), sessionType: 'ssh' })],
+    }),
+  );
   const accepted = submitEvents.accept('json', body, at, { tenant: 'acme' });
   return accepted.events.map((event, index) => ({ received_at: at.toISOString(), family: accepted.families?.[index] ?? 'teleport', event }));
 }
@@ -75,7 +79,22 @@ function usageLines(): string[] {
   const at = noonDaysAgo(NOW, 2);
   const start = new Date(at.getTime() - 3_600_000).toISOString();
   return [
-    ...storedUsageLines('acme', [{ id: 'acme-1', host: 'auth-1', start, kind: 'user', users: [{ user: 'alice', kind: 1, logins: 2, ssh: 3 }, { user: 'ci', kind: 2, logins: 1 }] }], at),
+    ...storedUsageLines(
+      'acme',
+      [
+        {
+          id: 'acme-1',
+          host: 'auth-1',
+          start,
+          kind: 'user',
+          users: [
+            { user: 'alice', kind: 1, logins: 2, ssh: 3 },
+            { user: 'ci', kind: 2, logins: 1 },
+          ],
+        },
+      ],
+      at,
+    ),
     ...storedUsageLines('globex', [{ id: 'globex-1', host: 'auth-9', start, kind: 'user', users: [{ user: 'bob', kind: 1, logins: 1 }] }], at),
   ];
 }
@@ -153,7 +172,10 @@ describe('the live dashboard (serve --dashboard)', () => {
         const response = await page.goto(`${collector.url}/dashboard/${name}?${WINDOW}`);
         assert.equal(response?.status(), 200, `${name}: status`);
         const headers = response!.headers();
-        assert.match(headers['content-security-policy'] ?? '', /^default-src 'none'; style-src 'sha256-[^;]+; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'$/);
+        assert.match(
+          headers['content-security-policy'] ?? '',
+          /^default-src 'none'; style-src 'sha256-[^;]+; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'$/,
+        );
         assert.equal(headers['x-content-type-options'], 'nosniff');
         assert.equal(headers['referrer-policy'], 'no-referrer');
         assert.equal(headers['cache-control'], 'no-store');
@@ -206,7 +228,10 @@ describe('the live dashboard (serve --dashboard)', () => {
     assert.match((await page.locator('#summary').textContent()) ?? '', new RegExp(`^${connect.total} events from ${connect.installations} installations`));
     const discover = (await reportJson(dataDir, 'discover')) as { total: number; runs: number; completed: number };
     await page.goto(`${collector.url}/dashboard/discover?${WINDOW}`);
-    assert.match((await page.locator('#summary').textContent()) ?? '', new RegExp(`^${discover.total} events in ${discover.runs} wizard runs, .*: ${discover.completed} completed`));
+    assert.match(
+      (await page.locator('#summary').textContent()) ?? '',
+      new RegExp(`^${discover.total} events in ${discover.runs} wizard runs, .*: ${discover.completed} completed`),
+    );
     const product = (await reportJson(dataDir, 'product')) as { total: number };
     await page.goto(`${collector.url}/dashboard/product?${WINDOW}`);
     assert.match((await page.locator('#product-summary').textContent()) ?? '', new RegExp(`^${product.total} events`));

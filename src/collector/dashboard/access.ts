@@ -32,9 +32,7 @@ export function resolveDashboardToken(flag: string | undefined, env: Readonly<Re
   const [source, token] = flag !== undefined ? ['--dashboard-token', flag] : [ENV_DASHBOARD_TOKEN, env[ENV_DASHBOARD_TOKEN]];
   if (token === undefined || token === '') {
     if (isLoopbackHost(host)) return undefined;
-    throw new UsageError(
-      `--dashboard on ${host} (not a loopback address) needs a token: give --dashboard-token or set ${ENV_DASHBOARD_TOKEN}, or listen on 127.0.0.1`,
-    );
+    throw new UsageError(`--dashboard on ${host} (not a loopback address) needs a token: give --dashboard-token or set ${ENV_DASHBOARD_TOKEN}, or listen on 127.0.0.1`);
   }
   if (!TOKEN_SHAPE.test(token)) throw new UsageError(`${source}: expected 16 to 256 printable characters without spaces (e.g. from \`openssl rand -hex 24\`)`);
   return token;

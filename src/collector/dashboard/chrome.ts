@@ -55,7 +55,14 @@ export function windowForm(action: string, query: ViewQuery, window: ReportWindo
     .join('');
   const untilDay = query.until === DEFAULT_UNTIL ? '' : dayOf(window.until);
   const quick = ['7d', '30d', '90d']
-    .map((since) => link(`${action}${queryString({ since: DEFAULT_SINCE, until: DEFAULT_UNTIL, params: keep }, { since })}`, `last ${since.slice(0, -1)} days`, query.since === since && query.until === DEFAULT_UNTIL, 'chip'))
+    .map((since) =>
+      link(
+        `${action}${queryString({ since: DEFAULT_SINCE, until: DEFAULT_UNTIL, params: keep }, { since })}`,
+        `last ${since.slice(0, -1)} days`,
+        query.since === since && query.until === DEFAULT_UNTIL,
+        'chip',
+      ),
+    )
     .join('');
   return (
     `<form class="dash-window" method="get" action="${escapeHtml(action)}">` +
@@ -73,7 +80,9 @@ export function filterLinks(view: DashboardView, action: string, query: ViewQuer
     // The current value stays offered even when the window holds none of it.
     const offered = current === undefined || values.includes(current) ? values : [...values, current];
     const all = spec.name === 'by' ? [] : [link(`${action}${queryString(query, { [spec.name]: undefined })}`, 'all', current === undefined, 'chip')];
-    const chips = offered.map((value) => link(`${action}${queryString(query, { [spec.name]: value })}`, value, current === value || (spec.name === 'by' && current === undefined && value === 'run_mode'), 'chip'));
+    const chips = offered.map((value) =>
+      link(`${action}${queryString(query, { [spec.name]: value })}`, value, current === value || (spec.name === 'by' && current === undefined && value === 'run_mode'), 'chip'),
+    );
     return `<p data-param="${escapeHtml(spec.name)}"><span class="muted">${escapeHtml(spec.label)}:</span>${[...all, ...chips].join('')}</p>`;
   });
   return lines.length === 0 ? '' : `<div class="dash-filters">${lines.join('')}</div>`;

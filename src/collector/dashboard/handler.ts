@@ -92,7 +92,10 @@ export function createDashboard(options: DashboardOptions): (req: Request, res: 
 
   const renderIndex = (query: ViewQuery, window: ReportWindow): Rendered => {
     const search = query.since === DEFAULT_SINCE && query.until === DEFAULT_UNTIL ? '' : `?${new URLSearchParams({ since: query.since, until: query.until })}`;
-    const list = views.map((item) => `<li><a href="${escapeHtml(`${DASHBOARD_PATH}${item.name}${search}`)}">${escapeHtml(item.label)}</a><br><span class="muted">${escapeHtml(item.describe)}</span></li>`);
+    const list = views.map(
+      (item) =>
+        `<li><a href="${escapeHtml(`${DASHBOARD_PATH}${item.name}${search}`)}">${escapeHtml(item.label)}</a><br><span class="muted">${escapeHtml(item.describe)}</span></li>`,
+    );
     const body = `<h1>Collector dashboard</h1>\n<ul class="dash-index" id="pages">${list.join('')}</ul>`;
     const top = nav(views, undefined, query) + windowForm(DASHBOARD_PATH, query, window, {}) + liveNote(window, refreshSeconds, options.now());
     const html = decoratePage(page('Collector dashboard', body), { head: dashboardHead(refreshSeconds), top });
@@ -119,7 +122,8 @@ export function createDashboard(options: DashboardOptions): (req: Request, res: 
   return (req, res) => {
     // Nothing is read from a request body; what a client sends anyway is drained, not kept.
     req.resume();
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(req, res, 405, message('Method not allowed', 'The dashboard is read-only: GET and HEAD only.'), { allow: 'GET, HEAD' });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return send(req, res, 405, message('Method not allowed', 'The dashboard is read-only: GET and HEAD only.'), { allow: 'GET, HEAD' });
     const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
     if (url.pathname === '/dashboard') return redirect(res, 308, `${DASHBOARD_PATH}${url.search}`);
     const decision = access.decide(url, { authorization: req.headers.authorization, cookie: req.headers.cookie });

@@ -50,7 +50,8 @@ export function parseViewQuery(search: URLSearchParams, specs: readonly ParamSpe
     seen.add(name);
     if (value.length > MAX_VALUE) throw new QueryError(`${name}: longer than ${MAX_VALUE} characters`);
     if (name === 'since' || name === 'until') {
-      if (value !== '') name === 'since' ? (since = value) : (until = value);
+      if (value !== '' && name === 'since') since = value;
+      if (value !== '' && name === 'until') until = value;
       continue;
     }
     const spec = known.get(name);
