@@ -39,9 +39,12 @@ export const DEFAULT_REFRESH_SECONDS = 60;
 const CACHE_ENTRIES = 64;
 
 interface Rendered {
-  html: string;
+  /** Encoded once, so a cached view is written as it is. */
+  html: Buffer;
   csp: string;
 }
+
+const rendered = (html: string): Rendered => ({ html: Buffer.from(html), csp: contentSecurityPolicy(html) });
 
 /** Whether a path is the dashboard's, for the listener to hand it over. */
 export const isDashboardPath = (path: string): boolean => path === '/dashboard' || path.startsWith(DASHBOARD_PATH);
@@ -53,19 +56,18 @@ export function createDashboard(options: DashboardOptions): (req: Request, res: 
   const access = new DashboardAccess({ token: options.token, secure: options.secure, now: options.now });
   const cache = new ViewCache<Rendered>({ maxEntries: CACHE_ENTRIES, maxRunning: 2, maxWaiting: 16 });
 
-  const send = (req: Request, res: Response, status: number, rendered: Rendered, extra: Record<string, string> = {}): void => {
+  const send = (req: Request, res: Response, status: number, answer: Rendered, extra: Record<string, string> = {}): void => {
     res.writeHead(status, {
-      ...securityHeaders(rendered.csp),
+      ...securityHeaders(answer.csp),
       'content-type': 'text/html; charset=utf-8',
-      'content-length': String(Buffer.byteLength(rendered.html)),
+      'content-length': String(answer.html.length),
       ...extra,
     });
     if (req.method === 'HEAD') res.end();
-    else res.end(rendered.html);
+    else res.end(answer.html);
   };
   const message = (title: string, text: string): Rendered => {
-    const html = page(title, `<h1>${escapeHtml(title)}</h1>\n<p id="message">${escapeHtml(text)}</p>\n<p><a href="${DASHBOARD_PATH}">Dashboard</a></p>`);
-    return { html, csp: contentSecurityPolicy(html) };
+    return rendered(page(title, `<h1>${escapeHtml(title)}</h1>\n<p id="message">${escapeHtml(text)}</p>\n<p><a href="${DASHBOARD_PATH}">Dashboard</a></p>`));
   };
   const redirect = (res: Response, status: number, location: string, extra: Record<string, string> = {}): void => {
     res.writeHead(status, { ...securityHeaders(contentSecurityPolicy('')), location, 'content-length': '0', ...extra });
@@ -86,8 +88,7 @@ export function createDashboard(options: DashboardOptions): (req: Request, res: 
       filterLinks(view, action, query, view.choices(summary)) +
       liveNote(window, refreshSeconds, options.now()) +
       (view.more?.(summary, query) ?? '');
-    const html = decoratePage(view.page(summary), { head: dashboardHead(refreshSeconds), top });
-    return { html, csp: contentSecurityPolicy(html) };
+    return rendered(decoratePage(view.page(summary), { head: dashboardHead(refreshSeconds), top }));
   };
 
   const renderIndex = (query: ViewQuery, window: ReportWindow): Rendered => {
@@ -98,8 +99,7 @@ export function createDashboard(options: DashboardOptions): (req: Request, res: 
     );
     const body = `<h1>Collector dashboard</h1>\n<ul class="dash-index" id="pages">${list.join('')}</ul>`;
     const top = nav(views, undefined, query) + windowForm(DASHBOARD_PATH, query, window, {}) + liveNote(window, refreshSeconds, options.now());
-    const html = decoratePage(page('Collector dashboard', body), { head: dashboardHead(refreshSeconds), top });
-    return { html, csp: contentSecurityPolicy(html) };
+    return rendered(decoratePage(page('Collector dashboard', body), { head: dashboardHead(refreshSeconds), top }));
   };
 
   const answer = async (req: Request, res: Response, url: URL): Promise<void> => {
