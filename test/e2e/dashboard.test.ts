@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +58,25 @@ function tbotRecords(): { received_at: string; family: string; event: unknown }[
         { timestamp: new Date(at.getTime() + index * 60_000).toISOString() },
       );
       records.push({ received_at: new Date(at.getTime() + index * 60_000 + 1_000).toISOString(), family: 'tbot', event });
+    }
+    // Continuous agents' daily heartbeats, stored as the collector stores what they send.
+    for (let agent = 0; agent < 2 + (day % 3); agent += 1) {
+      const heartbeat = {
+        runMode: 'RUN_MODE_DAEMON',
+        version: '1.1.0',
+        joinType: 'iam',
+        renewals: 48,
+        renewalFailures: day === 4 ? 6 : agent % 2,
+        outputsIdentity: 1,
+        outputsDatabase: 0,
+        outputsKubernetes: 0,
+        outputsApplication: 0,
+        outputsSshHost: 0,
+        outputsSpiffeSvid: 0,
+        uptimeBucket: 'UPTIME_BUCKET_2_7D',
+      };
+      const timestamp = new Date(at.getTime() + agent * 60_000).toISOString();
+      records.push({ received_at: timestamp, family: 'tbot.heartbeat', event: { distinctId: crypto.randomUUID(), timestamp, heartbeat } });
     }
   }
   return records;
@@ -181,6 +201,7 @@ describe('the live dashboard (serve --dashboard)', () => {
         assert.equal(headers['cache-control'], 'no-store');
         assert.match(await page.title(), name === '' ? /dashboard/ : /\w/);
         assert.ok((await page.locator('nav.dash-nav a').count()) === PAGES.length, `${name}: the navigation links every page`);
+        assert.equal(await page.locator('meta[http-equiv="refresh"]').getAttribute('content'), '60', `${name}: reloads itself`);
         const layout = (await page.evaluate(OVERFLOW_CHECK)) as { pageOverflow: number; wide: string[] };
         assert.deepEqual(layout.wide, [], `${name} at ${width}: elements wider than the viewport`);
         assert.equal(layout.pageOverflow, 0, `${name} at ${width}: the page scrolls sideways`);
@@ -200,6 +221,9 @@ describe('the live dashboard (serve --dashboard)', () => {
     await page.goto(`${collector.url}/dashboard/tbot?${WINDOW}`);
     const all = await reportJson(dataDir, 'tbot');
     assert.match((await page.locator('#summary').textContent()) ?? '', new RegExp(`^${all['total']} starts:`));
+    const heartbeats = (all['heartbeats'] as { total: number }).total;
+    assert.ok(heartbeats > 0);
+    assert.match((await page.locator('#heartbeat-summary').textContent()) ?? '', new RegExp(`^${heartbeats} daily heartbeats`));
     await Promise.all([page.waitForURL(/run-mode=continuous/), page.locator('[data-param="run-mode"] a', { hasText: 'continuous' }).click()]);
     const continuous = (await reportJson(dataDir, 'tbot', '--run-mode', 'continuous')) as { total: number; breakdowns: { version: Record<string, number> } };
     assert.ok(continuous.total > 0 && continuous.total < (all['total'] as number));
@@ -267,6 +291,15 @@ describe('the live dashboard (serve --dashboard)', () => {
     assert.equal(head.status, 200);
     assert.equal(await head.text(), '');
     assert.equal((await fetch(`${collector.url}/dashboard/nothing-here`)).status, 404);
+    // fetch would resolve the dot segment itself; a raw request line keeps it.
+    const raw = await new Promise<number>((resolve, reject) => {
+      const request = httpRequest(`${collector.url}/dashboard/x`, { path: '/dashboard/../metrics' }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      request.on('error', reject).end();
+    });
+    assert.equal(raw, 404, 'a dot segment does not lead out of the dashboard');
     const bad = await fetch(`${collector.url}/dashboard/tbot?run-mode=sideways`);
     assert.equal(bad.status, 400);
     assert.match(await bad.text(), /run-mode &#34;sideways&#34;: expected one of one-shot, continuous, unspecified/);

@@ -103,6 +103,8 @@ export function createDashboard(options: DashboardOptions): (req: Request, res: 
   };
 
   const answer = async (req: Request, res: Response, url: URL): Promise<void> => {
+    // The URL parser resolves dot segments, so /dashboard/../x is no dashboard page.
+    if (!url.pathname.startsWith(DASHBOARD_PATH)) return send(req, res, 404, message('Not found', 'There is no such dashboard page.'));
     const name = url.pathname.slice(DASHBOARD_PATH.length);
     if (name === '') {
       const query = parseViewQuery(url.searchParams, []);
