@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { DashboardAccess, isLoopbackHost, resolveDashboardToken, SESSION_SECONDS } from '../../src/collector/dashboard/access.js';
 import { DashboardBusyError, ViewCache } from '../../src/collector/dashboard/cache.js';
-import { contentSecurityPolicy } from '../../src/collector/dashboard/headers.js';
+import { contentSecurityPolicy, MAX_ATTRIBUTE_HASHES } from '../../src/collector/dashboard/headers.js';
 import { parseViewQuery, QueryError, queryString, resolveWindow, WINDOW_STEP_MS } from '../../src/collector/dashboard/query.js';
 import { decoratePage, page } from '../../src/collector/report/html-kit.js';
 import { UsageError } from '../../src/errors.js';
@@ -145,5 +145,10 @@ describe('dashboard page and policy', () => {
     assert.ok(csp.includes("'unsafe-hashes'"));
     assert.ok(csp.includes(hash(/<style>([\s\S]*?)<\/style>/.exec(html)![1]!)), 'the style element');
     assert.equal(contentSecurityPolicy('<p>plain</p>').split('; ')[1], "style-src 'none'");
+    // Past the bound, attributes are allowed as such and the header stays small; style elements stay hashed.
+    const many = `<style>p{}</style>${Array.from({ length: MAX_ATTRIBUTE_HASHES + 1 }, (_, index) => `<b style="width:${index}px"></b>`).join('')}`;
+    const bounded = contentSecurityPolicy(many);
+    assert.ok(bounded.length < 300, `${bounded.length} characters`);
+    assert.match(bounded, /style-src 'sha256-[^']+'; style-src-attr 'unsafe-inline'; /);
   });
 });
