@@ -246,6 +246,18 @@ describe('the live dashboard (serve --dashboard)', () => {
     assert.equal(cells[0], 'acme');
     assert.ok(cells.includes(String(usage.rows[0]!.mau)));
     assert.equal(await page.locator('#usage-activity tbody tr', { hasText: 'globex' }).count(), 0, 'the other tenant is filtered out');
+    // A month is a window of its own: its link drops since/until and keeps the tenant.
+    const month = dayOf(noonDaysAgo(NOW, 2)).slice(0, 7);
+    await Promise.all([page.waitForURL(new RegExp(`month=${month}`)), page.locator('[data-param="month"] a', { hasText: month }).click()]);
+    assert.equal(new URL(page.url()).searchParams.get('since'), null);
+    assert.equal(new URL(page.url()).searchParams.get('tenant'), 'acme');
+    const monthRun = await runCollector(['report', 'usage', '--data-dir', dataDir, '--month', month, '--tenant', 'acme', '--format', 'json']);
+    const monthly = JSON.parse(monthRun.stdout) as { rows: { tenant: string; month: string; mau: number }[] };
+    assert.deepEqual((await page.locator('#usage-activity tbody tr').first().locator('td').allTextContents()).slice(0, 3), [
+      monthly.rows[0]!.tenant,
+      monthly.rows[0]!.month,
+      String(monthly.rows[0]!.mau),
+    ]);
     // Connect, Discover and product: the summary line's numbers are the JSON's.
     const connect = (await reportJson(dataDir, 'connect')) as { total: number; installations: number };
     await page.goto(`${collector.url}/dashboard/connect?${WINDOW}`);

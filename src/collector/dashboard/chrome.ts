@@ -80,8 +80,14 @@ export function filterLinks(view: DashboardView, action: string, query: ViewQuer
     // The current value stays offered even when the window holds none of it.
     const offered = current === undefined || values.includes(current) ? values : [...values, current];
     const all = spec.name === 'by' ? [] : [link(`${action}${queryString(query, { [spec.name]: undefined })}`, 'all', current === undefined, 'chip')];
+    const windowChange = spec.replacesWindow === true ? { since: undefined, until: undefined } : {};
     const chips = offered.map((value) =>
-      link(`${action}${queryString(query, { [spec.name]: value })}`, value, current === value || (spec.name === 'by' && current === undefined && value === 'run_mode'), 'chip'),
+      link(
+        `${action}${queryString(query, { ...windowChange, [spec.name]: value })}`,
+        value,
+        current === value || (spec.name === 'by' && current === undefined && value === 'run_mode'),
+        'chip',
+      ),
     );
     return `<p data-param="${escapeHtml(spec.name)}"><span class="muted">${escapeHtml(spec.label)}:</span>${[...all, ...chips].join('')}</p>`;
   });

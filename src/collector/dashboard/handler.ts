@@ -49,6 +49,12 @@ const rendered = (html: string): Rendered => ({ html: Buffer.from(html), csp: co
 /** Whether a path is the dashboard's, for the listener to hand it over. */
 export const isDashboardPath = (path: string): boolean => path === '/dashboard' || path.startsWith(DASHBOARD_PATH);
 
+/** The parameters a picked window keeps: not one that is a window itself (usage's month). */
+function withoutOwnWindow(view: DashboardView, params: Readonly<Record<string, string>>): Record<string, string> {
+  const own = new Set(view.params.filter((spec) => spec.replacesWindow === true).map((spec) => spec.name));
+  return Object.fromEntries(Object.entries(params).filter(([name]) => !own.has(name)));
+}
+
 export function createDashboard(options: DashboardOptions): (req: Request, res: Response) => void {
   const views = options.views ?? DASHBOARD_VIEWS;
   const byName = new Map(views.map((item) => [item.name, item]));
@@ -84,7 +90,7 @@ export function createDashboard(options: DashboardOptions): (req: Request, res: 
     const action = `${DASHBOARD_PATH}${view.name}`;
     const top =
       nav(views, view.name, query) +
-      windowForm(action, query, window, query.params) +
+      windowForm(action, query, window, withoutOwnWindow(view, query.params)) +
       filterLinks(view, action, query, view.choices(summary)) +
       liveNote(window, refreshSeconds, options.now()) +
       (view.more?.(summary, query) ?? '');

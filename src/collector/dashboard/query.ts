@@ -10,6 +10,8 @@ export interface ParamSpec {
   name: string;
   label: string;
   values?: readonly string[];
+  /** A window of its own (usage's month): choosing it drops since/until, and choosing dates drops it. */
+  replacesWindow?: boolean;
 }
 
 export class QueryError extends Error {

@@ -132,7 +132,7 @@ export const DASHBOARD_VIEWS: readonly DashboardView[] = [
     describe: 'Billing usage per tenant and month: monthly active users, sessions, bot instances, resources.',
     params: [
       { name: 'tenant', label: 'Tenant' },
-      { name: 'month', label: 'Month' },
+      { name: 'month', label: 'Month', replacesWindow: true },
     ],
     window(query) {
       const month = query.params['month'];
