@@ -25,6 +25,8 @@ export interface ServeOptions {
   tls?: TlsServeOptions;
   /** Who answers Connect unary calls (see ingest/server.ts). */
   connectPath?: ConnectPath;
+  /** Serve the live report pages at /dashboard/; `token` is required of readers when set. */
+  dashboard?: { token: string | undefined };
 }
 
 export interface RunningCollector {
@@ -108,6 +110,16 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
     await forwarder.start();
     logger.info('forwarding to PostHog', { host: new URL(options.posthog!.host).origin });
   }
+  const pages =
+    options.dashboard === undefined
+      ? undefined
+      : (await import('./dashboard/pages.js')).dashboardPages({
+          dataDir: options.dataDir,
+          token: options.dashboard.token,
+          secure: tls !== undefined,
+          now: runtime.now,
+          onError: (error) => logger.error('a dashboard view failed', { error: error instanceof Error ? error.message : String(error) }),
+        });
   const server = createIngestServer({
     store,
     metrics,
@@ -116,6 +128,7 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
     ...(tls === undefined ? {} : { tls: { certPem: tls.certPem, keyPem: tls.keyPem, tenants: tls.tenants } }),
     ...(options.connectPath === undefined ? {} : { connectPath: options.connectPath }),
     ...(forwarder === undefined ? {} : { onAccepted: (count) => forwarder.notify(count) }),
+    ...(pages === undefined ? {} : { pages }),
   });
   server.listen(options.port, options.host);
   try {
@@ -130,6 +143,11 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
   const address = `${bound.address}:${bound.port}`;
   // Tests and supervisors read the bound port from this line.
   logger.info('collector listening', { address, scheme: tls === undefined ? 'http' : 'https', data_dir: options.dataDir });
+  if (options.dashboard !== undefined)
+    logger.info('dashboard at', {
+      url: `${tls === undefined ? 'http' : 'https'}://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}/dashboard/`,
+      access: options.dashboard.token === undefined ? 'loopback, no token' : 'token',
+    });
   if (tls?.caPath !== undefined) logger.info('serving TLS with a certificate of the collector CA; clients trust it with', { ca: tls.caPath });
   return {
     address,

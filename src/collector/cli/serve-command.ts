@@ -6,6 +6,7 @@ import { DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, type ConnectPath } from '../ingest
 import type { CollectorRuntime } from '../runtime.js';
 import { collectorLogger, resolvePostHog, serve, type RunningCollector } from '../serve.js';
 import { sanProblem, type TlsServeOptions } from '../tenants/server-tls.js';
+import { ENV_DASHBOARD_TOKEN, resolveDashboardToken } from '../dashboard/access.js';
 import { dataDirOption } from './data-dir-option.js';
 
 interface ServeArgs {
@@ -19,6 +20,8 @@ interface ServeArgs {
   tlsCert?: string;
   tlsKey?: string;
   clientCa?: string;
+  dashboard?: boolean;
+  dashboardToken?: string;
 }
 
 export const ENV_CONNECT_PATH = 'TBOT_COLLECTOR_CONNECT_PATH';
@@ -96,6 +99,12 @@ export function serveCommand(runtime: CollectorRuntime, setExitCode: (code: numb
           type: 'string',
           requiresArg: true,
           describe: 'Also trust tenant client certificates this CA (PEM) issued; the tenant is the certificate CN',
+        })
+        .option('dashboard', { type: 'boolean', describe: 'Serve the reports as live pages at /dashboard/ (read-only)' })
+        .option('dashboard-token', {
+          type: 'string',
+          requiresArg: true,
+          describe: `Token the dashboard asks for; required unless --listen is a loopback address (env ${ENV_DASHBOARD_TOKEN})`,
         }) as unknown as Argv<ServeArgs>,
     handler: async (args: ArgumentsCamelCase<ServeArgs>) => {
       const { host, port } = parseListen(args.listen);
@@ -103,6 +112,8 @@ export function serveCommand(runtime: CollectorRuntime, setExitCode: (code: numb
       const maxConnectionsPerAddress = resolveMaxConnectionsPerAddress(args.maxConnectionsPerAddress, runtime.env);
       const tls = resolveTls(args);
       const connectPath = resolveConnectPath(runtime.env);
+      if (args.dashboardToken !== undefined && args.dashboard !== true) throw new UsageError('--dashboard-token needs --dashboard');
+      const dashboard = args.dashboard === true ? { token: resolveDashboardToken(args.dashboardToken, runtime.env, host) } : undefined;
       const logger = collectorLogger(runtime);
       const stop = runtime.stopSignal();
       let running: RunningCollector;
@@ -116,6 +127,7 @@ export function serveCommand(runtime: CollectorRuntime, setExitCode: (code: numb
             ...(posthog === undefined ? {} : { posthog }),
             ...(tls === undefined ? {} : { tls }),
             ...(connectPath === undefined ? {} : { connectPath }),
+            ...(dashboard === undefined ? {} : { dashboard }),
           },
           runtime,
           logger,

@@ -46,6 +46,8 @@ export interface IngestOptions extends IngestCoreOptions {
    * gRPC and gRPC-Web always go through connect-node. Both answer the same conformance tests.
    */
   connectPath?: ConnectPath;
+  /** Pages served on the same port beside the procedures (the dashboard): the paths they own and their handler. */
+  pages?: { owns(path: string): boolean; handle(req: AnyRequest, res: AnyResponse): void };
 }
 
 export type ConnectPath = 'builtin' | 'connect-node';
@@ -134,6 +136,7 @@ export function createIngestServer(options: IngestOptions): IngestServer {
     // header, request and keep-alive timeouts take over.
     if (req.httpVersionMajor === 1 && req.socket.timeout !== 0 && !req.socket.destroyed) req.socket.setTimeout(0);
     const path = (req.url ?? '/').split('?')[0]!;
+    if (options.pages?.owns(path) === true) return void options.pages.handle(req, res);
     const service = routes.get(path);
     if (service === undefined) return void fallback(req, res);
     if (!builtinConnect || isGrpcFamily(req.headers['content-type']))

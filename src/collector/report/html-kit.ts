@@ -55,6 +55,18 @@ ${body}
 `;
 }
 
+/**
+ * A page() with more in it: `head` at the end of its head, `top` at the start of its main. The
+ * dashboard shows the very pages the CLI writes, with its navigation and filters added this way.
+ */
+export function decoratePage(html: string, extra: { head: string; top: string }): string {
+  const head = html.indexOf('</head>');
+  const main = html.indexOf('<main>');
+  if (head < 0 || main < head) throw new Error('decoratePage: not a document made by page()');
+  const afterMain = main + '<main>'.length;
+  return `${html.slice(0, head)}${extra.head}${html.slice(head, afterMain)}\n${extra.top}${html.slice(afterMain)}`;
+}
+
 export function legend(series: readonly Series[]): string {
   return `<div class="legend">${series.map((item) => `<span><i style="background:${item.color}"></i>${escapeHtml(item.label)}</span>`).join('')}</div>`;
 }

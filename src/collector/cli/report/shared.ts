@@ -4,12 +4,10 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../../errors.js';
 import { buildReport, type Fold } from '../../report/fold.js';
 import { parseWhen, type ReportWindow } from '../../report/window.js';
+import { REPORT_WORKER } from '../../report/worker-url.js';
 import type { CollectorRuntime } from '../../runtime.js';
 import type { Family } from '../../store/record.js';
 import { dataDirOption } from '../data-dir-option.js';
-
-/** The worker script sits beside the built CLI; under tsx (dev) reports run on one thread. */
-const REPORT_WORKER = import.meta.url.endsWith('.mjs') ? new URL('./tbot-collector-report-worker.mjs', import.meta.url) : undefined;
 
 export const FORMATS = ['table', 'json', 'csv', 'html'] as const;
 export type Format = (typeof FORMATS)[number];

@@ -5,10 +5,11 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { ReceivedRunMode } from '../../../protocol/tbot-wire.js';
 import { heartbeatFold } from '../../report/heartbeat/fold.js';
-import { formatHeartbeatHtml, formatHeartbeatTable } from '../../report/heartbeat/format.js';
-import { GROUPINGS, NONE, RUN_MODES, tbotFold, type Grouping, type TbotFilters } from '../../report/tbot/fold.js';
+import { formatHeartbeatTable } from '../../report/heartbeat/format.js';
+import { tbotFilters } from '../../report/tbot/filters.js';
+import { GROUPINGS, RUN_MODES, tbotFold, type Grouping } from '../../report/tbot/fold.js';
 import { formatCsv, formatTable } from '../../report/tbot/format.js';
-import { formatHtml } from '../../report/tbot/html.js';
+import { formatTbotPageHtml, tbotSummary } from '../../report/tbot/with-heartbeats.js';
 import type { CollectorRuntime } from '../../runtime.js';
 import { commonReportOptions, foldFamily, render, type CommonReportArgs } from './shared.js';
 
@@ -17,18 +18,6 @@ interface TbotReportArgs extends CommonReportArgs {
   version?: string;
   helper?: string;
   runMode?: ReceivedRunMode;
-}
-
-/** The heartbeat section shares the report's window and filters, so it does not repeat them. */
-const sectionOf = <T extends { window: unknown; filters: unknown }>({ window: _window, filters: _filters, ...rest }: T): Omit<T, 'window' | 'filters'> => rest;
-
-export function reportFilters(args: Pick<TbotReportArgs, 'version' | 'helper' | 'runMode'>): TbotFilters {
-  return {
-    ...(args.version === undefined ? {} : { version: args.version }),
-    // "none" is easier to type than "(none)", which is how starts without a helper are shown.
-    ...(args.helper === undefined ? {} : { helper: args.helper === 'none' ? NONE : args.helper }),
-    ...(args.runMode === undefined ? {} : { runMode: args.runMode }),
-  };
 }
 
 export function tbotReportCommand(runtime: CollectorRuntime, setExitCode: (code: number) => void): CommandModule<object, TbotReportArgs> {
@@ -45,15 +34,15 @@ export function tbotReportCommand(runtime: CollectorRuntime, setExitCode: (code:
         .option('helper', { type: 'string', requiresArg: true, describe: 'Only starts with this helper ("none": without one)' })
         .option('run-mode', { type: 'string', requiresArg: true, choices: RUN_MODES, describe: 'Only starts in this run mode' }) as unknown as Argv<TbotReportArgs>,
     handler: async (args: ArgumentsCamelCase<TbotReportArgs>) => {
-      const filters = reportFilters(args);
+      const filters = tbotFilters(args);
       const report = await foldFamily(tbotFold, 'tbot', args, filters, runtime);
       // Continuous agents' daily heartbeats: their own fold, added as a section of the tbot report.
       const heartbeats = await foldFamily(heartbeatFold, 'tbot.heartbeat', args, filters, runtime, false);
       runtime.stdout(
-        render({ ...report, heartbeats: sectionOf(heartbeats) }, args.format, {
+        render(tbotSummary(report, heartbeats), args.format, {
           table: (summary) => `${formatTable(summary, args.by)}\n${formatHeartbeatTable(heartbeats)}`,
           csv: (summary) => formatCsv(summary, args.by),
-          html: (summary) => formatHtml(summary).replace('</main>', `${formatHeartbeatHtml(heartbeats)}</main>`),
+          html: () => formatTbotPageHtml(report, heartbeats),
         }),
       );
       setExitCode(0);

@@ -5,6 +5,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../../errors.js';
 import { usageFold, type UsageOptions } from '../../report/usage/fold.js';
+import { monthWindow as monthOf } from '../../report/usage/month.js';
 import { formatUsageCsv, formatUsageHtml, formatUsageTable, summarizeUsage } from '../../report/usage/format.js';
 import type { CollectorRuntime } from '../../runtime.js';
 import { commonReportOptions, foldFamily, render, type CommonReportArgs } from './shared.js';
@@ -16,11 +17,9 @@ interface UsageArgs extends CommonReportArgs {
 
 /** "2026-11" → that month in UTC, as --since and --until. */
 export function monthWindow(month: string): { since: string; until: string } {
-  const match = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(month);
-  if (match === null) throw new UsageError(`--month ${JSON.stringify(month)}: expected a month as YYYY-MM, such as 2026-11`);
-  const start = Date.UTC(Number(match[1]), Number(match[2]) - 1, 1);
-  const end = Date.UTC(Number(match[1]), Number(match[2]), 1);
-  return { since: new Date(start).toISOString(), until: new Date(end).toISOString() };
+  const window = monthOf(month);
+  if (window === undefined) throw new UsageError(`--month ${JSON.stringify(month)}: expected a month as YYYY-MM, such as 2026-11`);
+  return window;
 }
 
 export function usageReportCommand(runtime: CollectorRuntime, setExitCode: (code: number) => void): CommandModule<object, UsageArgs> {

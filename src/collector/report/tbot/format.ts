@@ -56,7 +56,7 @@ function columns(rows: readonly (readonly (string | number)[])[]): string[] {
 }
 
 /** Rows of a grouping: [value, starts, share], with helper versions indented under their helper. */
-function groupRows(report: TbotReport, by: Grouping): (string | number)[][] {
+export function groupRows(report: TbotReport, by: Grouping): (string | number)[][] {
   if (by === 'destinations')
     return [
       ['kind', 'configured', 'starts with', 'share'],

@@ -1,0 +1,6 @@
+/**
+ * Where the built report-worker script is: beside the bundle that runs the report (the CLI's
+ * `report` and `serve --dashboard` are the same bundle). Under tsx (dev) there is no built worker,
+ * so reports run on one thread.
+ */
+export const REPORT_WORKER: URL | undefined = import.meta.url.endsWith('.mjs') ? new URL('./tbot-collector-report-worker.mjs', import.meta.url) : undefined;
