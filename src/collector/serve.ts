@@ -7,12 +7,15 @@ import type { AddressInfo } from 'node:net';
 import { TbotError, UsageError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { BaseUrlError, parseBaseUrl } from '../net/base-url.js';
+import { forwarderHolder } from './forward/cursor-file.js';
 import { PostHogForwarder } from './forward/posthog-forwarder.js';
 import { createIngestServer, type ConnectPath } from './ingest/server.js';
 import { CollectorMetrics } from './metrics.js';
 import type { CollectorRuntime } from './runtime.js';
+import { segmentRetention } from './store/segment-retention.js';
 import { SegmentStore } from './store/segment-store.js';
 import type { ServerTls, TlsServeOptions } from './tenants/server-tls.js';
+import { Upkeep } from './upkeep.js';
 
 export interface ServeOptions {
   host: string;
@@ -25,6 +28,8 @@ export interface ServeOptions {
   tls?: TlsServeOptions;
   /** Who answers Connect unary calls (see ingest/server.ts). */
   connectPath?: ConnectPath;
+  /** Days of sealed segments to keep (--retain); absent keeps everything. */
+  retainDays?: number;
 }
 
 export interface RunningCollector {
@@ -77,6 +82,7 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
       logger.warn('cut a torn last line left by a crash', { segment, bytes });
     },
     onWriteError: (segment, error) => logger.error('cannot write to the store; answering unavailable until it can', { segment, error: error.code ?? error.message }),
+    onLateLines: (day, segment) => logger.warn('events arrived for a day already sealed (the clock went back?); storing them in the first open segment', { day, segment }),
   });
   await store.open();
   let tls: ServerTls | undefined;
@@ -108,6 +114,18 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
     await forwarder.start();
     logger.info('forwarding to PostHog', { host: new URL(options.posthog!.host).origin });
   }
+  // Sealing past days, and with --retain dropping old ones, runs beside ingest, never in front of it.
+  const upkeep = new Upkeep({
+    dataDir: options.dataDir,
+    store,
+    ...(options.retainDays === undefined
+      ? {}
+      : { retention: { days: options.retainDays, targets: [segmentRetention(options.dataDir, [forwarderHolder(options.dataDir, forwarder !== undefined)], logger)] } }),
+    logger,
+    now: runtime.now,
+  });
+  if (options.retainDays !== undefined) logger.info('keeping sealed segments for', { days: options.retainDays });
+  upkeep.start();
   const server = createIngestServer({
     store,
     metrics,
@@ -121,6 +139,7 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
   try {
     await once(server, 'listening');
   } catch (error) {
+    await upkeep.close();
     await store.close();
     await forwarder?.close();
     const code = (error as NodeJS.ErrnoException).code;
@@ -137,6 +156,7 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
     close: async () => {
       server.close();
       server.closeAllConnections();
+      await upkeep.close();
       await store.close();
       await forwarder?.close();
     },
