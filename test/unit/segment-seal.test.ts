@@ -136,7 +136,7 @@ describe('sealing segments', () => {
         'plain-removed': [/^events-2026-11-20\.ndjson\.gz$/, /^events-2026-11-21\.ndjson$/],
       }[step];
       assert.equal(names.length, expected.length, names.join(' '));
-      names.forEach((name, index) => assert.match(name, expected[index]!));
+      for (const [index, name] of names.entries()) assert.match(name, expected[index]!);
 
       // Whatever is on disk, the reports and the forwarder see each line once.
       assert.deepEqual(await readAll(workspace.dir), [...lines, ...laterLines]);
