@@ -61,7 +61,7 @@ export function segmentRetention(dir: string, holders: readonly CursorHolder[], 
       if (cursor === undefined) continue;
       const passed = await passedThrough(cursor);
       const kept = deletable.filter((segment) => !passed(segment));
-      if (kept.length > 0) logger.info('retention kept back segments not yet read', { target: 'local segments', waiting_for: holder.name, kept: kept.join(' ') });
+      if (kept.length > 0) logger.info('retention kept back segments not yet read', { target: 'local segments', waiting_for: holder.name, kept: kept.map(sealedName).join(' ') });
       deletable = deletable.filter(passed);
     }
     const deleted: string[] = [];
