@@ -1,7 +1,8 @@
 /**
  * Sealed (gzipped) segments beside plain ones, in one run: 1,000,000 stored events of the three
- * report families (bench/usage-store.ts, a third each, 30 days), written once as plain NDJSON and
- * once sealed by the collector's own sealSegment. Prints
+ * report families (bench/usage-store.ts, a third each, 30 days), each line given its uuid as the
+ * store writes it today, kept once as plain NDJSON and once sealed by the collector's own
+ * sealSegment. Prints
  *   the size of each form and the ratio                          goal: plain ÷ sealed ≥ 8
  *   the time to seal them
  *   report tbot / connect / discover over each form, taking turns (BENCH_RUNS rounds after one
@@ -10,12 +11,14 @@
  * a temporary directory it removes.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { eventUuid } from '../src/collector/store/event-identity.js';
 import { sealSegment } from '../src/collector/store/seal.js';
-import { listSegments, sealedName } from '../src/collector/store/segments.js';
+import { listSegments, SegmentReader, sealedName } from '../src/collector/store/segments.js';
 import { type Candidate, measure, median, ratio, runsFromEnv } from './measure.js';
 import { writeUsageStore } from './usage-store.js';
 
@@ -26,6 +29,16 @@ const load = (): string =>
     .map((value) => value.toFixed(2))
     .join(' ')} (${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores)`;
 
+/** Copies a segment, adding to each line the uuid the store now writes in it (the last key). */
+async function copyWithUuids(from: string, to: string, segment: string): Promise<void> {
+  const out = createWriteStream(join(to, segment), { mode: 0o600 });
+  for await (const line of new SegmentReader(from).lines(segment)) {
+    const record = JSON.parse(line) as { family: string; event: unknown };
+    if (!out.write(`${line.slice(0, -1)},"uuid":"${eventUuid(record.family, record.event)}"}\n`)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+  }
+  await new Promise<void>((resolve, reject) => out.end((error?: Error) => (error ? reject(error) : resolve())));
+}
+
 async function bytesOf(dir: string, names: string[]): Promise<number> {
   let total = 0;
   for (const name of names) total += (await stat(join(dir, name))).size;
@@ -34,24 +47,28 @@ async function bytesOf(dir: string, names: string[]): Promise<number> {
 
 const scratch = await mkdtemp(join(tmpdir(), 'tbot-bench-gzip-'));
 try {
+  const generated = join(scratch, 'generated');
   const plainDir = join(scratch, 'plain');
   const sealedDir = join(scratch, 'sealed');
   let started = performance.now();
-  await writeUsageStore(plainDir, EVENTS, { tbot: 1, connect: 1, discover: 1 });
-  const segments = await listSegments(plainDir);
+  await writeUsageStore(generated, EVENTS, { tbot: 1, connect: 1, discover: 1 });
+  const segments = await listSegments(generated);
+  await mkdir(plainDir, { mode: 0o700 });
+  await mkdir(sealedDir, { mode: 0o700 });
+  for (const segment of segments) {
+    await copyWithUuids(generated, plainDir, segment);
+    await copyWithUuids(generated, sealedDir, segment);
+  }
+  await rm(generated, { recursive: true });
   console.log(`store: ${EVENTS.toLocaleString('en')} events in ${segments.length} daily segments, written in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
-  await mkdir(sealedDir, { mode: 0o700 });
-  for (const segment of segments) await copyFile(join(plainDir, segment), join(sealedDir, segment));
   started = performance.now();
   for (const segment of segments) await sealSegment(sealedDir, segment);
   const sealSeconds = (performance.now() - started) / 1000;
   const plainBytes = await bytesOf(plainDir, segments);
   const sealedBytes = await bytesOf(sealedDir, segments.map(sealedName));
   console.log(`sealing the ${segments.length} segments (one thread, gzip level 6): ${sealSeconds.toFixed(1)} s`);
-  console.log(
-    `size: plain ${(plainBytes / 1e6).toFixed(0)} MB, sealed ${(sealedBytes / 1e6).toFixed(1)} MB: ${ratio(plainBytes, sealedBytes)} smaller (goal ≥ 8×)`,
-  );
+  console.log(`size: plain ${(plainBytes / 1e6).toFixed(0)} MB, sealed ${(sealedBytes / 1e6).toFixed(1)} MB: ${ratio(plainBytes, sealedBytes)} smaller (goal ≥ 8×)`);
 
   console.log(`load average before the reports: ${load()}`);
   const runs = runsFromEnv(3);

@@ -357,7 +357,8 @@ async function* chunksOf(stream: AsyncIterable<unknown>): AsyncGenerator<Buffer>
  */
 async function* inflated(handle: FileHandle, path: string, start: number, chunk: number): AsyncGenerator<Buffer> {
   // pipeline() closes the file when the inflater ends or is destroyed (a reader that stops early).
-  const gunzip = pipeline(handle.createReadStream({ highWaterMark: chunk }), createGunzip({ chunkSize: chunk }), () => undefined);
+  // The compressed side is read in large pieces (fewer reads, fewer trips to zlib); the text comes out in `chunk`s.
+  const gunzip = pipeline(handle.createReadStream({ highWaterMark: CHUNK }), createGunzip({ chunkSize: chunk }), () => undefined);
   let skip = start;
   try {
     for await (const piece of gunzip) {
