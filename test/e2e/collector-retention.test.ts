@@ -32,7 +32,7 @@ describe('serve --retain', () => {
   });
   after(() => workspace.remove());
 
-  it('seals past days on start, deletes sealed segments past the cutoff, and leaves foreign entries and newer days alone', { timeout: 30_000 }, async () => {
+  it('seals past days on start, deletes sealed segments past the cutoff, and leaves foreign entries and newer days alone', { timeout: 60_000 }, async () => {
     const dataDir = join(workspace.dir, 'plain-run');
     await mkdir(dataDir, { mode: 0o700 });
     const old40 = await writeSegment(dataDir, 40, 3);
@@ -52,7 +52,7 @@ describe('serve --retain', () => {
 
     const collector = await startCollector(dataDir, ['--retain', '30']);
     try {
-      await eventually(async () => /retention deleted/.test(collector.stderr()), true);
+      await eventually(async () => /retention deleted/.test(collector.stderr()), true, 20_000);
       const log = collector.stderr();
       for (const segment of [old40, old35, recent]) assert.match(log, new RegExp(`INFO +sealed a segment segment=${segment.replaceAll('.', '\\.')} bytes=\\d+ gzip_bytes=\\d+`));
       assert.doesNotMatch(log, new RegExp(`sealed a segment segment=${today}`));
@@ -70,7 +70,8 @@ describe('serve --retain', () => {
     }
     // What is left reads the same in either form: 5 sealed lines, 6 plain ones.
     assert.equal((await storedLines(dataDir)).length, 11);
-    const report = await runCollector(['report', '--data-dir', dataDir, '--format', 'json', '--since', '7d', '--workers', '2']);
+    // A generous bound: on a loaded machine a report's start-up alone can take several seconds.
+    const report = await runCollector(['report', '--data-dir', dataDir, '--format', 'json', '--since', '7d', '--workers', '2'], {}, 30_000);
     assert.equal(report.code, 0, report.stderr);
     assert.equal(JSON.parse(report.stdout).total, 11);
   });
@@ -88,7 +89,7 @@ describe('serve --retain', () => {
 
     const collector = await startCollector(dataDir, ['--retain', '30']);
     try {
-      await eventually(async () => /retention deleted/.test(collector.stderr()), true);
+      await eventually(async () => /retention deleted/.test(collector.stderr()), true, 20_000);
       assert.match(
         collector.stderr(),
         new RegExp(`INFO +retention kept back segments not yet read target="local segments" waiting_for="the PostHog forwarder" kept=${sealedName(old35).replaceAll('.', '\\.')}`),
@@ -107,7 +108,7 @@ describe('serve --retain', () => {
     const posthog = await startPostHog((_batch, res) => void res.writeHead(503).end());
     const collector = await startCollector(dataDir, ['--retain', '30', '--posthog-host', posthog.url, '--posthog-api-key', 'phc_test']);
     try {
-      await eventually(async () => /retention kept back/.test(collector.stderr()), true);
+      await eventually(async () => /retention kept back/.test(collector.stderr()), true, 20_000);
       assert.match(collector.stderr(), new RegExp(`waiting_for="the PostHog forwarder" kept=${sealedName(old40).replaceAll('.', '\\.')}`));
       assert.doesNotMatch(collector.stderr(), /retention deleted/);
       assert.deepEqual(await readdir(dataDir), [sealedName(old40)]);
