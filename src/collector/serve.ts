@@ -7,12 +7,15 @@ import type { AddressInfo } from 'node:net';
 import { TbotError, UsageError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { BaseUrlError, parseBaseUrl } from '../net/base-url.js';
+import { forwarderHolder } from './forward/cursor-file.js';
 import { PostHogForwarder } from './forward/posthog-forwarder.js';
 import { createIngestServer, type ConnectPath } from './ingest/server.js';
 import { CollectorMetrics } from './metrics.js';
 import type { CollectorRuntime } from './runtime.js';
+import { segmentRetention } from './store/segment-retention.js';
 import { SegmentStore } from './store/segment-store.js';
 import type { ServerTls, TlsServeOptions } from './tenants/server-tls.js';
+import { Upkeep } from './upkeep.js';
 
 export interface ServeOptions {
   host: string;
@@ -27,6 +30,8 @@ export interface ServeOptions {
   connectPath?: ConnectPath;
   /** Serve the live report pages at /dashboard/; `token` is required of readers when set. */
   dashboard?: { token: string | undefined };
+  /** Days of sealed segments to keep (--retain); absent keeps everything. */
+  retainDays?: number;
 }
 
 export interface RunningCollector {
@@ -79,6 +84,7 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
       logger.warn('cut a torn last line left by a crash', { segment, bytes });
     },
     onWriteError: (segment, error) => logger.error('cannot write to the store; answering unavailable until it can', { segment, error: error.code ?? error.message }),
+    onLateLines: (day, segment) => logger.warn('events arrived for a day already sealed (the clock went back?); storing them in the first open segment', { day, segment }),
   });
   await store.open();
   let tls: ServerTls | undefined;
@@ -120,6 +126,18 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
           now: runtime.now,
           onError: (error) => logger.error('a dashboard view failed', { error: error instanceof Error ? error.message : String(error) }),
         });
+  // Sealing past days, and with --retain dropping old ones, runs beside ingest, never in front of it.
+  const upkeep = new Upkeep({
+    dataDir: options.dataDir,
+    store,
+    ...(options.retainDays === undefined
+      ? {}
+      : { retention: { days: options.retainDays, targets: [segmentRetention(options.dataDir, [forwarderHolder(options.dataDir, forwarder !== undefined)], logger)] } }),
+    logger,
+    now: runtime.now,
+  });
+  if (options.retainDays !== undefined) logger.info('keeping sealed segments for', { days: options.retainDays });
+  upkeep.start();
   const server = createIngestServer({
     store,
     metrics,
@@ -134,6 +152,7 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
   try {
     await once(server, 'listening');
   } catch (error) {
+    await upkeep.close();
     await store.close();
     await forwarder?.close();
     const code = (error as NodeJS.ErrnoException).code;
@@ -155,6 +174,7 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
     close: async () => {
       server.close();
       server.closeAllConnections();
+      await upkeep.close();
       await store.close();
       await forwarder?.close();
     },

@@ -4,6 +4,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { request as httpRequest, type Agent } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { listSegments, SegmentReader } from '../../src/collector/store/segments.js';
 import { SUBMIT_TBOT_EVENT_PATH } from '../../src/protocol/tbot-wire.js';
 import { cleanEnv } from './tbot-process.js';
 
@@ -129,14 +131,12 @@ export function runCollector(args: readonly string[], env: Record<string, string
   });
 }
 
-/** Every whole line of every event segment in `dataDir` (none if it does not exist yet). */
+/** Every whole line of every event segment in `dataDir`, plain or sealed (none if it does not exist yet). */
 export async function storedLines(dataDir: string): Promise<string[]> {
-  const names = (await readdir(dataDir).catch(() => [])).filter((name) => /^events-.*\.ndjson$/.test(name)).sort();
-  const texts = await Promise.all(names.map((name) => readFile(join(dataDir, name), 'utf8')));
-  return texts
-    .join('')
-    .split('\n')
-    .filter((line) => line !== '');
+  const reader = new SegmentReader(dataDir);
+  const lines: string[] = [];
+  for (const segment of await listSegments(dataDir)) for await (const line of reader.lines(segment)) lines.push(line);
+  return lines;
 }
 
 /**
@@ -146,7 +146,9 @@ export async function storedLines(dataDir: string): Promise<string[]> {
 export async function everyStoredByte(dir: string): Promise<string> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? [] : Promise.reject(error)));
   const files = entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
-  const texts = await Promise.all(files.map((path) => readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? '' : Promise.reject(error)))));
+  // A sealed segment is searched in its text, not in its compressed bytes.
+  const read = async (path: string): Promise<string> => (path.endsWith('.gz') ? gunzipSync(await readFile(path)).toString('utf8') : readFile(path, 'utf8'));
+  const texts = await Promise.all(files.map((path) => read(path).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? '' : Promise.reject(error)))));
   return texts.join('\n');
 }
 

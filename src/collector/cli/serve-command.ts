@@ -5,6 +5,7 @@ import { TbotError, UsageError } from '../../errors.js';
 import { DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, type ConnectPath } from '../ingest/server.js';
 import type { CollectorRuntime } from '../runtime.js';
 import { collectorLogger, resolvePostHog, serve, type RunningCollector } from '../serve.js';
+import { MAX_RETAIN_DAYS } from '../store/retention.js';
 import { sanProblem, type TlsServeOptions } from '../tenants/server-tls.js';
 import { ENV_DASHBOARD_TOKEN, resolveDashboardToken } from '../dashboard/access.js';
 import { dataDirOption } from './data-dir-option.js';
@@ -22,6 +23,7 @@ interface ServeArgs {
   clientCa?: string;
   dashboard?: boolean;
   dashboardToken?: string;
+  retain?: string;
 }
 
 export const ENV_CONNECT_PATH = 'TBOT_COLLECTOR_CONNECT_PATH';
@@ -71,6 +73,14 @@ export function resolveMaxConnectionsPerAddress(flag: string | undefined, env: C
   return Number(text);
 }
 
+/** --retain: a whole number of days from 1 to MAX_RETAIN_DAYS; absent keeps everything. */
+export function parseRetainDays(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{1,5}$/.test(text.trim()) || Number(text) < 1 || Number(text) > MAX_RETAIN_DAYS)
+    throw new UsageError(`--retain ${JSON.stringify(text)}: expected a whole number of days from 1 to ${MAX_RETAIN_DAYS}`);
+  return Number(text);
+}
+
 export function serveCommand(runtime: CollectorRuntime, setExitCode: (code: number) => void): CommandModule<object, ServeArgs> {
   return {
     command: 'serve',
@@ -105,6 +115,11 @@ export function serveCommand(runtime: CollectorRuntime, setExitCode: (code: numb
           type: 'string',
           requiresArg: true,
           describe: `Token the dashboard asks for; required unless --listen is a loopback address (env ${ENV_DASHBOARD_TOKEN})`,
+        })
+        .option('retain', {
+          type: 'string',
+          requiresArg: true,
+          describe: 'Delete sealed (gzipped) segments whose day ended more than DAYS days ago, once the PostHog forwarder has passed them (default: keep everything)',
         }) as unknown as Argv<ServeArgs>,
     handler: async (args: ArgumentsCamelCase<ServeArgs>) => {
       const { host, port } = parseListen(args.listen);
@@ -114,6 +129,7 @@ export function serveCommand(runtime: CollectorRuntime, setExitCode: (code: numb
       const connectPath = resolveConnectPath(runtime.env);
       if (args.dashboardToken !== undefined && args.dashboard !== true) throw new UsageError('--dashboard-token needs --dashboard');
       const dashboard = args.dashboard === true ? { token: resolveDashboardToken(args.dashboardToken, runtime.env, host) } : undefined;
+      const retainDays = parseRetainDays(args.retain);
       const logger = collectorLogger(runtime);
       const stop = runtime.stopSignal();
       let running: RunningCollector;
@@ -128,6 +144,7 @@ export function serveCommand(runtime: CollectorRuntime, setExitCode: (code: numb
             ...(tls === undefined ? {} : { tls }),
             ...(connectPath === undefined ? {} : { connectPath }),
             ...(dashboard === undefined ? {} : { dashboard }),
+            ...(retainDays === undefined ? {} : { retainDays }),
           },
           runtime,
           logger,

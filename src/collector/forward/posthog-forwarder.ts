@@ -1,6 +1,6 @@
 /**
  * Forwards stored events to PostHog's batch API. It reads the segments from a persisted cursor
- * (segment, byte offset), so an outage or a restart loses nothing: the cursor moves only after
+ * (segment, byte offset in its uncompressed text: valid across sealing; see cursor-file.ts), so an outage or a restart loses nothing: the cursor moves only after
  * PostHog has accepted a batch, or after an event it will never accept has been parked in the
  * dead-letter file.
  *
@@ -18,8 +18,6 @@
  * Every response body is released: a 2xx is cancelled at once (the status says it all), any
  * other is read up to a few KiB for the log; the whole exchange is bounded by requestTimeoutMs.
  */
-import { constants } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ky from 'ky';
 import { writeFileAtomic } from '../../fs/atomic-write.js';
@@ -33,9 +31,9 @@ import { clampTimerDelay, monotonicMs } from '../../time/timer.js';
 import { parkDeadLetter, type DeadLetterReason } from '../store/dead-letter.js';
 import { checkStoredRecord } from '../store/record-check.js';
 import { SegmentReader, START, type Cursor } from '../store/segments.js';
+import { CURSOR_FILE, readForwardCursor } from './cursor-file.js';
 import { toPostHogEvent, type PostHogEvent } from './posthog-event.js';
 
-export const CURSOR_FILE = 'posthog-cursor.json';
 /** Far under PostHog's 20 MB batch limit; an event is about 500 bytes. */
 export const MAX_BATCH = 500;
 export const LINGER_MS = 250;
@@ -136,17 +134,16 @@ export class PostHogForwarder {
     const grace = setTimeout(() => this.inFlight?.abort(), CLOSE_GRACE_MS);
     await this.running;
     clearTimeout(grace);
+    await this.reader.close();
   }
 
   private async loadCursor(): Promise<Cursor> {
     try {
-      // Like a segment, never read through a symlink planted in the data directory.
-      const cursor = JSON.parse(await readFile(join(this.options.dataDir, CURSOR_FILE), { encoding: 'utf8', flag: constants.O_RDONLY | constants.O_NOFOLLOW })) as Cursor;
-      if (typeof cursor.segment === 'string' && Number.isInteger(cursor.offset) && cursor.offset >= 0) return cursor;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.options.logger.warn('forward cursor unreadable; starting from the oldest segment');
+      return (await readForwardCursor(this.options.dataDir)) ?? START;
+    } catch {
+      this.options.logger.warn('forward cursor unreadable; starting from the oldest segment');
+      return START;
     }
-    return START;
   }
 
   private async loop(): Promise<void> {

@@ -9,12 +9,18 @@
  * remembers where the last durably written line ended and cuts the file back to it before anything else
  * is appended, so a later acknowledged line is never glued onto a partial one. Until that cut
  * succeeds, nothing more is appended to the segment and every append is rejected.
+ *
+ * Past days are sealed (seal.ts), and the store never appends to a day it has been told is
+ * closed (closeDaysBefore). A line whose arrival day is closed (the clock was set back by more
+ * than the sealing grace) is not refused: it is stored, its received_at unchanged, in the first
+ * open day's segment. Readers lose nothing by that: reports read every segment from the window's
+ * first day on and judge each record by its own times, and the forwarder reads segments in order.
  */
 import { join } from 'node:path';
 import { prepareDataDir } from './data-dir.js';
 import { eventUuid, recordUuid } from './event-identity.js';
 import { familyOf, type Family, type StoredRecord } from './record.js';
-import { listSegments, openForAppend, SegmentReader, segmentOf, type AppendTarget } from './segments.js';
+import { listSegments, openForAppend, SegmentReader, segmentDay, segmentOf, segmentOfDay, type AppendTarget } from './segments.js';
 import { UniqueIndex } from './unique-index.js';
 
 /** Families whose events are stored at most once by uuid: a usage report must never be billed twice. */
@@ -46,7 +52,12 @@ export interface StoreHooks {
    * so a full disk under load logs one line rather than one per batch.
    */
   onWriteError?: (segment: string, error: NodeJS.ErrnoException) => void;
+  /** Called once per closed day that lines arrived for, with the segment they were stored in instead. */
+  onLateLines?: (day: string, segment: string) => void;
 }
+
+/** Closed days whose late lines have been reported, remembered up to this many. */
+const LATE_DAYS_REPORTED = 64;
 
 interface Pending {
   line: string;
@@ -67,6 +78,11 @@ export class SegmentStore {
   private segments = new Map<string, OpenSegment>();
   private lastErrorKey: string | undefined;
   private readonly unique: UniqueIndex;
+  /** Days before this one ("YYYY-MM-DD") are closed: being sealed, or sealed. '' closes none. */
+  private openFrom = '';
+  /** The batch being written, if any: closing a day waits for it. */
+  private writing: Promise<unknown> | undefined;
+  private readonly lateReported = new Set<string>();
 
   constructor(
     readonly dir: string,
@@ -152,10 +168,43 @@ export class SegmentStore {
       const batch = this.queue;
       this.queue = [];
       const written = this.writeBatch(batch);
+      this.writing = written;
       answer?.();
       answer = await written;
     }
     answer?.();
+    this.writing = undefined;
+  }
+
+  /**
+   * Closes every day before `day` ("YYYY-MM-DD") for appending, for good: resolves once no write to
+   * one of them is under way and their files are closed, so they can be sealed. Never reopens a day
+   * (a smaller `day` than before changes nothing).
+   */
+  async closeDaysBefore(day: string): Promise<void> {
+    if (day <= this.openFrom) return;
+    this.openFrom = day;
+    // A batch already under way may be writing to a day just closed; later ones see openFrom.
+    await this.writing?.catch(() => undefined);
+    for (const [name, segment] of this.segments) {
+      if (segmentDay(name) >= day) continue;
+      this.segments.delete(name);
+      if (segment.dirty) await segment.handle.truncate(segment.size).catch(() => undefined);
+      await segment.handle.close();
+    }
+  }
+
+  /** The segment a batch for `segment` goes to: itself, or the first open day's when its day is closed. */
+  private destination(segment: string): string {
+    if (segmentDay(segment) >= this.openFrom) return segment;
+    const into = segmentOfDay(this.openFrom);
+    const day = segmentDay(segment);
+    if (!this.lateReported.has(day)) {
+      this.lateReported.add(day);
+      if (this.lateReported.size > LATE_DAYS_REPORTED) this.lateReported.delete(this.lateReported.values().next().value as string);
+      this.hooks.onLateLines?.(day, into);
+    }
+    return into;
   }
 
   /** Writes a batch; resolves with what settles its callers' promises, without settling them yet. */
@@ -190,7 +239,9 @@ export class SegmentStore {
    * write's system call this runs without yielding when the segment is open, so the write is
    * under way when drain() goes on to answer the previous batch.
    */
-  private async write(day: string, text: string): Promise<void> {
+  private async write(arrivalSegment: string, text: string): Promise<void> {
+    // Decided here, not when the batch was grouped: a day may be closed while an earlier day's write awaits.
+    const day = this.destination(arrivalSegment);
     const segment = this.segments.get(day) ?? (await this.openSegment(day).catch((error: NodeJS.ErrnoException) => this.failed(day, error)));
     if (segment.dirty) {
       await segment.handle.truncate(segment.size).catch((error: NodeJS.ErrnoException) => this.failed(day, error));

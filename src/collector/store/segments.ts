@@ -3,6 +3,17 @@
  * arrival (events-YYYY-MM-DD.ndjson). A line counts only once its newline is on disk, so every
  * reader below sees whole lines and ignores a tail still being written (or torn by a crash).
  *
+ * A past day's segment is sealed (seal.ts): its whole lines are gzipped into
+ * events-YYYY-MM-DD.ndjson.gz, and only then is the plain file removed. A segment therefore has
+ * one name (the plain one, as listed and as held in cursors) and one or two files on disk; the
+ * reader opens whichever is there, preferring the plain file while it exists (it is the source the
+ * gzip was made from), so a crash that leaves both never makes a line be read twice.
+ *
+ * Cursors do not depend on the form: an offset counts bytes of the segment's uncompressed text, so
+ * a cursor taken in the plain file stays valid once the segment is sealed, and a consumer with its
+ * own cursor (the forwarder, a shipper) never needs to hold sealing back. A cursor file written
+ * before sealing existed already has this meaning and is read as it is.
+ *
  * Files in the data directory are only ever opened with O_NOFOLLOW and used only when they are
  * regular files: a symlink planted under a segment's name is refused, never followed, truncated
  * or appended to.
@@ -10,12 +21,20 @@
 import { constants } from 'node:fs';
 import { open, readdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { createGunzip } from 'node:zlib';
 
 export const SEGMENT_PATTERN = /^events-(\d{4}-\d{2}-\d{2})\.ndjson$/;
+/** A sealed segment's file: the plain name plus `.gz`. */
+export const SEALED_PATTERN = /^events-(\d{4}-\d{2}-\d{2})\.ndjson\.gz$/;
 
 export function segmentName(day: Date): string {
   return `events-${day.toISOString().slice(0, 10)}.ndjson`;
 }
+
+/** The file a sealed segment is kept in. */
+export const sealedName = (segment: string): string => `${segment}.gz`;
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -27,8 +46,14 @@ export function segmentOf(receivedAt: string): string {
 /** The UTC day a segment holds, e.g. "2026-11-23". */
 export const segmentDay = (segment: string): string => SEGMENT_PATTERN.exec(segment)?.[1] ?? '';
 
-/** Read-only, never through a symlink (ELOOP instead). */
-const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW;
+/** The segment of a UTC day given as "YYYY-MM-DD". */
+export const segmentOfDay = (day: string): string => `events-${day}.ndjson`;
+
+/**
+ * Read-only, never through a symlink (ELOOP instead); O_NONBLOCK so that a FIFO planted under the
+ * name fails the regular-file check instead of blocking the open.
+ */
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 /**
  * Append, create 0600, never through a symlink; O_NONBLOCK so that a FIFO planted under the name
  * fails the regular-file check below instead of blocking the open (it changes nothing for a
@@ -37,25 +62,30 @@ const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW;
 const APPEND_FLAGS = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 export interface SegmentListing {
-  /** Segment names in order, regular files only. */
+  /** Segment names in order (the plain name, whichever form is on disk), regular files only. */
   segments: string[];
-  /** Entries named like a segment that are not regular files (directories, symlinks, …): never read. */
+  /** The segments whose sealed (gzip) file is there, as plain names; a subset of `segments`. */
+  sealed: string[];
+  /** The segments whose plain file is there; a subset of `segments` (both, after a crash mid-seal). */
+  plain: string[];
+  /** Entries named like a segment (either form) that are not regular files (directories, symlinks, …): never read. */
   ignored: string[];
 }
 
 export async function listSegmentEntries(dir: string): Promise<SegmentListing> {
   const entries = await readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? [] : Promise.reject(error)));
-  const named = entries.filter((entry) => SEGMENT_PATTERN.test(entry.name));
-  return {
-    segments: named
-      .filter((entry) => entry.isFile())
-      .map((entry) => entry.name)
-      .sort(),
-    ignored: named
-      .filter((entry) => !entry.isFile())
-      .map((entry) => entry.name)
-      .sort(),
-  };
+  const plain: string[] = [];
+  const sealed: string[] = [];
+  const ignored: string[] = [];
+  for (const entry of entries) {
+    const isPlain = SEGMENT_PATTERN.test(entry.name);
+    if (!isPlain && !SEALED_PATTERN.test(entry.name)) continue;
+    // Dirent types come from the directory itself (lstat's view): a symlink is never a file here.
+    if (!entry.isFile()) ignored.push(entry.name);
+    else if (isPlain) plain.push(entry.name);
+    else sealed.push(entry.name.slice(0, -'.gz'.length));
+  }
+  return { segments: [...new Set([...plain, ...sealed])].sort(), sealed: sealed.sort(), plain: plain.sort(), ignored: ignored.sort() };
 }
 
 export async function listSegments(dir: string): Promise<string[]> {
@@ -67,6 +97,18 @@ export class NotARegularFileError extends Error {
   readonly code = 'ENOTREGULAR';
   constructor(readonly path: string) {
     super(`${path} is not a regular file; refusing to write to it`);
+  }
+}
+
+/** A sealed segment whose gzip stream is damaged (truncated, or not gzip at all). */
+export class DamagedSegmentError extends Error {
+  override name = 'DamagedSegmentError';
+  readonly code = 'ESEGMENTDAMAGED';
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`${path}: cannot decompress: ${reason}`);
   }
 }
 
@@ -97,9 +139,29 @@ export async function openForAppend(path: string, options: { syncWrites?: boolea
   }
 }
 
+/**
+ * Opens a data-directory file for reading: never through a symlink, and only when it is a regular
+ * file. Resolves undefined when there is no regular file under the name (absent, a symlink, a
+ * directory, a FIFO), so that the caller can try the segment's other form.
+ */
+export async function openRegularForReading(path: string): Promise<FileHandle | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, READ_FLAGS);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENXIO') return undefined;
+    throw error;
+  }
+  if ((await handle.stat()).isFile()) return handle;
+  await handle.close();
+  return undefined;
+}
+
 /** A position in the store: just after a line of `segment` ('' = before the first segment). */
 export interface Cursor {
   segment: string;
+  /** Bytes of the segment's uncompressed text before the position, whichever form the segment is in. */
   offset: number;
 }
 
@@ -117,6 +179,7 @@ const CHUNK = 256 * 1024;
  * Segments read as text are read in pieces small enough to be ordinary young-generation strings
  * (larger ones go straight to V8's large-object space and outlive the lines sliced from them):
  * measured on a million stored events, 64 KiB pieces take a report from about 125 to 90 MB.
+ * A sealed segment is inflated into pieces of the same size.
  */
 const TEXT_CHUNK = 64 * 1024;
 
@@ -125,18 +188,57 @@ const FAMILY_AT = '{"received_at":"2026-01-01T00:00:00.000Z",'.length;
 /** A family is a string; a line with anything else there is not skipped but judged by the caller. */
 const FAMILY_KEY = '"family":"';
 
+/** One segment's uncompressed bytes, from whichever form is on disk. */
+interface OpenedSegment {
+  chunks: AsyncGenerator<Buffer>;
+  sealed: boolean;
+}
+
+/** A sealed segment's line stream left where the last readFrom stopped, to go on from there. */
+interface Resumable {
+  segment: string;
+  offset: number;
+  lines: AsyncGenerator<LineAt>;
+}
+
 export class SegmentReader {
+  /**
+   * Reading a sealed segment from an offset means inflating it from its start. The forwarder reads
+   * a few hundred lines at a time, so the stream it last stopped in is kept (one at most) and
+   * continued when the next read starts where the last one ended.
+   */
+  private resumable: Resumable | undefined;
+
   constructor(readonly dir: string) {}
 
+  /**
+   * One segment's uncompressed bytes from `start`: the plain file when there is one, else the
+   * sealed one inflated. Undefined when neither is there (removed by retention since it was listed).
+   */
+  private async openSegment(segment: string, start: number, chunk: number): Promise<OpenedSegment | undefined> {
+    const plain = await openRegularForReading(join(this.dir, segment));
+    if (plain !== undefined) return { chunks: chunksOf(plain.createReadStream({ start, highWaterMark: chunk })), sealed: false };
+    const path = join(this.dir, sealedName(segment));
+    const sealed = await openRegularForReading(path);
+    if (sealed === undefined) return undefined;
+    return { chunks: inflated(sealed, path, start, chunk), sealed: true };
+  }
+
   /** One segment's text in pieces, opened never through a symlink. */
-  private async text(segment: string): Promise<AsyncIterable<string>> {
-    return (await open(join(this.dir, segment), READ_FLAGS)).createReadStream({ encoding: 'utf8', highWaterMark: TEXT_CHUNK });
+  private async *text(segment: string): AsyncGenerator<string> {
+    const opened = await this.openSegment(segment, 0, TEXT_CHUNK);
+    if (opened === undefined) return;
+    // A character split between two pieces is held back until the rest of it comes.
+    const decoder = new StringDecoder('utf8');
+    for await (const chunk of opened.chunks) yield decoder.write(chunk);
+    const rest = decoder.end();
+    if (rest !== '') yield rest;
   }
 
   /** Every whole line of one segment, streamed in chunks (several times faster than readline). */
   async *lines(segment: string): AsyncGenerator<string> {
     let carry = '';
-    for await (const chunk of await this.text(segment)) {
+    for await (const chunk of this.text(segment)) {
       const lines = (carry + (chunk as string)).split('\n');
       carry = lines.pop() ?? '';
       for (const line of lines) if (line !== '') yield line;
@@ -153,7 +255,7 @@ export class SegmentReader {
   async *familyLines(segment: string, family: string): AsyncGenerator<string[]> {
     const own = `"family":${JSON.stringify(family)},`;
     let carry = '';
-    for await (const chunk of await this.text(segment)) {
+    for await (const chunk of this.text(segment)) {
       // Lines are slices of the chunk's text: cheap to make, and gone once parsed.
       const text = carry + (chunk as string);
       const lines: string[] = [];
@@ -171,30 +273,49 @@ export class SegmentReader {
     }
   }
 
+  /** Whole lines of one segment after `offset`, each with the cursor after it. */
+  private async *linesFrom(segment: string, offset: number, opened: OpenedSegment): AsyncGenerator<LineAt> {
+    let at = offset;
+    let carry: Buffer = Buffer.alloc(0);
+    for await (const chunk of opened.chunks) {
+      let data = carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
+      for (let newline = data.indexOf(0x0a); newline >= 0; newline = data.indexOf(0x0a)) {
+        const line = data.subarray(0, newline).toString('utf8');
+        at += newline + 1;
+        data = data.subarray(newline + 1);
+        if (line !== '') yield { line, end: { segment, offset: at } };
+      }
+      carry = data;
+    }
+  }
+
   /** Up to `limit` whole lines after `cursor`, across segments, each with the cursor after it. */
   async readFrom(cursor: Cursor, limit: number): Promise<LineAt[]> {
     const found: LineAt[] = [];
     for (const segment of await this.segmentsFrom(cursor)) {
-      const handle = await open(join(this.dir, segment), READ_FLAGS);
-      try {
-        let offset = segment === cursor.segment ? cursor.offset : 0;
-        let carry = Buffer.alloc(0);
-        for (;;) {
-          const chunk = Buffer.alloc(CHUNK);
-          const { bytesRead } = await handle.read(chunk, 0, CHUNK, offset + carry.length);
-          if (bytesRead === 0) break;
-          let data = Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
-          for (let newline = data.indexOf(0x0a); newline >= 0; newline = data.indexOf(0x0a)) {
-            const line = data.subarray(0, newline).toString('utf8');
-            offset += newline + 1;
-            data = data.subarray(newline + 1);
-            if (line !== '') found.push({ line, end: { segment, offset } });
-            if (found.length >= limit) return found;
-          }
-          carry = data;
+      const offset = segment === cursor.segment ? cursor.offset : 0;
+      const kept = this.resumable;
+      this.resumable = undefined;
+      let lines: AsyncGenerator<LineAt>;
+      let sealed = true;
+      if (kept !== undefined && kept.segment === segment && kept.offset === offset) lines = kept.lines;
+      else {
+        await kept?.lines.return(undefined);
+        const opened = await this.openSegment(segment, offset, CHUNK);
+        if (opened === undefined) continue;
+        sealed = opened.sealed;
+        lines = this.linesFrom(segment, offset, opened);
+      }
+      for (;;) {
+        if (found.length >= limit) {
+          // A plain segment may still grow, and costs nothing to reopen: only a sealed one is kept.
+          if (sealed) this.resumable = { segment, offset: found.at(-1)!.end.offset, lines };
+          else await lines.return(undefined);
+          return found;
         }
-      } finally {
-        await handle.close();
+        const next = await lines.next();
+        if (next.done === true) break;
+        found.push(next.value);
       }
     }
     return found;
@@ -204,8 +325,9 @@ export class SegmentReader {
   async countFrom(cursor: Cursor): Promise<number> {
     let count = 0;
     for (const segment of await this.segmentsFrom(cursor)) {
-      const start = segment === cursor.segment ? cursor.offset : 0;
-      for await (const chunk of (await open(join(this.dir, segment), READ_FLAGS)).createReadStream({ start, highWaterMark: CHUNK })) {
+      const opened = await this.openSegment(segment, segment === cursor.segment ? cursor.offset : 0, CHUNK);
+      if (opened === undefined) continue;
+      for await (const chunk of opened.chunks) {
         const bytes = chunk as Buffer;
         for (let newline = bytes.indexOf(0x0a); newline >= 0; newline = bytes.indexOf(0x0a, newline + 1)) count += 1;
       }
@@ -213,29 +335,68 @@ export class SegmentReader {
     return count;
   }
 
+  /** Lets go of a sealed segment kept open between reads. */
+  async close(): Promise<void> {
+    const kept = this.resumable;
+    this.resumable = undefined;
+    await kept?.lines.return(undefined);
+  }
+
   private async segmentsFrom(cursor: Cursor): Promise<string[]> {
     return (await listSegments(this.dir)).filter((segment) => segment >= cursor.segment);
   }
 }
 
+async function* chunksOf(stream: AsyncIterable<unknown>): AsyncGenerator<Buffer> {
+  for await (const chunk of stream) yield chunk as Buffer;
+}
+
 /**
- * A crash can leave a last line without its newline. It was never acknowledged (acks follow the
- * fsync of whole lines), so it is cut off before appending. Returns the size that is kept.
+ * A sealed segment's text from `start` (bytes of the text, not of the file): inflated from the
+ * beginning, the first `start` bytes dropped. zlib's errors name no file, so they are given one.
  */
-async function cutTornTail(handle: FileHandle, size: number): Promise<number> {
+async function* inflated(handle: FileHandle, path: string, start: number, chunk: number): AsyncGenerator<Buffer> {
+  // pipeline() closes the file when the inflater ends or is destroyed (a reader that stops early).
+  // The compressed side is read in large pieces (fewer reads, fewer trips to zlib); the text comes out in `chunk`s.
+  const gunzip = pipeline(handle.createReadStream({ highWaterMark: CHUNK }), createGunzip({ chunkSize: chunk }), () => undefined);
+  let skip = start;
+  try {
+    for await (const piece of gunzip) {
+      const bytes = piece as Buffer;
+      if (skip >= bytes.length) {
+        skip -= bytes.length;
+        continue;
+      }
+      yield skip === 0 ? bytes : bytes.subarray(skip);
+      skip = 0;
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && code.startsWith('Z_')) throw new DamagedSegmentError(path, (error as Error).message);
+    throw error;
+  }
+}
+
+/**
+ * The bytes of whole lines at the start of a file of `size` bytes: up to and including its last
+ * newline. What follows is a torn line, never acknowledged (acks follow the fsync of whole lines).
+ */
+export async function wholeLinesSize(handle: FileHandle, size: number): Promise<number> {
   const chunk = Buffer.alloc(Math.min(size, 64 * 1024));
   let end = size;
   while (end > 0) {
     const start = Math.max(0, end - chunk.length);
     const { bytesRead } = await handle.read(chunk, 0, end - start, start);
     const index = chunk.subarray(0, bytesRead).lastIndexOf(0x0a);
-    if (index >= 0) {
-      const keep = start + index + 1;
-      if (keep < size) await handle.truncate(keep);
-      return keep;
-    }
+    if (index >= 0) return start + index + 1;
     end = start;
   }
-  if (size > 0) await handle.truncate(0);
   return 0;
+}
+
+/** A crash can leave a last line without its newline; it is cut off before appending. Returns the size that is kept. */
+async function cutTornTail(handle: FileHandle, size: number): Promise<number> {
+  const keep = await wholeLinesSize(handle, size);
+  if (keep < size) await handle.truncate(keep);
+  return keep;
 }

@@ -1,0 +1,96 @@
+/**
+ * Sealed (gzipped) segments beside plain ones, in one run: 1,000,000 stored events of the three
+ * report families (bench/usage-store.ts, a third each, 30 days), each line given its uuid as the
+ * store writes it today, kept once as plain NDJSON and once sealed by the collector's own
+ * sealSegment. Prints
+ *   the size of each form and the ratio                          goal: plain ÷ sealed ≥ 8
+ *   the time to seal them
+ *   report tbot / connect / discover over each form, taking turns (BENCH_RUNS rounds after one
+ *   warm-up), medians and the ratio sealed ÷ plain                 goal ≤ 1.3
+ * with the load average before and after. Needs `node build.mjs` first; writes about 0.4 GB into
+ * a temporary directory it removes.
+ */
+import { execFileSync } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { eventUuid } from '../src/collector/store/event-identity.js';
+import { sealSegment } from '../src/collector/store/seal.js';
+import { listSegments, SegmentReader, sealedName } from '../src/collector/store/segments.js';
+import { type Candidate, measure, median, ratio, runsFromEnv } from './measure.js';
+import { writeUsageStore } from './usage-store.js';
+
+const EVENTS = 1_000_000;
+const CLI = fileURLToPath(new URL('../dist/tbot-collector.mjs', import.meta.url));
+const load = (): string =>
+  `${loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ')} (${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores)`;
+
+/** Copies a segment, adding to each line the uuid the store now writes in it (the last key). */
+async function copyWithUuids(from: string, to: string, segment: string): Promise<void> {
+  const out = createWriteStream(join(to, segment), { mode: 0o600 });
+  for await (const line of new SegmentReader(from).lines(segment)) {
+    const record = JSON.parse(line) as { family: string; event: unknown };
+    if (!out.write(`${line.slice(0, -1)},"uuid":"${eventUuid(record.family, record.event)}"}\n`)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+  }
+  await new Promise<void>((resolve, reject) => out.end((error?: Error) => (error ? reject(error) : resolve())));
+}
+
+async function bytesOf(dir: string, names: string[]): Promise<number> {
+  let total = 0;
+  for (const name of names) total += (await stat(join(dir, name))).size;
+  return total;
+}
+
+const scratch = await mkdtemp(join(tmpdir(), 'tbot-bench-gzip-'));
+try {
+  const generated = join(scratch, 'generated');
+  const plainDir = join(scratch, 'plain');
+  const sealedDir = join(scratch, 'sealed');
+  let started = performance.now();
+  await writeUsageStore(generated, EVENTS, { tbot: 1, connect: 1, discover: 1 });
+  const segments = await listSegments(generated);
+  await mkdir(plainDir, { mode: 0o700 });
+  await mkdir(sealedDir, { mode: 0o700 });
+  for (const segment of segments) {
+    await copyWithUuids(generated, plainDir, segment);
+    await copyWithUuids(generated, sealedDir, segment);
+  }
+  await rm(generated, { recursive: true });
+  console.log(`store: ${EVENTS.toLocaleString('en')} events in ${segments.length} daily segments, written in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+  started = performance.now();
+  for (const segment of segments) await sealSegment(sealedDir, segment);
+  const sealSeconds = (performance.now() - started) / 1000;
+  const plainBytes = await bytesOf(plainDir, segments);
+  const sealedBytes = await bytesOf(sealedDir, segments.map(sealedName));
+  console.log(`sealing the ${segments.length} segments (one thread, gzip level 6): ${sealSeconds.toFixed(1)} s`);
+  console.log(`size: plain ${(plainBytes / 1e6).toFixed(0)} MB, sealed ${(sealedBytes / 1e6).toFixed(1)} MB: ${ratio(plainBytes, sealedBytes)} smaller (goal ≥ 8×)`);
+
+  console.log(`load average before the reports: ${load()}`);
+  const runs = runsFromEnv(3);
+  const env = { PATH: process.env['PATH'] ?? '' };
+  const report = (family: string, form: string, dir: string): Candidate => ({
+    name: `${family} ${form}`,
+    command: process.execPath,
+    args: [CLI, 'report', family, '--data-dir', dir, '--since', '31d', '--format', 'json'],
+    env,
+  });
+  const families = ['tbot', 'connect', 'discover'];
+  const candidates = families.flatMap((family) => [report(family, 'plain', plainDir), report(family, 'sealed', sealedDir)]);
+  const times = await measure(candidates, runs, 1);
+  console.log(`reports, ${runs} rounds after one warm-up, the two forms taking turns (medians):`);
+  for (const family of families) {
+    const plain = median(times.get(`${family} plain`)!);
+    const sealed = median(times.get(`${family} sealed`)!);
+    console.log(
+      `  report ${family.padEnd(8)} plain ${(plain / 1000).toFixed(2)} s   sealed ${(sealed / 1000).toFixed(2)} s   sealed ÷ plain ${ratio(sealed, plain)} (goal ≤ 1.3×)`,
+    );
+  }
+  console.log(`load average after: ${load()}`);
+} finally {
+  await rm(scratch, { recursive: true, force: true });
+}
