@@ -14,6 +14,7 @@ import type { ErrorObject } from 'ajv';
 import { firstNotAnonymized, isAnonymized as isAnonymizedText } from '../../protocol/anonymized.js';
 import { DISCOVER_REQUEST } from '../../protocol/discover-wire.js';
 import { messageSchema } from '../../protocol/descriptors.js';
+import { hasCanonicalShape } from '../../protocol/proto-json-shape.js';
 import { PRODUCT_REQUEST_SENSITIVE, PRODUCT_SENSITIVE } from '../../protocol/teleport-wire.js';
 import { usageKind } from '../../protocol/usage-wire.js';
 import { isTenantName } from '../tenants/tenant-name.js';
@@ -49,8 +50,13 @@ function bySchema(validator: Validator, event: unknown): string | undefined {
   return validator(event) ? undefined : schemaProblem(validator);
 }
 
-/** The message parses as its contract's ProtoJSON, with no field the contract does not define. */
+/**
+ * The message parses as its contract's ProtoJSON, with no field the contract does not define.
+ * What the store wrote has the canonical shape, which is checked without building the message;
+ * anything else is judged by fromJson itself, so the verdict is fromJson's either way.
+ */
 function protoProblem(schema: DescMessage, json: unknown, at: string): string | undefined {
+  if (hasCanonicalShape(schema, json)) return undefined;
   try {
     fromJson(schema, json as never, { ignoreUnknownFields: false });
     return undefined;
