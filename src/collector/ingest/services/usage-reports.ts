@@ -8,8 +8,9 @@
  */
 import { fromJson, toBinary, toJson, type DescMessage, type JsonObject, type Message } from '@bufbuild/protobuf';
 import { randomUUID } from 'node:crypto';
-import { ANONYMIZED_EXPECTATION } from '../../../protocol/anonymized.js';
+import { ANONYMIZED_EXPECTATION, isAnonymized } from '../../../protocol/anonymized.js';
 import { messageSchema } from '../../../protocol/descriptors.js';
+import { OTHER } from '../../../protocol/vocabularies.js';
 import {
   MAX_REPORT_BYTES,
   MAX_REPORTS_PER_CALL,
@@ -70,6 +71,21 @@ function checkRecords(kind: UsageReportKind, report: ReportMessage, at: string):
       requireHmac(record['botInstanceId'], `${at}records[${index}].bot_instance_id`);
       requireHmac(record['botUserName'], `${at}records[${index}].bot_user_name`);
     });
+  // The contract carries this anonymized name as base64 text in a string field, not as bytes.
+  if (kind.kind === 'identity_security_summaries_generated')
+    (report['records'] as ReportMessage[]).forEach((record, index) => {
+      if (!isAnonymized(record['resourceName'] as string)) throw invalid(`${at}records[${index}].resource_name: expected ${ANONYMIZED_EXPECTATION}`, 'not-anonymized');
+    });
+}
+
+/** A closed field's value outside its list is stored as `other`, as every closed vocabulary is. */
+function closeVocabularies(kind: UsageReportKind, schema: DescMessage, report: ReportMessage): void {
+  for (const closed of kind.closed ?? []) {
+    const list = schema.fields.find((field) => field.name === closed.list)!;
+    if (list.fieldKind !== 'list' || list.listKind !== 'message') continue;
+    const field = list.message.fields.find((candidate) => candidate.name === closed.field)!.localName;
+    for (const record of report[list.localName] as ReportMessage[]) if (!closed.values.includes(record[field] as string)) record[field] = OTHER;
+  }
 }
 
 function storedReport(kind: UsageReportKind, schema: DescMessage, report: ReportMessage, at: string, tenant: string, receivedAt: Date): StoredUsageReport {
@@ -85,6 +101,7 @@ function storedReport(kind: UsageReportKind, schema: DescMessage, report: Report
   if (!Number.isFinite(startMillis) || Math.abs(startMillis) > 8.64e15) throw invalid(`${at}start_time: out of range`);
   requireNotFuture(startMillis, receivedAt, `${at}start_`);
   checkRecords(kind, report, at);
+  closeVocabularies(kind, schema, report);
   return {
     tenant,
     kind: kind.kind,
