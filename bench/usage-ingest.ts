@@ -33,7 +33,7 @@ import { messageSchema, serviceSchema } from '../src/protocol/descriptors.js';
 import { MAX_REPORTS_PER_CALL, USAGE_REQUEST } from '../src/protocol/usage-wire.js';
 import { COLLECTOR_BUNDLE, startCollector, type RunningCollector } from '../test/helpers/collector-process.js';
 import type { ClientTls } from '../test/helpers/rpc-clients.js';
-import { median } from './measure.js';
+import { cpuSecondsOf, median } from './measure.js';
 
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 4);
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
@@ -77,13 +77,22 @@ const submitter = (transport: Transport): Submit => {
 interface Candidate {
   name: string;
   submit: Submit;
+  /** The collector's process, whose CPU time a run is charged. */
+  pid: number;
   /** Whether a call counts when the collector refuses it as unauthenticated (the plain listener). */
   refusalCounts?: boolean;
 }
 
-/** Reports acknowledged per second with IN_FLIGHT loops calling back to back for `seconds`. */
-async function drive(candidate: Candidate): Promise<{ rate: number; failures: number }> {
+/** Failed calls by their code and message, across the run. */
+const failureKinds = new Map<string, number>();
+
+/**
+ * Reports acknowledged per second with IN_FLIGHT loops calling back to back for `seconds`, and per
+ * CPU-second the collector spent meanwhile (what a loaded machine changes least).
+ */
+async function drive(candidate: Candidate): Promise<{ rate: number; perCpuSecond: number; failures: number }> {
   const until = performance.now() + seconds * 1000;
+  const cpuBefore = cpuSecondsOf(candidate.pid);
   let reports = 0;
   let failures = 0;
   const loop = async (): Promise<void> => {
@@ -93,13 +102,17 @@ async function drive(candidate: Candidate): Promise<{ rate: number; failures: nu
         reports += MAX_REPORTS_PER_CALL;
       } catch (error) {
         if (candidate.refusalCounts === true && error instanceof ConnectError && error.code === Code.Unauthenticated) reports += MAX_REPORTS_PER_CALL;
-        else failures += 1;
+        else {
+          failures += 1;
+          const kind = error instanceof ConnectError ? `${Code[error.code]}: ${error.rawMessage.slice(0, 80)}` : String(error).slice(0, 80);
+          failureKinds.set(kind, (failureKinds.get(kind) ?? 0) + 1);
+        }
       }
     }
   };
   const started = performance.now();
   await Promise.all(Array.from({ length: IN_FLIGHT }, loop));
-  return { rate: reports / ((performance.now() - started) / 1000), failures };
+  return { rate: reports / ((performance.now() - started) / 1000), perCpuSecond: reports / (cpuSecondsOf(candidate.pid) - cpuBefore), failures };
 }
 
 const extraCa = process.env['NODE_EXTRA_CA_CERTS'];
@@ -111,7 +124,8 @@ const start = async (name: string, args: string[], env: Record<string, string> =
 };
 // Both TLS collectors share one data dir's CA and tenants, each with its own store.
 const tlsDir = (name: string): string => join(scratch, name);
-for (const name of ['tls', 'tls-extra-ca']) execFileSync(process.execPath, [COLLECTOR_BUNDLE, 'tenant', 'add', 'bench', '--data-dir', tlsDir(name), '--out', join(scratch, `${name}-tenant`)]);
+for (const name of ['tls', 'tls-extra-ca'])
+  execFileSync(process.execPath, [COLLECTOR_BUNDLE, 'tenant', 'add', 'bench', '--data-dir', tlsDir(name), '--out', join(scratch, `${name}-tenant`)]);
 const tenantOf = async (name: string): Promise<ClientTls & { cert: string; key: string }> => ({
   ca: await readFile(join(tlsDir(name), 'tls', 'ca.crt'), 'utf8'),
   cert: await readFile(join(scratch, `${name}-tenant`, 'bench.crt'), 'utf8'),
@@ -125,16 +139,18 @@ try {
   // Long-lived connections, as an auth server keeps its own: one HTTP/2 session, or keep-alive sockets.
   const h2 = { baseUrl: secure.url, useBinaryFormat: true, httpVersion: '2' as const, nodeOptions: tenant };
   candidates.push(
-    { name: 'mutual TLS + h2, Connect binary', submit: submitter(createConnectTransport(h2)) },
-    { name: 'mutual TLS + h2, gRPC', submit: submitter(createGrpcTransport({ baseUrl: secure.url, nodeOptions: tenant })) },
+    { name: 'mutual TLS + h2, Connect binary', pid: secure.child.pid!, submit: submitter(createConnectTransport(h2)) },
+    { name: 'mutual TLS + h2, gRPC', pid: secure.child.pid!, submit: submitter(createGrpcTransport({ baseUrl: secure.url, nodeOptions: tenant })) },
     {
       name: 'mutual TLS + HTTP/1.1, Connect binary',
+      pid: secure.child.pid!,
       submit: submitter(
         createConnectTransport({ baseUrl: secure.url, useBinaryFormat: true, httpVersion: '1.1', nodeOptions: { agent: new HttpsAgent({ keepAlive: true, ...tenant }) } }),
       ),
     },
     {
       name: 'plain HTTP/1.1, Connect binary (401)',
+      pid: plain.child.pid!,
       submit: submitter(createConnectTransport({ baseUrl: plain.url, useBinaryFormat: true, httpVersion: '1.1', nodeOptions: { agent: new HttpAgent({ keepAlive: true }) } })),
       refusalCounts: true,
     },
@@ -144,10 +160,12 @@ try {
     const extraTenant = await tenantOf('tls-extra-ca');
     candidates.push({
       name: 'the same h2 cell, collector with NODE_EXTRA_CA_CERTS',
+      pid: withExtraCa.child.pid!,
       submit: submitter(createConnectTransport({ ...h2, baseUrl: withExtraCa.url, nodeOptions: extraTenant })),
     });
   }
   const results = new Map(candidates.map((candidate) => [candidate.name, [] as number[]]));
+  const perCpu = new Map(candidates.map((candidate) => [candidate.name, [] as number[]]));
   let failures = 0;
   for (const candidate of candidates) await drive(candidate); // warm-up: connections, JIT, the first segment
   const loadBefore = loadavg();
@@ -155,6 +173,7 @@ try {
     for (const candidate of candidates) {
       const result = await drive(candidate);
       results.get(candidate.name)!.push(result.rate);
+      perCpu.get(candidate.name)!.push(result.perCpuSecond);
       failures += result.failures;
     }
   const load = (values: number[]): string => values.map((value) => value.toFixed(2)).join(' ');
@@ -165,9 +184,9 @@ try {
   const goalCell = candidates[0]!.name;
   for (const candidate of candidates)
     console.log(
-      `  ${candidate.name.padEnd(54)} ${rate(candidate.name).toFixed(0).padStart(6)} reports/s   ÷ the goal's cell ${(rate(candidate.name) / rate(goalCell)).toFixed(2)}${candidate.name === goalCell ? '   (goal ≥ 2,000/s)' : ''}`,
+      `  ${candidate.name.padEnd(54)} ${rate(candidate.name).toFixed(0).padStart(6)} reports/s   ÷ the goal's cell ${(rate(candidate.name) / rate(goalCell)).toFixed(2)}   ${median(perCpu.get(candidate.name)!).toFixed(0).padStart(5)} per collector CPU-second${candidate.name === goalCell ? '   (goal ≥ 2,000/s)' : ''}`,
     );
-  console.log(`  failed calls: ${failures}`);
+  console.log(`  failed calls: ${failures}${[...failureKinds].map(([kind, count]) => `\n    ${count} × ${kind}`).join('')}`);
 } finally {
   await Promise.all(servers.map((server) => server.stop()));
   await rm(scratch, { recursive: true, force: true });

@@ -9,7 +9,8 @@
  * Needs `node build.mjs` first. Writes about 3.7 GB into a temporary directory it removes, or,
  * with BENCH_USAGE_STORE=<dir>, into that directory once, kept and reused by later runs.
  * BENCH_BASELINE_DIST=<an earlier build's dist> runs that build's report beside this one's, in
- * turn, on the same store: the before/after of a change in one run.
+ * turn, on the same store: the before/after of a change in one run. BENCH_USAGE_SINGLE_THREAD=0
+ * leaves out the one-thread case.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
@@ -84,12 +85,16 @@ async function writeStore(dir: string): Promise<number> {
   return bytes;
 }
 
-/** Elapsed seconds and peak RSS (MB) of one run, from GNU time. */
-function timed(args: string[]): { seconds: number; peakMb: number; stdout: string } {
-  const run = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+/**
+ * Elapsed seconds, CPU seconds (user + system, every thread) and peak RSS (MB) of one run, from GNU
+ * time. On a shared machine the CPU seconds move least: elapsed time is whatever share of the
+ * cores the run got.
+ */
+function timed(args: string[]): { seconds: number; cpuSeconds: number; peakMb: number; stdout: string } {
+  const run = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (run.status !== 0) throw new Error(`${args.join(' ')} failed: ${run.stderr}`);
-  const [seconds, kb] = run.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
-  return { seconds: seconds!, peakMb: kb! / 1024, stdout: run.stdout };
+  const [seconds, user, system, kb] = run.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
+  return { seconds: seconds!, cpuSeconds: user! + system!, peakMb: kb! / 1024, stdout: run.stdout };
 }
 
 const PARSE_ONLY = `
@@ -120,13 +125,15 @@ try {
       .join(' ')} (${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores)`,
   );
   const baseline = timed(['-e', PARSE_ONLY, dir]);
-  console.log(`baseline (read + JSON.parse every line, one thread): ${baseline.seconds.toFixed(1)} s, ${baseline.peakMb.toFixed(0)} MB peak RSS`);
+  console.log(
+    `baseline (read + JSON.parse every line, one thread): ${baseline.seconds.toFixed(1)} s, ${baseline.cpuSeconds.toFixed(1)} CPU s, ${baseline.peakMb.toFixed(0)} MB peak RSS`,
+  );
   const builds = [{ name: 'this build', cli: CLI }];
   if (BASELINE_DIST !== undefined) builds.push({ name: `the build in ${BASELINE_DIST}`, cli: join(BASELINE_DIST, 'tbot-collector.mjs') });
   const runs = [
     { label: `report usage --month ${MONTH} (worker threads: one per core, at most 4)`, extra: [] as string[] },
     { label: `report usage --month ${MONTH} --workers 1`, extra: ['--workers', '1'] },
-  ];
+  ].slice(0, process.env['BENCH_USAGE_SINGLE_THREAD'] === '0' ? 1 : 2);
   for (const { label, extra } of runs) {
     // The builds take turns on each case, so the load the machine is under hits both alike.
     const outputs = new Set<string>();
@@ -136,9 +143,11 @@ try {
       const rows = report.stdout.trim().split('\n').slice(1);
       const mau = rows.reduce((sum, row) => sum + Number(row.split(',')[2]), 0);
       console.log(
-        `${build.name}, ${label}: ${report.seconds.toFixed(1)} s, ${report.peakMb.toFixed(0)} MB peak RSS (goal ≤ 10 s, ≤ 200 MB); ${rows.length} tenant rows, MAU ${mau} (expected ${TENANTS * POOL})`,
+        `${build.name}, ${label}: ${report.seconds.toFixed(1)} s, ${report.cpuSeconds.toFixed(1)} CPU s, ${report.peakMb.toFixed(0)} MB peak RSS (goal ≤ 10 s, ≤ 200 MB); ${rows.length} tenant rows, MAU ${mau} (expected ${TENANTS * POOL})`,
       );
-      console.log(`  ratio to baseline: ${(report.seconds / baseline.seconds).toFixed(2)}× the time, ${(report.peakMb / baseline.peakMb).toFixed(2)}× the peak RSS`);
+      console.log(
+        `  ratio to baseline: ${(report.seconds / baseline.seconds).toFixed(2)}× the time, ${(report.cpuSeconds / baseline.cpuSeconds).toFixed(2)}× the CPU, ${(report.peakMb / baseline.peakMb).toFixed(2)}× the peak RSS`,
+      );
     }
     if (builds.length > 1) console.log(`  the builds' CSV: ${outputs.size === 1 ? 'byte for byte the same' : 'DIFFERENT'}`);
   }

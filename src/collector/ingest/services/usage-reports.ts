@@ -88,9 +88,28 @@ function closeVocabularies(kind: UsageReportKind, schema: DescMessage, report: R
   }
 }
 
-function storedReport(kind: UsageReportKind, schema: DescMessage, report: ReportMessage, at: string, tenant: string, receivedAt: Date): StoredUsageReport {
-  const size = toBinary(schema, report).length;
-  if (size > MAX_REPORT_BYTES) throw invalid(`${at.slice(0, -1)}: ${size} bytes; a report may take at most ${MAX_REPORT_BYTES}`, 'too-large');
+/**
+ * The size limit needs a report's binary size. A binary request no larger than the limit holds no
+ * report above it: a decoded message re-encodes to at most the bytes it was read from (defaults,
+ * overlong varints and unpacked lists only shrink; unknown fields are kept as they came), so the
+ * encoding, a copy of every record, is skipped. A JSON body says nothing about it: a fixed64 id
+ * takes 8 bytes in binary and may take 4 characters in JSON.
+ */
+function reportSize(schema: DescMessage, report: ReportMessage, binaryBodyBytes: number | undefined): number | undefined {
+  return binaryBodyBytes !== undefined && binaryBodyBytes <= MAX_REPORT_BYTES ? undefined : toBinary(schema, report).length;
+}
+
+function storedReport(
+  kind: UsageReportKind,
+  schema: DescMessage,
+  report: ReportMessage,
+  at: string,
+  tenant: string,
+  receivedAt: Date,
+  binaryBodyBytes: number | undefined,
+): StoredUsageReport {
+  const size = reportSize(schema, report, binaryBodyBytes);
+  if (size !== undefined && size > MAX_REPORT_BYTES) throw invalid(`${at.slice(0, -1)}: ${size} bytes; a report may take at most ${MAX_REPORT_BYTES}`, 'too-large');
   const uuid = report['reportUuid'];
   if (!(uuid instanceof Uint8Array) || uuid.length !== 16) throw invalid(`${at}report_uuid: expected 16 bytes (a UUID)`);
   const clusterName = requireHmac(report['clusterName'], `${at}cluster_name`);
@@ -138,7 +157,7 @@ export function createUsageReportService(deps: { randomUuid: () => string } = { 
       const tenant = caller.tenant;
       const events = reports.map(({ kind, report, index }) => {
         const protoName = messageSchema(USAGE_REQUEST).fields.find((field) => field.number === kind.number)!.name;
-        return storedReport(kind, messageSchema(kind.reportType), report, `${protoName}[${index}].`, tenant, receivedAt);
+        return storedReport(kind, messageSchema(kind.reportType), report, `${protoName}[${index}].`, tenant, receivedAt, encoding === 'proto' ? body.length : undefined);
       });
       const batchUuid = Buffer.from(deps.randomUuid().replaceAll('-', ''), 'hex');
       return { events, notes: { unknownFields: unknown.length }, response: { batchUuid } };
