@@ -168,6 +168,7 @@ try {
   const perCpu = new Map(candidates.map((candidate) => [candidate.name, [] as number[]]));
   let failures = 0;
   for (const candidate of candidates) await drive(candidate); // warm-up: connections, JIT, the first segment
+  failureKinds.clear(); // what failed while warming up is not the run's
   const loadBefore = loadavg();
   for (let round = 0; round < rounds; round += 1)
     for (const candidate of candidates) {
