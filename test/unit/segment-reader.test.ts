@@ -23,8 +23,8 @@ describe('reading a segment', () => {
     try {
       const line = (index: number, text: string) =>
         `{"received_at":"2026-11-20T10:00:00.000Z","family":"${index % 3 === 0 ? 'tbot' : 'usage'}","event":{"n":${index},"t":"${text}"}}`;
-      // "é" is 2 bytes, "€" 3, "𝄞" 4: an odd-sized line puts the piece boundaries inside them.
-      const lines = Array.from({ length: 3000 }, (_, index) => line(index, `é€𝄞${'x'.repeat(index % 97)}`));
+      // Text of 3- and 4-byte characters only ("€", "𝄞"): nearly every piece boundary falls inside one.
+      const lines = Array.from({ length: 3000 }, (_, index) => line(index, `${'€'.repeat(40 + (index % 7))}𝄞`));
       await writeFile(join(workspace.dir, SEGMENT), `${lines.join('\n')}\n`);
       const blocking = await familyLines(new SegmentReader(workspace.dir, { blocking: true }));
       const streamed = await familyLines(new SegmentReader(workspace.dir));
