@@ -32,7 +32,7 @@ import { messageSchema } from '../src/protocol/descriptors.js';
 import { MAX_TBOT_BATCH_EVENTS, SUBMIT_TBOT_EVENT_PATH, SUBMIT_TBOT_EVENTS_PATH } from '../src/protocol/tbot-wire.js';
 import { segmentName } from '../src/collector/store/segments.js';
 import { startCollector, tbotEvent } from '../test/helpers/collector-process.js';
-import { median } from './measure.js';
+import { cpuSecondsOf, median } from './measure.js';
 import { writeUsageStore } from './usage-store.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -85,6 +85,8 @@ interface Candidate {
   /** Events per request. */
   events: number;
   run(): Promise<autocannon.Result>;
+  /** The server's process, whose CPU time a run is charged. */
+  pid?: number | undefined;
 }
 
 const load = (url: string, path: string, body: string | Buffer, headers: Record<string, string>, connections: number) => (): Promise<autocannon.Result> =>
@@ -171,9 +173,20 @@ async function ingest(): Promise<void> {
   ];
   if (baselineSingle !== undefined) candidates.splice(2, 0, baselineSingle);
   if (baselineBatch !== undefined) candidates.splice(candidates.indexOf(batchJsonPath) + 1, 0, baselineBatch);
+  for (const candidate of [bareSingle, bareBatch]) candidate.pid = bare.child.pid;
+  for (const candidate of [collectorSingle, batchJsonPath, batchProtoPath]) candidate.pid = collector.child.pid;
+  connectNodeSingle.pid = viaConnectNode.child.pid;
+  for (const candidate of [baselineSingle, baselineBatch]) if (candidate !== undefined) (candidate as Candidate).pid = baseline?.child.pid;
   const results = new Map(candidates.map((candidate) => [candidate.name, [] as autocannon.Result[]]));
+  /** Requests answered per CPU-second of the server, per round. */
+  const perCpu = new Map(candidates.map((candidate) => [candidate.name, [] as number[]]));
   for (let round = 0; round < rounds; round += 1) {
-    for (const candidate of candidates) results.get(candidate.name)!.push(await candidate.run());
+    for (const candidate of candidates) {
+      const cpuBefore = candidate.pid === undefined ? 0 : cpuSecondsOf(candidate.pid);
+      const result = await candidate.run();
+      results.get(candidate.name)!.push(result);
+      if (candidate.pid !== undefined) perCpu.get(candidate.name)!.push(result.requests.total / (cpuSecondsOf(candidate.pid) - cpuBefore));
+    }
   }
   bare.child.kill();
   await collector.stop();
@@ -193,8 +206,9 @@ async function ingest(): Promise<void> {
       .join(' ')}`,
   );
   for (const candidate of candidates) {
+    const cpu = perCpu.get(candidate.name)!;
     console.log(
-      `  ${candidate.name.padEnd(40)} ${requestRate(candidate.name).toFixed(0).padStart(7)} req/s ${eventRate(candidate).toFixed(0).padStart(8)} events/s   p50 ${p(candidate.name, 'p50')} ms   p99 ${p(candidate.name, 'p99')} ms   (${failures(candidate.name)})`,
+      `  ${candidate.name.padEnd(40)} ${requestRate(candidate.name).toFixed(0).padStart(7)} req/s ${eventRate(candidate).toFixed(0).padStart(8)} events/s   p50 ${p(candidate.name, 'p50')} ms   p99 ${p(candidate.name, 'p99')} ms   (${failures(candidate.name)})${cpu.length === 0 ? '' : `   ${(median(cpu) * candidate.events).toFixed(0)} events per server CPU-second`}`,
     );
   }
   console.log(`  single calls ÷ bare                      ${(requestRate(collectorSingle.name) / requestRate(bareSingle.name)).toFixed(2)}   goal ≥ 0.4`);

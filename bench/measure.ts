@@ -1,5 +1,6 @@
 /** Side-by-side process timing: candidates run round-robin so machine noise hits them all alike. */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 export interface Candidate {
   name: string;
@@ -65,4 +66,16 @@ export function eachLine(stream: NodeJS.ReadableStream, onLine: (line: string) =
     pending = lines.pop() ?? '';
     for (const line of lines) onLine(line);
   });
+}
+
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (Linux). Work per
+ * CPU-second is what a loaded machine changes least: a rate shares the cores with everyone else.
+ */
+export function cpuSecondsOf(pid: number): number {
+  // Fields after the command's closing parenthesis start at the state (field 3); utime and stime are fields 14 and 15.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }

@@ -6,11 +6,15 @@
  * one thread, and prints each one's time and peak RSS beside a baseline in the same run: reading
  * the same segments and JSON.parse-ing every line on one thread, the floor any report over the
  * store pays. Goal: ≤ 10 s and ≤ 200 MB peak RSS.
- * Needs `node build.mjs` first. Writes about 3.7 GB into a temporary directory it removes.
+ * Needs `node build.mjs` first. Writes about 3.7 GB into a temporary directory it removes, or,
+ * with BENCH_USAGE_STORE=<dir>, into that directory once, kept and reused by later runs.
+ * BENCH_BASELINE_DIST=<an earlier build's dist> runs that build's report beside this one's, in
+ * turn, on the same store: the before/after of a change in one run. BENCH_USAGE_SINGLE_THREAD=0
+ * leaves out the one-thread case.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +30,8 @@ const USERS_PER_WINDOW = 20;
 const POOL = 40;
 const MONTH = '2026-11';
 const CLI = fileURLToPath(new URL('../dist/tbot-collector.mjs', import.meta.url));
+const BASELINE_DIST = process.env['BENCH_BASELINE_DIST'];
+const KEPT_STORE = process.env['BENCH_USAGE_STORE'];
 
 /** One real stored line: the record layout (every counter, the enums) is the service's own. */
 const [template] = storedUsageLines(
@@ -79,12 +85,16 @@ async function writeStore(dir: string): Promise<number> {
   return bytes;
 }
 
-/** Elapsed seconds and peak RSS (MB) of one run, from GNU time. */
-function timed(args: string[]): { seconds: number; peakMb: number; stdout: string } {
-  const run = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+/**
+ * Elapsed seconds, CPU seconds (user + system, every thread) and peak RSS (MB) of one run, from GNU
+ * time. On a shared machine the CPU seconds move least: elapsed time is whatever share of the
+ * cores the run got.
+ */
+function timed(args: string[]): { seconds: number; cpuSeconds: number; peakMb: number; stdout: string } {
+  const run = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (run.status !== 0) throw new Error(`${args.join(' ')} failed: ${run.stderr}`);
-  const [seconds, kb] = run.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
-  return { seconds: seconds!, peakMb: kb! / 1024, stdout: run.stdout };
+  const [seconds, user, system, kb] = run.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
+  return { seconds: seconds!, cpuSeconds: user! + system!, peakMb: kb! / 1024, stdout: run.stdout };
 }
 
 const PARSE_ONLY = `
@@ -98,30 +108,48 @@ const { createInterface } = require('node:readline');
   console.log(lines);
 })();`;
 
-const dir = await mkdtemp(join(tmpdir(), 'tbot-bench-usage-'));
+const dir = KEPT_STORE ?? (await mkdtemp(join(tmpdir(), 'tbot-bench-usage-')));
+/** Marks a kept store as whole: a run stopped while writing leaves none, and the next one rewrites it. */
+const complete = join(dir, 'complete');
 try {
-  const started = performance.now();
-  const bytes = await writeStore(dir);
-  console.log(`store: ${TENANTS * DAYS * WINDOWS} reports, ${(bytes / 1e9).toFixed(2)} GB, written in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  if (KEPT_STORE === undefined || !existsSync(complete)) {
+    await mkdir(dir, { recursive: true });
+    const started = performance.now();
+    const bytes = await writeStore(dir);
+    if (KEPT_STORE !== undefined) await writeFile(complete, '');
+    console.log(`store: ${TENANTS * DAYS * WINDOWS} reports, ${(bytes / 1e9).toFixed(2)} GB, written in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  } else console.log(`store: ${TENANTS * DAYS * WINDOWS} reports, kept in ${dir}`);
   console.log(
     `load average before: ${loadavg()
       .map((value) => value.toFixed(2))
       .join(' ')} (${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores)`,
   );
   const baseline = timed(['-e', PARSE_ONLY, dir]);
-  console.log(`baseline (read + JSON.parse every line, one thread): ${baseline.seconds.toFixed(1)} s, ${baseline.peakMb.toFixed(0)} MB peak RSS`);
+  console.log(
+    `baseline (read + JSON.parse every line, one thread): ${baseline.seconds.toFixed(1)} s, ${baseline.cpuSeconds.toFixed(1)} CPU s, ${baseline.peakMb.toFixed(0)} MB peak RSS`,
+  );
+  const builds = [{ name: 'this build', cli: CLI }];
+  if (BASELINE_DIST !== undefined) builds.push({ name: `the build in ${BASELINE_DIST}`, cli: join(BASELINE_DIST, 'tbot-collector.mjs') });
   const runs = [
     { label: `report usage --month ${MONTH} (worker threads: one per core, at most 4)`, extra: [] as string[] },
     { label: `report usage --month ${MONTH} --workers 1`, extra: ['--workers', '1'] },
-  ];
+  ].slice(0, process.env['BENCH_USAGE_SINGLE_THREAD'] === '0' ? 1 : 2);
   for (const { label, extra } of runs) {
-    const report = timed([CLI, 'report', 'usage', '--data-dir', dir, '--month', MONTH, '--format', 'csv', ...extra]);
-    const rows = report.stdout.trim().split('\n').slice(1);
-    const mau = rows.reduce((sum, row) => sum + Number(row.split(',')[2]), 0);
-    console.log(
-      `${label}: ${report.seconds.toFixed(1)} s, ${report.peakMb.toFixed(0)} MB peak RSS (goal ≤ 10 s, ≤ 200 MB); ${rows.length} tenant rows, MAU ${mau} (expected ${TENANTS * POOL})`,
-    );
-    console.log(`  ratio to baseline: ${(report.seconds / baseline.seconds).toFixed(2)}× the time, ${(report.peakMb / baseline.peakMb).toFixed(2)}× the peak RSS`);
+    // The builds take turns on each case, so the load the machine is under hits both alike.
+    const outputs = new Set<string>();
+    for (const build of builds) {
+      const report = timed([build.cli, 'report', 'usage', '--data-dir', dir, '--month', MONTH, '--format', 'csv', ...extra]);
+      outputs.add(report.stdout);
+      const rows = report.stdout.trim().split('\n').slice(1);
+      const mau = rows.reduce((sum, row) => sum + Number(row.split(',')[2]), 0);
+      console.log(
+        `${build.name}, ${label}: ${report.seconds.toFixed(1)} s, ${report.cpuSeconds.toFixed(1)} CPU s, ${report.peakMb.toFixed(0)} MB peak RSS (goal ≤ 10 s, ≤ 200 MB); ${rows.length} tenant rows, MAU ${mau} (expected ${TENANTS * POOL})`,
+      );
+      console.log(
+        `  ratio to baseline: ${(report.seconds / baseline.seconds).toFixed(2)}× the time, ${(report.cpuSeconds / baseline.cpuSeconds).toFixed(2)}× the CPU, ${(report.peakMb / baseline.peakMb).toFixed(2)}× the peak RSS`,
+      );
+    }
+    if (builds.length > 1) console.log(`  the builds' CSV: ${outputs.size === 1 ? 'byte for byte the same' : 'DIFFERENT'}`);
   }
   console.log(
     `load average after: ${loadavg()
@@ -129,5 +157,5 @@ try {
       .join(' ')}`,
   );
 } finally {
-  await rm(dir, { recursive: true, force: true });
+  if (KEPT_STORE === undefined) await rm(dir, { recursive: true, force: true });
 }

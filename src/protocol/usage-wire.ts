@@ -20,16 +20,29 @@ export interface UsageReportKind {
   number: number;
   reportType: string;
   posthogName: string;
-  /** The record list and the anonymized field that keys `tp.records`, when the kind has records. */
-  records?: { field: string; key: string };
+  /**
+   * The record list and the anonymized field that keys `tp.records`, when the kind has records;
+   * `qualifier` is a second field the key also names (one record per resource and session type).
+   */
+  records?: { field: string; key: string; qualifier?: string };
+  /** Closed string fields of the report's lists (proto names): a value outside is stored as `other`. */
+  closed?: readonly ClosedListField[];
 }
 
-/**
- * The kinds this collector declares. Teleport's two identity-security kinds
- * (identity_security_summaries_generated, identity_security_usage; request fields 4 and 5) are in
- * the stored shape's vocabulary, but their messages are not in our reference copy of the
- * contract: a request carrying them is refused (`unimplemented`), never half-read.
- */
+export interface ClosedListField {
+  list: string;
+  field: string;
+  values: readonly string[];
+}
+
+/** Teleport's session kinds (api/types SessionKind), and its unknown kind, the empty string. */
+export const SESSION_TYPES: readonly string[] = ['ssh', 'k8s', 'db', 'app', 'desktop', ''];
+/** The providers whose graphs Identity Security sizes, as the contract's comment lists them. */
+export const GRAPH_PROVIDERS: readonly string[] = ['teleport', 'aws', 'azure', 'entra', 'gitlab', 'github', 'netiq', 'okta'];
+/** The providers whose audit logs Identity Security ingests, as the contract's comment lists them. */
+export const AUDIT_LOG_PROVIDERS: readonly string[] = ['teleport', 'cloudtrail', 'kubernetes', 'github', 'okta'];
+
+/** Every kind of the contract, by request field; a request field beyond these is refused (`unimplemented`), never half-read. */
 export const USAGE_REPORT_KINDS: readonly UsageReportKind[] = [
   {
     kind: 'user_activity',
@@ -47,6 +60,26 @@ export const USAGE_REPORT_KINDS: readonly UsageReportKind[] = [
     reportType: 'prehog.v1.BotInstanceActivityReport',
     posthogName: 'tp.bot_instance.activity',
     records: { field: 'records', key: 'bot_instance_id' },
+  },
+  {
+    kind: 'identity_security_summaries_generated',
+    field: 'identitySecuritySummariesReport',
+    number: 4,
+    reportType: 'prehog.v1.IdentitySecuritySummariesGeneratedReport',
+    posthogName: 'tp.identity_security.summaries_generated',
+    records: { field: 'records', key: 'resource_name', qualifier: 'session_type' },
+    closed: [{ list: 'records', field: 'session_type', values: SESSION_TYPES }],
+  },
+  {
+    kind: 'identity_security_usage',
+    field: 'identitySecurityReport',
+    number: 5,
+    reportType: 'prehog.v1.IdentitySecurityReport',
+    posthogName: 'tp.identity_security.usage',
+    closed: [
+      { list: 'graph_size_records', field: 'provider', values: GRAPH_PROVIDERS },
+      { list: 'audit_log_records', field: 'provider', values: AUDIT_LOG_PROVIDERS },
+    ],
   },
 ];
 

@@ -260,7 +260,7 @@ describe('prehog.v1 SubmitUsageReports', () => {
       binary(usageRequest({ user: 1 })),
       Buffer.from(
         new BinaryWriter()
-          .tag(4, 2)
+          .tag(6, 2)
           .bytes(new Uint8Array([10, 0]))
           .finish(),
       ),

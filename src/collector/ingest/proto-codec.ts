@@ -90,17 +90,29 @@ export function withoutUnknownJsonFields(schema: DescMessage, value: JsonValue, 
 const isOneof = (value: unknown): value is { case: string; value: unknown } =>
   typeof value === 'object' && value !== null && typeof (value as { case?: unknown }).case === 'string' && 'value' in value;
 
-/** Unknown fields a binary decode kept aside, through every nested message, list, map and oneof. */
+/**
+ * Unknown fields a binary decode kept aside, through every nested message, list, map and oneof.
+ * It visits every field of every message of a request (a usage report's 50 records × 25 fields),
+ * so it walks keys in place and passes over scalars before making anything.
+ */
 export function unknownBinaryFields(message: unknown, path = '', found: UnknownField[] = []): UnknownField[] {
-  if (typeof message !== 'object' || message === null || message instanceof Uint8Array || Array.isArray(message)) return found;
-  for (const [key, value] of Object.entries(message as Record<string, unknown>)) {
+  if (!isNested(message) || Array.isArray(message)) return found;
+  const fields = message as Record<string, unknown>;
+  for (const key in fields) {
+    if (!Object.hasOwn(fields, key)) continue;
+    const value = fields[key];
+    if (!isNested(value)) continue;
     if (key === '$unknown') for (const { no, wireType, data } of value as { no: number; wireType: number; data: Uint8Array }[]) found.push({ path, number: no, wireType, data });
-    else if (Array.isArray(value)) for (const [index, element] of value.entries()) unknownBinaryFields(element, `${path}${key}[${index}].`, found);
-    else if (isOneof(value)) unknownBinaryFields(value.value, `${path}${value.case}.`, found);
+    else if (Array.isArray(value)) {
+      for (let index = 0; index < value.length; index += 1) if (isNested(value[index])) unknownBinaryFields(value[index], `${path}${key}[${index}].`, found);
+    } else if (isOneof(value)) unknownBinaryFields(value.value, `${path}${value.case}.`, found);
     else unknownBinaryFields(value, `${path}${key}.`, found);
   }
   return found;
 }
+
+/** A value that may hold a message: an object that is not bytes. */
+const isNested = (value: unknown): value is object => typeof value === 'object' && value !== null && !(value instanceof Uint8Array);
 
 const withoutPrefix = (error: unknown): string => (error as Error).message.replace(/^cannot (?:decode|encode) (?:message |field )?/, '');
 

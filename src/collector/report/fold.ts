@@ -41,6 +41,8 @@ export interface ScanTask {
   window: ReportWindow;
   family: string;
   options: unknown;
+  /** Read the segments with blocking calls: the thread does nothing else meanwhile. */
+  blocking?: boolean;
 }
 
 function parseRecord(line: string): StoredRecord | undefined {
@@ -59,7 +61,7 @@ export async function scan<R>(fold: Fold<R>, task: ScanTask): Promise<R> {
   // received_at is always toISOString's spelling, as the window is, so strings compare as times.
   const since = task.window.since;
   const report = fold.empty(task.window, task.options);
-  const reader = new SegmentReader(task.dir);
+  const reader = new SegmentReader(task.dir, { blocking: task.blocking === true });
   for (const segment of task.segments) {
     for await (const lines of reader.familyLines(segment, task.family)) {
       for (const line of lines) {
@@ -89,6 +91,11 @@ export interface ScanOptions {
   workerUrl?: URL;
   /** Told about entries named like segments that are not regular files (never read). */
   onIgnored?: (name: string) => void;
+  /**
+   * Whether the calling thread may block on reads when it scans itself (one worker): a one-shot
+   * CLI may, a server must not. Worker threads always do: they have nothing else to do.
+   */
+  blockingReads?: boolean;
 }
 
 /** A small young generation keeps each worker's footprint flat; parsing garbage dies young anyway. */
@@ -102,14 +109,14 @@ export async function buildReport<R>(fold: Fold<R>, family: string, dir: string,
   // Segments are days of arrival; events arrive after they happen, so later segments may hold
   // events from inside the window and are all read.
   const segments = listing.segments.filter((segment) => segmentDay(segment) >= sinceDay);
-  const task = (share: string[]): ScanTask => ({ dir, segments: share, window, family, options: foldOptions });
-  if (workers <= 1 || segments.length < 2) return scan(fold, task(segments));
+  const task = (share: string[], blocking: boolean): ScanTask => ({ dir, segments: share, window, family, options: foldOptions, blocking });
+  if (workers <= 1 || segments.length < 2) return scan(fold, task(segments, options.blockingReads === true));
   const shares = Array.from({ length: Math.min(workers, segments.length) }, (_, index) => segments.filter((_, position) => position % workers === index));
   const parts = await Promise.all(
     shares.map(
       (share) =>
         new Promise<R>((resolve, reject) => {
-          const worker = new Worker(options.workerUrl!, { workerData: task(share), resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
+          const worker = new Worker(options.workerUrl!, { workerData: task(share, true), resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
           worker.once('message', (part: R) => resolve(part));
           worker.once('error', reject);
           worker.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`report worker exited ${code}`))));

@@ -14,12 +14,14 @@ import type { ErrorObject } from 'ajv';
 import { firstNotAnonymized, isAnonymized as isAnonymizedText } from '../../protocol/anonymized.js';
 import { DISCOVER_REQUEST } from '../../protocol/discover-wire.js';
 import { messageSchema } from '../../protocol/descriptors.js';
+import { hasCanonicalShape } from '../../protocol/proto-json-shape.js';
 import { PRODUCT_REQUEST_SENSITIVE, PRODUCT_SENSITIVE } from '../../protocol/teleport-wire.js';
 import { usageKind } from '../../protocol/usage-wire.js';
 import { isTenantName } from '../tenants/tenant-name.js';
 import { connectEventOf } from '../../protocol/connect-wire.js';
 import { DISCOVER_EVENT_SENSITIVE, DISCOVER_REQUEST_SENSITIVE, discoverEventOf } from '../../protocol/discover-wire.js';
 import { REDACTED, screenFreeText } from '../../protocol/free-text.js';
+import { OTHER } from '../../protocol/vocabularies.js';
 import {
   validateReceivedTbotEvent,
   validateSubmitConnectEvent,
@@ -49,8 +51,13 @@ function bySchema(validator: Validator, event: unknown): string | undefined {
   return validator(event) ? undefined : schemaProblem(validator);
 }
 
-/** The message parses as its contract's ProtoJSON, with no field the contract does not define. */
+/**
+ * The message parses as its contract's ProtoJSON, with no field the contract does not define.
+ * What the store wrote has the canonical shape, which is checked without building the message;
+ * anything else is judged by fromJson itself, so the verdict is fromJson's either way.
+ */
 function protoProblem(schema: DescMessage, json: unknown, at: string): string | undefined {
+  if (hasCanonicalShape(schema, json)) return undefined;
   try {
     fromJson(schema, json as never, { ignoreUnknownFields: false });
     return undefined;
@@ -77,7 +84,7 @@ const isAnonymized = (value: unknown): boolean => typeof value === 'string' && i
 const USAGE_KEYS = ['tenant', 'kind', 'report_uuid', 'cluster_name', 'reporter_hostid', 'start_time', 'report'];
 const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** The anonymized keys of a usage report's records (proto field names), by record list. */
-const USAGE_RECORD_HMACS: Readonly<Record<string, readonly string[]>> = { records: ['user_name', 'bot_instance_id', 'bot_user_name'] };
+const USAGE_RECORD_HMACS: Readonly<Record<string, readonly string[]>> = { records: ['user_name', 'bot_instance_id', 'bot_user_name', 'resource_name'] };
 
 const FAMILY_CHECKS: Record<Family, FamilyCheck> = {
   // Lines from before timestamps were always filled in happened on arrival (as the forwarder reads them).
@@ -142,6 +149,15 @@ const FAMILY_CHECKS: Record<Family, FamilyCheck> = {
       for (const [index, record] of records.entries())
         for (const key of keys)
           if (isObject(record) && record[key] !== undefined && !isAnonymized(record[key])) return `report.${list}[${index}].${key}: not the anonymizer's output`;
+    }
+    for (const closed of spec.closed ?? []) {
+      const records = report[closed.list];
+      if (!Array.isArray(records)) continue;
+      for (const [index, record] of records.entries()) {
+        const value = isObject(record) ? record[closed.field] : undefined;
+        if (value !== undefined && value !== OTHER && !closed.values.includes(value as string))
+          return `report.${closed.list}[${index}].${closed.field}: not in its closed vocabulary`;
+      }
     }
     return undefined;
   },

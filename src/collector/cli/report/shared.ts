@@ -57,6 +57,8 @@ export async function foldFamily<R>(fold: Fold<R>, family: Family, args: CommonR
   return buildReport(fold, family, args.dataDir, window, foldOptions, {
     ...(args.workers === undefined ? {} : { workers: args.workers }),
     ...(REPORT_WORKER === undefined ? {} : { workerUrl: REPORT_WORKER }),
+    // A report run is a one-shot process: blocking reads on its one thread delay nothing.
+    blockingReads: true,
     onIgnored: (name) => (noteIgnored ? runtime.stderr(`tbot-collector: ignoring ${name}: not a regular file\n`) : undefined),
   });
 }

@@ -1,10 +1,14 @@
 /**
  * Usage reports as the contract's comments name them: one PostHog event per report
- * (`tp.user.activity`, `tp.resource.counts`, `tp.bot_instance.activity`), the window's start as the
- * event's time, `tp.report_time` when the collector received it, `tp.report_uuid` in 8-4-4-4-12
- * form, the anonymized `tp.cluster_name` and `tp.reporter_hostid` in base64, `tp.records` as a map
- * keyed by the record's anonymized name (base64), and the tenant as a PostHog group. What was
- * read back from disk is checked again before it leaves.
+ * (`tp.user.activity`, `tp.resource.counts`, `tp.bot_instance.activity`,
+ * `tp.identity_security.summaries_generated`, `tp.identity_security.usage`), the window's start as
+ * the event's time, `tp.report_time` when the collector received it, `tp.report_uuid` in
+ * 8-4-4-4-12 form, the anonymized `tp.cluster_name` and `tp.reporter_hostid` in base64,
+ * `tp.records` as a map keyed by the record's anonymized name (base64; for summaries, the name and
+ * the session type, as `<name>:<session type>`), and the tenant as a PostHog group. The contract
+ * names no properties for tp.resource.counts and tp.identity_security.usage; ours are
+ * `tp.resource_counts`, and `tp.graph_size_records` / `tp.audit_log_records` under the report's own
+ * field names. What was read back from disk is checked again before it leaves.
  */
 import { isAnonymized } from '../../../protocol/anonymized.js';
 import { POSTHOG_ENUM_VALUES, usageKind, type StoredUsageReport } from '../../../protocol/usage-wire.js';
@@ -27,13 +31,16 @@ function requireAnonymized(text: unknown, what: string): string {
   return text;
 }
 
-/** Records keyed by their anonymized name, the name itself left out of the value. */
-function recordMap(records: unknown, key: string): Record<string, PostHogValue> {
+/** Records keyed by their anonymized name (and qualifier), the fields of the key left out of the value. */
+function recordMap(records: unknown, key: string, qualifier?: string): Record<string, PostHogValue> {
   if (!Array.isArray(records)) throw new InvalidRecordError('stored usage report: records is not a list');
   const map: Record<string, PostHogValue> = {};
   for (const record of records as Record<string, unknown>[]) {
     const name = requireAnonymized(record[key], key);
-    map[name] = Object.fromEntries(Object.entries(record).flatMap(([field, raw]) => (field === key ? [] : [[field, value(field, raw)]])));
+    // The qualifier is a closed vocabulary (re-checked on the way out); base64 never holds ':'.
+    map[qualifier === undefined ? name : `${name}:${String(record[qualifier] ?? '')}`] = Object.fromEntries(
+      Object.entries(record).flatMap(([field, raw]) => (field === key || field === qualifier ? [] : [[field, value(field, raw)]])),
+    );
   }
   return map;
 }
@@ -63,7 +70,8 @@ export function usageToPostHog(stored: StoredRecord): FamilyEvent {
     $groups: { tenant: report.tenant },
     $process_person_profile: false,
   };
-  if (kind.records !== undefined) properties['tp.records'] = recordMap(report.report[kind.records.field], kind.records.key);
-  else properties['tp.resource_counts'] = resourceCounts(report.report['resource_kind_reports']);
+  if (kind.records !== undefined) properties['tp.records'] = recordMap(report.report[kind.records.field], kind.records.key, kind.records.qualifier);
+  else if (kind.kind === 'resource_presence') properties['tp.resource_counts'] = resourceCounts(report.report['resource_kind_reports']);
+  else for (const list of ['graph_size_records', 'audit_log_records']) properties[`tp.${list}`] = value(list, report.report[list] ?? []);
   return { event: kind.posthogName, distinct_id: report.cluster_name, timestamp: new Date(report.start_time).toISOString(), properties };
 }

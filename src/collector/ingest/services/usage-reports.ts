@@ -8,8 +8,9 @@
  */
 import { fromJson, toBinary, toJson, type DescMessage, type JsonObject, type Message } from '@bufbuild/protobuf';
 import { randomUUID } from 'node:crypto';
-import { ANONYMIZED_EXPECTATION } from '../../../protocol/anonymized.js';
+import { ANONYMIZED_EXPECTATION, isAnonymized } from '../../../protocol/anonymized.js';
 import { messageSchema } from '../../../protocol/descriptors.js';
+import { OTHER } from '../../../protocol/vocabularies.js';
 import {
   MAX_REPORT_BYTES,
   MAX_REPORTS_PER_CALL,
@@ -70,11 +71,45 @@ function checkRecords(kind: UsageReportKind, report: ReportMessage, at: string):
       requireHmac(record['botInstanceId'], `${at}records[${index}].bot_instance_id`);
       requireHmac(record['botUserName'], `${at}records[${index}].bot_user_name`);
     });
+  // The contract carries this anonymized name as base64 text in a string field, not as bytes.
+  if (kind.kind === 'identity_security_summaries_generated')
+    (report['records'] as ReportMessage[]).forEach((record, index) => {
+      if (!isAnonymized(record['resourceName'] as string)) throw invalid(`${at}records[${index}].resource_name: expected ${ANONYMIZED_EXPECTATION}`, 'not-anonymized');
+    });
 }
 
-function storedReport(kind: UsageReportKind, schema: DescMessage, report: ReportMessage, at: string, tenant: string, receivedAt: Date): StoredUsageReport {
-  const size = toBinary(schema, report).length;
-  if (size > MAX_REPORT_BYTES) throw invalid(`${at.slice(0, -1)}: ${size} bytes; a report may take at most ${MAX_REPORT_BYTES}`, 'too-large');
+/** A closed field's value outside its list is stored as `other`, as every closed vocabulary is. */
+function closeVocabularies(kind: UsageReportKind, schema: DescMessage, report: ReportMessage): void {
+  for (const closed of kind.closed ?? []) {
+    const list = schema.fields.find((field) => field.name === closed.list)!;
+    if (list.fieldKind !== 'list' || list.listKind !== 'message') continue;
+    const field = list.message.fields.find((candidate) => candidate.name === closed.field)!.localName;
+    for (const record of report[list.localName] as ReportMessage[]) if (!closed.values.includes(record[field] as string)) record[field] = OTHER;
+  }
+}
+
+/**
+ * The size limit needs a report's binary size. A binary request no larger than the limit holds no
+ * report above it: a decoded message re-encodes to at most the bytes it was read from (defaults,
+ * overlong varints and unpacked lists only shrink; unknown fields are kept as they came), so the
+ * encoding, a copy of every record, is skipped. A JSON body says nothing about it: a fixed64 id
+ * takes 8 bytes in binary and may take 4 characters in JSON.
+ */
+function reportSize(schema: DescMessage, report: ReportMessage, binaryBodyBytes: number | undefined): number | undefined {
+  return binaryBodyBytes !== undefined && binaryBodyBytes <= MAX_REPORT_BYTES ? undefined : toBinary(schema, report).length;
+}
+
+function storedReport(
+  kind: UsageReportKind,
+  schema: DescMessage,
+  report: ReportMessage,
+  at: string,
+  tenant: string,
+  receivedAt: Date,
+  binaryBodyBytes: number | undefined,
+): StoredUsageReport {
+  const size = reportSize(schema, report, binaryBodyBytes);
+  if (size !== undefined && size > MAX_REPORT_BYTES) throw invalid(`${at.slice(0, -1)}: ${size} bytes; a report may take at most ${MAX_REPORT_BYTES}`, 'too-large');
   const uuid = report['reportUuid'];
   if (!(uuid instanceof Uint8Array) || uuid.length !== 16) throw invalid(`${at}report_uuid: expected 16 bytes (a UUID)`);
   const clusterName = requireHmac(report['clusterName'], `${at}cluster_name`);
@@ -85,6 +120,7 @@ function storedReport(kind: UsageReportKind, schema: DescMessage, report: Report
   if (!Number.isFinite(startMillis) || Math.abs(startMillis) > 8.64e15) throw invalid(`${at}start_time: out of range`);
   requireNotFuture(startMillis, receivedAt, `${at}start_`);
   checkRecords(kind, report, at);
+  closeVocabularies(kind, schema, report);
   return {
     tenant,
     kind: kind.kind,
@@ -121,7 +157,7 @@ export function createUsageReportService(deps: { randomUuid: () => string } = { 
       const tenant = caller.tenant;
       const events = reports.map(({ kind, report, index }) => {
         const protoName = messageSchema(USAGE_REQUEST).fields.find((field) => field.number === kind.number)!.name;
-        return storedReport(kind, messageSchema(kind.reportType), report, `${protoName}[${index}].`, tenant, receivedAt);
+        return storedReport(kind, messageSchema(kind.reportType), report, `${protoName}[${index}].`, tenant, receivedAt, encoding === 'proto' ? body.length : undefined);
       });
       const batchUuid = Buffer.from(deps.randomUuid().replaceAll('-', ''), 'hex');
       return { events, notes: { unknownFields: unknown.length }, response: { batchUuid } };

@@ -155,6 +155,10 @@ function isUsageReport(event: unknown): event is StoredUsageReport {
               (kind['resource_ids'] === undefined || (Array.isArray(kind['resource_ids']) && kind['resource_ids'].every((id) => typeof id === 'string' && DECIMAL.test(id)))),
           ))
       );
+    // Counted as reports; the billing report has no figure of their own for them yet.
+    case 'identity_security_summaries_generated':
+    case 'identity_security_usage':
+      return true;
     default:
       return false;
   }
@@ -266,7 +270,7 @@ export const usageFold: Fold<UsageReport> = {
       for (let index = 0; index < COUNTER_FIELDS.length; index += 1) target.counters[index]! += ledger[base + index]!;
     } else if (event.kind === 'bot_instance_activity') {
       for (const record of list(event.report['records'])) target.botInstances.add(identityKey(record['bot_instance_id'] as string));
-    } else {
+    } else if (event.kind === 'resource_presence') {
       const hour = event.start_time.slice(0, 13);
       for (const kindReport of list(event.report['resource_kind_reports'])) {
         const tally = resourceTally(target, resourceKindLabel(kindReport['resource_kind']));
