@@ -63,6 +63,8 @@ export interface UsageSubmitterOptions {
   /** The largest report (default 128 KiB, the service's limit). */
   maxReportBytes?: number;
   userAgent?: string;
+  /** Told of each report once it is spooled (its kind, uuid and window start): for a debug view or a test. */
+  onSpooled?: (report: { kind: UsageReportEntry['kind']; uuid: string; start: number }) => void;
 }
 
 export interface UsageSubmitterStats {
@@ -181,6 +183,7 @@ export async function createUsageSubmitter(options: UsageSubmitterOptions): Prom
           try {
             const given = await spool.add(entry);
             stats.spooled += 1;
+            options.onSpooled?.({ kind: entry.kind, uuid: entry.uuid, start: entry.start });
             if (given.length > 0) {
               stats.givenUp += given.length;
               warn(`usage spool full: ${given.length} oldest reports given up unsent`, { dir: options.spoolDir });
