@@ -12,7 +12,7 @@ import { runCli } from '../../src/cli/run-cli.js';
 import { stopOnSignals } from '../../src/cli/signals.js';
 import { UsageError } from '../../src/errors.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
-import { createUsageSubmitter, HmacAnonymizer, mtlsTransport, type UsageSubmitter } from '../../src/reporting/index.js';
+import { createUsageSubmitter, HmacAnonymizer, mtlsTransport, TlsFileError, UsageSubmitterConfigError, type UsageSubmitter } from '../../src/reporting/index.js';
 import { monotonicMs } from '../../src/time/timer.js';
 import { sleep } from '../../src/time/sleep.js';
 import { simulate, type SimEvent } from './simulate.js';
@@ -176,6 +176,10 @@ runCli({
         const signals = stopOnSignals(logger);
         try {
           setExitCode(await run(args, logger, signals.signal));
+        } catch (error) {
+          // A wrong flag value found once the files are read: a usage error, not a crash.
+          if (error instanceof TlsFileError || error instanceof UsageSubmitterConfigError) throw new UsageError(error.message);
+          throw error;
         } finally {
           signals.dispose();
         }

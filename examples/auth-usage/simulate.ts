@@ -38,6 +38,7 @@ export interface SimEvent {
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
+const RENEWAL = 20 * 60_000;
 const SESSION_TYPES: readonly SessionType[] = ['ssh', 'ssh', 'ssh', 'k8s', 'db', 'app', 'app_tcp', 'windows_desktop', 'ssh_port_v2', 'k8s_port'];
 
 export function simulate(plan: SimulationPlan): SimEvent[] {
@@ -72,23 +73,24 @@ export function simulate(plan: SimulationPlan): SimEvent[] {
     }
   }
 
-  // Bots: each has one or two instances that join once a day and renew every hour, some with SVIDs.
+  // Bots: each has one or two instances that join once a day and renew every 20 minutes (tbot's
+  // default renewal interval); every other bot
+  // also gets SVIDs. A bot's first instance runs throughout, a second one comes and goes.
   for (let index = 0; index < plan.bots; index += 1) {
     const botName = `robot-${String(index + 1).padStart(2, '0')}`;
     const user = `bot-${botName}`;
     const instances = 1 + int(2);
-    const svids = random() < 0.5;
+    const svids = index % 2 === 0;
     for (let instance = 0; instance < instances; instance += 1) {
       const instanceId = uuidFrom(random);
-      // An instance lives for part of the run, so instances come and go across the month boundary.
-      const from = plan.start + int(plan.days * DAY * 0.6);
-      const until = Math.min(end, from + DAY + int(plan.days * DAY));
-      const offset = int(HOUR);
-      for (let at = from; at < until; at += HOUR) {
-        if ((at - from) % DAY < HOUR) push(at, { type: 'bot.join', botName, botInstanceId: instanceId });
-        push(at + (offset % HOUR), { type: 'certificate.issued', user, isBot: true, botInstanceId: instanceId });
+      const from = instance === 0 ? plan.start : plan.start + int(plan.days * DAY * 0.6);
+      const until = instance === 0 ? end : Math.min(end, from + DAY + int(plan.days * DAY));
+      const offset = int(RENEWAL);
+      for (let at = from; at < until; at += RENEWAL) {
+        if ((at - from) % DAY < RENEWAL) push(at, { type: 'bot.join', botName, botInstanceId: instanceId });
+        push(at + offset, { type: 'certificate.issued', user, isBot: true, botInstanceId: instanceId });
         if (svids)
-          push(at + ((offset + 7_000) % HOUR), {
+          push(at + offset + 7_000, {
             type: 'spiffe.svid.issued',
             user,
             userKind: 'USER_KIND_BOT',
