@@ -171,7 +171,11 @@ describe('what each event counts', () => {
 
 describe('reports from a closed window', () => {
   let uuids = 0;
-  const deps = { anonymizer, randomUUID: () => `00000000-0000-4000-8000-${String((uuids += 1)).padStart(12, '0')}` };
+  const nextUuid = (): string => {
+    uuids += 1;
+    return `00000000-0000-4000-8000-${String(uuids).padStart(12, '0')}`;
+  };
+  const deps = { anonymizer, randomUUID: nextUuid };
   const identity = { clusterName: hmac('prod'), reporterHostid: hmac('host-1') };
 
   it('every name leaves as the HMAC of the cluster key; resource ids are the HMAC’s first 8 bytes, little-endian', () => {

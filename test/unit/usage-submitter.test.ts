@@ -42,13 +42,17 @@ const uuidsOf = (calls: Call[]): string[] => calls.flatMap((call) => Object.valu
 describe('the usage submitter', () => {
   let workspace: Workspace;
   let dirs = 0;
+  const freshSpool = (): string => {
+    dirs += 1;
+    return join(workspace.dir, `spool-${dirs}`);
+  };
   before(async () => {
     workspace = await makeWorkspace('tbot-usage-submitter-');
   });
   after(() => workspace.remove());
 
   /** A submitter on a fresh (or given) spool, a clock at `clock.now`, manual timers. */
-  async function setup(transport: Transport, overrides: Partial<UsageSubmitterOptions> = {}, spoolDir = join(workspace.dir, `spool-${(dirs += 1)}`)) {
+  async function setup(transport: Transport, overrides: Partial<UsageSubmitterOptions> = {}, spoolDir = freshSpool()) {
     const clock = { now: START };
     const timers = new ManualTimers();
     const submitter = await createUsageSubmitter({
