@@ -156,11 +156,9 @@ async function run(args: ArgumentsCamelCase<Args>, logger: Logger, signal: Abort
   const end = new Date(start + args.days * DAY - 1);
   const window = { since: `${firstMonth}-01T00:00:00.000Z`, until: new Date(Date.UTC(end.getUTCFullYear(), end.getUTCMonth() + 1, 1)).toISOString() };
   process.stdout.write(`${JSON.stringify(truth(events, args.tenant, window, made), null, 2)}\n`);
-  if (left > 0) {
-    logger.warn(`${left} reports left in the spool; run again with --resend-only once the collector is back`);
-    return LEFT_IN_SPOOL;
-  }
-  return signal.aborted ? 130 : 0;
+  if (left > 0) logger.warn(`${left} reports left in the spool; run again with --resend-only once the collector is back`);
+  if (signal.aborted) return 130;
+  return left > 0 ? LEFT_IN_SPOOL : 0;
 }
 
 runCli({
