@@ -5,18 +5,7 @@
  */
 import type { ResourceKindName, SessionType, UsageEvent } from '../../src/reporting/index.js';
 import { RESOURCE_KIND_NAMES } from '../../src/reporting/index.js';
-
-/** mulberry32: a small seeded PRNG; plenty for a simulation, never for secrets. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { mulberry32, seededUuid } from '../shared/prng.js';
 
 export interface SimulationPlan {
   seed: number;
@@ -42,7 +31,7 @@ const RENEWAL = 20 * 60_000;
 const SESSION_TYPES: readonly SessionType[] = ['ssh', 'ssh', 'ssh', 'k8s', 'db', 'app', 'app_tcp', 'windows_desktop', 'ssh_port_v2', 'k8s_port'];
 
 export function simulate(plan: SimulationPlan): SimEvent[] {
-  const random = prng(plan.seed);
+  const random = mulberry32(plan.seed);
   const int = (below: number): number => Math.floor(random() * below);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
   const end = plan.start + plan.days * DAY;
@@ -82,7 +71,7 @@ export function simulate(plan: SimulationPlan): SimEvent[] {
     const instances = 1 + int(2);
     const svids = index % 2 === 0;
     for (let instance = 0; instance < instances; instance += 1) {
-      const instanceId = uuidFrom(random);
+      const instanceId = seededUuid(random);
       const from = instance === 0 ? plan.start : plan.start + int(plan.days * DAY * 0.6);
       const until = instance === 0 ? end : Math.min(end, from + DAY + int(plan.days * DAY));
       const offset = int(RENEWAL);
@@ -116,9 +105,4 @@ export function simulate(plan: SimulationPlan): SimEvent[] {
     .map((event, seq) => ({ event, seq }))
     .sort((a, b) => a.event.at - b.event.at || a.seq - b.seq)
     .map(({ event }) => event);
-}
-
-function uuidFrom(random: () => number): string {
-  const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`;
 }
