@@ -13,13 +13,20 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { UsageSummary } from '../../src/collector/report/usage/format.js';
 import type { StoredUsageReport } from '../../src/protocol/usage-wire.js';
-import { runCollector, startCollector, storedLines, type RunningCollector } from '../helpers/collector-process.js';
+import { everyStoredByte, runCollector, startCollector, storedLines, type RunningCollector } from '../helpers/collector-process.js';
 import { runExample } from '../helpers/example-app.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
 /** A day across the end of November (the restart cuts it at 00:07:30 on the 1st), so the last windows of the month close in December. */
 const HISTORY = ['--start', '2026-11-30T12:00:00Z', '--days', '1', '--seed', '7', '--humans', '12', '--bots', '4', '--resources', '14', '--auth-servers', '2'];
 const WINDOW = ['--since', '2026-11-01', '--until', '2027-01-01'];
+/** Names the simulator gives its users, bots, resources, cluster and auth servers: never on disk in clear. */
+const CANARIES = ['user-0', 'robot-', 'node-1', 'db_server-', 'sim.example.com', 'auth-1', 'spiffe://'];
+
+function assertNoClearName(where: string, text: string): void {
+  assert.ok(text.length > 1000, `${where}: positive control`);
+  for (const canary of CANARIES) assert.ok(!text.includes(canary), `${canary} found in ${where}`);
+}
 
 async function usageReport(dataDir: string): Promise<UsageSummary> {
   const run = await runCollector(['report', 'usage', '--data-dir', dataDir, ...WINDOW, '--format', 'json'], {}, 30_000);
@@ -76,6 +83,7 @@ describe('report usage equals the auth-usage simulator’s truth', () => {
     assert.deepEqual({ ...secondTruth, rows: [], totals: [], reports: 0 }, { ...truth, rows: [], totals: [], reports: 0 }, 'every run prints the truth of the whole history');
     const spooled = (await readdir(join(spool, 'auth-1'))).length + (await readdir(join(spool, 'auth-2'))).length;
     assert.equal(spooled, secondTruth.reports);
+    assertNoClearName('the spool', await everyStoredByte(spool));
     // A copy of the spool, to resend the same reports a second time.
     await cp(spool, join(workspace.dir, 'spool-copy'), { recursive: true });
 
@@ -90,6 +98,7 @@ describe('report usage equals the auth-usage simulator’s truth', () => {
     assert.match(again.stderr, /auth-1: 0 reports made, [1-9]\d* sent, 0 left in the spool/);
 
     const report = await usageReport(dataDir);
+    assertNoClearName('the collector data', await everyStoredByte(dataDir));
     const want = expected(truth, [truth, secondTruth]);
     assert.deepEqual(report, want);
     assert.equal(report.repeats, 0, 'the store kept each (tenant, report_uuid) once');
