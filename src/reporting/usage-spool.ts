@@ -41,7 +41,10 @@ export class UsageSpool {
 
   constructor(
     readonly dir: string,
+    /** This cluster's anonymized name: a file read back must carry it. */
+    private readonly clusterName: string,
     private readonly limits: SpoolLimits = DEFAULT_SPOOL_LIMITS,
+    private readonly maxReportBytes = MAX_REPORT_BYTES,
   ) {}
 
   /** Creates the directory (0700) and lists what an earlier run left; returns the names that are not this spool's. */
@@ -74,7 +77,7 @@ export class UsageSpool {
     return this.files.length - this.refused.size;
   }
 
-  /** Writes one report; returns the names of the reports given up to stay within bounds. */
+  /** Writes one report; returns the names of the reports given up to stay within bounds (see giveUp). */
   async add(entry: UsageReportEntry): Promise<string[]> {
     const name = spoolFileName(entry);
     const text = JSON.stringify({ format: SPOOL_FORMAT, kind: entry.kind, report: entry.report });
@@ -86,17 +89,39 @@ export class UsageSpool {
     const given: string[] = [];
     while (this.files.length > this.limits.maxReports || this.bytes > this.limits.maxBytes) {
       const oldest = this.files.reduce((found, candidate) => (candidate.start < found.start ? candidate : found));
-      given.push(oldest.name);
-      await this.remove(oldest.name);
+      if (await this.giveUp(oldest)) given.push(oldest.name);
     }
     return given;
   }
 
   /** Gives up the reports whose window started more than maxAgeMs before `now`; returns their names. */
   async expire(now: number): Promise<string[]> {
-    const old = this.files.filter((file) => file.start < now - this.limits.maxAgeMs);
-    for (const file of old) await this.remove(file.name);
-    return old.map((file) => file.name);
+    const given: string[] = [];
+    for (const file of this.files.filter((candidate) => candidate.start < now - this.limits.maxAgeMs)) if (await this.giveUp(file)) given.push(file.name);
+    return given;
+  }
+
+  /**
+   * Deletes a report unsent, but only one this spool can prove it wrote (its content checks out):
+   * a file that merely has a spool name is refused, left on disk, and no longer counted.
+   */
+  private async giveUp(file: SpooledFile): Promise<boolean> {
+    try {
+      await this.read(file);
+    } catch {
+      this.forget(file.name);
+      return false;
+    }
+    await this.remove(file.name);
+    return true;
+  }
+
+  private forget(name: string): void {
+    const index = this.files.findIndex((file) => file.name === name);
+    if (index === -1) return;
+    this.bytes -= this.files[index]!.bytes;
+    this.files.splice(index, 1);
+    this.refused.delete(name);
   }
 
   /** The next reports to send, in sending order, at most `count`. */
@@ -105,12 +130,12 @@ export class UsageSpool {
   }
 
   /** Reads a spooled report back and checks it; a refused file is remembered and never offered again. */
-  async read(file: SpooledFile, clusterName: string, maxReportBytes = MAX_REPORT_BYTES): Promise<UsageReportEntry> {
+  async read(file: SpooledFile): Promise<UsageReportEntry> {
     const path = join(this.dir, file.name);
     try {
       // Twice the report limit leaves room for the spool's JSON, which is larger than binary.
-      const text = await readRegularFile(path, 2 * maxReportBytes + 4096);
-      return checkSpooledReport(text, { file: path, clusterName, maxReportBytes });
+      const text = await readRegularFile(path, 2 * this.maxReportBytes + 4096);
+      return checkSpooledReport(text, { file: path, clusterName: this.clusterName, maxReportBytes: this.maxReportBytes });
     } catch (error) {
       this.refused.add(file.name);
       if (error instanceof SpoolFileError) throw error;
@@ -120,10 +145,8 @@ export class UsageSpool {
 
   /** Removes a report once acknowledged (or given up). A file already gone is fine. */
   async remove(name: string): Promise<void> {
-    const index = this.files.findIndex((file) => file.name === name);
-    if (index === -1) return;
-    const [file] = this.files.splice(index, 1);
-    this.bytes -= file!.bytes;
+    if (!this.files.some((file) => file.name === name)) return;
+    this.forget(name);
     await unlink(join(this.dir, name)).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)));
   }
 }

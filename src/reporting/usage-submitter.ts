@@ -151,7 +151,7 @@ export async function createUsageSubmitter(options: UsageSubmitterOptions): Prom
     ...(options.userAgent === undefined ? {} : { 'user-agent': options.userAgent }),
   });
 
-  const spool = new UsageSpool(options.spoolDir, limits);
+  const spool = new UsageSpool(options.spoolDir, identity.clusterName, limits, options.maxReportBytes);
   const foreign = await spool.open();
   if (foreign.length > 0) warn(`usage spool: ${foreign.length} entries that are not usage reports are left alone`, { dir: options.spoolDir, first: foreign[0] });
   const aggregator = new UsageAggregator(now(), { maxKeysPerWindow });
@@ -223,7 +223,7 @@ export async function createUsageSubmitter(options: UsageSubmitterOptions): Prom
       const entries: UsageReportEntry[] = [];
       for (const file of batch) {
         try {
-          entries.push(await spool.read(file, identity.clusterName, options.maxReportBytes));
+          entries.push(await spool.read(file));
         } catch (error) {
           stats.refusedFiles += 1;
           warn(error instanceof SpoolFileError ? error.message : `usage spool: ${(error as Error).message}`);

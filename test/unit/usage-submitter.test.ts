@@ -196,6 +196,22 @@ describe('the usage submitter', () => {
     await submitter.close();
   });
 
+  it('only a file that checks out is given up: a damaged one past 60 days stays on disk', async () => {
+    const { transport } = fakeTransport([DOWN, DOWN]);
+    const first = await setup(transport);
+    first.logins(1);
+    await first.submitter.close();
+    const [name] = await readdir(first.spoolDir);
+    await writeFile(join(first.spoolDir, name!), 'damaged');
+    const second = await setup(transport, {}, first.spoolDir);
+    second.clock.now += 61 * 86_400_000;
+    await second.submitter.flush();
+    assert.deepEqual(await readdir(first.spoolDir), [name]);
+    assert.equal(second.submitter.stats().givenUp, 0);
+    assert.equal(second.submitter.stats().pending, 0);
+    await second.submitter.close();
+  });
+
   it('refuses a plain-HTTP endpoint and bad bounds at creation', async () => {
     const { transport } = fakeTransport();
     await assert.rejects(setup(transport, { endpoint: 'http://collector.example.com' }), UsageSubmitterConfigError);
