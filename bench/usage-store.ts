@@ -11,29 +11,13 @@ import { anonymize } from '../src/protocol/anonymized.js';
 import { CONNECT_EVENTS } from '../src/protocol/connect-wire.js';
 import { DISCOVER_STEPS } from '../src/protocol/discover-wire.js';
 import { segmentName } from '../src/collector/store/segments.js';
+import { mulberry32 as random, seededUuid as uuid } from '../examples/shared/prng.js';
 
 export interface Mix {
   tbot: number;
   connect: number;
   discover: number;
 }
-
-/** mulberry32: small, fast and good enough to shape test data. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-const uuid = (next: () => number): string => {
-  const hex = Array.from({ length: 32 }, () => Math.floor(next() * 16).toString(16)).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`;
-};
 
 const CLUSTERS = Array.from({ length: 40 }, (_, index) => anonymize('bench-key', `cluster-${index}`));
 const USERS = Array.from({ length: 200 }, (_, index) => anonymize('bench-key', `user-${index}`));

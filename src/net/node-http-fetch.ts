@@ -38,8 +38,15 @@ interface RequestLike {
   arrayBuffer(): Promise<ArrayBuffer>;
 }
 
+/** A client certificate, its key and the CAs to trust, for mutual TLS (PEM). Only used for https. */
+export interface ClientTlsOptions {
+  ca: string | Buffer;
+  cert: string | Buffer;
+  key: string | Buffer;
+}
+
 /** Typed as fetch for ky's `fetch` option; what it resolves to is a FetchResponse. */
-export async function nodeHttpFetch(input: Request | string | URL, init?: RequestInit): Promise<Response> {
+export async function nodeHttpFetch(input: Request | string | URL, init?: RequestInit, tls?: ClientTlsOptions): Promise<Response> {
   const request: RequestLike = typeof input === 'string' || input instanceof URL ? new FetchRequest(input, init as FetchRequestInit) : input;
   const url = new URL(request.url);
   const body = request.body === null ? undefined : Buffer.from(await request.arrayBuffer());
@@ -56,7 +63,7 @@ export async function nodeHttpFetch(input: Request | string | URL, init?: Reques
   return new Promise<FetchResponse>((resolve, reject) => {
     // fetch reports transport failures as TypeError with the system error as cause; so does this.
     const fail = (cause: unknown): void => reject(request.signal.aborted ? request.signal.reason : new TypeError('fetch failed', { cause }));
-    const outgoing = send(url, { method: request.method, headers, agent: false, signal: request.signal }, (incoming) => {
+    const outgoing = send(url, { method: request.method, headers, agent: false, signal: request.signal, ...tls }, (incoming) => {
       const status = incoming.statusCode ?? 0;
       if (status >= 300 && status < 400) {
         incoming.destroy();

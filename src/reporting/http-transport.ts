@@ -6,13 +6,14 @@
  */
 import ky, { HTTPError, TimeoutError } from 'ky';
 import { discardBody, readBodyBounded } from '../net/bounded-body.js';
-import { nodeHttpFetch } from '../net/node-http-fetch.js';
+import { type ClientTlsOptions, nodeHttpFetch } from '../net/node-http-fetch.js';
 import type { HttpRequest, SendOptions, SendOutcome } from './transport.js';
 
 /** A Connect unary success is `{}`; anything near this size is not a reply from a collector. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
-export async function sendHttpRequest(request: HttpRequest, options: SendOptions): Promise<SendOutcome> {
+/** `tls`: a client certificate for mutual TLS (the usage submitter's); https only. */
+export async function sendHttpRequest(request: HttpRequest, options: SendOptions, tls?: ClientTlsOptions): Promise<SendOutcome> {
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
   try {
@@ -26,7 +27,7 @@ export async function sendHttpRequest(request: HttpRequest, options: SendOptions
       // A redirect could carry the body to a host the user never configured.
       redirect: 'error',
       credentials: 'omit',
-      fetch: nodeHttpFetch,
+      fetch: tls === undefined ? nodeHttpFetch : (input, init) => nodeHttpFetch(input, init, tls),
     });
     const { text, whole } = await readBodyBounded(response, MAX_RESPONSE_BYTES);
     if (!whole) return { ok: false, reason: 'malformed-response', detail: `response larger than ${MAX_RESPONSE_BYTES} bytes` };

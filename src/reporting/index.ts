@@ -58,3 +58,34 @@ export {
 } from './reporter.js';
 export { defineService, schemaCheck, ServiceDefinitionError, type RequestCheck, type RequestMeta, type SchemaValidator, type ServiceDescriptor } from './service.js';
 export { httpTransport, type HttpRequest, type SendOptions, type SendOutcome, type Transport } from './transport.js';
+export {
+  BOT_INSTANCE_WINDOW_MS,
+  botUserName,
+  RESOURCE_KIND_NAMES,
+  RESOURCE_WINDOW_MS,
+  ROLLBACK_GRACE_MS,
+  SESSION_COUNTERS,
+  USER_ACTIVITY_WINDOW_MS,
+  USER_COUNTERS,
+  type ResourceKindName,
+  type SessionType,
+  type UsageEvent,
+  type UserKindName,
+} from './usage-aggregator.js';
+export { ReportTooLargeError, resourceId } from './usage-report-build.js';
+export { SpoolFileError } from './usage-spool-check.js';
+export { DEFAULT_SPOOL_LIMITS, type SpoolLimits } from './usage-spool.js';
+export {
+  CHECK_INTERVAL_MS,
+  createUsageSubmitter,
+  RETRY_MIN_MS,
+  SEND_INTERVAL_MS,
+  USAGE_REQUEST_TIMEOUT_MS,
+  UsageSubmitterConfigError,
+  type UsageCloseResult,
+  type UsageLogger,
+  type UsageSubmitter,
+  type UsageSubmitterOptions,
+  type UsageSubmitterStats,
+} from './usage-submitter.js';
+export { loadClientTls, mtlsTransport, TlsFileError, type MtlsFiles } from './usage-transport.js';

@@ -8,6 +8,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const EXAMPLES = {
   connect: fileURLToPath(new URL('../../examples/connect-session/main.ts', import.meta.url)),
   discover: fileURLToPath(new URL('../../examples/discover-wizard/main.ts', import.meta.url)),
+  'auth-usage': fileURLToPath(new URL('../../examples/auth-usage/main.ts', import.meta.url)),
 } as const;
 
 export type ExampleName = keyof typeof EXAMPLES;
