@@ -3,7 +3,7 @@
  * "given twice" rule and did-you-mean messages on top, with the behaviour of tbot's kingpin CLI.
  */
 import type { Argv, CommandModule as YargsCommand, Options } from 'yargs';
-import { closest } from '../config/did-you-mean.js';
+import { closest } from '../text/did-you-mean.js';
 import type { CommandDef, FlagDef } from './command-table.js';
 import { checkRepeated, collectFlags, flagOfToken, runCommand, spellings, type Argvalues, type RunCommand } from './invocation.js';
 import type { SetExitCode } from './run-cli.js';
