@@ -6,9 +6,9 @@ import type { Argv, CommandModule as YargsCommand, Options } from 'yargs';
 import { closest } from '../text/did-you-mean.js';
 import type { CommandDef, FlagDef } from './command-table.js';
 import { checkRepeated, collectFlags, flagOfToken, runCommand, spellings, type Argvalues, type RunCommand } from './invocation.js';
-import type { SetExitCode } from './run-cli.js';
+import type { SetExitCode } from '../cli-kit/run-cli.js';
 import type { Runtime } from './runtime.js';
-import { explainValueProblem } from './yargs-messages.js';
+import { explainValueProblem } from '../cli-kit/yargs-messages.js';
 
 function optionOf(def: FlagDef, global: boolean): Options {
   const aliases = [...(def.short === undefined ? [] : [def.short]), ...(def.aliases ?? [])];

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /** The `tbot-collector` entry point: `serve` receives events, `report` answers questions about them, `tenant` manages client certificates. */
 import type { CommandModule } from 'yargs';
-import { enableCompileCache } from '../../cli/compile-cache.js';
-import { runCli } from '../../cli/run-cli.js';
-import { explainValueProblem } from '../../cli/yargs-messages.js';
+import { enableCompileCache } from '../../cli-kit/compile-cache.js';
+import { runCli } from '../../cli-kit/run-cli.js';
+import { explainValueProblem } from '../../cli-kit/yargs-messages.js';
 import { processCollectorRuntime } from '../runtime.js';
 import { reportCommand } from './report/index.js';
 import { serveCommand } from './serve-command.js';
