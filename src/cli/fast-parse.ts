@@ -11,7 +11,7 @@
  * yargs-parser it is all positionals, so yargs-parser is loaded only when there are flags.
  */
 import type Parser from 'yargs-parser';
-import type { CommandDef, FlagDef } from './command-table.js';
+import type { CommandDef, FlagDef } from './command-types.js';
 import { checkRepeated, collectFlags, flagOfToken, spellings, type Argvalues } from './invocation.js';
 
 export interface FastParse {

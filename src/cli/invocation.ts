@@ -5,7 +5,7 @@
  */
 import { UsageError } from '../errors.js';
 import { parseGoBool } from '../reporting/parse-bool.js';
-import type { CommandDef, FlagDef, Invocation } from './command-table.js';
+import type { CommandDef, FlagDef, Invocation } from './command-types.js';
 import type { Runtime } from './runtime.js';
 
 /** A parser's result: flag name (and alias) → value, `_` the positional words. */

@@ -4,7 +4,7 @@
  */
 import type { Argv, CommandModule as YargsCommand, Options } from 'yargs';
 import { closest } from '../text/did-you-mean.js';
-import type { CommandDef, FlagDef } from './command-table.js';
+import type { CommandDef, FlagDef } from './command-types.js';
 import { checkRepeated, collectFlags, flagOfToken, runCommand, spellings, type Argvalues, type RunCommand } from './invocation.js';
 import type { SetExitCode } from '../cli-kit/run-cli.js';
 import type { Runtime } from './runtime.js';

@@ -12,7 +12,7 @@ import { EmptyOneShotError, NotRunnableHereError } from '../../errors.js';
 import { describeFsError } from '../../fs/describe-fs-error.js';
 import { BUILD } from '../../version.js';
 import { analyticsDeps } from '../analytics-deps.js';
-import type { CommandDef, Invocation } from '../command-table.js';
+import type { CommandDef, Invocation } from '../command-types.js';
 import { loggerFor, resolveOrReport } from '../config-input.js';
 import { reportFatal } from '../report-error.js';
 import type { Runtime } from '../runtime.js';
