@@ -1,6 +1,7 @@
 /** `tbot start [kind]`: run the agent, one-shot or continuous. */
 import { resolve } from 'node:path';
-import { countRenewals, RenewalTally } from '../../analytics/renewal-tally.js';
+import { countRenewals } from '../../agent/count-renewals.js';
+import { RenewalTally } from '../../analytics/renewal-tally.js';
 import { IDLE_SESSION } from '../../analytics/session-handle.js';
 import { destinationLockWaitMs, lockDestinations, type DestinationLocks } from '../../agent/destination-locks.js';
 import { OutputStatusBoard } from '../../agent/output-status.js';
