@@ -12,7 +12,8 @@
  */
 import type Parser from 'yargs-parser';
 import type { CommandDef, FlagDef } from './command-types.js';
-import { checkRepeated, collectFlags, flagOfToken, spellings, type Argvalues } from './invocation.js';
+import { flagOfToken, spellings } from '../cli-kit/flag-spellings.js';
+import { checkRepeated, collectFlags, type Argvalues } from './invocation.js';
 
 export interface FastParse {
   def: CommandDef;

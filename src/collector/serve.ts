@@ -5,8 +5,10 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { TbotError, UsageError } from '../errors.js';
-import { createLogger, type Logger } from '../log/logger.js';
+import { createLogger, type LogFormat, type Logger } from '../log/logger.js';
 import { BaseUrlError, parseBaseUrl } from '../net/base-url.js';
+import { realTimers, type TimerHost } from '../time/timer.js';
+import { DEFAULT_SUMMARY_INTERVAL_MS, startActivitySummary } from './activity-summary.js';
 import { PostHogForwarder } from './forward/posthog-forwarder.js';
 import { createIngestServer, type ConnectPath } from './ingest/server.js';
 import { CollectorMetrics } from './metrics.js';
@@ -25,6 +27,8 @@ export interface ServeOptions {
   tls?: TlsServeOptions;
   /** Who answers Connect unary calls (see ingest/server.ts). */
   connectPath?: ConnectPath;
+  /** How often the activity line is logged (activity-summary.ts); a minute unless a test says otherwise. */
+  summaryIntervalMs?: number;
 }
 
 export interface RunningCollector {
@@ -64,11 +68,16 @@ export function resolvePostHog(flags: { posthogHost?: string; posthogApiKey?: st
   }
 }
 
-export function collectorLogger(runtime: CollectorRuntime): Logger {
-  return createLogger({ level: 'info', format: 'text', write: runtime.stderr, now: runtime.now });
+export function collectorLogger(runtime: CollectorRuntime, format: LogFormat = 'text'): Logger {
+  return createLogger({ level: 'info', format, write: runtime.stderr, now: runtime.now });
 }
 
-export async function serve(options: ServeOptions, runtime: CollectorRuntime, logger: Logger = collectorLogger(runtime)): Promise<RunningCollector> {
+export async function serve(
+  options: ServeOptions,
+  runtime: CollectorRuntime,
+  logger: Logger = collectorLogger(runtime),
+  timers: TimerHost = realTimers,
+): Promise<RunningCollector> {
   const metrics = new CollectorMetrics();
   const store = new SegmentStore(options.dataDir, {
     onBatch: (_appends, millis) => metrics.observeWrite(millis),
@@ -131,10 +140,12 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
   // Tests and supervisors read the bound port from this line.
   logger.info('collector listening', { address, scheme: tls === undefined ? 'http' : 'https', data_dir: options.dataDir });
   if (tls?.caPath !== undefined) logger.info('serving TLS with a certificate of the collector CA; clients trust it with', { ca: tls.caPath });
+  const summary = startActivitySummary({ metrics, logger, intervalMs: options.summaryIntervalMs ?? DEFAULT_SUMMARY_INTERVAL_MS, timers, forwarding: forwarder !== undefined });
   return {
     address,
     metrics,
     close: async () => {
+      summary.stop();
       server.close();
       server.closeAllConnections();
       await store.close();
