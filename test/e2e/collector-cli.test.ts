@@ -1,5 +1,6 @@
 /** tbot-collector's command line: did-you-mean, usage errors that point to the right help, the activity line, --log-format json. */
 import assert from 'node:assert/strict';
+import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { eventually, runCollector, startCollector, submit, tbotEvent, type RunningCollector } from '../helpers/collector-process.js';
@@ -64,6 +65,18 @@ describe('tbot-collector command line', () => {
     const run = await runCollector(['serve', '--listen', '127.0.0.1:0', '--data-dir', join(workspace.dir, 'refused')], { TBOT_COLLECTOR_SUMMARY_INTERVAL_MS: '5' }, 20_000);
     assert.equal(run.code, 2, run.stderr);
     assert.match(run.stderr, /^tbot-collector: TBOT_COLLECTOR_SUMMARY_INTERVAL_MS "5": expected a whole number of ms from 100 to 3600000\n/);
+  });
+
+  it('--log-format json: a data directory serve refuses is said in one JSON line, exit 1', async () => {
+    const shared = join(workspace.dir, 'shared');
+    await mkdir(shared, { mode: 0o777 });
+    await chmod(shared, 0o777);
+    const run = await runCollector(['serve', '--listen', '127.0.0.1:0', '--data-dir', shared, '--log-format', 'json'], {}, 20_000);
+    assert.equal(run.code, 1, run.stderr);
+    const lines = linesOf(run.stderr);
+    assert.equal(lines.length, 1, run.stderr);
+    assert.equal(lines[0]?.level, 'error');
+    assert.match(String(lines[0]?.msg), /^data directory .*: is writable by its group and others \(mode 0777\)/);
   });
 
   describe('serve', () => {
