@@ -5,7 +5,7 @@
  */
 import { formatDuration } from '../config/duration.js';
 import type { LogFields, Logger } from '../log/logger.js';
-import type { TimerHost } from '../time/timer.js';
+import { realTimers, type TimerHost } from '../time/timer.js';
 import type { CollectorMetrics, RejectReason } from './metrics.js';
 
 export const DEFAULT_SUMMARY_INTERVAL_MS = 60_000;
@@ -59,14 +59,15 @@ export interface ActivitySummaryOptions {
   metrics: CollectorMetrics;
   logger: Logger;
   intervalMs: number;
-  timers: TimerHost;
+  /** The real timers unless a test moves the clock by hand. */
+  timers?: TimerHost;
   /** Whether a forwarder runs: only then are forwarded, dead_lettered and backlog said. */
   forwarding: boolean;
 }
 
 /** Says on start that it will, then logs a line at each interval in which something happened; stop() ends it. */
 export function startActivitySummary(options: ActivitySummaryOptions): { stop(): void } {
-  const { metrics, logger, intervalMs, timers } = options;
+  const { metrics, logger, intervalMs, timers = realTimers } = options;
   const every = formatDuration(intervalMs);
   logger.info(`logging a summary of activity every ${every} while events arrive`, { interval: every });
   let last = activityCounts(metrics);

@@ -7,7 +7,6 @@ import type { AddressInfo } from 'node:net';
 import { TbotError, UsageError } from '../errors.js';
 import { createLogger, type LogFormat, type Logger } from '../log/logger.js';
 import { BaseUrlError, parseBaseUrl } from '../net/base-url.js';
-import { realTimers, type TimerHost } from '../time/timer.js';
 import { DEFAULT_SUMMARY_INTERVAL_MS, startActivitySummary } from './activity-summary.js';
 import { PostHogForwarder } from './forward/posthog-forwarder.js';
 import { createIngestServer, type ConnectPath } from './ingest/server.js';
@@ -72,12 +71,7 @@ export function collectorLogger(runtime: CollectorRuntime, format: LogFormat = '
   return createLogger({ level: 'info', format, write: runtime.stderr, now: runtime.now });
 }
 
-export async function serve(
-  options: ServeOptions,
-  runtime: CollectorRuntime,
-  logger: Logger = collectorLogger(runtime),
-  timers: TimerHost = realTimers,
-): Promise<RunningCollector> {
+export async function serve(options: ServeOptions, runtime: CollectorRuntime, logger: Logger = collectorLogger(runtime)): Promise<RunningCollector> {
   const metrics = new CollectorMetrics();
   const store = new SegmentStore(options.dataDir, {
     onBatch: (_appends, millis) => metrics.observeWrite(millis),
@@ -140,7 +134,7 @@ export async function serve(
   // Tests and supervisors read the bound port from this line.
   logger.info('collector listening', { address, scheme: tls === undefined ? 'http' : 'https', data_dir: options.dataDir });
   if (tls?.caPath !== undefined) logger.info('serving TLS with a certificate of the collector CA; clients trust it with', { ca: tls.caPath });
-  const summary = startActivitySummary({ metrics, logger, intervalMs: options.summaryIntervalMs ?? DEFAULT_SUMMARY_INTERVAL_MS, timers, forwarding: forwarder !== undefined });
+  const summary = startActivitySummary({ metrics, logger, intervalMs: options.summaryIntervalMs ?? DEFAULT_SUMMARY_INTERVAL_MS, forwarding: forwarder !== undefined });
   return {
     address,
     metrics,
