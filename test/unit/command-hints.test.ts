@@ -13,15 +13,13 @@ const MODULES: CommandModule[] = [
     command: 'report',
     describe: '',
     builder: (yargs) =>
-      yargs
-        .command({ command: ['tbot', '$0'], describe: '', builder: (inner) => inner.option('format', { type: 'string', alias: 'f' }), handler: () => undefined })
-        .command({
-          command: 'connect',
-          aliases: ['teleport-connect'],
-          describe: '',
-          builder: { format: { type: 'string' }, 'data-dir': { type: 'string' } },
-          handler: () => undefined,
-        }),
+      yargs.command({ command: ['tbot', '$0'], describe: '', builder: (inner) => inner.option('format', { type: 'string', alias: 'f' }), handler: () => undefined }).command({
+        command: 'connect',
+        aliases: ['teleport-connect'],
+        describe: '',
+        builder: { format: { type: 'string' }, 'data-dir': { type: 'string' } },
+        handler: () => undefined,
+      }),
     handler: () => undefined,
   },
   {
