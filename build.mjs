@@ -116,9 +116,9 @@ async function emitDeclarations(outdir) {
  */
 export function yargsWithoutFileLookups() {
   const standIns = {
-    y18n: join(root, 'src/cli/yargs-shims/english-y18n.ts'),
-    'escalade/sync': join(root, 'src/cli/yargs-shims/no-find-up.ts'),
-    'node:module': join(root, 'src/cli/yargs-shims/no-create-require.ts'),
+    y18n: join(root, 'src/cli-kit/yargs-shims/english-y18n.ts'),
+    'escalade/sync': join(root, 'src/cli-kit/yargs-shims/no-find-up.ts'),
+    'node:module': join(root, 'src/cli-kit/yargs-shims/no-create-require.ts'),
   };
   return {
     name: 'yargs-without-file-lookups',

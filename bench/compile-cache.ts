@@ -1,5 +1,5 @@
 /**
- * Node's module compile cache (src/cli/compile-cache.ts) under Node 22 and 24, side by side in one
+ * Node's module compile cache (src/cli-kit/compile-cache.ts) under Node 22 and 24, side by side in one
  * run (candidates interleaved round-robin, medians of wall and of CPU time), in the machine's env
  * and in a clean env (PATH and XDG_CACHE_HOME only, so no NODE_EXTRA_CA_CERTS), each command's
  * ratio to `node -e 0` of the same Node and env:
@@ -41,7 +41,7 @@ try {
   await esbuild.build({
     // The import() target is a variable so that esbuild leaves it to Node instead of bundling it.
     stdin: {
-      contents: `import { enableCompileCache } from './src/cli/compile-cache.ts';\nenableCompileCache();\nconst bundle = ${JSON.stringify(pathToFileURL(bundle).href)};\nawait import(bundle);\n`,
+      contents: `import { enableCompileCache } from './src/cli-kit/compile-cache.ts';\nenableCompileCache();\nconst bundle = ${JSON.stringify(pathToFileURL(bundle).href)};\nawait import(bundle);\n`,
       resolveDir: root,
       loader: 'ts',
     },

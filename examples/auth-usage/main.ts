@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { runCli } from '../../src/cli/run-cli.js';
+import { runCli } from '../../src/cli-kit/run-cli.js';
 import { stopOnSignals } from '../../src/cli/signals.js';
 import { UsageError } from '../../src/errors.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';

@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { runCli } from '../../src/cli/run-cli.js';
+import { runCli } from '../../src/cli-kit/run-cli.js';
 import { stopOnSignals } from '../../src/cli/signals.js';
 import { UsageError } from '../../src/errors.js';
 import { describeFsError } from '../../src/fs/describe-fs-error.js';

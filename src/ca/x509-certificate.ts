@@ -4,7 +4,7 @@
  */
 import { sign, type KeyObject } from 'node:crypto';
 import type { CertificateExtension, DistinguishedName, SubjectAttribute, TlsUsage } from './credential-source.js';
-import { ipAddressBytes } from './ip-address.js';
+import { ipAddressBytes } from '../net/ip-address.js';
 import {
   bitString,
   boolean,

@@ -10,7 +10,7 @@ import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { Script } from 'node:vm';
 import { cacheKey, type CodeCacheStore } from './code-cache.js';
-import { moduleNotFound } from './install-error.js';
+import { moduleNotFound } from '../cli-kit/install-error.js';
 
 interface Pending {
   chunk: string;

@@ -6,56 +6,7 @@
  *
  * Names, aliases, env vars and the start/configure subcommands follow Teleport's tbot CLI.
  */
-import type { Runtime } from './runtime.js';
-
-export interface FlagDef {
-  /** The long name, without dashes. */
-  name: string;
-  /** A one-letter short name. */
-  short?: string;
-  /** Other long names accepted for the same flag. */
-  aliases?: readonly string[];
-  type: 'string' | 'boolean';
-  /** May be given more than once (string flags); otherwise twice is a usage error. */
-  repeatable?: boolean;
-  required?: boolean;
-  /** The env var read when the flag is absent, as tbot reads it. */
-  env?: string;
-  choices?: readonly string[];
-  describe: string;
-  hidden?: boolean;
-  /** For start/configure <kind>: where the value goes in the output entry (see flag-entry.ts). */
-  field?: string;
-}
-
-/** The parsed command line handed to a command: flag name → value, and where each value came from. */
-export interface Invocation {
-  /** The canonical command path, e.g. ['start', 'database']. */
-  path: readonly string[];
-  values: Readonly<Record<string, string | boolean | readonly string[]>>;
-  /** Flag name → how a message should name where the value came from, e.g. `--proxy-server (from TELEPORT_PROXY)`. */
-  labels: Readonly<Record<string, string>>;
-  /** Flag name → the env var that supplied its value, when no flag did. */
-  fromEnv: Readonly<Record<string, string>>;
-}
-
-export interface CommandModule {
-  run(invocation: Invocation, runtime: Runtime, definition: CommandDef): Promise<number>;
-}
-
-export interface CommandDef {
-  name: string;
-  aliases?: readonly string[];
-  describe: string;
-  flags: readonly FlagDef[];
-  subcommands?: readonly CommandDef[];
-  /** Marks the subcommand run when none is named (`tbot start` is `tbot start legacy`). */
-  isDefault?: boolean;
-  /** For start/configure <kind>: the output or service type the command line builds. */
-  entryType?: string;
-  /** The command's code, imported only when it runs (leaf commands). */
-  load?: () => Promise<CommandModule>;
-}
+import type { CommandDef, CommandModule, FlagDef } from './command-types.js';
 
 const flag = (name: string, describe: string, more: Partial<FlagDef> = {}): FlagDef => ({ name, describe, type: 'string', ...more });
 const bool = (name: string, describe: string, more: Partial<FlagDef> = {}): FlagDef => ({ name, describe, type: 'boolean', ...more });
@@ -297,6 +248,9 @@ function kindCommands(load: () => Promise<CommandModule>, extra: readonly FlagDe
 
 const OUTPUT_FLAG = flag('output', 'Write the config to this file (atomically) instead of stdout', { short: 'o' });
 
+/** `tbot start`'s own form; `install systemd` offers --pid-file only when this takes it (commands/install-systemd.ts). */
+const START_LEGACY_FLAGS: readonly FlagDef[] = [...LEGACY_FLAGS, PID_FILE_FLAG, CONSENT_FLAG, ALLOW_EMPTY_FLAG];
+
 const analyticsFlags: readonly FlagDef[] = [...LEGACY_FLAGS, CONSENT_FLAG, flag('format', 'Output format', { choices: ['text', 'json'] })];
 
 export const TBOT_COMMANDS: readonly CommandDef[] = [
@@ -309,7 +263,7 @@ export const TBOT_COMMANDS: readonly CommandDef[] = [
         name: 'legacy',
         isDefault: true,
         describe: 'Start from the config file and these flags (the default)',
-        flags: [...LEGACY_FLAGS, PID_FILE_FLAG, CONSENT_FLAG, ALLOW_EMPTY_FLAG],
+        flags: START_LEGACY_FLAGS,
         load: startModule,
       },
       ...kindCommands(startModule, [CONSENT_FLAG, ALLOW_EMPTY_FLAG]),
@@ -384,7 +338,7 @@ export const TBOT_COMMANDS: readonly CommandDef[] = [
           bool('force', 'Overwrite a unit file that exists with other content'),
           bool('write', 'Write the unit file; without it, print what would be written'),
           flag('systemd-directory', 'The directory the unit file goes into (default /etc/systemd/system)'),
-          flag('pid-file', 'The pid file the unit has tbot write and systemd watch (default /run/NAME.pid)'),
+          ...(START_LEGACY_FLAGS.includes(PID_FILE_FLAG) ? [flag('pid-file', 'The pid file the unit has tbot write and systemd watch (default /run/NAME.pid)')] : []),
           bool('anonymous-telemetry', 'Refused: a unit does not opt in to analytics; set `anonymous_analytics: true` in the config instead'),
         ],
         load: () => import('./commands/install-systemd.js'),

@@ -6,7 +6,7 @@ import type { ConfigSource } from '../config/load-config.js';
 import type { BotConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { createLogger, type LogFormat, type Logger } from '../log/logger.js';
-import type { CommandDef, Invocation } from './command-table.js';
+import type { CommandDef, Invocation } from './command-types.js';
 import { entryFromFlags } from './flag-entry.js';
 import { reportFatal } from './report-error.js';
 import type { Runtime } from './runtime.js';

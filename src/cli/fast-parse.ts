@@ -11,8 +11,9 @@
  * yargs-parser it is all positionals, so yargs-parser is loaded only when there are flags.
  */
 import type Parser from 'yargs-parser';
-import type { CommandDef, FlagDef } from './command-table.js';
-import { checkRepeated, collectFlags, flagOfToken, spellings, type Argvalues } from './invocation.js';
+import type { CommandDef, FlagDef } from './command-types.js';
+import { flagOfToken, spellings } from '../cli-kit/flag-spellings.js';
+import { checkRepeated, collectFlags, type Argvalues } from './invocation.js';
 
 export interface FastParse {
   def: CommandDef;

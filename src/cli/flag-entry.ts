@@ -5,7 +5,7 @@
 import { destinationFromUri, URI_EXPECTED } from '../config/destination-uri.js';
 import type { FlagEntry } from '../config/flag-overrides.js';
 import { ConfigError, UsageError } from '../errors.js';
-import type { CommandDef, FlagDef, Invocation } from './command-table.js';
+import type { CommandDef, FlagDef, Invocation } from './command-types.js';
 
 type Json = Record<string, unknown>;
 

@@ -3,33 +3,14 @@
  * agent's fast path over yargs-parser in fast-parse.ts): every spelling of a flag, tbot's "given
  * twice" rule, flag and env values with where each came from, and the command's lazily loaded code.
  */
+import { flagOfToken, spellings } from '../cli-kit/flag-spellings.js';
 import { UsageError } from '../errors.js';
 import { parseGoBool } from '../reporting/parse-bool.js';
-import type { CommandDef, FlagDef, Invocation } from './command-table.js';
+import type { CommandDef, FlagDef, Invocation } from './command-types.js';
 import type { Runtime } from './runtime.js';
 
 /** A parser's result: flag name (and alias) → value, `_` the positional words. */
 export type Argvalues = Record<string, unknown>;
-
-/** Every spelling of a flag on the command line (`--name`, `--alias`, `-s`) → its definition. */
-export function spellings(flags: readonly FlagDef[]): Map<string, FlagDef> {
-  const map = new Map<string, FlagDef>();
-  for (const def of flags) {
-    map.set(`--${def.name}`, def);
-    for (const alias of def.aliases ?? []) map.set(`--${alias}`, def);
-    if (def.short !== undefined) map.set(`-${def.short}`, def);
-  }
-  return map;
-}
-
-/** The flag a token spells (`--x`, `--x=v`, `--no-x` for a boolean, `-x`), if any. */
-export function flagOfToken(token: string, known: Map<string, FlagDef>): FlagDef | undefined {
-  const name = token.split('=', 1)[0] as string;
-  const direct = known.get(name);
-  if (direct !== undefined) return direct;
-  const negated = name.startsWith('--no-') ? known.get(`--${name.slice(5)}`) : undefined;
-  return negated?.type === 'boolean' ? negated : undefined;
-}
 
 /** tbot (kingpin) refuses a single-valued flag given twice; yargs would quietly keep both or the last. */
 export function checkRepeated(tokens: readonly string[], flags: readonly FlagDef[]): void {

@@ -12,11 +12,11 @@
  * turns that on (compile-cache.ts) and plainly requires the chunks: Node then caches each one.
  */
 import { join } from 'node:path';
-import { privateDirectory, tbotCacheDir } from './cache-dir.js';
+import { privateDirectory, tbotCacheDir } from '../cli-kit/cache-dir.js';
 import { chunkLoader } from './chunk-loader.js';
 import { codeCacheStore, type CodeCacheStore } from './code-cache.js';
-import { enableCompileCache } from './compile-cache.js';
-import { INCOMPLETE_INSTALL_EXIT, incompleteInstallMessage, missingInstallFile } from './install-error.js';
+import { enableCompileCache } from '../cli-kit/compile-cache.js';
+import { INCOMPLETE_INSTALL_EXIT, incompleteInstallMessage, missingInstallFile } from '../cli-kit/install-error.js';
 import { ANSWERS_DIRECTORY, recordedAnswer } from './stored-answers.js';
 
 /** The hash of the build's chunks, baked in by build.mjs. */

@@ -5,7 +5,7 @@
  * (usage errors, help with more on the line) goes to yargs (yargs-main.ts), loaded only then. A
  * command's own code is imported when it runs.
  */
-import { exitWhenSettled, usageErrorsReported } from './cli-exit.js';
+import { exitWhenSettled, usageErrorsReported } from '../cli-kit/cli-exit.js';
 import { GLOBAL_FLAGS, TBOT_COMMANDS } from './command-table.js';
 import { fastParse } from './fast-parse.js';
 import { runCommand } from './invocation.js';

@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CommandDef, FlagDef } from './command-table.js';
+import type { CommandDef, FlagDef } from './command-types.js';
 
 export const ANSWERS_DIRECTORY = 'answers';
 const HELP = ['--help', '-h'];

@@ -3,12 +3,13 @@
  * "given twice" rule and did-you-mean messages on top, with the behaviour of tbot's kingpin CLI.
  */
 import type { Argv, CommandModule as YargsCommand, Options } from 'yargs';
-import { closest } from '../config/did-you-mean.js';
-import type { CommandDef, FlagDef } from './command-table.js';
-import { checkRepeated, collectFlags, flagOfToken, runCommand, spellings, type Argvalues, type RunCommand } from './invocation.js';
-import type { SetExitCode } from './run-cli.js';
+import { explainUnknownArguments } from '../cli-kit/command-hints.js';
+import { spellings } from '../cli-kit/flag-spellings.js';
+import type { CommandDef, FlagDef } from './command-types.js';
+import { checkRepeated, collectFlags, runCommand, type Argvalues, type RunCommand } from './invocation.js';
+import type { SetExitCode } from '../cli-kit/run-cli.js';
 import type { Runtime } from './runtime.js';
-import { explainValueProblem } from './yargs-messages.js';
+import { explainValueProblem } from '../cli-kit/yargs-messages.js';
 
 function optionOf(def: FlagDef, global: boolean): Options {
   const aliases = [...(def.short === undefined ? [] : [def.short]), ...(def.aliases ?? [])];
@@ -78,32 +79,6 @@ export function withGlobalFlags(yargs: Argv, globals: readonly FlagDef[]): Argv 
   return built;
 }
 
-/** The commands named on the command line, and the flags and subcommands valid at that point. */
-function whereAmI(tokens: readonly string[], table: readonly CommandDef[], globals: readonly FlagDef[]): { flags: FlagDef[]; commands: CommandDef[]; strayWord?: string } {
-  const allFlags = spellings([...globals, ...collectFlags(table)]);
-  let level = table;
-  let current: CommandDef | undefined;
-  for (let index = 0; index < tokens.length; index++) {
-    const token = tokens[index] as string;
-    if (token === '--') break;
-    if (token.startsWith('-')) {
-      const def = flagOfToken(token, allFlags);
-      if (def?.type === 'string' && !token.includes('=')) index++;
-      continue;
-    }
-    const next = level.find((command) => command.name === token || command.aliases?.includes(token));
-    if (next === undefined) return { ...scope(current, level, globals), strayWord: token };
-    current = next;
-    level = next.subcommands ?? [];
-  }
-  return scope(current, level, globals);
-}
-
-function scope(current: CommandDef | undefined, level: readonly CommandDef[], globals: readonly FlagDef[]): { flags: FlagDef[]; commands: CommandDef[] } {
-  const fallback = level.find((command) => command.isDefault === true);
-  return { flags: [...globals, ...(current?.flags ?? []), ...(fallback?.flags ?? [])], commands: [...level] };
-}
-
 const dashed = (def: FlagDef): string => `--${def.name}`;
 
 /** yargs names a flag given as `-c` by its key `c`; messages use the long name, `--config`. */
@@ -115,25 +90,5 @@ function longName(key: string, table: readonly CommandDef[], globals: readonly F
 
 /** yargs' usage messages, reworded: flags with their dashes, one name each, and the nearest valid spelling. */
 export function explainUsage(message: string, tokens: readonly string[], table: readonly CommandDef[], globals: readonly FlagDef[]): string {
-  const unknown = /^Unknown arguments?: (.+)$/s.exec(message);
-  if (unknown !== null) {
-    const where = whereAmI(tokens, table, globals);
-    const flagNames = where.flags.flatMap((def) => [dashed(def), ...(def.aliases ?? []).map((alias) => `--${alias}`)]);
-    const commandNames = where.commands.flatMap((command) => [command.name, ...(command.aliases ?? [])]);
-    const lines = (unknown[1] as string).split(', ').map((name) => {
-      const asFlag = tokens.find((token) => token.split('=', 1)[0] === `--${name}` || token === `-${name}`);
-      if (asFlag !== undefined) {
-        const spelled = asFlag.split('=', 1)[0] as string;
-        const near = closest(spelled, flagNames);
-        return `unknown flag ${spelled}${near === undefined ? '' : `; did you mean ${near}?`}`;
-      }
-      const near = closest(name, commandNames);
-      const what = where.strayWord === name && where.commands.length > 0 ? 'unknown command' : 'unexpected argument';
-      return `${what} "${name}"${near === undefined ? '' : `; did you mean "${near}"?`}`;
-    });
-    // A misspelt command makes its flags look unknown too; the command is the one thing to fix.
-    const commands = lines.filter((line) => line.startsWith('unknown command'));
-    return (commands.length > 0 ? commands : lines).join('\n');
-  }
-  return explainValueProblem(message, (name) => longName(name, table, globals));
+  return explainUnknownArguments(message, tokens, table, globals) ?? explainValueProblem(message, (name) => longName(name, table, globals));
 }

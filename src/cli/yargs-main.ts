@@ -1,7 +1,7 @@
 /** `tbot` through full yargs, built from the command table: help, --version, usage errors, and whatever the fast path leaves. */
 import { GLOBAL_FLAGS, TBOT_COMMANDS } from './command-table.js';
 import type { RunCommand } from './invocation.js';
-import { runYargs } from './run-cli.js';
+import { runYargs } from '../cli-kit/run-cli.js';
 import type { Runtime } from './runtime.js';
 import { explainUsage, withGlobalFlags, yargsCommands } from './yargs-cli.js';
 

@@ -5,9 +5,10 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { TbotError, UsageError } from '../errors.js';
-import { createLogger, type Logger } from '../log/logger.js';
+import { createLogger, type LogFormat, type Logger } from '../log/logger.js';
 import { BaseUrlError, parseBaseUrl } from '../net/base-url.js';
 import { forwarderHolder } from './forward/cursor-file.js';
+import { DEFAULT_SUMMARY_INTERVAL_MS, startActivitySummary } from './activity-summary.js';
 import { PostHogForwarder } from './forward/posthog-forwarder.js';
 import { createIngestServer, type ConnectPath } from './ingest/server.js';
 import { CollectorMetrics } from './metrics.js';
@@ -32,6 +33,8 @@ export interface ServeOptions {
   dashboard?: { token: string | undefined };
   /** Days of sealed segments to keep (--retain); absent keeps everything. */
   retainDays?: number;
+  /** How often the activity line is logged (activity-summary.ts); a minute unless a test says otherwise. */
+  summaryIntervalMs?: number;
 }
 
 export interface RunningCollector {
@@ -71,8 +74,8 @@ export function resolvePostHog(flags: { posthogHost?: string; posthogApiKey?: st
   }
 }
 
-export function collectorLogger(runtime: CollectorRuntime): Logger {
-  return createLogger({ level: 'info', format: 'text', write: runtime.stderr, now: runtime.now });
+export function collectorLogger(runtime: CollectorRuntime, format: LogFormat = 'text'): Logger {
+  return createLogger({ level: 'info', format, write: runtime.stderr, now: runtime.now });
 }
 
 export async function serve(options: ServeOptions, runtime: CollectorRuntime, logger: Logger = collectorLogger(runtime)): Promise<RunningCollector> {
@@ -168,10 +171,12 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
       access: options.dashboard.token === undefined ? 'loopback, no token' : 'token',
     });
   if (tls?.caPath !== undefined) logger.info('serving TLS with a certificate of the collector CA; clients trust it with', { ca: tls.caPath });
+  const summary = startActivitySummary({ metrics, logger, intervalMs: options.summaryIntervalMs ?? DEFAULT_SUMMARY_INTERVAL_MS, forwarding: forwarder !== undefined });
   return {
     address,
     metrics,
     close: async () => {
+      summary.stop();
       server.close();
       server.closeAllConnections();
       await upkeep.close();

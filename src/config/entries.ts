@@ -3,7 +3,7 @@
  * destination paths, readers, and the per-kind rules the schema cannot say.
  */
 import { resolve } from 'node:path';
-import { ipAddressBytes } from '../ca/ip-address.js';
+import { ipAddressBytes } from '../net/ip-address.js';
 import type { Issue } from './lifetimes.js';
 import { formatFieldPath } from './schema-issues.js';
 import type { Destination, Lifetime, OutputConfig, RawDestination, RawEntry, RawReader, Reader } from './types.js';

@@ -8,7 +8,7 @@
  * Pure: the data and a locator in, plain v2 data out.
  */
 import { ConfigError, type ConfigIssue, type IssueOrigin } from '../errors.js';
-import { closest } from './did-you-mean.js';
+import { closest } from '../text/did-you-mean.js';
 import { formatFieldPath } from './schema-issues.js';
 import type { FieldPath } from './yaml-document.js';
 

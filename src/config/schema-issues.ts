@@ -1,7 +1,7 @@
 /** Turns ajv errors into ConfigIssues that say where, which field, and what was expected. */
 import type { ErrorObject } from 'ajv';
 import { MAX_LISTED_ISSUES, type ConfigIssue, type IssueOrigin } from '../errors.js';
-import { closest } from './did-you-mean.js';
+import { closest } from '../text/did-you-mean.js';
 import type { FieldPath } from './yaml-document.js';
 
 export type Locate = (path: FieldPath, part: 'key' | 'value') => IssueOrigin;

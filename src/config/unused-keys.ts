@@ -12,7 +12,7 @@
  */
 import type { ErrorObject } from 'ajv';
 import { formatOrigin, type IssueOrigin } from '../errors.js';
-import { didYouMean } from './did-you-mean.js';
+import { didYouMean } from '../text/did-you-mean.js';
 import { formatFieldPath, keyHint, pathFromPointer, type Locate } from './schema-issues.js';
 import type { FieldPath } from './yaml-document.js';
 

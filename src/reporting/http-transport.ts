@@ -7,7 +7,7 @@
 import ky, { HTTPError, TimeoutError } from 'ky';
 import { discardBody, readBodyBounded } from '../net/bounded-body.js';
 import { type ClientTlsOptions, nodeHttpFetch } from '../net/node-http-fetch.js';
-import type { HttpRequest, SendOptions, SendOutcome } from './transport.js';
+import type { HttpRequest, SendOptions, SendOutcome } from './transport-types.js';
 
 /** A Connect unary success is `{}`; anything near this size is not a reply from a collector. */
 const MAX_RESPONSE_BYTES = 64 * 1024;

@@ -96,7 +96,7 @@ describe(`compile cache on Node ${process.version}`, () => {
     const payload = join(workspace.dir, 'payload.mjs');
     await writeFile(payload, 'export const doubled = [1, 2, 3].map((n) => n * 2);\n');
     const entry = join(workspace.dir, 'entry.mts');
-    const module = pathToFileURL(join(ROOT, 'src/cli/compile-cache.ts')).href;
+    const module = pathToFileURL(join(ROOT, 'src/cli-kit/compile-cache.ts')).href;
     await writeFile(
       entry,
       `import { enableCompileCache } from ${JSON.stringify(module)};\nconsole.log(String(enableCompileCache()));\nawait import(${JSON.stringify(pathToFileURL(payload).href)});\n`,

@@ -31,7 +31,10 @@ export async function startCollector(dataDir: string, extraArgs: string[] = [], 
     const timer = setTimeout(() => reject(new Error(`collector did not start:\n${stderr}`)), 10_000);
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
-      const match = /collector listening address=(127\.0\.0\.1:\d+)(?: scheme=(https?))? data_dir=/.exec(stderr);
+      // The text line, or the same line as JSON (--log-format json).
+      const match =
+        /collector listening address=(127\.0\.0\.1:\d+)(?: scheme=(https?))? data_dir=/.exec(stderr) ??
+        /"msg":"collector listening","address":"(127\.0\.0\.1:\d+)","scheme":"(https?)"/.exec(stderr);
       if (match !== null) {
         clearTimeout(timer);
         // An older build (a benchmark's baseline) names no scheme: it serves plain HTTP.

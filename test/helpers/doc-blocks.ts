@@ -17,7 +17,7 @@
  * holding only `{{...}}`, which stands for any number of lines.
  */
 
-import { closest } from '../../src/config/did-you-mean.js';
+import { closest } from '../../src/text/did-you-mean.js';
 
 export type DocBlock = { kind: 'run'; line: number; script: string; exit: number; serve: boolean; expected: string } | { kind: 'file'; line: number; name: string; text: string };
 

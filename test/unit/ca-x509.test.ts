@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { TlsCertificateRequest } from '../../src/ca/credential-source.js';
 import { utf8String } from '../../src/ca/der.js';
 import { generateP256KeyPair, type KeyPair } from '../../src/ca/keys.js';
-import { ipAddressBytes } from '../../src/ca/ip-address.js';
+import { ipAddressBytes } from '../../src/net/ip-address.js';
 import { readIssuerFields } from '../../src/ca/x509-certificate.js';
 import { createLeafIssuer, createRootCertificate, issueLeafCertificate, type LeafIssuer } from '../../src/ca/x509-issuer.js';
 import { asn1parse, tool, x509ExtensionsText as extensionsText, x509Skeleton as skeleton } from '../helpers/tools.js';

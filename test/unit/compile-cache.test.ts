@@ -4,7 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { enableCompileCache, tbotCacheDir, type CompileCacheDeps } from '../../src/cli/compile-cache.js';
+import { enableCompileCache, tbotCacheDir, type CompileCacheDeps } from '../../src/cli-kit/compile-cache.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
 const UID = process.getuid!();

@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TBOT_COMMANDS, type CommandDef, type Invocation } from '../../src/cli/command-table.js';
+import { TBOT_COMMANDS } from '../../src/cli/command-table.js';
+import type { CommandDef, Invocation } from '../../src/cli/command-types.js';
 import { consentFor, hasConfigInput, resolveConfigAndConsent } from '../../src/cli/config-input.js';
 import { processRuntime } from '../../src/cli/runtime.js';
 import { FLAG_NAMES } from '../../src/config/flag-overrides.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { closest, didYouMean, editDistance } from '../../src/config/did-you-mean.js';
+import { closest, didYouMean, editDistance } from '../../src/text/did-you-mean.js';
 
 describe('did you mean', () => {
   it('counts insertions, deletions, substitutions and neighbour swaps as one edit each', () => {

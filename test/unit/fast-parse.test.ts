@@ -7,7 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { GLOBAL_FLAGS, TBOT_COMMANDS, type CommandDef, type FlagDef, type Invocation } from '../../src/cli/command-table.js';
+import { GLOBAL_FLAGS, TBOT_COMMANDS } from '../../src/cli/command-table.js';
+import type { CommandDef, FlagDef, Invocation } from '../../src/cli/command-types.js';
 import { fastParse } from '../../src/cli/fast-parse.js';
 import { invocationOf, invocationPath, type RunCommand } from '../../src/cli/invocation.js';
 import type { Runtime } from '../../src/cli/runtime.js';

@@ -18,7 +18,8 @@ import {
   scheduleHeartbeats,
   uptimeBucket,
 } from '../../src/analytics/heartbeat.js';
-import { countRenewals, RenewalTally } from '../../src/analytics/renewal-tally.js';
+import { countRenewals } from '../../src/agent/count-renewals.js';
+import { RenewalTally } from '../../src/analytics/renewal-tally.js';
 import type { OutputTask } from '../../src/agent/output-task.js';
 import type { BotConfig } from '../../src/config/types.js';
 import { RenewalError } from '../../src/errors.js';

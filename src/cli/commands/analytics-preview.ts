@@ -2,7 +2,7 @@
 import { droppedHelpers, type DroppedHelper } from '../../analytics/helper-check.js';
 import { prepareAnalyticsRequest, prepareHeartbeatRequest, type AnalyticsRequest } from '../../analytics/session.js';
 import { analyticsDeps } from '../analytics-deps.js';
-import type { CommandDef, Invocation } from '../command-table.js';
+import type { CommandDef, Invocation } from '../command-types.js';
 import { loggerFor, resolveConfigAndConsent } from '../config-input.js';
 import { reportFatal } from '../report-error.js';
 import type { Runtime } from '../runtime.js';

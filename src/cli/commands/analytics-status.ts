@@ -2,7 +2,7 @@
 import { resolveEndpoint } from '../../analytics/endpoint.js';
 import { EndpointError } from '../../errors.js';
 import { BUILD } from '../../version.js';
-import type { CommandDef, Invocation } from '../command-table.js';
+import type { CommandDef, Invocation } from '../command-types.js';
 import { howToSet } from '../consent-advice.js';
 import { consentFor, hasConfigInput, resolveOrReport } from '../config-input.js';
 import type { Runtime } from '../runtime.js';

@@ -12,7 +12,7 @@ import { ConfigReadError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs/atomic-write.js';
 import { describeFsError } from '../../fs/describe-fs-error.js';
 import { RefusedFileError } from '../../fs/read-regular-file.js';
-import type { CommandDef, Invocation } from '../command-table.js';
+import type { CommandDef, Invocation } from '../command-types.js';
 import { CONFIG_KEY, howToSet, outranks } from '../consent-advice.js';
 import { consentFor } from '../config-input.js';
 import { reportFatal } from '../report-error.js';

@@ -1,7 +1,7 @@
 import { applyFlagOverrides } from '../../config/flag-overrides.js';
 import { loadConfig } from '../../config/load-config.js';
 import { renderConfigYaml } from '../../config/render-yaml.js';
-import type { CommandDef, Invocation } from '../command-table.js';
+import type { CommandDef, Invocation } from '../command-types.js';
 import { emitConfig } from '../config-output.js';
 import { configFlags } from '../config-input.js';
 import { reportFatal } from '../report-error.js';

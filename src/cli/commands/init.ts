@@ -13,7 +13,7 @@ import { TbotError } from '../../errors.js';
 import { describeFsError } from '../../fs/describe-fs-error.js';
 import { getentLookup, parseOwner, type Owner } from '../../fs/owner.js';
 import { prepareDestination } from '../../fs/prepare-destination.js';
-import type { CommandDef, Invocation } from '../command-table.js';
+import type { CommandDef, Invocation } from '../command-types.js';
 import { loggerFor, resolveOrReport } from '../config-input.js';
 import { reportFatal } from '../report-error.js';
 import type { Runtime } from '../runtime.js';

@@ -9,7 +9,7 @@ import { UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs/atomic-write.js';
 import { describeFsError } from '../../fs/describe-fs-error.js';
 import { readRegularFile, RefusedFileError } from '../../fs/read-regular-file.js';
-import { TBOT_COMMANDS, type CommandDef, type Invocation } from '../command-table.js';
+import type { CommandDef, Invocation } from '../command-types.js';
 import { resolveOrReport } from '../config-input.js';
 import type { Runtime } from '../runtime.js';
 import { renderSystemdUnit, unitValueProblem } from '../systemd-unit.js';
@@ -37,11 +37,13 @@ async function readExisting(path: string): Promise<string | undefined> {
 /**
  * Whether this build's `tbot start` takes --pid-file. Go's unit passes it and points PIDFile= at it;
  * a unit that passed a flag `start` refuses would fail at every restart, so without it the unit
- * names no pid file (systemd tracks a Type=simple service by its main process anyway).
+ * names no pid file (systemd tracks a Type=simple service by its main process anyway). The command
+ * table gives `install systemd` its own --pid-file only beside start's, so the definition this
+ * command runs with says it (reading the table from here would make the table and its commands
+ * import each other).
  */
-function startTakesPidFile(): boolean {
-  const start = TBOT_COMMANDS.find((command) => command.name === 'start');
-  return start?.subcommands?.find((command) => command.isDefault === true)?.flags.some((flag) => flag.name === 'pid-file') === true;
+function startTakesPidFile(command: CommandDef): boolean {
+  return command.flags.some((flag) => flag.name === 'pid-file');
 }
 
 export async function run(invocation: Invocation, runtime: Runtime, command: CommandDef): Promise<number> {
@@ -58,7 +60,6 @@ export async function run(invocation: Invocation, runtime: Runtime, command: Com
       const problem = typeof value === 'string' ? unitValueProblem(value) : undefined;
       return problem === undefined ? undefined : `--${flag} ${problem}`;
     }),
-    typeof invocation.values['pid-file'] === 'string' && !startTakesPidFile() ? '--pid-file cannot be used: `tbot start` in this build has no --pid-file to write it' : undefined,
   ].filter((problem) => problem !== undefined);
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
   // The config must load as `start` would load it (flags aside): a broken one is said now, not by a restart loop.
@@ -75,7 +76,7 @@ export async function run(invocation: Invocation, runtime: Runtime, command: Com
     group: stringValue(invocation, 'group', 'teleport'),
     self: runtime.self,
     configPath: resolve(runtime.cwd, config as string),
-    ...(startTakesPidFile() ? { pidFile: resolve(runtime.cwd, stringValue(invocation, 'pid-file', `/run/${name}.pid`)) } : {}),
+    ...(startTakesPidFile(command) ? { pidFile: resolve(runtime.cwd, stringValue(invocation, 'pid-file', `/run/${name}.pid`)) } : {}),
   });
   if (invocation.values['write'] !== true) {
     runtime.stdout(`Dry run: nothing was written; add --write to write it.\nThis unit would be written to ${path}:\n\n${unit}`);

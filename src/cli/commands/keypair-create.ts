@@ -13,7 +13,7 @@ import { describeFsError } from '../../fs/describe-fs-error.js';
 import { ensureDirectory } from '../../fs/ensure-directory.js';
 import { readRegularFile } from '../../fs/read-regular-file.js';
 import type { Logger } from '../../log/logger.js';
-import type { Invocation } from '../command-table.js';
+import type { Invocation } from '../command-types.js';
 import { loggerFor } from '../config-input.js';
 import { reportFatal } from '../report-error.js';
 import type { Runtime } from '../runtime.js';

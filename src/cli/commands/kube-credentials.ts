@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { describeFsError } from '../../fs/describe-fs-error.js';
 import { readRegularFile, RefusedFileError } from '../../fs/read-regular-file.js';
 import { execCredential, IdentityFileError, readIdentityFile } from '../../outputs/kinds/kube-exec.js';
-import type { CommandDef, Invocation } from '../command-table.js';
+import type { CommandDef, Invocation } from '../command-types.js';
 import type { Runtime } from '../runtime.js';
 
 /** An identity file is a few kilobytes; the bound only stops a wrong path from being read whole. */

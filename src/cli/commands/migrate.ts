@@ -9,7 +9,7 @@ import { loadConfig, readDocument } from '../../config/load-config.js';
 import { migrateV1Config } from '../../config/migrate-v1.js';
 import { MIGRATE_HEADER, renderConfigYaml } from '../../config/render-yaml.js';
 import { UsageError } from '../../errors.js';
-import type { CommandDef, Invocation } from '../command-table.js';
+import type { CommandDef, Invocation } from '../command-types.js';
 import { emitConfig } from '../config-output.js';
 import { reportFatal } from '../report-error.js';
 import type { Runtime } from '../runtime.js';

@@ -1,6 +1,7 @@
 /** `tbot start [kind]`: run the agent, one-shot or continuous. */
 import { resolve } from 'node:path';
-import { countRenewals, RenewalTally } from '../../analytics/renewal-tally.js';
+import { countRenewals } from '../../agent/count-renewals.js';
+import { RenewalTally } from '../../analytics/renewal-tally.js';
 import { IDLE_SESSION } from '../../analytics/session-handle.js';
 import { destinationLockWaitMs, lockDestinations, type DestinationLocks } from '../../agent/destination-locks.js';
 import { OutputStatusBoard } from '../../agent/output-status.js';
@@ -12,7 +13,7 @@ import { EmptyOneShotError, NotRunnableHereError } from '../../errors.js';
 import { describeFsError } from '../../fs/describe-fs-error.js';
 import { BUILD } from '../../version.js';
 import { analyticsDeps } from '../analytics-deps.js';
-import type { CommandDef, Invocation } from '../command-table.js';
+import type { CommandDef, Invocation } from '../command-types.js';
 import { loggerFor, resolveOrReport } from '../config-input.js';
 import { reportFatal } from '../report-error.js';
 import type { Runtime } from '../runtime.js';

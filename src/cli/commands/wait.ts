@@ -4,7 +4,7 @@ import { waitForReady, waitUrl } from '../../diag/wait-for-ready.js';
 import { UsageError } from '../../errors.js';
 import { nodeHttpFetch } from '../../net/node-http-fetch.js';
 import { sleep } from '../../time/sleep.js';
-import type { Invocation } from '../command-table.js';
+import type { Invocation } from '../command-types.js';
 import { loggerFor } from '../config-input.js';
 import { reportFatal } from '../report-error.js';
 import type { Runtime } from '../runtime.js';

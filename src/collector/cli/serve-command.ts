@@ -3,6 +3,8 @@ import { once } from 'node:events';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { TbotError, UsageError } from '../../errors.js';
 import { DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, type ConnectPath } from '../ingest/server.js';
+import type { LogFormat } from '../../log/logger.js';
+import { MAX_SUMMARY_INTERVAL_MS, MIN_SUMMARY_INTERVAL_MS } from '../activity-summary.js';
 import type { CollectorRuntime } from '../runtime.js';
 import { collectorLogger, resolvePostHog, serve, type RunningCollector } from '../serve.js';
 import { MAX_RETAIN_DAYS } from '../store/retention.js';
@@ -24,6 +26,7 @@ interface ServeArgs {
   dashboard?: boolean;
   dashboardToken?: string;
   retain?: string;
+  logFormat?: LogFormat;
 }
 
 export const ENV_CONNECT_PATH = 'TBOT_COLLECTOR_CONNECT_PATH';
@@ -54,6 +57,18 @@ export function resolveConnectPath(env: CollectorRuntime['env']): ConnectPath | 
   if (value === undefined || value === '') return undefined;
   if (value !== 'builtin' && value !== 'connect-node') throw new UsageError(`${ENV_CONNECT_PATH} ${JSON.stringify(value)}: expected builtin or connect-node`);
   return value;
+}
+
+/** A hidden switch for tests: the activity line's interval in ms, instead of a minute. */
+export const ENV_SUMMARY_INTERVAL_MS = 'TBOT_COLLECTOR_SUMMARY_INTERVAL_MS';
+
+export function resolveSummaryInterval(env: CollectorRuntime['env']): number | undefined {
+  const text = env[ENV_SUMMARY_INTERVAL_MS];
+  if (text === undefined || text === '') return undefined;
+  const ms = /^\d{1,7}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(ms >= MIN_SUMMARY_INTERVAL_MS && ms <= MAX_SUMMARY_INTERVAL_MS))
+    throw new UsageError(`${ENV_SUMMARY_INTERVAL_MS} ${JSON.stringify(text)}: expected a whole number of ms from ${MIN_SUMMARY_INTERVAL_MS} to ${MAX_SUMMARY_INTERVAL_MS}`);
+  return ms;
 }
 
 export const ENV_MAX_CONNECTIONS_PER_ADDRESS = 'TBOT_COLLECTOR_MAX_CONNECTIONS_PER_ADDRESS';
@@ -130,7 +145,8 @@ export function serveCommand(runtime: CollectorRuntime, setExitCode: (code: numb
       if (args.dashboardToken !== undefined && args.dashboard !== true) throw new UsageError('--dashboard-token needs --dashboard');
       const dashboard = args.dashboard === true ? { token: resolveDashboardToken(args.dashboardToken, runtime.env, host) } : undefined;
       const retainDays = parseRetainDays(args.retain);
-      const logger = collectorLogger(runtime);
+      const summaryIntervalMs = resolveSummaryInterval(runtime.env);
+      const logger = collectorLogger(runtime, args.logFormat);
       const stop = runtime.stopSignal();
       let running: RunningCollector;
       try {
@@ -145,6 +161,7 @@ export function serveCommand(runtime: CollectorRuntime, setExitCode: (code: numb
             ...(connectPath === undefined ? {} : { connectPath }),
             ...(dashboard === undefined ? {} : { dashboard }),
             ...(retainDays === undefined ? {} : { retainDays }),
+            ...(summaryIntervalMs === undefined ? {} : { summaryIntervalMs }),
           },
           runtime,
           logger,
@@ -152,7 +169,8 @@ export function serveCommand(runtime: CollectorRuntime, setExitCode: (code: numb
       } catch (error) {
         // An unusable data directory or listen address: say so and exit non-zero, nothing started.
         if (!(error instanceof TbotError) || error instanceof UsageError) throw error;
-        runtime.stderr(`tbot-collector: ${error.message}\n`);
+        if (args.logFormat === 'json') logger.error(error.message);
+        else runtime.stderr(`tbot-collector: ${error.message}\n`);
         setExitCode(error.exitCode);
         return;
       }

@@ -6,22 +6,9 @@
 import { recordUuid } from '../store/event-identity.js';
 import { familyOf, InvalidRecordError, type StoredRecord } from '../store/record.js';
 import { POSTHOG_MAPPERS } from './families/index.js';
+import type { PostHogEvent } from './posthog-types.js';
 
-type PostHogScalar = string | number | boolean;
-/** Objects nest: `$set` carries person properties, `$groups` the group keys, `tp.records` a map of records. */
-export type PostHogValue = PostHogScalar | PostHogValue[] | { [key: string]: PostHogValue };
-export type PostHogProperties = Record<string, PostHogValue>;
-
-export interface PostHogEvent {
-  event: string;
-  distinct_id: string;
-  timestamp: string;
-  uuid: string;
-  properties: PostHogProperties;
-}
-
-/** What a family supplies; uuid and the privacy properties are added for it. */
-export type FamilyEvent = Omit<PostHogEvent, 'uuid'>;
+export type { PostHogEvent };
 
 export function toPostHogEvent(stored: StoredRecord): PostHogEvent {
   const family = familyOf(stored);

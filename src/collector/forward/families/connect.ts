@@ -8,7 +8,7 @@
  */
 import { connectEventOf, connectProperties, type StoredConnectRequest } from '../../../protocol/connect-wire.js';
 import { InvalidRecordError, type StoredRecord } from '../../store/record.js';
-import type { FamilyEvent, PostHogProperties } from '../posthog-event.js';
+import type { FamilyEvent, PostHogProperties } from '../posthog-types.js';
 
 /** The events that describe the installation's platform. */
 const PLATFORM_EVENTS = new Set(['connect.start', 'connect.cluster.login']);

@@ -6,7 +6,7 @@
  */
 import { DISCOVER_PROPERTIES as P, discoverEventOf, type StoredDiscoverRequest } from '../../../protocol/discover-wire.js';
 import { InvalidRecordError, type StoredRecord } from '../../store/record.js';
-import type { FamilyEvent, PostHogProperties } from '../posthog-event.js';
+import type { FamilyEvent, PostHogProperties } from '../posthog-types.js';
 
 /** Step-specific fields: int64 counts arrive as ProtoJSON strings and go out as numbers. */
 const EXTRAS = ['resourcesCount', 'selectedResourcesCount', 'deployMethod', 'deployType', 'configMethod'] as const;

@@ -5,7 +5,7 @@
  */
 import { fromWireHeartbeat, isWireHeartbeatEvent } from '../../../protocol/heartbeat-wire.js';
 import { InvalidRecordError, type StoredRecord } from '../../store/record.js';
-import type { FamilyEvent } from '../posthog-event.js';
+import type { FamilyEvent } from '../posthog-types.js';
 
 export function heartbeatToPostHog(stored: StoredRecord): FamilyEvent {
   const event = stored.event;

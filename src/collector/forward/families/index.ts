@@ -1,6 +1,6 @@
 /** Each family's PostHog mapping. Adding a family is one module and one line here. */
 import type { Family, StoredRecord } from '../../store/record.js';
-import type { FamilyEvent } from '../posthog-event.js';
+import type { FamilyEvent } from '../posthog-types.js';
 import { heartbeatToPostHog } from './heartbeat.js';
 import { connectToPostHog } from './connect.js';
 import { discoverToPostHog } from './discover.js';

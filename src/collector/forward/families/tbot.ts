@@ -4,7 +4,7 @@
  */
 import { fromWireStart, isWireTbotEvent } from '../../../protocol/tbot-wire.js';
 import { InvalidRecordError, type StoredRecord } from '../../store/record.js';
-import type { FamilyEvent } from '../posthog-event.js';
+import type { FamilyEvent } from '../posthog-types.js';
 
 export function tbotToPostHog(stored: StoredRecord): FamilyEvent {
   const event = stored.event;

@@ -13,7 +13,7 @@ import { DISCOVER_REQUEST } from '../../../protocol/discover-wire.js';
 import { PRODUCT_POSTHOG_NAMES, PRODUCT_REQUEST_SENSITIVE, PRODUCT_SENSITIVE, type StoredTeleportEvent } from '../../../protocol/teleport-wire.js';
 import { POSTHOG_ENUM_VALUES } from '../../../protocol/usage-wire.js';
 import { InvalidRecordError, type StoredRecord } from '../../store/record.js';
-import type { FamilyEvent, PostHogProperties, PostHogValue } from '../posthog-event.js';
+import type { FamilyEvent, PostHogProperties, PostHogValue } from '../posthog-types.js';
 
 /** Property names the contract gives that are not `tp.` + the field's name, by member and field. */
 const PROPERTY_NAMES: Readonly<Record<string, string>> = {

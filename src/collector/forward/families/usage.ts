@@ -13,7 +13,7 @@
 import { isAnonymized } from '../../../protocol/anonymized.js';
 import { POSTHOG_ENUM_VALUES, usageKind, type StoredUsageReport } from '../../../protocol/usage-wire.js';
 import { InvalidRecordError, type StoredRecord } from '../../store/record.js';
-import type { FamilyEvent, PostHogProperties, PostHogValue } from '../posthog-event.js';
+import type { FamilyEvent, PostHogProperties, PostHogValue } from '../posthog-types.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

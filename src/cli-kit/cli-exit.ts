@@ -6,19 +6,22 @@
 import { UsageError } from '../errors.js';
 import { INCOMPLETE_INSTALL_EXIT, incompleteInstallMessage, missingInstallFile } from './install-error.js';
 
-/** Prints a usage error the way every command reports one; returns its exit code. */
-export function reportUsageError(name: string, stderr: (text: string) => void, error: UsageError): number {
-  stderr(`${name}: ${error.message}\nRun "${name} --help" for usage.\n`);
+/**
+ * Prints a usage error the way every command reports one; returns its exit code. `helpCommand` is
+ * the command line whose --help to point to (`tbot-collector report`): the CLI's own by default.
+ */
+export function reportUsageError(name: string, stderr: (text: string) => void, error: UsageError, helpCommand = name): number {
+  stderr(`${name}: ${error.message}\nRun "${helpCommand} --help" for usage.\n`);
   return error.exitCode;
 }
 
 /** A run's code, with a usage error thrown on the way reported as such. */
-export async function usageErrorsReported(name: string, stderr: (text: string) => void, run: () => Promise<number>): Promise<number> {
+export async function usageErrorsReported(name: string, stderr: (text: string) => void, run: () => Promise<number>, helpCommand = name): Promise<number> {
   try {
     return await run();
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    return reportUsageError(name, stderr, error);
+    return reportUsageError(name, stderr, error, helpCommand);
   }
 }
 
