@@ -11,6 +11,8 @@ import { PostHogForwarder } from './forward/posthog-forwarder.js';
 import { createIngestServer, type ConnectPath } from './ingest/server.js';
 import { CollectorMetrics } from './metrics.js';
 import type { CollectorRuntime } from './runtime.js';
+import type { Shipping } from './ship/start-shipping.js';
+import { parseStoreUrl, StoreUrlError, type StoreUrl } from './store/postgres/store-url.js';
 import { SegmentStore } from './store/segment-store.js';
 import type { ServerTls, TlsServeOptions } from './tenants/server-tls.js';
 
@@ -25,6 +27,8 @@ export interface ServeOptions {
   tls?: TlsServeOptions;
   /** Who answers Connect unary calls (see ingest/server.ts). */
   connectPath?: ConnectPath;
+  /** The shared PostgreSQL store the local segments are shipped to (ship/); none by default. */
+  store?: StoreUrl;
 }
 
 export interface RunningCollector {
@@ -36,6 +40,7 @@ export interface RunningCollector {
 
 export const ENV_POSTHOG_HOST = 'TBOT_COLLECTOR_POSTHOG_HOST';
 export const ENV_POSTHOG_API_KEY = 'TBOT_COLLECTOR_POSTHOG_API_KEY';
+export const ENV_STORE = 'TBOT_COLLECTOR_STORE';
 
 /** The address could not be listened on (in use, not ours, not resolvable): the environment, not a bug. */
 export class ListenError extends TbotError {
@@ -61,6 +66,23 @@ export function resolvePostHog(flags: { posthogHost?: string; posthogApiKey?: st
   } catch (error) {
     if (!(error instanceof BaseUrlError)) throw error;
     throw new UsageError(`${flags.posthogHost === undefined ? ENV_POSTHOG_HOST : '--posthog-host'}: ${error.message}; expected a base URL such as https://eu.i.posthog.com`);
+  }
+}
+
+/**
+ * --store over TBOT_COLLECTOR_STORE. The env var keeps the password out of `ps`; a password given on
+ * the command line works, with a warning (through `warn`) saying so.
+ */
+export function resolveStore(flag: string | undefined, env: CollectorRuntime['env'], warn: (message: string) => void): StoreUrl | undefined {
+  const [source, text] = flag !== undefined ? ['--store', flag] : [ENV_STORE, env[ENV_STORE]];
+  if (text === undefined || text === '') return undefined;
+  try {
+    const store = parseStoreUrl(text, source);
+    if (flag !== undefined && store.password !== undefined) warn(`--store holds a password, which other users of this machine can read in ps; set ${ENV_STORE} instead`);
+    return store;
+  } catch (error) {
+    if (!(error instanceof StoreUrlError)) throw error;
+    throw new UsageError(error.message);
   }
 }
 
@@ -103,6 +125,24 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
           onForwarded: (count) => (metrics.forwarded += count),
           onDeadLettered: (reason) => metrics.deadLettered.set(reason, (metrics.deadLettered.get(reason) ?? 0) + 1),
         });
+  let shipping: Shipping | undefined;
+  if (options.store !== undefined) {
+    try {
+      // Loaded only here: a collector without --store never loads the PostgreSQL client.
+      shipping = await (await import('./ship/start-shipping.js')).startShipping({
+        store: options.store,
+        dataDir: options.dataDir,
+        logger,
+        now: runtime.now,
+        onDeadLettered: (reason) => metrics.deadLettered.set(reason, (metrics.deadLettered.get(reason) ?? 0) + 1),
+      });
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    const running = shipping;
+    metrics.outbox = () => running.gauges();
+  }
   if (forwarder !== undefined) {
     metrics.forwardQueueDepth = () => forwarder.pending;
     await forwarder.start();
@@ -115,7 +155,14 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
     ...(options.maxConnectionsPerAddress === undefined ? {} : { maxConnectionsPerAddress: options.maxConnectionsPerAddress }),
     ...(tls === undefined ? {} : { tls: { certPem: tls.certPem, keyPem: tls.keyPem, tenants: tls.tenants } }),
     ...(options.connectPath === undefined ? {} : { connectPath: options.connectPath }),
-    ...(forwarder === undefined ? {} : { onAccepted: (count) => forwarder.notify(count) }),
+    ...(forwarder === undefined && shipping === undefined
+      ? {}
+      : {
+          onAccepted: (count) => {
+            forwarder?.notify(count);
+            shipping?.notify(count);
+          },
+        }),
   });
   server.listen(options.port, options.host);
   try {
@@ -123,6 +170,7 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
   } catch (error) {
     await store.close();
     await forwarder?.close();
+    await shipping?.close();
     const code = (error as NodeJS.ErrnoException).code;
     throw new ListenError(`cannot listen on ${options.host}:${options.port}: ${code ?? (error as Error).message}`);
   }
@@ -139,6 +187,7 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
       server.closeAllConnections();
       await store.close();
       await forwarder?.close();
+      await shipping?.close();
     },
   };
 }
