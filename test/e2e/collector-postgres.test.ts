@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { SHIP_CURSOR_FILE } from '../../src/collector/ship/ship-cursor.js';
-import { eventually, metric, startCollector, storedLines, submit, tbotEvent, type RunningCollector } from '../helpers/collector-process.js';
+import { eventually, metric, runCollector, startCollector, storedLines, submit, tbotEvent, type RunningCollector } from '../helpers/collector-process.js';
 import { startLoad } from '../helpers/event-load.js';
 import { startPostgres, type PgServer } from '../helpers/postgres.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
@@ -153,5 +153,52 @@ describe('collector with a PostgreSQL store', () => {
     const log = collector.stderr();
     assert.equal(log.match(/PostgreSQL is unreachable; events wait in the local outbox/g)?.length, 1, log);
     assert.match(log.slice(log.indexOf('PostgreSQL is unreachable')), /INFO {2}shipping the outbox to PostgreSQL/);
+  });
+
+  it('PostgreSQL down when the collector starts: it serves anyway, says so once, then migrates and ships when PostgreSQL is back', async () => {
+    const db = await server.createDatabase();
+    let collector: RunningCollector | undefined;
+    const sent = Array.from({ length: 10 }, () => tbotEvent());
+    await server.restart(async () => {
+      collector = await start('late', db);
+      for (const event of sent) assert.equal(await submit(collector.url, event), 200);
+      await eventually(() => metric(collector!.url, 'tbot_collector_outbox_backlog_events'), 10, DRAIN_MS);
+      assert.equal(await metric(collector.url, 'tbot_collector_outbox_postgres_up'), 0);
+      await eventually(async () => /ERROR PostgreSQL is unreachable; events wait in the local outbox/.test(collector!.stderr()), true, DRAIN_MS);
+    });
+    await eventually(
+      () =>
+        missingFrom(
+          db,
+          sent.map((event) => event.distinctId),
+        ),
+      0,
+      DRAIN_MS,
+    );
+    assert.equal(await metric(collector!.url, 'tbot_collector_outbox_postgres_up'), 1);
+    const log = collector!.stderr();
+    assert.equal(log.match(/PostgreSQL is unreachable/g)?.length, 1, log);
+    assert.match(log, /INFO {2}migrated the PostgreSQL schema .*from=0 to=1|INFO {2}shipping the outbox to PostgreSQL/);
+  });
+
+  it('refuses to start on a schema newer than it knows, and on a bad store URL, saying why without the password', async () => {
+    const db = await server.createDatabase();
+    const client = new pg.Client({ connectionString: db });
+    await client.connect();
+    try {
+      await client.query('CREATE TABLE collector_schema_migrations (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+      await client.query("INSERT INTO collector_schema_migrations (version, description) VALUES (99, 'from a newer collector')");
+    } finally {
+      await client.end();
+    }
+    const newer = await runCollector(['serve', '--listen', '127.0.0.1:0', '--data-dir', join(workspace.dir, 'newer')], { TBOT_COLLECTOR_STORE: db }, 30_000);
+    assert.equal(newer.code, 1, newer.stderr);
+    assert.match(newer.stderr, /schema is version 99, newer than this collector knows \(version 1\)/);
+    assert.doesNotMatch(newer.stderr, /collector listening/);
+
+    const bad = await runCollector(['serve', '--listen', '127.0.0.1:0', '--data-dir', join(workspace.dir, 'bad'), '--store', 'mysql://collector:hunter2@db.example/events']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--store: the scheme is "mysql"; expected postgres:\/\/user@host:5432\/database/);
+    assert.doesNotMatch(bad.stderr, /hunter2/);
   });
 });
