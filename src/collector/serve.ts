@@ -14,6 +14,8 @@ import { createIngestServer, type ConnectPath } from './ingest/server.js';
 import { CollectorMetrics } from './metrics.js';
 import type { CollectorRuntime } from './runtime.js';
 import { segmentRetention } from './store/segment-retention.js';
+import type { Shipping } from './ship/start-shipping.js';
+import { parseStoreUrl, StoreUrlError, type StoreUrl } from './store/postgres/store-url.js';
 import { SegmentStore } from './store/segment-store.js';
 import type { ServerTls, TlsServeOptions } from './tenants/server-tls.js';
 import { Upkeep } from './upkeep.js';
@@ -35,6 +37,8 @@ export interface ServeOptions {
   retainDays?: number;
   /** How often the activity line is logged (activity-summary.ts); a minute unless a test says otherwise. */
   summaryIntervalMs?: number;
+  /** The shared PostgreSQL store the local segments are shipped to (ship/); none by default. */
+  store?: StoreUrl;
 }
 
 export interface RunningCollector {
@@ -46,6 +50,7 @@ export interface RunningCollector {
 
 export const ENV_POSTHOG_HOST = 'TBOT_COLLECTOR_POSTHOG_HOST';
 export const ENV_POSTHOG_API_KEY = 'TBOT_COLLECTOR_POSTHOG_API_KEY';
+export const ENV_STORE = 'TBOT_COLLECTOR_STORE';
 
 /** The address could not be listened on (in use, not ours, not resolvable): the environment, not a bug. */
 export class ListenError extends TbotError {
@@ -71,6 +76,23 @@ export function resolvePostHog(flags: { posthogHost?: string; posthogApiKey?: st
   } catch (error) {
     if (!(error instanceof BaseUrlError)) throw error;
     throw new UsageError(`${flags.posthogHost === undefined ? ENV_POSTHOG_HOST : '--posthog-host'}: ${error.message}; expected a base URL such as https://eu.i.posthog.com`);
+  }
+}
+
+/**
+ * --store over TBOT_COLLECTOR_STORE. The env var keeps the password out of `ps`; a password given on
+ * the command line works, with a warning (through `warn`) saying so.
+ */
+export function resolveStore(flag: string | undefined, env: CollectorRuntime['env'], warn: (message: string) => void): StoreUrl | undefined {
+  const [source, text] = flag !== undefined ? ['--store', flag] : [ENV_STORE, env[ENV_STORE]];
+  if (text === undefined || text === '') return undefined;
+  try {
+    const store = parseStoreUrl(text, source);
+    if (flag !== undefined && store.password !== undefined) warn(`--store holds a password, which other users of this machine can read in ps; set ${ENV_STORE} instead`);
+    return store;
+  } catch (error) {
+    if (!(error instanceof StoreUrlError)) throw error;
+    throw new UsageError(error.message);
   }
 }
 
@@ -114,6 +136,24 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
           onForwarded: (count) => (metrics.forwarded += count),
           onDeadLettered: (reason) => metrics.deadLettered.set(reason, (metrics.deadLettered.get(reason) ?? 0) + 1),
         });
+  let shipping: Shipping | undefined;
+  if (options.store !== undefined) {
+    try {
+      // Loaded only here: a collector without --store never loads the PostgreSQL client.
+      shipping = await (await import('./ship/start-shipping.js')).startShipping({
+        store: options.store,
+        dataDir: options.dataDir,
+        logger,
+        now: runtime.now,
+        onDeadLettered: (reason) => metrics.deadLettered.set(reason, (metrics.deadLettered.get(reason) ?? 0) + 1),
+      });
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    const running = shipping;
+    metrics.outbox = () => running.gauges();
+  }
   if (forwarder !== undefined) {
     metrics.forwardQueueDepth = () => forwarder.pending;
     await forwarder.start();
@@ -148,7 +188,14 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
     ...(options.maxConnectionsPerAddress === undefined ? {} : { maxConnectionsPerAddress: options.maxConnectionsPerAddress }),
     ...(tls === undefined ? {} : { tls: { certPem: tls.certPem, keyPem: tls.keyPem, tenants: tls.tenants } }),
     ...(options.connectPath === undefined ? {} : { connectPath: options.connectPath }),
-    ...(forwarder === undefined ? {} : { onAccepted: (count) => forwarder.notify(count) }),
+    ...(forwarder === undefined && shipping === undefined
+      ? {}
+      : {
+          onAccepted: (count) => {
+            forwarder?.notify(count);
+            shipping?.notify(count);
+          },
+        }),
     ...(pages === undefined ? {} : { pages }),
   });
   server.listen(options.port, options.host);
@@ -158,6 +205,7 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
     await upkeep.close();
     await store.close();
     await forwarder?.close();
+    await shipping?.close();
     const code = (error as NodeJS.ErrnoException).code;
     throw new ListenError(`cannot listen on ${options.host}:${options.port}: ${code ?? (error as Error).message}`);
   }
@@ -182,6 +230,7 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
       await upkeep.close();
       await store.close();
       await forwarder?.close();
+      await shipping?.close();
     },
   };
 }

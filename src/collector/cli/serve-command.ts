@@ -6,7 +6,7 @@ import { DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, type ConnectPath } from '../ingest
 import type { LogFormat } from '../../log/logger.js';
 import { MAX_SUMMARY_INTERVAL_MS, MIN_SUMMARY_INTERVAL_MS } from '../activity-summary.js';
 import type { CollectorRuntime } from '../runtime.js';
-import { collectorLogger, resolvePostHog, serve, type RunningCollector } from '../serve.js';
+import { collectorLogger, ENV_STORE, resolvePostHog, resolveStore, serve, type RunningCollector } from '../serve.js';
 import { MAX_RETAIN_DAYS } from '../store/retention.js';
 import { sanProblem, type TlsServeOptions } from '../tenants/server-tls.js';
 import { ENV_DASHBOARD_TOKEN, resolveDashboardToken } from '../dashboard/access.js';
@@ -27,6 +27,7 @@ interface ServeArgs {
   dashboardToken?: string;
   retain?: string;
   logFormat?: LogFormat;
+  store?: string;
 }
 
 export const ENV_CONNECT_PATH = 'TBOT_COLLECTOR_CONNECT_PATH';
@@ -120,6 +121,11 @@ export function serveCommand(runtime: CollectorRuntime, setExitCode: (code: numb
         })
         .option('tls-cert', { type: 'string', requiresArg: true, describe: 'Your own server certificate (PEM) instead of one from the collector CA; implies --tls' })
         .option('tls-key', { type: 'string', requiresArg: true, describe: 'The private key (PEM) of --tls-cert' })
+        .option('store', {
+          type: 'string',
+          requiresArg: true,
+          describe: `Also ship every stored event to this PostgreSQL (postgres://user@host:5432/database), exactly once by event uuid; prefer env ${ENV_STORE}, which keeps a password out of ps`,
+        })
         .option('client-ca', {
           type: 'string',
           requiresArg: true,
@@ -147,6 +153,7 @@ export function serveCommand(runtime: CollectorRuntime, setExitCode: (code: numb
       const retainDays = parseRetainDays(args.retain);
       const summaryIntervalMs = resolveSummaryInterval(runtime.env);
       const logger = collectorLogger(runtime, args.logFormat);
+      const store = resolveStore(args.store, runtime.env, (message) => logger.warn(message));
       const stop = runtime.stopSignal();
       let running: RunningCollector;
       try {
@@ -162,6 +169,7 @@ export function serveCommand(runtime: CollectorRuntime, setExitCode: (code: numb
             ...(dashboard === undefined ? {} : { dashboard }),
             ...(retainDays === undefined ? {} : { retainDays }),
             ...(summaryIntervalMs === undefined ? {} : { summaryIntervalMs }),
+            ...(store === undefined ? {} : { store }),
           },
           runtime,
           logger,
