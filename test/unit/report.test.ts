@@ -5,9 +5,9 @@ import { describe, it } from 'node:test';
 import { counted } from '../../src/collector/report/counted.js';
 import { buildReport } from '../../src/collector/report/fold.js';
 import { niceTicks } from '../../src/collector/report/html-kit.js';
-import { startedAt, tbotFold, type TbotFilters, type TbotReport } from '../../src/collector/report/tbot/fold.js';
+import { tbotFold, type TbotFilters, type TbotReport } from '../../src/collector/report/tbot/fold.js';
 import { formatCsv, formatTable, weeklyTable } from '../../src/collector/report/tbot/format.js';
-import { change, humanWindow, parseWhen, weekOf } from '../../src/collector/report/window.js';
+import { change, eventSecond, humanWindow, parseWhen, weekOf } from '../../src/collector/report/window.js';
 import type { StoredRecord } from '../../src/collector/store/record.js';
 import { segmentName } from '../../src/collector/store/segments.js';
 import { makeWorkspace } from '../helpers/workspace.js';
@@ -66,7 +66,7 @@ describe('report aggregation', () => {
       stored('2026-03-04T10:00:00.000Z', {}, undefined),
     ]);
     assert.deepEqual(Object.fromEntries(Object.entries(report.perDay).map(([day, modes]) => [day, modes['one-shot']])), { '2026-03-02': 1, '2026-03-04': 3 });
-    assert.equal(startedAt('2026-03-04T12:00:00+02:00', '2026-03-04T10:00:00.000Z'), '2026-03-04T10:00:00');
+    assert.equal(eventSecond('2026-03-04T12:00:00+02:00', '2026-03-04T10:00:00.000Z'), '2026-03-04T10:00:00');
   });
 
   it('keeps only starts whose own time is inside [since, until)', () => {
