@@ -4,16 +4,19 @@ import { resourceLabel, type DiscoverReport, type Durations } from './summary.js
 import { counted } from '../counted.js';
 
 /**
- * 95 s → "1m35s"; null → "-". Rounded once to whole seconds, then split into units: rounding each
- * unit on its own gave "6m60s" for 419.6 s.
+ * 95 s → "1m35s", 3659 s → "1h01m"; null → "-". Every duration any report shows goes through here.
+ * Rounded once, to the smallest unit shown (seconds under an hour, minutes from an hour on), then
+ * split into units: rounding each unit on its own gave "6m60s" for 419.6 s, and cutting the
+ * seconds off an hour-long time showed 1h00m for 1h00m59s.
  */
 export function duration(seconds: number | null): string {
   if (seconds === null) return '-';
-  const whole = Math.round(seconds);
   const twoDigits = (n: number): string => String(n).padStart(2, '0');
+  const whole = Math.round(seconds);
   if (whole < 60) return `${whole}s`;
   if (whole < 3600) return `${Math.floor(whole / 60)}m${twoDigits(whole % 60)}s`;
-  return `${Math.floor(whole / 3600)}h${twoDigits(Math.floor((whole % 3600) / 60))}m`;
+  const minutes = Math.round(seconds / 60);
+  return `${Math.floor(minutes / 60)}h${twoDigits(minutes % 60)}m`;
 }
 
 const classes = (counts: Record<string, number>): string =>
