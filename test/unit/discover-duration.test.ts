@@ -1,7 +1,8 @@
 /** The Discover report's durations: rounded once, so no unit ever shows 60. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { duration, formatDiscoverTable } from '../../src/collector/report/discover/format.js';
+import { formatDiscoverTable } from '../../src/collector/report/discover/format.js';
+import { duration } from '../../src/collector/report/duration.js';
 import { formatDiscoverHtml } from '../../src/collector/report/discover/html.js';
 import type { DiscoverReport } from '../../src/collector/report/discover/summary.js';
 

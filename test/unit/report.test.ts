@@ -144,6 +144,24 @@ describe('report aggregation', () => {
     ]);
   });
 
+  it('--by week: a partial first or last week is shown, marked, and compared with nothing; a full week only with the full week before it', () => {
+    const window = { since: '2026-03-04T00:00:00.000Z', until: '2026-03-25T00:00:00.000Z' };
+    const report = fold(
+      ['2026-03-04', '2026-03-10', '2026-03-11', '2026-03-17', '2026-03-18', '2026-03-19', '2026-03-24'].map((day) => stored(`${day}T10:00:00.000Z`)),
+      window,
+    );
+    const rows = formatTable(report, 'week')
+      .split('\n')
+      .filter((line) => /^2026-/.test(line));
+    assert.deepEqual(rows, ['2026-03-02*       1       –', '2026-03-09        2       –', '2026-03-16        3  +50.0%', '2026-03-23*       1       –']);
+    assert.deepEqual(formatCsv(report, 'week').trim().split('\n').slice(1), [
+      '2026-03-02,1,0.1429,no,',
+      '2026-03-09,2,0.2857,yes,',
+      '2026-03-16,3,0.4286,yes,0.5000',
+      '2026-03-23,1,0.1429,no,',
+    ]);
+  });
+
   it('calendar helpers: weeks start on Monday, windows read as human dates, ticks are round', () => {
     assert.equal(weekOf('2026-03-04'), '2026-03-02');
     assert.equal(weekOf('2026-03-02'), '2026-03-02');

@@ -2,22 +2,8 @@
 import { csvCell, humanWindow, percent, ranked } from '../window.js';
 import { resourceLabel, type DiscoverReport, type Durations } from './summary.js';
 import { counted } from '../counted.js';
-
-/**
- * 95 s → "1m35s", 3659 s → "1h01m"; null → "-". Every duration any report shows goes through here.
- * Rounded once, to the smallest unit shown (seconds under an hour, minutes from an hour on), then
- * split into units: rounding each unit on its own gave "6m60s" for 419.6 s, and cutting the
- * seconds off an hour-long time showed 1h00m for 1h00m59s.
- */
-export function duration(seconds: number | null): string {
-  if (seconds === null) return '-';
-  const twoDigits = (n: number): string => String(n).padStart(2, '0');
-  const whole = Math.round(seconds);
-  if (whole < 60) return `${whole}s`;
-  if (whole < 3600) return `${Math.floor(whole / 60)}m${twoDigits(whole % 60)}s`;
-  const minutes = Math.round(seconds / 60);
-  return `${Math.floor(minutes / 60)}h${twoDigits(minutes % 60)}m`;
-}
+import { duration } from '../duration.js';
+import { stripLines } from '../summary-strip.js';
 
 const classes = (counts: Record<string, number>): string =>
   ranked(Object.entries(counts))
@@ -29,6 +15,7 @@ const cell = (text: string | number, width: number): string => String(text).padS
 export function formatDiscoverTable(report: DiscoverReport): string {
   const lines = [
     `Discover events, ${humanWindow(report.window)}: ${report.total} in ${report.runs} wizard runs; ${report.completed} completed (${percent(report.completed, report.runs)}); ${report.withoutResource} never chose a resource${report.skipped > 0 ? ` (${report.skipped} damaged lines skipped)` : ''}`,
+    ...(report.summary === undefined ? [] : stripLines(report.summary)),
     '',
     'resource types, hardest first (lowest completion)',
     `  ${'resource'.padEnd(36)}  ${cell('runs', 6)}  ${cell('done', 6)}  ${cell('rate', 6)}  ${cell('median', 7)}  ${cell('p90', 7)}  ${cell('aborted', 7)}  most errors at`,
