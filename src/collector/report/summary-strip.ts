@@ -82,12 +82,13 @@ export function figureValue(value: number | null, unit: FigureUnit): string {
 export function figureChange(figure: Figure, label: string): string {
   if (figure.change !== null) {
     const sign = figure.change > 0 ? '+' : figure.change < 0 ? '−' : '±';
-    const size = Math.abs(100 * figure.change).toFixed(1);
+    const size = Math.abs(100 * figure.change).toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
     return `${sign}${size}${figure.unit === 'share' ? ' pts' : '%'} vs ${label}`;
   }
-  if (figure.value === null) return `none in this period`;
-  if (figure.previous === null || figure.previous === 0) return figure.value === 0 ? `none in the ${label} either` : `new: none in the ${label}`;
-  return `${figureValue(figure.previous, figure.unit)} in the ${label}`;
+  if (figure.value === null) return figure.previous === null ? `none in the ${label} either` : `${figureValue(figure.previous, figure.unit)} in the ${label}`;
+  // A share of nothing is unknown, not zero: there is nothing to compare with.
+  if (figure.previous === null) return `none in the ${label}`;
+  return figure.value === 0 ? `none in the ${label} either` : `new: none in the ${label}`;
 }
 
 /** The strip as terminal lines: "starts 1,234 (+12.5% vs previous 30 days)". */

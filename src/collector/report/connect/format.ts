@@ -36,7 +36,7 @@ export function formatConnectTable(report: ConnectReport): string {
     ),
     '',
     // The heading row uses the rows' own column widths, so each count sits under its name.
-    `${'features, by share of active installations'.padEnd(42)}  ${'installations'.padStart(13)}  ${'share'.padStart(6)}  ${'events'.padStart(8)}`,
+    `${'features (share of active installations)'.padEnd(42)}  ${'installations'.padStart(13)}  ${'share'.padStart(6)}  ${'events'.padStart(8)}`,
     ...report.features.map(
       (feature) =>
         `  ${feature.name.padEnd(40)}  ${String(feature.installations).padStart(13)}  ${percent(feature.installations, report.installations).padStart(6)}  ${String(feature.events).padStart(8)}`,
