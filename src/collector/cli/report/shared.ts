@@ -1,7 +1,7 @@
 /** What every `report <family>` command shares: the store, the window, the format, the threads. */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import type { ArgumentsCamelCase, Argv, CommandModule, Options } from 'yargs';
 import { UsageError } from '../../../errors.js';
 import { buildReport, type Fold } from '../../report/fold.js';
 import { emptyPage } from '../../report/html-kit.js';
@@ -18,7 +18,8 @@ export const FORMATS = ['table', 'json', 'csv', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export interface CommonReportArgs {
-  dataDir: string;
+  /** Absent when not given: the report then reads DEFAULT_DATA_DIR and says which directory that is. */
+  dataDir?: string;
   since: string;
   until: string;
   format: Format;
@@ -27,9 +28,16 @@ export interface CommonReportArgs {
 
 const WHEN = 'expected 30d, 12h, 90m, an ISO date such as 2026-03-01, or now';
 
+/** The shared --data-dir option without a yargs default, so a report can tell the default directory from one that was named. */
+function namedDataDirOption(): Options {
+  const option = dataDirOption('Where the event segments are');
+  const check = option.coerce as (text: string) => string;
+  return { ...option, default: undefined, defaultDescription: DEFAULT_DATA_DIR, coerce: (text: string | undefined) => (text === undefined ? undefined : check(text)) };
+}
+
 export function commonReportOptions<T>(yargs: Argv<T>): Argv<T> {
   return yargs
-    .option('data-dir', dataDirOption('Where the event segments are'))
+    .option('data-dir', namedDataDirOption())
     .option('since', { type: 'string', requiresArg: true, default: '30d', describe: `Window start: ${WHEN}` })
     .option('until', { type: 'string', requiresArg: true, default: 'now', describe: 'Window end (exclusive), in the same forms' })
     .option('format', { type: 'string', requiresArg: true, choices: FORMATS, default: 'table', describe: 'Output: a text table, JSON, CSV, or a self-contained HTML page' })
@@ -68,12 +76,13 @@ export interface ReportStore {
 export async function openStore(args: CommonReportArgs, runtime: CollectorRuntime, window: ReportWindow = reportWindow(args, runtime.now())): Promise<ReportStore> {
   if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1 && args.workers <= 64))
     throw new UsageError('--workers: expected a whole number from 1 to 64');
-  const absoluteDir = resolve(args.dataDir);
-  const dataDir = await stat(args.dataDir).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)));
-  if (dataDir !== undefined && !dataDir.isDirectory()) throw new UsageError(`--data-dir ${JSON.stringify(args.dataDir)}: not a directory`);
+  const given = args.dataDir ?? DEFAULT_DATA_DIR;
+  const absoluteDir = resolve(given);
+  const dataDir = await stat(given).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)));
+  if (dataDir !== undefined && !dataDir.isDirectory()) throw new UsageError(`--data-dir ${JSON.stringify(given)}: not a directory`);
   if (dataDir === undefined) runtime.stderr(`tbot-collector: warning: --data-dir ${absoluteDir} does not exist; the report counts nothing\n`);
-  else if (args.dataDir === DEFAULT_DATA_DIR) runtime.stderr(`tbot-collector: reading ${absoluteDir} (the default --data-dir ${DEFAULT_DATA_DIR})\n`);
-  return { window, dataDir: args.dataDir, absoluteDir, ...(args.workers === undefined ? {} : { workers: args.workers }) };
+  else if (args.dataDir === undefined) runtime.stderr(`tbot-collector: reading ${absoluteDir} (the default --data-dir ${DEFAULT_DATA_DIR})\n`);
+  return { window, dataDir: given, absoluteDir, ...(args.workers === undefined ? {} : { workers: args.workers }) };
 }
 
 /** Streams the window's records of `family` through `fold`, with the family's own options (its filters) as they are. */
