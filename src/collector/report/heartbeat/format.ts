@@ -34,7 +34,7 @@ export function formatHeartbeatTable(report: HeartbeatReport): string {
   return [
     `tbot.heartbeat events: ${report.total}${report.skipped > 0 ? ` (${report.skipped} damaged lines skipped)` : ''}`,
     '',
-    'continuous agents running per day, and renewal health (! above the usual failure rate)',
+    'continuous agents running per day, and renewal health',
     'day           agents  renewals  failures  failure rate',
     ...days(report).map((day) => {
       const counts = report.perDay[day] ?? NONE;
