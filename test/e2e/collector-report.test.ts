@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { RATE_COLORS } from '../../src/collector/report/html-kit.js';
 import { segmentName } from '../../src/collector/store/segments.js';
 import { OVERFLOW_CHECK, type Overflow, withBrowser } from '../helpers/browser.js';
-import { COLLECTOR_BUNDLE } from '../helpers/collector-process.js';
+import { COLLECTOR_BUNDLE, heartbeatEvent } from '../helpers/collector-process.js';
 import { countPixels, decodePng, type Image } from '../helpers/png.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
@@ -72,28 +72,11 @@ const LAYOUT_CHECK = `(() => {
 
 /** A continuous agent's daily heartbeat: 48 renewals a day, `failures` of them failed. */
 function heartbeat(daysAgo: number, failures: number) {
-  const at = new Date(Date.now() - daysAgo * DAY_MS);
+  const at = new Date(Date.now() - daysAgo * DAY_MS).toISOString();
   return {
-    received_at: at.toISOString(),
+    received_at: at,
     family: 'tbot.heartbeat',
-    event: {
-      distinctId: crypto.randomUUID(),
-      timestamp: at.toISOString(),
-      heartbeat: {
-        runMode: 'RUN_MODE_DAEMON',
-        version: '1.1.0',
-        joinType: 'iam',
-        renewals: 48 - failures,
-        renewalFailures: failures,
-        outputsIdentity: 1,
-        outputsDatabase: 0,
-        outputsKubernetes: 0,
-        outputsApplication: 0,
-        outputsSshHost: 0,
-        outputsSpiffeSvid: 0,
-        uptimeBucket: 'UPTIME_BUCKET_8_30D',
-      },
-    },
+    event: heartbeatEvent({ version: '1.1.0', renewals: 48 - failures, renewalFailures: failures, uptimeBucket: 'UPTIME_BUCKET_8_30D' }, { timestamp: at }),
   };
 }
 

@@ -20,6 +20,7 @@ import { summarizeProduct } from '../../src/collector/report/product/format.js';
 import { tbotFold } from '../../src/collector/report/tbot/fold.js';
 import type { ReportWindow } from '../../src/collector/report/window.js';
 import type { StoredRecord } from '../../src/collector/store/record.js';
+import { heartbeatEvent, tbotEvent } from '../helpers/collector-process.js';
 import { CONNECT_EXTRA, anon, connectRequest, discoverRequest, discoverStep } from '../helpers/usage-events.js';
 
 const WINDOW: ReportWindow = { since: '2026-11-02T00:00:00.000Z', until: '2026-11-09T00:00:00.000Z' };
@@ -44,45 +45,12 @@ function accepted(service: IngestService, body: unknown, caller = ANONYMOUS_CALL
   return result.events.map((event, index) => ({ received_at: ARRIVED.toISOString(), family: result.families?.[index] ?? service.family, event }) as StoredRecord);
 }
 
-const tbotStart = (timestamp: string): StoredRecord => ({
-  received_at: ARRIVED.toISOString(),
-  family: 'tbot',
-  event: {
-    distinctId: crypto.randomUUID(),
-    timestamp,
-    start: {
-      runMode: 'RUN_MODE_ONE_SHOT',
-      version: '1.0.0',
-      joinType: 'iam',
-      destinationsOther: 1,
-      destinationsDatabase: 0,
-      destinationsKubernetes: 0,
-      destinationsApplication: 0,
-    },
-  },
-});
+const tbotStart = (timestamp: string): StoredRecord => ({ received_at: ARRIVED.toISOString(), family: 'tbot', event: tbotEvent({ runMode: 'RUN_MODE_ONE_SHOT' }, { timestamp }) });
 
 const heartbeat = (timestamp: string): StoredRecord => ({
   received_at: ARRIVED.toISOString(),
   family: 'tbot.heartbeat',
-  event: {
-    distinctId: crypto.randomUUID(),
-    timestamp,
-    heartbeat: {
-      runMode: 'RUN_MODE_DAEMON',
-      version: '1.0.0',
-      joinType: 'iam',
-      renewals: 10,
-      renewalFailures: 1,
-      outputsIdentity: 1,
-      outputsDatabase: 0,
-      outputsKubernetes: 0,
-      outputsApplication: 0,
-      outputsSshHost: 0,
-      outputsSpiffeSvid: 0,
-      uptimeBucket: 'UPTIME_BUCKET_1D',
-    },
-  },
+  event: heartbeatEvent({ renewals: 10, renewalFailures: 1 }, { timestamp }),
 });
 
 describe("the window's first day, the same in every family", () => {
