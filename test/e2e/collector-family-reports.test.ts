@@ -12,6 +12,7 @@ import { SUBMIT_CONNECT_EVENT_PATH, SUBMIT_CONNECT_EXTRA_EVENTS_PATH } from '../
 import { SUBMIT_EVENTS_PATH } from '../../src/protocol/discover-wire.js';
 import { COLLECTOR_BUNDLE, startCollector } from '../helpers/collector-process.js';
 import { connectDataset, discoverDataset } from '../helpers/known-datasets.js';
+import { OVERFLOW_CHECK, type Overflow, withBrowser } from '../helpers/browser.js';
 import { countPixels, decodePng } from '../helpers/png.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
@@ -20,6 +21,13 @@ const NOW = new Date();
 async function post(url: string, path: string, body: unknown): Promise<void> {
   const response = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   assert.equal(response.status, 200, await response.text());
+}
+
+/** A report's JSON without its windows, which end at each run's own "now". */
+function withoutWindows(json: { window: unknown; summary: { previousWindow: unknown } }): unknown {
+  const { window: _window, summary, ...rest } = json;
+  const { previousWindow: _previous, ...strip } = summary;
+  return { ...rest, strip };
 }
 
 const hex = (color: string): [number, number, number] => [1, 3, 5].map((index) => parseInt(color.slice(index, index + 2), 16)) as [number, number, number];
@@ -82,9 +90,7 @@ describe('connect and discover reports', () => {
       [10, 10, 8, 6, 5, 4],
     );
     assert.deepEqual(server.startToCompletion, { count: 4, medianSeconds: 155, p90Seconds: 215 });
-    const { window: _window, ...single } = json;
-    const { window: _window2, ...parallel } = JSON.parse(report('discover', '--format', 'json', '--workers', '3'));
-    assert.deepEqual(parallel, single);
+    assert.deepEqual(withoutWindows(JSON.parse(report('discover', '--format', 'json', '--workers', '3'))), withoutWindows(json));
 
     const table = report('discover');
     assert.match(table, /17 wizard runs; 8 completed \(47\.1%\); 3 never chose a resource/);
@@ -107,17 +113,33 @@ describe('connect and discover reports', () => {
       ['github', 2],
       ['saml', 1],
     ]);
-    const { window: _window, ...single } = json;
-    const { window: _window2, ...parallel } = JSON.parse(report('connect', '--format', 'json', '--workers', '3'));
-    assert.deepEqual(parallel, single);
+    assert.deepEqual(withoutWindows(JSON.parse(report('connect', '--format', 'json', '--workers', '3'))), withoutWindows(json));
     const table = report('connect');
     assert.match(table, /from 4 installations/);
     assert.match(table, /trend: mean DAU 2\.0 over the last 7 days against 1\.7 the 7 before \(\+16\.7%\)/);
-    assert.match(table, /^ {2}connect\.tab\.open\s+21\s+2$/m);
+    // Features as the share of the 4 active installations that used each; the events stay beside it.
+    assert.match(table, /^ {2}connect\.tab\.open\s+2\s+50\.0%\s+21$/m);
+    assert.deepEqual(
+      json.features.find((feature: { name: string }) => feature.name === 'connect.tab.open'),
+      { name: 'connect.tab.open', events: 21, installations: 2, share: 0.5 },
+    );
+    // Human names, with the raw value kept beside them; the JSON and CSV keep the raw value alone.
+    assert.match(table, /^ {2}Windows \(win32\)\s+1 inst\./m);
+    assert.match(table, /^ {2}Terminal \(local shell\) \(doc\.terminal_shell\)\s+14 tabs/m);
+    assert.match(table, /^ {2}GitHub SSO \(github\)\s+2 logins/m);
+    assert.deepEqual(json.platforms.os, [
+      ['darwin', 1],
+      ['linux', 1],
+      ['win32', 1],
+    ]);
+    // Weeks partly outside the window are marked and never compared.
+    for (const week of json.weekly as { full: boolean; change: number | null }[]) if (!week.full) assert.equal(week.change, null);
+    assert.match(table, /^ {2}\d{4}-\d{2}-\d{2}\*\s+\d+\s+–$/m);
     const csv = report('connect', '--format', 'csv');
     assert.match(csv, /^metric,key,value\n/);
     assert.match(csv, new RegExp(`^dau,${json.daily[0].day},3$`, 'm'));
     assert.match(csv, /^os_installations,darwin,1$/m);
+    assert.match(csv, /^feature_share,connect\.tab\.open,0\.5000$/m);
     assert.match(csv, /^tab_kind,doc\.terminal_shell,14$/m);
   });
 
@@ -137,16 +159,40 @@ describe('connect and discover reports', () => {
     assert.ok(countPixels(image, hex('#2f6fdf')) > 2_000, 'daily active columns');
     assert.ok(countPixels(image, hex('#e07b22')) > 2_000, 'weekly active columns');
     assert.ok(countPixels(image, hex('#4a9d5b')) > 5_000, 'feature, kind, platform and connector bars');
+    assert.match(html, /<div class="label" title="win32">Windows<\/div>/, 'a human label with its raw value as the tooltip');
+    assert.match(html, /id="summary-strip"/);
   });
 
   it('html (discover): a self-contained page with a funnel chart per resource type that Chromium renders', async () => {
     const html = report('discover', '--format', 'html');
     assert.doesNotMatch(html, /\s(src|href)=/);
-    assert.equal((html.match(/<svg id="funnel-\d+"/g) ?? []).length, 3);
+    assert.equal((html.match(/<div class="funnel" id="funnel-\d+"/g) ?? []).length, 3);
+    assert.doesNotMatch(html, /<svg(?![^>]*viewBox)[^>]*>/, 'every SVG has a viewBox');
+    assert.doesNotMatch(html, /width="\d+"/, 'no chart has a fixed width');
+    assert.match(html, /title="DISCOVER_RESOURCE_SERVER">server<\/div>/, "the raw resource value is the label's tooltip");
     const image = await screenshot('discover', html, 2600);
     assert.ok(countPixels(image, hex('#7b4fd6')) > 10_000, 'funnel bars');
     assert.ok(countPixels(image, hex('#d9cdf5')) > 3_000, 'funnel bands');
     assert.ok(countPixels(image, hex('#0f8a8a')) > 1_000, 'completion bars');
     assert.ok(countPixels(image, hex('#4a9d5b')) > 1_000, 'error-class and aborted bars');
+  });
+
+  it('on a phone (390 px), no chart, number or label of the Connect and Discover pages runs off the screen or is cut', async () => {
+    const pages = { connect: report('connect', '--format', 'html'), discover: report('discover', '--format', 'html') };
+    await withBrowser(workspace.dir, async (browser) => {
+      for (const [name, html] of Object.entries(pages)) {
+        const file = join(workspace.dir, `${name}-phone.html`);
+        await writeFile(file, html);
+        const loaded = await browser.load(file, 390);
+        if (process.env['KEEP_REPORT_SCREENSHOTS'] !== undefined) await writeFile(join(process.env['KEEP_REPORT_SCREENSHOTS'], `${name}-390.png`), await loaded.screenshot());
+        const overflow = (await loaded.evaluate(OVERFLOW_CHECK)) as Overflow;
+        assert.deepEqual(overflow, { pageOverflow: 0, wide: [], cut: [] }, `${name} at 390 px`);
+      }
+      // Positive control: a fixed 700 px SVG, as the Discover charts had, is caught.
+      const fixed = join(workspace.dir, 'fixed.html');
+      await writeFile(fixed, '<!doctype html><meta name="viewport" content="width=device-width"><svg width="700" height="20"><text x="650" y="15">42</text></svg>');
+      const caught = (await (await browser.load(fixed, 390)).evaluate(OVERFLOW_CHECK)) as Overflow;
+      assert.ok(caught.wide.length > 0, 'the check sees an element wider than the screen');
+    });
   });
 });

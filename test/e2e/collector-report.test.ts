@@ -5,9 +5,10 @@ import { promisify } from 'node:util';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { RATE_COLORS } from '../../src/collector/report/html-kit.js';
 import { segmentName } from '../../src/collector/store/segments.js';
-import { withBrowser } from '../helpers/browser.js';
-import { COLLECTOR_BUNDLE } from '../helpers/collector-process.js';
+import { OVERFLOW_CHECK, type Overflow, withBrowser } from '../helpers/browser.js';
+import { COLLECTOR_BUNDLE, heartbeatEvent } from '../helpers/collector-process.js';
 import { countPixels, decodePng, type Image } from '../helpers/png.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
@@ -58,17 +59,29 @@ const dark = (image: Image, x: number, y: number): boolean => {
   return image.pixels[at]! < 90 && image.pixels[at + 1]! < 90 && image.pixels[at + 2]! < 90;
 };
 
-/** Measured in the page: overflow of the document, and whether every cut label is ellipsized and has a tooltip. */
+/** Measured in the page: how the long helper name is laid out, and whether each bar's note stays in its track. */
 const LAYOUT_CHECK = `(() => {
-  const cut = [...document.querySelectorAll('.bars .label, .share .label, td:first-child, th:first-child')].filter((e) => e.scrollWidth > e.clientWidth);
+  const long = [...document.querySelectorAll('.bars .label, td:first-child')].filter((e) => e.textContent === ${JSON.stringify(LONG_HELPER)});
   return {
-    pageOverflow: Math.max(0, document.documentElement.scrollWidth - document.documentElement.clientWidth),
-    cut: cut.length,
-    cutWithoutTooltip: cut.filter((e) => e.title !== e.textContent).length,
-    cutNotEllipsized: cut.filter((e) => getComputedStyle(e).textOverflow !== 'ellipsis' || getComputedStyle(e).overflowX !== 'hidden').length,
+    longShown: long.length,
+    longCut: long.filter((e) => e.scrollWidth > e.clientWidth + 0.5).length,
+    longWrapped: long.filter((e) => e.getBoundingClientRect().height > 24).length,
     notesOutsideTrack: [...document.querySelectorAll('.track span')].filter((e) => e.getBoundingClientRect().right > e.parentElement.getBoundingClientRect().right + 0.5).length,
   };
 })()`;
+
+/** A continuous agent's daily heartbeat: 48 renewals a day, `failures` of them failed. */
+function heartbeat(daysAgo: number, failures: number) {
+  const at = new Date(Date.now() - daysAgo * DAY_MS).toISOString();
+  return {
+    received_at: at,
+    family: 'tbot.heartbeat',
+    event: heartbeatEvent({ version: '1.1.0', renewals: 48 - failures, renewalFailures: failures, uptimeBucket: 'UPTIME_BUCKET_8_30D' }, { timestamp: at }),
+  };
+}
+
+/** Days ago of the renewal incident among the seeded heartbeats: 4 of 48 renewals failed (8.3%), against 0 to 2.1% on the other days. */
+const INCIDENT_DAYS_AGO = 4;
 
 describe('collector reports', () => {
   let workspace: Workspace;
@@ -86,7 +99,12 @@ describe('collector reports', () => {
       record(2, 'RUN_MODE_ONE_SHOT', 'env0', undefined, { eventDaysAgo: 1.5 }), // from a clock running ahead: counted on arrival
       record(40, 'RUN_MODE_ONE_SHOT', 'gitlab'), // outside the default 30-day window
     ];
-    for (const item of records) await writeFile(join(dataDir, segmentName(new Date(item.received_at))), `${JSON.stringify(item)}\n`, { flag: 'a' });
+    // Three agents a day for two weeks (days 1 to 14 ago), with a renewal incident on one day.
+    const heartbeats = Array.from({ length: 14 * 3 }, (_, index) => {
+      const daysAgo = 1 + Math.floor(index / 3);
+      return heartbeat(daysAgo, daysAgo === INCIDENT_DAYS_AGO ? 4 : index % 3 === 0 ? 1 : 0);
+    });
+    for (const item of [...records, ...heartbeats]) await writeFile(join(dataDir, segmentName(new Date(item.received_at))), `${JSON.stringify(item)}\n`, { flag: 'a' });
   });
   after(() => workspace.remove());
 
@@ -120,8 +138,10 @@ describe('collector reports', () => {
         report(dataDir, '--format', 'json', '--workers', '1', '--since', '60d', '--until', 'now'),
       ])
     ).map((text) => {
-      const { window: _window, ...rest } = JSON.parse(text);
-      return rest;
+      // The windows end at each run's own "now".
+      const { window: _window, summary, ...rest } = JSON.parse(text);
+      const { previousWindow: _previous, ...strip } = summary;
+      return { ...rest, strip };
     });
     assert.deepEqual(parallel, single);
   });
@@ -170,7 +190,7 @@ describe('collector reports', () => {
     );
   });
 
-  it('html: one self-contained page that headless Chromium renders at 1200 px and at 400 px without overflowing', async () => {
+  it('html: one self-contained page that headless Chromium renders at 1200 px and at 390 px without overflowing', async () => {
     const html = await report(dataDir, '--format', 'html');
     // Nothing to fetch: no src/href attributes, and a CSP that forbids loading anything.
     assert.doesNotMatch(html, /\s(src|href)=/);
@@ -190,13 +210,14 @@ describe('collector reports', () => {
       'cross-join-type',
       'cross-helper',
       'destination-mix',
+      'summary-strip',
+      'renewal-failure-rate',
     ])
       assert.match(html, new RegExp(`id="${id}"`), id);
-    assert.match(html, new RegExp(`title="${LONG_HELPER}"`), 'a long label carries its full text as a tooltip');
     const page = join(workspace.dir, 'report.html');
     await writeFile(page, html);
     await withBrowser(workspace.dir, async (browser) => {
-      for (const width of [1200, 400]) {
+      for (const width of [1200, 390]) {
         const loaded = await browser.load(page, width);
         const png = await loaded.screenshot();
         await writeFile(join(workspace.dir, `report-${width}.png`), png);
@@ -226,12 +247,86 @@ describe('collector reports', () => {
         assert.ok(rightmostTrack > width / 2 && rightmostTrack < width - 12, `${width}: bar tracks end at ${rightmostTrack}`);
         // What pixels cannot show, from the layout itself.
         const layout = (await loaded.evaluate(LAYOUT_CHECK)) as Record<string, number>;
-        assert.equal(layout['pageOverflow'], 0, `${width}: the page is wider than the window`);
-        assert.equal(layout['cutWithoutTooltip'], 0, `${width}: a cut label without its full text as a tooltip`);
-        assert.equal(layout['cutNotEllipsized'], 0, `${width}: a cut label without an ellipsis`);
         assert.equal(layout['notesOutsideTrack'], 0, `${width}: a bar's note runs past its track`);
-        if (width === 400) assert.ok(layout['cut']! > 0, 'at 400 px the long helper name is cut (so the checks above looked at something)');
+        // Names in full: the long helper name is shown whole in its bar list and its tables, wrapped where the width is short.
+        assert.ok(layout['longShown']! >= 2, `${width}: the long helper name is in the bar list and the cross-tab`);
+        assert.equal(layout['longCut'], 0, `${width}: the long helper name is cut`);
+        if (width === 390) assert.ok(layout['longWrapped']! > 0, 'at 390 px the long helper name wraps onto more lines (so the check above looked at something)');
+        const overflow = (await loaded.evaluate(OVERFLOW_CHECK)) as Overflow;
+        assert.deepEqual(overflow, { pageOverflow: 0, wide: [], cut: [] }, `${width}: nothing wider than the screen, no number cut`);
+        // The renewal chart: one day above the usual band, drawn in the alarm colour.
+        assert.equal(await loaded.evaluate(`document.querySelectorAll('#renewal-failure-rate rect.flagged').length`), 1);
+        assert.ok(countPixels(image, rgb(RATE_COLORS.flagged)) > 20, `${width}: the day above the usual band is drawn`);
       }
     });
+  });
+
+  it('summary strip: the headline numbers against the previous 30 days, folded by the same code, in table, json and html', async () => {
+    const [table, json, html] = await Promise.all([report(dataDir), report(dataDir, '--format', 'json'), report(dataDir, '--format', 'html')]);
+    const { summary } = JSON.parse(json);
+    assert.equal(summary.previousLabel, 'previous 30 days');
+    assert.equal(Date.parse(summary.previousWindow.until) - Date.parse(summary.previousWindow.since), 30 * DAY_MS);
+    const figure = (key: string) => summary.figures.find((candidate: { key: string }) => candidate.key === key);
+    // 13 starts now; the previous 30 days hold the one from 40 days ago.
+    assert.deepEqual(figure('starts'), { key: 'starts', label: 'starts', value: 13, unit: 'count', previous: 1, change: 12 });
+    assert.deepEqual(figure('continuous'), { key: 'continuous', label: 'continuous (host) starts', value: 4, unit: 'count', previous: 0, change: null });
+    assert.equal(figure('agent_days').value, 42);
+    assert.equal(figure('renewal_failure_rate').previous, null, 'no heartbeats in the previous period: no rate to compare');
+    assert.match(table, /^starts 13 \(\+1,200\.0% vs previous 30 days\)$/m);
+    assert.match(table, /^continuous \(host\) starts 4 \(new: none in the previous 30 days\)$/m);
+    assert.match(table, /^renewal failure rate 1\.2% \(none in the previous 30 days\)$/m);
+    assert.ok(table.indexOf('starts 13 (') < table.indexOf('starts per day'), 'the strip is at the top');
+    assert.match(html, /<div id="figure-starts"><b>13<\/b><span>starts<\/span><small class="up">\+1,200\.0% vs previous 30 days<\/small><\/div>/);
+  });
+
+  it('renewal health: the days above the usual failure rate are listed and marked', async () => {
+    const [table, json] = await Promise.all([report(dataDir), report(dataDir, '--format', 'json')]);
+    const incident = new Date(Date.now() - INCIDENT_DAYS_AGO * DAY_MS).toISOString().slice(0, 10);
+    assert.match(table, new RegExp(`^days above the usual failure rate: ${incident} \\(8\\.3%\\)$`, 'm'));
+    assert.match(table, /^usual failure rate: up to 1\.7% \(median 0\.7% \+ 3 × MAD, at least 1 point, over 14 days with renewals\)$/m);
+    assert.match(table, new RegExp(`^${incident}\\s+3\\s+132\\s+12\\s+8\\.3% !$`, 'm'));
+    const { heartbeats } = JSON.parse(json);
+    assert.deepEqual(heartbeats.daysAboveUsual, [{ day: incident, rate: 12 / 144 }]);
+    assert.equal(heartbeats.usualFailureRate.days, 14);
+  });
+
+  it('--by week compares only full weeks; --by X prints that breakdown alone, the overview has the days and the heartbeats', async () => {
+    const [weeks, weekCsv, helper, overview] = await Promise.all([
+      report(dataDir, '--by', 'week', '--since', '60d'),
+      report(dataDir, '--by', 'week', '--format', 'csv', '--since', '60d'),
+      report(dataDir, '--by', 'helper'),
+      report(dataDir),
+    ]);
+    // Exact rows on fixed dates are in test/unit/report.test.ts; here, the rule on whatever today is.
+    const rows = weeks.split('\n').filter((line) => /^\d{4}-\d{2}-\d{2}\*?\s/.test(line));
+    assert.ok(rows.length >= 5, weeks);
+    rows.forEach((row, index) => {
+      if (row.includes('*') || rows[index - 1]?.includes('*') !== false) assert.match(row, /\s–$/, `${row}: a partial week, or the week after one, is not compared`);
+    });
+    const csvRows = weekCsv.trim().split('\n').slice(1);
+    assert.equal(csvRows.length, rows.length);
+    for (const line of csvRows) if (line.split(',')[3] === 'no') assert.match(line, /,no,$/, `${line}: no change for a partial week`);
+    assert.doesNotMatch(helper, /starts per day|tbot\.heartbeat/, '--by helper prints the helpers alone');
+    assert.match(helper, /^by helper$/m);
+    assert.match(overview, /^starts per day \(by when they happened\)$/m);
+    assert.match(overview, /^tbot\.heartbeat events: 42$/m);
+    assert.doesNotMatch(overview, /^by run_mode$/m);
+  });
+
+  it('empty states: one sentence naming the window and the directory; a missing --data-dir is warned about; the default directory is named', async () => {
+    const missing = join(workspace.dir, 'no-such-dir');
+    const run = (cwd: string, ...args: string[]) => execFileAsync(process.execPath, [COLLECTOR_BUNDLE, 'report', ...args], { encoding: 'utf8', cwd });
+    const absent = await run(workspace.dir, '--data-dir', missing, '--since', '2026-11-02', '--until', '2026-11-16');
+    assert.equal(absent.stdout, `No tbot starts or heartbeats in 2 Nov 2026 – 15 Nov 2026 (UTC) in ${missing}.\n`);
+    assert.equal(absent.stderr, `tbot-collector: warning: --data-dir ${missing} does not exist; the report counts nothing\n`);
+    const quiet = await run(workspace.dir, 'connect', '--data-dir', dataDir, '--format', 'html');
+    assert.match(quiet.stdout, /<p class="note" id="empty">No Connect events in .* in /);
+    assert.doesNotMatch(quiet.stdout, /<h2>/, 'no empty headings');
+    assert.equal(quiet.stderr, '');
+    // The default ./collector-data, read from another directory: the report says which one it read.
+    await mkdir(join(workspace.dir, 'elsewhere', 'collector-data'), { recursive: true });
+    const byDefault = await run(join(workspace.dir, 'elsewhere'), 'discover');
+    assert.equal(byDefault.stderr, `tbot-collector: reading ${join(workspace.dir, 'elsewhere', 'collector-data')} (the default --data-dir ./collector-data)\n`);
+    assert.match(byDefault.stdout, /^No Discover events in .* \(UTC\) in .*elsewhere\/collector-data\.\n$/);
   });
 });

@@ -16,30 +16,13 @@ import { SUBMIT_CONNECT_EVENT_PATH } from '../../src/protocol/connect-wire.js';
 import { SUBMIT_EVENT_PATH, SUBMIT_EVENTS_PATH } from '../../src/protocol/discover-wire.js';
 import { SUBMIT_HEARTBEAT_PATH } from '../../src/protocol/heartbeat-wire.js';
 import { SUBMIT_TBOT_EVENT_PATH, SUBMIT_TBOT_EVENTS_PATH } from '../../src/protocol/tbot-wire.js';
-import { COLLECTOR_BUNDLE, startCollector, storedRecords, tbotEvent, type RunningCollector } from '../helpers/collector-process.js';
+import { COLLECTOR_BUNDLE, heartbeatEvent, startCollector, storedRecords, tbotEvent, type RunningCollector } from '../helpers/collector-process.js';
 import { CELLS, call, cellName, externalCa, transport, type Cell, type ClientTls } from '../helpers/rpc-clients.js';
 import { tool } from '../helpers/tools.js';
 import { CONNECT_PREHOG, connectRequest, discoverRequest, discoverStep } from '../helpers/usage-events.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
-const heartbeat = (distinctId: string) => ({
-  distinctId,
-  timestamp: new Date().toISOString(),
-  heartbeat: {
-    runMode: 'RUN_MODE_DAEMON',
-    version: '1.2.3',
-    joinType: 'iam',
-    renewals: 3,
-    renewalFailures: 0,
-    outputsIdentity: 1,
-    outputsDatabase: 0,
-    outputsKubernetes: 0,
-    outputsApplication: 0,
-    outputsSshHost: 0,
-    outputsSpiffeSvid: 0,
-    uptimeBucket: 'UPTIME_BUCKET_1D',
-  },
-});
+const heartbeat = (distinctId: string) => heartbeatEvent({}, { distinctId });
 
 /** One valid request per client procedure; `mark` is a unique id that finds the stored event again. */
 const PROCEDURES: readonly { path: string; request: (mark: string) => Record<string, unknown>; find: (event: Record<string, unknown>, mark: string) => boolean }[] = [

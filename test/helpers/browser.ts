@@ -112,3 +112,28 @@ export async function withBrowser<T>(profileDir: string, use: (browser: Browser)
     }
   }
 }
+
+/**
+ * Evaluated in a loaded page: what a narrow screen would lose. `wide` lists elements reaching past
+ * the viewport's right edge (outside the boxes that scroll on purpose, `.scroll`), `cut` lists
+ * elements whose text holding a digit overflows a box that hides it, and `pageOverflow` is how far
+ * the page scrolls sideways. Each element is described as tag#id.class "text".
+ */
+export const OVERFLOW_CHECK = `(() => {
+  const width = document.documentElement.clientWidth;
+  const describe = (e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (typeof e.className === 'string' && e.className ? '.' + e.className.split(' ').join('.') : '') + ' "' + (e.textContent || '').trim().slice(0, 40) + '"';
+  const all = [...document.body.querySelectorAll('*')].filter((e) => e.closest('.scroll') === null);
+  return {
+    pageOverflow: Math.max(0, document.documentElement.scrollWidth - width),
+    wide: all.filter((e) => e.getBoundingClientRect().right > width + 0.5).map(describe),
+    cut: all
+      .filter((e) => e instanceof HTMLElement && /\\d/.test(e.textContent || '') && e.scrollWidth > e.clientWidth + 0.5 && getComputedStyle(e).overflowX !== 'visible')
+      .map(describe),
+  };
+})()`;
+
+export interface Overflow {
+  pageOverflow: number;
+  wide: string[];
+  cut: string[];
+}

@@ -75,6 +75,32 @@ export function tbotEvent(
   };
 }
 
+/** A valid daily heartbeat of a continuous agent as it sends it; `heartbeat` fields, the id and the timestamp can be overridden. */
+export function heartbeatEvent(
+  heartbeat: Record<string, unknown> = {},
+  envelope: { distinctId?: string; timestamp?: string } = {},
+): { distinctId: string; timestamp: string; heartbeat: Record<string, unknown> } {
+  return {
+    distinctId: envelope.distinctId ?? crypto.randomUUID(),
+    timestamp: envelope.timestamp ?? new Date().toISOString(),
+    heartbeat: {
+      runMode: 'RUN_MODE_DAEMON',
+      version: '1.2.3',
+      joinType: 'iam',
+      renewals: 3,
+      renewalFailures: 0,
+      outputsIdentity: 1,
+      outputsDatabase: 0,
+      outputsKubernetes: 0,
+      outputsApplication: 0,
+      outputsSshHost: 0,
+      outputsSpiffeSvid: 0,
+      uptimeBucket: 'UPTIME_BUCKET_1D',
+      ...heartbeat,
+    },
+  };
+}
+
 /**
  * POSTs one event as JSON, as the agent does: a fresh connection, closed after the answer, so no
  * pooled socket is left on either side. Resolves with the HTTP status (the body is dropped).

@@ -146,11 +146,11 @@ describe('connect usage maths', () => {
       );
       assert.deepEqual(
         whole.features.find((feature) => feature.name === 'connect.tab.open'),
-        { name: 'connect.tab.open', events: 14 + 7, installations: 2 },
+        { name: 'connect.tab.open', events: 14 + 7, installations: 2, share: 2 / 4 },
       );
       assert.deepEqual(
         whole.features.find((feature) => feature.name === 'connect.start'),
-        { name: 'connect.start', events: 14 + 1 + 1, installations: 3 },
+        { name: 'connect.start', events: 14 + 1 + 1, installations: 3, share: 3 / 4 },
       );
       assert.deepEqual(whole.tabKinds, [
         ['doc.terminal_shell', 14],
@@ -172,10 +172,11 @@ describe('connect usage maths', () => {
       ]);
       // In the table, each count ends in the column of its heading.
       const lines = formatConnectTable(whole).split('\n');
-      const heading = lines.find((line) => line.startsWith('most used features')) ?? '';
+      const heading = lines.find((line) => line.startsWith('features (share')) ?? '';
       const tabOpen = lines.find((line) => line.trimStart().startsWith('connect.tab.open ')) ?? '';
-      assert.equal(tabOpen.indexOf(' 21 ') + ' 21'.length, heading.indexOf('events') + 'events'.length, `${heading}\n${tabOpen}`);
-      assert.equal(tabOpen.trimEnd().length, heading.length, `${heading}\n${tabOpen}`);
+      assert.equal(tabOpen.indexOf(' 50.0% ') + ' 50.0%'.length, heading.lastIndexOf('share') + 'share'.length, `${heading}\n${tabOpen}`);
+      assert.ok(tabOpen.endsWith(' 21'), tabOpen);
+      assert.equal(tabOpen.length, heading.length, `${heading}\n${tabOpen}`);
     } finally {
       await workspace.remove();
     }

@@ -5,9 +5,9 @@ import { describe, it } from 'node:test';
 import { counted } from '../../src/collector/report/counted.js';
 import { buildReport } from '../../src/collector/report/fold.js';
 import { niceTicks } from '../../src/collector/report/html-kit.js';
-import { startedAt, tbotFold, type TbotFilters, type TbotReport } from '../../src/collector/report/tbot/fold.js';
+import { tbotFold, type TbotFilters, type TbotReport } from '../../src/collector/report/tbot/fold.js';
 import { formatCsv, formatTable, weeklyTable } from '../../src/collector/report/tbot/format.js';
-import { change, humanWindow, parseWhen, weekOf } from '../../src/collector/report/window.js';
+import { change, eventSecond, humanWindow, parseWhen, weekOf } from '../../src/collector/report/window.js';
 import type { StoredRecord } from '../../src/collector/store/record.js';
 import { segmentName } from '../../src/collector/store/segments.js';
 import { makeWorkspace } from '../helpers/workspace.js';
@@ -66,7 +66,7 @@ describe('report aggregation', () => {
       stored('2026-03-04T10:00:00.000Z', {}, undefined),
     ]);
     assert.deepEqual(Object.fromEntries(Object.entries(report.perDay).map(([day, modes]) => [day, modes['one-shot']])), { '2026-03-02': 1, '2026-03-04': 3 });
-    assert.equal(startedAt('2026-03-04T12:00:00+02:00', '2026-03-04T10:00:00.000Z'), '2026-03-04T10:00:00');
+    assert.equal(eventSecond('2026-03-04T12:00:00+02:00', '2026-03-04T10:00:00.000Z'), '2026-03-04T10:00:00');
   });
 
   it('keeps only starts whose own time is inside [since, until)', () => {
@@ -141,6 +141,24 @@ describe('report aggregation', () => {
       ['all starts', 3, 4, 5, 1, '+25.0%'],
       ['iam', 3, 4, 0, 1, '−100.0%'],
       ['github', 0, 0, 5, 0, 'new'],
+    ]);
+  });
+
+  it('--by week: a partial first or last week is shown, marked, and compared with nothing; a full week only with the full week before it', () => {
+    const window = { since: '2026-03-04T00:00:00.000Z', until: '2026-03-25T00:00:00.000Z' };
+    const report = fold(
+      ['2026-03-04', '2026-03-10', '2026-03-11', '2026-03-17', '2026-03-18', '2026-03-19', '2026-03-24'].map((day) => stored(`${day}T10:00:00.000Z`)),
+      window,
+    );
+    const rows = formatTable(report, 'week')
+      .split('\n')
+      .filter((line) => /^2026-/.test(line));
+    assert.deepEqual(rows, ['2026-03-02*       1       –', '2026-03-09        2       –', '2026-03-16        3  +50.0%', '2026-03-23*       1       –']);
+    assert.deepEqual(formatCsv(report, 'week').trim().split('\n').slice(1), [
+      '2026-03-02,1,0.1429,no,',
+      '2026-03-09,2,0.2857,yes,',
+      '2026-03-16,3,0.4286,yes,0.5000',
+      '2026-03-23,1,0.1429,no,',
     ]);
   });
 

@@ -50,6 +50,32 @@ export function secondBounds(window: ReportWindow): { since: string; until: stri
   return found;
 }
 
+/**
+ * The one rule every report follows for when an event happened: its own timestamp, to the second,
+ * in UTC, clamped to when it arrived (a clock running ahead must not put events in the future).
+ * Timestamps stored with an offset, by writers older than the normalised form, are converted; an
+ * event without a readable timestamp happened when it arrived. An event belongs to the day of this
+ * time, and to a window only when this time is inside it (`inWindow`): an event from before the
+ * window is left out by every family, never moved onto the window's first day.
+ */
+export function eventSecond(timestamp: unknown, receivedAt: string): string {
+  const received = secondOf(receivedAt);
+  if (typeof timestamp !== 'string') return received;
+  let utc = secondOf(timestamp);
+  if (!timestamp.endsWith('Z')) {
+    const parsed = Date.parse(timestamp);
+    if (Number.isNaN(parsed)) return received;
+    utc = secondOf(new Date(parsed).toISOString());
+  }
+  return utc < received ? utc : received;
+}
+
+/** Whether an eventSecond lies inside the window, [since, until). */
+export function inWindow(second: string, window: ReportWindow): boolean {
+  const { since, until } = secondBounds(window);
+  return second >= since && second < until;
+}
+
 /** The Monday (UTC) of the week a day ("YYYY-MM-DD") falls in. */
 export function weekOf(day: string): string {
   const date = new Date(`${day}T00:00:00Z`);

@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import { connectFold } from '../../report/connect/fold.js';
 import { formatConnectCsv, formatConnectTable } from '../../report/connect/format.js';
 import { formatConnectHtml } from '../../report/connect/html.js';
-import { summarizeConnect } from '../../report/connect/summary.js';
+import { connectHeadline, connectIsEmpty, summarizeConnect } from '../../report/connect/summary.js';
 import type { CollectorRuntime } from '../../runtime.js';
 import { summaryReportCommand, type CommonReportArgs } from './shared.js';
 
@@ -15,6 +15,10 @@ export function connectReportCommand(runtime: CollectorRuntime, setExitCode: (co
       family: 'connect',
       fold: connectFold,
       summarize: summarizeConnect,
+      headline: connectHeadline,
+      isEmpty: connectIsEmpty,
+      noun: 'Connect events',
+      title: 'Teleport Connect usage',
       renderers: { table: formatConnectTable, csv: formatConnectCsv, html: formatConnectHtml },
     },
     runtime,

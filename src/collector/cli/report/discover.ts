@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import { discoverFold } from '../../report/discover/fold.js';
 import { formatDiscoverCsv, formatDiscoverTable } from '../../report/discover/format.js';
 import { formatDiscoverHtml } from '../../report/discover/html.js';
-import { summarizeDiscover } from '../../report/discover/summary.js';
+import { discoverHeadline, discoverIsEmpty, summarizeDiscover } from '../../report/discover/summary.js';
 import type { CollectorRuntime } from '../../runtime.js';
 import { summaryReportCommand, type CommonReportArgs } from './shared.js';
 
@@ -15,6 +15,10 @@ export function discoverReportCommand(runtime: CollectorRuntime, setExitCode: (c
       family: 'discover',
       fold: discoverFold,
       summarize: summarizeDiscover,
+      headline: discoverHeadline,
+      isEmpty: discoverIsEmpty,
+      noun: 'Discover events',
+      title: 'Teleport Discover funnels',
       renderers: { table: formatDiscoverTable, csv: formatDiscoverCsv, html: formatDiscoverHtml },
     },
     runtime,

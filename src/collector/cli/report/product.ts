@@ -1,7 +1,7 @@
 /** `tbot-collector report product`: per tenant, the product-usage events its auth servers reported. */
 import type { CommandModule } from 'yargs';
 import { productFold } from '../../report/product/fold.js';
-import { formatProductCsv, formatProductHtml, formatProductTable, summarizeProduct } from '../../report/product/format.js';
+import { formatProductCsv, formatProductHtml, formatProductTable, productHeadline, productIsEmpty, summarizeProduct } from '../../report/product/format.js';
 import type { CollectorRuntime } from '../../runtime.js';
 import { summaryReportCommand, type CommonReportArgs } from './shared.js';
 
@@ -13,6 +13,10 @@ export function productReportCommand(runtime: CollectorRuntime, setExitCode: (co
       family: 'teleport',
       fold: productFold,
       summarize: summarizeProduct,
+      headline: productHeadline,
+      isEmpty: productIsEmpty,
+      noun: 'product events',
+      title: 'Product usage',
       renderers: { table: formatProductTable, csv: formatProductCsv, html: formatProductHtml },
     },
     runtime,

@@ -1,19 +1,23 @@
 /** What every `report <family>` command shares: the store, the window, the format, the threads. */
 import { stat } from 'node:fs/promises';
-import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { resolve } from 'node:path';
+import type { ArgumentsCamelCase, Argv, CommandModule, Options } from 'yargs';
 import { UsageError } from '../../../errors.js';
 import { buildReport, type Fold } from '../../report/fold.js';
-import { parseWhen, type ReportWindow } from '../../report/window.js';
+import { emptyPage } from '../../report/html-kit.js';
+import { compareHeadlines, previousWindow, type Headline, type SummaryStrip } from '../../report/summary-strip.js';
+import { humanWindow, parseWhen, type ReportWindow } from '../../report/window.js';
 import { REPORT_WORKER } from '../../report/worker-url.js';
 import type { CollectorRuntime } from '../../runtime.js';
 import type { Family } from '../../store/record.js';
-import { dataDirOption } from '../data-dir-option.js';
+import { DEFAULT_DATA_DIR, dataDirOption } from '../data-dir-option.js';
 
 export const FORMATS = ['table', 'json', 'csv', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export interface CommonReportArgs {
-  dataDir: string;
+  /** Absent when not given: the report then reads DEFAULT_DATA_DIR and says which directory that is. */
+  dataDir?: string;
   since: string;
   until: string;
   format: Format;
@@ -22,9 +26,16 @@ export interface CommonReportArgs {
 
 const WHEN = 'expected 30d, 12h, 90m, an ISO date such as 2026-03-01, or now';
 
+/** The shared --data-dir option without a yargs default, so a report can tell the default directory from one that was named. */
+function namedDataDirOption(): Options {
+  const option = dataDirOption('Where the event segments are');
+  const check = option.coerce as (text: string) => string;
+  return { ...option, default: undefined, defaultDescription: DEFAULT_DATA_DIR, coerce: (text: string | undefined) => (text === undefined ? undefined : check(text)) };
+}
+
 export function commonReportOptions<T>(yargs: Argv<T>): Argv<T> {
   return yargs
-    .option('data-dir', dataDirOption('Where the event segments are'))
+    .option('data-dir', namedDataDirOption())
     .option('since', { type: 'string', requiresArg: true, default: '30d', describe: `Window start: ${WHEN}` })
     .option('until', { type: 'string', requiresArg: true, default: 'now', describe: 'Window end (exclusive), in the same forms' })
     .option('format', { type: 'string', requiresArg: true, choices: FORMATS, default: 'table', describe: 'Output: a text table, JSON, CSV, or a self-contained HTML page' })
@@ -44,24 +55,77 @@ function windowBound(flag: string, text: string, now: Date): Date {
   throw new UsageError(`${flag} ${JSON.stringify(text)}: ${parsed.reason === undefined ? '' : `${parsed.reason}; `}${WHEN}`);
 }
 
+/** Where a report reads from, checked once per command: the window, the data dir, the threads. */
+export interface ReportStore {
+  window: ReportWindow;
+  /** The data dir as given. */
+  dataDir: string;
+  /** The same, absolute: what the report names when it says where it read. */
+  absoluteDir: string;
+  workers?: number;
+}
+
 /**
- * Checks the common options, then streams the window's records of `family` through `fold`, with
- * the family's own options (its filters) passed to the fold as they are.
+ * Checks the common options and says where the report reads: a warning when --data-dir does not
+ * exist (the report then counts nothing, which must not look like a quiet fleet), and, when the
+ * default ./collector-data is used, the absolute directory it stands for. Both on stderr; the exit
+ * code stays what it would be.
  */
-export async function foldFamily<R>(fold: Fold<R>, family: Family, args: CommonReportArgs, foldOptions: unknown, runtime: CollectorRuntime, noteIgnored = true): Promise<R> {
-  const window = reportWindow(args, runtime.now());
+export async function openStore(args: CommonReportArgs, runtime: CollectorRuntime, window: ReportWindow = reportWindow(args, runtime.now())): Promise<ReportStore> {
   if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1 && args.workers <= 64))
     throw new UsageError('--workers: expected a whole number from 1 to 64');
-  const dataDir = await stat(args.dataDir).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)));
-  if (dataDir !== undefined && !dataDir.isDirectory()) throw new UsageError(`--data-dir ${JSON.stringify(args.dataDir)}: not a directory`);
-  return buildReport(fold, family, args.dataDir, window, foldOptions, {
-    ...(args.workers === undefined ? {} : { workers: args.workers }),
+  const given = args.dataDir ?? DEFAULT_DATA_DIR;
+  const absoluteDir = resolve(given);
+  const dataDir = await stat(given).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)));
+  if (dataDir !== undefined && !dataDir.isDirectory()) throw new UsageError(`--data-dir ${JSON.stringify(given)}: not a directory`);
+  if (dataDir === undefined) runtime.stderr(`tbot-collector: warning: --data-dir ${absoluteDir} does not exist; the report counts nothing\n`);
+  else if (args.dataDir === undefined) runtime.stderr(`tbot-collector: reading ${absoluteDir} (the default --data-dir ${DEFAULT_DATA_DIR})\n`);
+  return { window, dataDir: given, absoluteDir, ...(args.workers === undefined ? {} : { workers: args.workers }) };
+}
+
+/** Streams the window's records of `family` through `fold`, with the family's own options (its filters) as they are. */
+export function foldWindow<R>(
+  fold: Fold<R>,
+  family: Family,
+  store: ReportStore,
+  window: ReportWindow,
+  foldOptions: unknown,
+  runtime: CollectorRuntime,
+  noteIgnored = true,
+): Promise<R> {
+  return buildReport(fold, family, store.dataDir, window, foldOptions, {
+    ...(store.workers === undefined ? {} : { workers: store.workers }),
     ...(REPORT_WORKER === undefined ? {} : { workerUrl: REPORT_WORKER }),
     // A report run is a one-shot process: blocking reads on its one thread delay nothing.
     blockingReads: true,
     onIgnored: (name) => (noteIgnored ? runtime.stderr(`tbot-collector: ignoring ${name}: not a regular file\n`) : undefined),
   });
 }
+
+/** A report's tally and the previous period's, folded by the same fold over a window of the same length. */
+export interface Compared<R> {
+  current: R;
+  previous: R;
+  previousWindow: ReportWindow;
+}
+
+export async function foldCompared<R>(
+  fold: Fold<R>,
+  family: Family,
+  store: ReportStore,
+  foldOptions: unknown,
+  runtime: CollectorRuntime,
+  options: { noteIgnored?: boolean; previous?: ReportWindow } = {},
+): Promise<Compared<R>> {
+  const before = options.previous ?? previousWindow(store.window);
+  // One after the other: each fold already uses every worker thread.
+  const current = await foldWindow(fold, family, store, store.window, foldOptions, runtime, options.noteIgnored ?? true);
+  const previous = await foldWindow(fold, family, store, before, foldOptions, runtime, false);
+  return { current, previous, previousWindow: before };
+}
+
+/** "No Connect events in 2 Nov 2026 – 15 Nov 2026 (UTC) in /srv/collector-data.": said once, instead of empty headings. */
+export const nothingIn = (what: string, store: ReportStore): string => `No ${what} in ${humanWindow(store.window)} in ${store.absoluteDir}.`;
 
 /** One report's renderings; json is the summary itself. */
 export interface Renderers<S> {
@@ -70,22 +134,53 @@ export interface Renderers<S> {
   html(summary: S): string;
 }
 
-export function render<S>(summary: S, format: Format, renderers: Renderers<S>): string {
-  return format === 'json' ? `${JSON.stringify(summary, null, 2)}\n` : renderers[format](summary);
+/**
+ * The summary in the chosen format. With `empty` (a window without data), table and html say so
+ * in one sentence instead of printing empty headings; json and csv keep their shape for scripts.
+ */
+export function render<S>(summary: S, format: Format, renderers: Renderers<S>, empty?: { title: string; message: string }): string {
+  if (format === 'json') return `${JSON.stringify(summary, null, 2)}\n`;
+  if (empty !== undefined && format === 'table') return `${empty.message}\n`;
+  if (empty !== undefined && format === 'html') return emptyPage(empty.title, empty.message);
+  return renderers[format](summary);
+}
+
+/** What a family adds to the common command: its summary, its headline numbers, and when it has nothing to show. */
+export interface SummarySpec<R, S> {
+  command: string;
+  describe: string;
+  family: Family;
+  fold: Fold<R>;
+  summarize: (tally: R) => S;
+  /** The numbers of the summary strip, from one period's summary. */
+  headline: (summary: S) => Headline[];
+  /** Whether the summary holds nothing at all (no event, no damaged line). */
+  isEmpty: (summary: S) => boolean;
+  /** What the family counts, for the empty state: "Connect events". */
+  noun: string;
+  /** The page title, for the empty state. */
+  title: string;
+  renderers: Renderers<S & { summary: SummaryStrip }>;
+}
+
+/** The current and previous summaries as one, the strip under `summary`. */
+export function withStrip<S>(current: S, previous: S, headline: (summary: S) => Headline[], previousPeriod: ReportWindow, label?: string): S & { summary: SummaryStrip } {
+  return { ...current, summary: compareHeadlines(headline(current), headline(previous), previousPeriod, label) };
 }
 
 /** A `report <family>` command whose fold is summarized once merged; its options are the common ones. */
-export function summaryReportCommand<R, S>(
-  spec: { command: string; describe: string; family: Family; fold: Fold<R>; summarize: (tally: R) => S; renderers: Renderers<S> },
-  runtime: CollectorRuntime,
-  setExitCode: (code: number) => void,
-): CommandModule<object, CommonReportArgs> {
+export function summaryReportCommand<R, S>(spec: SummarySpec<R, S>, runtime: CollectorRuntime, setExitCode: (code: number) => void): CommandModule<object, CommonReportArgs> {
   return {
     command: spec.command,
     describe: spec.describe,
     builder: (yargs: Argv) => commonReportOptions(yargs) as unknown as Argv<CommonReportArgs>,
     handler: async (args: ArgumentsCamelCase<CommonReportArgs>) => {
-      runtime.stdout(render(spec.summarize(await foldFamily(spec.fold, spec.family, args, {}, runtime)), args.format, spec.renderers));
+      const store = await openStore(args, runtime);
+      const { current, previous, previousWindow: before } = await foldCompared(spec.fold, spec.family, store, {}, runtime);
+      const summary = spec.summarize(current);
+      const shown = withStrip(summary, spec.summarize(previous), spec.headline, before);
+      const empty = spec.isEmpty(summary) ? { title: spec.title, message: nothingIn(spec.noun, store) } : undefined;
+      runtime.stdout(render(shown, args.format, spec.renderers, empty));
       setExitCode(0);
     },
   };

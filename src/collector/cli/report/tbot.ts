@@ -5,16 +5,21 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { ReceivedRunMode } from '../../../protocol/tbot-wire.js';
 import { heartbeatFold } from '../../report/heartbeat/fold.js';
-import { formatHeartbeatTable } from '../../report/heartbeat/format.js';
-import { tbotFilters } from '../../report/tbot/filters.js';
+import { formatHeartbeatHtml, formatHeartbeatTable } from '../../report/heartbeat/format.js';
 import { GROUPINGS, RUN_MODES, tbotFold, type Grouping } from '../../report/tbot/fold.js';
+import { renewalHealth } from '../../report/heartbeat/band.js';
 import { formatCsv, formatTable } from '../../report/tbot/format.js';
-import { formatTbotPageHtml, tbotSummary } from '../../report/tbot/with-heartbeats.js';
+import { tbotHeadline } from '../../report/tbot/headline.js';
+import { compareHeadlines } from '../../report/summary-strip.js';
+import { formatHtml } from '../../report/tbot/html.js';
+import { tbotFilters } from '../../report/tbot/filters.js';
+import { heartbeatSection } from '../../report/tbot/with-heartbeats.js';
 import type { CollectorRuntime } from '../../runtime.js';
-import { commonReportOptions, foldFamily, render, type CommonReportArgs } from './shared.js';
+import { commonReportOptions, foldCompared, nothingIn, openStore, render, type CommonReportArgs } from './shared.js';
 
 interface TbotReportArgs extends CommonReportArgs {
-  by: Grouping;
+  /** Absent: the overview (starts per day and the heartbeat section); given: only that breakdown. */
+  by?: Grouping;
   version?: string;
   helper?: string;
   runMode?: ReceivedRunMode;
@@ -29,21 +34,39 @@ export function tbotReportCommand(runtime: CollectorRuntime, setExitCode: (code:
       commonReportOptions(yargs)
         // yargs' own --version would shadow the filter; this command has no use for it.
         .version(false)
-        .option('by', { type: 'string', requiresArg: true, choices: GROUPINGS, default: 'run_mode', describe: 'Breakdown for table and csv' })
+        .option('by', {
+          type: 'string',
+          requiresArg: true,
+          choices: GROUPINGS,
+          describe: 'Show only this breakdown (table), or break the CSV down by it (default run_mode); without it the table shows starts per day and the heartbeats',
+        })
         .option('version', { type: 'string', requiresArg: true, describe: 'Only starts of this agent version' })
         .option('helper', { type: 'string', requiresArg: true, describe: 'Only starts with this helper ("none": without one)' })
         .option('run-mode', { type: 'string', requiresArg: true, choices: RUN_MODES, describe: 'Only starts in this run mode' }) as unknown as Argv<TbotReportArgs>,
     handler: async (args: ArgumentsCamelCase<TbotReportArgs>) => {
       const filters = tbotFilters(args);
-      const report = await foldFamily(tbotFold, 'tbot', args, filters, runtime);
+      const store = await openStore(args, runtime);
+      const starts = await foldCompared(tbotFold, 'tbot', store, filters, runtime);
       // Continuous agents' daily heartbeats: their own fold, added as a section of the tbot report.
-      const heartbeats = await foldFamily(heartbeatFold, 'tbot.heartbeat', args, filters, runtime, false);
+      const heartbeats = await foldCompared(heartbeatFold, 'tbot.heartbeat', store, filters, runtime, { noteIgnored: false, previous: starts.previousWindow });
+      const health = renewalHealth(heartbeats.current);
+      const view = {
+        ...starts.current,
+        summary: compareHeadlines(tbotHeadline(starts.current, heartbeats.current), tbotHeadline(starts.previous, heartbeats.previous), starts.previousWindow),
+        heartbeats: { ...heartbeatSection(heartbeats.current), usualFailureRate: health.band, daysAboveUsual: health.daysAbove },
+      };
+      const nothing = starts.current.total + starts.current.skipped + heartbeats.current.total + heartbeats.current.skipped === 0;
       runtime.stdout(
-        render(tbotSummary(report, heartbeats), args.format, {
-          table: (summary) => `${formatTable(summary, args.by)}\n${formatHeartbeatTable(heartbeats)}`,
-          csv: (summary) => formatCsv(summary, args.by),
-          html: () => formatTbotPageHtml(report, heartbeats),
-        }),
+        render(
+          view,
+          args.format,
+          {
+            table: (summary) => formatTable(summary, args.by, formatHeartbeatTable(heartbeats.current)),
+            csv: (summary) => formatCsv(summary, args.by),
+            html: (summary) => formatHtml(summary, formatHeartbeatHtml(heartbeats.current)),
+          },
+          nothing ? { title: 'tbot usage', message: nothingIn('tbot starts or heartbeats', store) } : undefined,
+        ),
       );
       setExitCode(0);
     },

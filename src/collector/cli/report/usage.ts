@@ -6,9 +6,9 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../../errors.js';
 import { usageFold, type UsageOptions } from '../../report/usage/fold.js';
 import { monthWindow as monthOf } from '../../report/usage/month.js';
-import { formatUsageCsv, formatUsageHtml, formatUsageTable, summarizeUsage } from '../../report/usage/format.js';
+import { formatUsageCsv, formatUsageHtml, formatUsageTable, summarizeUsage, usageHeadline, usageIsEmpty } from '../../report/usage/format.js';
 import type { CollectorRuntime } from '../../runtime.js';
-import { commonReportOptions, foldFamily, render, type CommonReportArgs } from './shared.js';
+import { commonReportOptions, foldCompared, nothingIn, openStore, render, reportWindow, withStrip, type CommonReportArgs } from './shared.js';
 
 interface UsageArgs extends CommonReportArgs {
   tenant?: string;
@@ -20,6 +20,12 @@ export function monthWindow(month: string): { since: string; until: string } {
   const window = monthOf(month);
   if (window === undefined) throw new UsageError(`--month ${JSON.stringify(month)}: expected a month as YYYY-MM, such as 2026-11`);
   return window;
+}
+
+/** "2026-11" → "2026-10"; "2026-01" → "2025-12". */
+export function monthBefore(month: string): string {
+  const [year, number] = month.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(year, number - 2, 1)).toISOString().slice(0, 7);
 }
 
 export function usageReportCommand(runtime: CollectorRuntime, setExitCode: (code: number) => void): CommandModule<object, UsageArgs> {
@@ -34,10 +40,15 @@ export function usageReportCommand(runtime: CollectorRuntime, setExitCode: (code
       // --since and --until have defaults, so only a value other than the default shows they were given.
       if (args.month !== undefined && (args.since !== '30d' || args.until !== 'now')) throw new UsageError('--month is a whole window: give either --month or --since/--until');
       if (args.tenant !== undefined && args.tenant === '') throw new UsageError('--tenant: expected a tenant name');
-      const window = args.month === undefined ? args : { ...args, ...monthWindow(args.month) };
+      const store = await openStore(args, runtime, args.month === undefined ? reportWindow(args, runtime.now()) : monthWindow(args.month));
       const options: UsageOptions = args.tenant === undefined ? {} : { tenant: args.tenant };
-      const tally = await foldFamily(usageFold, 'usage', window, options, runtime);
-      runtime.stdout(render(summarizeUsage(tally), args.format, { table: formatUsageTable, csv: formatUsageCsv, html: formatUsageHtml }));
+      // A calendar month is compared with the calendar month before it, whatever their lengths.
+      const previous = args.month === undefined ? undefined : monthWindow(monthBefore(args.month));
+      const { current, previous: earlier, previousWindow } = await foldCompared(usageFold, 'usage', store, options, runtime, previous === undefined ? {} : { previous });
+      const summary = summarizeUsage(current);
+      const shown = withStrip(summary, summarizeUsage(earlier), usageHeadline, previousWindow, previous === undefined ? undefined : 'previous month');
+      const empty = usageIsEmpty(summary) ? { title: 'Usage for billing', message: nothingIn('usage reports', store) } : undefined;
+      runtime.stdout(render(shown, args.format, { table: formatUsageTable, csv: formatUsageCsv, html: formatUsageHtml }, empty));
       setExitCode(0);
     },
   };

@@ -5,13 +5,13 @@
  * connect.start, by installation); which login connector types.
  *
  * Unique counts are sets of distinct ids, so partial tallies from worker threads merge exactly
- * (set union), not approximately. Events count on their own day (clamped to when they arrived,
- * and to the window's start); those from the window's end on are left out.
+ * (set union), not approximately. Events count on their own day, by the rule every report shares
+ * (window.ts `eventSecond`); those outside the window are left out.
  */
 import { connectEventOf, type StoredConnectRequest } from '../../../protocol/connect-wire.js';
 import type { StoredRecord } from '../../store/record.js';
 import { bump, counts, mergeCounts, type Counts, type Fold } from '../fold.js';
-import { secondBounds, secondOf, type ReportWindow } from '../window.js';
+import { eventSecond, inWindow, type ReportWindow } from '../window.js';
 
 type IdSets = Map<string, Set<string>>;
 
@@ -72,10 +72,9 @@ export const connectFold: Fold<ConnectTally> = {
       return;
     }
     const id = request.distinctId;
-    const at = request.timestamp < record.received_at ? request.timestamp : record.received_at;
-    if (secondOf(at) >= secondBounds(tally.window).until) return;
-    const since = tally.window.since;
-    const day = at < since ? since.slice(0, 10) : at.slice(0, 10);
+    const at = eventSecond(request.timestamp, record.received_at);
+    if (!inWindow(at, tally.window)) return;
+    const day = at.slice(0, 10);
     const name = found.spec.posthogName;
     const event = found.event;
     tally.total += 1;

@@ -1,13 +1,17 @@
 /** The Connect report as a terminal table or a long-format CSV (metric, key, value). */
+import { labelWithRaw, type LabelledVocabulary } from '../labels.js';
+import { stripLines } from '../summary-strip.js';
 import { csvCell, humanWindow, percent } from '../window.js';
 import type { ConnectReport } from './summary.js';
 
 export const signedPercent = (ratio: number | null): string => (ratio === null ? 'n/a' : `${ratio >= 0 ? '+' : ''}${(100 * ratio).toFixed(1)}%`);
 
-function section(title: string, rows: [string, number][], unit: string, whole: number): string[] {
+/** A ranked list under its title; keys of a closed vocabulary read as their human name with the raw value in brackets. */
+function section(title: string, rows: [string, number][], unit: string, whole: number, vocabulary?: LabelledVocabulary): string[] {
   if (rows.length === 0) return [title, '  (none)', ''];
-  const width = Math.max(12, ...rows.map(([key]) => key.length));
-  return [title, ...rows.map(([key, count]) => `  ${key.padEnd(width)}  ${String(count).padStart(8)} ${unit}  ${percent(count, whole).padStart(6)}`), ''];
+  const named = rows.map(([key, count]): [string, number] => [vocabulary === undefined ? key : labelWithRaw(vocabulary, key), count]);
+  const width = Math.max(12, ...named.map(([key]) => key.length));
+  return [title, ...named.map(([key, count]) => `  ${key.padEnd(width)}  ${String(count).padStart(8)} ${unit}  ${percent(count, whole).padStart(6)}`), ''];
 }
 
 export function formatConnectTable(report: ConnectReport): string {
@@ -20,35 +24,41 @@ export function formatConnectTable(report: ConnectReport): string {
   const logins = report.connectorTypes.reduce((sum, [, count]) => sum + count, 0);
   return [
     `Connect events, ${humanWindow(report.window)}: ${report.total} from ${report.installations} installations${report.skipped > 0 ? ` (${report.skipped} damaged lines skipped)` : ''}`,
+    ...(report.summary === undefined ? [] : stripLines(report.summary)),
     trend,
     '',
     'daily actives (DAU)     installations    events',
     ...report.daily.map((day) => `  ${day.day}            ${String(day.active).padStart(10)}  ${String(day.events).padStart(8)}`),
     '',
-    'weekly actives (WAU, weeks from Monday)',
+    'weekly actives (WAU, weeks from Monday; * partly outside the window, not compared)',
     ...report.weekly.map(
-      (week) => `  ${week.week}${week.days < 7 ? ` (${week.days} d)` : '       '}  ${String(week.active).padStart(10)}  ${signedPercent(week.change).padStart(8)}`,
+      (week) => `  ${week.week}${week.full ? ' ' : '*'}  ${String(week.active).padStart(10)}  ${(week.change === null ? '–' : signedPercent(week.change)).padStart(8)}`,
     ),
     '',
     // The heading row uses the rows' own column widths, so each count sits under its name.
-    `${'most used features'.padEnd(42)}  ${'events'.padStart(8)}  ${'installations'.padStart(13)}`,
-    ...report.features.map((feature) => `  ${feature.name.padEnd(40)}  ${String(feature.events).padStart(8)}  ${String(feature.installations).padStart(13)}`),
+    `${'features (share of active installations)'.padEnd(42)}  ${'installations'.padStart(13)}  ${'share'.padStart(6)}  ${'events'.padStart(8)}`,
+    ...report.features.map(
+      (feature) =>
+        `  ${feature.name.padEnd(40)}  ${String(feature.installations).padStart(13)}  ${percent(feature.installations, report.installations).padStart(6)}  ${String(feature.events).padStart(8)}`,
+    ),
     '',
     ...section(
       'tabs opened, by tab_kind',
       report.tabKinds,
       'tabs',
       report.tabKinds.reduce((sum, [, count]) => sum + count, 0),
+      'tabKind',
     ),
     ...section(
       'connections picked, by connection_kind',
       report.connectionKinds,
       'picks',
       report.connectionKinds.reduce((sum, [, count]) => sum + count, 0),
+      'connectionKind',
     ),
-    ...section('platforms (connect.start), installations by os', report.platforms.os, 'inst.', osTotal),
+    ...section('platforms (connect.start), installations by os', report.platforms.os, 'inst.', osTotal, 'os'),
     ...section('installations by Connect version', report.platforms.versions, 'inst.', versionTotal),
-    ...section('logins by connector type', report.connectorTypes, 'logins', logins),
+    ...section('logins by connector type', report.connectorTypes, 'logins', logins, 'connectorType'),
   ].join('\n');
 }
 
@@ -62,6 +72,7 @@ export function formatConnectCsv(report: ConnectReport): string {
     ...report.weekly.map((week) => ['wau', week.week, week.active]),
     ...report.features.map((feature) => ['feature_events', feature.name, feature.events]),
     ...report.features.map((feature) => ['feature_installations', feature.name, feature.installations]),
+    ...report.features.map((feature) => ['feature_share', feature.name, feature.share.toFixed(4)]),
     ...report.tabKinds.map(([kind, count]) => ['tab_kind', kind, count]),
     ...report.connectionKinds.map(([kind, count]) => ['connection_kind', kind, count]),
     ...report.platforms.os.map(([os, count]) => ['os_installations', os, count]),

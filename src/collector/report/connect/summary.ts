@@ -2,7 +2,8 @@
  * The merged Connect tally turned into the answers every format shows (and what `--format json`
  * prints): plain numbers and sorted lists, no sets.
  */
-import { dayRange, ranked, weekOf, type ReportWindow } from '../window.js';
+import type { Headline, SummaryStrip } from '../summary-strip.js';
+import { dayRange, fullWeek, ranked, weekOf, type ReportWindow } from '../window.js';
 import type { ConnectTally } from './fold.js';
 
 export interface DayActivity {
@@ -19,8 +20,24 @@ export interface WeekActivity {
   active: number;
   /** Days of the week that fall inside the data (a partial week has fewer than 7). */
   days: number;
-  /** Change from the previous week's actives, as a ratio (0.1 = +10%); null for the first week. */
+  /** Whether the whole week lies inside the report's window; only full weeks are compared. */
+  full: boolean;
+  /**
+   * Change from the previous week's actives, as a ratio (0.1 = +10%); null unless this week and
+   * the one before are both full (a partial week has fewer days to be active in) and the one
+   * before had any.
+   */
   change: number | null;
+}
+
+/** A feature: the installations that used it, as a share of the installations active in the window. */
+export interface FeatureUse {
+  /** The product-metrics event name, e.g. connect.tab.open. */
+  name: string;
+  events: number;
+  installations: number;
+  /** installations over the window's active installations (0..1). */
+  share: number;
 }
 
 export interface ConnectReport {
@@ -33,28 +50,32 @@ export interface ConnectReport {
   weekly: WeekActivity[];
   /** Mean DAU of the last 7 days against the 7 before them; null when there is less than 14 days of data. */
   trend: { last7: number; previous7: number; change: number | null } | null;
-  /** Events by product-metrics name, with the installations that sent each. */
-  features: { name: string; events: number; installations: number }[];
+  /** Features by the share of installations that used them (most used first), with their event counts. */
+  features: FeatureUse[];
   tabKinds: [string, number][];
   connectionKinds: [string, number][];
   platforms: { os: [string, number][]; versions: [string, number][] };
   connectorTypes: [string, number][];
+  /** The headline numbers against the previous period (added by the command, not by summarizeConnect). */
+  summary?: SummaryStrip;
 }
 
 const sizes = (sets: Map<string, Set<string>>): [string, number][] => ranked([...sets].map(([key, ids]) => [key, ids.size]));
 
 function weeks(tally: ConnectTally, days: string[]): WeekActivity[] {
+  const isFull = (week: string): boolean => fullWeek(week, tally.window);
   const byWeek = new Map<string, { ids: Set<string>; days: number }>();
   for (const day of days) {
     const week = byWeek.get(weekOf(day)) ?? byWeek.set(weekOf(day), { ids: new Set(), days: 0 }).get(weekOf(day))!;
     week.days += 1;
     for (const id of tally.activeByDay.get(day) ?? []) week.ids.add(id);
   }
-  let previous: number | undefined;
+  let previous: { active: number; full: boolean } | undefined;
   return [...byWeek].map(([week, { ids, days: covered }]) => {
-    const change = previous === undefined || previous === 0 ? null : ids.size / previous - 1;
-    previous = ids.size;
-    return { week, active: ids.size, days: covered, change };
+    const full = isFull(week);
+    const change = previous === undefined || !previous.full || !full || previous.active === 0 ? null : ids.size / previous.active - 1;
+    previous = { active: ids.size, full };
+    return { week, active: ids.size, days: covered, full, change };
   });
 }
 
@@ -81,10 +102,28 @@ export function summarizeConnect(tally: ConnectTally): ConnectReport {
     daily,
     weekly: weeks(tally, days),
     trend,
-    features: ranked(Object.entries(tally.events)).map(([name, events]) => ({ name, events, installations: tally.usersByEvent.get(name)?.size ?? 0 })),
+    features: Object.entries(tally.events)
+      .map(([name, events]) => {
+        const installations = tally.usersByEvent.get(name)?.size ?? 0;
+        return { name, events, installations, share: everyone.size === 0 ? 0 : installations / everyone.size };
+      })
+      .sort((a, b) => b.installations - a.installations || b.events - a.events || a.name.localeCompare(b.name)),
     tabKinds: ranked(Object.entries(tally.tabKinds)),
     connectionKinds: ranked(Object.entries(tally.connectionKinds)),
     platforms: { os: sizes(tally.osUsers), versions: sizes(tally.versionUsers) },
     connectorTypes: ranked(Object.entries(tally.connectorTypes)),
   };
 }
+
+/** The Connect summary strip: who used Connect, how often, how much, and logins. */
+export function connectHeadline(report: ConnectReport): Headline[] {
+  const meanDau = report.daily.length === 0 ? 0 : report.daily.reduce((sum, day) => sum + day.active, 0) / report.daily.length;
+  return [
+    { key: 'installations', label: 'active installations', value: report.installations, unit: 'count' },
+    { key: 'mean_dau', label: 'mean daily actives', value: Math.round(10 * meanDau) / 10, unit: 'count' },
+    { key: 'events', label: 'events', value: report.total, unit: 'count' },
+    { key: 'logins', label: 'logins', value: report.connectorTypes.reduce((sum, [, count]) => sum + count, 0), unit: 'count' },
+  ];
+}
+
+export const connectIsEmpty = (report: ConnectReport): boolean => report.total === 0 && report.skipped === 0;

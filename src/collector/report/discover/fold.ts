@@ -8,7 +8,7 @@ import { DISCOVER_STEPS, discoverEventOf, isPassed, type StoredDiscoverRequest }
 import { ERROR_CLASSES } from '../../../protocol/free-text.js';
 import type { StoredRecord } from '../../store/record.js';
 import type { Fold } from '../fold.js';
-import { secondBounds, secondOf, type ReportWindow } from '../window.js';
+import { eventSecond, inWindow, type ReportWindow } from '../window.js';
 import { chooseResource, emptyRunTable, markSteps, mergeRunTables, recordError, recordPass, rowOf, runTableBuffers, type RunTable } from './run-table.js';
 
 export interface DiscoverTally {
@@ -40,10 +40,9 @@ export const discoverFold: Fold<DiscoverTally> = {
       tally.skipped += 1;
       return;
     }
-    // Steps from the window's end on belong to a later report; as in every report, an event's
-    // time is clamped to its arrival, so a clock running ahead does not hide it.
-    const until = secondBounds(tally.window).until;
-    if (secondOf(request.timestamp) >= until && secondOf(record.received_at) >= until) return;
+    // The rule every report shares (window.ts): an event outside the window is left out, also when
+    // its run began or ends outside it. Step times below still come from the events' own timestamps.
+    if (!inWindow(eventSecond(request.timestamp, record.received_at), tally.window)) return;
     tally.total += 1;
     const runs = tally.runs;
     const row = rowOf(runs, id);

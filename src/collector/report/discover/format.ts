@@ -2,19 +2,8 @@
 import { csvCell, humanWindow, percent, ranked } from '../window.js';
 import { resourceLabel, type DiscoverReport, type Durations } from './summary.js';
 import { counted } from '../counted.js';
-
-/**
- * 95 s → "1m35s"; null → "-". Rounded once to whole seconds, then split into units: rounding each
- * unit on its own gave "6m60s" for 419.6 s.
- */
-export function duration(seconds: number | null): string {
-  if (seconds === null) return '-';
-  const whole = Math.round(seconds);
-  const twoDigits = (n: number): string => String(n).padStart(2, '0');
-  if (whole < 60) return `${whole}s`;
-  if (whole < 3600) return `${Math.floor(whole / 60)}m${twoDigits(whole % 60)}s`;
-  return `${Math.floor(whole / 3600)}h${twoDigits(Math.floor((whole % 3600) / 60))}m`;
-}
+import { duration } from '../duration.js';
+import { stripLines } from '../summary-strip.js';
 
 const classes = (counts: Record<string, number>): string =>
   ranked(Object.entries(counts))
@@ -26,6 +15,7 @@ const cell = (text: string | number, width: number): string => String(text).padS
 export function formatDiscoverTable(report: DiscoverReport): string {
   const lines = [
     `Discover events, ${humanWindow(report.window)}: ${report.total} in ${report.runs} wizard runs; ${report.completed} completed (${percent(report.completed, report.runs)}); ${report.withoutResource} never chose a resource${report.skipped > 0 ? ` (${report.skipped} damaged lines skipped)` : ''}`,
+    ...(report.summary === undefined ? [] : stripLines(report.summary)),
     '',
     'resource types, hardest first (lowest completion)',
     `  ${'resource'.padEnd(36)}  ${cell('runs', 6)}  ${cell('done', 6)}  ${cell('rate', 6)}  ${cell('median', 7)}  ${cell('p90', 7)}  ${cell('aborted', 7)}  most errors at`,

@@ -1,45 +1,44 @@
 /**
  * The Discover report as one self-contained page: per resource type, a funnel chart (a centred
  * bar per step, as wide as the runs that passed it, joined to the next by a band that narrows with
- * the drop-off) and a table of times, errors and aborts; then what is hardest across types.
+ * the drop-off) and a table of times, errors and aborts; then what is hardest across types. Every
+ * chart fits a phone's width.
  */
-import { barList, countRows, escapeHtml, page } from '../html-kit.js';
+import { barList, countRows, escapeHtml, page, summaryStrip, type BarRow } from '../html-kit.js';
 import { humanWindow, percent, ranked } from '../window.js';
-import { duration } from './format.js';
+import { duration } from '../duration.js';
 import { resourceLabel, type DiscoverReport, type ResourceFunnel } from './summary.js';
 import { counted } from '../counted.js';
 
 export const DISCOVER_COLORS = { funnel: '#7b4fd6', band: '#d9cdf5', drop: '#c2410c', completion: '#0f8a8a' } as const;
 
-const ROW = 36;
-const BAR = 22;
-const LEFT = 180;
-const SPAN = 300;
-
+/**
+ * One row per step: its label, a bar centred in the track as wide as the runs that passed it, and
+ * its count; between two steps a band that narrows with the drop-off, with the drop-off's count.
+ * The bars and labels are HTML, so text keeps its size on a phone; the bands are SVG without text,
+ * stretched to the track's width (viewBox, width 100%).
+ */
 function funnelChart(id: string, resource: ResourceFunnel): string {
   const steps = resource.funnel;
-  const widthOf = (runs: number): number => Math.max(2, (SPAN * runs) / Math.max(1, resource.runs));
-  const centre = LEFT + SPAN / 2;
+  const widthOf = (runs: number): number => Math.max(0.5, (100 * runs) / Math.max(1, resource.runs));
   const parts = steps.map((step, index) => {
-    const y = index * ROW + 4;
     const width = widthOf(step.runs);
     const next = steps[index + 1];
-    const band =
-      next === undefined
-        ? ''
-        : `<polygon class="band" points="${centre - width / 2},${y + BAR} ${centre + width / 2},${y + BAR} ${centre + widthOf(next.runs) / 2},${y + ROW} ${centre - widthOf(next.runs) / 2},${y + ROW}" fill="${DISCOVER_COLORS.band}"/>`;
-    const drop =
-      step.dropOff > 0
-        ? `<text x="${LEFT + SPAN + 120}" y="${y + 16}" font-size="11" fill="${DISCOVER_COLORS.drop}">−${step.dropOff} (${percent(step.dropOff, step.dropOff + step.runs)})</text>`
-        : '';
+    const title = `${step.label}: ${step.runs} of ${counted(resource.runs, 'run')} passed (${percent(step.runs, resource.runs)}), ${step.dropOff} dropped here, median ${duration(step.time.medianSeconds)}`;
+    const row =
+      `<div class="label" title="${escapeHtml(title)}">${escapeHtml(step.label)}</div>` +
+      `<div class="stage" title="${escapeHtml(title)}"><b class="funnel-bar" style="width:${width.toFixed(2)}%;background:${DISCOVER_COLORS.funnel}"></b></div>` +
+      `<div class="num">${step.runs} (${percent(step.runs, resource.runs)})</div>`;
+    if (next === undefined) return row;
+    const low = widthOf(next.runs);
+    const [a, b, c, d] = [50 - width / 2, 50 + width / 2, 50 + low / 2, 50 - low / 2].map((x) => x.toFixed(2));
     return (
-      `<g><title>${escapeHtml(step.label)}: ${step.runs} of ${counted(resource.runs, 'run')} passed (${percent(step.runs, resource.runs)}), ${step.dropOff} dropped here, median ${duration(step.time.medianSeconds)}</title>` +
-      `<text x="${LEFT - 8}" y="${y + 16}" font-size="12" text-anchor="end">${escapeHtml(step.label)}</text>` +
-      `<rect class="funnel" x="${centre - width / 2}" y="${y}" width="${width}" height="${BAR}" fill="${DISCOVER_COLORS.funnel}"/>` +
-      `<text x="${LEFT + SPAN + 8}" y="${y + 16}" font-size="12">${step.runs} (${percent(step.runs, resource.runs)})</text>${drop}${band}</g>`
+      `${row}<div></div>` +
+      `<svg viewBox="0 0 100 10" preserveAspectRatio="none" width="100%" height="14" aria-hidden="true"><polygon class="band" points="${a},0 ${b},0 ${c},10 ${d},10" fill="${DISCOVER_COLORS.band}"/></svg>` +
+      `<div class="drop">${next.dropOff > 0 ? `−${next.dropOff} (${percent(next.dropOff, step.runs)})` : ''}</div>`
     );
   });
-  return `<svg id="${id}" role="img" aria-label="funnel for ${escapeHtml(resourceLabel(resource.resource))}" width="700" height="${steps.length * ROW + 8}" xmlns="http://www.w3.org/2000/svg">${parts.join('')}</svg>`;
+  return `<div class="funnel" id="${id}" role="img" aria-label="funnel for ${escapeHtml(resourceLabel(resource.resource))}">${parts.join('')}</div>`;
 }
 
 function stepTable(resource: ResourceFunnel): string {
@@ -53,25 +52,21 @@ function stepTable(resource: ResourceFunnel): string {
         )}</td><td>${step.aborted}</td></tr>`,
     )
     .join('');
-  return `<table><tr><th>step</th><th>runs</th><th>conversion</th><th>drop-off</th><th>median time</th><th>p90 time</th><th>errors</th><th>error classes</th><th>aborted</th></tr>${rows}</table>`;
+  return `<div class="scroll"><table><tr><th>step</th><th>runs</th><th>conversion</th><th>drop-off</th><th>median time</th><th>p90 time</th><th>errors</th><th>error classes</th><th>aborted</th></tr>${rows}</table></div>`;
 }
 
-/** Completion rate per resource type, as bars out of 100%. */
+/** Completion rate per resource type, as bars out of 100% (hardest first). */
 function completionChart(report: DiscoverReport): string {
-  const rows = [...report.resources].sort((a, b) => a.completionRate - b.completionRate || b.runs - a.runs);
-  const height = rows.length * 24 + 4;
-  return (
-    `<svg id="completion" role="img" aria-label="completion rate by resource type" width="700" height="${height}" xmlns="http://www.w3.org/2000/svg">` +
-    rows
-      .map(
-        (resource, index) =>
-          `<g><title>${escapeHtml(resourceLabel(resource.resource))}: ${resource.completed} of ${counted(resource.runs, 'run')} completed</title><text x="0" y="${index * 24 + 17}" font-size="12">${escapeHtml(resourceLabel(resource.resource))}</text>` +
-          `<rect class="bar" x="260" y="${index * 24 + 4}" width="${Math.max(2, 300 * resource.completionRate)}" height="18" fill="${DISCOVER_COLORS.completion}"/>` +
-          `<text x="${266 + 300 * resource.completionRate}" y="${index * 24 + 17}" font-size="12">${percent(resource.completed, resource.runs)} of ${resource.runs}</text></g>`,
-      )
-      .join('') +
-    '</svg>'
-  );
+  const rows: BarRow[] = [...report.resources]
+    .sort((a, b) => a.completionRate - b.completionRate || b.runs - a.runs)
+    .map((resource) => ({
+      label: resourceLabel(resource.resource),
+      raw: resource.resource,
+      value: resource.completionRate,
+      note: `${percent(resource.completed, resource.runs)} of ${resource.runs}`,
+      title: `${resourceLabel(resource.resource)}: ${resource.completed} of ${counted(resource.runs, 'run')} completed`,
+    }));
+  return barList('completion', rows, { color: DISCOVER_COLORS.completion, max: 1 });
 }
 
 export function formatDiscoverHtml(report: DiscoverReport): string {
@@ -89,6 +84,7 @@ ${stepTable(resource)}`,
     .join('\n');
   const body = `<h1>Teleport Discover funnels</h1>
 <p id="summary">${report.total} events in ${report.runs} wizard runs, ${escapeHtml(humanWindow(report.window))}: ${report.completed} completed (${percent(report.completed, report.runs)}), ${report.withoutResource} never chose a resource.</p>
+${report.summary === undefined ? '' : summaryStrip(report.summary)}
 <p class="note">A step counts a run when it succeeded or was skipped. Times are from the previous step the run passed, from the events' own timestamps within one run. Error texts that named an address, path, host, e-mail or other identifier were replaced by "redacted" when they arrived; the classes below are derived from the text, never copies of it.</p>
 <h2>Completion by resource type (hardest first)</h2>
 ${completionChart(report)}

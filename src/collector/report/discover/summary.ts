@@ -11,6 +11,7 @@
  */
 import { COMPLETED_STEP, DISCOVER_STEPS, STARTED_STEP } from '../../../protocol/discover-wire.js';
 import { ERROR_CLASSES } from '../../../protocol/free-text.js';
+import type { Headline, SummaryStrip } from '../summary-strip.js';
 import type { ReportWindow } from '../window.js';
 import type { DiscoverTally } from './fold.js';
 import { at as entryAt } from '../paged.js';
@@ -62,6 +63,8 @@ export interface DiscoverReport {
   completed: number;
   resources: ResourceFunnel[];
   errorClasses: Record<string, number>;
+  /** The headline numbers against the previous period (added by the command, not by summarizeDiscover). */
+  summary?: SummaryStrip;
 }
 
 /** Nearest-rank percentile of ascending `sorted`; null when empty. */
@@ -196,3 +199,15 @@ export const resourceLabel = (resource: string): string =>
     .replace(/^DISCOVER_RESOURCE_/, '')
     .toLowerCase()
     .replaceAll('_', ' ');
+
+/** The Discover summary strip: how many tried, how many got through, and how many gave up. */
+export function discoverHeadline(report: DiscoverReport): Headline[] {
+  return [
+    { key: 'runs', label: 'wizard runs', value: report.runs, unit: 'count' },
+    { key: 'completed', label: 'completed', value: report.completed, unit: 'count' },
+    { key: 'completion_rate', label: 'completion rate', value: report.runs === 0 ? null : report.completed / report.runs, unit: 'share' },
+    { key: 'aborted', label: 'runs aborted', value: report.resources.reduce((sum, resource) => sum + resource.aborted, 0), unit: 'count' },
+  ];
+}
+
+export const discoverIsEmpty = (report: DiscoverReport): boolean => report.total === 0 && report.skipped === 0;

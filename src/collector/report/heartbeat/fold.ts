@@ -7,8 +7,8 @@
 import { fromWireHeartbeat, isWireHeartbeatEvent, UPTIME_BUCKETS, type SubmitHeartbeatRequest, type UptimeBucket } from '../../../protocol/heartbeat-wire.js';
 import type { StoredRecord } from '../../store/record.js';
 import { bump, counts, mergeCounts, type Counts, type Fold } from '../fold.js';
-import { startedAt, type TbotFilters } from '../tbot/fold.js';
-import { secondBounds, type ReportWindow } from '../window.js';
+import type { TbotFilters } from '../tbot/fold.js';
+import { eventSecond, inWindow, type ReportWindow } from '../window.js';
 
 export interface HeartbeatDay {
   /** Heartbeats sent that day: continuous agents running. */
@@ -53,9 +53,8 @@ export const heartbeatFold: Fold<HeartbeatReport> = {
   add(report, record: StoredRecord) {
     // `valid` has vouched for the shape.
     const { timestamp, heartbeat } = record.event as SubmitHeartbeatRequest;
-    const at = startedAt(timestamp, record.received_at);
-    const bounds = secondBounds(report.window);
-    if (at < bounds.since || at >= bounds.until) return;
+    const at = eventSecond(timestamp, record.received_at);
+    if (!inWindow(at, report.window)) return;
     const event = fromWireHeartbeat(heartbeat);
     const { filters } = report;
     if ((filters.version !== undefined && event.version !== filters.version) || (filters.runMode !== undefined && event.run_mode !== filters.runMode)) return;

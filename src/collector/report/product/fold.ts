@@ -9,7 +9,7 @@ import { unknownEventLabel, type StoredTeleportEvent } from '../../../protocol/t
 import { recordUuid } from '../../store/event-identity.js';
 import type { StoredRecord } from '../../store/record.js';
 import { bumpCell, mergeCounts, table, type Counts, type Fold } from '../fold.js';
-import { secondBounds, secondOf, type ReportWindow } from '../window.js';
+import { eventSecond, inWindow, type ReportWindow } from '../window.js';
 
 export interface ProductReport {
   window: ReportWindow;
@@ -40,9 +40,7 @@ export const productFold: Fold<ProductReport> = {
   valid: (record) => isProductEvent(record.event) && productEventName(record.event) !== undefined,
   add(report, record: StoredRecord) {
     const event = record.event as StoredTeleportEvent;
-    const second = secondOf(new Date(event.request['timestamp'] as string).toISOString());
-    const { since, until } = secondBounds(report.window);
-    if (second < since || second >= until) return;
+    if (!inWindow(eventSecond(event.request['timestamp'], record.received_at), report.window)) return;
     const uuid = recordUuid(record);
     if (report.seen[uuid] !== undefined) {
       report.repeats += 1;

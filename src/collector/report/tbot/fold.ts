@@ -7,7 +7,7 @@
 import { isWireTbotStart, runModeFromWire, type ReceivedRunMode, type ReceivedTbotEvent } from '../../../protocol/tbot-wire.js';
 import type { StoredRecord } from '../../store/record.js';
 import { bump, bumpCell, counts, mergeCounts, table, type Counts, type Fold } from '../fold.js';
-import { ranked, secondBounds, secondOf, weekOf, type ReportWindow } from '../window.js';
+import { eventSecond, inWindow, ranked, weekOf, type ReportWindow } from '../window.js';
 
 export const RUN_MODES: readonly ReceivedRunMode[] = ['one-shot', 'continuous', 'unspecified'];
 
@@ -71,23 +71,6 @@ function cachedWeekOf(day: string): string {
   return week;
 }
 
-/**
- * When the start happened, to the second, in UTC: its own timestamp, clamped to its arrival (a
- * clock running ahead must not put starts in the future). Records stored before timestamps were
- * normalised may carry an offset; those are converted.
- */
-export function startedAt(timestamp: unknown, receivedAt: string): string {
-  const received = secondOf(receivedAt);
-  if (typeof timestamp !== 'string') return received;
-  let utc = secondOf(timestamp);
-  if (!timestamp.endsWith('Z')) {
-    const parsed = Date.parse(timestamp);
-    if (Number.isNaN(parsed)) return received;
-    utc = secondOf(new Date(parsed).toISOString());
-  }
-  return utc < received ? utc : received;
-}
-
 const count = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
 
 export const tbotFold: Fold<TbotReport> = {
@@ -112,9 +95,8 @@ export const tbotFold: Fold<TbotReport> = {
     // `valid` has vouched for the start's shape.
     const event = record.event as ReceivedTbotEvent;
     const wire = event.start;
-    const at = startedAt(event.timestamp, record.received_at);
-    const bounds = secondBounds(report.window);
-    if (at < bounds.since || at >= bounds.until) return;
+    const at = eventSecond(event.timestamp, record.received_at);
+    if (!inWindow(at, report.window)) return;
     const values: Record<Dimension, string> = {
       run_mode: runModeFromWire(wire.runMode),
       join_type: wire.joinType || EMPTY,

@@ -1,7 +1,14 @@
 /** The tbot report as a terminal table or CSV, and the pieces the HTML page shares with them. */
+import { counted } from '../counted.js';
+import { stripLines, type SummaryStrip } from '../summary-strip.js';
 import { change, csvCell, fullWeek, humanWindow, percent, weekRange } from '../window.js';
 import { byCount, DESTINATION_KINDS, grouped, NONE, RUN_MODES, type Dimension, type Grouping, type TbotFilters, type TbotReport } from './fold.js';
-import { counted } from '../counted.js';
+
+/** The tbot report as shown: the tally, with the summary strip once the command has compared periods. */
+export type TbotView = TbotReport & { summary?: SummaryStrip };
+
+/** The breakdown a table or CSV shows when `--by` is not given. */
+export const DEFAULT_GROUPING: Grouping = 'run_mode';
 
 /** Said on every report, because the data cannot answer it and people will ask. */
 export const MEASUREMENT_LIMITS =
@@ -55,6 +62,23 @@ function columns(rows: readonly (readonly (string | number)[])[]): string[] {
   return rows.map((row) => pad(row, widths));
 }
 
+/**
+ * Starts per week, each full week with the starts of the full week before it (undefined when this
+ * week or the one before lies partly outside the window: a partial week has fewer days to start in,
+ * so comparing it would report a change that did not happen).
+ */
+export function weekChanges(report: TbotReport): { week: string; starts: number; full: boolean; previous: number | undefined }[] {
+  const weeks = grouped(report, 'week');
+  const known = new Map(weeks);
+  const all = weeks.length === 0 ? [] : weekRange(weeks[0]![0], weeks.at(-1)![0]);
+  return all.map((week, index) => {
+    const full = fullWeek(week, report.window);
+    const before = all[index - 1];
+    const comparable = full && before !== undefined && fullWeek(before, report.window);
+    return { week, starts: known.get(week) ?? 0, full, previous: comparable ? (known.get(before) ?? 0) : undefined };
+  });
+}
+
 /** Rows of a grouping: [value, starts, share], with helper versions indented under their helper. */
 export function groupRows(report: TbotReport, by: Grouping): (string | number)[][] {
   if (by === 'destinations')
@@ -68,12 +92,12 @@ export function groupRows(report: TbotReport, by: Grouping): (string | number)[]
       ]),
     ];
   if (by === 'week') {
-    const weeks = grouped(report, 'week');
+    const weeks = weekChanges(report);
     return weeks.length === 0
       ? []
       : [
           ['week', 'starts', 'change'],
-          ...weeks.map(([week, count], index) => [`${week}${fullWeek(week, report.window) ? '' : '*'}`, count, index === 0 ? '–' : change(count, weeks[index - 1]![1])]),
+          ...weeks.map((week) => [`${week.week}${week.full ? '' : '*'}`, week.starts, week.previous === undefined ? '–' : change(week.starts, week.previous)]),
         ];
   }
   const rows: (string | number)[][] = [[by.replace('_', ' '), 'starts', 'share']];
@@ -85,27 +109,30 @@ export function groupRows(report: TbotReport, by: Grouping): (string | number)[]
   return rows;
 }
 
-export function formatTable(report: TbotReport, by: Grouping): string {
+/**
+ * The terminal report. Without `by`, the overview: the starts per day, then `heartbeats` (the
+ * continuous agents' section). With `by`, only the breakdown asked for, under the same heading.
+ */
+export function formatTable(report: TbotView, by?: Grouping, heartbeats = ''): string {
   const modes = report.breakdowns.run_mode;
   const filters = describeFilters(report.filters);
-  const days = Object.keys(report.perDay).sort();
-  const perDay = [['day', ...RUN_MODES], ...days.map((day) => [day, ...RUN_MODES.map((mode) => report.perDay[day]?.[mode] ?? 0)])];
-  const grouping = groupRows(report, by);
-  return [
+  const head = [
     `tbot.start, ${humanWindow(report.window)}${filters === '' ? '' : ` (only ${filters})`}: ${counted(report.total, 'start')}${report.skipped > 0 ? ` (${counted(report.skipped, 'damaged line')} skipped)` : ''}`,
+    ...(report.summary === undefined ? [] : stripLines(report.summary)),
     RUN_MODES.map((mode) => `${mode}: ${modes[mode] ?? 0} (${percent(modes[mode] ?? 0, report.total)})`).join('   '),
     MEASUREMENT_LIMITS,
     '',
-    'starts per day (by when they happened)',
-    ...columns(perDay),
-    '',
-    `by ${by}${by === 'week' ? ' (* partly outside the window)' : ''}`,
-    ...(grouping.length === 0 ? ['(none)'] : columns(grouping)),
-    '',
-  ].join('\n');
+  ];
+  if (by !== undefined) {
+    const grouping = groupRows(report, by);
+    return [...head, `by ${by}${by === 'week' ? ' (* partly outside the window, not compared)' : ''}`, ...(grouping.length === 0 ? ['(none)'] : columns(grouping)), ''].join('\n');
+  }
+  const days = Object.keys(report.perDay).sort();
+  const perDay = [['day', ...RUN_MODES], ...days.map((day) => [day, ...RUN_MODES.map((mode) => report.perDay[day]?.[mode] ?? 0)])];
+  return `${[...head, 'starts per day (by when they happened)', ...(days.length === 0 ? ['(none)'] : columns(perDay)), ''].join('\n')}\n${heartbeats}`;
 }
 
-export function formatCsv(report: TbotReport, by: Grouping): string {
+export function formatCsv(report: TbotReport, by: Grouping = DEFAULT_GROUPING): string {
   let rows: (string | number)[][];
   if (by === 'destinations')
     rows = [
@@ -126,20 +153,16 @@ export function formatCsv(report: TbotReport, by: Grouping): string {
           rows.push([helper, version, versionCount, (versionCount / Math.max(1, report.total)).toFixed(4)]);
     }
   } else if (by === 'week') {
-    // change: against the week before, as a fraction; empty for the first week or after an empty one.
-    const weeks = grouped(report, 'week');
+    // change: against the week before, as a fraction; empty unless both weeks are full and the one before had starts.
     rows = [
       ['week', 'starts', 'share', 'full_week', 'change'],
-      ...weeks.map(([week, count], index) => {
-        const previous = index === 0 ? 0 : weeks[index - 1]![1];
-        return [
-          week,
-          count,
-          (count / Math.max(1, report.total)).toFixed(4),
-          fullWeek(week, report.window) ? 'yes' : 'no',
-          previous === 0 ? '' : ((count - previous) / previous).toFixed(4),
-        ];
-      }),
+      ...weekChanges(report).map(({ week, starts, full, previous }) => [
+        week,
+        starts,
+        (starts / Math.max(1, report.total)).toFixed(4),
+        full ? 'yes' : 'no',
+        previous === undefined || previous === 0 ? '' : ((starts - previous) / previous).toFixed(4),
+      ]),
     ];
   } else rows = [[by, 'starts', 'share'], ...grouped(report, by).map(([key, count]) => [key, count, (count / Math.max(1, report.total)).toFixed(4)])];
   return `${rows.map((row) => row.map(csvCell).join(',')).join('\n')}\n`;

@@ -1,8 +1,8 @@
 /** The tbot report as one self-contained page: charts and tables built from html-kit. */
-import { barList, countRows, dataTable, dayColumns, escapeHtml, legend, page, PALETTE, shareBars, type BarRow, type Series } from '../html-kit.js';
+import { barList, countRows, dataTable, dayColumns, escapeHtml, legend, page, PALETTE, shareBars, summaryStrip, type BarRow, type Series } from '../html-kit.js';
 import { dayRange, fullWeek, humanDay, humanWindow, percent, weekRange } from '../window.js';
 import { byCount, DESTINATION_KINDS, DIMENSIONS, NONE, RUN_MODES, type Dimension, type TbotReport as Report } from './fold.js';
-import { describeFilters, MEASUREMENT_LIMITS, weeklyTable } from './format.js';
+import { describeFilters, MEASUREMENT_LIMITS, weeklyTable, type TbotView } from './format.js';
 import { counted } from '../counted.js';
 
 const RUN_MODE_SERIES: Series[] = [
@@ -106,7 +106,8 @@ function destinationMix(report: Report): string {
   return `<p>The share of starts with at least one destination of each kind; in brackets, how many of that kind were configured in all.</p>${barList('destination-mix', rows, { color: '#7b5ea7', max: report.total })}`;
 }
 
-export function formatHtml(report: Report): string {
+/** The page; `heartbeats` (the continuous agents' section) goes after the starts. */
+export function formatHtml(report: TbotView, heartbeats = ''): string {
   const modes = report.breakdowns.run_mode;
   const filters = describeFilters(report.filters);
   const split = RUN_MODE_SERIES.filter((item) => (modes[item.key] ?? 0) > 0 || item.key !== 'unspecified').map(
@@ -115,6 +116,7 @@ export function formatHtml(report: Report): string {
   const body = `<h1>tbot usage</h1>
 <p class="muted" id="window">${escapeHtml(humanWindow(report.window))}${filters === '' ? '' : ` · only ${escapeHtml(filters)}`}</p>
 <p id="summary">${counted(report.total, 'start')}: ${split.join(', ')}.${report.skipped > 0 ? ` ${counted(report.skipped, 'damaged line was', 'damaged lines were')} skipped.` : ''}</p>
+${report.summary === undefined ? '' : summaryStrip(report.summary)}
 <p class="note" id="limits">${escapeHtml(MEASUREMENT_LIMITS)}</p>
 <h2>Starts per day</h2>
 <p class="muted">By when each start happened (its own timestamp, never later than its arrival).</p>
@@ -136,6 +138,7 @@ ${crossTab(report, 'cross-join-type', 'join_type')}
 <h2>Helper × run mode</h2>
 ${crossTab(report, 'cross-helper', 'helper')}
 <h2>Destination mix</h2>
-${destinationMix(report)}`;
+${destinationMix(report)}
+${heartbeats}`;
   return page(`tbot usage, ${humanWindow(report.window)}`, body);
 }

@@ -13,9 +13,13 @@ export type HeartbeatSection = Omit<HeartbeatReport, 'window' | 'filters'>;
 
 export type TbotSummary = TbotReport & { heartbeats: HeartbeatSection };
 
-export function tbotSummary(report: TbotReport, heartbeats: HeartbeatReport): TbotSummary {
+export function heartbeatSection(heartbeats: HeartbeatReport): HeartbeatSection {
   const { window: _window, filters: _filters, ...section } = heartbeats;
-  return { ...report, heartbeats: section };
+  return section;
+}
+
+export function tbotSummary(report: TbotReport, heartbeats: HeartbeatReport): TbotSummary {
+  return { ...report, heartbeats: heartbeatSection(heartbeats) };
 }
 
 /** The page `report tbot --format html` writes: the starts, then the heartbeat section. */

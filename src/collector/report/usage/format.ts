@@ -4,7 +4,8 @@
  * JSON is the summary itself.
  */
 import { counted } from '../counted.js';
-import { dataTable, escapeHtml, page } from '../html-kit.js';
+import { dataTable, escapeHtml, page, summaryStrip } from '../html-kit.js';
+import { stripLines, type Headline, type SummaryStrip } from '../summary-strip.js';
 import { csvCell, type ReportWindow } from '../window.js';
 import { USAGE_COUNTERS, type ResourceTally, type UsageCounter, type UsageGroup, type UsageReport } from './fold.js';
 
@@ -50,6 +51,8 @@ export interface UsageSummary {
   reports: number;
   repeats: number;
   skipped: number;
+  /** The headline numbers against the previous period (added by the command, not by summarizeUsage). */
+  summary?: SummaryStrip;
 }
 
 /**
@@ -120,6 +123,24 @@ export function summarizeUsage(report: UsageReport): UsageSummary {
   };
 }
 
+/**
+ * The billing summary strip: tenants, and the latest month's active users, sessions and bot
+ * instances over every tenant (months are not added up: a user active in two months is one user
+ * twice).
+ */
+export function usageHeadline(summary: UsageSummary): Headline[] {
+  const latest = summary.totals.at(-1);
+  const sessions = latest === undefined ? 0 : SESSION_HEADS.reduce((sum, [name]) => sum + latest.counters[name], 0);
+  return [
+    { key: 'tenants', label: 'tenants', value: new Set(summary.rows.map((item) => item.tenant)).size, unit: 'count' },
+    { key: 'mau', label: 'monthly active users (latest month)', value: latest?.mau ?? 0, unit: 'count' },
+    { key: 'sessions', label: 'sessions (latest month)', value: sessions, unit: 'count' },
+    { key: 'bot_instances', label: 'bot instances (latest month)', value: latest?.bot_instances ?? 0, unit: 'count' },
+  ];
+}
+
+export const usageIsEmpty = (summary: UsageSummary): boolean => summary.reports === 0 && summary.repeats === 0 && summary.skipped === 0;
+
 const SESSION_HEADS: [UsageCounter, string][] = [
   ['sessions_ssh', 'ssh'],
   ['sessions_kube', 'kube'],
@@ -182,6 +203,7 @@ export function formatUsageTable(summary: UsageSummary): string {
   const resources = withTotals.flatMap(resourceCells);
   return [
     heading(summary),
+    ...(summary.summary === undefined ? [] : stripLines(summary.summary)),
     '',
     ...textTable(TABLE_HEAD, withTotals.map(tableCells)),
     '',
@@ -234,6 +256,7 @@ export function formatUsageHtml(summary: UsageSummary): string {
     'Usage for billing',
     `<h1>Usage for billing</h1>
 <p id="usage-summary">${escapeHtml(heading(summary))}.</p>
+${summary.summary === undefined ? '' : summaryStrip(summary.summary)}
 <h2>Users and activity</h2>
 ${dataTable('usage-activity', TABLE_HEAD, withTotals.map(tableCells))}
 <h2>Resources</h2>
