@@ -6,7 +6,7 @@
 // line saying what to install. Nothing is ever skipped silently. Node built-ins only: this runs
 // before anything else is known to work.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -19,6 +19,22 @@ import { pathToFileURL } from 'node:url';
  * @property {string[]} [paths]   absolute places to look too (e.g. /usr/sbin, often not on PATH)
  * @property {string} debianPackage the package that provides it
  */
+
+/**
+ * Debian keeps PostgreSQL's server programs (initdb, postgres, pg_ctl) off PATH, under
+ * /usr/lib/postgresql/<major>/bin: the newest major's, when there are several.
+ * @returns {string[]}
+ */
+function postgresBinDirs() {
+  try {
+    return readdirSync('/usr/lib/postgresql')
+      .filter((name) => /^\d+$/.test(name))
+      .sort((a, b) => Number(b) - Number(a))
+      .map((major) => `/usr/lib/postgresql/${major}/bin`);
+  } catch {
+    return [];
+  }
+}
 
 /** @type {TestTool[]} Add a tool here, and its tests read its path through findTool. */
 export const TEST_TOOLS = [
@@ -54,6 +70,14 @@ export const TEST_TOOLS = [
     commands: ['systemd-analyze'],
     paths: ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'],
     debianPackage: 'systemd',
+  },
+  {
+    name: 'initdb',
+    why: 'the PostgreSQL store tests run a throw-away cluster (initdb, then postgres from the same directory)',
+    env: 'TBOT_TEST_INITDB',
+    commands: ['initdb'],
+    paths: postgresBinDirs().map((dir) => `${dir}/initdb`),
+    debianPackage: 'postgresql',
   },
 ];
 

@@ -1,0 +1,179 @@
+/**
+ * A throw-away PostgreSQL cluster for one test file: initdb into a temp directory, then `postgres`
+ * in the foreground on 127.0.0.1 (a port picked here: postgres cannot take port 0), its unix socket
+ * in the same directory, trust authentication for loopback and the socket only, fsync on (the
+ * store's durability is what the tests check). As root, the cluster runs as `nobody`, since
+ * postgres refuses to run as root. One database per test (createDatabase). A missing initdb fails
+ * loudly with one line saying how to install it; nothing is skipped.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { realpathSync } from 'node:fs';
+import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import pg from 'pg';
+import { findTool, testTool } from '../../scripts/provision-test-tools.mjs';
+
+export interface PgServer {
+  /** postgres://postgres@127.0.0.1:<port>/<database> (default: the `postgres` database). */
+  url(database?: string): string;
+  /** A new, empty database; resolves with its URL. */
+  createDatabase(): Promise<string>;
+  /** Stops the server (a fast shutdown) and starts it again on the same port. */
+  restart(): Promise<void>;
+  /** Stops the server and removes the cluster. */
+  stop(): Promise<void>;
+  /** The postmaster's process id. */
+  pid(): number;
+}
+
+const SUPERUSER = 'postgres';
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 30_000;
+
+/** The directory of initdb, postgres and friends, from the one place npm test's pretest step provisions it. */
+export function postgresBinDir(): string {
+  const initdb = findTool(testTool('initdb'));
+  // npm test's pretest installs it or stops first; this only fires when a test file is run alone.
+  if (initdb === undefined) throw new Error("initdb is missing: run `node scripts/provision-test-tools.mjs` (npm test does; installs Debian's postgresql)");
+  // /usr/local/bin/initdb may be a link into /usr/lib/postgresql/<major>/bin: the server is beside the real one.
+  return dirname(realpathSync(initdb));
+}
+
+/** The user and group the cluster runs as: `nobody` when we are root, else ourselves. */
+function clusterOwner(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const id = (flag: string): number => Number(execFileSync('id', [flag, 'nobody'], { encoding: 'utf8' }).trim());
+  return { uid: id('-u'), gid: id('-g') };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+class PortTakenError extends Error {}
+
+export async function startPostgres(): Promise<PgServer> {
+  const bin = postgresBinDir();
+  const owner = clusterOwner();
+  const dir = await mkdtemp(join(tmpdir(), 'tbot-pg-'));
+  const data = join(dir, 'data');
+  const asOwner = owner === undefined ? {} : { uid: owner.uid, gid: owner.gid };
+  if (owner !== undefined) await chown(dir, owner.uid, owner.gid);
+  try {
+    // --no-sync only for initdb's own files: the running server keeps fsync on.
+    execFileSync(join(bin, 'initdb'), ['-D', data, '-U', SUPERUSER, '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync'], {
+      ...asOwner,
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env['PATH'] ?? '', LANG: 'C' },
+    });
+    // Trust only on the socket and on loopback; initdb's default file is replaced, not amended.
+    await writeFile(join(data, 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 trust\n');
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw new Error(`initdb failed: ${(error as { stderr?: Buffer }).stderr?.toString() ?? (error as Error).message}`);
+  }
+
+  let child: ChildProcess | undefined;
+  let port = 0;
+
+  const launch = async (onPort: number): Promise<ChildProcess> => {
+    const args = ['-D', data, '-c', `port=${onPort}`, '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`, '-c', 'fsync=on', '-c', 'max_connections=60'];
+    const started = spawn(join(bin, 'postgres'), args, { ...asOwner, cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env['PATH'] ?? '', LANG: 'C' } });
+    let log = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => finish(new Error(`postgres did not become ready within ${START_TIMEOUT_MS} ms:\n${log}`)), START_TIMEOUT_MS);
+      const onData = (chunk: string): void => {
+        log += chunk;
+        if (/could not bind IPv4 address|Address already in use/.test(log)) finish(new PortTakenError(log));
+        else if (/database system is ready to accept connections/.test(log)) finish();
+      };
+      const onExit = (code: number | null): void =>
+        finish(/Address already in use/.test(log) ? new PortTakenError(log) : new Error(`postgres exited (${code}) before it was ready:\n${log}`));
+      function finish(error?: Error): void {
+        clearTimeout(timer);
+        started.stderr?.off('data', onData);
+        started.off('exit', onExit);
+        if (error === undefined) {
+          // Keep draining its log so a full pipe never blocks the server.
+          started.stderr?.resume();
+          resolve();
+        } else {
+          started.kill('SIGKILL');
+          reject(error);
+        }
+      }
+      started.stderr?.setEncoding('utf8').on('data', onData);
+      started.on('exit', onExit);
+    });
+    return started;
+  };
+
+  const stopServer = async (): Promise<void> => {
+    const running = child;
+    child = undefined;
+    if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
+    // SIGINT is postgres's fast shutdown: sessions are cut, everything committed stays.
+    running.kill('SIGINT');
+    const timer = setTimeout(() => running.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  // The probed port can be taken before postgres binds it: try a few.
+  for (let attempt = 1; ; attempt += 1) {
+    port = await freePort();
+    try {
+      child = await launch(port);
+      break;
+    } catch (error) {
+      if (attempt >= 5 || !(error instanceof PortTakenError)) {
+        await rm(dir, { recursive: true, force: true });
+        throw error;
+      }
+    }
+  }
+
+  let databases = 0;
+  const url = (database = 'postgres'): string => `postgres://${SUPERUSER}@127.0.0.1:${port}/${database}`;
+  return {
+    url,
+    pid: () => child?.pid ?? 0,
+    createDatabase: async () => {
+      databases += 1;
+      const name = `test_${databases}`;
+      const client = new pg.Client({ connectionString: url() });
+      await client.connect();
+      try {
+        await client.query(`CREATE DATABASE ${name}`);
+      } finally {
+        await client.end();
+      }
+      return url(name);
+    },
+    restart: async () => {
+      await stopServer();
+      // The same port, so URLs handed out stay good; a stranger may grab it meanwhile, rarely: retry briefly.
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          child = await launch(port);
+          return;
+        } catch (error) {
+          if (attempt >= 20 || !(error instanceof PortTakenError)) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      }
+    },
+    stop: async () => {
+      await stopServer();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
