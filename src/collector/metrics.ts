@@ -56,6 +56,8 @@ export class CollectorMetrics {
 
   /** Set by the forwarder when one runs. */
   forwardQueueDepth: () => number = () => 0;
+  /** With a shared store: whether this instance holds the fleet's forwarder lock (no line without one). */
+  forwarderLockHeld: (() => boolean) | undefined;
 
   private readonly labelled = new Map<LabelledCounter, Map<string, number>>();
 
@@ -103,6 +105,13 @@ export class CollectorMetrics {
       '# HELP tbot_collector_forward_queue_depth Stored events not yet forwarded to PostHog.',
       '# TYPE tbot_collector_forward_queue_depth gauge',
       `tbot_collector_forward_queue_depth ${this.forwardQueueDepth()}`,
+      ...(this.forwarderLockHeld === undefined
+        ? []
+        : [
+            '# HELP tbot_collector_forwarder_lock_held 1 while this instance holds the fleet lock and is the one forwarding to PostHog, else 0.',
+            '# TYPE tbot_collector_forwarder_lock_held gauge',
+            `tbot_collector_forwarder_lock_held ${this.forwarderLockHeld() ? 1 : 0}`,
+          ]),
       '# HELP tbot_collector_forwarded_total Events accepted by PostHog.',
       '# TYPE tbot_collector_forwarded_total counter',
       `tbot_collector_forwarded_total ${this.forwarded}`,

@@ -11,6 +11,7 @@ import { PostHogForwarder } from './forward/posthog-forwarder.js';
 import { createIngestServer, type ConnectPath } from './ingest/server.js';
 import { CollectorMetrics } from './metrics.js';
 import type { CollectorRuntime } from './runtime.js';
+import type { StoreUrl } from './store/postgres/pool.js';
 import { SegmentStore } from './store/segment-store.js';
 import type { ServerTls, TlsServeOptions } from './tenants/server-tls.js';
 
@@ -19,6 +20,8 @@ export interface ServeOptions {
   port: number;
   dataDir: string;
   posthog?: { host: string; apiKey: string };
+  /** The fleet's shared PostgreSQL store: PostHog forwarding then reads from it, one instance at a time. */
+  store?: StoreUrl;
   /** Connections one client address may hold (see ingest/server.ts); 0 turns the cap off. */
   maxConnectionsPerAddress?: number;
   /** HTTPS with ALPN (h2, http/1.1) and tenant client certificates; plain HTTP/1.1 and h2c when absent. */
@@ -91,11 +94,18 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
     await store.close();
     throw error;
   }
+  // With a shared store, whichever instance holds its lock forwards for the fleet (fleet-source.ts);
+  // only then is the PostgreSQL client loaded.
+  const fleet =
+    options.posthog === undefined || options.store === undefined
+      ? undefined
+      : await (await import('./forward/fleet-forwarding.js')).openFleetSource(options.store, logger, metrics);
   const forwarder =
     options.posthog === undefined
       ? undefined
       : new PostHogForwarder({
           dataDir: options.dataDir,
+          ...(fleet === undefined ? {} : { source: fleet.source }),
           host: options.posthog.host,
           apiKey: options.posthog.apiKey,
           logger,
@@ -106,7 +116,9 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
   if (forwarder !== undefined) {
     metrics.forwardQueueDepth = () => forwarder.pending;
     await forwarder.start();
-    logger.info('forwarding to PostHog', { host: new URL(options.posthog!.host).origin });
+    logger.info(fleet === undefined ? 'forwarding to PostHog' : 'forwarding to PostHog from the shared store while this instance holds the fleet lock', {
+      host: new URL(options.posthog!.host).origin,
+    });
   }
   const server = createIngestServer({
     store,
@@ -123,6 +135,7 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
   } catch (error) {
     await store.close();
     await forwarder?.close();
+    await fleet?.close();
     const code = (error as NodeJS.ErrnoException).code;
     throw new ListenError(`cannot listen on ${options.host}:${options.port}: ${code ?? (error as Error).message}`);
   }
@@ -139,6 +152,7 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
       server.closeAllConnections();
       await store.close();
       await forwarder?.close();
+      await fleet?.close();
     },
   };
 }

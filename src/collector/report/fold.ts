@@ -62,12 +62,11 @@ function parseRecord(line: string): StoredRecord | undefined {
  */
 export function foldLine<R>(fold: Fold<R>, report: R, family: string, since: string, line: string): void {
   const record = parseRecord(line);
-  if (record === undefined) return fold.skip(report);
   // An event's time is never later than its arrival, so what arrived before the window is out.
-  if (familyOf(record) !== family || record.received_at < since) return;
+  if (record !== undefined && (familyOf(record) !== family || record.received_at < since)) return;
   // The same check the forwarder makes: a record that fails it is skipped as damaged, never shown.
-  if (!checkStoredRecord(record).ok || fold.valid?.(record) === false) return fold.skip(report);
-  fold.add(report, record);
+  if (record === undefined || !checkStoredRecord(record).ok || fold.valid?.(record) === false) fold.skip(report);
+  else fold.add(report, record);
 }
 
 /** Folds the task's segments into a fresh tally, streaming each file. */

@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import Cursor from 'pg-cursor';
-import { type StoreUrl, toPostgresError } from '../store/postgres/pool.js';
+import { DEFAULT_POOL_LIMITS, openPool, type StoreUrl, toPostgresError } from '../store/postgres/pool.js';
 import { type Fold, foldLine } from './fold.js';
 import type { ReportWindow } from './window.js';
 
@@ -19,6 +19,22 @@ export const PAGE_ROWS = 2_000;
  * so nothing that arrived earlier can fall inside; the fold decides the rest by the event's time.
  */
 const WINDOW_ROWS = 'SELECT line FROM collector_events WHERE family = $1 AND received_at >= $2 ORDER BY received_at';
+
+/**
+ * A report may stream for minutes over a large store; each page is one statement, but pg's own
+ * timer covers the whole cursor, so it is bounded by this instead of the pool's statement bound.
+ */
+const REPORT_TIMEOUT_MS = 30 * 60_000;
+
+/** One report on its own single-connection pool, closed when done. */
+export async function reportFromPostgres<R>(fold: Fold<R>, family: string, store: StoreUrl, window: ReportWindow, foldOptions: unknown): Promise<R> {
+  const pool = openPool(store, { ...DEFAULT_POOL_LIMITS, max: 1, statementTimeoutMs: REPORT_TIMEOUT_MS });
+  try {
+    return await buildPostgresReport(fold, family, pool, store, window, foldOptions);
+  } finally {
+    await pool.end();
+  }
+}
 
 export async function buildPostgresReport<R>(fold: Fold<R>, family: string, pool: pg.Pool, store: StoreUrl, window: ReportWindow, foldOptions: unknown): Promise<R> {
   const report = fold.empty(window, foldOptions);

@@ -7,6 +7,7 @@ import { parseWhen, type ReportWindow } from '../../report/window.js';
 import type { CollectorRuntime } from '../../runtime.js';
 import type { Family } from '../../store/record.js';
 import { dataDirOption } from '../data-dir-option.js';
+import { resolveStore, storeOption } from '../store-option.js';
 
 /** The worker script sits beside the built CLI; under tsx (dev) reports run on one thread. */
 const REPORT_WORKER = import.meta.url.endsWith('.mjs') ? new URL('./tbot-collector-report-worker.mjs', import.meta.url) : undefined;
@@ -16,6 +17,8 @@ export type Format = (typeof FORMATS)[number];
 
 export interface CommonReportArgs {
   dataDir: string;
+  /** The shared PostgreSQL store to read instead of the data directory's segments. */
+  store?: string;
   since: string;
   until: string;
   format: Format;
@@ -27,6 +30,7 @@ const WHEN = 'expected 30d, 12h, 90m, an ISO date such as 2026-03-01, or now';
 export function commonReportOptions<T>(yargs: Argv<T>): Argv<T> {
   return yargs
     .option('data-dir', dataDirOption('Where the event segments are'))
+    .option('store', storeOption('Read the events from this shared PostgreSQL store (postgres://…) instead of --data-dir'))
     .option('since', { type: 'string', requiresArg: true, default: '30d', describe: `Window start: ${WHEN}` })
     .option('until', { type: 'string', requiresArg: true, default: 'now', describe: 'Window end (exclusive), in the same forms' })
     .option('format', { type: 'string', requiresArg: true, choices: FORMATS, default: 'table', describe: 'Output: a text table, JSON, CSV, or a self-contained HTML page' })
@@ -54,6 +58,12 @@ export async function foldFamily<R>(fold: Fold<R>, family: Family, args: CommonR
   const window = reportWindow(args, runtime.now());
   if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1 && args.workers <= 64))
     throw new UsageError('--workers: expected a whole number from 1 to 64');
+  const store = resolveStore(args.store, runtime.env);
+  if (store !== undefined) {
+    // Only a report over PostgreSQL loads its client.
+    const { reportFromPostgres } = await import('../../report/postgres-scan.js');
+    return reportFromPostgres(fold, family, store, window, foldOptions);
+  }
   const dataDir = await stat(args.dataDir).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)));
   if (dataDir !== undefined && !dataDir.isDirectory()) throw new UsageError(`--data-dir ${JSON.stringify(args.dataDir)}: not a directory`);
   return buildReport(fold, family, args.dataDir, window, foldOptions, {
