@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { ADVISORY_LOCKS, migrate, MIGRATIONS, SchemaTooNewError } from '../../src/collector/store/postgres/migrations.js';
-import { openPool, parseStoreUrl } from '../../src/collector/store/postgres/pool.js';
+import { openPool } from '../../src/collector/store/postgres/pool.js';
+import { parseStoreUrl } from '../../src/collector/store/postgres/store-url.js';
 import { eventually } from '../helpers/collector-process.js';
 import { startPostgres, type PgServer } from '../helpers/postgres.js';
 

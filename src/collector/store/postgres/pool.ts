@@ -6,6 +6,7 @@
  */
 import pg from 'pg';
 import { TbotError } from '../../../errors.js';
+import type { StoreUrl } from './store-url.js';
 
 export interface PoolLimits {
   /** Connections at most (one shipper and one forwarder need two or three). */
@@ -19,12 +20,6 @@ export interface PoolLimits {
 }
 
 export const DEFAULT_POOL_LIMITS: PoolLimits = { max: 4, connectTimeoutMs: 5_000, statementTimeoutMs: 30_000, idleTimeoutMs: 30_000 };
-
-/** The store URL is not a usable postgres:// URL. Says why without echoing it (it may hold a password). */
-export class StoreUrlError extends TbotError {
-  readonly exitCode = 2;
-  override name = 'StoreUrlError';
-}
 
 /**
  * PostgreSQL failed or could not be reached. `code` is PostgreSQL's SQLSTATE (e.g. 57P01) or the
@@ -41,41 +36,6 @@ export class PostgresError extends TbotError {
   ) {
     super(message);
   }
-}
-
-export interface StoreUrl {
-  /** The URL as given, password included: only ever handed to pg. */
-  url: string;
-  /** The URL with its password replaced by ***, for logs and messages. */
-  shown: string;
-  /** host:port/database, which names the store in the shipper's cursor (no user, no password). */
-  identity: string;
-  /** The password, when the URL carries one (to cut it out of error texts). */
-  password?: string;
-}
-
-/**
- * Checks a store URL: postgres:// or postgresql://, with a host (or a socket directory in ?host=)
- * and a database. `source` names where it came from (--store, or the env var) for the message.
- */
-export function parseStoreUrl(text: string, source: string): StoreUrl {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new StoreUrlError(`${source}: not a URL; expected postgres://user@host:5432/database`);
-  }
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')
-    throw new StoreUrlError(`${source}: the scheme is ${JSON.stringify(url.protocol.slice(0, -1).slice(0, 20))}; expected postgres://user@host:5432/database`);
-  const socketDir = url.searchParams.get('host');
-  if (url.hostname === '' && (socketDir === null || socketDir === '')) throw new StoreUrlError(`${source}: no host; expected postgres://user@host:5432/database`);
-  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
-  if (database === '' || database.includes('/')) throw new StoreUrlError(`${source}: no database name; expected postgres://user@host:5432/database`);
-  const password = url.password === '' ? undefined : decodeURIComponent(url.password);
-  const shownUrl = new URL(url.href);
-  if (password !== undefined) shownUrl.password = '***';
-  const host = url.hostname === '' ? socketDir : url.host;
-  return { url: text, shown: shownUrl.href, identity: `${host}/${database}`, ...(password === undefined ? {} : { password }) };
 }
 
 /** System error codes that mean the server could not be reached (or went away). */

@@ -1,0 +1,107 @@
+/**
+ * The shared PostgreSQL store: what the shipper, the fleet forwarder and retention do to it, over one
+ * pool. Inserting is exactly once by event uuid: in one transaction, a batch's uuids go into
+ * collector_event_ids (ON CONFLICT DO NOTHING), and only the rows whose uuid was new there go into
+ * collector_events. A batch replayed after a crash, or the same event shipped by two collectors,
+ * therefore adds nothing the second time.
+ */
+import type pg from 'pg';
+import { migrate, SchemaTooNewError, type MigrationResult } from './migrations.js';
+import { dropMonthsBefore, ensurePartition } from './partitions.js';
+import { inTransaction, openPool, toPostgresError, type PoolLimits, type PostgresError } from './pool.js';
+import type { StoreUrl } from './store-url.js';
+
+export interface EventRow {
+  uuid: string;
+  /** YYYY-MM-01: the month (UTC) of received_at. */
+  month: string;
+  family: string;
+  /** RFC 3339. */
+  receivedAt: string;
+  /** The stored line, byte for byte as the segment holds it. */
+  line: string;
+}
+
+/**
+ * The uuids go into the ids table sorted: two collectors inserting overlapping batches then take
+ * the uuids' locks in the same order and cannot deadlock. Within a batch a uuid counts once (its
+ * first row).
+ */
+const INSERT_BATCH = `
+WITH batch AS (
+  SELECT * FROM unnest($1::uuid[], $2::date[], $3::text[], $4::timestamptz[], $5::text[]) WITH ORDINALITY
+    AS b(uuid, month, family, received_at, line, position)
+), firsts AS (
+  SELECT DISTINCT ON (uuid) * FROM batch ORDER BY uuid, position
+), fresh AS (
+  INSERT INTO collector_event_ids (uuid, month)
+  SELECT uuid, month FROM firsts ORDER BY uuid
+  ON CONFLICT (uuid) DO NOTHING
+  RETURNING uuid
+)
+INSERT INTO collector_events (uuid, month, family, received_at, line)
+SELECT f.uuid, f.month, f.family, f.received_at, f.line FROM firsts f JOIN fresh USING (uuid)
+ON CONFLICT DO NOTHING`;
+
+export class PostgresStore {
+  /** Months whose partition this process has made sure of. */
+  private readonly partitions = new Set<string>();
+
+  constructor(
+    readonly store: StoreUrl,
+    readonly pool: pg.Pool,
+  ) {}
+
+  static open(store: StoreUrl, limits?: PoolLimits, onIdleError?: (error: PostgresError) => void): PostgresStore {
+    return new PostgresStore(store, openPool(store, limits, onIdleError));
+  }
+
+  /** Any failure of `work` as a PostgresError (password cut out). */
+  private async guarded<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw error instanceof SchemaTooNewError ? error : toPostgresError(error, this.store);
+    }
+  }
+
+  migrate(): Promise<MigrationResult> {
+    return this.guarded(() => migrate(this.pool));
+  }
+
+  /** Inserts the rows in one transaction; resolves with how many were new (the rest were stored before). */
+  insert(rows: readonly EventRow[]): Promise<number> {
+    return this.guarded(async () => {
+      if (rows.length === 0) return 0;
+      for (const month of new Set(rows.map((row) => row.month))) {
+        if (this.partitions.has(month)) continue;
+        await ensurePartition(this.pool, month);
+        this.partitions.add(month);
+      }
+      return inTransaction(this.pool, async (client) => {
+        const result = await client.query(INSERT_BATCH, [
+          rows.map((row) => row.uuid),
+          rows.map((row) => row.month),
+          rows.map((row) => row.family),
+          rows.map((row) => row.receivedAt),
+          rows.map((row) => row.line),
+        ]);
+        return result.rowCount ?? 0;
+      });
+    });
+  }
+
+  /** Drops the monthly partitions wholly before `cutoff` and their months' ids; returns the partitions dropped. */
+  dropMonthsBefore(cutoff: Date): Promise<string[]> {
+    return this.guarded(async () => {
+      const dropped = await dropMonthsBefore(this.pool, cutoff);
+      // A dropped month must be made again if an event of it arrives later.
+      this.partitions.clear();
+      return dropped;
+    });
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+}
