@@ -7,27 +7,30 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
 import { FleetSource } from '../../src/collector/forward/fleet-source.js';
-import { migrate } from '../../src/collector/store/postgres/migrations.js';
-import { openPool, parseStoreUrl, type StoreUrl } from '../../src/collector/store/postgres/pool.js';
+import { PostgresStore } from '../../src/collector/store/postgres/postgres-store.js';
+import { openPool } from '../../src/collector/store/postgres/pool.js';
+import { parseStoreUrl, type StoreUrl } from '../../src/collector/store/postgres/store-url.js';
 import type { Logger } from '../../src/log/logger.js';
 import { startPostgres, type PgServer } from '../helpers/postgres.js';
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const RECEIVED = '2026-11-20T10:00:00.000Z';
 
-/** Rows as the shipper leaves them: unforwarded, in this month's partition. */
-async function insertRows(pool: pg.Pool, count: number): Promise<string[]> {
-  await pool.query("CREATE TABLE IF NOT EXISTS collector_events_2026_11 PARTITION OF collector_events FOR VALUES FROM ('2026-11-01') TO ('2026-12-01')");
-  const uuids = Array.from({ length: count }, () => crypto.randomUUID());
-  for (const [index, uuid] of uuids.entries()) {
-    const receivedAt = new Date(Date.parse(RECEIVED) + index).toISOString();
-    await pool.query("INSERT INTO collector_events (uuid, month, family, received_at, line) VALUES ($1, '2026-11-01', 'tbot', $2, $3)", [
-      uuid,
-      receivedAt,
-      JSON.stringify({ received_at: receivedAt, family: 'tbot', uuid }),
-    ]);
+/** Rows as the shipper leaves them: unforwarded, one a millisecond apart. */
+async function insertRows(store: StoreUrl, count: number): Promise<string[]> {
+  const shared = PostgresStore.open(store);
+  try {
+    await shared.migrate();
+    const uuids = Array.from({ length: count }, () => crypto.randomUUID());
+    const rows = uuids.map((uuid, index) => {
+      const receivedAt = new Date(Date.parse(RECEIVED) + index).toISOString();
+      return { uuid, month: '2026-11-01', family: 'tbot', receivedAt, line: JSON.stringify({ received_at: receivedAt, family: 'tbot', uuid }) };
+    });
+    assert.equal(await shared.insert(rows), count);
+    return uuids;
+  } finally {
+    await shared.close();
   }
-  return uuids;
 }
 
 describe('the fleet forwarder source', () => {
@@ -55,10 +58,9 @@ describe('the fleet forwarder source', () => {
 
   it('only the lock holder reads; rows are marked only when done, and a release hands them out again', async () => {
     store = parseStoreUrl(await server.createDatabase(), 'test');
+    const uuids = await insertRows(store, 5);
     const setup = openPool(store);
     pools.push(setup);
-    await migrate(setup);
-    const uuids = await insertRows(setup, 5);
     const first = instance();
     const second = instance();
 
@@ -93,10 +95,9 @@ describe('the fleet forwarder source', () => {
 
   it("the holder's session ends: another instance takes the lock on its next attempt and reads the unmarked rows", async () => {
     store = parseStoreUrl(await server.createDatabase(), 'test');
+    const uuids = await insertRows(store, 3);
     const setup = openPool(store);
     pools.push(setup);
-    await migrate(setup);
-    const uuids = await insertRows(setup, 3);
     const first = instance();
     const second = instance();
     assert.equal((await first.source.read(10)).length, 3);

@@ -4,7 +4,7 @@
  */
 import type { Options } from 'yargs';
 import type { CollectorRuntime } from '../runtime.js';
-import { parseStoreUrl, type StoreUrl } from '../store/postgres/pool.js';
+import { parseStoreUrl, type StoreUrl } from '../store/postgres/store-url.js';
 
 export const ENV_STORE = 'TBOT_COLLECTOR_STORE';
 

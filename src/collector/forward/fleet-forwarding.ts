@@ -5,7 +5,8 @@
  */
 import type { Logger } from '../../log/logger.js';
 import type { CollectorMetrics } from '../metrics.js';
-import { DEFAULT_POOL_LIMITS, openPool, type StoreUrl } from '../store/postgres/pool.js';
+import { DEFAULT_POOL_LIMITS, openPool } from '../store/postgres/pool.js';
+import type { StoreUrl } from '../store/postgres/store-url.js';
 import { FleetSource } from './fleet-source.js';
 
 export interface FleetForwarding {

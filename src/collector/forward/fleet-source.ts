@@ -15,7 +15,8 @@
 import type pg from 'pg';
 import type { Logger } from '../../log/logger.js';
 import { ADVISORY_LOCKS } from '../store/postgres/migrations.js';
-import { type StoreUrl, toPostgresError } from '../store/postgres/pool.js';
+import { toPostgresError } from '../store/postgres/pool.js';
+import type { StoreUrl } from '../store/postgres/store-url.js';
 import type { ForwardSource, SourceLine } from './forward-source.js';
 
 /** How often an instance without the lock asks for it again. */

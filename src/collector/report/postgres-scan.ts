@@ -6,7 +6,8 @@
  */
 import type pg from 'pg';
 import Cursor from 'pg-cursor';
-import { DEFAULT_POOL_LIMITS, openPool, type StoreUrl, toPostgresError } from '../store/postgres/pool.js';
+import { DEFAULT_POOL_LIMITS, openPool, toPostgresError } from '../store/postgres/pool.js';
+import type { StoreUrl } from '../store/postgres/store-url.js';
 import { type Fold, foldLine } from './fold.js';
 import type { ReportWindow } from './window.js';
 
