@@ -383,6 +383,8 @@ export async function build(options = {}) {
     outdir,
     outExtension: { '.js': '.mjs' },
     format: 'esm',
+    // pg's optional native binding, which it requires only when asked for (pg.native): never here.
+    external: ['pg-native'],
     // Some bundled CommonJS (ajv's runtime helpers) calls require(); give ESM output a real one.
     banner: { js: "import { createRequire as __tbotCreateRequire } from 'node:module'; const require = __tbotCreateRequire(import.meta.url);" },
   });

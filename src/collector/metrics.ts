@@ -1,4 +1,5 @@
 /** The collector's counters, rendered in Prometheus text format for GET /metrics. */
+import type { OutboxGauges } from './ship/shipper.js';
 import type { DeadLetterReason } from './store/dead-letter.js';
 
 export type RejectReason =
@@ -58,6 +59,8 @@ export class CollectorMetrics {
   forwardQueueDepth: () => number = () => 0;
   /** With a shared store: whether this instance holds the fleet's forwarder lock (no line without one). */
   forwarderLockHeld: (() => boolean) | undefined;
+  /** Set by the shipper when one runs (serve --store); its series are shown only then. */
+  outbox: (() => OutboxGauges) | undefined;
 
   private readonly labelled = new Map<LabelledCounter, Map<string, number>>();
 
@@ -124,6 +127,7 @@ export class CollectorMetrics {
       '# HELP tbot_collector_tls_client_certificates_refused_total TLS connections closed after the handshake: the client certificate was unverified, revoked or unknown.',
       '# TYPE tbot_collector_tls_client_certificates_refused_total counter',
       `tbot_collector_tls_client_certificates_refused_total ${this.tlsRefused}`,
+      ...this.renderOutbox(),
       ...Object.entries(LABELLED).flatMap(([counter, [name, help]]) => [
         `# HELP ${name} ${help}`,
         `# TYPE ${name} counter`,
@@ -132,5 +136,27 @@ export class CollectorMetrics {
       '',
     ];
     return lines.join('\n');
+  }
+
+  private renderOutbox(): string[] {
+    const outbox = this.outbox?.();
+    if (outbox === undefined) return [];
+    return [
+      '# HELP tbot_collector_outbox_backlog_events Stored events not yet shipped to PostgreSQL.',
+      '# TYPE tbot_collector_outbox_backlog_events gauge',
+      `tbot_collector_outbox_backlog_events ${outbox.backlogEvents}`,
+      '# HELP tbot_collector_outbox_backlog_bytes Bytes of the local segments not yet shipped to PostgreSQL.',
+      '# TYPE tbot_collector_outbox_backlog_bytes gauge',
+      `tbot_collector_outbox_backlog_bytes ${outbox.backlogBytes}`,
+      '# HELP tbot_collector_outbox_shipped_total Events shipped to PostgreSQL (committed; a uuid stored before counts too).',
+      '# TYPE tbot_collector_outbox_shipped_total counter',
+      `tbot_collector_outbox_shipped_total ${outbox.shipped}`,
+      '# HELP tbot_collector_outbox_lag_seconds Age of the oldest event not yet shipped to PostgreSQL; 0 when caught up.',
+      '# TYPE tbot_collector_outbox_lag_seconds gauge',
+      `tbot_collector_outbox_lag_seconds ${outbox.lagSeconds}`,
+      '# HELP tbot_collector_outbox_postgres_up 1 when the last exchange with PostgreSQL succeeded, else 0.',
+      '# TYPE tbot_collector_outbox_postgres_up gauge',
+      `tbot_collector_outbox_postgres_up ${outbox.postgresUp ? 1 : 0}`,
+    ];
   }
 }

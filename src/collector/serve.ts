@@ -11,7 +11,8 @@ import { PostHogForwarder } from './forward/posthog-forwarder.js';
 import { createIngestServer, type ConnectPath } from './ingest/server.js';
 import { CollectorMetrics } from './metrics.js';
 import type { CollectorRuntime } from './runtime.js';
-import type { StoreUrl } from './store/postgres/store-url.js';
+import type { Shipping } from './ship/start-shipping.js';
+import { parseStoreUrl, StoreUrlError, type StoreUrl } from './store/postgres/store-url.js';
 import { SegmentStore } from './store/segment-store.js';
 import type { ServerTls, TlsServeOptions } from './tenants/server-tls.js';
 
@@ -20,14 +21,17 @@ export interface ServeOptions {
   port: number;
   dataDir: string;
   posthog?: { host: string; apiKey: string };
-  /** The fleet's shared PostgreSQL store: PostHog forwarding then reads from it, one instance at a time. */
-  store?: StoreUrl;
   /** Connections one client address may hold (see ingest/server.ts); 0 turns the cap off. */
   maxConnectionsPerAddress?: number;
   /** HTTPS with ALPN (h2, http/1.1) and tenant client certificates; plain HTTP/1.1 and h2c when absent. */
   tls?: TlsServeOptions;
   /** Who answers Connect unary calls (see ingest/server.ts). */
   connectPath?: ConnectPath;
+  /**
+   * The shared PostgreSQL store the local segments are shipped to (ship/); none by default. With
+   * it, PostHog forwarding reads from the store, by whichever instance holds the fleet lock.
+   */
+  store?: StoreUrl;
 }
 
 export interface RunningCollector {
@@ -39,6 +43,7 @@ export interface RunningCollector {
 
 export const ENV_POSTHOG_HOST = 'TBOT_COLLECTOR_POSTHOG_HOST';
 export const ENV_POSTHOG_API_KEY = 'TBOT_COLLECTOR_POSTHOG_API_KEY';
+export const ENV_STORE = 'TBOT_COLLECTOR_STORE';
 
 /** The address could not be listened on (in use, not ours, not resolvable): the environment, not a bug. */
 export class ListenError extends TbotError {
@@ -64,6 +69,23 @@ export function resolvePostHog(flags: { posthogHost?: string; posthogApiKey?: st
   } catch (error) {
     if (!(error instanceof BaseUrlError)) throw error;
     throw new UsageError(`${flags.posthogHost === undefined ? ENV_POSTHOG_HOST : '--posthog-host'}: ${error.message}; expected a base URL such as https://eu.i.posthog.com`);
+  }
+}
+
+/**
+ * --store over TBOT_COLLECTOR_STORE. The env var keeps the password out of `ps`; a password given on
+ * the command line works, with a warning (through `warn`) saying so.
+ */
+export function resolveStore(flag: string | undefined, env: CollectorRuntime['env'], warn: (message: string) => void): StoreUrl | undefined {
+  const [source, text] = flag !== undefined ? ['--store', flag] : [ENV_STORE, env[ENV_STORE]];
+  if (text === undefined || text === '') return undefined;
+  try {
+    const store = parseStoreUrl(text, source);
+    if (flag !== undefined && store.password !== undefined) warn(`--store holds a password, which other users of this machine can read in ps; set ${ENV_STORE} instead`);
+    return store;
+  } catch (error) {
+    if (!(error instanceof StoreUrlError)) throw error;
+    throw new UsageError(error.message);
   }
 }
 
@@ -113,6 +135,24 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
           onForwarded: (count) => (metrics.forwarded += count),
           onDeadLettered: (reason) => metrics.deadLettered.set(reason, (metrics.deadLettered.get(reason) ?? 0) + 1),
         });
+  let shipping: Shipping | undefined;
+  if (options.store !== undefined) {
+    try {
+      // Loaded only here: a collector without --store never loads the PostgreSQL client.
+      shipping = await (await import('./ship/start-shipping.js')).startShipping({
+        store: options.store,
+        dataDir: options.dataDir,
+        logger,
+        now: runtime.now,
+        onDeadLettered: (reason) => metrics.deadLettered.set(reason, (metrics.deadLettered.get(reason) ?? 0) + 1),
+      });
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    const running = shipping;
+    metrics.outbox = () => running.gauges();
+  }
   if (forwarder !== undefined) {
     metrics.forwardQueueDepth = () => forwarder.pending;
     await forwarder.start();
@@ -127,7 +167,15 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
     ...(options.maxConnectionsPerAddress === undefined ? {} : { maxConnectionsPerAddress: options.maxConnectionsPerAddress }),
     ...(tls === undefined ? {} : { tls: { certPem: tls.certPem, keyPem: tls.keyPem, tenants: tls.tenants } }),
     ...(options.connectPath === undefined ? {} : { connectPath: options.connectPath }),
-    ...(forwarder === undefined ? {} : { onAccepted: (count) => forwarder.notify(count) }),
+    ...(forwarder === undefined && shipping === undefined
+      ? {}
+      : {
+          onAccepted: (count) => {
+            // The fleet's forwarder reads what every instance shipped, not what this one accepted.
+            if (fleet === undefined) forwarder?.notify(count);
+            shipping?.notify(count);
+          },
+        }),
   });
   server.listen(options.port, options.host);
   try {
@@ -136,6 +184,7 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
     await store.close();
     await forwarder?.close();
     await fleet?.close();
+    await shipping?.close();
     const code = (error as NodeJS.ErrnoException).code;
     throw new ListenError(`cannot listen on ${options.host}:${options.port}: ${code ?? (error as Error).message}`);
   }
@@ -153,6 +202,7 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
       await store.close();
       await forwarder?.close();
       await fleet?.close();
+      await shipping?.close();
     },
   };
 }

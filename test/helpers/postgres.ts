@@ -20,8 +20,11 @@ export interface PgServer {
   url(database?: string): string;
   /** A new, empty database; resolves with its URL. */
   createDatabase(): Promise<string>;
-  /** Stops the server (a fast shutdown) and starts it again on the same port. */
-  restart(): Promise<void>;
+  /**
+   * Stops the server (a fast shutdown) and starts it again on the same port. `whileDown`, if given,
+   * runs between the two: a test waits there for what an outage should show.
+   */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
   /** Stops the server and removes the cluster. */
   stop(): Promise<void>;
   /** The postmaster's process id. */
@@ -158,8 +161,9 @@ export async function startPostgres(): Promise<PgServer> {
       }
       return url(name);
     },
-    restart: async () => {
+    restart: async (whileDown) => {
       await stopServer();
+      await whileDown?.();
       // The same port, so URLs handed out stay good; a stranger may grab it meanwhile, rarely: retry briefly.
       for (let attempt = 1; ; attempt += 1) {
         try {

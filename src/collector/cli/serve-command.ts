@@ -4,7 +4,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { TbotError, UsageError } from '../../errors.js';
 import { DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, type ConnectPath } from '../ingest/server.js';
 import type { CollectorRuntime } from '../runtime.js';
-import { collectorLogger, resolvePostHog, serve, type RunningCollector } from '../serve.js';
+import { collectorLogger, ENV_STORE, resolvePostHog, resolveStore, serve, type RunningCollector } from '../serve.js';
 import { sanProblem, type TlsServeOptions } from '../tenants/server-tls.js';
 import { dataDirOption } from './data-dir-option.js';
 
@@ -19,6 +19,7 @@ interface ServeArgs {
   tlsCert?: string;
   tlsKey?: string;
   clientCa?: string;
+  store?: string;
 }
 
 export const ENV_CONNECT_PATH = 'TBOT_COLLECTOR_CONNECT_PATH';
@@ -92,6 +93,11 @@ export function serveCommand(runtime: CollectorRuntime, setExitCode: (code: numb
         })
         .option('tls-cert', { type: 'string', requiresArg: true, describe: 'Your own server certificate (PEM) instead of one from the collector CA; implies --tls' })
         .option('tls-key', { type: 'string', requiresArg: true, describe: 'The private key (PEM) of --tls-cert' })
+        .option('store', {
+          type: 'string',
+          requiresArg: true,
+          describe: `Also ship every stored event to this PostgreSQL (postgres://user@host:5432/database), exactly once by event uuid; prefer env ${ENV_STORE}, which keeps a password out of ps`,
+        })
         .option('client-ca', {
           type: 'string',
           requiresArg: true,
@@ -104,6 +110,7 @@ export function serveCommand(runtime: CollectorRuntime, setExitCode: (code: numb
       const tls = resolveTls(args);
       const connectPath = resolveConnectPath(runtime.env);
       const logger = collectorLogger(runtime);
+      const store = resolveStore(args.store, runtime.env, (message) => logger.warn(message));
       const stop = runtime.stopSignal();
       let running: RunningCollector;
       try {
@@ -116,6 +123,7 @@ export function serveCommand(runtime: CollectorRuntime, setExitCode: (code: numb
             ...(posthog === undefined ? {} : { posthog }),
             ...(tls === undefined ? {} : { tls }),
             ...(connectPath === undefined ? {} : { connectPath }),
+            ...(store === undefined ? {} : { store }),
           },
           runtime,
           logger,

@@ -5,9 +5,9 @@ import { UsageError } from '../../../errors.js';
 import { buildReport, type Fold } from '../../report/fold.js';
 import { parseWhen, type ReportWindow } from '../../report/window.js';
 import type { CollectorRuntime } from '../../runtime.js';
+import { ENV_STORE, resolveStore } from '../../serve.js';
 import type { Family } from '../../store/record.js';
 import { dataDirOption } from '../data-dir-option.js';
-import { resolveStore, storeOption } from '../store-option.js';
 
 /** The worker script sits beside the built CLI; under tsx (dev) reports run on one thread. */
 const REPORT_WORKER = import.meta.url.endsWith('.mjs') ? new URL('./tbot-collector-report-worker.mjs', import.meta.url) : undefined;
@@ -30,7 +30,11 @@ const WHEN = 'expected 30d, 12h, 90m, an ISO date such as 2026-03-01, or now';
 export function commonReportOptions<T>(yargs: Argv<T>): Argv<T> {
   return yargs
     .option('data-dir', dataDirOption('Where the event segments are'))
-    .option('store', storeOption('Read the events from this shared PostgreSQL store (postgres://…) instead of --data-dir'))
+    .option('store', {
+      type: 'string',
+      requiresArg: true,
+      describe: `Read the events from this shared PostgreSQL store (postgres://user@host:5432/database) instead of --data-dir; prefer env ${ENV_STORE}, which keeps a password out of ps`,
+    })
     .option('since', { type: 'string', requiresArg: true, default: '30d', describe: `Window start: ${WHEN}` })
     .option('until', { type: 'string', requiresArg: true, default: 'now', describe: 'Window end (exclusive), in the same forms' })
     .option('format', { type: 'string', requiresArg: true, choices: FORMATS, default: 'table', describe: 'Output: a text table, JSON, CSV, or a self-contained HTML page' })
@@ -58,7 +62,7 @@ export async function foldFamily<R>(fold: Fold<R>, family: Family, args: CommonR
   const window = reportWindow(args, runtime.now());
   if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1 && args.workers <= 64))
     throw new UsageError('--workers: expected a whole number from 1 to 64');
-  const store = resolveStore(args.store, runtime.env);
+  const store = resolveStore(args.store, runtime.env, (message) => runtime.stderr(`tbot-collector: ${message}\n`));
   if (store !== undefined) {
     // Only a report over PostgreSQL loads its client.
     const { reportFromPostgres } = await import('../../report/postgres-scan.js');

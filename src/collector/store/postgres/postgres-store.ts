@@ -91,6 +91,10 @@ export class PostgresStore {
     });
   }
 
+  async ping(): Promise<void> {
+    await this.guarded(() => this.pool.query('SELECT 1'));
+  }
+
   /** Drops the monthly partitions wholly before `cutoff` and their months' ids; returns the partitions dropped. */
   dropMonthsBefore(cutoff: Date): Promise<string[]> {
     return this.guarded(async () => {

@@ -1,0 +1,261 @@
+/**
+ * The shipper: moves the local segments (each collector's outbox) into the shared PostgreSQL store,
+ * behind ingest. Ingest answers once an event is in the local segment; the shipper reads from its
+ * own persisted cursor, inserts a bounded batch in one transaction (exactly once by uuid: see
+ * postgres-store.ts), and saves the cursor only after the COMMIT. A crash between the two replays
+ * the batch, which then adds nothing.
+ *
+ * While PostgreSQL is down (or refuses), ingest goes on, the outbox grows, and the shipper retries
+ * on a capped backoff; new events never cut a backoff short. The log gets one line per change of
+ * state (shipping, unreachable, a refusal by its error code), never one per retry; the gauges say
+ * how far behind it is.
+ */
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../../log/logger.js';
+import { backoffDelayMs, type BackoffPolicy } from '../../time/backoff.js';
+import { sleep } from '../../time/sleep.js';
+import { parkDeadLetter, type DeadLetterReason } from '../store/dead-letter.js';
+import type { MigrationResult } from '../store/postgres/migrations.js';
+import type { EventRow } from '../store/postgres/postgres-store.js';
+import { listSegments, SegmentReader, type Cursor, type LineAt } from '../store/segments.js';
+import { loadShipCursor, saveShipCursor } from './ship-cursor.js';
+import { outboxRow } from './outbox-row.js';
+
+/** Bounds of one batch: a transaction of about a megabyte at most commits in milliseconds. */
+export const SHIP_BATCH = { lines: 2_000, bytes: 4 * 1024 * 1024 };
+/** PostgreSQL is near by: retry soon, and never wait more than 10 s once it is back. */
+export const SHIP_BACKOFF: BackoffPolicy = { firstMs: 250, maxMs: 10_000 };
+const IDLE_POLL_MS = 1_000;
+
+/** What the shipper needs of the shared store (PostgresStore in production). */
+export interface ShipTarget {
+  /** host:port/database: recorded with the cursor. */
+  identity: string;
+  /** The URL with its password hidden, for the log. */
+  shown: string;
+  migrate(): Promise<MigrationResult>;
+  insert(rows: readonly EventRow[]): Promise<number>;
+  /** One round trip, to know it answers. */
+  ping(): Promise<void>;
+}
+
+export interface ShipperOptions {
+  dataDir: string;
+  target: ShipTarget;
+  logger: Logger;
+  now: () => Date;
+  batch?: { lines: number; bytes: number };
+  backoff?: BackoffPolicy;
+  pollMs?: number;
+  onDeadLettered?: (reason: DeadLetterReason) => void;
+}
+
+/** What /metrics shows of the outbox. */
+export interface OutboxGauges {
+  backlogEvents: number;
+  backlogBytes: number;
+  shipped: number;
+  /** Seconds since the oldest event not yet in PostgreSQL was received; 0 when caught up. */
+  lagSeconds: number;
+  postgresUp: boolean;
+}
+
+/** The shipper's state, as far as the log is concerned: a new key is one log line. */
+type StateKey = 'shipping' | 'unreachable' | 'schema-too-new' | `refused:${string}`;
+
+export class Shipper {
+  private cursor: Cursor = { segment: '', offset: 0 };
+  private readonly reader: SegmentReader;
+  private stopped = false;
+  private running: Promise<void> | undefined;
+  private waking: (() => void) | undefined;
+  private waitingIdle = false;
+  private failures = 0;
+  private migrated = false;
+  private state: StateKey | undefined;
+  /** Lines after the cursor; undefined until counted (at the start of the loop, not before ingest starts). */
+  private backlogEvents: number | undefined;
+  private backlogBytes = 0;
+  private shipped = 0;
+  /** When the oldest event not yet shipped was received (ms since the epoch), if any is known. */
+  private oldestPendingMs: number | undefined;
+  private up = false;
+
+  constructor(private readonly options: ShipperOptions) {
+    this.reader = new SegmentReader(options.dataDir);
+  }
+
+  /** Starts the loop; returns at once (the backlog is counted in the background). */
+  start(): void {
+    this.running = this.loop();
+  }
+
+  /** New events were stored: they count in the backlog, and end an idle wait (never a backoff). */
+  notify(count = 1): void {
+    if (this.backlogEvents !== undefined) this.backlogEvents += count;
+    if (this.waitingIdle) this.waking?.();
+  }
+
+  gauges(): OutboxGauges {
+    return {
+      backlogEvents: this.backlogEvents ?? 0,
+      backlogBytes: this.backlogBytes,
+      shipped: this.shipped,
+      lagSeconds: this.oldestPendingMs === undefined ? 0 : Math.max(0, (this.options.now().getTime() - this.oldestPendingMs) / 1000),
+      postgresUp: this.up,
+    };
+  }
+
+  /** Stops after the batch in flight (bounded by the pool's statement timeout). */
+  async close(): Promise<void> {
+    this.stopped = true;
+    this.waking?.();
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    const { logger, dataDir, target } = this.options;
+    const loaded = await loadShipCursor(dataDir, target.identity);
+    this.cursor = loaded.cursor;
+    if (loaded.found === 'other-store') logger.warn('the ship cursor was for another PostgreSQL store; shipping the outbox from its oldest segment (uuids keep it exactly once)');
+    if (loaded.found === 'unreadable') logger.warn('the ship cursor is unreadable; shipping the outbox from its oldest segment (uuids keep it exactly once)');
+    while (!this.stopped) {
+      try {
+        await this.turn();
+      } catch (error) {
+        const unreachable = (error as { unreachable?: unknown }).unreachable;
+        // A refusal is an answer: the server is up. A local failure (reading the outbox) says nothing either way.
+        if (typeof unreachable === 'boolean') this.up = !unreachable;
+        this.enterFailure(error);
+        this.failures += 1;
+        await this.wait(backoffDelayMs(this.failures, this.options.backoff ?? SHIP_BACKOFF), false);
+      }
+    }
+  }
+
+  /** One step: migrate if not yet done, then ship one batch, or wait for events. */
+  private async turn(): Promise<void> {
+    if (this.backlogEvents === undefined) this.backlogEvents = await this.reader.countFrom(this.cursor);
+    await this.refreshBacklogBytes();
+    const lines = await this.readBatch();
+    // Known before PostgreSQL is asked anything, so the lag grows while it is down.
+    this.oldestPendingMs = lines.length === 0 ? undefined : this.receivedMs(lines[0]!.line);
+    if (!this.migrated) {
+      await this.options.target.migrate();
+      this.migrated = true;
+    }
+    if (lines.length === 0) {
+      // Caught up: still ask PostgreSQL, so that postgres_up and the log tell the truth while idle.
+      await this.options.target.ping();
+      this.caughtUp();
+      await this.wait(this.options.pollMs ?? IDLE_POLL_MS, true);
+      return;
+    }
+    const rows: EventRow[] = [];
+    for (const item of lines) {
+      const checked = outboxRow(item.line);
+      if (checked.ok) rows.push(checked.row);
+      else await this.park(item, checked.reason);
+    }
+    await this.options.target.insert(rows);
+    // Only now, after the COMMIT: a crash before this line replays the batch, which adds nothing.
+    const end = lines.at(-1)!.end;
+    await saveShipCursor(this.options.dataDir, this.options.target.identity, end);
+    this.cursor = end;
+    this.backlogEvents = Math.max(0, (this.backlogEvents ?? 0) - lines.length);
+    this.shipped += rows.length;
+    this.up = true;
+    this.failures = 0;
+    this.enter('shipping', () => this.options.logger.info('shipping the outbox to PostgreSQL', { store: this.options.target.shown, backlog_events: this.backlogEvents }));
+  }
+
+  private caughtUp(): void {
+    this.backlogEvents = 0;
+    this.backlogBytes = 0;
+    this.up = true;
+    this.failures = 0;
+    this.enter('shipping', () => this.options.logger.info('shipping the outbox to PostgreSQL', { store: this.options.target.shown, backlog_events: 0 }));
+  }
+
+  /** The next whole lines after the cursor, bounded by count and by bytes (at least one line). */
+  private async readBatch(): Promise<LineAt[]> {
+    const bounds = this.options.batch ?? SHIP_BATCH;
+    const lines = await this.reader.readFrom(this.cursor, bounds.lines);
+    let bytes = 0;
+    const batch: LineAt[] = [];
+    for (const item of lines) {
+      bytes += Buffer.byteLength(item.line) + 1;
+      if (batch.length > 0 && bytes > bounds.bytes) break;
+      batch.push(item);
+    }
+    return batch;
+  }
+
+  /** Bytes of the segments after the cursor, from their sizes (a few stat calls, no reading). */
+  private async refreshBacklogBytes(): Promise<void> {
+    let bytes = 0;
+    for (const segment of (await listSegments(this.options.dataDir)).filter((name) => name >= this.cursor.segment)) {
+      const size = await stat(join(this.options.dataDir, segment)).then(
+        (stats) => stats.size,
+        () => 0,
+      );
+      bytes += segment === this.cursor.segment ? Math.max(0, size - this.cursor.offset) : size;
+    }
+    this.backlogBytes = bytes;
+  }
+
+  private receivedMs(line: string): number | undefined {
+    // The store writes received_at first; a damaged line just leaves the lag unknown for a moment.
+    const match = /^\{"received_at":"([^"]+)"/.exec(line);
+    const ms = match === null ? Number.NaN : Date.parse(match[1]!);
+    return Number.isNaN(ms) ? undefined : ms;
+  }
+
+  /** A line that is not a usable record never leaves: it is parked in the dead letters, and shipping goes on. */
+  private async park(item: LineAt, reason: string): Promise<void> {
+    await parkDeadLetter(this.options.dataDir, {
+      parked_at: this.options.now().toISOString(),
+      reason: 'invalid',
+      detail: `not shipped to PostgreSQL: ${reason}`,
+      segment: item.end.segment,
+      offset: item.end.offset,
+      line: item.line,
+    });
+    this.options.logger.warn('parked an outbox line in the dead-letter file', { reason, segment: item.end.segment, offset: item.end.offset });
+    this.options.onDeadLettered?.('invalid');
+  }
+
+  private enterFailure(error: unknown): void {
+    const { logger, target } = this.options;
+    const fields = { store: target.shown, error: (error as Error).message, backlog_events: this.backlogEvents };
+    if ((error as Error).name === 'SchemaTooNewError') {
+      this.enter('schema-too-new', () => logger.error('not shipping: the PostgreSQL schema is newer than this collector; events wait in the local outbox', fields));
+    } else if ((error as { unreachable?: boolean }).unreachable === true) {
+      this.enter('unreachable', () => logger.error('PostgreSQL is unreachable; events wait in the local outbox, retrying', fields));
+    } else {
+      const code = (error as { code?: string }).code ?? (error as Error).name;
+      this.enter(`refused:${code}`, () => logger.error('shipping to PostgreSQL failed; events wait in the local outbox, retrying', { ...fields, code }));
+    }
+  }
+
+  private enter(state: StateKey, log: () => void): void {
+    if (this.state === state) return;
+    this.state = state;
+    log();
+  }
+
+  /** Waits up to `ms`; close() always ends it, new events only when `idle`. */
+  private async wait(ms: number, idle: boolean): Promise<void> {
+    if (this.stopped) return;
+    const early = new AbortController();
+    this.waking = () => early.abort();
+    this.waitingIdle = idle;
+    try {
+      await sleep(ms, early.signal);
+    } finally {
+      this.waking = undefined;
+      this.waitingIdle = false;
+    }
+  }
+}
