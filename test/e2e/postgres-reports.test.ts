@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import type { IngestService } from '../../src/collector/ingest/service.js';
 import { teleportEventServices } from '../../src/collector/ingest/services/teleport-events.js';
+import { recordUuid } from '../../src/collector/store/event-identity.js';
 import { SegmentStore } from '../../src/collector/store/segment-store.js';
 import { SUBMIT_CONNECT_EVENT_PATH, SUBMIT_CONNECT_EXTRA_EVENTS_PATH } from '../../src/protocol/connect-wire.js';
 import { SUBMIT_EVENTS_PATH } from '../../src/protocol/discover-wire.js';
@@ -110,11 +111,13 @@ describe('reports from PostgreSQL', () => {
       });
     }
     const { prehog, extra } = connectDataset(NOW);
-    for (const request of prehog) await post(collector.url, SUBMIT_CONNECT_EVENT_PATH, request);
+    // The data set sends one login twice, as a retry would: the shared store keeps an event once by
+    // its uuid, where a segment keeps both lines (see docs/postgres.md), so it is sent once here.
+    for (const request of new Set(prehog.map((one) => JSON.stringify(one)))) await post(collector.url, SUBMIT_CONNECT_EVENT_PATH, JSON.parse(request));
     await post(collector.url, SUBMIT_CONNECT_EXTRA_EVENTS_PATH, { events: extra });
     await post(collector.url, SUBMIT_EVENTS_PATH, { events: discoverDataset(NOW).requests });
     // The shipper moves the outbox on behind the acknowledgements: wait until all of it is in.
-    const stored = (await storedLines(dataDir)).length;
+    const stored = new Set((await storedLines(dataDir)).map((line) => recordUuid(JSON.parse(line)))).size;
     const client = new pg.Client({ connectionString: storeUrl });
     await client.connect();
     try {
@@ -129,12 +132,15 @@ describe('reports from PostgreSQL', () => {
     await workspace?.remove();
   });
 
+  // Fixed windows: both runs must see the same one, whenever each starts.
+  const until = ['--until', new Date(NOW.getTime() + 3_600_000).toISOString()];
+  const since = (days: number): string[] => ['--since', daysAgo(days), ...until];
   const cases: [string, string[]][] = [
-    ['tbot (with its heartbeat section)', ['tbot']],
-    ['tbot, by version, over the last 3 days', ['tbot', '--since', '3d', '--by', 'version']],
-    ['connect', ['connect', '--since', '20d']],
-    ['discover', ['discover']],
-    ['product', ['product', '--since', '10d']],
+    ['tbot (with its heartbeat section)', ['tbot', ...since(30)]],
+    ['tbot, by version, over the last 3 days', ['tbot', ...since(3), '--by', 'version']],
+    ['connect', ['connect', ...since(20)]],
+    ['discover', ['discover', ...since(30)]],
+    ['product', ['product', ...since(10)]],
     ['usage, this month', ['usage', '--month', thisMonth]],
   ];
   for (const [name, args] of cases) {
@@ -146,7 +152,7 @@ describe('reports from PostgreSQL', () => {
       assert.equal(fromPostgres.code, 0, fromPostgres.stderr);
       assert.equal(fromPostgres.stdout, fromSegments.stdout);
       // Not two empty reports that agree: the window holds events of the family.
-      assert.match(fromSegments.stdout, /"(total|starts|events|count|rows|tenants)": *[1-9]|"count": [1-9]/);
+      assert.match(fromSegments.stdout, /": [1-9]\d*,?\n/);
     });
   }
 
