@@ -9,11 +9,11 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { findTool, testTool } from '../../scripts/provision-test-tools.mjs';
+import { freePort } from './free-port.js';
 
 export interface PgServer {
   /** postgres://postgres@127.0.0.1:<port>/<database> (default: the `postgres` database). */
@@ -49,14 +49,6 @@ function clusterOwner(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
   const id = (flag: string): number => Number(execFileSync('id', [flag, 'nobody'], { encoding: 'utf8' }).trim());
   return { uid: id('-u'), gid: id('-g') };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 class PortTakenError extends Error {}

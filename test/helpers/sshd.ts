@@ -5,9 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { findTool, testTool } from '../../scripts/provision-test-tools.mjs';
+import { freePort } from './free-port.js';
 
 export interface SshdOptions {
   /** Where sshd_config and the principals file go. */
@@ -33,14 +33,6 @@ export function requireSshd(): string {
   if (sshd === undefined) throw new Error("sshd is missing: run `node scripts/provision-test-tools.mjs` (npm test does; installs Debian's openssh-server)");
   if (process.getuid?.() !== 0) throw new Error('the sshd test runs sshd as root (privilege separation needs it); run the tests as root');
   return sshd;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function waitForListening(child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {

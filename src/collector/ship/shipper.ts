@@ -158,6 +158,7 @@ export class Shipper {
       if (checked.ok) rows.push(checked.row);
       else await this.park(item, checked.reason);
     }
+    const waiting = this.backlogEvents;
     await this.options.target.insert(rows);
     // Only now, after the COMMIT: a crash before this line replays the batch, which adds nothing.
     const end = lines.at(-1)!.end;
@@ -167,7 +168,8 @@ export class Shipper {
     this.shipped += rows.length;
     this.up = true;
     this.failures = 0;
-    this.enter('shipping', () => this.options.logger.info('shipping the outbox to PostgreSQL', { store: this.options.target.shown, backlog_events: this.backlogEvents }));
+    // The backlog as it stood when shipping (re)started, which is what the line is for.
+    this.enter('shipping', () => this.options.logger.info('shipping the outbox to PostgreSQL', { store: this.options.target.shown, backlog_events: waiting }));
   }
 
   private caughtUp(): void {
