@@ -47,6 +47,15 @@ describe('the fleet forwarder source', () => {
     return { source, changes };
   };
 
+  /** A fresh database holding `rows` unforwarded rows, and two instances' sources over it. */
+  const twoInstances = async (rows: number) => {
+    store = parseStoreUrl(await server.createDatabase(), 'test');
+    const uuids = await insertRows(store, rows);
+    const setup = openPool(store);
+    pools.push(setup);
+    return { uuids, setup, first: instance(), second: instance() };
+  };
+
   before(async () => {
     server = await startPostgres();
   });
@@ -57,12 +66,7 @@ describe('the fleet forwarder source', () => {
   });
 
   it('only the lock holder reads; rows are marked only when done, and a release hands them out again', async () => {
-    store = parseStoreUrl(await server.createDatabase(), 'test');
-    const uuids = await insertRows(store, 5);
-    const setup = openPool(store);
-    pools.push(setup);
-    const first = instance();
-    const second = instance();
+    const { uuids, setup, first, second } = await twoInstances(5);
 
     const read = await first.source.read(3);
     assert.deepEqual(
@@ -94,12 +98,7 @@ describe('the fleet forwarder source', () => {
   });
 
   it("the holder's session ends: another instance takes the lock on its next attempt and reads the unmarked rows", async () => {
-    store = parseStoreUrl(await server.createDatabase(), 'test');
-    const uuids = await insertRows(store, 3);
-    const setup = openPool(store);
-    pools.push(setup);
-    const first = instance();
-    const second = instance();
+    const { uuids, setup, first, second } = await twoInstances(3);
     assert.equal((await first.source.read(10)).length, 3);
     assert.deepEqual(await second.source.read(10), []);
     // As if the holder's process died: PostgreSQL ends its session, which releases the lock and
