@@ -43,6 +43,7 @@ const LOCK_CLASSID = Number(LOCK_KEY >> 32n);
 const LOCK_OBJID = Number(LOCK_KEY & 0xffff_ffffn);
 
 export class FleetSource implements ForwardSource<FleetLine> {
+  readonly announced = false;
   /** The dedicated session; the lock is held exactly while this is set. */
   private session: pg.PoolClient | undefined;
   private nextAttempt = 0;

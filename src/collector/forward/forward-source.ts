@@ -19,6 +19,11 @@ export interface SourceLine {
 }
 
 export interface ForwardSource<L extends SourceLine = SourceLine> {
+  /**
+   * Whether every new line is announced to the forwarder (notify), as the local store announces
+   * each acceptance; lines of the shared table, shipped by any instance, are only found by reading.
+   */
+  readonly announced: boolean;
   /** Prepares the first read; resolves with how many lines wait to be forwarded. */
   open(): Promise<number>;
   /** Up to `limit` lines not yet dealt with, oldest first. */

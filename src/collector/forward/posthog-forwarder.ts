@@ -166,8 +166,8 @@ export class PostHogForwarder {
       this.lingerUntil = undefined;
       return { ms: this.options.pollMs ?? 1_000, wakeOn: 'any-event' };
     }
-    // The shared table is filled by every instance's shipper, not announced here: count what is seen.
-    this.pending = Math.max(this.pending, items.length);
+    // Lines nobody announces (the shared table, filled by every instance's shipper): count what is seen.
+    if (!this.source.announced) this.pending = Math.max(this.pending, items.length);
     const head = items[0]!;
     if (head.event === undefined) {
       // Parked one at a time as it reaches the head, so a failed post never parks it twice.

@@ -19,6 +19,7 @@ interface SegmentLine extends SourceLine {
 }
 
 export class SegmentSource implements ForwardSource<SegmentLine> {
+  readonly announced = true;
   private cursor: Cursor = START;
   private readonly reader: SegmentReader;
 
