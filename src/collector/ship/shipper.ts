@@ -20,7 +20,7 @@ import type { MigrationResult } from '../store/postgres/migrations.js';
 import type { EventRow } from '../store/postgres/postgres-store.js';
 import { listSegments, SegmentReader, type Cursor, type LineAt } from '../store/segments.js';
 import { loadShipCursor, saveShipCursor } from './ship-cursor.js';
-import { outboxRow } from './outbox-row.js';
+import { outboxRow, type OutboxRow } from './outbox-row.js';
 
 /** Bounds of one batch: a transaction of about a megabyte at most commits in milliseconds. */
 export const SHIP_BATCH = { lines: 2_000, bytes: 4 * 1024 * 1024 };
@@ -61,6 +61,12 @@ export interface OutboxGauges {
   postgresUp: boolean;
 }
 
+/** A batch read from the outbox and checked, not yet shipped. */
+interface PreparedBatch {
+  lines: LineAt[];
+  checked: OutboxRow[];
+}
+
 /** The shipper's state, as far as the log is concerned: a new key is one log line. */
 type StateKey = 'shipping' | 'unreachable' | 'schema-too-new' | `refused:${string}`;
 
@@ -81,6 +87,8 @@ export class Shipper {
   /** When the oldest event not yet shipped was received (ms since the epoch), if any is known. */
   private oldestPendingMs: number | undefined;
   private up = false;
+  /** The next batch, read while the previous one was being inserted. */
+  private ahead: { from: Cursor; batch: Promise<PreparedBatch> } | undefined;
 
   constructor(private readonly options: ShipperOptions) {
     this.reader = new SegmentReader(options.dataDir);
@@ -138,7 +146,7 @@ export class Shipper {
   private async turn(): Promise<void> {
     if (this.backlogEvents === undefined) this.backlogEvents = await this.reader.countFrom(this.cursor);
     await this.refreshBacklogBytes();
-    const lines = await this.readBatch();
+    const { lines, checked } = await this.nextBatch();
     // Known before PostgreSQL is asked anything, so the lag grows while it is down.
     this.oldestPendingMs = lines.length === 0 ? undefined : this.receivedMs(lines[0]!.line);
     if (!this.migrated) {
@@ -152,16 +160,17 @@ export class Shipper {
       await this.wait(this.options.pollMs ?? IDLE_POLL_MS, true);
       return;
     }
-    const rows: EventRow[] = [];
-    for (const item of lines) {
-      const checked = outboxRow(item.line);
-      if (checked.ok) rows.push(checked.row);
-      else await this.park(item, checked.reason);
-    }
+    const rows = checked.flatMap((result) => (result.ok ? [result.row] : []));
     const waiting = this.backlogEvents;
-    await this.options.target.insert(rows);
-    // Only now, after the COMMIT: a crash before this line replays the batch, which adds nothing.
     const end = lines.at(-1)!.end;
+    const inserting = this.options.target.insert(rows);
+    // The next batch is read and checked while PostgreSQL works on this one: both are free of side
+    // effects, and it is used only if this one is committed and the cursor is where it began.
+    this.prefetch(end);
+    await inserting;
+    // Parked only once the batch is committed, so a failed attempt never parks a line twice.
+    for (const [index, result] of checked.entries()) if (!result.ok) await this.park(lines[index]!, result.reason);
+    // Only now, after the COMMIT: a crash before this line replays the batch, which adds nothing.
     await saveShipCursor(this.options.dataDir, this.options.target.identity, end);
     this.cursor = end;
     this.backlogEvents = Math.max(0, (this.backlogEvents ?? 0) - lines.length);
@@ -170,6 +179,30 @@ export class Shipper {
     this.failures = 0;
     // The backlog as it stood when shipping (re)started, which is what the line is for.
     this.enter('shipping', () => this.options.logger.info('shipping the outbox to PostgreSQL', { store: this.options.target.shown, backlog_events: waiting }));
+  }
+
+  /** The batch after the cursor: the one read ahead when it starts there and holds lines, else read now. */
+  private async nextBatch(): Promise<PreparedBatch> {
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    if (ahead !== undefined && ahead.from.segment === this.cursor.segment && ahead.from.offset === this.cursor.offset) {
+      const prepared = await ahead.batch;
+      // An empty read-ahead may be stale by now: look again rather than go idle on it.
+      if (prepared.lines.length > 0) return prepared;
+    }
+    return this.prepare(this.cursor);
+  }
+
+  private prefetch(from: Cursor): void {
+    const batch = this.prepare(from);
+    // Its failure is seen (and handled) when it is used; a discarded one must not go unhandled.
+    batch.catch(() => undefined);
+    this.ahead = { from, batch };
+  }
+
+  private async prepare(from: Cursor): Promise<PreparedBatch> {
+    const lines = await this.readBatch(from);
+    return { lines, checked: lines.map((item) => outboxRow(item.line)) };
   }
 
   private caughtUp(): void {
@@ -181,9 +214,9 @@ export class Shipper {
   }
 
   /** The next whole lines after the cursor, bounded by count and by bytes (at least one line). */
-  private async readBatch(): Promise<LineAt[]> {
+  private async readBatch(from: Cursor): Promise<LineAt[]> {
     const bounds = this.options.batch ?? SHIP_BATCH;
-    const lines = await this.reader.readFrom(this.cursor, bounds.lines);
+    const lines = await this.reader.readFrom(from, bounds.lines);
     let bytes = 0;
     const batch: LineAt[] = [];
     for (const item of lines) {

@@ -88,6 +88,13 @@ export function openPool(store: StoreUrl, limits: PoolLimits = DEFAULT_POOL_LIMI
 export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  // A checked-out connection that dies between statements (a server shutting down) emits 'error'
+  // with no query to reject; unheard, that event would end the process. The next statement fails
+  // anyway, and the connection is released as broken.
+  const onError = (error: Error): void => {
+    broken = error;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -98,6 +105,7 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
     await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
     throw error;
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }
