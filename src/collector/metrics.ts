@@ -59,6 +59,8 @@ export class CollectorMetrics {
 
   /** Set by the forwarder when one runs. */
   forwardQueueDepth: () => number = () => 0;
+  /** With a shared store: whether this instance holds the fleet's forwarder lock (no line without one). */
+  forwarderLockHeld: (() => boolean) | undefined;
   /** Set by the shipper when one runs (serve --store); its series are shown only then. */
   outbox: (() => OutboxGauges) | undefined;
 
@@ -108,6 +110,13 @@ export class CollectorMetrics {
       '# HELP tbot_collector_forward_queue_depth Stored events not yet forwarded to PostHog.',
       '# TYPE tbot_collector_forward_queue_depth gauge',
       `tbot_collector_forward_queue_depth ${this.forwardQueueDepth()}`,
+      ...(this.forwarderLockHeld === undefined
+        ? []
+        : [
+            '# HELP tbot_collector_forwarder_lock_held 1 while this instance holds the fleet lock and is the one forwarding to PostHog, else 0.',
+            '# TYPE tbot_collector_forwarder_lock_held gauge',
+            `tbot_collector_forwarder_lock_held ${this.forwarderLockHeld() ? 1 : 0}`,
+          ]),
       '# HELP tbot_collector_forwarded_total Events accepted by PostHog.',
       '# TYPE tbot_collector_forwarded_total counter',
       `tbot_collector_forwarded_total ${this.forwarded}`,

@@ -37,7 +37,10 @@ export interface ServeOptions {
   retainDays?: number;
   /** How often the activity line is logged (activity-summary.ts); a minute unless a test says otherwise. */
   summaryIntervalMs?: number;
-  /** The shared PostgreSQL store the local segments are shipped to (ship/); none by default. */
+  /**
+   * The shared PostgreSQL store the local segments are shipped to (ship/); none by default. With
+   * it, PostHog forwarding reads from the store, by whichever instance holds the fleet lock.
+   */
   store?: StoreUrl;
 }
 
@@ -124,11 +127,18 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
     await store.close();
     throw error;
   }
+  // With a shared store, whichever instance holds its lock forwards for the fleet (fleet-source.ts);
+  // only then is the PostgreSQL client loaded.
+  const fleet =
+    options.posthog === undefined || options.store === undefined
+      ? undefined
+      : await (await import('./forward/fleet-forwarding.js')).openFleetSource(options.store, logger, metrics);
   const forwarder =
     options.posthog === undefined
       ? undefined
       : new PostHogForwarder({
           dataDir: options.dataDir,
+          ...(fleet === undefined ? {} : { source: fleet.source }),
           host: options.posthog.host,
           apiKey: options.posthog.apiKey,
           logger,
@@ -157,7 +167,9 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
   if (forwarder !== undefined) {
     metrics.forwardQueueDepth = () => forwarder.pending;
     await forwarder.start();
-    logger.info('forwarding to PostHog', { host: new URL(options.posthog!.host).origin });
+    logger.info(fleet === undefined ? 'forwarding to PostHog' : 'forwarding to PostHog from the shared store while this instance holds the fleet lock', {
+      host: new URL(options.posthog!.host).origin,
+    });
   }
   const pages =
     options.dashboard === undefined
@@ -175,7 +187,20 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
     store,
     ...(options.retainDays === undefined
       ? {}
-      : { retention: { days: options.retainDays, targets: [segmentRetention(options.dataDir, [forwarderHolder(options.dataDir, forwarder !== undefined)], logger)] } }),
+      : {
+          retention: {
+            days: options.retainDays,
+            targets: [
+              // Segments are kept until whoever reads them has passed them: the local forwarder, the shipper.
+              segmentRetention(
+                options.dataDir,
+                [...(fleet === undefined ? [forwarderHolder(options.dataDir, forwarder !== undefined)] : []), ...(shipping === undefined ? [] : [shipping.holder])],
+                logger,
+              ),
+              ...(shipping === undefined ? [] : [shipping.retention]),
+            ],
+          },
+        }),
     logger,
     now: runtime.now,
   });
@@ -192,7 +217,8 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
       ? {}
       : {
           onAccepted: (count) => {
-            forwarder?.notify(count);
+            // The fleet's forwarder reads what every instance shipped, not what this one accepted.
+            if (fleet === undefined) forwarder?.notify(count);
             shipping?.notify(count);
           },
         }),
@@ -205,6 +231,7 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
     await upkeep.close();
     await store.close();
     await forwarder?.close();
+    await fleet?.close();
     await shipping?.close();
     const code = (error as NodeJS.ErrnoException).code;
     throw new ListenError(`cannot listen on ${options.host}:${options.port}: ${code ?? (error as Error).message}`);
@@ -230,6 +257,7 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
       await upkeep.close();
       await store.close();
       await forwarder?.close();
+      await fleet?.close();
       await shipping?.close();
     },
   };

@@ -1,8 +1,8 @@
 /**
- * Forwards stored events to PostHog's batch API. It reads the segments from a persisted cursor
- * (segment, byte offset in its uncompressed text: valid across sealing; see cursor-file.ts), so an outage or a restart loses nothing: the cursor moves only after
- * PostHog has accepted a batch, or after an event it will never accept has been parked in the
- * dead-letter file.
+ * Forwards stored events to PostHog's batch API. It reads them from a source (forward-source.ts:
+ * the local segments, or the fleet's shared table), which moves past lines only after PostHog has
+ * accepted a batch, or after an event it will never accept has been parked in the dead-letter
+ * file, so an outage or a restart loses nothing.
  *
  * Pacing, which is the point of most of this module:
  * - Healthy, a request goes when a full batch is waiting or LINGER_MS after the oldest unsent
@@ -18,9 +18,7 @@
  * Every response body is released: a 2xx is cancelled at once (the status says it all), any
  * other is read up to a few KiB for the log; the whole exchange is bounded by requestTimeoutMs.
  */
-import { join } from 'node:path';
 import ky from 'ky';
-import { writeFileAtomic } from '../../fs/atomic-write.js';
 import type { Logger } from '../../log/logger.js';
 import { discardBody, readBodyBounded } from '../../net/bounded-body.js';
 import { nodeHttpFetch } from '../../net/node-http-fetch.js';
@@ -30,10 +28,9 @@ import { sleep } from '../../time/sleep.js';
 import { clampTimerDelay, monotonicMs } from '../../time/timer.js';
 import { parkDeadLetter, type DeadLetterReason } from '../store/dead-letter.js';
 import { checkStoredRecord } from '../store/record-check.js';
-import { SegmentReader, START, type Cursor } from '../store/segments.js';
-import { CURSOR_FILE, readForwardCursor } from './cursor-file.js';
+import type { ForwardSource, SourceLine } from './forward-source.js';
 import { toPostHogEvent, type PostHogEvent } from './posthog-event.js';
-
+import { SegmentSource } from './segment-source.js';
 /** Far under PostHog's 20 MB batch limit; an event is about 500 bytes. */
 export const MAX_BATCH = 500;
 export const LINGER_MS = 250;
@@ -52,7 +49,10 @@ const CONFIG_STATUSES = new Set([401, 403, 404, 407]);
 const TRANSIENT_STATUSES = new Set([408, 429]);
 
 export interface ForwarderOptions {
+  /** Where the dead-letter file goes, and (without `source`) the segments to forward. */
   dataDir: string;
+  /** The lines to forward; the segments of dataDir when absent. */
+  source?: ForwardSource;
   /** Base URL (checked by parseBaseUrl); batches go to `${host}/batch/`. */
   host: string;
   apiKey: string;
@@ -67,9 +67,7 @@ export interface ForwarderOptions {
 }
 
 interface Item {
-  line: string;
-  /** The cursor just after this line. */
-  end: Cursor;
+  from: SourceLine;
   /** Undefined when the line is not a usable record; `problem` says why. */
   event?: PostHogEvent;
   problem?: string;
@@ -85,13 +83,18 @@ type Outcome =
 /** What wakes a wait early besides close(): any new event, enough for a full batch, or nothing. */
 type WakeOn = 'any-event' | 'full-batch' | 'nothing';
 
+/** What a turn asks the loop to wait for before the next one (after the source let go of its read). */
+interface Pause {
+  ms: number;
+  wakeOn: WakeOn;
+}
+
 /** Uuids sent lately, remembered to skip a retried request's second line (bounded; insertion order). */
 const RECENT_UUIDS = 65_536;
 
 export class PostHogForwarder {
-  private cursor: Cursor = START;
   private readonly recentlySent = new Set<string>();
-  private readonly reader: SegmentReader;
+  private readonly source: ForwardSource;
   private readonly url: string;
   private batchSize = MAX_BATCH;
   /** Consecutive requests that did not succeed; sets the backoff. */
@@ -106,13 +109,12 @@ export class PostHogForwarder {
   pending = 0;
 
   constructor(private readonly options: ForwarderOptions) {
-    this.reader = new SegmentReader(options.dataDir);
+    this.source = options.source ?? new SegmentSource(options.dataDir, options.logger);
     this.url = `${options.host.replace(/\/+$/, '')}/batch/`;
   }
 
   async start(): Promise<void> {
-    this.cursor = await this.loadCursor();
-    this.pending = await this.reader.countFrom(this.cursor);
+    this.pending = await this.source.open();
     this.running = this.loop();
   }
 
@@ -134,47 +136,43 @@ export class PostHogForwarder {
     const grace = setTimeout(() => this.inFlight?.abort(), CLOSE_GRACE_MS);
     await this.running;
     clearTimeout(grace);
-    await this.reader.close();
-  }
-
-  private async loadCursor(): Promise<Cursor> {
-    try {
-      return (await readForwardCursor(this.options.dataDir)) ?? START;
-    } catch {
-      this.options.logger.warn('forward cursor unreadable; starting from the oldest segment');
-      return START;
-    }
+    await this.source.close();
   }
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
+      let pause: Pause | undefined;
       try {
-        await this.turn();
+        pause = await this.turn();
       } catch (error) {
-        // Reading the store or saving the cursor failed (a full disk, say). Nothing moved, so
-        // nothing is lost; try again on the backoff schedule.
+        // Reading the store or saving the cursor failed (a full disk, a lost database
+        // connection). Nothing moved, so nothing is lost; try again on the backoff schedule.
         const waitMs = this.failed();
         const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
         this.options.logger.error('forwarder could not read the store or save its cursor; will retry', { error: code, retry_in_ms: waitMs });
-        await this.wait(waitMs, 'nothing');
+        pause = { ms: waitMs, wakeOn: 'nothing' };
       }
+      // Let go of what was read before any wait: the shared table's rows stay locked until then.
+      await this.source.release();
+      if (pause !== undefined) await this.wait(pause.ms, pause.wakeOn);
     }
   }
 
   /** One step: wait for events, wait for company, post a batch, or park a line. */
-  private async turn(): Promise<void> {
+  private async turn(): Promise<Pause | undefined> {
     const items = await this.readItems(this.batchSize);
     if (items.length === 0) {
       this.pending = 0;
       this.lingerUntil = undefined;
-      await this.wait(this.options.pollMs ?? 1_000, 'any-event');
-      return;
+      return { ms: this.options.pollMs ?? 1_000, wakeOn: 'any-event' };
     }
+    // Lines nobody announces (the shared table, filled by every instance's shipper): count what is seen.
+    if (!this.source.announced) this.pending = Math.max(this.pending, items.length);
     const head = items[0]!;
     if (head.event === undefined) {
       // Parked one at a time as it reaches the head, so a failed post never parks it twice.
       await this.park(head, 'invalid', head.problem ?? 'unreadable');
-      return;
+      return undefined;
     }
     // The batch stops short of the next unusable line, which is parked when it reaches the head.
     const firstUnusable = items.findIndex((item) => item.event === undefined);
@@ -184,10 +182,7 @@ export class PostHogForwarder {
       // Monotonic: a wall clock set back a day must not turn a 250 ms linger into a day's wait.
       const now = monotonicMs();
       this.lingerUntil ??= now + LINGER_MS;
-      if (now < this.lingerUntil) {
-        await this.wait(this.lingerUntil - now, 'full-batch');
-        return;
-      }
+      if (now < this.lingerUntil) return { ms: this.lingerUntil - now, wakeOn: 'full-batch' };
     }
     this.lingerUntil = undefined;
     // A retried request is stored again under the same uuid: PostHog would drop it, but it need
@@ -202,17 +197,17 @@ export class PostHogForwarder {
         this.recentlySent.add(uuid);
         if (this.recentlySent.size > RECENT_UUIDS) this.recentlySent.delete(this.recentlySent.values().next().value as string);
       }
-      await this.advance(batch.at(-1)!.end, batch.length);
+      await this.advance(batch);
       this.options.onForwarded?.(events.length);
-      return;
+      return undefined;
     }
-    if (this.stopped) return;
+    if (this.stopped) return undefined;
     if (outcome.kind === 'refused' && batch.length > 1) {
       // Bisecting is a few quick questions (about log2 of the batch), so it does not back off;
       // parking an event does, so a PostHog that refuses everything is asked at the backoff pace.
       this.batchSize = Math.ceil(batch.length / 2);
       this.options.logger.warn('PostHog refused a batch; halving it to find the event it objects to', { detail: outcome.detail, batch_size: this.batchSize });
-      return;
+      return undefined;
     }
     let waitMs = this.failed();
     if (outcome.kind === 'refused') {
@@ -224,7 +219,7 @@ export class PostHogForwarder {
       if (outcome.config === true) this.options.logger.error('PostHog refused the request; check --posthog-host and --posthog-api-key; will retry', fields);
       else this.options.logger.warn('PostHog forward failed; will retry', fields);
     }
-    await this.wait(waitMs, 'nothing');
+    return { ms: waitMs, wakeOn: 'nothing' };
   }
 
   /** Counts a failed attempt and returns the backoff before the next request. */
@@ -233,18 +228,17 @@ export class PostHogForwarder {
     return backoffDelayMs(this.failures, RETRY_BACKOFF);
   }
 
-  private async advance(cursor: Cursor, lines: number): Promise<void> {
-    await writeFileAtomic(join(this.options.dataDir, CURSOR_FILE), JSON.stringify(cursor));
-    this.cursor = cursor;
-    this.pending = Math.max(0, this.pending - lines);
+  private async advance(items: Item[]): Promise<void> {
+    await this.source.done(items.map((item) => item.from));
+    this.pending = Math.max(0, this.pending - items.length);
   }
 
   private async park(item: Item, reason: DeadLetterReason, detail: string): Promise<void> {
     const now = this.options.now?.() ?? new Date();
-    await parkDeadLetter(this.options.dataDir, { parked_at: now.toISOString(), reason, detail, segment: item.end.segment, offset: item.end.offset, line: item.line });
-    this.options.logger.warn('parked an event in the dead-letter file', { reason, detail, segment: item.end.segment, offset: item.end.offset });
+    await parkDeadLetter(this.options.dataDir, { parked_at: now.toISOString(), reason, detail, ...item.from.origin, line: item.from.line });
+    this.options.logger.warn('parked an event in the dead-letter file', { reason, detail, ...item.from.origin });
     this.options.onDeadLettered?.(reason);
-    await this.advance(item.end, 1);
+    await this.advance([item]);
   }
 
   /**
@@ -263,18 +257,18 @@ export class PostHogForwarder {
   }
 
   /**
-   * Whole lines only: a line still being appended has no newline yet and waits for the next read.
-   * Each line is checked again as a record of its family (record-check.ts) before it is mapped: a
-   * line that fails is never sent, and is parked with the reason when it reaches the head.
+   * Each line, whatever its source, is checked again as a record of its family (record-check.ts)
+   * before it is mapped: a line that fails is never sent, and is parked with the reason when it
+   * reaches the head.
    */
   private async readItems(limit: number): Promise<Item[]> {
-    return (await this.reader.readFrom(this.cursor, limit)).map(({ line, end }) => {
+    return (await this.source.read(limit)).map((from) => {
       try {
-        const checked = checkStoredRecord(JSON.parse(line));
-        if (!checked.ok) return { line, end, problem: checked.reason };
-        return { line, end, event: toPostHogEvent(checked.record) };
+        const checked = checkStoredRecord(JSON.parse(from.line));
+        if (!checked.ok) return { from, problem: checked.reason };
+        return { from, event: toPostHogEvent(checked.record) };
       } catch (error) {
-        return { line, end, problem: error instanceof SyntaxError ? 'not JSON' : (error as Error).message };
+        return { from, problem: error instanceof SyntaxError ? 'not JSON' : (error as Error).message };
       }
     });
   }

@@ -56,29 +56,28 @@ function parseRecord(line: string): StoredRecord | undefined {
   }
 }
 
+/**
+ * Folds one stored line, from a segment or from the shared store alike, into `report`: a line of
+ * another family, or one that arrived before `since`, is passed over; a damaged one is counted as
+ * skipped. `since` is the window's start (received_at is always toISOString's spelling, as the
+ * window is, so strings compare as times).
+ */
+export function foldLine<R>(fold: Fold<R>, report: R, family: string, since: string, line: string): void {
+  const record = parseRecord(line);
+  // An event's time is never later than its arrival, so what arrived before the window is out.
+  if (record !== undefined && (familyOf(record) !== family || record.received_at < since)) return;
+  // The same check the forwarder makes: a record that fails it is skipped as damaged, never shown.
+  if (record === undefined || !checkStoredRecord(record).ok || fold.valid?.(record) === false) fold.skip(report);
+  else fold.add(report, record);
+}
+
 /** Folds the task's segments into a fresh tally, streaming each file. */
 export async function scan<R>(fold: Fold<R>, task: ScanTask): Promise<R> {
-  // received_at is always toISOString's spelling, as the window is, so strings compare as times.
-  const since = task.window.since;
   const report = fold.empty(task.window, task.options);
   const reader = new SegmentReader(task.dir, { blocking: task.blocking === true });
   for (const segment of task.segments) {
     for await (const lines of reader.familyLines(segment, task.family)) {
-      for (const line of lines) {
-        const record = parseRecord(line);
-        if (record === undefined) {
-          fold.skip(report);
-          continue;
-        }
-        // An event's time is never later than its arrival, so what arrived before the window is out.
-        if (familyOf(record) !== task.family || record.received_at < since) continue;
-        // The same check the forwarder makes: a record that fails it is skipped as damaged, never shown.
-        if (!checkStoredRecord(record).ok || fold.valid?.(record) === false) {
-          fold.skip(report);
-          continue;
-        }
-        fold.add(report, record);
-      }
+      for (const line of lines) foldLine(fold, report, task.family, task.window.since, line);
     }
   }
   return report;

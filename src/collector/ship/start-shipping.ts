@@ -8,14 +8,22 @@
  */
 import type { Logger } from '../../log/logger.js';
 import type { DeadLetterReason } from '../store/dead-letter.js';
+import type { RetentionTarget } from '../store/retention.js';
+import type { CursorHolder } from '../store/segment-retention.js';
+import { START } from '../store/segments.js';
 import { PostgresError } from '../store/postgres/pool.js';
 import { PostgresStore } from '../store/postgres/postgres-store.js';
 import type { StoreUrl } from '../store/postgres/store-url.js';
+import { loadShipCursor } from './ship-cursor.js';
 import { Shipper, type OutboxGauges } from './shipper.js';
 
 export interface Shipping {
   notify(count: number): void;
   gauges(): OutboxGauges;
+  /** For --retain: the local segments it has not shipped yet are kept. */
+  holder: CursorHolder;
+  /** For --retain: the shared table's monthly partitions wholly past the cutoff are dropped. */
+  retention: RetentionTarget;
   close(): Promise<void>;
 }
 
@@ -51,6 +59,15 @@ export async function startShipping(options: ShippingOptions): Promise<Shipping>
   return {
     notify: (count) => shipper.notify(count),
     gauges: () => shipper.gauges(),
+    holder: {
+      name: 'the PostgreSQL shipper',
+      // Before its first batch (or with a cursor of another store) it holds every segment.
+      position: async () => {
+        const loaded = await loadShipCursor(options.dataDir, options.store.identity);
+        return loaded.found === 'saved' ? loaded.cursor : START;
+      },
+    },
+    retention: { name: 'PostgreSQL monthly partitions', dropBefore: (cutoff) => store.dropMonthsBefore(cutoff) },
     close: async () => {
       await shipper.close();
       await store.close();

@@ -10,6 +10,9 @@
  *   detail     what was wrong, e.g. "HTTP 400: <start of PostHog's answer>"
  *   segment    the segment it came from
  *   offset     the byte offset just after the line in that segment
+ *              (or, for a line the fleet forwarder read from PostgreSQL instead of a segment:
+ *   store      "postgres"
+ *   uuid       the event's uuid, its key in collector_events)
  *   line       the stored line, verbatim (it can be appended to a segment to replay it)
  */
 import { join } from 'node:path';
@@ -19,14 +22,12 @@ export const DEAD_LETTER_FILE = 'dead-letter.ndjson';
 
 export type DeadLetterReason = 'rejected' | 'invalid';
 
-export interface DeadLetter {
+export type DeadLetter = {
   parked_at: string;
   reason: DeadLetterReason;
   detail: string;
-  segment: string;
-  offset: number;
   line: string;
-}
+} & ({ segment: string; offset: number } | { store: 'postgres'; uuid: string });
 
 /** Appends one entry durably. Opened per entry (they are rare), so a write torn by a full disk is cut on the next one. */
 export async function parkDeadLetter(dir: string, entry: DeadLetter): Promise<void> {

@@ -9,6 +9,8 @@ import { compareHeadlines, previousWindow, type Headline, type SummaryStrip } fr
 import { humanWindow, parseWhen, type ReportWindow } from '../../report/window.js';
 import { REPORT_WORKER } from '../../report/worker-url.js';
 import type { CollectorRuntime } from '../../runtime.js';
+import { ENV_STORE, resolveStore } from '../../serve.js';
+import type { StoreUrl } from '../../store/postgres/store-url.js';
 import type { Family } from '../../store/record.js';
 import { DEFAULT_DATA_DIR, dataDirOption } from '../data-dir-option.js';
 
@@ -18,6 +20,8 @@ export type Format = (typeof FORMATS)[number];
 export interface CommonReportArgs {
   /** Absent when not given: the report then reads DEFAULT_DATA_DIR and says which directory that is. */
   dataDir?: string;
+  /** The shared PostgreSQL store to read instead of the data directory's segments. */
+  store?: string;
   since: string;
   until: string;
   format: Format;
@@ -36,6 +40,11 @@ function namedDataDirOption(): Options {
 export function commonReportOptions<T>(yargs: Argv<T>): Argv<T> {
   return yargs
     .option('data-dir', namedDataDirOption())
+    .option('store', {
+      type: 'string',
+      requiresArg: true,
+      describe: `Read the events from this shared PostgreSQL store (postgres://user@host:5432/database) instead of --data-dir; prefer env ${ENV_STORE}, which keeps a password out of ps`,
+    })
     .option('since', { type: 'string', requiresArg: true, default: '30d', describe: `Window start: ${WHEN}` })
     .option('until', { type: 'string', requiresArg: true, default: 'now', describe: 'Window end (exclusive), in the same forms' })
     .option('format', { type: 'string', requiresArg: true, choices: FORMATS, default: 'table', describe: 'Output: a text table, JSON, CSV, or a self-contained HTML page' })
@@ -60,9 +69,11 @@ export interface ReportStore {
   window: ReportWindow;
   /** The data dir as given. */
   dataDir: string;
-  /** The same, absolute: what the report names when it says where it read. */
+  /** The same, absolute, or the PostgreSQL store as it may be shown: what the report names when it says where it read. */
   absoluteDir: string;
   workers?: number;
+  /** The shared PostgreSQL store (--store, TBOT_COLLECTOR_STORE), read instead of the segments. */
+  postgres?: StoreUrl;
 }
 
 /**
@@ -74,7 +85,9 @@ export interface ReportStore {
 export async function openStore(args: CommonReportArgs, runtime: CollectorRuntime, window: ReportWindow = reportWindow(args, runtime.now())): Promise<ReportStore> {
   if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1 && args.workers <= 64))
     throw new UsageError('--workers: expected a whole number from 1 to 64');
+  const postgres = resolveStore(args.store, runtime.env, (message) => runtime.stderr(`tbot-collector: ${message}\n`));
   const given = args.dataDir ?? DEFAULT_DATA_DIR;
+  if (postgres !== undefined) return { window, dataDir: given, absoluteDir: postgres.shown, postgres };
   const absoluteDir = resolve(given);
   const dataDir = await stat(given).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)));
   if (dataDir !== undefined && !dataDir.isDirectory()) throw new UsageError(`--data-dir ${JSON.stringify(given)}: not a directory`);
@@ -93,6 +106,11 @@ export function foldWindow<R>(
   runtime: CollectorRuntime,
   noteIgnored = true,
 ): Promise<R> {
+  if (store.postgres !== undefined) {
+    const postgres = store.postgres;
+    // Only a report over PostgreSQL loads its client.
+    return import('../../report/postgres-scan.js').then(({ reportFromPostgres }) => reportFromPostgres(fold, family, postgres, window, foldOptions));
+  }
   return buildReport(fold, family, store.dataDir, window, foldOptions, {
     ...(store.workers === undefined ? {} : { workers: store.workers }),
     ...(REPORT_WORKER === undefined ? {} : { workerUrl: REPORT_WORKER }),

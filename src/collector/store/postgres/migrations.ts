@@ -28,6 +28,8 @@ export const ADVISORY_LOCKS = {
   migrations: 7_486_934_210_001n,
   /** Held (transaction-scoped) while creating a monthly partition. */
   partitions: 7_486_934_210_002n,
+  /** Held (session-scoped, on its own connection) by the one instance forwarding to PostHog for the fleet. */
+  forwarder: 7_486_934_210_003n,
 } as const;
 
 /**
