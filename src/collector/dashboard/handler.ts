@@ -86,7 +86,12 @@ export function createDashboard(options: DashboardOptions): (req: Request, res: 
       buildReport(reportFold, family, options.dataDir, window, foldOptions, options.workerUrl === undefined ? {} : { workerUrl: options.workerUrl });
 
   const renderView = async (view: DashboardView, query: ViewQuery, window: ReportWindow): Promise<Rendered> => {
-    const summary = await view.load({ window, query, fold: foldOver(window) });
+    const summary = await view.load({
+      window,
+      query,
+      fold: foldOver(window),
+      foldIn: (other, reportFold, family, foldOptions) => foldOver(other)(reportFold, family, foldOptions),
+    });
     const action = `${DASHBOARD_PATH}${view.name}`;
     const top =
       nav(views, view.name, query) +

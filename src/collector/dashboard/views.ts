@@ -7,22 +7,23 @@
 import type { ReceivedRunMode } from '../../protocol/tbot-wire.js';
 import { connectFold } from '../report/connect/fold.js';
 import { formatConnectHtml } from '../report/connect/html.js';
-import { summarizeConnect } from '../report/connect/summary.js';
+import { connectHeadline, summarizeConnect } from '../report/connect/summary.js';
 import { discoverFold } from '../report/discover/fold.js';
 import { formatDiscoverHtml } from '../report/discover/html.js';
-import { summarizeDiscover } from '../report/discover/summary.js';
+import { discoverHeadline, summarizeDiscover } from '../report/discover/summary.js';
 import type { Fold } from '../report/fold.js';
 import { heartbeatFold } from '../report/heartbeat/fold.js';
 import { dataTable } from '../report/html-kit.js';
 import { productFold } from '../report/product/fold.js';
-import { formatProductHtml, summarizeProduct } from '../report/product/format.js';
+import { formatProductHtml, productHeadline, summarizeProduct } from '../report/product/format.js';
 import { tbotFilters } from '../report/tbot/filters.js';
 import { GROUPINGS, NONE, RUN_MODES, tbotFold, type Grouping } from '../report/tbot/fold.js';
 import { groupRows } from '../report/tbot/format.js';
-import { formatTbotPageHtml } from '../report/tbot/with-heartbeats.js';
+import { formatTbotViewHtml, tbotView } from '../report/tbot/with-heartbeats.js';
+import { type Headline, previousWindow, withStrip } from '../report/summary-strip.js';
 import { usageFold } from '../report/usage/fold.js';
-import { formatUsageHtml, summarizeUsage } from '../report/usage/format.js';
-import { monthWindow } from '../report/usage/month.js';
+import { formatUsageHtml, summarizeUsage, usageHeadline } from '../report/usage/format.js';
+import { monthBefore, monthWindow } from '../report/usage/month.js';
 import type { ReportWindow } from '../report/window.js';
 import type { Family } from '../store/record.js';
 import { QueryError, type ParamSpec, type ViewQuery } from './query.js';
@@ -32,6 +33,22 @@ export interface ViewContext {
   window: ReportWindow;
   query: ViewQuery;
   fold<R>(fold: Fold<R>, family: Family, options: unknown): Promise<R>;
+  /** The same fold over another window: the previous period, for the summary strip. */
+  foldIn<R>(window: ReportWindow, fold: Fold<R>, family: Family, options: unknown): Promise<R>;
+}
+
+/** A fold over the window and over the period before it (the CLI's foldCompared, for the summary strip). */
+async function compared<R>(context: ViewContext, fold: Fold<R>, family: Family, options: unknown, before: ReportWindow = previousWindow(context.window)) {
+  // One after the other, as the CLI does: each fold already uses every worker thread.
+  const current = await context.fold(fold, family, options);
+  const previous = await context.foldIn(before, fold, family, options);
+  return { current, previous, previousWindow: before };
+}
+
+/** A summarized report with its strip, as `report <family>` prints it. */
+async function summaryWithStrip<R, S>(context: ViewContext, fold: Fold<R>, family: Family, summarize: (tally: R) => S, headline: (summary: S) => Headline[]) {
+  const { current, previous, previousWindow: before } = await compared(context, fold, family, {});
+  return withStrip(summarize(current), summarize(previous), headline, before);
 }
 
 export interface DashboardView<S = unknown> {
@@ -80,10 +97,11 @@ export const DASHBOARD_VIEWS: readonly DashboardView[] = [
     async load(context) {
       const { params } = context.query;
       const filters = tbotFilters({ version: params['version'], helper: params['helper'], runMode: params['run-mode'] as ReceivedRunMode | undefined });
-      const [report, heartbeats] = await Promise.all([context.fold(tbotFold, 'tbot', filters), context.fold(heartbeatFold, 'tbot.heartbeat', filters)]);
-      return { report, heartbeats };
+      const starts = await compared(context, tbotFold, 'tbot', filters);
+      const heartbeats = await compared(context, heartbeatFold, 'tbot.heartbeat', filters, starts.previousWindow);
+      return { report: tbotView({ starts, heartbeats, previousWindow: starts.previousWindow }), heartbeats: heartbeats.current };
     },
-    page: ({ report, heartbeats }) => formatTbotPageHtml(report, heartbeats),
+    page: ({ report, heartbeats }) => formatTbotViewHtml(report, heartbeats),
     choices: ({ report }) => ({
       'run-mode': RUN_MODES.filter((mode) => (report.breakdowns.run_mode[mode] ?? 0) > 0),
       version: Object.keys(report.breakdowns.version).sort(),
@@ -104,7 +122,7 @@ export const DASHBOARD_VIEWS: readonly DashboardView[] = [
     label: 'Connect',
     describe: 'Teleport Connect: daily and weekly active installations, features, platforms and login connectors.',
     params: [],
-    load: async (context) => summarizeConnect(await context.fold(connectFold, 'connect', {})),
+    load: (context) => summaryWithStrip(context, connectFold, 'connect', summarizeConnect, connectHeadline),
     page: formatConnectHtml,
     choices: () => ({}),
   }),
@@ -113,7 +131,7 @@ export const DASHBOARD_VIEWS: readonly DashboardView[] = [
     label: 'Discover',
     describe: 'Teleport Discover: the wizard funnel per resource type, with step times, errors and aborted runs.',
     params: [],
-    load: async (context) => summarizeDiscover(await context.fold(discoverFold, 'discover', {})),
+    load: (context) => summaryWithStrip(context, discoverFold, 'discover', summarizeDiscover, discoverHeadline),
     page: formatDiscoverHtml,
     choices: () => ({}),
   }),
@@ -122,7 +140,7 @@ export const DASHBOARD_VIEWS: readonly DashboardView[] = [
     label: 'Product',
     describe: "Product usage per tenant: the events each tenant's auth servers reported.",
     params: [],
-    load: async (context) => summarizeProduct(await context.fold(productFold, 'teleport', {})),
+    load: (context) => summaryWithStrip(context, productFold, 'teleport', summarizeProduct, productHeadline),
     page: formatProductHtml,
     choices: () => ({}),
   }),
@@ -141,7 +159,14 @@ export const DASHBOARD_VIEWS: readonly DashboardView[] = [
       if (window === undefined) throw new QueryError(`month ${JSON.stringify(month)}: expected a month as YYYY-MM, such as 2026-11`);
       return window;
     },
-    load: async (context) => summarizeUsage(await context.fold(usageFold, 'usage', context.query.params['tenant'] === undefined ? {} : { tenant: context.query.params['tenant'] })),
+    async load(context) {
+      const month = context.query.params['month'];
+      const tenant = context.query.params['tenant'];
+      // A calendar month is compared with the calendar month before it, as `report usage --month` does.
+      const before = month === undefined ? undefined : monthWindow(monthBefore(month));
+      const { current, previous, previousWindow: period } = await compared(context, usageFold, 'usage', tenant === undefined ? {} : { tenant }, before);
+      return withStrip(summarizeUsage(current), summarizeUsage(previous), usageHeadline, period, before === undefined ? undefined : 'previous month');
+    },
     page: formatUsageHtml,
     choices: (summary) => ({
       tenant: [...new Set(summary.rows.map((row) => row.tenant))].sort(),

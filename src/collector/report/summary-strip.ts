@@ -95,3 +95,8 @@ export function figureChange(figure: Figure, label: string): string {
 export function stripLines(strip: SummaryStrip): string[] {
   return strip.figures.map((figure) => `${figure.label} ${figureValue(figure.value, figure.unit)} (${figureChange(figure, strip.previousLabel)})`);
 }
+
+/** The current and previous summaries as one, the strip under `summary`: what every report prints. */
+export function withStrip<S>(current: S, previous: S, headline: (summary: S) => Headline[], previousPeriod: ReportWindow, label?: string): S & { summary: SummaryStrip } {
+  return { ...current, summary: compareHeadlines(headline(current), headline(previous), previousPeriod, label) };
+}

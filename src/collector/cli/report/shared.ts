@@ -5,7 +5,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule, Options } from 'yargs';
 import { UsageError } from '../../../errors.js';
 import { buildReport, type Fold } from '../../report/fold.js';
 import { emptyPage } from '../../report/html-kit.js';
-import { compareHeadlines, previousWindow, type Headline, type SummaryStrip } from '../../report/summary-strip.js';
+import { previousWindow, type Headline, type SummaryStrip, withStrip } from '../../report/summary-strip.js';
 import { humanWindow, parseWhen, type ReportWindow } from '../../report/window.js';
 import { REPORT_WORKER } from '../../report/worker-url.js';
 import type { CollectorRuntime } from '../../runtime.js';
@@ -179,11 +179,6 @@ export interface SummarySpec<R, S> {
   /** The page title, for the empty state. */
   title: string;
   renderers: Renderers<S & { summary: SummaryStrip }>;
-}
-
-/** The current and previous summaries as one, the strip under `summary`. */
-export function withStrip<S>(current: S, previous: S, headline: (summary: S) => Headline[], previousPeriod: ReportWindow, label?: string): S & { summary: SummaryStrip } {
-  return { ...current, summary: compareHeadlines(headline(current), headline(previous), previousPeriod, label) };
 }
 
 /** A `report <family>` command whose fold is summarized once merged; its options are the common ones. */

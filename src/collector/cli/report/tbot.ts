@@ -5,15 +5,11 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { ReceivedRunMode } from '../../../protocol/tbot-wire.js';
 import { heartbeatFold } from '../../report/heartbeat/fold.js';
-import { formatHeartbeatHtml, formatHeartbeatTable } from '../../report/heartbeat/format.js';
+import { formatHeartbeatTable } from '../../report/heartbeat/format.js';
 import { GROUPINGS, RUN_MODES, tbotFold, type Grouping } from '../../report/tbot/fold.js';
-import { renewalHealth } from '../../report/heartbeat/band.js';
 import { formatCsv, formatTable } from '../../report/tbot/format.js';
-import { tbotHeadline } from '../../report/tbot/headline.js';
-import { compareHeadlines } from '../../report/summary-strip.js';
-import { formatHtml } from '../../report/tbot/html.js';
 import { tbotFilters } from '../../report/tbot/filters.js';
-import { heartbeatSection } from '../../report/tbot/with-heartbeats.js';
+import { formatTbotViewHtml, tbotIsEmpty, tbotView } from '../../report/tbot/with-heartbeats.js';
 import type { CollectorRuntime } from '../../runtime.js';
 import { commonReportOptions, foldCompared, nothingIn, openStore, render, type CommonReportArgs } from './shared.js';
 
@@ -49,13 +45,9 @@ export function tbotReportCommand(runtime: CollectorRuntime, setExitCode: (code:
       const starts = await foldCompared(tbotFold, 'tbot', store, filters, runtime);
       // Continuous agents' daily heartbeats: their own fold, added as a section of the tbot report.
       const heartbeats = await foldCompared(heartbeatFold, 'tbot.heartbeat', store, filters, runtime, { noteIgnored: false, previous: starts.previousWindow });
-      const health = renewalHealth(heartbeats.current);
-      const view = {
-        ...starts.current,
-        summary: compareHeadlines(tbotHeadline(starts.current, heartbeats.current), tbotHeadline(starts.previous, heartbeats.previous), starts.previousWindow),
-        heartbeats: { ...heartbeatSection(heartbeats.current), usualFailureRate: health.band, daysAboveUsual: health.daysAbove },
-      };
-      const nothing = starts.current.total + starts.current.skipped + heartbeats.current.total + heartbeats.current.skipped === 0;
+      const periods = { starts, heartbeats, previousWindow: starts.previousWindow };
+      const view = tbotView(periods);
+      const nothing = tbotIsEmpty(periods);
       runtime.stdout(
         render(
           view,
@@ -63,7 +55,7 @@ export function tbotReportCommand(runtime: CollectorRuntime, setExitCode: (code:
           {
             table: (summary) => formatTable(summary, args.by, formatHeartbeatTable(heartbeats.current)),
             csv: (summary) => formatCsv(summary, args.by),
-            html: (summary) => formatHtml(summary, formatHeartbeatHtml(heartbeats.current)),
+            html: (summary) => formatTbotViewHtml(summary, heartbeats.current),
           },
           nothing ? { title: 'tbot usage', message: nothingIn('tbot starts or heartbeats', store) } : undefined,
         ),

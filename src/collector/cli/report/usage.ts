@@ -5,10 +5,11 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../../errors.js';
 import { usageFold, type UsageOptions } from '../../report/usage/fold.js';
-import { monthWindow as monthOf } from '../../report/usage/month.js';
+import { monthBefore, monthWindow as monthOf } from '../../report/usage/month.js';
+import { withStrip } from '../../report/summary-strip.js';
 import { formatUsageCsv, formatUsageHtml, formatUsageTable, summarizeUsage, usageHeadline, usageIsEmpty } from '../../report/usage/format.js';
 import type { CollectorRuntime } from '../../runtime.js';
-import { commonReportOptions, foldCompared, nothingIn, openStore, render, reportWindow, withStrip, type CommonReportArgs } from './shared.js';
+import { commonReportOptions, foldCompared, nothingIn, openStore, render, reportWindow, type CommonReportArgs } from './shared.js';
 
 interface UsageArgs extends CommonReportArgs {
   tenant?: string;
@@ -20,12 +21,6 @@ export function monthWindow(month: string): { since: string; until: string } {
   const window = monthOf(month);
   if (window === undefined) throw new UsageError(`--month ${JSON.stringify(month)}: expected a month as YYYY-MM, such as 2026-11`);
   return window;
-}
-
-/** "2026-11" → "2026-10"; "2026-01" → "2025-12". */
-export function monthBefore(month: string): string {
-  const [year, number] = month.split('-').map(Number) as [number, number];
-  return new Date(Date.UTC(year, number - 2, 1)).toISOString().slice(0, 7);
 }
 
 export function usageReportCommand(runtime: CollectorRuntime, setExitCode: (code: number) => void): CommandModule<object, UsageArgs> {

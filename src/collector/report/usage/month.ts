@@ -9,3 +9,9 @@ export function monthWindow(month: string): ReportWindow | undefined {
   const end = Date.UTC(Number(match[1]), Number(match[2]), 1);
   return { since: new Date(start).toISOString(), until: new Date(end).toISOString() };
 }
+
+/** "2026-11" → "2026-10"; "2026-01" → "2025-12": a month is compared with the calendar month before it. */
+export function monthBefore(month: string): string {
+  const [year, number] = month.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(year, number - 2, 1)).toISOString().slice(0, 7);
+}
