@@ -109,7 +109,18 @@ export function createListener(onRequest: RequestHandler, options: ListenerOptio
       // An offered certificate is judged once the handshake is done (tenant-trust.ts).
       ...(tenants === undefined ? {} : { requestCert: true, rejectUnauthorized: false, ca: tenants.caPems }),
     };
-    const server = http2().createSecureServer(secure, onRequest);
+    // Every request is judged too, not only the connection: the first request of a connection can be
+    // dispatched before 'secureConnection' reaches the listener below (the verdict is kept per socket).
+    const admitted: RequestHandler =
+      tenants === undefined
+        ? onRequest
+        : (req, res) => {
+            if (tenants.admit(req.socket as TLSSocket)) return onRequest(req, res);
+            // HTTP/2's socket is a proxy that refuses manipulation: end the session instead.
+            if ('stream' in req) req.stream.session?.destroy();
+            else req.socket.destroy();
+          };
+    const server = http2().createSecureServer(secure, admitted);
     // HTTP/1.1 over TLS gets the same header and request timers as plain HTTP/1.1 (node:http2
     // runs them for allowHTTP1 connections, from these fields, once the server listens).
     Object.assign(server, { headersTimeout: options.headersTimeoutMs, requestTimeout: options.requestTimeoutMs, connectionsCheckingInterval: 1_000 });

@@ -20,6 +20,8 @@ import { isTenantName } from './tenant-name.js';
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 /** Set on an admitted socket; read back through HTTP/2's socket proxy, which forwards property reads. */
 const TENANT = Symbol('tenant');
+/** The verdict on a socket, once judged: a request may be parsed before 'secureConnection' is handled. */
+const VERDICT = Symbol('verdict');
 
 interface Identity {
   tenant: string;
@@ -30,6 +32,7 @@ interface Identity {
 
 interface Identified {
   [TENANT]?: Identity;
+  [VERDICT]?: boolean;
 }
 
 /** Serials compared as numbers: one tool prints a leading zero byte, another does not. */
@@ -134,14 +137,27 @@ export class TenantTrust {
     return this.stillValid(identity) ? identity : undefined;
   }
 
-  /** Called once per TLS connection after its handshake: false means close it now. */
+  /**
+   * Judges a TLS connection after its handshake, once: false means close it now. Called from
+   * 'secureConnection' and again before each request is handled, because the first request of a
+   * connection can be parsed and dispatched before 'secureConnection' reaches our listener; the
+   * second call returns the first verdict.
+   */
   admit(socket: TLSSocket): boolean {
+    const judged = socket as TLSSocket & Identified;
+    if (judged[VERDICT] !== undefined) return judged[VERDICT];
+    const verdict = this.judge(judged);
+    judged[VERDICT] = verdict;
+    return verdict;
+  }
+
+  private judge(socket: TLSSocket & Identified): boolean {
     const certificate = socket.getPeerX509Certificate();
     if (certificate === undefined) return true;
     if (!socket.authorized) return false;
     const identity = this.tenantOf(certificate);
     if (identity === undefined) return false;
-    (socket as TLSSocket & Identified)[TENANT] = identity;
+    socket[TENANT] = identity;
     return true;
   }
 
