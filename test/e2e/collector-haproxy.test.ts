@@ -5,16 +5,15 @@
  * and when one instance stops, HAProxy's health check takes it out and requests still answer 200.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
 import { findTool, testTool } from '../../scripts/provision-test-tools.mjs';
 import { fences } from '../helpers/doc-blocks.js';
 import { eventually, metric, startCollector, submit, tbotEvent, type RunningCollector } from '../helpers/collector-process.js';
 import { freePort } from '../helpers/free-port.js';
-import { startPostgres, type PgServer } from '../helpers/postgres.js';
+import { startPostgres, storedRows, type PgServer, unprivilegedOwner } from '../helpers/postgres.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
 const DOC = new URL('../../docs/postgres.md', import.meta.url);
@@ -38,13 +37,6 @@ async function documentedConfig(replacements: Record<string, string>): Promise<s
   return `${config}\n`;
 }
 
-/** HAProxy needs no root for a high port: as root, it runs as `nobody`. */
-function unprivileged(): { uid: number; gid: number } | Record<string, never> {
-  if (process.getuid?.() !== 0) return {};
-  const id = (flag: string): number => Number(execFileSync('id', [flag, 'nobody'], { encoding: 'utf8' }).trim());
-  return { uid: id('-u'), gid: id('-g') };
-}
-
 interface RunningHaproxy {
   child: ChildProcess;
   stderr(): string;
@@ -54,10 +46,12 @@ interface RunningHaproxy {
 function startHaproxy(configPath: string): RunningHaproxy {
   const binary = findTool(testTool('haproxy'));
   if (binary === undefined) throw new Error("haproxy is missing: run `node scripts/provision-test-tools.mjs` (npm test does; installs Debian's haproxy)");
-  // -db: stay in the foreground, no daemon, no master process; the config is the only input.
-  const child = spawn(binary, ['-db', '-f', configPath], { ...unprivileged(), stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env['PATH'] ?? '' } });
+  // No root needed for a high port: as root it runs as nobody. -db: stay in the foreground, no daemon, no master process; the config is the only input.
+  const child = spawn(binary, ['-db', '-f', configPath], { ...unprivilegedOwner(), stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env['PATH'] ?? '' } });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  // A spawn that fails shows in the log the readiness error prints, not as an uncaught error.
+  child.once('error', (error) => (stderr += `haproxy could not be started: ${error.message}\n`));
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   return {
     child,
@@ -93,22 +87,6 @@ async function submitWithRetries(url: string, event: unknown): Promise<{ status:
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return last;
-}
-
-/** The distinct ids in collector_events, one entry per row. */
-async function storedIds(url: string): Promise<string[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ id: string }>("SELECT (line::jsonb)->'event'->>'distinctId' AS id FROM collector_events");
-    return rows.map((row) => row.id).sort();
-  } catch (error) {
-    // Before the first migration there is no table yet: nothing is stored.
-    if ((error as { code?: string }).code === '42P01') return [];
-    throw error;
-  } finally {
-    await client.end();
-  }
 }
 
 describe('two collectors behind HAProxy (the docs/postgres.md config)', () => {
@@ -172,9 +150,10 @@ describe('two collectors behind HAProxy (the docs/postgres.md config)', () => {
       `both instances got traffic: ${received.join(', ')}`,
     );
 
-    const expected = sent.map((event) => event.distinctId).sort();
     for (const collector of collectors) await eventually(() => metric(collector.url, 'tbot_collector_outbox_backlog_events'), 0, WAIT_MS);
-    assert.deepEqual(await storedIds(db), expected);
+    const stored = await storedRows(db);
+    assert.equal(stored.rows, EVENTS, 'each event is stored once');
+    assert.deepEqual([...stored.ids].sort(), sent.map((event) => event.distinctId).sort());
   });
 
   it('one instance stopped: HAProxy takes it out and requests through it still answer 200', async () => {
@@ -195,11 +174,10 @@ describe('two collectors behind HAProxy (the docs/postgres.md config)', () => {
     }
     const survivor = collectors[1]!;
     await eventually(() => metric(survivor.url, 'tbot_collector_outbox_backlog_events'), 0, WAIT_MS);
-    const ids = await storedIds(db);
-    const stored = new Set(ids);
-    assert.equal(ids.length, stored.size, 'no event is stored twice');
+    const stored = await storedRows(db);
+    assert.equal(stored.rows, stored.ids.size, 'no event is stored twice');
     assert.deepEqual(
-      sent.filter((event) => !stored.has(event.distinctId)),
+      sent.filter((event) => !stored.ids.has(event.distinctId)),
       [],
       'every event sent after the stop is stored',
     );
