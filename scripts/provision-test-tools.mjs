@@ -79,6 +79,13 @@ export const TEST_TOOLS = [
     paths: postgresBinDirs().map((dir) => `${dir}/initdb`),
     debianPackage: 'postgresql',
   },
+  {
+    name: 'haproxy',
+    why: "the load-balancer test runs docs/postgres.md's HAProxy config in front of two collectors",
+    commands: ['haproxy'],
+    paths: ['/usr/sbin/haproxy'],
+    debianPackage: 'haproxy',
+  },
 ];
 
 /** @param {string} path */

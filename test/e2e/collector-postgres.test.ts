@@ -11,35 +11,11 @@ import pg from 'pg';
 import { SHIP_CURSOR_FILE } from '../../src/collector/ship/ship-cursor.js';
 import { eventually, metric, runCollector, startCollector, storedLines, submit, tbotEvent, type RunningCollector } from '../helpers/collector-process.js';
 import { startLoad } from '../helpers/event-load.js';
-import { startPostgres, type PgServer } from '../helpers/postgres.js';
+import { startPostgres, storedRows, type PgServer } from '../helpers/postgres.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
 /** Loaded machines ship slowly; every wait is for an event, bounded by this. */
 const DRAIN_MS = 90_000;
-
-interface StoredRows {
-  /** Rows in collector_events. */
-  rows: number;
-  /** The distinct ids (tbot starts) the rows hold. */
-  ids: Set<string>;
-  /** The stored lines. */
-  lines: string[];
-}
-
-async function storedRows(url: string): Promise<StoredRows> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ line: string; id: string }>("SELECT line, (line::jsonb)->'event'->>'distinctId' AS id FROM collector_events");
-    return { rows: rows.length, ids: new Set(rows.map((row) => row.id)), lines: rows.map((row) => row.line) };
-  } catch (error) {
-    // Before the first migration there is no table yet: nothing is stored.
-    if ((error as { code?: string }).code === '42P01') return { rows: 0, ids: new Set(), lines: [] };
-    throw error;
-  } finally {
-    await client.end();
-  }
-}
 
 /** How many of `ids` are not (yet) in the store. */
 const missingFrom = async (url: string, ids: readonly string[]): Promise<number> => {

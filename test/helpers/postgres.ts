@@ -44,8 +44,11 @@ export function postgresBinDir(): string {
   return dirname(realpathSync(initdb));
 }
 
-/** The user and group the cluster runs as: `nobody` when we are root, else ourselves. */
-function clusterOwner(): { uid: number; gid: number } | undefined {
+/**
+ * The user and group a test server runs as (the cluster, HAProxy): `nobody` when we are root,
+ * else ourselves (undefined). postgres refuses root; the others need none.
+ */
+export function unprivilegedOwner(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
   const id = (flag: string): number => Number(execFileSync('id', [flag, 'nobody'], { encoding: 'utf8' }).trim());
   return { uid: id('-u'), gid: id('-g') };
@@ -55,7 +58,7 @@ class PortTakenError extends Error {}
 
 export async function startPostgres(): Promise<PgServer> {
   const bin = postgresBinDir();
-  const owner = clusterOwner();
+  const owner = unprivilegedOwner();
   const dir = await mkdtemp(join(tmpdir(), 'tbot-pg-'));
   const data = join(dir, 'data');
   const asOwner = owner === undefined ? {} : { uid: owner.uid, gid: owner.gid };
@@ -172,4 +175,29 @@ export async function startPostgres(): Promise<PgServer> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+export interface StoredRows {
+  /** Rows in collector_events. */
+  rows: number;
+  /** The distinct ids (tbot starts) the rows hold. */
+  ids: Set<string>;
+  /** The stored lines. */
+  lines: string[];
+}
+
+/** What collector_events holds (nothing before the first migration made it). */
+export async function storedRows(url: string): Promise<StoredRows> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ line: string; id: string }>("SELECT line, (line::jsonb)->'event'->>'distinctId' AS id FROM collector_events");
+    return { rows: rows.length, ids: new Set(rows.map((row) => row.id)), lines: rows.map((row) => row.line) };
+  } catch (error) {
+    // Before the first migration there is no table yet: nothing is stored.
+    if ((error as { code?: string }).code === '42P01') return { rows: 0, ids: new Set(), lines: [] };
+    throw error;
+  } finally {
+    await client.end();
+  }
 }
