@@ -4,7 +4,9 @@
  * or on several worker threads whose tallies are merged; parsing JSON is the whole cost of a
  * report, which is why it is spread over cores.
  */
+import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { familyOf, type StoredRecord } from '../store/record.js';
 import { checkStoredRecord } from '../store/record-check.js';
@@ -99,15 +101,37 @@ export interface ScanOptions {
 
 /** A small young generation keeps each worker's footprint flat; parsing garbage dies young anyway. */
 const WORKER_YOUNG_GENERATION_MB = 2;
+/**
+ * Below this many bytes of segments (a sealed one counted at SEALED_RATIO times its size) the
+ * default is one thread: starting a worker (a new isolate loading the report bundle) costs more
+ * CPU than parsing a few megabytes. An explicit --workers is always obeyed.
+ */
+const SMALL_STORE_BYTES = 8 * 1024 * 1024;
+const SEALED_RATIO = 6;
+
+/** The segments' bytes on disk, a sealed one weighted by SEALED_RATIO; stops counting at `limit`. */
+async function storeBytes(dir: string, segments: readonly string[], sealed: ReadonlySet<string>, limit: number): Promise<number> {
+  let total = 0;
+  for (const segment of segments) {
+    const isSealed = sealed.has(segment);
+    const info = await stat(join(dir, isSealed ? `${segment}.gz` : segment)).catch(() => undefined);
+    total += (info?.size ?? 0) * (isSealed ? SEALED_RATIO : 1);
+    if (total >= limit) break;
+  }
+  return total;
+}
 
 export async function buildReport<R>(fold: Fold<R>, family: string, dir: string, window: ReportWindow, foldOptions: unknown, options: ScanOptions = {}): Promise<R> {
-  const workers = options.workerUrl === undefined ? 1 : (options.workers ?? Math.min(availableParallelism(), 4));
   const sinceDay = window.since.slice(0, 10);
   const listing = await listSegmentEntries(dir);
   for (const name of listing.ignored) options.onIgnored?.(name);
   // Segments are days of arrival; events arrive after they happen, so later segments may hold
   // events from inside the window and are all read.
   const segments = listing.segments.filter((segment) => segmentDay(segment) >= sinceDay);
+  // Readers take the plain file when both forms are there, so only a segment without one is counted sealed.
+  const sealedOnly = new Set(listing.sealed.filter((name) => !listing.plain.includes(name)));
+  const small = async (): Promise<boolean> => (await storeBytes(dir, segments, sealedOnly, SMALL_STORE_BYTES)) < SMALL_STORE_BYTES;
+  const workers = options.workerUrl === undefined ? 1 : (options.workers ?? (segments.length < 2 || (await small()) ? 1 : Math.min(availableParallelism(), 4)));
   const task = (share: string[], blocking: boolean): ScanTask => ({ dir, segments: share, window, family, options: foldOptions, blocking });
   if (workers <= 1 || segments.length < 2) return scan(fold, task(segments, options.blockingReads === true));
   const shares = Array.from({ length: Math.min(workers, segments.length) }, (_, index) => segments.filter((_, position) => position % workers === index));
