@@ -48,7 +48,11 @@ export function commonReportOptions<T>(yargs: Argv<T>): Argv<T> {
     .option('since', { type: 'string', requiresArg: true, default: '30d', describe: `Window start: ${WHEN}` })
     .option('until', { type: 'string', requiresArg: true, default: 'now', describe: 'Window end (exclusive), in the same forms' })
     .option('format', { type: 'string', requiresArg: true, choices: FORMATS, default: 'table', describe: 'Output: a text table, JSON, CSV, or a self-contained HTML page' })
-    .option('workers', { type: 'number', requiresArg: true, describe: 'Threads parsing segments (default: one per core, at most 4; one below 8 MiB of segments)' }) as unknown as Argv<T>;
+    .option('workers', {
+      type: 'number',
+      requiresArg: true,
+      describe: 'Threads parsing segments (default: one per core, at most 4; one below 8 MiB of segments)',
+    }) as unknown as Argv<T>;
 }
 
 export function reportWindow(args: Pick<CommonReportArgs, 'since' | 'until'>, now: Date): ReportWindow {
