@@ -55,3 +55,24 @@ describe('--tls-san values', () => {
   for (const name of ['', 'bad name', 'http://x', 'a..b', `${'a'.repeat(64)}.com`])
     it(`refuses ${JSON.stringify(name)}`, () => assert.match(sanProblem(name) ?? '', /expected a DNS name/));
 });
+
+describe('tenant revoke --external', () => {
+  it('records a serial once however it is written (colons, a leading zero byte, lower case)', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { listTenants, revokeExternal } = await import('../../src/collector/tenants/tenant-commands.js');
+    const dir = await mkdtemp(join(tmpdir(), 'tbot-external-revoke-'));
+    try {
+      const dataDir = join(dir, 'data');
+      const now = new Date('2026-12-05T12:00:00.000Z');
+      const first = await revokeExternal(dataDir, 'globex', now, '0CF5906B');
+      const again = await revokeExternal(dataDir, 'globex', now, '0c:f5:90:6b');
+      assert.equal(first.serial, 'CF5906B');
+      assert.deepEqual(again, first);
+      assert.deepEqual(listTenants(dataDir).externalRevocations, [first]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

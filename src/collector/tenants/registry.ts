@@ -44,6 +44,13 @@ export interface Registry {
 
 export const EMPTY_REGISTRY: Registry = { tenants: [], externalRevocations: [] };
 
+/** A serial compared as a number: one tool prints a leading zero byte (or colons), another does not. */
+export const serialKey = (serial: string): string =>
+  serial
+    .replace(/:/g, '')
+    .toUpperCase()
+    .replace(/^0+(?=.)/, '');
+
 export const registryPath = (dataDir: string): string => join(dataDir, TLS_DIRECTORY, REGISTRY_FILE);
 
 const SERIAL = /^[0-9A-F]{1,40}$/;

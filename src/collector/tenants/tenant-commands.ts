@@ -11,7 +11,7 @@ import { acquirePidLock, LockHeldError, type PidLock, realPidLockDeps } from '..
 import { prepareDataDir } from '../store/data-dir.js';
 import { CA_CERT_FILE, openCollectorCa } from './collector-ca.js';
 import { TenantError } from './errors.js';
-import { type ExternalRevocation, type Registry, readRegistry, registryPath, writeRegistry, type TenantEntry } from './registry.js';
+import { type ExternalRevocation, type Registry, readRegistry, registryPath, serialKey, writeRegistry, type TenantEntry } from './registry.js';
 import { tenantNameProblem } from './tenant-name.js';
 
 export const DEFAULT_TENANT_DAYS = 365;
@@ -137,15 +137,19 @@ async function revokeLocked(dataDir: string, name: string, now: Date): Promise<T
  */
 export async function revokeExternal(dataDir: string, name: string, now: Date, serial?: string): Promise<ExternalRevocation> {
   checkName(name);
-  const normalized = serial?.replace(/:/g, '').toUpperCase();
+  const normalized = serial === undefined ? undefined : serialKey(serial);
   if (normalized !== undefined && !/^[0-9A-F]{1,40}$/.test(normalized))
     throw new TenantError(`--serial ${JSON.stringify(serial)}: expected the certificate's serial in hex (as openssl x509 -serial prints it)`);
   await prepareDataDir(dataDir);
   return withRegistryLocked(dataDir, now, async () => {
     const registry = readRegistry(dataDir);
-    const covered = registry.externalRevocations.find((entry) => entry.name === name && (entry.serial === undefined || entry.serial === normalized));
+    // Already refused (all of the tenant's, or this serial, however it was written then): nothing to add.
+    const covered = registry.externalRevocations.find((entry) => entry.name === name && (entry.serial === undefined || serialKey(entry.serial) === normalized));
     if (covered !== undefined) return covered;
-    const entry: ExternalRevocation = { name, ...(normalized === undefined ? {} : { serial: normalized.replace(/^0+(?=.)/, '') }), revokedAt: now.toISOString() };
+    const entry: ExternalRevocation = { name, ...(normalized === undefined ? {} : { serial: normalized }), revokedAt: now.toISOString() };
+    // The registry lives in tls/, which appears whole when the CA is made (collector-ca.ts): make
+    // the CA first, as `tenant add` does, so a refusal recorded before any tenant has a place.
+    await openCollectorCa(dataDir, now, true);
     await writeRegistry(dataDir, { ...registry, externalRevocations: [...registry.externalRevocations, entry] });
     return entry;
   });

@@ -13,7 +13,7 @@ import { statSync, type Stats } from 'node:fs';
 import type { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { parseCertificate } from '../../ca/x509-issuer.js';
-import { type ExternalRevocation, readRegistry, registryPath, type TenantEntry } from './registry.js';
+import { type ExternalRevocation, readRegistry, registryPath, serialKey, type TenantEntry } from './registry.js';
 import { isTenantName } from './tenant-name.js';
 
 /** The extendedKeyUsage a client certificate must allow, when it restricts usage at all. */
@@ -34,9 +34,6 @@ interface Identified {
   [TENANT]?: Identity;
   [VERDICT]?: boolean;
 }
-
-/** Serials compared as numbers: one tool prints a leading zero byte, another does not. */
-const serialKey = (serial: string): string => serial.toUpperCase().replace(/^0+(?=.)/, '');
 
 /** The single CN of a subject as node prints it ("CN=acme\nO=..."), or undefined. */
 function commonName(certificate: X509Certificate): string | undefined {
