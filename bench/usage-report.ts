@@ -33,7 +33,7 @@ const CLI = fileURLToPath(new URL('../dist/tbot-collector.mjs', import.meta.url)
 const BASELINE_DIST = process.env['BENCH_BASELINE_DIST'];
 const KEPT_STORE = process.env['BENCH_USAGE_STORE'];
 
-/** One real stored line: the record layout (every counter, the enums) is the service's own. */
+/** One real stored line: the record layout (the fields it writes, the enums) is the service's own. */
 const [template] = storedUsageLines(
   'template',
   [{ kind: 'user', id: 'template', host: 'auth-a', start: `${MONTH}-01T00:00:00Z`, users: [{ user: 'template', kind: 1, logins: 1, ssh: 2 }] }],
@@ -43,12 +43,14 @@ const stored = JSON.parse(template!) as { event: { report: { records: Record<str
 const recordTemplate = stored.event.report.records[0]!;
 
 function tenantRecords(tenant: number): string[] {
+  // The service leaves zero values out of what it stores, so a user without logins has no `logins`.
+  const { logins: _logins, ...withoutLogins } = recordTemplate;
   return Array.from({ length: POOL }, (_, user) =>
     JSON.stringify({
-      ...recordTemplate,
+      ...withoutLogins,
       user_name: anonymize(`tenant-${tenant}`, `user-${user}`),
       user_kind: user % 5 === 0 ? 'USER_KIND_BOT' : 'USER_KIND_HUMAN',
-      logins: String(user % 3),
+      ...(user % 3 === 0 ? {} : { logins: String(user % 3) }),
     }),
   );
 }

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { create, toBinary } from '@bufbuild/protobuf';
+import { create, toBinary, toJson, type Message } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { toPostHogEvent } from '../../src/collector/forward/posthog-event.js';
 import { teleportEventServices } from '../../src/collector/ingest/services/teleport-events.js';
@@ -77,6 +77,22 @@ describe('usage reports in PostHog', () => {
     const event = toPostHogEvent(presence!);
     assert.equal(event.event, 'tp.resource.counts');
     assert.deepEqual(event.properties['tp.resource_counts'], { node: 3, 'node.openssh': 1 });
+  });
+
+  it('stores a report without its zero values, and sends every field of every record, zeros included, as a store that kept them would', () => {
+    const [alice, ci] = (user!.event as { report: { records: Record<string, unknown>[] } }).report.records;
+    assert.deepEqual(Object.keys(alice!).sort(), ['logins', 'ssh_sessions', 'user_kind', 'user_name']);
+    assert.deepEqual(Object.keys(ci!).sort(), ['certificates_issued', 'user_kind', 'user_name']);
+    // The store before this one wrote every implicit field; a line of either kind leaves the same.
+    const written = request as Message & { userActivity: Message[] };
+    const everyField = structuredClone(user!) as StoredRecord<{ report: unknown }>;
+    everyField.event.report = toJson(messageSchema('prehog.v1.UserActivityReport'), written.userActivity[0]!, { useProtoFieldName: true, alwaysEmitImplicit: true });
+    assert.ok(JSON.stringify(everyField).length > JSON.stringify(user).length * 1.5, 'the old form is the larger one');
+    assert.equal(JSON.stringify(toPostHogEvent(user!)), JSON.stringify(toPostHogEvent(everyField)));
+    const records = toPostHogEvent(user!).properties['tp.records'] as Record<string, Record<string, unknown>>;
+    assert.equal(records[anon('ci')]!['logins'], 0);
+    assert.equal(records[anon('alice')]!['certificates_issued'], 0);
+    assert.deepEqual(records[anon('alice')]!['spiffe_ids_issued'], []);
   });
 
   it('re-checks what it read back from disk: a record key that is not anonymized never leaves', () => {

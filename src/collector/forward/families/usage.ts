@@ -8,9 +8,12 @@
  * the session type, as `<name>:<session type>`), and the tenant as a PostHog group. The contract
  * names no properties for tp.resource.counts and tp.identity_security.usage; ours are
  * `tp.resource_counts`, and `tp.graph_size_records` / `tp.audit_log_records` under the report's own
- * field names. What was read back from disk is checked again before it leaves.
+ * field names. What was read back from disk is checked again before it leaves. The store leaves a
+ * report's zero values out; they are written back here, so every record carries every field.
  */
 import { isAnonymized } from '../../../protocol/anonymized.js';
+import { messageSchema } from '../../../protocol/descriptors.js';
+import { withImplicitDefaults } from '../../../protocol/proto-json-defaults.js';
 import { POSTHOG_ENUM_VALUES, usageKind, type StoredUsageReport } from '../../../protocol/usage-wire.js';
 import { InvalidRecordError, type StoredRecord } from '../../store/record.js';
 import type { FamilyEvent, PostHogProperties, PostHogValue } from '../posthog-types.js';
@@ -70,8 +73,10 @@ export function usageToPostHog(stored: StoredRecord): FamilyEvent {
     $groups: { tenant: report.tenant },
     $process_person_profile: false,
   };
-  if (kind.records !== undefined) properties['tp.records'] = recordMap(report.report[kind.records.field], kind.records.key, kind.records.qualifier);
-  else if (kind.kind === 'resource_presence') properties['tp.resource_counts'] = resourceCounts(report.report['resource_kind_reports']);
-  else for (const list of ['graph_size_records', 'audit_log_records']) properties[`tp.${list}`] = value(list, report.report[list] ?? []);
+  if (typeof report.report !== 'object' || report.report === null || Array.isArray(report.report)) throw new InvalidRecordError('stored usage report: report is not an object');
+  const body = withImplicitDefaults(messageSchema(kind.reportType), report.report);
+  if (kind.records !== undefined) properties['tp.records'] = recordMap(body[kind.records.field], kind.records.key, kind.records.qualifier);
+  else if (kind.kind === 'resource_presence') properties['tp.resource_counts'] = resourceCounts(body['resource_kind_reports']);
+  else for (const list of ['graph_size_records', 'audit_log_records']) properties[`tp.${list}`] = value(list, body[list] ?? []);
   return { event: kind.posthogName, distinct_id: report.cluster_name, timestamp: new Date(report.start_time).toISOString(), properties };
 }
