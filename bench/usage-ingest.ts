@@ -16,7 +16,9 @@
  *                                          shell's) instead of a clean env
  *
  * The candidates take turns for BENCH_ROUNDS rounds of BENCH_SECONDS each; medians are printed
- * with the load average. Needs `node build.mjs` first.
+ * with the load average. Needs `node build.mjs` first. BENCH_BASELINE_DIST=<an earlier build's
+ * dist> adds the goal's cell served by that build, taking turns with this one: a change's
+ * before/after in one run. BENCH_CELLS=goal keeps only the goal's cell (and the baseline's).
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -116,16 +118,19 @@ async function drive(candidate: Candidate): Promise<{ rate: number; perCpuSecond
 }
 
 const extraCa = process.env['NODE_EXTRA_CA_CERTS'];
+const baselineDist = process.env['BENCH_BASELINE_DIST'];
+const goalOnly = process.env['BENCH_CELLS'] === 'goal';
 const servers: RunningCollector[] = [];
+const bundleOf = (name: string): string => (name === 'tls-baseline' ? join(baselineDist!, 'tbot-collector.mjs') : COLLECTOR_BUNDLE);
 const start = async (name: string, args: string[], env: Record<string, string> = {}): Promise<RunningCollector> => {
-  const server = await startCollector(join(scratch, name), args, env);
+  const server = await startCollector(join(scratch, name), args, env, bundleOf(name));
   servers.push(server);
   return server;
 };
 // Both TLS collectors share one data dir's CA and tenants, each with its own store.
 const tlsDir = (name: string): string => join(scratch, name);
-for (const name of ['tls', 'tls-extra-ca'])
-  execFileSync(process.execPath, [COLLECTOR_BUNDLE, 'tenant', 'add', 'bench', '--data-dir', tlsDir(name), '--out', join(scratch, `${name}-tenant`)]);
+for (const name of ['tls', 'tls-extra-ca', ...(baselineDist === undefined ? [] : ['tls-baseline'])])
+  execFileSync(process.execPath, [bundleOf(name), 'tenant', 'add', 'bench', '--data-dir', tlsDir(name), '--out', join(scratch, `${name}-tenant`)]);
 const tenantOf = async (name: string): Promise<ClientTls & { cert: string; key: string }> => ({
   ca: await readFile(join(tlsDir(name), 'tls', 'ca.crt'), 'utf8'),
   cert: await readFile(join(scratch, `${name}-tenant`, 'bench.crt'), 'utf8'),
@@ -134,28 +139,38 @@ const tenantOf = async (name: string): Promise<ClientTls & { cert: string; key: 
 const candidates: Candidate[] = [];
 try {
   const plain = await start('plain', []);
-  const secure = await start('tls', ['--tls']);
+  // BENCH_PROFILE=<a module to --import> loads it into the goal's collector (e.g. one that starts the inspector's profiler).
+  const secure = await start('tls', ['--tls'], process.env['BENCH_PROFILE'] === undefined ? {} : { NODE_OPTIONS: `--import=${process.env['BENCH_PROFILE']}` });
   const tenant = await tenantOf('tls');
   // Long-lived connections, as an auth server keeps its own: one HTTP/2 session, or keep-alive sockets.
   const h2 = { baseUrl: secure.url, useBinaryFormat: true, httpVersion: '2' as const, nodeOptions: tenant };
-  candidates.push(
-    { name: 'mutual TLS + h2, Connect binary', pid: secure.child.pid!, submit: submitter(createConnectTransport(h2)) },
-    { name: 'mutual TLS + h2, gRPC', pid: secure.child.pid!, submit: submitter(createGrpcTransport({ baseUrl: secure.url, nodeOptions: tenant })) },
-    {
-      name: 'mutual TLS + HTTP/1.1, Connect binary',
-      pid: secure.child.pid!,
-      submit: submitter(
-        createConnectTransport({ baseUrl: secure.url, useBinaryFormat: true, httpVersion: '1.1', nodeOptions: { agent: new HttpsAgent({ keepAlive: true, ...tenant }) } }),
-      ),
-    },
-    {
-      name: 'plain HTTP/1.1, Connect binary (401)',
-      pid: plain.child.pid!,
-      submit: submitter(createConnectTransport({ baseUrl: plain.url, useBinaryFormat: true, httpVersion: '1.1', nodeOptions: { agent: new HttpAgent({ keepAlive: true }) } })),
-      refusalCounts: true,
-    },
-  );
-  if (extraCa !== undefined) {
+  candidates.push({ name: 'mutual TLS + h2, Connect binary', pid: secure.child.pid!, submit: submitter(createConnectTransport(h2)) });
+  if (baselineDist !== undefined) {
+    const baseline = await start('tls-baseline', ['--tls']);
+    candidates.push({
+      name: 'the same h2 cell, served by the baseline build',
+      pid: baseline.child.pid!,
+      submit: submitter(createConnectTransport({ ...h2, baseUrl: baseline.url, nodeOptions: await tenantOf('tls-baseline') })),
+    });
+  }
+  if (!goalOnly)
+    candidates.push(
+      { name: 'mutual TLS + h2, gRPC', pid: secure.child.pid!, submit: submitter(createGrpcTransport({ baseUrl: secure.url, nodeOptions: tenant })) },
+      {
+        name: 'mutual TLS + HTTP/1.1, Connect binary',
+        pid: secure.child.pid!,
+        submit: submitter(
+          createConnectTransport({ baseUrl: secure.url, useBinaryFormat: true, httpVersion: '1.1', nodeOptions: { agent: new HttpsAgent({ keepAlive: true, ...tenant }) } }),
+        ),
+      },
+      {
+        name: 'plain HTTP/1.1, Connect binary (401)',
+        pid: plain.child.pid!,
+        submit: submitter(createConnectTransport({ baseUrl: plain.url, useBinaryFormat: true, httpVersion: '1.1', nodeOptions: { agent: new HttpAgent({ keepAlive: true }) } })),
+        refusalCounts: true,
+      },
+    );
+  if (extraCa !== undefined && !goalOnly) {
     const withExtraCa = await start('tls-extra-ca', ['--tls'], { NODE_EXTRA_CA_CERTS: extraCa });
     const extraTenant = await tenantOf('tls-extra-ca');
     candidates.push({

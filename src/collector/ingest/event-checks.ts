@@ -36,7 +36,7 @@ export function decodeEvents(schema: DescMessage, encoding: Encoding, body: Buff
   if (encoding === 'json') ({ json: decoded, unknown } = decodeJsonMessage(schema, parseJsonBody(body)) as { json: JsonObject; unknown: UnknownField[] });
   else {
     const message = decodeBinaryMessage<Message>(schema, body);
-    unknown = unknownBinaryFields(message);
+    unknown = unknownBinaryFields(schema, message);
     decoded = canonicalJson(schema, message) as JsonObject;
   }
   const topLevel = (path: string): UnknownField[] => unknown.filter((field) => field.path === path);

@@ -64,7 +64,7 @@ function acceptBinary(body: Buffer, receivedAt: Date): Accepted {
     if (!checked.ok) throw invalid(`timestamp: ${checked.reason}`, 'decode');
     instant = checked.instant;
   }
-  return finish(canonicalJson(schema(), message) as JsonObject, instant, receivedAt, unknownBinaryFields(message).length);
+  return finish(canonicalJson(schema(), message) as JsonObject, instant, receivedAt, unknownBinaryFields(schema(), message).length);
 }
 
 export const heartbeatService: IngestService = {

@@ -106,5 +106,5 @@ export function acceptTbotMessage(message: Message & { timestamp?: Timestamp }, 
     if (!checked.ok) throw timestampFailure(at, checked.reason);
     instant = checked.instant;
   }
-  return finish(canonicalJson(submitTbotEventSchema(), message) as JsonObject, instant, receivedAt, at, unknownBinaryFields(message).length);
+  return finish(canonicalJson(submitTbotEventSchema(), message) as JsonObject, instant, receivedAt, at, unknownBinaryFields(submitTbotEventSchema(), message).length);
 }

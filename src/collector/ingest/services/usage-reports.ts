@@ -34,7 +34,7 @@ function decodeRequest(encoding: Encoding, body: Buffer): { message: Message; un
   const schema = messageSchema(USAGE_REQUEST);
   if (encoding === 'proto') {
     const message = decodeBinaryMessage<Message>(schema, body);
-    return { message, unknown: unknownBinaryFields(message) };
+    return { message, unknown: unknownBinaryFields(schema, message) };
   }
   const stripped = withoutUnknownJsonFields(schema, parseJsonBody(body));
   try {
