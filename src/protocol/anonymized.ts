@@ -15,7 +15,39 @@ export const ANONYMIZED_PATTERN = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
 /** What a rejection says the field should hold; it never repeats the value received. */
 export const ANONYMIZED_EXPECTATION = "the anonymizer's output (base64 of a 32-byte HMAC-SHA256, 44 characters), never a clear value";
 
-export const isAnonymized = (value: string): boolean => ANONYMIZED_PATTERN.test(value);
+/** Which character codes (below 128) are in the standard base64 alphabet, and which may end 32 bytes' worth. */
+const ALPHABET = new Uint8Array(128);
+const LAST_OF_32_BYTES = new Uint8Array(128);
+for (const char of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') ALPHABET[char.charCodeAt(0)] = 1;
+for (const char of 'AEIMQUYcgkosw048') LAST_OF_32_BYTES[char.charCodeAt(0)] = 1;
+const PAD = 61; // '='
+
+/** Whether a character code is in the standard base64 alphabet (no padding). */
+export const isBase64Char = (code: number): boolean => code < 128 && ALPHABET[code] === 1;
+
+/**
+ * `ANONYMIZED_PATTERN.test(value)`, character by character: a billing report tests millions of
+ * these, and the loop costs a quarter of the regular expression (test/unit/anonymized.test.ts
+ * holds the two to the same answers).
+ */
+export function isAnonymized(value: string): boolean {
+  if (value.length !== 44 || value.charCodeAt(43) !== PAD) return false;
+  for (let index = 0; index < 42; index += 1) if (!isBase64Char(value.charCodeAt(index))) return false;
+  const last = value.charCodeAt(42);
+  return last < 128 && LAST_OF_32_BYTES[last] === 1;
+}
+
+/**
+ * Standard base64 with its padding, the spelling ProtoJSON writes for bytes: the regular
+ * expression `^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$`, as a loop.
+ */
+export function isPaddedBase64(value: string): boolean {
+  const length = value.length;
+  if (length % 4 !== 0) return false;
+  const padding = length === 0 || value.charCodeAt(length - 1) !== PAD ? 0 : value.charCodeAt(length - 2) === PAD ? 2 : 1;
+  for (let index = 0; index < length - padding; index += 1) if (!isBase64Char(value.charCodeAt(index))) return false;
+  return true;
+}
 
 /**
  * Byte-compatible with Go's utils.NewHMACAnonymizer(key).AnonymizeString(value): the key is used

@@ -11,6 +11,7 @@
  * the canonical shape"; the caller then asks `fromJson`, so nothing it accepts or refuses changes.
  * Field kinds this does not model (maps, oneofs, floats, other well-known types) answer `false`.
  */
+import { isPaddedBase64 } from './anonymized.js';
 import { ScalarType, type DescEnum, type DescField, type DescMessage } from '@bufbuild/protobuf';
 
 /** `depth`: messages open around the value, as fromJson counts them against its recursion limit. */
@@ -26,8 +27,6 @@ const UINT32_MAX = 0xffffffff;
 const UNSIGNED_64 = /^(?:0|[1-9]\d{0,18})$/;
 /** Up to 18 digits with an optional sign: always inside int64. */
 const SIGNED_64 = /^-?(?:0|[1-9]\d{0,17})$/;
-/** Standard base64 with its padding, the spelling toJson writes (fromJson also takes URL-safe and unpadded). */
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 /** fromJson's own RFC 3339 rule, narrowed to UTC ("Z"). */
 const TIMESTAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.\d{1,9})?Z$/;
 const TIMESTAMP_MS_MIN = Date.parse('0001-01-01T00:00:00Z');
@@ -44,7 +43,8 @@ function scalarCheck(scalar: ScalarType): ShapeCheck | undefined {
     case ScalarType.BOOL:
       return (json) => typeof json === 'boolean';
     case ScalarType.BYTES:
-      return (json) => typeof json === 'string' && BASE64.test(json);
+      // Standard base64 with its padding, the spelling toJson writes (fromJson also takes URL-safe and unpadded).
+      return (json) => typeof json === 'string' && isPaddedBase64(json);
     case ScalarType.INT32:
     case ScalarType.SINT32:
     case ScalarType.SFIXED32:

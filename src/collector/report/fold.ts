@@ -27,7 +27,8 @@ export interface Fold<R> {
   skip(report: R): void;
   /**
    * Whether a record of the family has the shape `add` relies on. A line that fails is skipped and
-   * counted like a damaged one, never folded (undefined fields would poison the totals).
+   * counted like a damaged one, never folded (undefined fields would poison the totals). Asked
+   * only about records that passed checkStoredRecord: what that proves need not be proven again.
    */
   valid?(record: StoredRecord): boolean;
   /**

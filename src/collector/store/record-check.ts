@@ -146,9 +146,12 @@ const FAMILY_CHECKS: Record<Family, FamilyCheck> = {
       const records = report[list];
       if (records === undefined) continue;
       if (!Array.isArray(records)) return `report.${list}: not a list`;
-      for (const [index, record] of records.entries())
-        for (const key of keys)
-          if (isObject(record) && record[key] !== undefined && !isAnonymized(record[key])) return `report.${list}[${index}].${key}: not the anonymizer's output`;
+      // Plain loops: a billing report runs this for every user record of a month.
+      for (let index = 0; index < records.length; index += 1) {
+        const record = records[index] as unknown;
+        if (!isObject(record)) continue;
+        for (const key of keys) if (record[key] !== undefined && !isAnonymized(record[key])) return `report.${list}[${index}].${key}: not the anonymizer's output`;
+      }
     }
     for (const closed of spec.closed ?? []) {
       const records = report[closed.list];

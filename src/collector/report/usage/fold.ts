@@ -12,7 +12,7 @@
  *   different worker threads.
  * Memory: members of the distinct sets are short string keys, not objects (see `identityKey`).
  */
-import { ANONYMIZED_PATTERN } from '../../../protocol/anonymized.js';
+import { isAnonymized } from '../../../protocol/anonymized.js';
 import { POSTHOG_ENUM_VALUES, type StoredUsageReport } from '../../../protocol/usage-wire.js';
 import type { StoredRecord } from '../../store/record.js';
 import type { Fold } from '../fold.js';
@@ -112,10 +112,16 @@ const STORED_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const list = (value: unknown): Record<string, unknown>[] => (Array.isArray(value) ? (value as Record<string, unknown>[]) : []);
-const anonymized = (value: unknown): value is string => typeof value === 'string' && ANONYMIZED_PATTERN.test(value);
+const anonymized = (value: unknown): value is string => typeof value === 'string' && isAnonymized(value);
 
 /** The fields the counters sum, in USAGE_COUNTERS' order; plain loops over it keep the hot path cheap. */
 const COUNTER_FIELDS: readonly string[] = USAGE_COUNTERS.map(([, field]) => field);
+/**
+ * Field → its place in COUNTER_FIELDS. A stored record holds only its non-zero fields, so walking
+ * its few keys beats asking it for all ten counters: records of different shapes make every such
+ * lookup a slow, generic one.
+ */
+const COUNTER_INDEX: ReadonlyMap<string, number> = new Map(COUNTER_FIELDS.map((field, index) => [field, index]));
 const DECIMAL = /^\d{1,20}$/;
 
 /** A uint64 in proto3 JSON: a decimal string (or a number from an older writer), or absent (0). */
@@ -124,11 +130,15 @@ function counterOk(value: unknown): boolean {
   return typeof value === 'string' ? DECIMAL.test(value) : typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
+/**
+ * The record check before this (checkStoredRecord) has proven every user_name present to be the
+ * anonymizer's output; what `add` needs besides is that it is there, and numbers it can sum.
+ */
 function userRecordsOk(records: unknown): boolean {
   if (!Array.isArray(records)) return false;
   for (const record of records as Record<string, unknown>[]) {
-    if (typeof record !== 'object' || record === null || !anonymized(record['user_name'])) return false;
-    for (const field of COUNTER_FIELDS) if (!counterOk(record[field])) return false;
+    if (typeof record !== 'object' || record === null || typeof record['user_name'] !== 'string') return false;
+    for (const field in record) if (COUNTER_INDEX.has(field) && !counterOk(record[field])) return false;
   }
   return true;
 }
@@ -197,10 +207,21 @@ function addToSet<T>(map: Map<string, Set<T>>, key: string): Set<T> {
  * uuid, exactly, in a quarter of its text's bytes. Never shown; only a Map key.
  */
 export function packUuid(uuid: string): string {
-  const hex = uuid.replaceAll('-', '');
-  let packed = '';
-  for (let index = 0; index < 32; index += 4) packed += String.fromCharCode(Number.parseInt(hex.slice(index, index + 4), 16));
-  return packed;
+  const units: number[] = [];
+  let unit = 0;
+  let digits = 0;
+  // Character codes, not slices and parseInt: a billing report packs one per stored report.
+  for (let index = 0; index < uuid.length; index += 1) {
+    const code = uuid.charCodeAt(index);
+    if (code === 45) continue; // '-'
+    unit = unit * 16 + (code <= 57 ? code - 48 : code - 87); // '0'-'9', 'a'-'f' (the caller checked the text)
+    digits += 1;
+    if (digits % 4 === 0) {
+      units.push(unit);
+      unit = 0;
+    }
+  }
+  return String.fromCharCode(...units);
 }
 
 /** Ledger rows per chunk: chunks never copy on growth, and waste at most one chunk (320 KiB). */
@@ -262,9 +283,9 @@ export const usageFold: Fold<UsageReport> = {
         const kind = userKindCode(record['user_kind']);
         const known = target.users.get(user);
         if (known === undefined || known < kind) target.users.set(user, kind);
-        for (let index = 0; index < COUNTER_FIELDS.length; index += 1) {
-          const value = record[COUNTER_FIELDS[index]!];
-          if (value !== undefined && value !== '0') ledger[base + index]! += Number(value);
+        for (const field in record) {
+          const index = COUNTER_INDEX.get(field);
+          if (index !== undefined) ledger[base + index]! += Number(record[field]);
         }
       }
       for (let index = 0; index < COUNTER_FIELDS.length; index += 1) target.counters[index]! += ledger[base + index]!;
