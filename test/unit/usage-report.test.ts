@@ -6,12 +6,13 @@
  * reports go through the real SubmitUsageReports service into real segments.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { monthWindow } from '../../src/collector/cli/report/usage.js';
 import { buildReport, scan } from '../../src/collector/report/fold.js';
-import { usageFold } from '../../src/collector/report/usage/fold.js';
+import { packUuid, usageFold } from '../../src/collector/report/usage/fold.js';
 import { ALL_TENANTS, formatUsageCsv, summarizeUsage, USAGE_CSV_COLUMNS, type UsageRow } from '../../src/collector/report/usage/format.js';
 import { segmentName } from '../../src/collector/store/segments.js';
 import { UsageError } from '../../src/errors.js';
@@ -188,6 +189,20 @@ describe('usage report maths', () => {
     } finally {
       await store.remove();
     }
+  });
+
+  it('packs a report_uuid into 8 code units that give back all 128 bits', () => {
+    const seen = new Set<string>();
+    for (let index = 0; index < 2000; index += 1) {
+      const uuid = index === 0 ? 'ffffffff-ffff-ffff-ffff-ffffffffffff' : index === 1 ? '00000000-0000-0000-0000-000000000000' : randomUUID();
+      const packed = packUuid(uuid);
+      assert.equal(packed.length, 8);
+      // Code units one by one: a spread would join surrogate pairs into code points.
+      const back = Array.from({ length: packed.length }, (_, at) => packed.charCodeAt(at).toString(16).padStart(4, '0')).join('');
+      assert.equal(back, uuid.replaceAll('-', ''));
+      seen.add(packed);
+    }
+    assert.equal(seen.size, 2000);
   });
 
   it('--month takes a calendar month in UTC, and refuses anything else by name', () => {
