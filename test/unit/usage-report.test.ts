@@ -151,6 +151,22 @@ describe('usage report maths', () => {
       const whole = summarizeUsage(await buildReport(usageFold, 'usage', store.dir, WINDOW, {}));
       assert.deepEqual(summarizeUsage(merged), whole);
       assert.equal(rowOf(whole.rows, 'acme', '2026-11').counters.logins, 4);
+      // As a worker sends them: keys packed into buffers (transfer), and a packed part beside a plain one.
+      for (const packedParts of [
+        [true, true],
+        [true, false],
+        [false, true],
+      ]) {
+        const tally = usageFold.empty(WINDOW, {});
+        for (const [index, at] of [FIRST_ARRIVAL, RETRY_ARRIVAL].entries()) {
+          const part = await scan(usageFold, { dir: store.dir, segments: [segmentName(at)], window: WINDOW, family: 'usage', options: {} });
+          const buffers = packedParts[index] ? usageFold.transfer!(part) : [];
+          usageFold.merge(tally, structuredClone(part, { transfer: buffers }));
+        }
+        assert.deepEqual(summarizeUsage(tally), whole, `packed: ${packedParts.join(', ')}`);
+        assert.equal(tally.repeats, merged.repeats);
+        assert.equal(tally.packed?.length, packedParts.filter(Boolean).length, 'the packed parts kept their keys packed');
+      }
     } finally {
       await store.remove();
     }

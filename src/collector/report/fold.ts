@@ -136,21 +136,44 @@ export async function buildReport<R>(fold: Fold<R>, family: string, dir: string,
   const task = (share: string[], blocking: boolean): ScanTask => ({ dir, segments: share, window, family, options: foldOptions, blocking });
   if (workers <= 1 || segments.length < 2) return scan(fold, task(segments, options.blockingReads === true));
   const shares = Array.from({ length: Math.min(workers, segments.length) }, (_, index) => segments.filter((_, position) => position % workers === index));
-  const parts = await Promise.all(
-    shares.map(
-      (share) =>
-        new Promise<R>((resolve, reject) => {
-          const worker = new Worker(options.workerUrl!, { workerData: task(share, true), resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
-          worker.once('message', (part: R) => resolve(part));
-          worker.once('error', reject);
-          worker.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`report worker exited ${code}`))));
-        }),
-    ),
-  );
   // A fresh tally, never a worker's part: parts come through postMessage, which gives their
   // prototype-free tables a prototype again, and a stored key such as "__proto__" must not reach it.
   const report = fold.empty(window, foldOptions);
-  for (const part of parts) fold.merge(report, part);
+  // Parts merge in the shares' order (the output never depends on which worker finished first),
+  // each as soon as the ones before it have: the main thread then holds the tally and at most the
+  // parts still waiting, not every part at once. The peak memory of a report is this merge.
+  const waiting = new Map<number, R>();
+  let next = 0;
+  const arrived = (index: number, part: R): void => {
+    waiting.set(index, part);
+    while (waiting.has(next)) {
+      fold.merge(report, waiting.get(next)!);
+      waiting.delete(next);
+      next += 1;
+    }
+  };
+  await Promise.all(
+    shares.map(
+      (share, index) =>
+        new Promise<void>((resolve, reject) => {
+          const worker = new Worker(options.workerUrl!, { workerData: task(share, true), resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
+          worker.once('message', (part: R) => {
+            // The worker's own copy of its tally is garbage now; ending the thread frees it before the merge grows the main heap.
+            void worker.terminate();
+            try {
+              arrived(index, part);
+              resolve();
+            } catch (error) {
+              reject(error);
+            }
+          });
+          worker.once('error', reject);
+          // Ended by terminate() after its message (code 1), or by itself: only an exit before any message is a failure.
+          worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`report worker exited ${code}`))));
+        }),
+    ),
+  );
+  if (next !== shares.length) throw new Error(`report workers: ${shares.length - next} of ${shares.length} gave no tally`);
   return report;
 }
 

@@ -97,10 +97,29 @@ export interface UsageReport {
   groupOf: string[];
   /** Chunks of LEDGER_ROWS rows × USAGE_COUNTERS: each report's counters (zeros for kinds without counters). */
   ledger: Float64Array[];
+  /**
+   * Report keys in flat buffers instead of `seen`: a worker's part packs its keys so (`transfer`),
+   * and the merged tally keeps each merged part's keys so, to find a later part's repeats.
+   */
+  packed?: PackedKeys[];
   /** Stored lines that repeated a report already counted. */
   repeats: number;
   /** Lines of the family that did not hold a usage report of a declared kind (damage). */
   skipped: number;
+}
+
+/**
+ * A part's report keys as buffers: postMessage copies them as bytes (or moves them), where a Map
+ * of 100,000s of keys came across as as many objects, the largest part of a report's peak memory.
+ */
+export interface PackedKeys {
+  /** Slot → its report_uuid as 4 big-endian 32-bit words. */
+  uuids: Uint32Array;
+  /** The slots, ordered by uuid (for a binary search). */
+  order: Int32Array;
+  /** Slot → the index of its group's key in `groupKeys`. */
+  groupOf: Int32Array;
+  groupKeys: string[];
 }
 
 export interface UsageOptions {
@@ -248,6 +267,99 @@ function claimSlot(report: UsageReport, seen: Map<string, number>, uuid: string,
 /** The ledger chunk of a slot, and where its row starts in it. */
 const ledgerRow = (report: UsageReport, slot: number): [Float64Array, number] => [report.ledger[Math.floor(slot / LEDGER_ROWS)]!, (slot % LEDGER_ROWS) * COUNTER_FIELDS.length];
 
+/** A packUuid string (8 units of 16 bits) as 4 words at `into[at…]`. */
+function unpackInto(packed: string, into: Uint32Array, at: number): void {
+  for (let word = 0; word < 4; word += 1) into[at + word] = ((packed.charCodeAt(word * 2) << 16) | packed.charCodeAt(word * 2 + 1)) >>> 0;
+}
+
+/** Orders two uuids held as 4 words each. */
+function compareWords(left: Uint32Array, leftAt: number, right: Uint32Array, rightAt: number): number {
+  for (let word = 0; word < 4; word += 1) {
+    const difference = left[leftAt + word]! - right[rightAt + word]!;
+    if (difference !== 0) return difference;
+  }
+  return 0;
+}
+
+/** The tally's `seen` and `groupOf` as buffers (see PackedKeys); the tables are emptied. */
+function pack(report: UsageReport): PackedKeys {
+  const slots = report.groupOf.length;
+  const uuids = new Uint32Array(slots * 4);
+  for (const bySlot of report.seen.values()) for (const [uuid, slot] of bySlot) unpackInto(uuid, uuids, slot * 4);
+  const order = Int32Array.from({ length: slots }, (_, slot) => slot).sort((left, right) => compareWords(uuids, left * 4, uuids, right * 4));
+  const groupKeys = [...new Set(report.groupOf)];
+  const indexOf = new Map(groupKeys.map((key, index) => [key, index]));
+  const groupOf = Int32Array.from(report.groupOf, (key) => indexOf.get(key)!);
+  report.seen = new Map();
+  report.groupOf = [];
+  return { uuids, order, groupOf, groupKeys };
+}
+
+/** The tenant a group key (`${month}\0${tenant}`) names. */
+const tenantOfGroup = (groupKey: string): string => groupKey.slice(groupKey.indexOf('\0') + 1);
+
+/** The tenant a packed slot's report was counted for. */
+const packedTenant = (keys: PackedKeys, slot: number): string => tenantOfGroup(keys.groupKeys[keys.groupOf[slot]!]!);
+
+/**
+ * Whether `keys` hold the report at `uuids[at…]` of `tenant`.
+ * Binary search to the first slot with that uuid, then the tenants of every slot sharing it.
+ */
+function packedHas(keys: PackedKeys, uuids: Uint32Array, at: number, tenant: string): boolean {
+  let low = 0;
+  let high = keys.order.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (compareWords(keys.uuids, keys.order[middle]! * 4, uuids, at) < 0) low = middle + 1;
+    else high = middle;
+  }
+  for (let position = low; position < keys.order.length; position += 1) {
+    const slot = keys.order[position]!;
+    if (compareWords(keys.uuids, slot * 4, uuids, at) !== 0) return false;
+    if (packedTenant(keys, slot) === tenant) return true;
+  }
+  return false;
+}
+
+/** A packed slot's uuid as packUuid spells it, to look it up in a tally's `seen`. */
+function packedUuid(uuids: Uint32Array, at: number): string {
+  let text = '';
+  for (let word = 0; word < 4; word += 1) text += String.fromCharCode(uuids[at + word]! >>> 16, uuids[at + word]! & 0xffff);
+  return text;
+}
+
+/** Whether parts merged packed hold the report of `tenant` whose packUuid is `uuid`. */
+function packedHasText(target: UsageReport, uuid: string, tenant: string): boolean {
+  if (target.packed === undefined) return false;
+  const words = new Uint32Array(4);
+  unpackInto(uuid, words, 0);
+  return target.packed.some((merged) => packedHas(merged, words, 0, tenant));
+}
+
+/** Takes a repeated report back out of the part it reached: its count and its counters. */
+function takeBack(part: UsageReport, slot: number, groupKey: string): void {
+  const [ledger, base] = ledgerRow(part, slot);
+  const copy = part.groups.get(groupKey)!;
+  copy.reports -= 1;
+  for (let index = 0; index < COUNTER_FIELDS.length; index += 1) copy.counters[index]! -= ledger[base + index]!;
+  part.repeats += 1;
+}
+
+/**
+ * A packed part's repeats of reports the tally already counted, taken back out of the part; then
+ * the part's keys join the tally's (only the keys: a later part's repeat is taken out of that part).
+ */
+function mergePackedKeys(target: UsageReport, part: UsageReport, keys: PackedKeys): void {
+  const earlier = target.packed ?? [];
+  for (let slot = 0; slot < keys.groupOf.length; slot += 1) {
+    const groupKey = keys.groupKeys[keys.groupOf[slot]!]!;
+    const tenant = tenantOfGroup(groupKey);
+    const repeated = earlier.some((merged) => packedHas(merged, keys.uuids, slot * 4, tenant)) || (target.seen.get(tenant)?.has(packedUuid(keys.uuids, slot * 4)) ?? false);
+    if (repeated) takeBack(part, slot, groupKey);
+  }
+  target.packed = [...earlier, keys];
+}
+
 export const usageFold: Fold<UsageReport> = {
   empty: (window, options) => {
     const tenant = (options as UsageOptions | undefined)?.tenant;
@@ -304,6 +416,12 @@ export const usageFold: Fold<UsageReport> = {
     }
   },
   merge(target, part) {
+    if (part.packed !== undefined) {
+      // A worker's part: its keys are buffers, checked against every part merged before it.
+      for (const keys of part.packed) mergePackedKeys(target, part, keys);
+      mergeGroups(target, part);
+      return;
+    }
     // The first part becomes the tally instead of being copied into an empty one: the main thread
     // then holds one copy of each report's key and counters, not two. Safe here because every
     // table of this fold is a Map, which postMessage keeps a Map (no prototype for a key to reach).
@@ -322,38 +440,44 @@ export const usageFold: Fold<UsageReport> = {
       const seen = tenantSeen(target, tenant);
       for (const [uuid, slot] of partSeen) {
         const [ledger, base] = ledgerRow(part, slot);
-        if (!seen.has(uuid)) {
+        if (!seen.has(uuid) && !packedHasText(target, uuid, tenant)) {
           const [intoLedger, into] = ledgerRow(target, claimSlot(target, seen, uuid, part.groupOf[slot]!));
           intoLedger.set(ledger.subarray(base, base + COUNTER_FIELDS.length), into);
           continue;
         }
-        const copy = part.groups.get(part.groupOf[slot]!)!;
-        copy.reports -= 1;
-        for (let index = 0; index < COUNTER_FIELDS.length; index += 1) copy.counters[index]! -= ledger[base + index]!;
-        part.repeats += 1;
+        takeBack(part, slot, part.groupOf[slot]!);
       }
     }
-    target.repeats += part.repeats;
-    target.skipped += part.skipped;
-    for (const from of part.groups.values()) {
-      const [, into] = group(target, from.tenant, from.month);
-      into.reports += from.reports;
-      for (let index = 0; index < from.counters.length; index += 1) into.counters[index]! += from.counters[index]!;
-      for (const [user, kind] of from.users) into.users.set(user, Math.max(into.users.get(user) ?? 0, kind));
-      for (const instance of from.botInstances) into.botInstances.add(instance);
-      for (const [kind, tally] of from.resources) {
-        const intoTally = resourceTally(into, kind);
-        for (const id of tally.ids) intoTally.ids.add(id);
-        for (const [hour, ids] of tally.hours) {
-          const intoHour = addToSet<string>(intoTally.hours, hour);
-          for (const id of ids) intoHour.add(id);
-        }
-      }
-    }
+    mergeGroups(target, part);
   },
   skip: (report) => {
     report.skipped += 1;
   },
-  // The ledger moves to the main thread instead of being copied.
-  transfer: (report) => report.ledger.map((chunk) => chunk.buffer as ArrayBuffer),
+  // A worker packs its keys into buffers (PackedKeys), which move to the main thread with the ledger instead of being copied.
+  transfer: (report) => {
+    const keys = pack(report);
+    report.packed = [keys];
+    return [...report.ledger.map((chunk) => chunk.buffer as ArrayBuffer), keys.uuids.buffer as ArrayBuffer, keys.order.buffer as ArrayBuffer, keys.groupOf.buffer as ArrayBuffer];
+  },
 };
+
+/** The part's groups into the tally's, and its counts of repeats and skips. */
+function mergeGroups(target: UsageReport, part: UsageReport): void {
+  target.repeats += part.repeats;
+  target.skipped += part.skipped;
+  for (const from of part.groups.values()) {
+    const [, into] = group(target, from.tenant, from.month);
+    into.reports += from.reports;
+    for (let index = 0; index < from.counters.length; index += 1) into.counters[index]! += from.counters[index]!;
+    for (const [user, kind] of from.users) into.users.set(user, Math.max(into.users.get(user) ?? 0, kind));
+    for (const instance of from.botInstances) into.botInstances.add(instance);
+    for (const [kind, tally] of from.resources) {
+      const intoTally = resourceTally(into, kind);
+      for (const id of tally.ids) intoTally.ids.add(id);
+      for (const [hour, ids] of tally.hours) {
+        const intoHour = addToSet<string>(intoTally.hours, hour);
+        for (const id of ids) intoHour.add(id);
+      }
+    }
+  }
+}
