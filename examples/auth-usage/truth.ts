@@ -142,6 +142,8 @@ function row(tenant: string, month: string, tally: MonthTally, reports: number):
     mau_bot: byKind[2]!,
     mau_unspecified: byKind[0]!,
     mau_other: 0,
+    // Teleport's aggregator (and the library's) never reports USER_KIND_SYSTEM.
+    mau_system: 0,
     counters: tally.counters,
     bot_instances: tally.instances.size,
     resources,

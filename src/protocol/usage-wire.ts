@@ -119,6 +119,7 @@ export const POSTHOG_ENUM_VALUES: Readonly<Record<string, string>> = {
   USER_KIND_UNSPECIFIED: '',
   USER_KIND_HUMAN: 'human',
   USER_KIND_BOT: 'bot',
+  USER_KIND_SYSTEM: 'system',
   RESOURCE_KIND_NODE: 'node',
   RESOURCE_KIND_APP_SERVER: 'app_server',
   RESOURCE_KIND_KUBE_SERVER: 'kube_server',

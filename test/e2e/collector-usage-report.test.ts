@@ -68,8 +68,8 @@ describe('report usage', () => {
     const table = await usage('--since', '2026-10-01', '--until', '2026-12-01');
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /: 2 tenants, 7 reports \(1 repeated copy counted once\)/);
-    assert.match(table.stdout, /^acme +2026-10 +2 +1 +1 +0 +0 +2 +2 +0 +1 /m);
-    assert.match(table.stdout, /^acme +2026-11 +1 +1 +0 +0 +0 +3 /m);
+    assert.match(table.stdout, /^acme +2026-10 +2 +1 +1 +0 +0 +0 +2 +2 +0 +1 /m);
+    assert.match(table.stdout, /^acme +2026-11 +1 +1 +0 +0 +0 +0 +3 /m);
     assert.match(table.stdout, /^\(all tenants\) +2026-10 +3 /m);
     assert.match(table.stdout, /^acme +2026-10 +node +3 +3 +2026-10-31T23:00$/m);
     const csv = await usage('--month', '2026-11', '--tenant', 'acme', '--format', 'csv');

@@ -21,7 +21,7 @@ const uuidBytes = (name: string): Uint8Array => createHash('sha256').update(name
 
 export interface UserSpec {
   user: string;
-  /** 0 unspecified, 1 human, 2 bot (or a number the contract does not name). */
+  /** 0 unspecified, 1 human, 2 bot, 3 system (or a number the contract does not name). */
   kind?: number;
   logins?: number;
   ssh?: number;
@@ -30,6 +30,7 @@ export interface UserSpec {
   app?: number;
   appTcp?: number;
   desktop?: number;
+  linuxDesktop?: number;
   svids?: number;
   certificates?: number;
   botJoins?: number;
@@ -72,6 +73,7 @@ export function usageRequest(specs: readonly ReportSpec[]): Buffer {
           appSessions: big(user.app),
           appTcpSessions: big(user.appTcp),
           desktopSessions: big(user.desktop),
+          linuxDesktopSessions: big(user.linuxDesktop),
           spiffeSvidsIssued: big(user.svids),
           certificatesIssued: big(user.certificates),
           botJoins: big(user.botJoins),

@@ -132,6 +132,55 @@ describe('identity-security usage reports', () => {
     assert.deepEqual(usageEvent.properties['tp.audit_log_records'], [{ provider: 'cloudtrail', logs_ingested: 90000 }]);
   });
 
+  it('checks the session summaries a user record says were accessed (UserActivityRecord field 25) as it checks summaries reports', () => {
+    const accessed = (resourceName: string, sessionType = 'ssh') =>
+      create(messageSchema(USAGE_REQUEST), {
+        userActivity: [
+          {
+            ...header('00112233445566778899aabbccddee06'),
+            records: [
+              {
+                userName: hmac('alice'),
+                userKind: 1,
+                sessionSummariesAccessed: [
+                  { sessionType, resourceName, count: 2n },
+                  { sessionType: 'db', resourceName: anon('postgres'), count: 1n },
+                ],
+              },
+            ],
+          },
+        ],
+      } as never);
+    const [stored0] = service.accept('proto', binary(accessed(anon('node-1'), 'telnet')), NOW, TENANT).events as StoredUsageReport[];
+    const entries = (stored0!.report['records'] as { session_summaries_accessed: Record<string, unknown>[] }[])[0]!.session_summaries_accessed;
+    assert.deepEqual(entries, [
+      { session_type: 'other', resource_name: anon('node-1'), count: '2' },
+      { session_type: 'db', resource_name: anon('postgres'), count: '1' },
+    ]);
+    assert.ok(checkStoredRecord(stored(stored0)).ok);
+    const records = toPostHogEvent(stored(stored0)).properties['tp.records'] as Record<string, { session_summaries_accessed: unknown }>;
+    assert.deepEqual(records[anon('alice')]!.session_summaries_accessed, [
+      { session_type: 'other', resource_name: anon('node-1'), count: 2 },
+      { session_type: 'db', resource_name: anon('postgres'), count: 1 },
+    ]);
+    assert.throws(
+      () => service.accept('proto', binary(accessed('node-1.example.com')), NOW, TENANT),
+      (error: unknown) =>
+        error instanceof ConnectFailure &&
+        error.reason === 'not-anonymized' &&
+        /^user_activity\[0\]\.records\[0\]\.session_summaries_accessed\[0\]\.resource_name: expected the anonymizer's output/.test(error.message),
+    );
+    const clear = structuredClone(stored0!);
+    (clear.report['records'] as { session_summaries_accessed: { resource_name: string }[] }[])[0]!.session_summaries_accessed[1]!.resource_name = 'postgres';
+    assert.deepEqual(checkStoredRecord(stored(clear)), {
+      ok: false,
+      reason: "usage: report.records[0].session_summaries_accessed[1].resource_name: not the anonymizer's output",
+    });
+    const openType = structuredClone(stored0!);
+    (openType.report['records'] as { session_summaries_accessed: { session_type: string }[] }[])[0]!.session_summaries_accessed[0]!.session_type = 'alice';
+    assert.equal(checkStoredRecord(stored(openType)).ok, false);
+  });
+
   it('is counted by the billing report as a report of its tenant, never skipped as damage', () => {
     const tally = usageFold.empty({ since: '2026-12-01T00:00:00.000Z', until: '2027-01-01T00:00:00.000Z' }, {});
     for (const event of [...events, ...events]) {

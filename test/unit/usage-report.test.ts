@@ -21,6 +21,7 @@ import { makeWorkspace } from '../helpers/workspace.js';
 
 const HUMAN = 1;
 const BOT = 2;
+const SYSTEM = 3;
 const NODE = 1;
 const KUBE = 3;
 
@@ -55,6 +56,9 @@ const ACME: ReportSpec[] = [
     users: [
       { user: 'alice', app: 1 },
       { user: 'dave', kind: HUMAN, desktop: 2, appTcp: 1 },
+      // A system component, and a kind newer than the contract.
+      { user: 'okta-service', kind: SYSTEM, linuxDesktop: 3 },
+      { user: 'newer', kind: 7 },
     ],
   },
   // The month's edge: the last window of November, and the first of December.
@@ -103,8 +107,15 @@ describe('usage report maths', () => {
       assert.equal(summary.skipped, 0);
       const november = rowOf(summary.rows, 'acme', '2026-11');
       assert.deepEqual(
-        { mau: november.mau, human: november.mau_human, bot: november.mau_bot, unspecified: november.mau_unspecified, other: november.mau_other },
-        { mau: 5, human: 3, bot: 1, unspecified: 1, other: 0 },
+        {
+          mau: november.mau,
+          human: november.mau_human,
+          bot: november.mau_bot,
+          system: november.mau_system,
+          unspecified: november.mau_unspecified,
+          other: november.mau_other,
+        },
+        { mau: 7, human: 3, bot: 1, system: 1, unspecified: 1, other: 1 },
       );
       assert.deepEqual(november.counters, {
         logins: 4,
@@ -117,6 +128,7 @@ describe('usage report maths', () => {
         svids_issued: 4,
         certificates_issued: 5,
         bot_joins: 1,
+        sessions_linux_desktop: 3,
       });
       assert.equal(november.bot_instances, 3);
       assert.equal(november.reports, 10);
@@ -131,7 +143,7 @@ describe('usage report maths', () => {
       assert.equal(december.counters.logins, 7);
       // The cross-tenant row of November: globex's zed is one more user and one more login.
       const total = rowOf(summary.totals, ALL_TENANTS, '2026-11');
-      assert.equal(total.mau, 6);
+      assert.equal(total.mau, 8);
       assert.equal(total.counters.logins, 5);
       assert.deepEqual(total.resources['node'], { distinct: 6, peak_hour_count: 4, peak_hour: '2026-11-10T10' });
     } finally {
@@ -178,11 +190,16 @@ describe('usage report maths', () => {
       const november = summarizeUsage(await buildReport(usageFold, 'usage', store.dir, monthWindow('2026-11'), { tenant: 'acme' }));
       assert.deepEqual(
         november.rows.map((row) => [row.tenant, row.month, row.mau, row.counters.logins]),
-        [['acme', '2026-11', 5, 4]],
+        [['acme', '2026-11', 7, 4]],
       );
       const csv = formatUsageCsv(november).split('\n');
       assert.equal(csv[0], USAGE_CSV_COLUMNS.join(','));
-      assert.equal(csv[1], 'acme,2026-11,5,3,1,1,0,4,3,2,1,1,1,2,4,5,1,3,6,4,0,0,1,1,0,0,0,0,0,0,0,0,1,1');
+      // The columns as first published keep their places; the newer ones come last.
+      assert.equal(
+        csv[0],
+        'tenant,month,mau,mau_human,mau_bot,mau_unspecified,mau_other,logins,sessions_ssh,sessions_kube,sessions_db,sessions_app,sessions_app_tcp,sessions_desktop,svids_issued,certificates_issued,bot_joins,bot_instances,resources_node,resources_node_peak_hour,resources_app_server,resources_app_server_peak_hour,resources_kube_server,resources_kube_server_peak_hour,resources_db_server,resources_db_server_peak_hour,resources_windows_desktop,resources_windows_desktop_peak_hour,resources_node_openssh,resources_node_openssh_peak_hour,resources_node_openssh_ec2_ice,resources_node_openssh_ec2_ice_peak_hour,resources_other,resources_other_peak_hour,mau_system,sessions_linux_desktop',
+      );
+      assert.equal(csv[1], 'acme,2026-11,7,3,1,1,1,4,3,2,1,1,1,2,4,5,1,3,6,4,0,0,1,1,0,0,0,0,0,0,0,0,1,1,1,3');
     } finally {
       await store.remove();
     }
@@ -201,7 +218,7 @@ describe('usage report maths', () => {
       await appendFile(join(store.dir, segmentName(FIRST_ARRIVAL)), `${JSON.stringify(damaged)}\n`);
       const summary = summarizeUsage(await buildReport(usageFold, 'usage', store.dir, WINDOW, {}));
       assert.equal(summary.skipped, 1);
-      assert.deepEqual([rowOf(summary.rows, 'acme', '2026-11').mau, rowOf(summary.rows, 'acme', '2026-11').counters.logins], [5, 4]);
+      assert.deepEqual([rowOf(summary.rows, 'acme', '2026-11').mau, rowOf(summary.rows, 'acme', '2026-11').counters.logins], [7, 4]);
     } finally {
       await store.remove();
     }

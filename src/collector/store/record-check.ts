@@ -16,7 +16,7 @@ import { DISCOVER_REQUEST } from '../../protocol/discover-wire.js';
 import { messageSchema } from '../../protocol/descriptors.js';
 import { hasCanonicalShape } from '../../protocol/proto-json-shape.js';
 import { PRODUCT_REQUEST_SENSITIVE, PRODUCT_SENSITIVE } from '../../protocol/teleport-wire.js';
-import { usageKind } from '../../protocol/usage-wire.js';
+import { SESSION_TYPES, usageKind } from '../../protocol/usage-wire.js';
 import { isTenantName } from '../tenants/tenant-name.js';
 import { connectEventOf } from '../../protocol/connect-wire.js';
 import { DISCOVER_EVENT_SENSITIVE, DISCOVER_REQUEST_SENSITIVE, discoverEventOf } from '../../protocol/discover-wire.js';
@@ -86,6 +86,24 @@ const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 /** The anonymized keys of a usage report's records (proto field names), by record list. */
 const USAGE_RECORD_HMACS: Readonly<Record<string, readonly string[]>> = { records: ['user_name', 'bot_instance_id', 'bot_user_name', 'resource_name'] };
 
+/** A user record's session summaries: the resource's anonymized name, and a session type from the closed list. */
+function summariesAccessedProblem(records: unknown): string | undefined {
+  if (!Array.isArray(records)) return undefined;
+  for (let index = 0; index < records.length; index += 1) {
+    const accessed = isObject(records[index]) ? (records[index] as Record<string, unknown>)['session_summaries_accessed'] : undefined;
+    if (!Array.isArray(accessed)) continue;
+    for (let inner = 0; inner < accessed.length; inner += 1) {
+      const entry = accessed[inner] as unknown;
+      if (!isObject(entry)) continue;
+      const at = `report.records[${index}].session_summaries_accessed[${inner}]`;
+      if (!isAnonymized(entry['resource_name'])) return `${at}.resource_name: not the anonymizer's output`;
+      const type = entry['session_type'];
+      if (type !== undefined && type !== OTHER && !SESSION_TYPES.includes(type as string)) return `${at}.session_type: not in its closed vocabulary`;
+    }
+  }
+  return undefined;
+}
+
 const FAMILY_CHECKS: Record<Family, FamilyCheck> = {
   // Lines from before timestamps were always filled in happened on arrival (as the forwarder reads them).
   tbot: (event, record) => bySchema(validateReceivedTbotEvent, event['timestamp'] === undefined ? { ...event, timestamp: record['received_at'] } : event),
@@ -152,6 +170,10 @@ const FAMILY_CHECKS: Record<Family, FamilyCheck> = {
         if (!isObject(record)) continue;
         for (const key of keys) if (record[key] !== undefined && !isAnonymized(record[key])) return `report.${list}[${index}].${key}: not the anonymizer's output`;
       }
+    }
+    if (spec.kind === 'user_activity') {
+      const problem = summariesAccessedProblem(report['records']);
+      if (problem !== undefined) return problem;
     }
     for (const closed of spec.closed ?? []) {
       const records = report[closed.list];

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { ANONYMIZED_EXPECTATION, isAnonymized } from '../../../protocol/anonymized.js';
 import { messageSchema } from '../../../protocol/descriptors.js';
 import { OTHER } from '../../../protocol/vocabularies.js';
+import { SESSION_TYPES } from '../../../protocol/usage-wire.js';
 import {
   MAX_REPORT_BYTES,
   MAX_REPORTS_PER_CALL,
@@ -65,6 +66,12 @@ function checkRecords(kind: UsageReportKind, report: ReportMessage, at: string):
       requireHmac(record['userName'], `${at}records[${index}].user_name`);
       for (const [inner, spiffe] of (record['spiffeIdsIssued'] as ReportMessage[]).entries())
         requireHmac(spiffe['spiffeId'], `${at}records[${index}].spiffe_ids_issued[${inner}].spiffe_id`);
+      // As in a summaries report: the resource's anonymized name as base64 text, and a closed session type.
+      for (const [inner, accessed] of (record['sessionSummariesAccessed'] as ReportMessage[]).entries()) {
+        if (!isAnonymized(accessed['resourceName'] as string))
+          throw invalid(`${at}records[${index}].session_summaries_accessed[${inner}].resource_name: expected ${ANONYMIZED_EXPECTATION}`, 'not-anonymized');
+        if (!SESSION_TYPES.includes(accessed['sessionType'] as string)) accessed['sessionType'] = OTHER;
+      }
     });
   if (kind.kind === 'bot_instance_activity')
     (report['records'] as ReportMessage[]).forEach((record, index) => {

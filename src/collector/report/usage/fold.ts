@@ -30,6 +30,8 @@ export const USAGE_COUNTERS = [
   ['svids_issued', 'spiffe_svids_issued'],
   ['certificates_issued', 'certificates_issued'],
   ['bot_joins', 'bot_joins'],
+  // Added with the newer contract (UserActivityRecord field 29); its CSV column comes after the older ones.
+  ['sessions_linux_desktop', 'linux_desktop_sessions'],
 ] as const;
 export type UsageCounter = (typeof USAGE_COUNTERS)[number][0];
 
@@ -38,7 +40,7 @@ export type UsageCounter = (typeof USAGE_COUNTERS)[number][0];
  * way to a declared kind, and of two declared kinds (Teleport logs that as a bug) the higher wins.
  * A number the contract does not name (open enums) is kept as it is.
  */
-const USER_KINDS: Readonly<Record<string, number>> = { USER_KIND_UNSPECIFIED: 0, USER_KIND_HUMAN: 1, USER_KIND_BOT: 2 };
+const USER_KINDS: Readonly<Record<string, number>> = { USER_KIND_UNSPECIFIED: 0, USER_KIND_HUMAN: 1, USER_KIND_BOT: 2, USER_KIND_SYSTEM: 3 };
 export function userKindCode(value: unknown): number {
   if (value === undefined || value === null) return 0;
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;

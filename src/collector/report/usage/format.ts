@@ -32,6 +32,8 @@ export interface UsageRow {
   mau_unspecified: number;
   /** Users whose kind is a number the contract does not name (a newer auth server). */
   mau_other: number;
+  /** System components acting as users (USER_KIND_SYSTEM). */
+  mau_system: number;
   counters: Record<UsageCounter, number>;
   bot_instances: number;
   /** Resource kind label → figures. */
@@ -78,8 +80,9 @@ const DECLARED = new Set<string>(CSV_RESOURCE_KINDS);
 
 /** One row from the groups of one tenant's month, or of every tenant's month (the total). */
 function row(tenant: string, month: string, groups: readonly UsageGroup[]): UsageRow {
-  const byKind = [0, 0, 0, 0];
-  for (const group of groups) for (const kind of group.users.values()) byKind[Math.min(kind, 3)]! += 1;
+  // Unspecified, human, bot, system; then every number the contract does not name.
+  const byKind = [0, 0, 0, 0, 0];
+  for (const group of groups) for (const kind of group.users.values()) byKind[Math.min(kind, 4)]! += 1;
   const kinds = [...new Set(groups.flatMap((group) => [...group.resources.keys()]))].sort();
   const tallies = (kind: string): ResourceTally[] => groups.flatMap((group) => group.resources.get(kind) ?? []);
   const resources: Record<string, ResourceFigures> = {};
@@ -91,7 +94,8 @@ function row(tenant: string, month: string, groups: readonly UsageGroup[]): Usag
     mau_human: byKind[1]!,
     mau_bot: byKind[2]!,
     mau_unspecified: byKind[0]!,
-    mau_other: byKind[3]!,
+    mau_other: byKind[4]!,
+    mau_system: byKind[3]!,
     counters: Object.fromEntries(USAGE_COUNTERS.map(([name], index) => [name, groups.reduce((sum, group) => sum + group.counters[index]!, 0)])) as Record<UsageCounter, number>,
     bot_instances: groups.reduce((sum, group) => sum + group.botInstances.size, 0),
     resources,
@@ -148,15 +152,32 @@ const SESSION_HEADS: [UsageCounter, string][] = [
   ['sessions_app', 'app'],
   ['sessions_app_tcp', 'app-tcp'],
   ['sessions_desktop', 'desktop'],
+  ['sessions_linux_desktop', 'linux-desktop'],
 ];
 
-const TABLE_HEAD = ['tenant', 'month', 'MAU', 'human', 'bot', 'unspec.', 'other', 'logins', ...SESSION_HEADS.map(([, head]) => head), 'SVIDs', 'certs', 'bot inst.', 'bot joins'];
+const TABLE_HEAD = [
+  'tenant',
+  'month',
+  'MAU',
+  'human',
+  'bot',
+  'system',
+  'unspec.',
+  'other',
+  'logins',
+  ...SESSION_HEADS.map(([, head]) => head),
+  'SVIDs',
+  'certs',
+  'bot inst.',
+  'bot joins',
+];
 const tableCells = (item: UsageRow): (string | number)[] => [
   item.tenant,
   item.month,
   item.mau,
   item.mau_human,
   item.mau_bot,
+  item.mau_system,
   item.mau_unspecified,
   item.mau_other,
   item.counters.logins,
@@ -213,7 +234,14 @@ export function formatUsageTable(summary: UsageSummary): string {
   ].join('\n');
 }
 
-/** The CSV columns, in order: stable, documented in docs/usage-report.md; never reorder or rename. */
+/**
+ * The counters in the CSV's first block, as first published; a counter added later
+ * (LATER_COUNTERS) gets a column at the end instead, so no column ever moves.
+ */
+const LATER_COUNTERS: readonly UsageCounter[] = ['sessions_linux_desktop'];
+const FIRST_COUNTERS = USAGE_COUNTERS.map(([name]) => name).filter((name) => !LATER_COUNTERS.includes(name));
+
+/** The CSV columns, in order: stable, documented in docs/usage-report.md; never reorder or rename, only add at the end. */
 export const USAGE_CSV_COLUMNS = [
   'tenant',
   'month',
@@ -222,11 +250,14 @@ export const USAGE_CSV_COLUMNS = [
   'mau_bot',
   'mau_unspecified',
   'mau_other',
-  ...USAGE_COUNTERS.map(([name]) => name),
+  ...FIRST_COUNTERS,
   'bot_instances',
   ...CSV_RESOURCE_KINDS.flatMap((kind) => [`resources_${kind.replace('.', '_')}`, `resources_${kind.replace('.', '_')}_peak_hour`]),
   'resources_other',
   'resources_other_peak_hour',
+  // Added on 5 December 2026, with the newer contract.
+  'mau_system',
+  ...LATER_COUNTERS,
 ] as const;
 
 function csvCells(item: UsageRow): (string | number)[] {
@@ -238,11 +269,13 @@ function csvCells(item: UsageRow): (string | number)[] {
     item.mau_bot,
     item.mau_unspecified,
     item.mau_other,
-    ...USAGE_COUNTERS.map(([name]) => item.counters[name]),
+    ...FIRST_COUNTERS.map((name) => item.counters[name]),
     item.bot_instances,
     ...CSV_RESOURCE_KINDS.flatMap((kind) => [item.resources[kind]?.distinct ?? 0, item.resources[kind]?.peak_hour_count ?? 0]),
     item.resources_other.distinct,
     item.resources_other.peak_hour_count,
+    item.mau_system,
+    ...LATER_COUNTERS.map((name) => item.counters[name]),
   ];
 }
 
