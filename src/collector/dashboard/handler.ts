@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { buildReport } from '../report/fold.js';
 import { decoratePage, escapeHtml, page } from '../report/html-kit.js';
+import { previousWindow } from '../report/summary-strip.js';
 import type { ReportWindow } from '../report/window.js';
 import { DashboardAccess } from './access.js';
 import { DashboardBusyError, ViewCache } from './cache.js';
@@ -127,7 +128,9 @@ export function createDashboard(options: DashboardOptions): (req: Request, res: 
     const own = view.window?.(query);
     if (own !== undefined && (query.since !== DEFAULT_SINCE || query.until !== DEFAULT_UNTIL)) throw new QueryError('month is a whole window: give either month or since/until');
     const window = own ?? resolveWindow(query, options.now());
-    const generation = await storeGeneration(options.dataDir, window.since.slice(0, 10));
+    // The page also folds the period before the window (its summary strip): a late line there changes it too.
+    const before = view.comparedWith?.(query) ?? previousWindow(window);
+    const generation = await storeGeneration(options.dataDir, (before.since < window.since ? before.since : window.since).slice(0, 10));
     const key = JSON.stringify([view.name, window, Object.entries(query.params).sort(([a], [b]) => (a < b ? -1 : 1))]);
     send(req, res, 200, await cache.get(key, generation, () => renderView(view, query, window)));
   };

@@ -60,6 +60,8 @@ export interface DashboardView<S = unknown> {
   params: readonly ParamSpec[];
   /** A window the view's own parameters set (usage's month), instead of since/until. */
   window?(query: ViewQuery): ReportWindow | undefined;
+  /** The period the summary strip compares the window with, when not previousWindow(window) (usage's month before). */
+  comparedWith?(query: ViewQuery): ReportWindow | undefined;
   /** The summary: what `report <name> --format json` prints. */
   load(context: ViewContext): Promise<S>;
   /** The report's own page, as `--format html` writes it. */
@@ -68,6 +70,12 @@ export interface DashboardView<S = unknown> {
   choices(summary: S): Readonly<Record<string, readonly string[]>>;
   /** More for the top of the page (tbot's --by breakdown). */
   more?(summary: S, query: ViewQuery): string;
+}
+
+/** A calendar month is compared with the calendar month before it, as `report usage --month` does. */
+function monthBeforeOf(query: ViewQuery): ReportWindow | undefined {
+  const month = query.params['month'];
+  return month === undefined ? undefined : monthWindow(monthBefore(month));
 }
 
 /** Each view keeps its summary's type to itself; the registry holds them side by side. */
@@ -159,11 +167,10 @@ export const DASHBOARD_VIEWS: readonly DashboardView[] = [
       if (window === undefined) throw new QueryError(`month ${JSON.stringify(month)}: expected a month as YYYY-MM, such as 2026-11`);
       return window;
     },
+    comparedWith: monthBeforeOf,
     async load(context) {
-      const month = context.query.params['month'];
       const tenant = context.query.params['tenant'];
-      // A calendar month is compared with the calendar month before it, as `report usage --month` does.
-      const before = month === undefined ? undefined : monthWindow(monthBefore(month));
+      const before = monthBeforeOf(context.query);
       const { current, previous, previousWindow: period } = await compared(context, usageFold, 'usage', tenant === undefined ? {} : { tenant }, before);
       return withStrip(summarizeUsage(current), summarizeUsage(previous), usageHeadline, period, before === undefined ? undefined : 'previous month');
     },
