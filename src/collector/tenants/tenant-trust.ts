@@ -96,8 +96,8 @@ export class TenantTrust {
   private fail(error: Error): void {
     // Fail closed: without a readable registry no certificate of ours can be checked for revocation.
     this.bySerial = new Map();
-    // The external CA's certificates are refused too: a refusal may be in the unreadable file.
-    this.external = [{ name: '*', revokedAt: '' }];
+    // The external CA's certificates are refused too (externalRevoked): a refusal may be in the unreadable file.
+    this.external = [];
     this.seen = undefined;
     if (this.registryError?.message !== error.message) this.options.onRegistryError?.(error);
     this.registryError = error;
@@ -106,8 +106,9 @@ export class TenantTrust {
   /** Whether the registry refuses this external certificate (by its tenant, or by its serial). */
   private externalRevoked(identity: Identity): boolean {
     this.refresh();
+    if (this.registryError !== undefined) return true;
     const serial = serialKey(identity.serial);
-    return this.external.some((entry) => entry.name === '*' || (entry.name === identity.tenant && (entry.serial === undefined || serialKey(entry.serial) === serial)));
+    return this.external.some((entry) => entry.name === identity.tenant && (entry.serial === undefined || serialKey(entry.serial) === serial));
   }
 
   /** Whether the identity is still good: not revoked in the registry as it is now. */
