@@ -11,6 +11,7 @@ import type { TLSSocket } from 'node:tls';
 import { clientKey } from '../../net/client-key.js';
 import type { CollectorMetrics } from '../metrics.js';
 import type { TenantTrust } from '../tenants/tenant-trust.js';
+import { closeGently, DEFAULT_LINGER_BOUNDS } from './lingering-close.js';
 
 /** A listening front: listen / address / close as net.Server, plus dropping every open connection. */
 export interface IngestServer extends Server {
@@ -38,7 +39,12 @@ const H2_LIMITS = {
   maxHeaderListPairs: 128,
 };
 
-export function createListener(onRequest: RequestHandler, options: ListenerOptions): IngestServer {
+export function createListener(handler: RequestHandler, options: ListenerOptions): IngestServer {
+  // An HTTP/1.1 answer may leave before its body is in (a refusal): the connection then closes in stages.
+  const onRequest: RequestHandler = (req, res) => {
+    closeGently(req, res, DEFAULT_LINGER_BOUNDS);
+    handler(req, res);
+  };
   const http = process.getBuiltinModule('node:http');
   // node:http2 only when a connection needs it: most plain collectors never see HTTP/2.
   const http2 = () => process.getBuiltinModule('node:http2');
