@@ -107,5 +107,7 @@ export function loggerFor(debug: boolean, invocation: Invocation, runtime: Runti
     format: (invocation.values['log-format'] ?? 'text') as LogFormat,
     write: runtime.stderr,
     now: runtime.now,
+    // Go tbot's own component name, so JSON log pipelines see the lines they know.
+    component: 'tbot',
   });
 }

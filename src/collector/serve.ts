@@ -100,7 +100,7 @@ export function resolveStore(flag: string | undefined, env: CollectorRuntime['en
 }
 
 export function collectorLogger(runtime: CollectorRuntime, format: LogFormat = 'text'): Logger {
-  return createLogger({ level: 'info', format, write: runtime.stderr, now: runtime.now });
+  return createLogger({ level: 'info', format, write: runtime.stderr, now: runtime.now, component: 'tbot-collector' });
 }
 
 export async function serve(options: ServeOptions, runtime: CollectorRuntime, logger: Logger = collectorLogger(runtime)): Promise<RunningCollector> {

@@ -1,4 +1,10 @@
-/** A small leveled logger for stderr. Text for people, JSON lines for log shippers. */
+/**
+ * A small leveled logger for stderr. Text for people, JSON lines for log shippers. The JSON lines
+ * have the shape of Go tbot's (Teleport's slog JSON handler), since tbot-analytics is a drop-in and
+ * log pipelines parse those: `timestamp` (RFC 3339, whole seconds), `level` (`warning`, not
+ * `warn`), `message`, `component`, then the line's own fields. Go's `caller` names a Go source
+ * file and line; there is no such thing here, so it is left out rather than made up.
+ */
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export const LOG_FORMATS = ['text', 'json'] as const;
@@ -19,7 +25,18 @@ export interface LoggerOptions {
   format: LogFormat;
   write: (line: string) => void;
   now: () => Date;
+  /** The `component` of JSON lines, as Go's loggers name theirs (tbot's is "tbot"). */
+  component?: string;
 }
+
+/** Go's names for the levels in JSON lines. */
+const JSON_LEVEL: Record<LogLevel, string> = { debug: 'debug', info: 'info', warn: 'warning', error: 'error' };
+
+/** The fields every JSON line starts with; a line's own field of the same name is renamed `fields.<name>` rather than lost. */
+const BUILT_IN = new Set(['timestamp', 'level', 'caller', 'message', 'component']);
+
+/** RFC 3339 in UTC to the second, as Go's time.RFC3339 prints a UTC time. */
+const rfc3339Seconds = (date: Date): string => `${date.toISOString().slice(0, 19)}Z`;
 
 function textValue(value: string | number | boolean): string {
   const text = String(value);
@@ -29,11 +46,15 @@ function textValue(value: string | number | boolean): string {
 export function createLogger(options: LoggerOptions): Logger {
   const emit = (level: LogLevel, message: string, fields: LogFields = {}): void => {
     if (RANK[level] < RANK[options.level]) return;
-    const time = options.now().toISOString();
+    const now = options.now();
     const defined = Object.entries(fields).filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined);
     if (options.format === 'json') {
-      options.write(`${JSON.stringify({ time, level, msg: message, ...Object.fromEntries(defined) })}\n`);
+      const line: Record<string, string | number | boolean> = { timestamp: rfc3339Seconds(now), level: JSON_LEVEL[level], message };
+      if (options.component !== undefined) line['component'] = options.component;
+      for (const [key, value] of defined) line[BUILT_IN.has(key) ? `fields.${key}` : key] = value;
+      options.write(`${JSON.stringify(line)}\n`);
     } else {
+      const time = now.toISOString();
       const suffix = defined.map(([key, value]) => ` ${key}=${textValue(value)}`).join('');
       options.write(`${time} ${level.toUpperCase().padEnd(5)} ${message}${suffix}\n`);
     }

@@ -140,6 +140,6 @@ describe('tbot CLI', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line));
-    assert.ok(lines.some((line) => line.level === 'info' && /anonymous analytics is disabled/.test(line.msg)));
+    assert.ok(lines.some((line) => line.level === 'info' && /anonymous analytics is disabled/.test(line.message)));
   });
 });

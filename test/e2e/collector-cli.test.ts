@@ -76,7 +76,7 @@ describe('tbot-collector command line', () => {
     const lines = linesOf(run.stderr);
     assert.equal(lines.length, 1, run.stderr);
     assert.equal(lines[0]?.level, 'error');
-    assert.match(String(lines[0]?.msg), /^data directory .*: is writable by its group and others \(mode 0777\)/);
+    assert.match(String(lines[0]?.message), /^data directory .*: is writable by its group and others \(mode 0777\)/);
   });
 
   describe('serve', () => {
@@ -91,17 +91,18 @@ describe('tbot-collector command line', () => {
       assert.equal(await submit(collector.url, { distinctId: 'not-an-event' }), 400);
       const running = collector;
       // Under load the four requests may straddle two intervals: the lines add up to them.
-      const activity = (): LogLine[] => linesOf(running.stderr()).filter((line) => line.msg === 'activity in the last 200ms');
+      const activity = (): LogLine[] => linesOf(running.stderr()).filter((line) => line.message === 'activity in the last 200ms');
       const total = (field: string): number => activity().reduce((sum, line) => sum + Number(line[field] ?? 0), 0);
       await eventually(async () => [total('requests'), total('accepted'), total('rejected')], [4, 3, 1]);
       const lines = linesOf(collector.stderr());
       for (const line of lines) {
-        assert.equal(typeof line.time, 'string');
+        assert.equal(typeof line.timestamp, 'string');
         assert.equal(typeof line.level, 'string');
-        assert.equal(typeof line.msg, 'string');
+        assert.equal(typeof line.message, 'string');
+        assert.equal(line['component'], 'tbot-collector');
       }
-      assert.equal(lines[0]?.msg, 'collector listening');
-      assert.equal(lines[1]?.msg, 'logging a summary of activity every 200ms while events arrive');
+      assert.equal(lines[0]?.message, 'collector listening');
+      assert.equal(lines[1]?.message, 'logging a summary of activity every 200ms while events arrive');
       assert.equal(lines[1]?.['interval'], '200ms');
       // The rejection is counted under its reason, and the reasons add up to the rejected count.
       const byReason = activity().flatMap((line) => Object.entries(line).filter(([key]) => key.startsWith('rejected_')));
@@ -111,7 +112,7 @@ describe('tbot-collector command line', () => {
       assert.ok(activity().every((line) => line['backlog'] === undefined && line['forwarded'] === undefined));
       assert.equal(await collector.stop(), 0);
       // The stop line is a JSON line too.
-      assert.equal(linesOf(collector.stderr()).at(-1)?.msg, 'stopping');
+      assert.equal(linesOf(collector.stderr()).at(-1)?.message, 'stopping');
       collector = undefined;
     });
 
@@ -135,7 +136,7 @@ describe('tbot-collector command line', () => {
   });
 });
 
-type LogLine = { time?: unknown; level?: unknown; msg?: unknown } & Record<string, unknown>;
+type LogLine = { timestamp?: unknown; level?: unknown; message?: unknown } & Record<string, unknown>;
 
 /** Each stderr line parsed as JSON; a line that is not JSON fails the test with the line in view. */
 function linesOf(stderr: string): LogLine[] {

@@ -165,9 +165,9 @@ describe('docs/host.md: the systemd path', () => {
     const lines = once.stderr
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line) as { msg: string; output?: string });
+      .map((line) => JSON.parse(line) as { message: string; output?: string });
     assert.ok(
-      lines.some((line) => line.msg === 'renewal cycle complete' && line.output === 'host-identity'),
+      lines.some((line) => line.message === 'renewal cycle complete' && line.output === 'host-identity'),
       once.stderr,
     );
     assert.ok(existsSync(join(root, 'opt/machine-id/tlscert')));

@@ -34,7 +34,7 @@ export async function startCollector(dataDir: string, extraArgs: string[] = [], 
       // The text line, or the same line as JSON (--log-format json).
       const match =
         /collector listening address=(127\.0\.0\.1:\d+)(?: scheme=(https?))? data_dir=/.exec(stderr) ??
-        /"msg":"collector listening","address":"(127\.0\.0\.1:\d+)","scheme":"(https?)"/.exec(stderr);
+        /"(?:msg|message)":"collector listening",(?:"component":"[^"]*",)?"address":"(127\.0\.0\.1:\d+)","scheme":"(https?)"/.exec(stderr);
       if (match !== null) {
         clearTimeout(timer);
         // An older build (a benchmark's baseline) names no scheme: it serves plain HTTP.

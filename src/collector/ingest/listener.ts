@@ -11,6 +11,8 @@ import type { TLSSocket } from 'node:tls';
 import { clientKey } from '../../net/client-key.js';
 import type { CollectorMetrics } from '../metrics.js';
 import type { TenantTrust } from '../tenants/tenant-trust.js';
+import { closeGently, DEFAULT_LINGER_BOUNDS } from './lingering-close.js';
+import { closeWhenIdle } from './session-idle.js';
 
 /** A listening front: listen / address / close as net.Server, plus dropping every open connection. */
 export interface IngestServer extends Server {
@@ -38,7 +40,12 @@ const H2_LIMITS = {
   maxHeaderListPairs: 128,
 };
 
-export function createListener(onRequest: RequestHandler, options: ListenerOptions): IngestServer {
+export function createListener(handler: RequestHandler, options: ListenerOptions): IngestServer {
+  // An HTTP/1.1 answer may leave before its body is in (a refusal): the connection then closes in stages.
+  const onRequest: RequestHandler = (req, res) => {
+    closeGently(req, res, DEFAULT_LINGER_BOUNDS);
+    handler(req, res);
+  };
   const http = process.getBuiltinModule('node:http');
   // node:http2 only when a connection needs it: most plain collectors never see HTTP/2.
   const http2 = () => process.getBuiltinModule('node:http2');
@@ -48,7 +55,7 @@ export function createListener(onRequest: RequestHandler, options: ListenerOptio
     sessions.add(session);
     session.once('close', () => sessions.delete(session));
     // An HTTP/2 connection multiplexes calls, so its idle timer is the session's, not the socket's.
-    session.setTimeout(options.idleTimeoutMs, () => session.close());
+    closeWhenIdle(session, options.idleTimeoutMs);
   };
   const boundStreams = (server: import('node:http2').Http2Server | import('node:http2').Http2SecureServer): void => {
     server.on('session', trackSession);
@@ -125,12 +132,28 @@ export function createListener(onRequest: RequestHandler, options: ListenerOptio
     // runs them for allowHTTP1 connections, from these fields, once the server listens).
     Object.assign(server, { headersTimeout: options.headersTimeoutMs, requestTimeout: options.requestTimeoutMs, connectionsCheckingInterval: 1_000 });
     boundStreams(server);
+    // The idle timer of limitConnections is on the TCP socket under the TLS one; an HTTP/2
+    // session takes over from it, so that socket is found again (by its peer) once ALPN is known.
+    const handshaking = new Map<string, Socket>();
+    const peerOf = (socket: Socket): string => `${socket.remoteAddress}|${socket.remotePort}`;
+    server.on('connection', (tcp: Socket) => {
+      const peer = peerOf(tcp);
+      handshaking.set(peer, tcp);
+      tcp.once('close', () => {
+        if (handshaking.get(peer) === tcp) handshaking.delete(peer);
+      });
+    });
     server.on('secureConnection', (socket: TLSSocket) => {
+      const tcp = handshaking.get(peerOf(socket));
+      handshaking.delete(peerOf(socket));
       if (tenants !== undefined && !tenants.admit(socket)) {
         options.metrics.tlsRefused += 1;
         return void socket.destroy();
       }
-      if (socket.alpnProtocol === 'h2') socket.setTimeout(0);
+      if (socket.alpnProtocol === 'h2') {
+        socket.setTimeout(0);
+        tcp?.setTimeout(0);
+      }
     });
     // The handshake itself is bounded by the idle timer below; a failed one is the client's problem.
     server.on('tlsClientError', () => undefined);
