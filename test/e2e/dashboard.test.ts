@@ -186,34 +186,41 @@ describe('the live dashboard (serve --dashboard)', () => {
   it('every page at 1280 and 390 px: headers, no CSP violation, nothing wider than a phone; screenshots kept', async () => {
     await mkdir(ARTIFACTS, { recursive: true });
     const update = process.env['TBOT_UPDATE_SCREENSHOTS'] === '1';
-    for (const name of PAGES)
-      for (const width of WIDTHS) {
+    // One page per width goes through every dashboard page: each visit is a fresh document (and
+    // every response is no-store), while a new page would cost Chromium a renderer process each.
+    // The two widths go side by side, so one renders while the collector answers the other.
+    await Promise.all(
+      WIDTHS.map(async (width) => {
         const { page, errors } = await openPage(width);
-        const response = await page.goto(`${collector.url}/dashboard/${name}?${WINDOW}`);
-        assert.equal(response?.status(), 200, `${name}: status`);
-        const headers = response!.headers();
-        assert.match(
-          headers['content-security-policy'] ?? '',
-          /^default-src 'none'; style-src 'sha256-[^;]+; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'$/,
-        );
-        assert.equal(headers['x-content-type-options'], 'nosniff');
-        assert.equal(headers['referrer-policy'], 'no-referrer');
-        assert.equal(headers['cache-control'], 'no-store');
-        assert.match(await page.title(), name === '' ? /dashboard/ : /\w/);
-        assert.ok((await page.locator('nav.dash-nav a').count()) === PAGES.length, `${name}: the navigation links every page`);
-        assert.equal(await page.locator('meta[http-equiv="refresh"]').getAttribute('content'), '60', `${name}: reloads itself`);
-        const layout = (await page.evaluate(OVERFLOW_CHECK)) as { pageOverflow: number; wide: string[] };
-        assert.deepEqual(layout.wide, [], `${name} at ${width}: elements wider than the viewport`);
-        assert.equal(layout.pageOverflow, 0, `${name} at ${width}: the page scrolls sideways`);
-        // The charts' bars are drawn: their styles passed the policy by hash.
-        if (name === 'tbot') assert.ok((await page.evaluate(`getComputedStyle(document.querySelector('#versions .track b')).width`)) !== '0px', 'tbot: bars have their width');
-        assert.deepEqual(errors, [], `${name} at ${width}: console errors (CSP violations are reported there)`);
-        const png = await page.screenshot({ fullPage: true });
-        const file = `dashboard-${name === '' ? 'index' : name}-${width}.png`;
-        await writeFile(join(ARTIFACTS, file), png);
-        if (update) await writeFile(join(DOC_IMAGES, file), png);
+        for (const name of PAGES) {
+          errors.length = 0;
+          const response = await page.goto(`${collector.url}/dashboard/${name}?${WINDOW}`);
+          assert.equal(response?.status(), 200, `${name}: status`);
+          const headers = response!.headers();
+          assert.match(
+            headers['content-security-policy'] ?? '',
+            /^default-src 'none'; style-src 'sha256-[^;]+; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'$/,
+          );
+          assert.equal(headers['x-content-type-options'], 'nosniff');
+          assert.equal(headers['referrer-policy'], 'no-referrer');
+          assert.equal(headers['cache-control'], 'no-store');
+          assert.match(await page.title(), name === '' ? /dashboard/ : /\w/);
+          assert.ok((await page.locator('nav.dash-nav a').count()) === PAGES.length, `${name}: the navigation links every page`);
+          assert.equal(await page.locator('meta[http-equiv="refresh"]').getAttribute('content'), '60', `${name}: reloads itself`);
+          const layout = (await page.evaluate(OVERFLOW_CHECK)) as { pageOverflow: number; wide: string[] };
+          assert.deepEqual(layout.wide, [], `${name} at ${width}: elements wider than the viewport`);
+          assert.equal(layout.pageOverflow, 0, `${name} at ${width}: the page scrolls sideways`);
+          // The charts' bars are drawn: their styles passed the policy by hash.
+          if (name === 'tbot') assert.ok((await page.evaluate(`getComputedStyle(document.querySelector('#versions .track b')).width`)) !== '0px', 'tbot: bars have their width');
+          assert.deepEqual(errors, [], `${name} at ${width}: console errors (CSP violations are reported there)`);
+          const png = await page.screenshot({ fullPage: true });
+          const file = `dashboard-${name === '' ? 'index' : name}-${width}.png`;
+          await writeFile(join(ARTIFACTS, file), png);
+          if (update) await writeFile(join(DOC_IMAGES, file), png);
+        }
         await page.close();
-      }
+      }),
+    );
   });
 
   it('clicking a filter shows the numbers report --format json gives for the same filter', async () => {
