@@ -9,8 +9,9 @@
 //
 // Why the checks run beside the tests: most of a test file's time is spent waiting on the CLIs
 // and servers it spawns, so the type check and the linter fit in the idle CPU instead of adding
-// their time in front. A failing check still fails the run: its exit code is kept, a line says
-// so as soon as it fails, and its output is printed after the tests'.
+// their time in front. They run at a lower priority (nice 10), so on a busy machine they wait
+// instead of starving the processes the tests wait for. A failing check still fails the run: its
+// exit code is kept, a line says so as soon as it fails, and its output is printed after the tests'.
 //
 // usage: node scripts/run-tests.mjs [--no-checks] [--write-weights] [test files...]
 //   --no-checks      run the tests only
@@ -19,8 +20,8 @@
 //
 // Node built-ins only, like the other scripts: this runs before anything is known to work.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, setPriority } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -124,6 +125,21 @@ export function weightsText(times, measured) {
 }
 
 /**
+ * Niceness 10 for a check: it takes the CPU the tests leave idle, and on a busy machine it waits
+ * rather than slowing the processes the tests time out on. Best effort: a platform that refuses
+ * only loses the ordering.
+ * @param {number | undefined} pid
+ */
+function lowerPriority(pid) {
+  if (pid === undefined) return;
+  try {
+    setPriority(pid, 10);
+  } catch {
+    // Not permitted here: the check runs at the tests' priority.
+  }
+}
+
+/**
  * Runs a command to its end, keeping what it prints.
  * @param {string} command
  * @param {readonly string[]} args
@@ -133,6 +149,7 @@ function capture(command, args) {
   const started = performance.now();
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    lowerPriority(child.pid);
     const chunks = [];
     child.stdout.on('data', (chunk) => chunks.push(chunk));
     child.stderr.on('data', (chunk) => chunks.push(chunk));
@@ -180,6 +197,7 @@ function runNodeTest(files, timesFile, write) {
  * @property {readonly { name: string, command: string, args: string[] }[]} checks  run beside the tests
  * @property {(text: string) => void} log      where the runner's own lines go
  * @property {((text: string) => void) | undefined} [testOutput]  where node:test's output goes (default: our stdout, unchanged)
+ * @property {string} timesFile  where the per-file times go (replaced), one JSON line per file
  */
 
 /**
@@ -188,39 +206,33 @@ function runNodeTest(files, timesFile, write) {
  * @param {RunOptions} options
  * @returns {Promise<{ code: number, times: Record<string, number> }>}
  */
-export async function runTestsAndChecks({ files, checks, log, testOutput }) {
+export async function runTestsAndChecks({ files, checks, log, testOutput, timesFile }) {
   // A check that fails says so at once; its output waits for the tests', so it is not cut into theirs.
   const running = checks.map(async (check) => {
     const result = await capture(check.command, check.args);
     if (result.code !== 0) log(`\n✖ ${check.name} failed (exit ${result.code}); its output follows the tests'\n`);
     return { ...check, ...result };
   });
-  // Its own directory, so a run inside a run (this script's own test) never shares the file.
-  const timesDir = mkdtempSync(join(tmpdir(), 'tbot-test-times-'));
+  rmSync(timesFile, { force: true });
+  const started = performance.now();
+  const testCode = await runNodeTest(files, timesFile, testOutput);
+  const testSeconds = (performance.now() - started) / 1000;
+  const checked = await Promise.all(running);
+  let times = {};
   try {
-    const timesFile = join(timesDir, 'times.jsonl');
-    const started = performance.now();
-    const testCode = await runNodeTest(files, timesFile, testOutput);
-    const testSeconds = (performance.now() - started) / 1000;
-    const checked = await Promise.all(running);
-    let times = {};
-    try {
-      times = parseTimes(readFileSync(timesFile, 'utf8'), ROOT);
-    } catch {
-      // No per-file results (the reporter saw none): the next run's order just stays as it is.
-    }
-    const slowest = Object.entries(times)
-      .sort(([, a], [, b]) => b - a)
-      .slice(0, 5);
-    log(`\ntests: ${testSeconds.toFixed(1)} s for ${files.length} files, ${CONCURRENCY} at a time; slowest: ${slowest.map(([file, s]) => `${file} ${s} s`).join(', ')}\n`);
-    for (const check of checked) {
-      if (check.code === 0) log(`✔ ${check.name} (${check.seconds.toFixed(1)} s, beside the tests)\n`);
-      else log(`✖ ${check.name} failed (exit ${check.code}):\n${check.output}`);
-    }
-    return { code: testCode !== 0 || checked.some((check) => check.code !== 0) ? 1 : 0, times };
-  } finally {
-    rmSync(timesDir, { recursive: true, force: true });
+    times = parseTimes(readFileSync(timesFile, 'utf8'), ROOT);
+  } catch {
+    // No per-file results (the reporter saw none): the next run's order just stays as it is.
   }
+  const slowest = Object.entries(times)
+    .sort(([, a], [, b]) => b - a)
+    .slice(0, 5);
+  log(`\ntests: ${testSeconds.toFixed(1)} s for ${files.length} files, ${CONCURRENCY} at a time; slowest: ${slowest.map(([file, s]) => `${file} ${s} s`).join(', ')}\n`);
+  for (const check of checked) {
+    if (check.code === 0) log(`✔ ${check.name} (${check.seconds.toFixed(1)} s, beside the tests)\n`);
+    else log(`✖ ${check.name} failed (exit ${check.code}):\n${check.output}`);
+  }
+  return { code: testCode !== 0 || checked.some((check) => check.code !== 0) ? 1 : 0, times };
 }
 
 /** @param {string[]} argv */
@@ -239,7 +251,10 @@ async function main(argv) {
   }
   const files = orderByWeight(named.length > 0 ? named : listTestFiles(ROOT), weights);
   const log = (text) => process.stdout.write(text);
-  const { code, times } = await runTestsAndChecks({ files, checks: options.has('--no-checks') ? [] : CHECKS, log });
+  // Kept after the run (test-artifacts/ is not committed), for a look at where the time went.
+  mkdirSync(join(ROOT, 'test-artifacts'), { recursive: true });
+  const timesFile = join(ROOT, 'test-artifacts', 'test-times.jsonl');
+  const { code, times } = await runTestsAndChecks({ files, checks: options.has('--no-checks') ? [] : CHECKS, log, timesFile });
   if (options.has('--write-weights')) {
     if (code !== 0) throw new RunTestsError('--write-weights: the run failed, so test/test-weights.json is left as it was');
     const target = join(ROOT, WEIGHTS_FILE);

@@ -88,7 +88,8 @@ describe('npm test: the test runner script', () => {
       const file = await workspace.write(`case-${Math.random().toString(36).slice(2)}.test.ts`, source);
       let log = '';
       let testOutput = '';
-      const result = await runTestsAndChecks({ files: [file], checks, log: (text) => (log += text), testOutput: (text) => (testOutput += text) });
+      const timesFile = `${file}.times.jsonl`;
+      const result = await runTestsAndChecks({ files: [file], checks, log: (text) => (log += text), testOutput: (text) => (testOutput += text), timesFile });
       return { ...result, log, testOutput, file };
     };
 
