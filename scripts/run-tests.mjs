@@ -2,7 +2,8 @@
 // `npm test`'s test phase, after the build: every test file under node:test, two at a time,
 // slowest first, with `tsc --noEmit` and `biome check .` running beside them.
 //
-// Why an order: the runner starts files in the order it is given them, two at a time. A long
+// Why an order: node:test's run() starts files in the order it is given them, two at a time
+// (scripts/node-test-in-order.mjs: Node 20's `node --test` sorts them instead). A long
 // file started last runs alone at the end while the other slot sits idle, so the files go
 // longest first (the weights in test/test-weights.json, measured by an earlier run); a file with
 // no weight yet goes first, in alphabetical order, since it cannot be known to be short.
@@ -27,8 +28,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const WEIGHTS_FILE = 'test/test-weights.json';
-/** Files at a time: most of a file's time is spent waiting on what it spawns, so two share 2 cores well. */
-const CONCURRENCY = 2;
 const BIN = join(ROOT, 'node_modules', '.bin');
 /** The checks `npm test` requires, run beside the tests. */
 export const CHECKS = [
@@ -96,7 +95,7 @@ export function orderByWeight(files, weights) {
 }
 
 /**
- * Per-file seconds from scripts/test-times-reporter.mjs's lines, keyed by path relative to `root`.
+ * Per-file seconds from scripts/node-test-in-order.mjs's lines, keyed by path relative to `root`.
  * @param {string} text
  * @param {string} root
  * @returns {Record<string, number>}
@@ -168,17 +167,7 @@ function capture(command, args) {
  * @returns {Promise<number>} its exit code
  */
 function runNodeTest(files, timesFile, write) {
-  const args = [
-    '--import',
-    'tsx',
-    '--test',
-    `--test-concurrency=${CONCURRENCY}`,
-    '--test-reporter=spec',
-    '--test-reporter-destination=stdout',
-    `--test-reporter=${pathToFileURL(join(ROOT, 'scripts', 'test-times-reporter.mjs')).href}`,
-    `--test-reporter-destination=${timesFile}`,
-    ...files,
-  ];
+  const args = ['--import', 'tsx', join(ROOT, 'scripts', 'node-test-in-order.mjs'), timesFile, ...files];
   // node:test marks the processes it runs files in; a runner started from one (this script's own
   // test) would take itself for a file's nested run() and run nothing.
   const { NODE_TEST_CONTEXT: _, ...env } = process.env;
@@ -222,12 +211,12 @@ export async function runTestsAndChecks({ files, checks, log, testOutput, timesF
   try {
     times = parseTimes(readFileSync(timesFile, 'utf8'), ROOT);
   } catch {
-    // No per-file results (the reporter saw none): the next run's order just stays as it is.
+    // No per-file results (the run stopped early): the next run's order just stays as it is.
   }
   const slowest = Object.entries(times)
     .sort(([, a], [, b]) => b - a)
     .slice(0, 5);
-  log(`\ntests: ${testSeconds.toFixed(1)} s for ${files.length} files, ${CONCURRENCY} at a time; slowest: ${slowest.map(([file, s]) => `${file} ${s} s`).join(', ')}\n`);
+  log(`\ntests: ${testSeconds.toFixed(1)} s for ${files.length} files, 2 at a time; slowest: ${slowest.map(([file, s]) => `${file} ${s} s`).join(', ')}\n`);
   for (const check of checked) {
     if (check.code === 0) log(`✔ ${check.name} (${check.seconds.toFixed(1)} s, beside the tests)\n`);
     else log(`✖ ${check.name} failed (exit ${check.code}):\n${check.output}`);

@@ -110,6 +110,42 @@ describe('npm test: the test runner script', () => {
       assert.match(log, /✖ exit-3 failed \(exit 3\):\nsaid something/);
     });
 
+    it('starts the files in the order given, not sorted: a file given last starts after both given before it', async () => {
+      // z and y start together and each waits (on a watch, not a clock) until the other has
+      // started; a, given last but first by name, checks that both were there before it.
+      const log = join(workspace.dir, 'order.log');
+      await writeFile(log, '');
+      const starter = (name: string, other: string) =>
+        [
+          'import { appendFileSync, readFileSync, watch } from "node:fs";',
+          'import { it } from "node:test";',
+          `const log = ${JSON.stringify(log)};`,
+          `appendFileSync(log, "${name}\\n");`,
+          `it("${name} waits for ${other}", async () => {`,
+          '  const watcher = watch(log);',
+          `  await new Promise((resolve) => { const check = () => readFileSync(log, "utf8").includes("${other}\\n") && resolve(); watcher.on("change", check); check(); });`,
+          '  watcher.close();',
+          '});',
+        ].join('\n');
+      const files = [
+        await workspace.write('order-z.test.mjs', starter('z', 'y')),
+        await workspace.write('order-y.test.mjs', starter('y', 'z')),
+        await workspace.write(
+          'order-a.test.mjs',
+          [
+            'import assert from "node:assert/strict";',
+            'import { readFileSync } from "node:fs";',
+            'import { it } from "node:test";',
+            `it("a starts after z and y", () => assert.deepEqual(readFileSync(${JSON.stringify(log)}, "utf8").split("\\n").filter(Boolean).sort(), ["y", "z"]));`,
+          ].join('\n'),
+        ),
+      ];
+      let output = '';
+      const { code } = await runTestsAndChecks({ files, checks: [], log: () => undefined, testOutput: (text) => (output += text), timesFile: `${log}.times` });
+      assert.equal(code, 0, output);
+      assert.match(output, /✔ a starts after z and y/);
+    });
+
     it('fails when a test fails though the checks pass', async () => {
       const { code, testOutput } = await run(failing, [exitWith(0)]);
       assert.equal(code, 1);
