@@ -9,6 +9,7 @@
 // starts for the files get this one's --import tsx. run() leaves the exit code alone, so a failure
 // (not a todo's) sets it here, as `node --test` would. Node built-ins only.
 import { createWriteStream } from 'node:fs';
+import { resolve } from 'node:path';
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
 
@@ -27,8 +28,9 @@ for await (const event of run({ files, concurrency: CONCURRENCY })) {
   reporter.write(event);
   const { data } = event;
   if (event.type === 'test:fail' && !data.todo && !data.skip) failed = true;
-  // Each file is reported as a test named after its path; a file's own tests carry the path in `file` only.
-  if (event.type === 'test:complete' && data.file !== undefined && data.name === data.file)
+  // Each file is reported as a test named after its path as given (relative to here); a file's
+  // own tests carry its absolute path in `file` only.
+  if (event.type === 'test:complete' && data.nesting === 0 && data.file !== undefined && resolve(data.name) === data.file)
     times.write(`${JSON.stringify({ file: data.file, ms: data.details?.duration_ms ?? 0, passed: data.details?.passed ?? false })}\n`);
 }
 await new Promise((resolve) => reporter.end(resolve));

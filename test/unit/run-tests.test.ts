@@ -1,7 +1,7 @@
 /** scripts/run-tests.mjs, npm test's test phase: the order files run in, the weights file, and that a failing check or test fails the run. */
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { listTestFiles, orderByWeight, parseTimes, parseWeights, RunTestsError, runTestsAndChecks, WEIGHTS_FILE, weightsText } from '../../scripts/run-tests.mjs';
@@ -89,7 +89,8 @@ describe('npm test: the test runner script', () => {
       let log = '';
       let testOutput = '';
       const timesFile = `${file}.times.jsonl`;
-      const result = await runTestsAndChecks({ files: [file], checks, log: (text) => (log += text), testOutput: (text) => (testOutput += text), timesFile });
+      // Named as npm test names them: relative to the repository root.
+      const result = await runTestsAndChecks({ files: [relative(ROOT, file)], checks, log: (text) => (log += text), testOutput: (text) => (testOutput += text), timesFile });
       return { ...result, log, testOutput, file };
     };
 
