@@ -146,8 +146,12 @@ export interface CollectorRun {
   stderr: string;
 }
 
-/** Runs one collector command to completion (a report, or a serve that is expected to refuse to start). */
-export function runCollector(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 10_000): Promise<CollectorRun> {
+/**
+ * Runs one collector command to completion (a report, or a serve that is expected to refuse to
+ * start). The bound is for a machine under heavy load: a 3-worker report took over 10 s at a load
+ * average near 20 while it takes well under a second on a quiet one.
+ */
+export function runCollector(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<CollectorRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [COLLECTOR_BUNDLE, ...args], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
