@@ -186,53 +186,75 @@ describe('the live dashboard (serve --dashboard)', () => {
   it('every page at 1280 and 390 px: headers, no CSP violation, nothing wider than a phone; screenshots kept', async () => {
     await mkdir(ARTIFACTS, { recursive: true });
     const update = process.env['TBOT_UPDATE_SCREENSHOTS'] === '1';
-    for (const name of PAGES)
-      for (const width of WIDTHS) {
+    // One page per width goes through every dashboard page: each visit is a fresh document (and
+    // every response is no-store), while a new page would cost Chromium a renderer process each.
+    // The two widths go side by side, so one renders while the collector answers the other.
+    await Promise.all(
+      WIDTHS.map(async (width) => {
         const { page, errors } = await openPage(width);
-        const response = await page.goto(`${collector.url}/dashboard/${name}?${WINDOW}`);
-        assert.equal(response?.status(), 200, `${name}: status`);
-        const headers = response!.headers();
-        assert.match(
-          headers['content-security-policy'] ?? '',
-          /^default-src 'none'; style-src 'sha256-[^;]+; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'$/,
-        );
-        assert.equal(headers['x-content-type-options'], 'nosniff');
-        assert.equal(headers['referrer-policy'], 'no-referrer');
-        assert.equal(headers['cache-control'], 'no-store');
-        assert.match(await page.title(), name === '' ? /dashboard/ : /\w/);
-        assert.ok((await page.locator('nav.dash-nav a').count()) === PAGES.length, `${name}: the navigation links every page`);
-        assert.equal(await page.locator('meta[http-equiv="refresh"]').getAttribute('content'), '60', `${name}: reloads itself`);
-        const layout = (await page.evaluate(OVERFLOW_CHECK)) as { pageOverflow: number; wide: string[] };
-        assert.deepEqual(layout.wide, [], `${name} at ${width}: elements wider than the viewport`);
-        assert.equal(layout.pageOverflow, 0, `${name} at ${width}: the page scrolls sideways`);
-        // The charts' bars are drawn: their styles passed the policy by hash.
-        if (name === 'tbot') assert.ok((await page.evaluate(`getComputedStyle(document.querySelector('#versions .track b')).width`)) !== '0px', 'tbot: bars have their width');
-        assert.deepEqual(errors, [], `${name} at ${width}: console errors (CSP violations are reported there)`);
-        const png = await page.screenshot({ fullPage: true });
-        const file = `dashboard-${name === '' ? 'index' : name}-${width}.png`;
-        await writeFile(join(ARTIFACTS, file), png);
-        if (update) await writeFile(join(DOC_IMAGES, file), png);
+        for (const name of PAGES) {
+          errors.length = 0;
+          const response = await page.goto(`${collector.url}/dashboard/${name}?${WINDOW}`);
+          assert.equal(response?.status(), 200, `${name}: status`);
+          const headers = response!.headers();
+          assert.match(
+            headers['content-security-policy'] ?? '',
+            /^default-src 'none'; style-src 'sha256-[^;]+; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'$/,
+          );
+          assert.equal(headers['x-content-type-options'], 'nosniff');
+          assert.equal(headers['referrer-policy'], 'no-referrer');
+          assert.equal(headers['cache-control'], 'no-store');
+          assert.match(await page.title(), name === '' ? /dashboard/ : /\w/);
+          assert.ok((await page.locator('nav.dash-nav a').count()) === PAGES.length, `${name}: the navigation links every page`);
+          assert.equal(await page.locator('meta[http-equiv="refresh"]').getAttribute('content'), '60', `${name}: reloads itself`);
+          const layout = (await page.evaluate(OVERFLOW_CHECK)) as { pageOverflow: number; wide: string[] };
+          assert.deepEqual(layout.wide, [], `${name} at ${width}: elements wider than the viewport`);
+          assert.equal(layout.pageOverflow, 0, `${name} at ${width}: the page scrolls sideways`);
+          // The charts' bars are drawn: their styles passed the policy by hash.
+          if (name === 'tbot') assert.ok((await page.evaluate(`getComputedStyle(document.querySelector('#versions .track b')).width`)) !== '0px', 'tbot: bars have their width');
+          assert.deepEqual(errors, [], `${name} at ${width}: console errors (CSP violations are reported there)`);
+          const png = await page.screenshot({ fullPage: true });
+          const file = `dashboard-${name === '' ? 'index' : name}-${width}.png`;
+          await writeFile(join(ARTIFACTS, file), png);
+          if (update) await writeFile(join(DOC_IMAGES, file), png);
+        }
         await page.close();
-      }
+      }),
+    );
   });
 
   it('clicking a filter shows the numbers report --format json gives for the same filter', async () => {
+    // The CLI's answers are worked out while the browser clicks (nothing is stored during this
+    // test); each is awaited where it is compared. Promise.all handles a failure of any of them
+    // until then, so none is an unhandled rejection.
+    const month = dayOf(noonDaysAgo(NOW, 2)).slice(0, 7);
+    const cli = {
+      all: reportJson(dataDir, 'tbot'),
+      continuous: reportJson(dataDir, 'tbot', '--run-mode', 'continuous'),
+      both: reportJson(dataDir, 'tbot', '--run-mode', 'continuous', '--version', '1.0.0'),
+      usage: reportJson(dataDir, 'usage', '--tenant', 'acme'),
+      month: runCollector(['report', 'usage', '--data-dir', dataDir, '--month', month, '--tenant', 'acme', '--format', 'json'], {}, 30_000),
+      connect: reportJson(dataDir, 'connect'),
+      discover: reportJson(dataDir, 'discover'),
+      product: reportJson(dataDir, 'product'),
+    };
+    Promise.all(Object.values(cli)).catch(() => undefined);
     const { page, errors } = await openPage(1280);
     await page.goto(`${collector.url}/dashboard/tbot?${WINDOW}`);
-    const all = await reportJson(dataDir, 'tbot');
+    const all = await cli.all;
     assert.match((await page.locator('#summary').textContent()) ?? '', new RegExp(`^${all['total']} starts:`));
     const heartbeats = (all['heartbeats'] as { total: number }).total;
     assert.ok(heartbeats > 0);
     assert.match((await page.locator('#heartbeat-summary').textContent()) ?? '', new RegExp(`^${heartbeats} daily heartbeats`));
     await Promise.all([page.waitForURL(/run-mode=continuous/), page.locator('[data-param="run-mode"] a', { hasText: 'continuous' }).click()]);
-    const continuous = (await reportJson(dataDir, 'tbot', '--run-mode', 'continuous')) as { total: number; breakdowns: { version: Record<string, number> } };
+    const continuous = (await cli.continuous) as { total: number; breakdowns: { version: Record<string, number> } };
     assert.ok(continuous.total > 0 && continuous.total < (all['total'] as number));
     assert.match((await page.locator('#summary').textContent()) ?? '', new RegExp(`^${continuous.total} starts: 0 one-shot \\(CI\\) \\(0\\.0%\\), ${continuous.total} continuous`));
     assert.match((await page.locator('#window').textContent()) ?? '', /only run mode continuous/);
     // A second filter keeps the first; the breakdown link shows the CLI's --by grouping.
     await Promise.all([page.waitForURL(/version=1\.0\.0/), page.locator('[data-param="version"] a', { hasText: '1.0.0' }).click()]);
     await Promise.all([page.waitForURL(/by=version/), page.locator('[data-param="by"] a', { hasText: 'version' }).click()]);
-    const both = (await reportJson(dataDir, 'tbot', '--run-mode', 'continuous', '--version', '1.0.0')) as { total: number };
+    const both = (await cli.both) as { total: number };
     assert.equal(continuous.breakdowns.version['1.0.0'], both.total);
     assert.deepEqual(await page.locator('#breakdown tbody tr').first().locator('td').allTextContents(), ['1.0.0', String(both.total), '100.0%']);
     // The picked window keeps the filters, and the same URL is the same view.
@@ -240,18 +262,17 @@ describe('the live dashboard (serve --dashboard)', () => {
     // Usage: the tenant link against report usage --tenant.
     await page.goto(`${collector.url}/dashboard/usage?${WINDOW}`);
     await Promise.all([page.waitForURL(/tenant=acme/), page.locator('[data-param="tenant"] a', { hasText: 'acme' }).click()]);
-    const usage = (await reportJson(dataDir, 'usage', '--tenant', 'acme')) as { rows: { tenant: string; mau: number }[] };
+    const usage = (await cli.usage) as { rows: { tenant: string; mau: number }[] };
     assert.equal(usage.rows.length, 1);
     const cells = await page.locator('#usage-activity tbody tr').first().locator('td').allTextContents();
     assert.equal(cells[0], 'acme');
     assert.ok(cells.includes(String(usage.rows[0]!.mau)));
     assert.equal(await page.locator('#usage-activity tbody tr', { hasText: 'globex' }).count(), 0, 'the other tenant is filtered out');
     // A month is a window of its own: its link drops since/until and keeps the tenant.
-    const month = dayOf(noonDaysAgo(NOW, 2)).slice(0, 7);
     await Promise.all([page.waitForURL(new RegExp(`month=${month}`)), page.locator('[data-param="month"] a', { hasText: month }).click()]);
     assert.equal(new URL(page.url()).searchParams.get('since'), null);
     assert.equal(new URL(page.url()).searchParams.get('tenant'), 'acme');
-    const monthRun = await runCollector(['report', 'usage', '--data-dir', dataDir, '--month', month, '--tenant', 'acme', '--format', 'json']);
+    const monthRun = await cli.month;
     const monthly = JSON.parse(monthRun.stdout) as { rows: { tenant: string; month: string; mau: number }[] };
     assert.deepEqual((await page.locator('#usage-activity tbody tr').first().locator('td').allTextContents()).slice(0, 3), [
       monthly.rows[0]!.tenant,
@@ -259,16 +280,16 @@ describe('the live dashboard (serve --dashboard)', () => {
       String(monthly.rows[0]!.mau),
     ]);
     // Connect, Discover and product: the summary line's numbers are the JSON's.
-    const connect = (await reportJson(dataDir, 'connect')) as { total: number; installations: number };
+    const connect = (await cli.connect) as { total: number; installations: number };
     await page.goto(`${collector.url}/dashboard/connect?${WINDOW}`);
     assert.match((await page.locator('#summary').textContent()) ?? '', new RegExp(`^${connect.total} events from ${connect.installations} installations`));
-    const discover = (await reportJson(dataDir, 'discover')) as { total: number; runs: number; completed: number };
+    const discover = (await cli.discover) as { total: number; runs: number; completed: number };
     await page.goto(`${collector.url}/dashboard/discover?${WINDOW}`);
     assert.match(
       (await page.locator('#summary').textContent()) ?? '',
       new RegExp(`^${discover.total} events in ${discover.runs} wizard runs, .*: ${discover.completed} completed`),
     );
-    const product = (await reportJson(dataDir, 'product')) as { total: number };
+    const product = (await cli.product) as { total: number };
     await page.goto(`${collector.url}/dashboard/product?${WINDOW}`);
     assert.match((await page.locator('#product-summary').textContent()) ?? '', new RegExp(`^${product.total} events`));
     assert.deepEqual(errors, []);
@@ -276,19 +297,23 @@ describe('the live dashboard (serve --dashboard)', () => {
   });
 
   it("the report part of each page is the CLI's --format html page, byte for byte", async () => {
-    for (const [name, args] of [
+    // The five pages side by side: each compares its own CLI run with its own response.
+    const pages = [
       ['tbot', ['tbot', '--run-mode', 'one-shot']],
       ['connect', ['connect']],
       ['discover', ['discover']],
       ['product', ['product']],
       ['usage', ['usage']],
-    ] as const) {
-      const run = await runCollector(['report', ...args, '--data-dir', dataDir, '--since', SINCE, '--until', UNTIL, '--format', 'html'], {}, 30_000);
-      const query = name === 'tbot' ? `${WINDOW}&run-mode=one-shot` : WINDOW;
-      const served = await (await fetch(`${collector.url}/dashboard/${name}?${query}`)).text();
-      const body = (html: string): string => html.slice(html.indexOf('<h1>'), html.indexOf('</main>'));
-      assert.equal(body(served), body(run.stdout), `${name}: the dashboard shows the CLI's page`);
-    }
+    ] as const;
+    await Promise.all(
+      pages.map(async ([name, args]) => {
+        const run = await runCollector(['report', ...args, '--data-dir', dataDir, '--since', SINCE, '--until', UNTIL, '--format', 'html'], {}, 30_000);
+        const query = name === 'tbot' ? `${WINDOW}&run-mode=one-shot` : WINDOW;
+        const served = await (await fetch(`${collector.url}/dashboard/${name}?${query}`)).text();
+        const body = (html: string): string => html.slice(html.indexOf('<h1>'), html.indexOf('</main>'));
+        assert.equal(body(served), body(run.stdout), `${name}: the dashboard shows the CLI's page`);
+      }),
+    );
   });
 
   it('is read-only: anything but GET and HEAD is 405, with the security headers', async () => {

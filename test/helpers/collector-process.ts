@@ -28,7 +28,12 @@ export async function startCollector(dataDir: string, extraArgs: string[] = [], 
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`collector did not start:\n${stderr}`)), 10_000);
+    // A bound for a machine under heavy load, not a guess at how long a start takes. A collector
+    // that never said it listens is stopped: left running, it would keep the test file from ever ending.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`collector did not start within 30 s:\n${stderr}`));
+    }, 30_000);
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
       // The text line, or the same line as JSON (--log-format json).
@@ -141,8 +146,12 @@ export interface CollectorRun {
   stderr: string;
 }
 
-/** Runs one collector command to completion (a report, or a serve that is expected to refuse to start). */
-export function runCollector(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 10_000): Promise<CollectorRun> {
+/**
+ * Runs one collector command to completion (a report, or a serve that is expected to refuse to
+ * start). The bound is for a machine under heavy load: a 3-worker report took over 10 s at a load
+ * average near 20 while it takes well under a second on a quiet one.
+ */
+export function runCollector(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<CollectorRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [COLLECTOR_BUNDLE, ...args], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -7,13 +7,16 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import '../helpers/ascii-string-width.js';
 import { GLOBAL_FLAGS, TBOT_COMMANDS } from '../../src/cli/command-table.js';
 import type { CommandDef, FlagDef, Invocation } from '../../src/cli/command-types.js';
 import { fastParse } from '../../src/cli/fast-parse.js';
 import { invocationOf, invocationPath, type RunCommand } from '../../src/cli/invocation.js';
 import type { Runtime } from '../../src/cli/runtime.js';
 import { processRuntime } from '../../src/cli/runtime.js';
-import { runTbotYargs } from '../../src/cli/yargs-main.js';
+
+// Loaded after the stand-in for string-width is in place (see ascii-string-width.ts).
+const { runTbotYargs } = await import('../../src/cli/yargs-main.js');
 
 const ENV = { TELEPORT_PROXY: 'proxy.example.com:443', TBOT_DEBUG: 'true' };
 const runtime = (stderr: string[]): Runtime => ({ ...processRuntime(), env: ENV, stderr: (text) => void stderr.push(text), stdout: () => undefined });
