@@ -87,6 +87,10 @@ for (const connectPath of ['builtin', 'connect-node'] as const) {
         services,
         connectPath,
         tls: { certPem: tls.certPem, keyPem: tls.keyPem, tenants: tls.tenants },
+        // The revocation cells keep a connection open while `tenant revoke` runs as its own
+        // process, which can take longer than the default 5 s idle time on a loaded machine: the
+        // server would close the idle session, and the cell would test a new connection instead.
+        idleTimeoutMs: 120_000,
       });
       server.listen(0, '127.0.0.1');
       await once(server, 'listening');
