@@ -99,6 +99,9 @@ export interface ScanOptions {
   blockingReads?: boolean;
 }
 
+/** Threads a large report parses on unless told: one per core, at most 4. */
+export const DEFAULT_WORKERS = (): number => Math.min(availableParallelism(), 4);
+
 /** A small young generation keeps each worker's footprint flat; parsing garbage dies young anyway. */
 const WORKER_YOUNG_GENERATION_MB = 2;
 /**
@@ -131,23 +134,46 @@ export async function buildReport<R>(fold: Fold<R>, family: string, dir: string,
   // Readers take the plain file when both forms are there, so only a segment without one is counted sealed.
   const sealedOnly = new Set(listing.sealed.filter((name) => !listing.plain.includes(name)));
   const small = async (): Promise<boolean> => (await storeBytes(dir, segments, sealedOnly, SMALL_STORE_BYTES)) < SMALL_STORE_BYTES;
-  const workers = options.workerUrl === undefined ? 1 : (options.workers ?? (segments.length < 2 || (await small()) ? 1 : Math.min(availableParallelism(), 4)));
+  const workers = options.workerUrl === undefined ? 1 : (options.workers ?? (segments.length < 2 || (await small()) ? 1 : DEFAULT_WORKERS()));
   const task = (share: string[], blocking: boolean): ScanTask => ({ dir, segments: share, window, family, options: foldOptions, blocking });
   if (workers <= 1 || segments.length < 2) return scan(fold, task(segments, options.blockingReads === true));
   const shares = Array.from({ length: Math.min(workers, segments.length) }, (_, index) => segments.filter((_, position) => position % workers === index));
-  const parts = await Promise.all(
-    shares.map(
-      (share) =>
-        new Promise<R>((resolve, reject) => {
-          const worker = new Worker(options.workerUrl!, { workerData: task(share, true), resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
-          worker.once('message', (part: R) => resolve(part));
+  const parts = await onWorkers<R>(
+    options.workerUrl!,
+    shares.map((share) => task(share, true)),
+  );
+  return mergeParts(fold, window, foldOptions, parts);
+}
+
+/**
+ * Runs one worker thread per task (each a small young generation) and resolves with their
+ * messages in task order. The first failure rejects, and the other workers are stopped: a worker
+ * may hold a connection or a snapshot that must not outlive the report.
+ */
+export function onWorkers<M>(workerUrl: URL, tasks: readonly unknown[]): Promise<M[]> {
+  const workers = tasks.map((task) => new Worker(workerUrl, { workerData: task, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } }));
+  const all = Promise.all(
+    workers.map(
+      (worker) =>
+        new Promise<M>((resolve, reject) => {
+          worker.once('message', (message: M) => resolve(message));
           worker.once('error', reject);
           worker.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`report worker exited ${code}`))));
         }),
     ),
   );
-  // A fresh tally, never a worker's part: parts come through postMessage, which gives their
-  // prototype-free tables a prototype again, and a stored key such as "__proto__" must not reach it.
+  all.catch(() => {
+    for (const worker of workers) void worker.terminate();
+  });
+  return all;
+}
+
+/**
+ * The workers' parts merged into a fresh tally, never into a worker's part: parts come through
+ * postMessage, which gives their prototype-free tables a prototype again, and a stored key such as
+ * "__proto__" must not reach it.
+ */
+export function mergeParts<R>(fold: Fold<R>, window: ReportWindow, foldOptions: unknown, parts: readonly R[]): R {
   const report = fold.empty(window, foldOptions);
   for (const part of parts) fold.merge(report, part);
   return report;

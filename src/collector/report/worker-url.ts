@@ -4,3 +4,6 @@
  * so reports run on one thread.
  */
 export const REPORT_WORKER: URL | undefined = import.meta.url.endsWith('.mjs') ? new URL('./tbot-collector-report-worker.mjs', import.meta.url) : undefined;
+
+/** The PostgreSQL report worker, beside it in the same way. */
+export const POSTGRES_REPORT_WORKER: URL | undefined = import.meta.url.endsWith('.mjs') ? new URL('./tbot-collector-postgres-report-worker.mjs', import.meta.url) : undefined;
