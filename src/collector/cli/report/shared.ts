@@ -51,7 +51,7 @@ export function commonReportOptions<T>(yargs: Argv<T>): Argv<T> {
     .option('workers', {
       type: 'number',
       requiresArg: true,
-      describe: 'Threads parsing segments or PostgreSQL rows (default: one per core, at most 4; one below 8 MiB of segments or 20,000 rows)',
+      describe: 'Threads parsing segments or PostgreSQL rows (default: one per core, at most 4; one below 8 MiB of segments or 50,000 rows)',
     }) as unknown as Argv<T>;
 }
 
