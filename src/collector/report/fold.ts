@@ -147,8 +147,8 @@ export async function buildReport<R>(fold: Fold<R>, family: string, dir: string,
 
 /**
  * Runs one worker thread per task (each a small young generation) and resolves with their
- * messages in task order. The first failure rejects, and the other workers are stopped: a worker
- * may hold a connection or a snapshot that must not outlive the report.
+ * messages in task order. The first failure rejects, and the other workers are stopped: the
+ * report has failed, and what they would read is wasted.
  */
 export function onWorkers<M>(workerUrl: URL, tasks: readonly unknown[]): Promise<M[]> {
   const workers = tasks.map((task) => new Worker(workerUrl, { workerData: task, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } }));
