@@ -375,6 +375,7 @@ export async function build(options = {}) {
   const entries = {
     'tbot-collector': 'src/collector/cli/main.ts',
     'tbot-collector-report-worker': 'src/collector/report/worker.ts',
+    'tbot-collector-line-fold-worker': 'src/collector/report/line-fold-worker.ts',
   };
   const result = await esbuild.build({
     ...common,

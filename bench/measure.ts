@@ -1,6 +1,6 @@
 /** Side-by-side process timing: candidates run round-robin so machine noise hits them all alike. */
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface Candidate {
   name: string;
@@ -78,4 +78,33 @@ export function cpuSecondsOf(pid: number): number {
   // Fields after the command's closing parenthesis start at the state (field 3); utime and stime are fields 14 and 15.
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/**
+ * CPU seconds of a process and all its descendants, the ones still running and the ones already
+ * reaped (cutime, cstime): a server made of several processes, such as PostgreSQL's postmaster and
+ * its backends, charged as one.
+ */
+export function cpuSecondsOfTree(pid: number): number {
+  const children = new Map<number, number[]>();
+  const own = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let fields: string[];
+    try {
+      fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ').at(-1)!.split(' ');
+    } catch {
+      continue; // gone since the listing
+    }
+    const parent = Number(fields[1]);
+    children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+    own.set(Number(entry), (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS);
+  }
+  let total = 0;
+  for (const pending = [pid]; pending.length > 0; ) {
+    const next = pending.pop()!;
+    total += own.get(next) ?? 0;
+    pending.push(...(children.get(next) ?? []));
+  }
+  return total;
 }

@@ -1,13 +1,16 @@
 /**
  * serve --store against a throw-away PostgreSQL, side by side in one run:
- *   ingest, one paired run: single SubmitTbotEvent calls (each a fresh event) to a collector on
- *     segments alone and to one with --store, taking turns (BENCH_ROUNDS rounds of BENCH_SECONDS
- *     each; the --store collector's outbox is drained before the next turn, so its shipper never
- *     runs during the other's turn); medians                               goal: --store ≥ 0.9× alone
+ *   ingest: single SubmitTbotEvent calls (each a fresh event) to a collector on segments alone and
+ *     to one with --store (and, with BENCH_BASELINE_DIST=<another build's dist>, to that build with
+ *     --store too), taking turns: BENCH_ROUNDS rounds of BENCH_SECONDS each, the order rotated every
+ *     round; a --store collector's outbox is drained right after its turn, so its shipper never
+ *     runs during another's turn. Each round is printed with the load average; the figures are
+ *     medians. Per event: the collector's CPU (its shipper included, through the drain) and
+ *     PostgreSQL's (every server process): the --store cell's excess over segments alone is what
+ *     the shipper costs.                                                 goal: --store ≥ 0.9× alone
  *   shipper lag under a steady 5,000 events/s for BENCH_LAG_SECONDS (batches of 100 fresh events,
  *     50 requests a second): per event, from received_at to the COMMIT that stored it (PostgreSQL's
  *     commit timestamps, track_commit_timestamp on); p50, p99, max          goal: p99 ≤ 2 s
- * The load average is printed with the results.
  */
 import autocannon from 'autocannon';
 import { randomUUID } from 'node:crypto';
@@ -16,13 +19,14 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { SUBMIT_TBOT_EVENT_PATH, SUBMIT_TBOT_EVENTS_PATH } from '../src/protocol/tbot-wire.js';
-import { eventually, metric, startCollector, tbotEvent } from '../test/helpers/collector-process.js';
+import { COLLECTOR_BUNDLE, eventually, metric, type RunningCollector, startCollector, tbotEvent } from '../test/helpers/collector-process.js';
 import { startPostgres } from '../test/helpers/postgres.js';
-import { median } from './measure.js';
+import { cpuSecondsOf, cpuSecondsOfTree, median } from './measure.js';
 
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 5);
-const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const rounds = Number(process.env['BENCH_ROUNDS'] ?? 7);
 const lagSeconds = Number(process.env['BENCH_LAG_SECONDS'] ?? 15);
+const baselineDist = process.env['BENCH_BASELINE_DIST'];
 const RATE = 5_000;
 const PER_REQUEST = 100;
 const CONNECTIONS = 16;
@@ -48,26 +52,65 @@ function singles(url: string, duration: number): Promise<autocannon.Result> {
   });
 }
 
+interface Cell {
+  name: string;
+  collector: RunningCollector;
+  shipping: boolean;
+  rates: number[];
+  errors: number;
+  events: number;
+  collectorCpu: number;
+  postgresCpu: number;
+}
+
+const micros = (cpuSeconds: number, events: number): string => `${((cpuSeconds / events) * 1e6).toFixed(0)} µs`;
+
 try {
-  // Ingest: segments alone vs --store, taking turns.
-  const storeUrl = await server.createDatabase();
-  const alone = await startCollector(join(scratch, 'alone'));
-  const withStore = await startCollector(join(scratch, 'store'), [], { TBOT_COLLECTOR_STORE: storeUrl });
-  const rates = { alone: [] as number[], store: [] as number[] };
-  const errors = { alone: 0, store: 0 };
+  // Ingest: segments alone vs --store (vs the baseline build with --store), taking turns.
+  const cell = async (name: string, dir: string, storeUrl?: string, bundle = COLLECTOR_BUNDLE): Promise<Cell> => ({
+    name,
+    collector: await startCollector(join(scratch, dir), [], storeUrl === undefined ? {} : { TBOT_COLLECTOR_STORE: storeUrl }, bundle),
+    shipping: storeUrl !== undefined,
+    rates: [],
+    errors: 0,
+    events: 0,
+    collectorCpu: 0,
+    postgresCpu: 0,
+  });
+  const cells = [await cell('segments alone', 'alone'), await cell('with --store', 'store', await server.createDatabase())];
+  if (baselineDist !== undefined) cells.push(await cell('with --store, baseline build', 'baseline', await server.createDatabase(), join(baselineDist, 'tbot-collector.mjs')));
+  console.log(
+    `PostgreSQL store, one paired run: ${rounds} rounds × ${cells.length} candidates × ${seconds} s of single calls, ${CONNECTIONS} connections, autocannon, order rotated each round; load average ${load()}`,
+  );
   for (let round = 0; round < rounds; round += 1) {
-    for (const [name, collector] of [
-      ['alone', alone],
-      ['store', withStore],
-    ] as const) {
-      const result = await singles(collector.url, seconds);
-      rates[name].push(result.requests.average);
-      errors[name] += result.non2xx + result.errors;
+    const order = cells.map((_, index) => cells[(index + round) % cells.length]!);
+    for (const one of order) {
+      const pid = one.collector.child.pid!;
+      const [collectorBefore, postgresBefore] = [cpuSecondsOf(pid), cpuSecondsOfTree(server.pid())];
+      const result = await singles(one.collector.url, seconds);
+      if (one.shipping) await eventually(() => metric(one.collector.url, 'tbot_collector_outbox_backlog_events'), 0, DRAIN_MS);
+      one.collectorCpu += cpuSecondsOf(pid) - collectorBefore;
+      one.postgresCpu += cpuSecondsOfTree(server.pid()) - postgresBefore;
+      one.rates.push(result.requests.average);
+      one.errors += result.non2xx + result.errors;
+      one.events += result.requests.total;
     }
-    await eventually(() => metric(withStore.url, 'tbot_collector_outbox_backlog_events'), 0, DRAIN_MS);
+    console.log(`  round ${round + 1}: ${cells.map((one) => `${one.name} ${one.rates.at(-1)!.toFixed(0)}/s`).join(', ')}; load average ${load()}`);
   }
-  await alone.stop();
-  await withStore.stop();
+  const alone = cells[0]!;
+  for (const one of cells) {
+    const ratio = median(one.rates) / median(alone.rates);
+    console.log(
+      `  ${one.name.padEnd(29)} ${median(one.rates).toFixed(0).padStart(6)} events/s (median; errors ${one.errors})${one === alone ? '' : `   ${ratio.toFixed(2)}× alone   goal ≥ 0.90×`}`,
+    );
+  }
+  for (const one of cells) {
+    const excess = (one.collectorCpu - (alone.collectorCpu / alone.events) * one.events) / one.events;
+    console.log(
+      `  ${one.name.padEnd(29)} CPU per event: collector ${micros(one.collectorCpu, one.events)}, PostgreSQL ${micros(one.postgresCpu, one.events)}${one.shipping ? `; the shipper: ${(excess * 1e6).toFixed(0)} µs in the collector + ${micros(one.postgresCpu - (alone.postgresCpu / alone.events) * one.events, one.events)} in PostgreSQL` : ''}`,
+    );
+  }
+  for (const one of cells) await one.collector.stop();
 
   // Lag: a steady 5,000 events/s into a collector with --store, commit time per event from PostgreSQL.
   const admin = new pg.Client({ connectionString: server.url() });
@@ -95,16 +138,6 @@ try {
   await client.end();
   const lag = rows[0]!;
 
-  const ratio = median(rates.store) / median(rates.alone);
-  console.log(
-    `PostgreSQL store, one paired run: ${rounds} rounds × 2 candidates × ${seconds} s of single calls, ${CONNECTIONS} connections, autocannon (medians); load average ${load()}`,
-  );
-  console.log(
-    `  segments alone   ${median(rates.alone).toFixed(0).padStart(7)} events/s   (rounds: ${rates.alone.map((rate) => rate.toFixed(0)).join(', ')}; errors ${errors.alone})`,
-  );
-  console.log(
-    `  with --store     ${median(rates.store).toFixed(0).padStart(7)} events/s   (rounds: ${rates.store.map((rate) => rate.toFixed(0)).join(', ')}; errors ${errors.store})   ${ratio.toFixed(2)}× alone   goal ≥ 0.90×`,
-  );
   const sent = steady.requests.total * PER_REQUEST;
   console.log(
     `shipper lag at a steady ${RATE} events/s for ${lagSeconds} s (${sent} events sent, ${(sent / lagSeconds).toFixed(0)}/s achieved, ${steady.non2xx + steady.errors} failed requests, ${lag.events} stored): received_at → COMMIT p50 ${lag.p50.toFixed(3)} s, p99 ${lag.p99.toFixed(3)} s, max ${lag.max.toFixed(3)} s   goal p99 ≤ 2 s; load average ${load()}`,

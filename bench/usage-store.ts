@@ -12,6 +12,7 @@ import { CONNECT_EVENTS } from '../src/protocol/connect-wire.js';
 import { DISCOVER_STEPS } from '../src/protocol/discover-wire.js';
 import { segmentName } from '../src/collector/store/segments.js';
 import { mulberry32 as random, seededUuid as uuid } from '../examples/shared/prng.js';
+import { connectEventBody, discoverRequest } from '../test/helpers/usage-events.js';
 
 export interface Mix {
   tbot: number;
@@ -49,6 +50,17 @@ const FLOWS: Record<string, string[]> = {
   DISCOVER_RESOURCE_WINDOWS_DESKTOP: ['started', 'resource selection', 'deploy agent', 'install AD tools', 'configure AD', 'auto-discovered resources', 'completed'],
 };
 const STEP_BY_LABEL = new Map(DISCOVER_STEPS.map((step) => [step.label, step]));
+/**
+ * The fields some steps' messages require besides metadata, resource and status (a deploy method, a
+ * resource count), as the tests' valid samples carry them: a line the shipper's re-check refuses
+ * would be in the segments and not in PostgreSQL.
+ */
+const STEP_EXTRAS = new Map(
+  DISCOVER_STEPS.map((step) => {
+    const { metadata: _metadata, status: _status, resource: _resource, ...extras } = discoverRequest(step)[step.member] as Record<string, unknown>;
+    return [step.member, extras];
+  }),
+);
 const ERRORS = ['timed out waiting for the agent', 'permission denied', 'redacted', 'connection refused'];
 const ERROR_CLASS: Record<string, string> = {
   'timed out waiting for the agent': 'timeout',
@@ -58,8 +70,11 @@ const ERROR_CLASS: Record<string, string> = {
 };
 const CONNECT_BODIES: Record<string, (next: () => number) => Record<string, unknown>> = {};
 for (const spec of CONNECT_EVENTS) {
+  // Every field the member's contract requires (from the tests' valid samples), then the varied ones,
+  // so that every line ships (see STEP_EXTRAS).
+  const required = connectEventBody(spec.member);
   CONNECT_BODIES[spec.member] = (next) => {
-    const body: Record<string, unknown> = {};
+    const body: Record<string, unknown> = { ...required };
     for (const field of Object.keys(spec.sensitive))
       body[field] =
         field === 'userName' ? USERS[Math.floor(next() * USERS.length)] : field === 'leafClusterName' && next() < 0.7 ? '' : CLUSTERS[Math.floor(next() * CLUSTERS.length)];
@@ -136,6 +151,7 @@ export async function writeUsageStore(dir: string, total: number, mix: Mix, inst
             status: { status, error, errorClass: error === '' ? 'none' : ERROR_CLASS[error] },
           };
           if (label !== 'started') event['resource'] = { resource };
+          Object.assign(event, STEP_EXTRAS.get(step.member));
           await write('discover', time, { clusterName: CLUSTERS[0], timestamp: new Date(time).toISOString(), teleportVersion: '17.0.1', [step.member]: event });
           count += 1;
           if (status !== 'DISCOVER_STATUS_SUCCESS') break;

@@ -114,8 +114,10 @@ describe('reports from PostgreSQL', () => {
     // The data set sends one login twice, as a retry would: the shared store keeps an event once by
     // its uuid, where a segment keeps both lines (see docs/postgres.md), so it is sent once here.
     for (const request of new Set(prehog.map((one) => JSON.stringify(one)))) await post(collector.url, SUBMIT_CONNECT_EVENT_PATH, JSON.parse(request));
-    await post(collector.url, SUBMIT_CONNECT_EXTRA_EVENTS_PATH, { events: extra });
-    await post(collector.url, SUBMIT_EVENTS_PATH, { events: discoverDataset(NOW).requests });
+    // One request per event, so that the events of an installation (and the steps of a wizard run)
+    // arrive at different times.
+    for (const event of extra) await post(collector.url, SUBMIT_CONNECT_EXTRA_EVENTS_PATH, { events: [event] });
+    for (const request of discoverDataset(NOW).requests) await post(collector.url, SUBMIT_EVENTS_PATH, { events: [request] });
     // The shipper moves the outbox on behind the acknowledgements: wait until all of it is in.
     const stored = new Set((await storedLines(dataDir)).map((line) => recordUuid(JSON.parse(line)))).size;
     const client = new pg.Client({ connectionString: storeUrl });
@@ -153,6 +155,10 @@ describe('reports from PostgreSQL', () => {
       assert.equal(fromPostgres.stdout, fromSegments.stdout);
       // Not two empty reports that agree: the window holds events of the family.
       assert.match(fromSegments.stdout, /": [1-9]\d*,?\n/);
+      // The same with the main thread and two worker threads folding (a large store's path).
+      const onWorkers = await runCollector(['report', ...args, '--format', 'json', '--workers', '3'], { TBOT_COLLECTOR_STORE: storeUrl }, 30_000);
+      assert.equal(onWorkers.code, 0, onWorkers.stderr);
+      assert.equal(onWorkers.stdout, fromSegments.stdout);
     });
   }
 

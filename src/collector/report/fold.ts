@@ -100,6 +100,9 @@ export interface ScanOptions {
   blockingReads?: boolean;
 }
 
+/** Threads a large report parses on unless told: one per core, at most 4. */
+export const DEFAULT_WORKERS = (): number => Math.min(availableParallelism(), 4);
+
 /** A small young generation keeps each worker's footprint flat; parsing garbage dies young anyway. */
 const WORKER_YOUNG_GENERATION_MB = 2;
 /**
@@ -132,7 +135,7 @@ export async function buildReport<R>(fold: Fold<R>, family: string, dir: string,
   // Readers take the plain file when both forms are there, so only a segment without one is counted sealed.
   const sealedOnly = new Set(listing.sealed.filter((name) => !listing.plain.includes(name)));
   const small = async (): Promise<boolean> => (await storeBytes(dir, segments, sealedOnly, SMALL_STORE_BYTES)) < SMALL_STORE_BYTES;
-  const workers = options.workerUrl === undefined ? 1 : (options.workers ?? (segments.length < 2 || (await small()) ? 1 : Math.min(availableParallelism(), 4)));
+  const workers = options.workerUrl === undefined ? 1 : (options.workers ?? (segments.length < 2 || (await small()) ? 1 : DEFAULT_WORKERS()));
   const task = (share: string[], blocking: boolean): ScanTask => ({ dir, segments: share, window, family, options: foldOptions, blocking });
   if (workers <= 1 || segments.length < 2) return scan(fold, task(segments, options.blockingReads === true));
   const shares = Array.from({ length: Math.min(workers, segments.length) }, (_, index) => segments.filter((_, position) => position % workers === index));
@@ -152,11 +155,13 @@ export async function buildReport<R>(fold: Fold<R>, family: string, dir: string,
       next += 1;
     }
   };
-  await Promise.all(
-    shares.map(
-      (share, index) =>
+  const threads = shares.map(
+    (share) => new Worker(options.workerUrl!, { workerData: task(share, true), resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } }),
+  );
+  const all = Promise.all(
+    threads.map(
+      (worker, index) =>
         new Promise<void>((resolve, reject) => {
-          const worker = new Worker(options.workerUrl!, { workerData: task(share, true), resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
           worker.once('message', (part: R) => {
             // The worker's own copy of its tally is garbage now; ending the thread frees it before the merge grows the main heap.
             void worker.terminate();
@@ -173,7 +178,23 @@ export async function buildReport<R>(fold: Fold<R>, family: string, dir: string,
         }),
     ),
   );
+  // The first failure fails the report: the other threads are stopped, what they would read is wasted.
+  await all.catch((error: unknown) => {
+    for (const worker of threads) void worker.terminate();
+    throw error;
+  });
   if (next !== shares.length) throw new Error(`report workers: ${shares.length - next} of ${shares.length} gave no tally`);
+  return report;
+}
+
+/**
+ * Parts folded elsewhere (PostgreSQL pages folded on worker threads) merged into a fresh tally,
+ * never into a part: parts come through postMessage, which gives their prototype-free tables a
+ * prototype again, and a stored key such as "__proto__" must not reach it.
+ */
+export function mergeParts<R>(fold: Fold<R>, window: ReportWindow, foldOptions: unknown, parts: readonly R[]): R {
+  const report = fold.empty(window, foldOptions);
+  for (const part of parts) fold.merge(report, part);
   return report;
 }
 

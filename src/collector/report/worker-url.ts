@@ -4,3 +4,6 @@
  * so reports run on one thread.
  */
 export const REPORT_WORKER: URL | undefined = import.meta.url.endsWith('.mjs') ? new URL('./tbot-collector-report-worker.mjs', import.meta.url) : undefined;
+
+/** The worker that folds lines it is sent (a report over PostgreSQL), beside it in the same way. */
+export const LINE_FOLD_WORKER: URL | undefined = import.meta.url.endsWith('.mjs') ? new URL('./tbot-collector-line-fold-worker.mjs', import.meta.url) : undefined;

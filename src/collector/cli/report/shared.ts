@@ -7,7 +7,7 @@ import { buildReport, type Fold } from '../../report/fold.js';
 import { emptyPage } from '../../report/html-kit.js';
 import { previousWindow, type Headline, type SummaryStrip, withStrip } from '../../report/summary-strip.js';
 import { humanWindow, parseWhen, type ReportWindow } from '../../report/window.js';
-import { REPORT_WORKER } from '../../report/worker-url.js';
+import { LINE_FOLD_WORKER, REPORT_WORKER } from '../../report/worker-url.js';
 import type { CollectorRuntime } from '../../runtime.js';
 import { ENV_STORE, resolveStore } from '../../serve.js';
 import type { StoreUrl } from '../../store/postgres/store-url.js';
@@ -51,7 +51,7 @@ export function commonReportOptions<T>(yargs: Argv<T>): Argv<T> {
     .option('workers', {
       type: 'number',
       requiresArg: true,
-      describe: 'Threads parsing segments (default: one per core, at most 4; one below 8 MiB of segments)',
+      describe: 'Threads parsing segments or PostgreSQL rows (default: one per core, at most 4; one below 8 MiB of segments or 50,000 rows)',
     }) as unknown as Argv<T>;
 }
 
@@ -91,7 +91,7 @@ export async function openStore(args: CommonReportArgs, runtime: CollectorRuntim
     throw new UsageError('--workers: expected a whole number from 1 to 64');
   const postgres = resolveStore(args.store, runtime.env, (message) => runtime.stderr(`tbot-collector: ${message}\n`));
   const given = args.dataDir ?? DEFAULT_DATA_DIR;
-  if (postgres !== undefined) return { window, dataDir: given, absoluteDir: postgres.shown, postgres };
+  if (postgres !== undefined) return { window, dataDir: given, absoluteDir: postgres.shown, postgres, ...(args.workers === undefined ? {} : { workers: args.workers }) };
   const absoluteDir = resolve(given);
   const dataDir = await stat(given).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)));
   if (dataDir !== undefined && !dataDir.isDirectory()) throw new UsageError(`--data-dir ${JSON.stringify(given)}: not a directory`);
@@ -113,7 +113,12 @@ export function foldWindow<R>(
   if (store.postgres !== undefined) {
     const postgres = store.postgres;
     // Only a report over PostgreSQL loads its client.
-    return import('../../report/postgres-scan.js').then(({ reportFromPostgres }) => reportFromPostgres(fold, family, postgres, window, foldOptions));
+    return import('../../report/postgres-scan.js').then(({ reportFromPostgres }) =>
+      reportFromPostgres(fold, family, postgres, window, foldOptions, {
+        ...(store.workers === undefined ? {} : { workers: store.workers }),
+        ...(LINE_FOLD_WORKER === undefined ? {} : { workerUrl: LINE_FOLD_WORKER }),
+      }),
+    );
   }
   return buildReport(fold, family, store.dataDir, window, foldOptions, {
     ...(store.workers === undefined ? {} : { workers: store.workers }),

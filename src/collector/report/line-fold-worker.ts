@@ -1,0 +1,26 @@
+/**
+ * Entry point of a line-folding worker thread (bundled as dist/tbot-collector-line-fold-worker.mjs):
+ * folds the pages of stored lines it is sent, says when each is done (so the sender can keep a
+ * bounded number in flight), and posts its part when told the lines have ended. It reads nothing
+ * itself: a report over PostgreSQL reads the rows on the main thread, where one connection and one
+ * cursor serve every worker (a PostgreSQL client in each worker took some 45 MB of RSS apiece).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { foldLine } from './fold.js';
+import { FOLDS } from './folds.js';
+import type { LineFoldMessage, LineFoldReply, LineFoldTask } from './line-folders.js';
+
+const task = workerData as LineFoldTask;
+const fold = FOLDS[task.family as keyof typeof FOLDS];
+if (fold === undefined) throw new Error(`no report fold for family ${JSON.stringify(task.family)}`);
+const report = fold.empty(task.window, task.options);
+const port = parentPort!;
+port.on('message', (message: LineFoldMessage) => {
+  if (message.lines !== undefined) {
+    for (const line of message.lines) foldLine(fold, report, task.family, task.window.since, line);
+    port.postMessage({ folded: true } satisfies LineFoldReply<unknown>);
+    return;
+  }
+  port.postMessage({ part: report } satisfies LineFoldReply<unknown>, fold.transfer?.(report) ?? []);
+  port.close();
+});
