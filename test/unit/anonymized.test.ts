@@ -32,25 +32,19 @@ function* candidates(): Generator<string> {
 }
 
 describe('anonymized and base64 checks', () => {
-  it('isAnonymized answers as ANONYMIZED_PATTERN on every candidate', () => {
-    let accepted = 0;
-    let checked = 0;
-    for (const text of candidates()) {
-      assert.equal(isAnonymized(text), ANONYMIZED_PATTERN.test(text), JSON.stringify(text));
-      if (isAnonymized(text)) accepted += 1;
-      checked += 1;
-    }
-    assert.ok(accepted > 50 && checked - accepted > 1000, `a mix of accepted (${accepted}) and refused (${checked - accepted})`);
-  });
-
-  it('isPaddedBase64 answers as the padded-base64 expression on every candidate', () => {
-    let accepted = 0;
-    let checked = 0;
-    for (const text of candidates()) {
-      assert.equal(isPaddedBase64(text), PADDED_BASE64.test(text), JSON.stringify(text));
-      if (isPaddedBase64(text)) accepted += 1;
-      checked += 1;
-    }
-    assert.ok(accepted > 50 && checked - accepted > 1000, `a mix of accepted (${accepted}) and refused (${checked - accepted})`);
-  });
+  const pairs: [string, (text: string) => boolean, RegExp][] = [
+    ['isAnonymized', isAnonymized, ANONYMIZED_PATTERN],
+    ['isPaddedBase64', isPaddedBase64, PADDED_BASE64],
+  ];
+  for (const [name, check, expression] of pairs)
+    it(`${name} answers as ${expression} on every candidate`, () => {
+      let accepted = 0;
+      let checked = 0;
+      for (const text of candidates()) {
+        assert.equal(check(text), expression.test(text), JSON.stringify(text));
+        if (check(text)) accepted += 1;
+        checked += 1;
+      }
+      assert.ok(accepted > 50 && checked - accepted > 1000, `a mix of accepted (${accepted}) and refused (${checked - accepted})`);
+    });
 });
