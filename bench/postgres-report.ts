@@ -8,6 +8,7 @@
  *
  *   node build.mjs && node --import tsx bench/postgres-report.ts   (BENCH_EVENTS=… for another size)
  *   BENCH_BASELINE_DIST=<another build's dist> adds that build's report from PostgreSQL, in turn.
+ *   BENCH_PG_WORKERS=<n> adds this build's report from PostgreSQL with --workers n, in turn.
  *
  * The rows go in through the shipper's own conversion (outboxRow) and insert (PostgresStore), so
  * the table holds what a fleet's shippers would have put there.
@@ -31,6 +32,7 @@ const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 1_000_000);
 const RUNS = 3;
 const INSERT_BATCH = 5_000;
 const baselineDist = process.env['BENCH_BASELINE_DIST'];
+const pgWorkers = process.env['BENCH_PG_WORKERS'];
 const scratch = await mkdtemp(join(tmpdir(), 'tbot-bench-pg-report-'));
 const server = await startPostgres();
 
@@ -118,14 +120,17 @@ try {
     const segments: Run[] = [];
     const postgres: Run[] = [];
     const baseline: Run[] = [];
+    const withWorkers: Run[] = [];
     for (let run = 0; run < RUNS; run += 1) {
       segments.push(await reportRun([family, ...window, '--data-dir', dataDir]));
       postgres.push(await reportRun([family, ...window, '--store', storeUrl]));
       if (baselineDist !== undefined) baseline.push(await reportRun([family, ...window, '--store', storeUrl], baselineDist));
+      if (pgWorkers !== undefined) withWorkers.push(await reportRun([family, ...window, '--store', storeUrl, '--workers', pgWorkers]));
     }
     const ratio = (runs: readonly Run[]): string => `${(median(runs.map((one) => one.ms)) / median(segments.map((one) => one.ms))).toFixed(2)}×`;
     console.log(`  report ${family.padEnd(9)} segments ${cell(segments)}   PostgreSQL ${cell(postgres)}   ratio ${ratio(postgres)}   goal ≤ 2×, ≤ 150 MB`);
     if (baselineDist !== undefined) console.log(`  ${''.padEnd(16)} the baseline build, PostgreSQL ${cell(baseline)}   ratio ${ratio(baseline)}`);
+    if (pgWorkers !== undefined) console.log(`  ${''.padEnd(16)} PostgreSQL with --workers ${pgWorkers} ${cell(withWorkers)}   ratio ${ratio(withWorkers)}`);
   }
   console.log(`  load average ${loadAverage()} (1, 5, 15 min) on ${(await import('node:os')).availableParallelism()} cores`);
 } finally {
