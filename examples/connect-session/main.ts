@@ -45,7 +45,7 @@ runExample<ConnectArgs>({
     }
 
     // Quitting the app: what is buffered goes now.
-    await closeReporters(logger, [prehog, extra]);
+    await closeReporters(logger, [prehog, extra], args.quitWaitMs);
     return 0;
   },
 });

@@ -88,7 +88,7 @@ runExample<DiscoverArgs>({
       last?.fields.status === 'DISCOVER_STATUS_SUCCESS' ? 'completed' : `${last?.fields.status === 'DISCOVER_STATUS_ERROR' ? 'failed' : 'aborted'} at ${last?.step.label}`;
     logger.info(`wizard run ${outcome}`, { run: runId, resource: args.resource });
 
-    await closeReporters(logger, [reporter]);
+    await closeReporters(logger, [reporter], args.quitWaitMs);
     return 0;
   },
 });

@@ -21,6 +21,8 @@ export interface CommonArgs {
   no: boolean | undefined;
   appData: string;
   stepMs: number;
+  /** How long quitting waits for analytics to be sent (CLOSE_DEADLINE_MS unless given). */
+  quitWaitMs: number;
   debug: boolean;
 }
 
@@ -65,6 +67,7 @@ export function runExample<A>(definition: ExampleDefinition<A>): void {
           describe: 'Where the consent answer, the installation id and the cluster keys are kept',
         })
         .option('step-ms', { type: 'number', default: definition.stepMs, describe: 'Pause between user actions, in ms' })
+        .option('quit-wait-ms', { type: 'number', default: CLOSE_DEADLINE_MS, describe: 'How long quitting waits for analytics to be sent, in ms' })
         .option('debug', { type: 'boolean', default: false, describe: "Show the reporter's debug lines" })
         .check((args) => {
           // Before anything is asked or written, as for every configuration error.
@@ -75,8 +78,12 @@ export function runExample<A>(definition: ExampleDefinition<A>): void {
             throw error;
           }
           const stepMs = args['step-ms'] as number;
-          if (!(Number.isInteger(stepMs) && stepMs >= 0 && stepMs <= 600_000))
-            throw new UsageError(`--step-ms ${String(stepMs)}: expected a whole number of milliseconds from 0 to 600000`);
+          for (const [flag, value] of [
+            ['--step-ms', stepMs],
+            ['--quit-wait-ms', args['quit-wait-ms'] as number],
+          ] as const)
+            if (!(Number.isInteger(value) && value >= 0 && value <= 600_000))
+              throw new UsageError(`${flag} ${String(value)}: expected a whole number of milliseconds from 0 to 600000`);
           return true;
         }),
     );
@@ -150,9 +157,9 @@ export const CLOSE_DEADLINE_MS = 5_000;
  * Quitting: closes every reporter at once (each sends what it holds within the deadline), then
  * says in one line what became of the captured events.
  */
-export async function closeReporters(logger: Logger, reporters: readonly Reporter<AnyEventType>[]): Promise<void> {
+export async function closeReporters(logger: Logger, reporters: readonly Reporter<AnyEventType>[], deadlineMs = CLOSE_DEADLINE_MS): Promise<void> {
   const started = performance.now();
-  const closed = await Promise.all(reporters.map((reporter) => reporter.close({ deadlineMs: CLOSE_DEADLINE_MS })));
+  const closed = await Promise.all(reporters.map((reporter) => reporter.close({ deadlineMs })));
   const total = { captured: 0, sent: 0, failed: 0, rejected: 0, abandoned: 0 };
   for (const reporter of reporters) {
     const stats = reporter.stats();
