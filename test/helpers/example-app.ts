@@ -13,15 +13,17 @@ export const EXAMPLES = {
 
 export type ExampleName = keyof typeof EXAMPLES;
 
-/** Started from the repository's root, so `--import tsx` resolves as it does for npm run. */
 /**
- * The apps' 5 s wait at quit is a product bound; on a loaded machine a send can take longer, and
- * the tests check what arrived, so they give quitting a minute unless a test sets it itself.
+ * The client apps' 5 s wait at quit is a product bound; on a loaded machine a send can take
+ * longer, and the tests check what arrived, so they give quitting a minute unless a test sets it
+ * itself. (auth-usage has no such wait: its submitter keeps what is unsent in its spool.)
  */
 const QUIT_WAIT = ['--quit-wait-ms', '60000'];
+const WAITS_AT_QUIT: ReadonlySet<ExampleName> = new Set(['connect', 'discover']);
 
+/** Started from the repository's root, so `--import tsx` resolves as it does for npm run. */
 export function spawnExample(name: ExampleName, args: readonly string[], env: Record<string, string> = {}): TbotChild {
-  const withWait = args.includes('--quit-wait-ms') || args.includes('--help') ? args : [...args, ...QUIT_WAIT];
+  const withWait = !WAITS_AT_QUIT.has(name) || args.includes('--quit-wait-ms') || args.includes('--help') ? args : [...args, ...QUIT_WAIT];
   return spawnTbot(withWait, { bundle: EXAMPLES[name], nodeArgs: ['--import', 'tsx'], cwd: ROOT, env: cleanEnv(env), timeoutMs: 60_000 });
 }
 
