@@ -17,7 +17,7 @@ import { segmentName } from '../../src/collector/store/segments.js';
 import { SUBMIT_CONNECT_EVENT_PATH, SUBMIT_CONNECT_EXTRA_EVENTS_PATH } from '../../src/protocol/connect-wire.js';
 import { SUBMIT_EVENTS_PATH } from '../../src/protocol/discover-wire.js';
 import { chromiumPath } from '../helpers/browser.js';
-import { runCollector, startCollector, tbotEvent, type RunningCollector } from '../helpers/collector-process.js';
+import { heartbeatEvent, runCollector, startCollector, tbotEvent, type RunningCollector } from '../helpers/collector-process.js';
 import { connectDataset, discoverDataset, noonDaysAgo } from '../helpers/known-datasets.js';
 import { anon } from '../helpers/usage-events.js';
 import { storedUsageLines } from '../helpers/usage-reports.js';
@@ -61,22 +61,9 @@ function tbotRecords(): { received_at: string; family: string; event: unknown }[
     }
     // Continuous agents' daily heartbeats, stored as the collector stores what they send.
     for (let agent = 0; agent < 2 + (day % 3); agent += 1) {
-      const heartbeat = {
-        runMode: 'RUN_MODE_DAEMON',
-        version: '1.1.0',
-        joinType: 'iam',
-        renewals: 48,
-        renewalFailures: day === 4 ? 6 : agent % 2,
-        outputsIdentity: 1,
-        outputsDatabase: 0,
-        outputsKubernetes: 0,
-        outputsApplication: 0,
-        outputsSshHost: 0,
-        outputsSpiffeSvid: 0,
-        uptimeBucket: 'UPTIME_BUCKET_2_7D',
-      };
       const timestamp = new Date(at.getTime() + agent * 60_000).toISOString();
-      records.push({ received_at: timestamp, family: 'tbot.heartbeat', event: { distinctId: crypto.randomUUID(), timestamp, heartbeat } });
+      const event = heartbeatEvent({ version: '1.1.0', renewals: 48, renewalFailures: day === 4 ? 6 : agent % 2, uptimeBucket: 'UPTIME_BUCKET_2_7D' }, { timestamp });
+      records.push({ received_at: timestamp, family: 'tbot.heartbeat', event });
     }
   }
   return records;
