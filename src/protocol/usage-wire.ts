@@ -27,12 +27,45 @@ export interface UsageReportKind {
   records?: { field: string; key: string; qualifier?: string };
   /** Closed string fields of the report's lists (proto names): a value outside is stored as `other`. */
   closed?: readonly ClosedListField[];
+  /** String fields that must hold an anonymized name as base64 text (the contract's way for resource names). */
+  anonymizedText?: readonly ListedField[];
 }
 
-export interface ClosedListField {
+/** A field of each record of a report's list, or with `within`, of each element of a list inside each record (proto names). */
+export interface ListedField {
   list: string;
+  within?: string;
   field: string;
+}
+
+export interface ClosedListField extends ListedField {
   values: readonly string[];
+}
+
+/**
+ * Each element a ListedField names, with where it is (`records[2].`, or
+ * `records[2].session_summaries_accessed[0].`); elements that are not objects are passed over.
+ * `key` spells a proto field name as the object holds it: as is in stored JSON, a decoded
+ * message's property name (its localName) at ingest.
+ */
+export function* listedElements(report: Record<string, unknown>, path: ListedField, key: (name: string) => string = (name) => name): Generator<[Record<string, unknown>, string]> {
+  const records = report[key(path.list)];
+  if (!Array.isArray(records)) return;
+  for (let index = 0; index < records.length; index += 1) {
+    const record = records[index] as unknown;
+    if (typeof record !== 'object' || record === null) continue;
+    const at = `${path.list}[${index}].`;
+    if (path.within === undefined) {
+      yield [record as Record<string, unknown>, at];
+      continue;
+    }
+    const inner = (record as Record<string, unknown>)[key(path.within)];
+    if (!Array.isArray(inner)) continue;
+    for (let position = 0; position < inner.length; position += 1) {
+      const element = inner[position] as unknown;
+      if (typeof element === 'object' && element !== null) yield [element as Record<string, unknown>, `${at}${path.within}[${position}].`];
+    }
+  }
 }
 
 /** Teleport's session kinds (api/types SessionKind), and its unknown kind, the empty string. */
@@ -51,6 +84,9 @@ export const USAGE_REPORT_KINDS: readonly UsageReportKind[] = [
     reportType: 'prehog.v1.UserActivityReport',
     posthogName: 'tp.user.activity',
     records: { field: 'records', key: 'user_name' },
+    // A user's session summaries (field 25) name resources as a summaries report does.
+    closed: [{ list: 'records', within: 'session_summaries_accessed', field: 'session_type', values: SESSION_TYPES }],
+    anonymizedText: [{ list: 'records', within: 'session_summaries_accessed', field: 'resource_name' }],
   },
   { kind: 'resource_presence', field: 'resourcePresence', number: 2, reportType: 'prehog.v1.ResourcePresenceReport', posthogName: 'tp.resource.counts' },
   {
@@ -69,6 +105,7 @@ export const USAGE_REPORT_KINDS: readonly UsageReportKind[] = [
     posthogName: 'tp.identity_security.summaries_generated',
     records: { field: 'records', key: 'resource_name', qualifier: 'session_type' },
     closed: [{ list: 'records', field: 'session_type', values: SESSION_TYPES }],
+    anonymizedText: [{ list: 'records', field: 'resource_name' }],
   },
   {
     kind: 'identity_security_usage',

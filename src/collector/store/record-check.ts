@@ -16,7 +16,7 @@ import { DISCOVER_REQUEST } from '../../protocol/discover-wire.js';
 import { messageSchema } from '../../protocol/descriptors.js';
 import { hasCanonicalShape } from '../../protocol/proto-json-shape.js';
 import { PRODUCT_REQUEST_SENSITIVE, PRODUCT_SENSITIVE } from '../../protocol/teleport-wire.js';
-import { SESSION_TYPES, usageKind } from '../../protocol/usage-wire.js';
+import { listedElements, usageKind } from '../../protocol/usage-wire.js';
 import { isTenantName } from '../tenants/tenant-name.js';
 import { connectEventOf } from '../../protocol/connect-wire.js';
 import { DISCOVER_EVENT_SENSITIVE, DISCOVER_REQUEST_SENSITIVE, discoverEventOf } from '../../protocol/discover-wire.js';
@@ -83,26 +83,11 @@ const isAnonymized = (value: unknown): boolean => typeof value === 'string' && i
 
 const USAGE_KEYS = ['tenant', 'kind', 'report_uuid', 'cluster_name', 'reporter_hostid', 'start_time', 'report'];
 const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** The anonymized keys of a usage report's records (proto field names), by record list. */
-const USAGE_RECORD_HMACS: Readonly<Record<string, readonly string[]>> = { records: ['user_name', 'bot_instance_id', 'bot_user_name', 'resource_name'] };
-
-/** A user record's session summaries: the resource's anonymized name, and a session type from the closed list. */
-function summariesAccessedProblem(records: unknown): string | undefined {
-  if (!Array.isArray(records)) return undefined;
-  for (let index = 0; index < records.length; index += 1) {
-    const accessed = isObject(records[index]) ? (records[index] as Record<string, unknown>)['session_summaries_accessed'] : undefined;
-    if (!Array.isArray(accessed)) continue;
-    for (let inner = 0; inner < accessed.length; inner += 1) {
-      const entry = accessed[inner] as unknown;
-      if (!isObject(entry)) continue;
-      const at = `report.records[${index}].session_summaries_accessed[${inner}]`;
-      if (!isAnonymized(entry['resource_name'])) return `${at}.resource_name: not the anonymizer's output`;
-      const type = entry['session_type'];
-      if (type !== undefined && type !== OTHER && !SESSION_TYPES.includes(type as string)) return `${at}.session_type: not in its closed vocabulary`;
-    }
-  }
-  return undefined;
-}
+/**
+ * The anonymized bytes of a usage report's records (proto field names), by record list: absent
+ * when empty. The anonymized names carried as text are the kind's `anonymizedText`, always present.
+ */
+const USAGE_RECORD_HMACS: Readonly<Record<string, readonly string[]>> = { records: ['user_name', 'bot_instance_id', 'bot_user_name'] };
 
 const FAMILY_CHECKS: Record<Family, FamilyCheck> = {
   // Lines from before timestamps were always filled in happened on arrival (as the forwarder reads them).
@@ -171,19 +156,13 @@ const FAMILY_CHECKS: Record<Family, FamilyCheck> = {
         for (const key of keys) if (record[key] !== undefined && !isAnonymized(record[key])) return `report.${list}[${index}].${key}: not the anonymizer's output`;
       }
     }
-    if (spec.kind === 'user_activity') {
-      const problem = summariesAccessedProblem(report['records']);
-      if (problem !== undefined) return problem;
-    }
-    for (const closed of spec.closed ?? []) {
-      const records = report[closed.list];
-      if (!Array.isArray(records)) continue;
-      for (const [index, record] of records.entries()) {
-        const value = isObject(record) ? record[closed.field] : undefined;
-        if (value !== undefined && value !== OTHER && !closed.values.includes(value as string))
-          return `report.${closed.list}[${index}].${closed.field}: not in its closed vocabulary`;
+    for (const text of spec.anonymizedText ?? [])
+      for (const [element, at] of listedElements(report, text)) if (!isAnonymized(element[text.field])) return `report.${at}${text.field}: not the anonymizer's output`;
+    for (const closed of spec.closed ?? [])
+      for (const [element, at] of listedElements(report, closed)) {
+        const value = element[closed.field];
+        if (value !== undefined && value !== OTHER && !closed.values.includes(value as string)) return `report.${at}${closed.field}: not in its closed vocabulary`;
       }
-    }
     return undefined;
   },
 };

@@ -6,19 +6,20 @@
  * report_uuid), so a resubmission is answered 200 and stores nothing new. The response carries a
  * fresh batch_uuid, as the real one does.
  */
-import { fromJson, toBinary, toJson, type DescMessage, type JsonObject, type Message } from '@bufbuild/protobuf';
+import { fromJson, toBinary, toJson, type DescField, type DescMessage, type JsonObject, type Message } from '@bufbuild/protobuf';
 import { randomUUID } from 'node:crypto';
 import { ANONYMIZED_EXPECTATION, isAnonymized } from '../../../protocol/anonymized.js';
 import { messageSchema } from '../../../protocol/descriptors.js';
 import { OTHER } from '../../../protocol/vocabularies.js';
-import { SESSION_TYPES } from '../../../protocol/usage-wire.js';
 import {
   MAX_REPORT_BYTES,
   MAX_REPORTS_PER_CALL,
   SUBMIT_USAGE_REPORTS_PATH,
   USAGE_REPORT_KINDS,
   USAGE_REQUEST,
+  listedElements,
   uuidText,
+  type ListedField,
   type StoredUsageReport,
   type UsageReportKind,
 } from '../../../protocol/usage-wire.js';
@@ -60,38 +61,45 @@ function requireHmac(bytes: unknown, field: string): string {
 type ReportMessage = Message & Record<string, unknown>;
 
 /** The anonymized fields inside a report's records (and their nested records), by kind. */
-function checkRecords(kind: UsageReportKind, report: ReportMessage, at: string): void {
+function checkRecords(kind: UsageReportKind, schema: DescMessage, report: ReportMessage, at: string): void {
   if (kind.kind === 'user_activity')
     (report['records'] as ReportMessage[]).forEach((record, index) => {
       requireHmac(record['userName'], `${at}records[${index}].user_name`);
       for (const [inner, spiffe] of (record['spiffeIdsIssued'] as ReportMessage[]).entries())
         requireHmac(spiffe['spiffeId'], `${at}records[${index}].spiffe_ids_issued[${inner}].spiffe_id`);
-      // As in a summaries report: the resource's anonymized name as base64 text, and a closed session type.
-      for (const [inner, accessed] of (record['sessionSummariesAccessed'] as ReportMessage[]).entries()) {
-        if (!isAnonymized(accessed['resourceName'] as string))
-          throw invalid(`${at}records[${index}].session_summaries_accessed[${inner}].resource_name: expected ${ANONYMIZED_EXPECTATION}`, 'not-anonymized');
-        if (!SESSION_TYPES.includes(accessed['sessionType'] as string)) accessed['sessionType'] = OTHER;
-      }
     });
   if (kind.kind === 'bot_instance_activity')
     (report['records'] as ReportMessage[]).forEach((record, index) => {
       requireHmac(record['botInstanceId'], `${at}records[${index}].bot_instance_id`);
       requireHmac(record['botUserName'], `${at}records[${index}].bot_user_name`);
     });
-  // The contract carries this anonymized name as base64 text in a string field, not as bytes.
-  if (kind.kind === 'identity_security_summaries_generated')
-    (report['records'] as ReportMessage[]).forEach((record, index) => {
-      if (!isAnonymized(record['resourceName'] as string)) throw invalid(`${at}records[${index}].resource_name: expected ${ANONYMIZED_EXPECTATION}`, 'not-anonymized');
-    });
+  // The contract carries these anonymized names as base64 text in string fields, not as bytes.
+  for (const text of kind.anonymizedText ?? []) {
+    const key = localNames(schema, text);
+    for (const [element, where] of listedElements(report, text, key))
+      if (!isAnonymized(element[key(text.field)] as string)) throw invalid(`${at}${where}${text.field}: expected ${ANONYMIZED_EXPECTATION}`, 'not-anonymized');
+  }
+}
+
+/** The decoded message's property names (localNames) of a listed field's proto names. */
+function localNames(schema: DescMessage, path: ListedField): (name: string) => string {
+  const names = new Map<string, string>();
+  let message: DescMessage | undefined = schema;
+  for (const name of [path.list, path.within, path.field]) {
+    if (name === undefined || message === undefined) continue;
+    const field: DescField = message.fields.find((candidate) => candidate.name === name)!;
+    names.set(name, field.localName);
+    message = field.fieldKind === 'list' && field.listKind === 'message' ? field.message : undefined;
+  }
+  return (name) => names.get(name) ?? name;
 }
 
 /** A closed field's value outside its list is stored as `other`, as every closed vocabulary is. */
 function closeVocabularies(kind: UsageReportKind, schema: DescMessage, report: ReportMessage): void {
   for (const closed of kind.closed ?? []) {
-    const list = schema.fields.find((field) => field.name === closed.list)!;
-    if (list.fieldKind !== 'list' || list.listKind !== 'message') continue;
-    const field = list.message.fields.find((candidate) => candidate.name === closed.field)!.localName;
-    for (const record of report[list.localName] as ReportMessage[]) if (!closed.values.includes(record[field] as string)) record[field] = OTHER;
+    const key = localNames(schema, closed);
+    const field = key(closed.field);
+    for (const [element] of listedElements(report, closed, key)) if (!closed.values.includes(element[field] as string)) element[field] = OTHER;
   }
 }
 
@@ -126,7 +134,7 @@ function storedReport(
   const startMillis = Number(startTime.seconds) * 1000 + Math.floor(startTime.nanos / 1e6);
   if (!Number.isFinite(startMillis) || Math.abs(startMillis) > 8.64e15) throw invalid(`${at}start_time: out of range`);
   requireNotFuture(startMillis, receivedAt, `${at}start_`);
-  checkRecords(kind, report, at);
+  checkRecords(kind, schema, report, at);
   closeVocabularies(kind, schema, report);
   return {
     tenant,
