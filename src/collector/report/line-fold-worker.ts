@@ -9,6 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { foldLine } from './fold.js';
 import { FOLDS } from './folds.js';
 import type { LineFoldMessage, LineFoldReply, LineFoldTask } from './line-folders.js';
+import { forEachLine, linePageBuffers } from './line-page.js';
 
 const task = workerData as LineFoldTask;
 const fold = FOLDS[task.family as keyof typeof FOLDS];
@@ -16,9 +17,10 @@ if (fold === undefined) throw new Error(`no report fold for family ${JSON.string
 const report = fold.empty(task.window, task.options);
 const port = parentPort!;
 port.on('message', (message: LineFoldMessage) => {
-  if (message.lines !== undefined) {
-    for (const line of message.lines) foldLine(fold, report, task.family, task.window.since, line);
-    port.postMessage({ folded: true } satisfies LineFoldReply<unknown>);
+  if (message.page !== undefined) {
+    const page = message.page;
+    forEachLine(page, (line) => foldLine(fold, report, task.family, task.window.since, line));
+    port.postMessage({ folded: page } satisfies LineFoldReply<unknown>, linePageBuffers(page));
     return;
   }
   port.postMessage({ part: report } satisfies LineFoldReply<unknown>, fold.transfer?.(report) ?? []);

@@ -6,6 +6,7 @@
  * page does not change the tally.
  */
 import { Worker } from 'node:worker_threads';
+import { type LinePage, linePageBuffers, packLines } from './line-page.js';
 import type { ReportWindow } from './window.js';
 
 /** What a worker is started with (plain data, for workerData). */
@@ -15,13 +16,13 @@ export interface LineFoldTask {
   options: unknown;
 }
 
-/** To a worker: a page of lines, or (no lines) the end. */
+/** To a worker: a page of lines (packed, transferred), or (no page) the end. */
 export interface LineFoldMessage {
-  lines?: string[];
+  page?: LinePage;
 }
 
-/** From a worker: a page done, or its part at the end. */
-export type LineFoldReply<R> = { folded: true } | { part: R };
+/** From a worker: a page done (its buffers given back, for the next page), or its part at the end. */
+export type LineFoldReply<R> = { folded: LinePage } | { part: R };
 
 /** A page read while the worker folds the one before: enough to keep it busy, bounded. */
 const MAX_PAGES_IN_FLIGHT = 2;
@@ -37,6 +38,8 @@ interface Folder {
 export class LineFolders<R> {
   private readonly folders: Folder[];
   private failure: Error | undefined;
+  /** Pages given back by the workers, to pack the next pages into; never more than were in flight. */
+  private readonly spare: LinePage[] = [];
 
   constructor(workerUrl: URL, task: LineFoldTask, count: number) {
     this.folders = Array.from({ length: count }, () => {
@@ -52,6 +55,7 @@ export class LineFolders<R> {
         worker.on('message', (reply: LineFoldReply<R>) => {
           if (!('part' in reply)) {
             folder.inFlight -= 1;
+            this.spare.push(reply.folded);
             return;
           }
           done = true;
@@ -79,7 +83,8 @@ export class LineFolders<R> {
     const folder = this.folders.reduce((least, one) => (one.inFlight < least.inFlight ? one : least));
     if (folder.inFlight >= MAX_PAGES_IN_FLIGHT) return false;
     folder.inFlight += 1;
-    folder.worker.postMessage({ lines } satisfies LineFoldMessage);
+    const page = packLines(lines, this.spare.pop());
+    folder.worker.postMessage({ page } satisfies LineFoldMessage, linePageBuffers(page));
     return true;
   }
 
