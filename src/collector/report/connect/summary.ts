@@ -2,6 +2,7 @@
  * The merged Connect tally turned into the answers every format shows (and what `--format json`
  * prints): plain numbers and sorted lists, no sets.
  */
+import type { IdSets } from '../distinct-ids.js';
 import type { Headline, SummaryStrip } from '../summary-strip.js';
 import { dayRange, fullWeek, ranked, weekOf, type ReportWindow } from '../window.js';
 import type { ConnectTally } from './fold.js';
@@ -60,11 +61,11 @@ export interface ConnectReport {
   summary?: SummaryStrip;
 }
 
-const sizes = (sets: Map<string, Set<string>>): [string, number][] => ranked([...sets].map(([key, ids]) => [key, ids.size]));
+const sizes = (sets: IdSets): [string, number][] => ranked([...sets].map(([key, ids]) => [key, ids.size]));
 
 function weeks(tally: ConnectTally, days: string[]): WeekActivity[] {
   const isFull = (week: string): boolean => fullWeek(week, tally.window);
-  const byWeek = new Map<string, { ids: Set<string>; days: number }>();
+  const byWeek = new Map<string, { ids: Set<number>; days: number }>();
   for (const day of days) {
     const week = byWeek.get(weekOf(day)) ?? byWeek.set(weekOf(day), { ids: new Set(), days: 0 }).get(weekOf(day))!;
     week.days += 1;
@@ -83,7 +84,7 @@ export function summarizeConnect(tally: ConnectTally): ConnectReport {
   const known = [...tally.activeByDay.keys()].sort();
   const days = known.length === 0 ? [] : dayRange(known[0]!, known.at(-1)!);
   const daily = days.map((day) => ({ day, active: tally.activeByDay.get(day)?.size ?? 0, events: tally.eventsByDay[day] ?? 0 }));
-  const everyone = new Set<string>();
+  const everyone = new Set<number>();
   for (const ids of tally.activeByDay.values()) for (const id of ids) everyone.add(id);
   const mean = (slice: DayActivity[]): number => slice.reduce((sum, day) => sum + day.active, 0) / Math.max(1, slice.length);
   const trend =

@@ -5,14 +5,14 @@
  * objects. Plain data only (no class), because it travels through postMessage.
  *
  * A run's passed steps and errors are singly linked lists in shared pools, so a run costs only
- * what it holds; run ids are kept compactly too (run-index.ts).
+ * what it holds; run ids are kept compactly too (../id-index.ts).
  */
 import { at, paged, pageBuffers, put, type Page, type Paged } from '../paged.js';
-import { emptyRunIndex, findOrAdd, findOrAddRow, otherIdsByRow, runIndexBuffers, type RunIndex } from './run-index.js';
+import { emptyIdIndex, findOrAdd, findOrAddRow, otherIdsByRow, idIndexBuffers, type IdIndex } from '../id-index.js';
 
 export interface RunTable {
   /** Run id → row. */
-  index: RunIndex;
+  index: IdIndex;
   rows: number;
   /** Resource names by code; code 0 is "none named yet". Codes are per table, so merges translate. */
   resources: string[];
@@ -39,7 +39,7 @@ export interface RunTable {
 
 export function emptyRunTable(): RunTable {
   return {
-    index: emptyRunIndex(),
+    index: emptyIdIndex(),
     rows: 0,
     resources: [''],
     resource: paged(Uint16Array),
@@ -158,5 +158,5 @@ export function mergeRunTables(target: RunTable, part: RunTable): void {
 /** Every page's buffer, for a worker to hand its table over (transfer) rather than copy it. */
 export function runTableBuffers(table: RunTable): ArrayBuffer[] {
   const columns = Object.values(table).filter((value): value is Paged<Page> => typeof value === 'object' && value !== null && 'pages' in value);
-  return [...columns.flatMap(pageBuffers), ...runIndexBuffers(table.index)];
+  return [...columns.flatMap(pageBuffers), ...idIndexBuffers(table.index)];
 }

@@ -1,19 +1,20 @@
 /**
- * Run id → row, for a few hundred thousand wizard runs, without a string and a Map entry per run.
+ * Id → row, for a few hundred thousand ids (Discover wizard runs, Connect installations), without
+ * a string and a Map entry per id.
  *
- * Run ids are UUIDs in the lowercase text form browsers write (crypto.randomUUID), so such an id
- * is kept as its 128 bits (four words a row) in an open-addressed table of rows: about 24 bytes a
- * run instead of about 90 for a 36-character string and its Map entry. Any other spelling (upper
- * case, braces, not a UUID at all: the store may hold anything) stays a string in a Map, so ids
- * that differ in any character stay different runs, exactly as when every id was a Map key.
+ * Such ids are UUIDs in the lowercase text form browsers and apps write (crypto.randomUUID), so
+ * one is kept as its 128 bits (four words a row) in an open-addressed table of rows: about 24
+ * bytes an id instead of about 90 for a 36-character string and its Map entry. Any other spelling
+ * (upper case, braces, not a UUID at all: the store may hold anything) stays a string in a Map, so
+ * ids that differ in any character stay different, exactly as when every id was a Map key.
  *
  * Plain data only (typed arrays, a Map, numbers), because a worker's index travels through
  * postMessage; its typed arrays can be transferred instead of copied.
  */
 import { randomFillSync } from 'node:crypto';
-import { paged, pageBuffers, pageOf, put, type Paged } from '../paged.js';
+import { paged, pageBuffers, pageOf, put, type Paged } from './paged.js';
 
-export interface RunIndex {
+export interface IdIndex {
   /** Row × 4 words: the 128 bits of a packed id (rows of other ids leave theirs unused). */
   words: Paged<Int32Array>;
   /** Open-addressed slots holding row + 1 (0 = empty); a power of two in length, at most half full. */
@@ -31,7 +32,7 @@ export interface RunIndex {
 
 const INITIAL_SLOTS = 2048;
 
-export function emptyRunIndex(): RunIndex {
+export function emptyIdIndex(): IdIndex {
   const mix = randomFillSync(new Uint32Array(4));
   for (let word = 0; word < 4; word += 1) mix[word]! |= 1;
   return { words: paged(Int32Array), slots: new Int32Array(INITIAL_SLOTS), packed: 0, mix, others: new Map() };
@@ -74,7 +75,7 @@ function pack(id: string): boolean {
  * Multiply-add-shift hashing over the four words (top bits of a sum of products with random odd
  * multipliers): cheap, and collisions cannot be planned without the multipliers.
  */
-function slotOf(index: RunIndex, words: Int32Array, at: number): number {
+function slotOf(index: IdIndex, words: Int32Array, at: number): number {
   const mix = index.mix;
   const sum = (Math.imul(words[at]!, mix[0]!) + Math.imul(words[at + 1]!, mix[1]!) + Math.imul(words[at + 2]!, mix[2]!) + Math.imul(words[at + 3]!, mix[3]!)) >>> 0;
   // A power-of-two length 2^k keeps the top k bits.
@@ -82,7 +83,7 @@ function slotOf(index: RunIndex, words: Int32Array, at: number): number {
 }
 
 /** Where the packed id in `words` at `at` is, or the empty slot where it goes. */
-function probe(index: RunIndex, words: Int32Array, at: number): number {
+function probe(index: IdIndex, words: Int32Array, at: number): number {
   const mask = index.slots.length - 1;
   for (let slot = slotOf(index, words, at); ; slot = (slot + 1) & mask) {
     const entry = index.slots[slot]!;
@@ -94,7 +95,7 @@ function probe(index: RunIndex, words: Int32Array, at: number): number {
 }
 
 /** Doubles the slots (rehashing every packed row) once they are half full. */
-function widen(index: RunIndex): void {
+function widen(index: IdIndex): void {
   const old = index.slots;
   index.slots = new Int32Array(old.length * 2);
   for (const entry of old) {
@@ -105,7 +106,7 @@ function widen(index: RunIndex): void {
 }
 
 /** The row of the packed id in `scratch`; when it has none yet, `newRow` becomes its row. */
-function findOrAddPacked(index: RunIndex, newRow: number): number {
+function findOrAddPacked(index: IdIndex, newRow: number): number {
   let slot = probe(index, scratch, 0);
   const entry = index.slots[slot]!;
   if (entry !== 0) return entry - 1;
@@ -119,7 +120,7 @@ function findOrAddPacked(index: RunIndex, newRow: number): number {
   return newRow;
 }
 
-function findOrAddOther(index: RunIndex, id: string, newRow: number): number {
+function findOrAddOther(index: IdIndex, id: string, newRow: number): number {
   const existing = index.others.get(id);
   if (existing !== undefined) return existing;
   index.others.set(id, newRow);
@@ -127,19 +128,19 @@ function findOrAddOther(index: RunIndex, id: string, newRow: number): number {
 }
 
 /** The row of `id`; when it has none yet, `newRow` becomes its row (the caller's next free row). */
-export function findOrAdd(index: RunIndex, id: string, newRow: number): number {
+export function findOrAdd(index: IdIndex, id: string, newRow: number): number {
   return pack(id) ? findOrAddPacked(index, newRow) : findOrAddOther(index, id, newRow);
 }
 
 /** The ids of `part` that are not packed, by row: what `findOrAddRow` needs to merge it. */
-export function otherIdsByRow(part: RunIndex): Map<number, string> {
+export function otherIdsByRow(part: IdIndex): Map<number, string> {
   const byRow = new Map<number, string>();
   for (const [id, row] of part.others) byRow.set(row, id);
   return byRow;
 }
 
 /** The row in `target` of `part`'s row `from`; when it has none yet, `newRow` becomes its row. */
-export function findOrAddRow(target: RunIndex, part: RunIndex, from: number, otherIds: Map<number, string>, newRow: number): number {
+export function findOrAddRow(target: IdIndex, part: IdIndex, from: number, otherIds: Map<number, string>, newRow: number): number {
   const other = otherIds.get(from);
   if (other !== undefined) return findOrAddOther(target, other, newRow);
   const [stored, offset] = pageOf(part.words, from * 4);
@@ -148,4 +149,4 @@ export function findOrAddRow(target: RunIndex, part: RunIndex, from: number, oth
 }
 
 /** The buffers to transfer an index rather than copy it. */
-export const runIndexBuffers = (index: RunIndex): ArrayBuffer[] => [...pageBuffers(index.words), index.slots.buffer as ArrayBuffer];
+export const idIndexBuffers = (index: IdIndex): ArrayBuffer[] => [...pageBuffers(index.words), index.slots.buffer as ArrayBuffer];
