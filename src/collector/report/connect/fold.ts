@@ -5,8 +5,8 @@
  * connect.start, by installation); which login connector types.
  *
  * Unique counts are sets of distinct ids, so partial tallies from worker threads merge exactly
- * (set union), not approximately. The sets hold each id's number in the tally (distinct-ids.ts),
- * not its string: a third of the memory, in each thread and in the merge. Events count on their own day, by the rule every report shares
+ * (set union), not approximately. The sets hold each id's number in the tally, as bitsets once
+ * dense (distinct-ids.ts), not its string: a fraction of the memory, in each thread and in the merge. Events count on their own day, by the rule every report shares
  * (window.ts `eventSecond`); those outside the window are left out.
  */
 import { connectEventOf, type StoredConnectRequest } from '../../../protocol/connect-wire.js';
@@ -70,10 +70,10 @@ export const connectFold: Fold<ConnectTally> = {
     const name = found.spec.posthogName;
     const event = found.event;
     tally.total += 1;
-    addId(tally.activeByDay, day, id);
+    addId(tally.ids, tally.activeByDay, day, id);
     bump(tally.eventsByDay, day);
     bump(tally.events, name);
-    addId(tally.usersByEvent, name, id);
+    addId(tally.ids, tally.usersByEvent, name, id);
     switch (found.spec.member) {
       case 'tabOpen':
         bump(tally.tabKinds, String(event['tabKind']));
@@ -82,8 +82,8 @@ export const connectFold: Fold<ConnectTally> = {
         bump(tally.connectionKinds, String(event['connectionKind']));
         break;
       case 'start':
-        addId(tally.osUsers, String(event['os']), id);
-        addId(tally.versionUsers, String(event['connectVersion']) || '(unknown)', id);
+        addId(tally.ids, tally.osUsers, String(event['os']), id);
+        addId(tally.ids, tally.versionUsers, String(event['connectVersion']) || '(unknown)', id);
         break;
       case 'clusterLogin':
         bump(tally.connectorTypes, String(event['connectorType']));
@@ -102,7 +102,7 @@ export const connectFold: Fold<ConnectTally> = {
       target.ids = part.ids;
     } else {
       const numbers = renumber(target.ids, part.ids);
-      for (const field of ID_SETS) mergeIdSets(target[field], part[field], numbers);
+      for (const field of ID_SETS) mergeIdSets(target.ids, target[field], part[field], numbers);
     }
     mergeCounts(target.eventsByDay, part.eventsByDay);
     mergeCounts(target.events, part.events);

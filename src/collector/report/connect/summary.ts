@@ -2,7 +2,7 @@
  * The merged Connect tally turned into the answers every format shows (and what `--format json`
  * prints): plain numbers and sorted lists, no sets.
  */
-import type { IdSets } from '../distinct-ids.js';
+import { type IdSet, type IdSets, idSetSize, unionSize } from '../distinct-ids.js';
 import type { Headline, SummaryStrip } from '../summary-strip.js';
 import { dayRange, fullWeek, ranked, weekOf, type ReportWindow } from '../window.js';
 import type { ConnectTally } from './fold.js';
@@ -61,31 +61,35 @@ export interface ConnectReport {
   summary?: SummaryStrip;
 }
 
-const sizes = (sets: IdSets): [string, number][] => ranked([...sets].map(([key, ids]) => [key, ids.size]));
+const sizes = (sets: IdSets): [string, number][] => ranked([...sets].map(([key, ids]) => [key, idSetSize(ids)]));
 
 function weeks(tally: ConnectTally, days: string[]): WeekActivity[] {
   const isFull = (week: string): boolean => fullWeek(week, tally.window);
-  const byWeek = new Map<string, { ids: Set<number>; days: number }>();
+  const byWeek = new Map<string, { sets: IdSet[]; days: number }>();
   for (const day of days) {
-    const week = byWeek.get(weekOf(day)) ?? byWeek.set(weekOf(day), { ids: new Set(), days: 0 }).get(weekOf(day))!;
+    const week = byWeek.get(weekOf(day)) ?? byWeek.set(weekOf(day), { sets: [], days: 0 }).get(weekOf(day))!;
     week.days += 1;
-    for (const id of tally.activeByDay.get(day) ?? []) week.ids.add(id);
+    const active = tally.activeByDay.get(day);
+    if (active !== undefined) week.sets.push(active);
   }
   let previous: { active: number; full: boolean } | undefined;
-  return [...byWeek].map(([week, { ids, days: covered }]) => {
+  return [...byWeek].map(([week, { sets, days: covered }]) => {
     const full = isFull(week);
-    const change = previous === undefined || !previous.full || !full || previous.active === 0 ? null : ids.size / previous.active - 1;
-    previous = { active: ids.size, full };
-    return { week, active: ids.size, days: covered, full, change };
+    const active = unionSize(sets, tally.ids.count);
+    const change = previous === undefined || !previous.full || !full || previous.active === 0 ? null : active / previous.active - 1;
+    previous = { active, full };
+    return { week, active, days: covered, full, change };
   });
 }
 
 export function summarizeConnect(tally: ConnectTally): ConnectReport {
   const known = [...tally.activeByDay.keys()].sort();
   const days = known.length === 0 ? [] : dayRange(known[0]!, known.at(-1)!);
-  const daily = days.map((day) => ({ day, active: tally.activeByDay.get(day)?.size ?? 0, events: tally.eventsByDay[day] ?? 0 }));
-  const everyone = new Set<number>();
-  for (const ids of tally.activeByDay.values()) for (const id of ids) everyone.add(id);
+  const daily = days.map((day) => {
+    const active = tally.activeByDay.get(day);
+    return { day, active: active === undefined ? 0 : idSetSize(active), events: tally.eventsByDay[day] ?? 0 };
+  });
+  const installations = unionSize(tally.activeByDay.values(), tally.ids.count);
   const mean = (slice: DayActivity[]): number => slice.reduce((sum, day) => sum + day.active, 0) / Math.max(1, slice.length);
   const trend =
     daily.length < 14
@@ -99,14 +103,15 @@ export function summarizeConnect(tally: ConnectTally): ConnectReport {
     window: tally.window,
     total: tally.total,
     skipped: tally.skipped,
-    installations: everyone.size,
+    installations,
     daily,
     weekly: weeks(tally, days),
     trend,
     features: Object.entries(tally.events)
       .map(([name, events]) => {
-        const installations = tally.usersByEvent.get(name)?.size ?? 0;
-        return { name, events, installations, share: everyone.size === 0 ? 0 : installations / everyone.size };
+        const users = tally.usersByEvent.get(name);
+        const used = users === undefined ? 0 : idSetSize(users);
+        return { name, events, installations: used, share: installations === 0 ? 0 : used / installations };
       })
       .sort((a, b) => b.installations - a.installations || b.events - a.events || a.name.localeCompare(b.name)),
     tabKinds: ranked(Object.entries(tally.tabKinds)),
