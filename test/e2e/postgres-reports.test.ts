@@ -167,5 +167,9 @@ describe('reports from PostgreSQL', () => {
     assert.notEqual(run.code, 0);
     assert.match(run.stderr, /PostgreSQL at postgres:\/\/reporter:\*\*\*@127\.0\.0\.1:1\/none/);
     assert.doesNotMatch(run.stderr, /s3cret-pw/);
+    // Told how many threads, the report reads on its reader thread: the failure crosses back as the same error.
+    const onReader = await runCollector(['report', 'tbot', '--store', 'postgres://reporter:s3cret-pw@127.0.0.1:1/none', '--workers', '2'], {}, 30_000);
+    const message = (stderr: string): string[] => stderr.split('\n').filter((line) => !line.trimStart().startsWith('at '));
+    assert.deepEqual([onReader.code, message(onReader.stderr)], [run.code, message(run.stderr)]);
   });
 });

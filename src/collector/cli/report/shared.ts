@@ -7,7 +7,7 @@ import { buildReport, type Fold } from '../../report/fold.js';
 import { emptyPage } from '../../report/html-kit.js';
 import { previousWindow, type Headline, type SummaryStrip, withStrip } from '../../report/summary-strip.js';
 import { humanWindow, parseWhen, type ReportWindow } from '../../report/window.js';
-import { LINE_FOLD_WORKER, REPORT_WORKER } from '../../report/worker-url.js';
+import { LINE_FOLD_WORKER, POSTGRES_READER, REPORT_WORKER } from '../../report/worker-url.js';
 import type { CollectorRuntime } from '../../runtime.js';
 import { ENV_STORE, resolveStore } from '../../serve.js';
 import type { StoreUrl } from '../../store/postgres/store-url.js';
@@ -117,6 +117,7 @@ export function foldWindow<R>(
       reportFromPostgres(fold, family, postgres, window, foldOptions, {
         ...(store.workers === undefined ? {} : { workers: store.workers }),
         ...(LINE_FOLD_WORKER === undefined ? {} : { workerUrl: LINE_FOLD_WORKER }),
+        ...(POSTGRES_READER === undefined ? {} : { readerUrl: POSTGRES_READER }),
       }),
     );
   }
