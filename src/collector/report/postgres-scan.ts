@@ -5,13 +5,15 @@
  * held in memory: at most a few pages of lines are.
  *
  * Parsing and checking the lines is a report's cost, so a large window is folded on several
- * threads, as segments are: the main thread reads the pages from its one cursor and offers each to
- * the least busy worker thread (line-folders.ts), folding it itself when every worker is full; the
- * parts merge as the segment workers' do. The first SMALL_WINDOW_ROWS rows are folded on the main
- * thread, and workers start only if more follow, so a small window costs no thread and no query
- * more. One connection and one cursor serve every thread: a PostgreSQL client in each worker took
- * some 45 MB of RSS apiece. A window that is large (or a report told how many threads) is read on a
- * reader thread rather than the main one (postgres-reader.ts), for its small young generation.
+ * threads, as segments are: the reading thread reads the pages from its one cursor and offers each
+ * to the least busy worker thread (line-folders.ts), folding it itself when every worker is full;
+ * the parts merge as the segment workers' do. One connection and one cursor serve every thread: a
+ * PostgreSQL client in each worker took some 45 MB of RSS apiece.
+ *
+ * Which thread reads: a window of fewer than SMALL_WINDOW_ROWS rows (one count query, stopped
+ * there, says so) is read and folded on the calling thread, costing no thread more. A larger one,
+ * or any when --workers says how many threads, is read on a reader thread (postgres-reader.ts), for
+ * its small young generation; there the workers start from the first row.
  */
 import type pg from 'pg';
 import Cursor from 'pg-cursor';
@@ -31,8 +33,9 @@ import type { ReportWindow } from './window.js';
 export const PAGE_ROWS = 250;
 
 /**
- * Rows folded on the main thread before worker threads are started, unless --workers says how
- * many. Starting a worker (a new isolate loading the fold code) costs about 0.25 CPU-seconds here,
+ * Rows a window holds before its report takes more threads (the reader, worker threads), unless
+ * --workers says how many; also the rows the calling thread folds before starting worker threads,
+ * should a window counted small grow meanwhile. Starting a worker (a new isolate loading the fold code) costs about 0.25 CPU-seconds here,
  * and folding a row about 25 µs: over 20,000 rows an extra thread took more CPU and more time than
  * it saved; past 50,000 the start is under half of what it shares.
  */
