@@ -35,9 +35,10 @@ export const PAGE_ROWS = 250;
 /**
  * Rows a window holds before its report takes more threads (the reader, worker threads), unless
  * --workers says how many; also the rows the calling thread folds before starting worker threads,
- * should a window counted small grow meanwhile. Starting a worker (a new isolate loading the fold code) costs about 0.25 CPU-seconds here,
- * and folding a row about 25 µs: over 20,000 rows an extra thread took more CPU and more time than
- * it saved; past 50,000 the start is under half of what it shares.
+ * should a window counted small grow meanwhile. Starting a worker (a new isolate loading the fold
+ * code) costs about 0.25 CPU-seconds here, and folding a row about 25 µs: over 20,000 rows an extra
+ * thread took more CPU and more time than it saved; past 50,000 the start is under half of what it
+ * shares.
  */
 export const SMALL_WINDOW_ROWS = 50_000;
 
@@ -70,12 +71,12 @@ export interface PostgresScanOptions {
 }
 
 /** Whether the window holds at least SMALL_WINDOW_ROWS rows: counted by the index, stopping there. */
-const LARGE_WINDOW = 'SELECT count(*)::int AS rows FROM (SELECT 1 FROM collector_events WHERE family = $1 AND received_at >= $2 LIMIT $3) AS window_rows';
+const LARGE_WINDOW = 'SELECT count(*)::int AS counted FROM (SELECT 1 FROM collector_events WHERE family = $1 AND received_at >= $2 LIMIT $3) AS window_rows';
 
 async function isLarge(pool: pg.Pool, family: string, window: ReportWindow, store: StoreUrl): Promise<boolean> {
   try {
-    const result = await pool.query<{ rows: number }>(LARGE_WINDOW, [family, window.since, SMALL_WINDOW_ROWS]);
-    return (result.rows[0]?.rows ?? 0) >= SMALL_WINDOW_ROWS;
+    const result = await pool.query<{ counted: number }>(LARGE_WINDOW, [family, window.since, SMALL_WINDOW_ROWS]);
+    return (result.rows[0]?.counted ?? 0) >= SMALL_WINDOW_ROWS;
   } catch (error) {
     throw toPostgresError(error, store);
   }
