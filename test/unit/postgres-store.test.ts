@@ -53,7 +53,7 @@ describe('PostgreSQL store', () => {
 
   it('lines go in byte for byte (quotes, backslashes, commas, braces, non-ASCII), and a line holding a newline is refused before anything is sent', async () => {
     const store = await openStore();
-    const awkward = ['{"a":"x,y","b":"\\\"q\\\"","c":"{1,2}"}', 'NULL', '', ' é 😀 \t', '{"n":"\\\\"}'];
+    const awkward = ['{"a":"x,y","b":"\\"q\\"","c":"{1,2}"}', 'NULL', '', ' é 😀 \t', '{"n":"\\\\"}'];
     assert.equal(await store.insert(awkward.map((line, index) => row(uuid(10 + index), '2026-11-15T00:00:00.000Z', line))), awkward.length);
     const stored = await store.pool.query<{ line: string }>('SELECT line FROM collector_events ORDER BY uuid');
     assert.deepEqual(
