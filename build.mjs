@@ -377,6 +377,7 @@ export async function build(options = {}) {
     'tbot-collector-report-worker': 'src/collector/report/worker.ts',
     'tbot-collector-line-fold-worker': 'src/collector/report/line-fold-worker.ts',
     'tbot-collector-postgres-reader': 'src/collector/report/postgres-reader-worker.ts',
+    'tbot-collector-ship-worker': 'src/collector/ship/ship-worker.ts',
   };
   const result = await esbuild.build({
     ...common,

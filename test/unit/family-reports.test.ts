@@ -44,7 +44,7 @@ async function foldInHalves<R>(fold: Fold<R>, family: string, dir: string, windo
     await mkdir(half);
     await writeFile(join(half, segmentName(NOW)), `${lines.filter((_, position) => position % 2 === index).join('\n')}\n`);
     // structuredClone: a worker's tally arrives through postMessage.
-    fold.merge(merged, structuredClone(await scan(fold, { dir: half, segments: [segmentName(NOW)], window, family, options: {} })));
+    fold.merge(merged, structuredClone((await scan(fold, { dir: half, segments: [segmentName(NOW)], windows: [window], family, options: {} }))[0]!));
   }
   return merged;
 }

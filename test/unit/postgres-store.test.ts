@@ -51,6 +51,19 @@ describe('PostgreSQL store', () => {
     );
   });
 
+  it('lines go in byte for byte (quotes, backslashes, commas, braces, non-ASCII), and a line holding a newline is refused before anything is sent', async () => {
+    const store = await openStore();
+    const awkward = ['{"a":"x,y","b":"\\"q\\"","c":"{1,2}"}', 'NULL', '', ' é 😀 \t', '{"n":"\\\\"}'];
+    assert.equal(await store.insert(awkward.map((line, index) => row(uuid(10 + index), '2026-11-15T00:00:00.000Z', line))), awkward.length);
+    const stored = await store.pool.query<{ line: string }>('SELECT line FROM collector_events ORDER BY uuid');
+    assert.deepEqual(
+      stored.rows.map((found) => found.line),
+      awkward,
+    );
+    await assert.rejects(store.insert([row(uuid(20), '2026-11-15T00:00:00.000Z', 'one\ntwo')]), /line holds "\\n"/);
+    assert.equal(await count(store, 'collector_events'), awkward.length);
+  });
+
   it('two collectors inserting overlapping batches at once store each uuid once, without deadlocking', async () => {
     const url = await server.createDatabase();
     const [first, second] = [await openStore(url), await openStore(url)];

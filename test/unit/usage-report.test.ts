@@ -157,8 +157,8 @@ describe('usage report maths', () => {
       const merged = usageFold.empty(WINDOW, {});
       for (const at of [FIRST_ARRIVAL, RETRY_ARRIVAL]) {
         // structuredClone: a worker's tally arrives through postMessage.
-        const part = await scan(usageFold, { dir: store.dir, segments: [segmentName(at)], window: WINDOW, family: 'usage', options: {} });
-        usageFold.merge(merged, structuredClone(part));
+        const [part] = await scan(usageFold, { dir: store.dir, segments: [segmentName(at)], windows: [WINDOW], family: 'usage', options: {} });
+        usageFold.merge(merged, structuredClone(part!));
       }
       const whole = summarizeUsage(await buildReport(usageFold, 'usage', store.dir, WINDOW, {}));
       assert.deepEqual(summarizeUsage(merged), whole);
@@ -171,9 +171,9 @@ describe('usage report maths', () => {
       ]) {
         const tally = usageFold.empty(WINDOW, {});
         for (const [index, at] of [FIRST_ARRIVAL, RETRY_ARRIVAL].entries()) {
-          const part = await scan(usageFold, { dir: store.dir, segments: [segmentName(at)], window: WINDOW, family: 'usage', options: {} });
-          const buffers = packedParts[index] ? usageFold.transfer!(part) : [];
-          usageFold.merge(tally, structuredClone(part, { transfer: buffers }));
+          const [part] = await scan(usageFold, { dir: store.dir, segments: [segmentName(at)], windows: [WINDOW], family: 'usage', options: {} });
+          const buffers = packedParts[index] ? usageFold.transfer!(part!) : [];
+          usageFold.merge(tally, structuredClone(part!, { transfer: buffers }));
         }
         assert.deepEqual(summarizeUsage(tally), whole, `packed: ${packedParts.join(', ')}`);
         assert.equal(tally.repeats, merged.repeats);

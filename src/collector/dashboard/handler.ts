@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
-import { buildReport } from '../report/fold.js';
+import { buildReport, buildReports } from '../report/fold.js';
 import { decoratePage, escapeHtml, page } from '../report/html-kit.js';
 import { previousWindow } from '../report/summary-strip.js';
 import type { ReportWindow } from '../report/window.js';
@@ -81,17 +81,18 @@ export function createDashboard(options: DashboardOptions): (req: Request, res: 
     res.end();
   };
 
+  const scanOptions = options.workerUrl === undefined ? {} : { workerUrl: options.workerUrl };
   const foldOver =
     (window: ReportWindow): ViewContext['fold'] =>
     (reportFold, family, foldOptions) =>
-      buildReport(reportFold, family, options.dataDir, window, foldOptions, options.workerUrl === undefined ? {} : { workerUrl: options.workerUrl });
+      buildReport(reportFold, family, options.dataDir, window, foldOptions, scanOptions);
 
   const renderView = async (view: DashboardView, query: ViewQuery, window: ReportWindow): Promise<Rendered> => {
     const summary = await view.load({
       window,
       query,
       fold: foldOver(window),
-      foldIn: (other, reportFold, family, foldOptions) => foldOver(other)(reportFold, family, foldOptions),
+      foldEach: (windows, reportFold, family, foldOptions) => buildReports(reportFold, family, options.dataDir, windows, foldOptions, scanOptions),
     });
     const action = `${DASHBOARD_PATH}${view.name}`;
     const top =

@@ -33,16 +33,15 @@ export interface ViewContext {
   window: ReportWindow;
   query: ViewQuery;
   fold<R>(fold: Fold<R>, family: Family, options: unknown): Promise<R>;
-  /** The same fold over another window: the previous period, for the summary strip. */
-  foldIn<R>(window: ReportWindow, fold: Fold<R>, family: Family, options: unknown): Promise<R>;
+  /** The same fold over several windows in one pass (the window and the previous period, for the summary strip). */
+  foldEach<R>(windows: ReportWindow[], fold: Fold<R>, family: Family, options: unknown): Promise<R[]>;
 }
 
 /** A fold over the window and over the period before it (the CLI's foldCompared, for the summary strip). */
 async function compared<R>(context: ViewContext, fold: Fold<R>, family: Family, options: unknown, before: ReportWindow = previousWindow(context.window)) {
-  // One after the other, as the CLI does: each fold already uses every worker thread.
-  const current = await context.fold(fold, family, options);
-  const previous = await context.foldIn(before, fold, family, options);
-  return { current, previous, previousWindow: before };
+  // One pass for both, as the CLI does: the period before reads every segment the window reads.
+  const [current, previous] = await context.foldEach([context.window, before], fold, family, options);
+  return { current: current!, previous: previous!, previousWindow: before };
 }
 
 /** A summarized report with its strip, as `report <family>` prints it. */

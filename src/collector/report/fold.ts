@@ -41,7 +41,11 @@ export interface Fold<R> {
 export interface ScanTask {
   dir: string;
   segments: string[];
-  window: ReportWindow;
+  /**
+   * The windows folded in the same pass, one tally each: a report and the period it is compared
+   * with read the same recent segments, and each line is parsed and checked once for both.
+   */
+  windows: ReportWindow[];
   family: string;
   options: unknown;
   /** Read the segments with blocking calls: the thread does nothing else meanwhile. */
@@ -59,31 +63,54 @@ function parseRecord(line: string): StoredRecord | undefined {
   }
 }
 
-/**
- * Folds one stored line, from a segment or from the shared store alike, into `report`: a line of
- * another family, or one that arrived before `since`, is passed over; a damaged one is counted as
- * skipped. `since` is the window's start (received_at is always toISOString's spelling, as the
- * window is, so strings compare as times).
- */
-export function foldLine<R>(fold: Fold<R>, report: R, family: string, since: string, line: string): void {
-  const record = parseRecord(line);
-  // An event's time is never later than its arrival, so what arrived before the window is out.
-  if (record !== undefined && (familyOf(record) !== family || record.received_at < since)) return;
-  // The same check the forwarder makes: a record that fails it is skipped as damaged, never shown.
-  if (record === undefined || !checkStoredRecord(record).ok || fold.valid?.(record) === false) fold.skip(report);
-  else fold.add(report, record);
+/** A tally and the start of its window, as foldLineInto offers a line to it. */
+export interface FoldTarget<R> {
+  report: R;
+  since: string;
 }
 
-/** Folds the task's segments into a fresh tally, streaming each file. */
-export async function scan<R>(fold: Fold<R>, task: ScanTask): Promise<R> {
-  const report = fold.empty(task.window, task.options);
+/**
+ * Folds one stored line, from a segment or from the shared store alike, into each target: a line
+ * of another family, or one that arrived before a target's `since`, is passed over; a damaged one
+ * is counted as skipped. `since` is the window's start (received_at is always toISOString's
+ * spelling, as the window is, so strings compare as times). The line is parsed and checked once,
+ * whatever the number of targets.
+ */
+export function foldLineInto<R>(fold: Fold<R>, targets: readonly FoldTarget<R>[], family: string, line: string): void {
+  const record = parseRecord(line);
+  let sound: boolean | undefined;
+  for (const target of targets) {
+    // An event's time is never later than its arrival, so what arrived before the window is out.
+    if (record !== undefined && (familyOf(record) !== family || record.received_at < target.since)) continue;
+    // The same check the forwarder makes: a record that fails it is skipped as damaged, never shown.
+    if (record !== undefined) sound ??= checkStoredRecord(record).ok && fold.valid?.(record) !== false;
+    if (record === undefined || sound !== true) fold.skip(target.report);
+    else fold.add(target.report, record);
+  }
+}
+
+/** foldLineInto with one target. */
+export function foldLine<R>(fold: Fold<R>, report: R, family: string, since: string, line: string): void {
+  foldLineInto(fold, [{ report, since }], family, line);
+}
+
+/** The first day each window reads: segments are days of arrival, and what arrived before a window's start is out of it. */
+const firstDay = (window: ReportWindow): string => window.since.slice(0, 10);
+
+/** Folds the task's segments into a fresh tally per window, streaming each file once. */
+export async function scan<R>(fold: Fold<R>, task: ScanTask): Promise<R[]> {
+  const reports = task.windows.map((window) => fold.empty(window, task.options));
+  const all = reports.map((report, index) => ({ report, since: task.windows[index]!.since, firstDay: firstDay(task.windows[index]!) }));
   const reader = new SegmentReader(task.dir, { blocking: task.blocking === true });
   for (const segment of task.segments) {
+    // A window that starts after this segment's day never saw it: its tally is not offered the segment's lines (not even a damaged one).
+    const targets = all.filter((target) => segmentDay(segment) >= target.firstDay);
+    if (targets.length === 0) continue;
     for await (const lines of reader.familyLines(segment, task.family)) {
-      for (const line of lines) foldLine(fold, report, task.family, task.window.since, line);
+      for (const line of lines) foldLineInto(fold, targets, task.family, line);
     }
   }
-  return report;
+  return reports;
 }
 
 export interface ScanOptions {
@@ -126,7 +153,16 @@ async function storeBytes(dir: string, segments: readonly string[], sealed: Read
 }
 
 export async function buildReport<R>(fold: Fold<R>, family: string, dir: string, window: ReportWindow, foldOptions: unknown, options: ScanOptions = {}): Promise<R> {
-  const sinceDay = window.since.slice(0, 10);
+  const [report] = await buildReports(fold, family, dir, [window], foldOptions, options);
+  return report!;
+}
+
+/**
+ * A tally per window from one pass over the segments: each line is read, parsed and checked once,
+ * then offered to every window whose segments hold it. Gives what buildReport gives per window.
+ */
+export async function buildReports<R>(fold: Fold<R>, family: string, dir: string, windows: ReportWindow[], foldOptions: unknown, options: ScanOptions = {}): Promise<R[]> {
+  const sinceDay = windows.map(firstDay).reduce((earliest, day) => (day < earliest ? day : earliest));
   const listing = await listSegmentEntries(dir);
   for (const name of listing.ignored) options.onIgnored?.(name);
   // Segments are days of arrival; events arrive after they happen, so later segments may hold
@@ -136,21 +172,21 @@ export async function buildReport<R>(fold: Fold<R>, family: string, dir: string,
   const sealedOnly = new Set(listing.sealed.filter((name) => !listing.plain.includes(name)));
   const small = async (): Promise<boolean> => (await storeBytes(dir, segments, sealedOnly, SMALL_STORE_BYTES)) < SMALL_STORE_BYTES;
   const workers = options.workerUrl === undefined ? 1 : (options.workers ?? (segments.length < 2 || (await small()) ? 1 : DEFAULT_WORKERS()));
-  const task = (share: string[], blocking: boolean): ScanTask => ({ dir, segments: share, window, family, options: foldOptions, blocking });
+  const task = (share: string[], blocking: boolean): ScanTask => ({ dir, segments: share, windows, family, options: foldOptions, blocking });
   if (workers <= 1 || segments.length < 2) return scan(fold, task(segments, options.blockingReads === true));
   const shares = Array.from({ length: Math.min(workers, segments.length) }, (_, index) => segments.filter((_, position) => position % workers === index));
   // A fresh tally, never a worker's part: parts come through postMessage, which gives their
   // prototype-free tables a prototype again, and a stored key such as "__proto__" must not reach it.
-  const report = fold.empty(window, foldOptions);
+  const reports = windows.map((window) => fold.empty(window, foldOptions));
   // Parts merge in the shares' order (the output never depends on which worker finished first),
   // each as soon as the ones before it have: the main thread then holds the tally and at most the
   // parts still waiting, not every part at once. The peak memory of a report is this merge.
-  const waiting = new Map<number, R>();
+  const waiting = new Map<number, R[]>();
   let next = 0;
-  const arrived = (index: number, part: R): void => {
-    waiting.set(index, part);
+  const arrived = (index: number, parts: R[]): void => {
+    waiting.set(index, parts);
     while (waiting.has(next)) {
-      fold.merge(report, waiting.get(next)!);
+      for (const [window, part] of waiting.get(next)!.entries()) fold.merge(reports[window]!, part);
       waiting.delete(next);
       next += 1;
     }
@@ -162,11 +198,11 @@ export async function buildReport<R>(fold: Fold<R>, family: string, dir: string,
     threads.map(
       (worker, index) =>
         new Promise<void>((resolve, reject) => {
-          worker.once('message', (part: R) => {
+          worker.once('message', (parts: R[]) => {
             // The worker's own copy of its tally is garbage now; ending the thread frees it before the merge grows the main heap.
             void worker.terminate();
             try {
-              arrived(index, part);
+              arrived(index, parts);
               resolve();
             } catch (error) {
               reject(error);
@@ -184,7 +220,7 @@ export async function buildReport<R>(fold: Fold<R>, family: string, dir: string,
     throw error;
   });
   if (next !== shares.length) throw new Error(`report workers: ${shares.length - next} of ${shares.length} gave no tally`);
-  return report;
+  return reports;
 }
 
 /**

@@ -6,4 +6,9 @@ import { FOLDS } from './folds.js';
 const task = workerData as ScanTask;
 const fold = FOLDS[task.family as keyof typeof FOLDS];
 if (fold === undefined) throw new Error(`no report fold for family ${JSON.stringify(task.family)}`);
-void scan(fold, task).then((part) => parentPort?.postMessage(part, fold.transfer?.(part) ?? []));
+void scan(fold, task).then((parts) =>
+  parentPort?.postMessage(
+    parts,
+    parts.flatMap((part) => fold.transfer?.(part) ?? []),
+  ),
+);

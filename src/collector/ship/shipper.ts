@@ -59,6 +59,8 @@ export interface ShipperOptions {
   /** How long to let events gather after a batch that was not full (SHIP_GATHER_MS). */
   gatherMs?: number;
   onDeadLettered?: (reason: DeadLetterReason) => void;
+  /** Called when the state (outboxState) may have changed: after a batch, on catching up, on a failure. */
+  onStateChange?: () => void;
 }
 
 /** What /metrics shows of the outbox. */
@@ -69,6 +71,24 @@ export interface OutboxGauges {
   /** Seconds since the oldest event not yet in PostgreSQL was received; 0 when caught up. */
   lagSeconds: number;
   postgresUp: boolean;
+}
+
+/**
+ * The shipper's own counts, from which the gauges are read at any later instant (the lag grows
+ * while nothing moves): what a shipper in a worker thread posts to the thread serving /metrics.
+ */
+export interface OutboxState {
+  backlogEvents: number;
+  backlogBytes: number;
+  shipped: number;
+  /** When the oldest event not yet shipped was received (ms since the epoch), if any is known. */
+  oldestPendingMs: number | undefined;
+  postgresUp: boolean;
+}
+
+export function outboxGauges(state: OutboxState, nowMs: number): OutboxGauges {
+  const { oldestPendingMs, ...counts } = state;
+  return { ...counts, lagSeconds: oldestPendingMs === undefined ? 0 : Math.max(0, (nowMs - oldestPendingMs) / 1000) };
 }
 
 /** A batch read from the outbox and checked, not yet shipped. */
@@ -117,14 +137,18 @@ export class Shipper {
     if (this.waitingIdle) this.waking?.();
   }
 
-  gauges(): OutboxGauges {
+  outboxState(): OutboxState {
     return {
       backlogEvents: this.backlogEvents ?? 0,
       backlogBytes: this.backlogBytes,
       shipped: this.shipped,
-      lagSeconds: this.oldestPendingMs === undefined ? 0 : Math.max(0, (this.options.now().getTime() - this.oldestPendingMs) / 1000),
+      oldestPendingMs: this.oldestPendingMs,
       postgresUp: this.up,
     };
+  }
+
+  gauges(): OutboxGauges {
+    return outboxGauges(this.outboxState(), this.options.now().getTime());
   }
 
   /** Stops after the batch in flight (bounded by the pool's statement timeout). */
@@ -149,6 +173,7 @@ export class Shipper {
         if (typeof unreachable === 'boolean') this.up = !unreachable;
         this.enterFailure(error);
         this.failures += 1;
+        this.options.onStateChange?.();
         await this.wait(backoffDelayMs(this.failures, this.options.backoff ?? SHIP_BACKOFF), false);
       }
     }
@@ -192,6 +217,7 @@ export class Shipper {
     this.failures = 0;
     // The backlog as it stood when shipping (re)started, which is what the line is for.
     this.enter('shipping', () => this.options.logger.info('shipping the outbox to PostgreSQL', { store: this.options.target.shown, backlog_events: waiting }));
+    this.options.onStateChange?.();
     // New events do not cut this short (only close() does): ending it at the first one would ship them one by one again.
     if (!full) await this.wait(this.options.gatherMs ?? SHIP_GATHER_MS, false);
   }
@@ -226,6 +252,7 @@ export class Shipper {
     this.up = true;
     this.failures = 0;
     this.enter('shipping', () => this.options.logger.info('shipping the outbox to PostgreSQL', { store: this.options.target.shown, backlog_events: 0 }));
+    this.options.onStateChange?.();
   }
 
   /** The next whole lines after the cursor, bounded by count and by bytes (at least one line). */

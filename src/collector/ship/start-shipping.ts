@@ -1,21 +1,25 @@
 /**
- * `serve --store`: opens the shared store and starts the shipper. serve.ts loads this module only
- * when a store is given, so a collector without one never loads the PostgreSQL client.
+ * `serve --store`: starts the shipper and its PostgreSQL store, in the ship worker thread when the
+ * collector is built (ship-worker.ts), else on this thread (local-shipping.ts). serve.ts loads this
+ * module only when a store is given, so a collector without one never loads the PostgreSQL client.
  *
- * The schema is checked once before the collector listens, so that one meeting a newer schema
- * refuses to start. An unreachable PostgreSQL does not stop the start: ingest never waits for it,
- * and the shipper migrates and ships once it answers (saying so in the log).
+ * Either way the start waits for the schema check, so that a collector meeting a newer schema
+ * refuses to start; an unreachable PostgreSQL does not stop it.
  */
+import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../log/logger.js';
+import { backoffDelayMs } from '../../time/backoff.js';
 import type { DeadLetterReason } from '../store/dead-letter.js';
+import { SchemaTooNewError } from '../store/postgres/migrations.js';
+import type { StoreUrl } from '../store/postgres/store-url.js';
 import type { RetentionTarget } from '../store/retention.js';
 import type { CursorHolder } from '../store/segment-retention.js';
 import { START } from '../store/segments.js';
-import { PostgresError } from '../store/postgres/pool.js';
-import { PostgresStore } from '../store/postgres/postgres-store.js';
-import type { StoreUrl } from '../store/postgres/store-url.js';
+import { openLocalShipping, type LocalShipping } from './local-shipping.js';
+import type { FromShipWorker, SentError, ShipWorkerData, ToShipWorker } from './ship-protocol.js';
 import { loadShipCursor } from './ship-cursor.js';
-import { Shipper, type OutboxGauges } from './shipper.js';
+import { SHIP_WORKER } from './ship-worker-url.js';
+import { outboxGauges, SHIP_BACKOFF, type OutboxGauges, type OutboxState } from './shipper.js';
 
 export interface Shipping {
   notify(count: number): void;
@@ -33,32 +37,16 @@ export interface ShippingOptions {
   logger: Logger;
   now: () => Date;
   onDeadLettered?: (reason: DeadLetterReason) => void;
+  /** The built ship worker; SHIP_WORKER by default, undefined to ship on this thread. */
+  worker?: URL | undefined;
 }
 
 export async function startShipping(options: ShippingOptions): Promise<Shipping> {
-  const store = PostgresStore.open(options.store);
-  try {
-    const result = await store.migrate();
-    if (result.applied.length > 0) options.logger.info('migrated the PostgreSQL schema', { store: options.store.shown, from: result.from, to: result.to });
-  } catch (error) {
-    // Unreachable (or failing) now: the shipper keeps trying, and logs it once. A newer schema
-    // (SchemaTooNewError) is final: the collector does not start.
-    if (!(error instanceof PostgresError)) {
-      await store.close();
-      throw error;
-    }
-  }
-  const shipper = new Shipper({
-    dataDir: options.dataDir,
-    target: { identity: options.store.identity, shown: options.store.shown, migrate: () => store.migrate(), insert: (rows) => store.insert(rows), ping: () => store.ping() },
-    logger: options.logger,
-    now: options.now,
-    ...(options.onDeadLettered === undefined ? {} : { onDeadLettered: options.onDeadLettered }),
-  });
-  shipper.start();
+  const workerUrl = 'worker' in options ? options.worker : SHIP_WORKER;
+  const shipping = workerUrl === undefined ? await openLocalShipping(options) : await WorkerShipping.start(workerUrl, options);
   return {
-    notify: (count) => shipper.notify(count),
-    gauges: () => shipper.gauges(),
+    notify: (count) => shipping.notify(count),
+    gauges: () => outboxGauges(shipping.state(), options.now().getTime()),
     holder: {
       name: 'the PostgreSQL shipper',
       // Before its first batch (or with a cursor of another store) it holds every segment.
@@ -67,10 +55,173 @@ export async function startShipping(options: ShippingOptions): Promise<Shipping>
         return loaded.found === 'saved' ? loaded.cursor : START;
       },
     },
-    retention: { name: 'PostgreSQL monthly partitions', dropBefore: (cutoff) => store.dropMonthsBefore(cutoff) },
-    close: async () => {
-      await shipper.close();
-      await store.close();
-    },
+    retention: { name: 'PostgreSQL monthly partitions', dropBefore: (cutoff) => shipping.dropMonthsBefore(cutoff) },
+    close: () => shipping.close(),
   };
+}
+
+const received = (error: SentError): Error => {
+  if (error.schema !== undefined) return new SchemaTooNewError(error.schema.databaseVersion, error.schema.knownVersion);
+  const rebuilt = new Error(error.message);
+  rebuilt.name = error.name;
+  return rebuilt;
+};
+
+/**
+ * New-event notices are summed this long before one message carries them: a message per request
+ * cost the serving thread more than the rest of the shipper's presence there. They only update the
+ * backlog gauge and end an idle wait (the shipper polls every second anyway), so 50 ms is unseen.
+ */
+const NOTICE_EVERY_MS = 50;
+
+const NOTHING_KNOWN: OutboxState = { backlogEvents: 0, backlogBytes: 0, shipped: 0, oldestPendingMs: undefined, postgresUp: false };
+
+/**
+ * The serving thread's side of the ship worker. New-event notices are summed and posted together
+ * (NOTICE_EVERY_MS), not once per request. A worker that dies unexpectedly is started again
+ * on the shipper's backoff (its cursor is on disk, so it resumes where it was); meanwhile the
+ * gauges keep their last values, with PostgreSQL shown as down.
+ */
+class WorkerShipping implements LocalShipping {
+  private worker!: Worker;
+  private last: OutboxState = NOTHING_KNOWN;
+  private pendingNotices = 0;
+  private noticeScheduled = false;
+  private closing = false;
+  private restarts = 0;
+  private nextDrop = 0;
+  private readonly drops = new Map<number, { resolve: (months: string[]) => void; reject: (error: Error) => void }>();
+  private closed: (() => void) | undefined;
+  /** Whether a worker is running (between a failure and its restart, none is). */
+  private alive = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    private readonly url: URL,
+    private readonly options: ShippingOptions,
+  ) {}
+
+  static async start(url: URL, options: ShippingOptions): Promise<WorkerShipping> {
+    const shipping = new WorkerShipping(url, options);
+    await shipping.spawn();
+    return shipping;
+  }
+
+  /** Starts a worker; resolves once it has checked the schema, rejects if it could not start. */
+  private spawn(): Promise<void> {
+    const data: ShipWorkerData = { store: this.options.store, dataDir: this.options.dataDir };
+    const worker = new Worker(this.url, { workerData: data });
+    this.worker = worker;
+    this.alive = true;
+    return new Promise<void>((resolve, reject) => {
+      let started = false;
+      worker.on('message', (message: FromShipWorker) => {
+        switch (message.kind) {
+          case 'started':
+            started = true;
+            resolve();
+            return;
+          case 'failed':
+            reject(received(message.error));
+            return;
+          case 'state':
+            this.last = message.state;
+            return;
+          case 'log':
+            this.options.logger[message.level](message.message, message.fields);
+            return;
+          case 'dead-lettered':
+            this.options.onDeadLettered?.(message.reason);
+            return;
+          case 'dropped': {
+            const waiting = this.drops.get(message.id);
+            this.drops.delete(message.id);
+            if (message.error !== undefined) waiting?.reject(received(message.error));
+            else waiting?.resolve(message.months ?? []);
+            return;
+          }
+          case 'closed':
+            this.closed?.();
+            return;
+        }
+      });
+      worker.on('error', (error) => {
+        if (!started) reject(error);
+        else this.options.logger.error('the PostgreSQL shipper failed', { error: error.message });
+      });
+      worker.on('exit', (code) => {
+        this.alive = false;
+        for (const waiting of this.drops.values()) waiting.reject(new Error('the PostgreSQL shipper stopped'));
+        this.drops.clear();
+        if (!started) {
+          reject(new Error(`the PostgreSQL shipper stopped before it started (exit code ${code})`));
+          return;
+        }
+        if (this.closing) {
+          this.closed?.();
+          return;
+        }
+        this.last = { ...this.last, postgresUp: false };
+        this.restart();
+      });
+    });
+  }
+
+  private restart(): void {
+    this.restarts += 1;
+    const delay = backoffDelayMs(this.restarts, SHIP_BACKOFF);
+    this.options.logger.error('the PostgreSQL shipper stopped unexpectedly; starting it again', { retry_in_ms: delay });
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.closing) return;
+      this.spawn().then(
+        () => (this.restarts = 0),
+        (error: Error) => {
+          this.options.logger.error('the PostgreSQL shipper did not start again', { error: error.message });
+          if (!this.closing) this.restart();
+        },
+      );
+    }, delay);
+  }
+
+  private post(message: ToShipWorker): void {
+    this.worker.postMessage(message);
+  }
+
+  notify(count: number): void {
+    this.pendingNotices += count;
+    if (this.noticeScheduled) return;
+    this.noticeScheduled = true;
+    setTimeout(() => {
+      this.noticeScheduled = false;
+      const count = this.pendingNotices;
+      this.pendingNotices = 0;
+      if (!this.closing && this.alive) this.post({ kind: 'notify', count });
+    }, NOTICE_EVERY_MS).unref();
+  }
+
+  state(): OutboxState {
+    return this.last;
+  }
+
+  dropMonthsBefore(cutoff: Date): Promise<string[]> {
+    if (!this.alive) return Promise.reject(new Error('the PostgreSQL shipper is not running (it is being started again)'));
+    const id = this.nextDrop++;
+    return new Promise<string[]>((resolve, reject) => {
+      this.drops.set(id, { resolve, reject });
+      this.post({ kind: 'drop', id, cutoffMs: cutoff.getTime() });
+    });
+  }
+
+  /** Ends the shipper after its batch in flight (bounded by the pool's statement timeout), then the thread. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    clearTimeout(this.restartTimer);
+    if (!this.alive) return;
+    const ended = new Promise<void>((resolve) => (this.closed = resolve));
+    this.post({ kind: 'close' });
+    await ended;
+    await this.worker.terminate();
+  }
 }

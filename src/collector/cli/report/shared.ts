@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule, Options } from 'yargs';
 import { UsageError } from '../../../errors.js';
-import { buildReport, type Fold } from '../../report/fold.js';
+import { buildReport, buildReports, type Fold, type ScanOptions } from '../../report/fold.js';
 import { emptyPage } from '../../report/html-kit.js';
 import { previousWindow, type Headline, type SummaryStrip, withStrip } from '../../report/summary-strip.js';
 import { humanWindow, parseWhen, type ReportWindow } from '../../report/window.js';
@@ -121,13 +121,17 @@ export function foldWindow<R>(
       }),
     );
   }
-  return buildReport(fold, family, store.dataDir, window, foldOptions, {
+  return buildReport(fold, family, store.dataDir, window, foldOptions, segmentScanOptions(store, runtime, noteIgnored));
+}
+
+function segmentScanOptions(store: ReportStore, runtime: CollectorRuntime, noteIgnored: boolean): ScanOptions {
+  return {
     ...(store.workers === undefined ? {} : { workers: store.workers }),
     ...(REPORT_WORKER === undefined ? {} : { workerUrl: REPORT_WORKER }),
     // A report run is a one-shot process: blocking reads on its one thread delay nothing.
     blockingReads: true,
     onIgnored: (name) => (noteIgnored ? runtime.stderr(`tbot-collector: ignoring ${name}: not a regular file\n`) : undefined),
-  });
+  };
 }
 
 /** A report's tally and the previous period's, folded by the same fold over a window of the same length. */
@@ -146,6 +150,18 @@ export async function foldCompared<R>(
   options: { noteIgnored?: boolean; previous?: ReportWindow } = {},
 ): Promise<Compared<R>> {
   const before = options.previous ?? previousWindow(store.window);
+  if (store.postgres === undefined) {
+    // One pass over the segments for both: the period before reads every segment the window reads.
+    const [current, previous] = await buildReports(
+      fold,
+      family,
+      store.dataDir,
+      [store.window, before],
+      foldOptions,
+      segmentScanOptions(store, runtime, options.noteIgnored ?? true),
+    );
+    return { current: current!, previous: previous!, previousWindow: before };
+  }
   // One after the other: each fold already uses every worker thread.
   const current = await foldWindow(fold, family, store, store.window, foldOptions, runtime, options.noteIgnored ?? true);
   const previous = await foldWindow(fold, family, store, before, foldOptions, runtime, false);

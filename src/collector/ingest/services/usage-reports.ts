@@ -6,10 +6,11 @@
  * report_uuid), so a resubmission is answered 200 and stores nothing new. The response carries a
  * fresh batch_uuid, as the real one does.
  */
-import { fromJson, toBinary, toJson, type DescField, type DescMessage, type JsonObject, type Message } from '@bufbuild/protobuf';
+import { fromBinary, fromJson, toBinary, toJson, type DescField, type DescMessage, type JsonObject, type Message } from '@bufbuild/protobuf';
 import { randomUUID } from 'node:crypto';
 import { ANONYMIZED_EXPECTATION, isAnonymized } from '../../../protocol/anonymized.js';
-import { messageSchema } from '../../../protocol/descriptors.js';
+import { binaryToProtoJson } from '../../../protocol/binary-to-proto-json.js';
+import { messageSchema, messageSchemaWithOpaqueFields } from '../../../protocol/descriptors.js';
 import { OTHER } from '../../../protocol/vocabularies.js';
 import {
   MAX_REPORT_BYTES,
@@ -114,6 +115,20 @@ function reportSize(schema: DescMessage, report: ReportMessage, binaryBodyBytes:
   return binaryBodyBytes !== undefined && binaryBodyBytes <= MAX_REPORT_BYTES ? undefined : toBinary(schema, report).length;
 }
 
+/** What a stored report says of itself outside its JSON, checked: the same for every kind and either decoding. */
+function reportHeader(report: ReportMessage, at: string, receivedAt: Date): Pick<StoredUsageReport, 'report_uuid' | 'cluster_name' | 'reporter_hostid' | 'start_time'> {
+  const uuid = report['reportUuid'];
+  if (!(uuid instanceof Uint8Array) || uuid.length !== 16) throw invalid(`${at}report_uuid: expected 16 bytes (a UUID)`);
+  const clusterName = requireHmac(report['clusterName'], `${at}cluster_name`);
+  const reporterHostid = requireHmac(report['reporterHostid'], `${at}reporter_hostid`);
+  const startTime = report['startTime'] as { seconds: bigint; nanos: number } | undefined;
+  if (startTime === undefined) throw invalid(`${at}start_time: required (the start of the report's window)`);
+  const startMillis = Number(startTime.seconds) * 1000 + Math.floor(startTime.nanos / 1e6);
+  if (!Number.isFinite(startMillis) || Math.abs(startMillis) > 8.64e15) throw invalid(`${at}start_time: out of range`);
+  requireNotFuture(startMillis, receivedAt, `${at}start_`);
+  return { report_uuid: uuidText(uuid), cluster_name: clusterName, reporter_hostid: reporterHostid, start_time: new Date(startMillis).toISOString() };
+}
+
 function storedReport(
   kind: UsageReportKind,
   schema: DescMessage,
@@ -125,24 +140,13 @@ function storedReport(
 ): StoredUsageReport {
   const size = reportSize(schema, report, binaryBodyBytes);
   if (size !== undefined && size > MAX_REPORT_BYTES) throw invalid(`${at.slice(0, -1)}: ${size} bytes; a report may take at most ${MAX_REPORT_BYTES}`, 'too-large');
-  const uuid = report['reportUuid'];
-  if (!(uuid instanceof Uint8Array) || uuid.length !== 16) throw invalid(`${at}report_uuid: expected 16 bytes (a UUID)`);
-  const clusterName = requireHmac(report['clusterName'], `${at}cluster_name`);
-  const reporterHostid = requireHmac(report['reporterHostid'], `${at}reporter_hostid`);
-  const startTime = report['startTime'] as { seconds: bigint; nanos: number } | undefined;
-  if (startTime === undefined) throw invalid(`${at}start_time: required (the start of the report's window)`);
-  const startMillis = Number(startTime.seconds) * 1000 + Math.floor(startTime.nanos / 1e6);
-  if (!Number.isFinite(startMillis) || Math.abs(startMillis) > 8.64e15) throw invalid(`${at}start_time: out of range`);
-  requireNotFuture(startMillis, receivedAt, `${at}start_`);
+  const header = reportHeader(report, at, receivedAt);
   checkRecords(kind, schema, report, at);
   closeVocabularies(kind, schema, report);
   return {
     tenant,
     kind: kind.kind,
-    report_uuid: uuidText(uuid),
-    cluster_name: clusterName,
-    reporter_hostid: reporterHostid,
-    start_time: new Date(startMillis).toISOString(),
+    ...header,
     // Zero values are left out: a user record is mostly zero counters, and writing them made each
     // stored report about five times its size, which every report and ingest paid for. Readers
     // take an absent field as its default (proto3), and the forwarder writes them back for PostHog.
@@ -150,7 +154,79 @@ function storedReport(
   };
 }
 
-export function createUsageReportService(deps: { randomUuid: () => string } = { randomUuid: randomUUID }): IngestService {
+/**
+ * The common call, stored without building a message per user record: a binary request of user
+ * activity reports only, no larger than one report's limit, with no field unknown to the contract,
+ * whose every check passes. The request is decoded with each report's records left as bytes
+ * (messageSchemaWithOpaqueFields), and each record goes straight to its stored JSON
+ * (binaryToProtoJson). Anything else, including every request that is refused, gives undefined and
+ * takes the path above, so the answer and what is stored never depend on which path ran
+ * (test/unit/usage-fast-path.test.ts holds the two to the same events). It exists for its cost:
+ * see bench/usage-ingest.ts.
+ */
+export function fastStoredReports(body: Buffer, receivedAt: Date, tenant: string): StoredUsageReport[] | undefined {
+  if (body.length > MAX_REPORT_BYTES) return undefined;
+  const schema = messageSchemaWithOpaqueFields(USAGE_REQUEST, OPAQUE_USER_RECORDS);
+  let request: ReportMessage;
+  try {
+    request = fromBinary(schema, body, { readUnknownFields: true }) as ReportMessage;
+  } catch {
+    return undefined;
+  }
+  if (unknownBinaryFields(schema, request).length > 0) return undefined;
+  const [userActivity, ...others] = USAGE_REPORT_KINDS;
+  if (others.some((kind) => (request[kind.field] as unknown[]).length > 0)) return undefined;
+  const reports = request[userActivity!.field] as ReportMessage[];
+  if (reports.length > MAX_REPORTS_PER_CALL) return undefined;
+  const reportSchema = schema.fields.find((field) => field.number === userActivity!.number)!;
+  if (reportSchema.fieldKind !== 'list' || reportSchema.listKind !== 'message') return undefined;
+  const recordSchema = messageSchema(RECORD_TYPE);
+  const stored: StoredUsageReport[] = [];
+  for (const report of reports) {
+    const records: JsonObject[] = [];
+    for (const bytes of report['records'] as Uint8Array[]) {
+      const record = binaryToProtoJson(recordSchema, bytes);
+      if (record === undefined) return undefined;
+      records.push(record as JsonObject);
+    }
+    let header: ReturnType<typeof reportHeader>;
+    try {
+      header = reportHeader(report, '', receivedAt);
+    } catch {
+      return undefined;
+    }
+    const json = toJson(reportSchema.message, report, { useProtoFieldName: true }) as JsonObject;
+    if (records.length > 0) json['records'] = records;
+    if (!userRecordsHold(userActivity!, json)) return undefined;
+    stored.push({ tenant, kind: userActivity!.kind, ...header, report: json });
+  }
+  return stored;
+}
+
+/** The user activity records whose messages the fast path never builds. */
+const RECORD_TYPE = 'prehog.v1.UserActivityRecord';
+const OPAQUE_USER_RECORDS = ['prehog.v1.UserActivityReport.records'];
+
+/**
+ * checkRecords and closeVocabularies on a report's stored JSON (proto names, base64 bytes, zero
+ * values absent): false where checkRecords would refuse it; closed values outside their lists
+ * become `other`, as closeVocabularies makes them.
+ */
+function userRecordsHold(kind: UsageReportKind, report: JsonObject): boolean {
+  // An absent field is its zero value: no bytes, or an empty string.
+  const anonymized = (value: unknown): boolean => typeof value === 'string' && isAnonymized(value);
+  for (const record of (report['records'] ?? []) as JsonObject[]) {
+    if (!anonymized(record['user_name'])) return false;
+    for (const spiffe of (record['spiffe_ids_issued'] ?? []) as JsonObject[]) if (!anonymized(spiffe['spiffe_id'])) return false;
+  }
+  for (const text of kind.anonymizedText ?? []) for (const [element] of listedElements(report, text)) if (!anonymized(element[text.field])) return false;
+  for (const closed of kind.closed ?? [])
+    for (const [element] of listedElements(report, closed)) if (!closed.values.includes((element[closed.field] ?? '') as string)) element[closed.field] = OTHER;
+  return true;
+}
+
+/** `fastPath: false` keeps every call on the library's path (for the test that holds the two paths to the same answers). */
+export function createUsageReportService(deps: { randomUuid: () => string; fastPath?: boolean } = { randomUuid: randomUUID }): IngestService {
   return {
     path: SUBMIT_USAGE_REPORTS_PATH,
     family: 'usage',
@@ -159,6 +235,8 @@ export function createUsageReportService(deps: { randomUuid: () => string } = { 
     accept(encoding, body, receivedAt, caller: Caller): Accepted {
       // The transport refuses an anonymous call first; this keeps a misregistered service safe too.
       if (caller.tenant === undefined) throw new ConnectFailure('unauthenticated', 'usage reports need a tenant client certificate', 'unauthenticated');
+      const fast = encoding === 'proto' && deps.fastPath !== false ? fastStoredReports(body, receivedAt, caller.tenant) : undefined;
+      if (fast !== undefined) return { events: fast, notes: { unknownFields: 0 }, response: { batchUuid: Buffer.from(deps.randomUuid().replaceAll('-', ''), 'hex') } };
       const { message, unknown } = decodeRequest(encoding, body);
       // A report kind newer than our contract would otherwise be skipped as an unknown field and
       // acknowledged: the sender would delete a report nobody stored.
