@@ -6,7 +6,7 @@
  * cursor serve every worker (a PostgreSQL client in each worker took some 45 MB of RSS apiece).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { foldLine } from './fold.js';
+import { type FoldTarget, foldLineInto } from './fold.js';
 import { FOLDS } from './folds.js';
 import type { LineFoldMessage, LineFoldReply, LineFoldTask } from './line-folders.js';
 import { forEachLine, linePageBuffers } from './line-page.js';
@@ -14,15 +14,19 @@ import { forEachLine, linePageBuffers } from './line-page.js';
 const task = workerData as LineFoldTask;
 const fold = FOLDS[task.family as keyof typeof FOLDS];
 if (fold === undefined) throw new Error(`no report fold for family ${JSON.stringify(task.family)}`);
-const report = fold.empty(task.window, task.options);
+const reports = task.windows.map((window) => fold.empty(window, task.options));
 const port = parentPort!;
 port.on('message', (message: LineFoldMessage) => {
   if (message.page !== undefined) {
     const page = message.page;
-    forEachLine(page, (line) => foldLine(fold, report, task.family, task.window.since, line));
+    const targets: FoldTarget<unknown>[] = (message.targets ?? []).map((index) => ({ report: reports[index], since: task.windows[index]!.since }));
+    forEachLine(page, (line) => foldLineInto(fold, targets, task.family, line));
     port.postMessage({ folded: page } satisfies LineFoldReply<unknown>, linePageBuffers(page));
     return;
   }
-  port.postMessage({ part: report } satisfies LineFoldReply<unknown>, fold.transfer?.(report) ?? []);
+  port.postMessage(
+    { part: reports } satisfies LineFoldReply<unknown>,
+    reports.flatMap((report) => fold.transfer?.(report) ?? []),
+  );
   port.close();
 });

@@ -12,17 +12,20 @@ import type { ReportWindow } from './window.js';
 /** What a worker is started with (plain data, for workerData). */
 export interface LineFoldTask {
   family: string;
-  window: ReportWindow;
+  /** A tally per window (a report and the period it is compared with); each page says which it goes to. */
+  windows: ReportWindow[];
   options: unknown;
 }
 
 /** To a worker: a page of lines (packed, transferred), or (no page) the end. */
 export interface LineFoldMessage {
   page?: LinePage;
+  /** The windows (their indexes in the task) whose tallies the page's lines are offered to. */
+  targets?: number[];
 }
 
 /** From a worker: a page done (its buffers given back, for the next page), or its part at the end. */
-export type LineFoldReply<R> = { folded: LinePage } | { part: R };
+export type LineFoldReply<R> = { folded: LinePage } | { part: R[] };
 
 /** A page read while the worker folds the one before: enough to keep it busy, bounded. */
 const MAX_PAGES_IN_FLIGHT = 2;
@@ -78,20 +81,20 @@ export class LineFolders<R> {
    * caller folds the page itself (so the reading thread is a folder too, and a busy machine shifts
    * work to it instead of queueing).
    */
-  offer(lines: string[]): boolean {
+  offer(lines: string[], targets: number[]): boolean {
     if (this.failure !== undefined) throw this.failure;
     const folder = this.folders.reduce((least, one) => (one.inFlight < least.inFlight ? one : least));
     if (folder.inFlight >= MAX_PAGES_IN_FLIGHT) return false;
     folder.inFlight += 1;
     const page = packLines(lines, this.spare.pop());
-    folder.worker.postMessage({ page } satisfies LineFoldMessage, linePageBuffers(page));
+    folder.worker.postMessage({ page, targets } satisfies LineFoldMessage, linePageBuffers(page));
     return true;
   }
 
-  /** Tells every worker the lines have ended; resolves with their parts. */
-  async finish(): Promise<R[]> {
+  /** Tells every worker the lines have ended; resolves with their parts (each a tally per window). */
+  async finish(): Promise<R[][]> {
     for (const folder of this.folders) folder.worker.postMessage({} satisfies LineFoldMessage);
-    return (await Promise.all(this.folders.map((folder) => folder.part))) as R[];
+    return (await Promise.all(this.folders.map((folder) => folder.part))) as R[][];
   }
 
   /** Stops every worker (after a failure elsewhere: a report that will not finish). */

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { FOLDS } from './folds.js';
 import { failureOf, type ReaderReply, type ReaderTask } from './postgres-reader.js';
-import { reportFromPostgres } from './postgres-scan.js';
+import { reportsFromPostgres } from './postgres-scan.js';
 import { LINE_FOLD_WORKER } from './worker-url.js';
 
 const task = workerData as ReaderTask;
@@ -15,11 +15,14 @@ const port = parentPort!;
 try {
   const fold = FOLDS[task.family as keyof typeof FOLDS];
   if (fold === undefined) throw new Error(`no report fold for family ${JSON.stringify(task.family)}`);
-  const part = await reportFromPostgres(fold, task.family, task.store, task.window, task.options, {
+  const parts = await reportsFromPostgres(fold, task.family, task.store, task.windows, task.options, {
     workers: task.workers,
     ...(LINE_FOLD_WORKER === undefined ? {} : { workerUrl: LINE_FOLD_WORKER }),
   });
-  port.postMessage({ part } satisfies ReaderReply<unknown>, fold.transfer?.(part) ?? []);
+  port.postMessage(
+    { parts } satisfies ReaderReply<unknown>,
+    parts.flatMap((part) => fold.transfer?.(part) ?? []),
+  );
 } catch (error) {
   port.postMessage({ failure: failureOf(error) } satisfies ReaderReply<unknown>);
 }

@@ -21,7 +21,8 @@ import type { ReportWindow } from './window.js';
 export interface ReaderTask {
   family: string;
   store: StoreUrl;
-  window: ReportWindow;
+  /** A tally per window, in one pass (see postgres-scan.ts). */
+  windows: ReportWindow[];
   options: unknown;
   /** Threads folding, the reader included. */
   workers: number;
@@ -33,7 +34,7 @@ export interface ReaderFailure {
   postgres?: { code: string; unreachable: boolean };
 }
 
-export type ReaderReply<R> = { part: R } | { failure: ReaderFailure };
+export type ReaderReply<R> = { parts: R[] } | { failure: ReaderFailure };
 
 /** Semi-spaces of 2 MB: pages of a few hundred rows die young there, and a wider one only holds garbage longer. */
 const READER_YOUNG_GENERATION_MB = 6;
@@ -46,8 +47,8 @@ export function failureOf(error: unknown): ReaderFailure {
 const errorOf = (failure: ReaderFailure): Error =>
   failure.postgres === undefined ? new Error(failure.message) : new PostgresError(failure.message, failure.postgres.code, failure.postgres.unreachable);
 
-/** Runs the report on a reader thread (readerUrl: dist/tbot-collector-postgres-reader.mjs) and resolves with its tally. */
-export async function reportOnReader<R>(fold: Fold<R>, readerUrl: URL, task: ReaderTask): Promise<R> {
+/** Runs the report on a reader thread (readerUrl: dist/tbot-collector-postgres-reader.mjs) and resolves with its tally per window. */
+export async function reportOnReader<R>(fold: Fold<R>, readerUrl: URL, task: ReaderTask): Promise<R[]> {
   const reader = new Worker(readerUrl, { workerData: task, resourceLimits: { maxYoungGenerationSizeMb: READER_YOUNG_GENERATION_MB } });
   const reply = await new Promise<ReaderReply<R>>((resolve, reject) => {
     reader.once('message', resolve);
@@ -55,5 +56,5 @@ export async function reportOnReader<R>(fold: Fold<R>, readerUrl: URL, task: Rea
     reader.once('exit', (code) => reject(new Error(`report reader exited ${code} without a tally`)));
   }).finally(() => void reader.terminate());
   if ('failure' in reply) throw errorOf(reply.failure);
-  return mergeParts(fold, task.window, task.options, [reply.part]);
+  return task.windows.map((window, index) => mergeParts(fold, window, task.options, [reply.parts[index]!]));
 }

@@ -19,7 +19,7 @@ import type pg from 'pg';
 import Cursor from 'pg-cursor';
 import { DEFAULT_POOL_LIMITS, openPool, toPostgresError } from '../store/postgres/pool.js';
 import type { StoreUrl } from '../store/postgres/store-url.js';
-import { DEFAULT_WORKERS, type Fold, foldLine, mergeParts } from './fold.js';
+import { DEFAULT_WORKERS, type Fold, type FoldTarget, foldLineInto, mergeParts } from './fold.js';
 import { LineFolders } from './line-folders.js';
 import { reportOnReader } from './postgres-reader.js';
 import type { ReportWindow } from './window.js';
@@ -43,11 +43,37 @@ export const PAGE_ROWS = 250;
 export const SMALL_WINDOW_ROWS = 50_000;
 
 /**
- * Rows that arrived from the window's start on, in arrival order (the order the segments hold
- * them in), by the (family, received_at) index. An event's time is never later than its arrival,
- * so nothing that arrived earlier can fall inside; the fold decides the rest by the event's time.
+ * Rows are read from a window's start on, in arrival order (the order the segments hold them in),
+ * by the (family, received_at) index. An event's time is never later than its arrival, so nothing
+ * that arrived earlier can fall inside; the fold decides the rest by the event's time.
+ *
+ * Several windows are read in one pass (a report and the period it is compared with): one cursor over
+ * the rows from the earliest start on, each row numbered by the range between the windows' starts
+ * it falls in, and each range's lines offered to the windows that start at or before it. A row is
+ * read, parsed and checked once, and each window gets exactly the rows a query of its own
+ * (received_at >= its start) would give it.
  */
-const WINDOW_ROWS = 'SELECT line FROM collector_events WHERE family = $1 AND received_at >= $2 ORDER BY received_at';
+interface RowRange {
+  from: string;
+  /** Indexes of the windows the range's rows belong to. */
+  targets: number[];
+}
+
+function rowRanges(windows: readonly ReportWindow[]): RowRange[] {
+  const starts = [...new Set(windows.map((window) => new Date(window.since).getTime()))].sort((a, b) => a - b);
+  return starts.map((from) => ({
+    from: new Date(from).toISOString(),
+    targets: windows.flatMap((window, target) => (new Date(window.since).getTime() <= from ? [target] : [])),
+  }));
+}
+
+/** The rows from the first range's start on, each with the index of its range (the later starts it has reached). */
+function rangedRowsQuery(ranges: readonly RowRange[]): string {
+  const reached = ranges.slice(1).map((_, index) => `(received_at >= $${index + 3})::int`);
+  return `SELECT line, ${reached.length === 0 ? '0' : reached.join(' + ')} AS range FROM collector_events WHERE family = $1 AND received_at >= $2 ORDER BY received_at`;
+}
+
+const earliest = (windows: readonly ReportWindow[]): ReportWindow => windows.reduce((first, window) => (new Date(window.since) < new Date(first.since) ? window : first));
 
 /**
  * A report may stream for minutes over a large store; each page is one statement, but pg's own
@@ -73,9 +99,9 @@ export interface PostgresScanOptions {
 /** Whether the window holds at least SMALL_WINDOW_ROWS rows: counted by the index, stopping there. */
 const LARGE_WINDOW = 'SELECT count(*)::int AS counted FROM (SELECT 1 FROM collector_events WHERE family = $1 AND received_at >= $2 LIMIT $3) AS window_rows';
 
-async function isLarge(pool: pg.Pool, family: string, window: ReportWindow, store: StoreUrl): Promise<boolean> {
+async function isLarge(pool: pg.Pool, family: string, windows: readonly ReportWindow[], store: StoreUrl): Promise<boolean> {
   try {
-    const result = await pool.query<{ counted: number }>(LARGE_WINDOW, [family, window.since, SMALL_WINDOW_ROWS]);
+    const result = await pool.query<{ counted: number }>(LARGE_WINDOW, [family, earliest(windows).since, SMALL_WINDOW_ROWS]);
     return (result.rows[0]?.counted ?? 0) >= SMALL_WINDOW_ROWS;
   } catch (error) {
     throw toPostgresError(error, store);
@@ -91,28 +117,41 @@ export async function reportFromPostgres<R>(
   foldOptions: unknown,
   options: PostgresScanOptions = {},
 ): Promise<R> {
+  const [report] = await reportsFromPostgres(fold, family, store, [window], foldOptions, options);
+  return report!;
+}
+
+/** A tally per window from one pass over the rows (see rowRanges), on its own single-connection pool. */
+export async function reportsFromPostgres<R>(
+  fold: Fold<R>,
+  family: string,
+  store: StoreUrl,
+  windows: ReportWindow[],
+  foldOptions: unknown,
+  options: PostgresScanOptions = {},
+): Promise<R[]> {
   const pool = openPool(store, { ...DEFAULT_POOL_LIMITS, max: 1, statementTimeoutMs: REPORT_TIMEOUT_MS });
   const readerUrl = options.readerUrl;
   try {
-    if (readerUrl === undefined || (options.workers === undefined && !(await isLarge(pool, family, window, store))))
-      return await buildPostgresReport(fold, family, pool, store, window, foldOptions, options);
+    if (readerUrl === undefined || (options.workers === undefined && !(await isLarge(pool, family, windows, store))))
+      return await buildPostgresReports(fold, family, pool, store, windows, foldOptions, options);
   } finally {
     await pool.end();
   }
   const workers = options.workerUrl === undefined ? 1 : (options.workers ?? DEFAULT_WORKERS());
-  return reportOnReader(fold, readerUrl, { family, store, window, options: foldOptions, workers });
+  return reportOnReader(fold, readerUrl, { family, store, windows, options: foldOptions, workers });
 }
 
-export async function buildPostgresReport<R>(
+export async function buildPostgresReports<R>(
   fold: Fold<R>,
   family: string,
   pool: pg.Pool,
   store: StoreUrl,
-  window: ReportWindow,
+  windows: ReportWindow[],
   foldOptions: unknown,
   options: PostgresScanOptions = {},
-): Promise<R> {
-  const report = fold.empty(window, foldOptions);
+): Promise<R[]> {
+  const reports = windows.map((window) => fold.empty(window, foldOptions));
   const threads = options.workerUrl === undefined ? 1 : (options.workers ?? DEFAULT_WORKERS());
   // Told how many: from the first row; else only once the window has proved large.
   const threshold = options.workers === undefined ? SMALL_WINDOW_ROWS : 0;
@@ -126,17 +165,37 @@ export async function buildPostgresReport<R>(
   }
   let broken: Error | undefined;
   try {
-    const cursor = client.query(new Cursor<{ line: string }>(WINDOW_ROWS, [family, window.since]));
+    const ranges = rowRanges(windows);
+    const targetsOf = ranges.map((range) => range.targets.map((index): FoldTarget<R> => ({ report: reports[index]!, since: windows[index]!.since })));
+    const cursor = client.query(new Cursor<{ line: string; range: number }>(rangedRowsQuery(ranges), [family, ...ranges.map((range) => range.from)]));
     try {
       for (let rows = await cursor.read(PAGE_ROWS); rows.length > 0; rows = await cursor.read(PAGE_ROWS)) {
         if (folders === undefined && threads > 1 && foldedHere >= threshold)
-          folders = new LineFolders<R>(options.workerUrl!, { family, window, options: foldOptions }, threads - 1);
-        if (folders?.offer(rows.map((row) => row.line)) === true) continue;
-        for (const row of rows) foldLine(fold, report, family, window.since, row.line);
-        foldedHere += rows.length;
+          folders = new LineFolders<R>(options.workerUrl!, { family, windows, options: foldOptions }, threads - 1);
+        // Rows come in arrival order, so a page holds at most a few runs of one range each.
+        for (let start = 0; start < rows.length; ) {
+          const range = rows[start]!.range;
+          let end = start + 1;
+          while (end < rows.length && rows[end]!.range === range) end += 1;
+          const run = start === 0 && end === rows.length ? rows : rows.slice(start, end);
+          start = end;
+          if (
+            folders?.offer(
+              run.map((row) => row.line),
+              ranges[range]!.targets,
+            ) === true
+          )
+            continue;
+          for (const row of run) foldLineInto(fold, targetsOf[range]!, family, row.line);
+          foldedHere += run.length;
+        }
       }
     } finally {
       await cursor.close().catch(() => undefined);
+      // pg arms its read timer (query_timeout) for a submitted query and clears it in the query's
+      // callback, which pg-cursor never calls: left alone, the timer kept a thread (the reader,
+      // a test) alive for REPORT_TIMEOUT_MS after the report. Calling it ends the timer, nothing more.
+      (cursor as unknown as { callback?: (error?: Error) => void }).callback?.();
     }
   } catch (error) {
     broken = error as Error;
@@ -145,6 +204,7 @@ export async function buildPostgresReport<R>(
   } finally {
     client.release(broken);
   }
-  if (folders === undefined) return report;
-  return mergeParts(fold, window, foldOptions, [report, ...(await folders.finish())]);
+  if (folders === undefined) return reports;
+  const parts = await folders.finish();
+  return windows.map((window, index) => mergeParts(fold, window, foldOptions, [reports[index]!, ...parts.map((part) => part[index]!)]));
 }

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule, Options } from 'yargs';
 import { UsageError } from '../../../errors.js';
-import { buildReport, buildReports, type Fold, type ScanOptions } from '../../report/fold.js';
+import { buildReports, type Fold, type ScanOptions } from '../../report/fold.js';
 import { emptyPage } from '../../report/html-kit.js';
 import { previousWindow, type Headline, type SummaryStrip, withStrip } from '../../report/summary-strip.js';
 import { humanWindow, parseWhen, type ReportWindow } from '../../report/window.js';
@@ -101,7 +101,7 @@ export async function openStore(args: CommonReportArgs, runtime: CollectorRuntim
 }
 
 /** Streams the window's records of `family` through `fold`, with the family's own options (its filters) as they are. */
-export function foldWindow<R>(
+export async function foldWindow<R>(
   fold: Fold<R>,
   family: Family,
   store: ReportStore,
@@ -110,18 +110,32 @@ export function foldWindow<R>(
   runtime: CollectorRuntime,
   noteIgnored = true,
 ): Promise<R> {
+  const [report] = await foldWindows(fold, family, store, [window], foldOptions, runtime, noteIgnored);
+  return report!;
+}
+
+/** A tally per window, from one pass over the store (segments or PostgreSQL) for all of them. */
+export function foldWindows<R>(
+  fold: Fold<R>,
+  family: Family,
+  store: ReportStore,
+  windows: ReportWindow[],
+  foldOptions: unknown,
+  runtime: CollectorRuntime,
+  noteIgnored = true,
+): Promise<R[]> {
   if (store.postgres !== undefined) {
     const postgres = store.postgres;
     // Only a report over PostgreSQL loads its client.
-    return import('../../report/postgres-scan.js').then(({ reportFromPostgres }) =>
-      reportFromPostgres(fold, family, postgres, window, foldOptions, {
+    return import('../../report/postgres-scan.js').then(({ reportsFromPostgres }) =>
+      reportsFromPostgres(fold, family, postgres, windows, foldOptions, {
         ...(store.workers === undefined ? {} : { workers: store.workers }),
         ...(LINE_FOLD_WORKER === undefined ? {} : { workerUrl: LINE_FOLD_WORKER }),
         ...(POSTGRES_READER === undefined ? {} : { readerUrl: POSTGRES_READER }),
       }),
     );
   }
-  return buildReport(fold, family, store.dataDir, window, foldOptions, segmentScanOptions(store, runtime, noteIgnored));
+  return buildReports(fold, family, store.dataDir, windows, foldOptions, segmentScanOptions(store, runtime, noteIgnored));
 }
 
 function segmentScanOptions(store: ReportStore, runtime: CollectorRuntime, noteIgnored: boolean): ScanOptions {
@@ -150,22 +164,9 @@ export async function foldCompared<R>(
   options: { noteIgnored?: boolean; previous?: ReportWindow } = {},
 ): Promise<Compared<R>> {
   const before = options.previous ?? previousWindow(store.window);
-  if (store.postgres === undefined) {
-    // One pass over the segments for both: the period before reads every segment the window reads.
-    const [current, previous] = await buildReports(
-      fold,
-      family,
-      store.dataDir,
-      [store.window, before],
-      foldOptions,
-      segmentScanOptions(store, runtime, options.noteIgnored ?? true),
-    );
-    return { current: current!, previous: previous!, previousWindow: before };
-  }
-  // One after the other: each fold already uses every worker thread.
-  const current = await foldWindow(fold, family, store, store.window, foldOptions, runtime, options.noteIgnored ?? true);
-  const previous = await foldWindow(fold, family, store, before, foldOptions, runtime, false);
-  return { current, previous, previousWindow: before };
+  // One pass for both: the period before reads every segment (or row) the window reads.
+  const [current, previous] = await foldWindows(fold, family, store, [store.window, before], foldOptions, runtime, options.noteIgnored ?? true);
+  return { current: current!, previous: previous!, previousWindow: before };
 }
 
 /** "No Connect events in 2 Nov 2026 – 15 Nov 2026 (UTC) in /srv/collector-data.": said once, instead of empty headings. */
