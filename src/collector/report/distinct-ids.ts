@@ -8,9 +8,10 @@
  * spelling as its string, so ids that differ in any character stay different). A set holds the
  * numbers: in a Set (some 32 bytes a member) while it is sparse, and as a bitset over every number
  * (one bit an id of the tally) once it holds more than one in DENSE_SHARE of the tally's ids, where
- * the bitset is the smaller. A day's or a feature's set is dense: over the bench's million events,
- * 225,000 members of 55 sets took 7 MB as Sets of numbers and take 34 KB as bitsets. A report counts
- * members and unions sets, never prints an id, so the numbers answer the same.
+ * the bitset is the smaller. A day's or a feature's set is dense: the Connect tally of the bench's
+ * million events (5,000 installations, 225,000 members of 55 sets) took 7.2 MB of heap as Sets of
+ * numbers and takes 1.2 MB with bitsets. A report counts members and unions sets, never prints an
+ * id, so the numbers answer the same.
  *
  * Numbers are per tally: a worker's part is merged by numbering its ids in the target first.
  * Plain data (a Map of Sets and typed arrays), so a part crosses postMessage; the index's arrays

@@ -4,12 +4,12 @@
  *
  * Why: V8 widens a thread's young generation as objects survive collections, up to 16 MB a
  * semi-space on the main thread, and reading a million rows through pg (each page's rows alive
- * until the page is complete) widens it all the way: the main thread's heap reached 48 MB for a
- * report whose tally is a few kilobytes. A worker's young generation is bounded by its resource
- * limits; the reader's (READER_YOUNG_GENERATION_MB) with pages of PAGE_ROWS rows kept the heap of
- * the thread reading a million rows under 20 MB. The reader folds as the main thread did (with the
- * line-fold workers it starts), then posts its tally, which is merged here into a fresh one (as
- * every part is: see mergeParts).
+ * until the page is complete) widened it: the main thread's heap reached 48 MB (20 MB of it
+ * unused) for a report whose tally is a few kilobytes. A worker's young generation is bounded by
+ * its resource limits; the reader's (READER_YOUNG_GENERATION_MB), with pages of PAGE_ROWS rows,
+ * kept the heap of the thread reading a million rows at 16 MB. The reader folds as the main thread
+ * did (with the line-fold workers it starts), then posts its tally, which is merged here into a
+ * fresh one (as every part is: see mergeParts).
  */
 import { Worker } from 'node:worker_threads';
 import { PostgresError } from '../store/postgres/pool.js';

@@ -6,8 +6,9 @@
  *
  * Unique counts are sets of distinct ids, so partial tallies from worker threads merge exactly
  * (set union), not approximately. The sets hold each id's number in the tally, as bitsets once
- * dense (distinct-ids.ts), not its string: a fraction of the memory, in each thread and in the merge. Events count on their own day, by the rule every report shares
- * (window.ts `eventSecond`); those outside the window are left out.
+ * dense (distinct-ids.ts), not its string: a fraction of the memory, in each thread and in the
+ * merge. Events count on their own day, by the rule every report shares (window.ts
+ * `eventSecond`); those outside the window are left out.
  */
 import { connectEventOf, type StoredConnectRequest } from '../../../protocol/connect-wire.js';
 import type { StoredRecord } from '../../store/record.js';
