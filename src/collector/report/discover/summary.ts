@@ -147,7 +147,7 @@ function funnelFor(resource: string, table: RunTable, runs: number[]): ResourceF
       time: durations(times[step]!),
       errors: errors[step]!,
       errorRuns: errorRuns[step]!,
-      errorClasses: classes[step]!,
+      errorClasses: inClassOrder(classes[step]!),
       aborted: aborted[step]!,
     });
     previous = count;
@@ -164,6 +164,14 @@ function funnelFor(resource: string, table: RunTable, runs: number[]): ResourceF
     mostErrorsAt: worst?.label ?? null,
     aborted: abortedRuns,
   };
+}
+
+/** Error classes in one order, the vocabulary's: the order in which runs met them depends on which thread folded which lines. */
+const CLASS_ORDER = [...new Set([...ERROR_CLASSES, 'other'])];
+function inClassOrder(counts: Record<string, number>): Record<string, number> {
+  const ordered: Record<string, number> = {};
+  for (const name of CLASS_ORDER) if (counts[name] !== undefined) ordered[name] = counts[name];
+  return ordered;
 }
 
 /** Where runs whose events never named a resource are counted (left at or before selecting one). */
@@ -189,7 +197,7 @@ export function summarizeDiscover(tally: DiscoverTally): DiscoverReport {
     withoutResource: byResource.get(NO_RESOURCE)?.length ?? 0,
     completed: resources.reduce((sum, resource) => sum + resource.completed, 0),
     resources,
-    errorClasses,
+    errorClasses: inClassOrder(errorClasses),
   };
 }
 
