@@ -4,18 +4,10 @@
  * items. Well-known types and oneof members are left unset.
  */
 import { create, ScalarType, type DescField, type DescMessage, type Message } from '@bufbuild/protobuf';
+import { mulberry32 } from '../../examples/shared/prng.js';
 
-/** A small deterministic generator (mulberry32), so a failure can be replayed from its seed. */
-export function randomFrom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator the examples and benchmarks use, so a failure replays from its seed. */
+export const randomFrom = mulberry32;
 
 /** A leading byte order mark is left to the library (see its own test below). */
 const STRINGS = ['', 'a', 'ssh', 'é', '😀', 'x'.repeat(40), 'mid\ufeffbom', 'ok\u0000nul'];
