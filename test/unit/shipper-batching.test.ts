@@ -60,7 +60,7 @@ describe('the shipper batches', () => {
       // The last batch was partial: the shipper now gathers. New events, and the notice of them, do
       // not end that wait, so they are not shipped one by one.
       await store(dir, 3);
-      shipper.notify(3);
+      shipper.notify();
     } finally {
       await shipper.close();
     }
@@ -79,11 +79,47 @@ describe('the shipper batches', () => {
     try {
       await inserted(1);
       await store(dir, 4);
-      shipper.notify(4);
+      shipper.notify();
       await inserted(2);
     } finally {
       await shipper.close();
     }
     assert.deepEqual(batches, [1, 4]);
+  });
+
+  it('the backlog counts each line once, however late or often the notice of it comes (PostgreSQL down)', async () => {
+    const dir = `${workspace.dir}/late-notices`;
+    await store(dir, 5);
+    let failures = 0;
+    const down: ShipTarget = {
+      identity: 'test/db',
+      shown: 'postgres://test/db',
+      migrate: async () => {
+        failures += 1;
+        throw Object.assign(new Error('connect ECONNREFUSED'), { unreachable: true });
+      },
+      insert: async () => 0,
+      ping: async () => undefined,
+    };
+    let changes = 0;
+    const shipper = new Shipper({ dataDir: dir, target: down, logger: quiet, now: () => new Date(), backoff: { firstMs: 5, maxMs: 5 }, onStateChange: () => (changes += 1) });
+    // Notices before the first count, for lines that count will see.
+    shipper.notify();
+    shipper.notify();
+    shipper.start();
+    try {
+      while (failures < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.equal(shipper.gauges().backlogEvents, 5);
+      // New lines, then their notice several times over, and late.
+      await store(dir, 3);
+      for (let notice = 0; notice < 4; notice += 1) shipper.notify();
+      const seen = changes;
+      while (changes === seen) await new Promise((resolve) => setTimeout(resolve, 5));
+      shipper.notify();
+    } finally {
+      await shipper.close();
+    }
+    assert.equal(shipper.gauges().backlogEvents, 8);
+    assert.equal(shipper.gauges().postgresUp, false);
   });
 });

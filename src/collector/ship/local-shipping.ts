@@ -53,7 +53,7 @@ export async function openLocalShipping(options: LocalShippingOptions): Promise<
   });
   shipper.start();
   return {
-    notify: (count) => shipper.notify(count),
+    notify: () => shipper.notify(),
     state: () => shipper.outboxState(),
     dropMonthsBefore: (cutoff) => store.dropMonthsBefore(cutoff),
     close: async () => {

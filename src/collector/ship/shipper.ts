@@ -18,7 +18,7 @@ import { sleep } from '../../time/sleep.js';
 import { parkDeadLetter, type DeadLetterReason } from '../store/dead-letter.js';
 import type { MigrationResult } from '../store/postgres/migrations.js';
 import type { EventRow } from '../store/postgres/postgres-store.js';
-import { listSegments, SegmentReader, type Cursor, type LineAt } from '../store/segments.js';
+import { compareCursors, listSegments, SegmentReader, type Cursor, type LineAt } from '../store/segments.js';
 import { loadShipCursor, saveShipCursor } from './ship-cursor.js';
 import { outboxRow, type OutboxRow } from './outbox-row.js';
 
@@ -112,8 +112,17 @@ export class Shipper {
   private failures = 0;
   private migrated = false;
   private state: StateKey | undefined;
-  /** Lines after the cursor; undefined until counted (at the start of the loop, not before ingest starts). */
+  /** Lines after the cursor up to countedUpTo; undefined until first counted (at the start of the loop, not before ingest starts). */
   private backlogEvents: number | undefined;
+  /**
+   * How far the backlog has been counted. New lines are counted by reading what lies past it (a
+   * notice of new events only says when to look), so a line is counted once whether or not the
+   * first count saw it, and however late its notice comes (from another thread, say).
+   */
+  private countedUpTo: Cursor | undefined;
+  /** The count of new lines under way, if any, and whether another is wanted after it. */
+  private tailCount: Promise<void> | undefined;
+  private tailAgain = false;
   private backlogBytes = 0;
   private shipped = 0;
   /** When the oldest event not yet shipped was received (ms since the epoch), if any is known. */
@@ -131,10 +140,38 @@ export class Shipper {
     this.running = this.loop();
   }
 
-  /** New events were stored: they count in the backlog, and end an idle wait (never a backoff). */
-  notify(count = 1): void {
-    if (this.backlogEvents !== undefined) this.backlogEvents += count;
+  /** New events were stored: they are counted into the backlog, and end an idle wait (never a backoff). */
+  notify(): void {
+    this.countTail();
     if (this.waitingIdle) this.waking?.();
+  }
+
+  /** Counts the lines past countedUpTo into the backlog, one count at a time. */
+  private countTail(): void {
+    if (this.countedUpTo === undefined || this.stopped) return;
+    if (this.tailCount !== undefined) {
+      this.tailAgain = true;
+      return;
+    }
+    this.tailCount = (async () => {
+      do {
+        this.tailAgain = false;
+        const from = this.countedUpTo!;
+        const { count, end } = await this.reader.countLinesFrom(from);
+        // Shipping moved past `from` meanwhile (it ships lines whether counted or not): count again from there.
+        if (compareCursors(this.countedUpTo!, from) !== 0) this.tailAgain = true;
+        else {
+          this.backlogEvents = (this.backlogEvents ?? 0) + count;
+          this.countedUpTo = end;
+        }
+      } while (this.tailAgain && !this.stopped);
+    })()
+      // A failed read leaves the count where it was; the next notice tries again.
+      .catch(() => undefined)
+      .finally(() => {
+        this.tailCount = undefined;
+        this.options.onStateChange?.();
+      });
   }
 
   outboxState(): OutboxState {
@@ -156,6 +193,7 @@ export class Shipper {
     this.stopped = true;
     this.waking?.();
     await this.running;
+    await this.tailCount;
   }
 
   private async loop(): Promise<void> {
@@ -181,7 +219,13 @@ export class Shipper {
 
   /** One step: migrate if not yet done, then ship one batch, or wait for events. */
   private async turn(): Promise<void> {
-    if (this.backlogEvents === undefined) this.backlogEvents = await this.reader.countFrom(this.cursor);
+    if (this.backlogEvents === undefined) {
+      const { count, end } = await this.reader.countLinesFrom(this.cursor);
+      this.backlogEvents = count;
+      this.countedUpTo = end;
+      // Lines written while this count read, whose notices came before it was done, are counted now.
+      this.countTail();
+    }
     await this.refreshBacklogBytes();
     const { lines, checked, full } = await this.nextBatch();
     // Known before PostgreSQL is asked anything, so the lag grows while it is down.
@@ -211,7 +255,7 @@ export class Shipper {
     // Only now, after the COMMIT: a crash before this line replays the batch, which adds nothing.
     await saveShipCursor(this.options.dataDir, this.options.target.identity, end);
     this.cursor = end;
-    this.backlogEvents = Math.max(0, (this.backlogEvents ?? 0) - lines.length);
+    this.shippedPast(lines, end);
     this.shipped += rows.length;
     this.up = true;
     this.failures = 0;
@@ -246,7 +290,19 @@ export class Shipper {
     return { lines, checked: lines.map((item) => outboxRow(item.line)), full };
   }
 
+  /** Takes a shipped batch out of the backlog: the lines the count had reached; the rest were never in it. */
+  private shippedPast(lines: readonly LineAt[], end: Cursor): void {
+    const counted = this.countedUpTo;
+    if (counted === undefined) return;
+    let inCount = 0;
+    for (const item of lines) if (compareCursors(item.end, counted) <= 0) inCount += 1;
+    this.backlogEvents = Math.max(0, (this.backlogEvents ?? 0) - inCount);
+    if (compareCursors(end, counted) > 0) this.countedUpTo = end;
+  }
+
   private caughtUp(): void {
+    // Nothing after the cursor: the count is complete up to it.
+    if (this.countedUpTo === undefined || compareCursors(this.cursor, this.countedUpTo) > 0) this.countedUpTo = this.cursor;
     this.backlogEvents = 0;
     this.backlogBytes = 0;
     this.up = true;

@@ -167,6 +167,9 @@ export interface Cursor {
 
 export const START: Cursor = { segment: '', offset: 0 };
 
+/** Orders two positions in the outbox: by segment (their names sort by day), then by offset. */
+export const compareCursors = (a: Cursor, b: Cursor): number => (a.segment === b.segment ? a.offset - b.offset : a.segment < b.segment ? -1 : 1);
+
 export interface LineAt {
   line: string;
   /** The cursor just after this line. */
@@ -343,16 +346,28 @@ export class SegmentReader {
 
   /** How many whole lines follow `cursor`, counted without parsing them. */
   async countFrom(cursor: Cursor): Promise<number> {
+    return (await this.countLinesFrom(cursor)).count;
+  }
+
+  /** The whole lines after the cursor, and the cursor just after the last of them (the cursor itself if none). */
+  async countLinesFrom(cursor: Cursor): Promise<{ count: number; end: Cursor }> {
     let count = 0;
+    let end = cursor;
     for (const segment of await this.segmentsFrom(cursor)) {
-      const opened = await this.openSegment(segment, segment === cursor.segment ? cursor.offset : 0, CHUNK);
+      const start = segment === cursor.segment ? cursor.offset : 0;
+      const opened = await this.openSegment(segment, start, CHUNK);
       if (opened === undefined) continue;
+      let offset = start;
       for await (const chunk of opened.chunks) {
         const bytes = chunk as Buffer;
-        for (let newline = bytes.indexOf(0x0a); newline >= 0; newline = bytes.indexOf(0x0a, newline + 1)) count += 1;
+        for (let newline = bytes.indexOf(0x0a); newline >= 0; newline = bytes.indexOf(0x0a, newline + 1)) {
+          count += 1;
+          end = { segment, offset: offset + newline + 1 };
+        }
+        offset += bytes.length;
       }
     }
-    return count;
+    return { count, end };
   }
 
   /** Lets go of a sealed segment kept open between reads. */
