@@ -67,7 +67,8 @@ describe('collector with a PostgreSQL store', () => {
       stored.lines.filter((line) => !outboxLines.has(line)),
       [],
     );
-    assert.equal(await metric(first.url, 'tbot_collector_outbox_backlog_events'), 0);
+    // The gauges follow the shipper's thread: they say so right after the COMMIT, not before.
+    await eventually(() => metric(first.url, 'tbot_collector_outbox_backlog_events'), 0, DRAIN_MS);
     assert.equal(await metric(first.url, 'tbot_collector_outbox_postgres_up'), 1);
   });
 
@@ -159,7 +160,8 @@ describe('collector with a PostgreSQL store', () => {
       0,
       DRAIN_MS,
     );
-    assert.equal(await metric(collector!.url, 'tbot_collector_outbox_postgres_up'), 1);
+    // The gauge follows the shipper's thread: it says so right after the COMMIT, not before.
+    await eventually(() => metric(collector!.url, 'tbot_collector_outbox_postgres_up'), 1, DRAIN_MS);
     const log = collector!.stderr();
     assert.equal(log.match(/PostgreSQL is unreachable/g)?.length, 1, log);
     assert.match(log, /INFO {2}migrated the PostgreSQL schema .*from=0 to=1|INFO {2}shipping the outbox to PostgreSQL/);

@@ -250,6 +250,13 @@ export class Shipper {
     // where it began. Behind a partial one there is little to read yet: events gather instead.
     if (full) this.prefetch(end);
     await inserting;
+    // PostgreSQL answered: it is up, whatever happens to the cursor's save. Said in the log first,
+    // then in the state (a shipper in its own thread posts both, in this order).
+    this.up = true;
+    this.failures = 0;
+    // The backlog as it stood when shipping (re)started, which is what the line is for.
+    this.enter('shipping', () => this.options.logger.info('shipping the outbox to PostgreSQL', { store: this.options.target.shown, backlog_events: waiting }));
+    this.options.onStateChange?.();
     // Parked only once the batch is committed, so a failed attempt never parks a line twice.
     for (const [index, result] of checked.entries()) if (!result.ok) await this.park(lines[index]!, result.reason);
     // Only now, after the COMMIT: a crash before this line replays the batch, which adds nothing.
@@ -257,10 +264,6 @@ export class Shipper {
     this.cursor = end;
     this.shippedPast(lines, end);
     this.shipped += rows.length;
-    this.up = true;
-    this.failures = 0;
-    // The backlog as it stood when shipping (re)started, which is what the line is for.
-    this.enter('shipping', () => this.options.logger.info('shipping the outbox to PostgreSQL', { store: this.options.target.shown, backlog_events: waiting }));
     this.options.onStateChange?.();
     // New events do not cut this short (only close() does): ending it at the first one would ship them one by one again.
     if (!full) await this.wait(this.options.gatherMs ?? SHIP_GATHER_MS, false);
