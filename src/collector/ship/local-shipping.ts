@@ -23,7 +23,8 @@ export interface LocalShippingOptions {
 }
 
 export interface LocalShipping {
-  notify(count: number): void;
+  /** New events were stored; `mark` is the running total of events noticed (see Shipper.notify). */
+  notify(mark: number): void;
   state(): OutboxState;
   /** Drops the shared table's monthly partitions wholly before `cutoff`; returns those dropped. */
   dropMonthsBefore(cutoff: Date): Promise<string[]>;
@@ -53,7 +54,7 @@ export async function openLocalShipping(options: LocalShippingOptions): Promise<
   });
   shipper.start();
   return {
-    notify: () => shipper.notify(),
+    notify: (mark) => shipper.notify(mark),
     state: () => shipper.outboxState(),
     dropMonthsBefore: (cutoff) => store.dropMonthsBefore(cutoff),
     close: async () => {

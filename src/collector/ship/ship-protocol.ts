@@ -21,7 +21,7 @@ export interface SentError {
   schema?: { databaseVersion: number; knownVersion: number };
 }
 
-export type ToShipWorker = { kind: 'notify'; count: number } | { kind: 'drop'; id: number; cutoffMs: number } | { kind: 'close' };
+export type ToShipWorker = { kind: 'notify'; mark: number } | { kind: 'drop'; id: number; cutoffMs: number } | { kind: 'close' };
 
 export type FromShipWorker =
   | { kind: 'started' }

@@ -76,7 +76,7 @@ function serve(shipping: LocalShipping): void {
   postState(shipping);
   port.on('message', (message: ToShipWorker) => {
     if (message.kind === 'notify') {
-      shipping.notify(message.count);
+      shipping.notify(message.mark);
       postState(shipping);
     } else if (message.kind === 'drop') {
       shipping.dropMonthsBefore(new Date(message.cutoffMs)).then(

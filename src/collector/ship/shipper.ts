@@ -84,11 +84,22 @@ export interface OutboxState {
   /** When the oldest event not yet shipped was received (ms since the epoch), if any is known. */
   oldestPendingMs: number | undefined;
   postgresUp: boolean;
+  /**
+   * The mark of the last notice (see Shipper.notify) whose lines backlogEvents already holds (or
+   * has shipped): the notifier adds what it noticed after that mark, so its figure is never below
+   * what is acknowledged and not yet shipped.
+   */
+  noticesCounted: number;
 }
 
-export function outboxGauges(state: OutboxState, nowMs: number): OutboxGauges {
-  const { oldestPendingMs, ...counts } = state;
-  return { ...counts, lagSeconds: oldestPendingMs === undefined ? 0 : Math.max(0, (nowMs - oldestPendingMs) / 1000) };
+/** The gauges at `nowMs`; `noticed`, the notifier's last mark, adds the events noticed and not yet counted. */
+export function outboxGauges(state: OutboxState, nowMs: number, noticed = state.noticesCounted): OutboxGauges {
+  const { oldestPendingMs, noticesCounted, backlogEvents, ...counts } = state;
+  return {
+    ...counts,
+    backlogEvents: backlogEvents + Math.max(0, noticed - noticesCounted),
+    lagSeconds: oldestPendingMs === undefined ? 0 : Math.max(0, (nowMs - oldestPendingMs) / 1000),
+  };
 }
 
 /** A batch read from the outbox and checked, not yet shipped. */
@@ -123,6 +134,9 @@ export class Shipper {
   /** The count of new lines under way, if any, and whether another is wanted after it. */
   private tailCount: Promise<void> | undefined;
   private tailAgain = false;
+  /** The latest notice's mark, and the mark the count has caught up with (OutboxState.noticesCounted). */
+  private noticeMark = 0;
+  private countedMark = 0;
   private backlogBytes = 0;
   private shipped = 0;
   /** When the oldest event not yet shipped was received (ms since the epoch), if any is known. */
@@ -140,8 +154,13 @@ export class Shipper {
     this.running = this.loop();
   }
 
-  /** New events were stored: they are counted into the backlog, and end an idle wait (never a backoff). */
-  notify(): void {
+  /**
+   * New events were stored: they are counted into the backlog, and end an idle wait (never a
+   * backoff). `mark` grows with every notice (the notifier's running total of events): once a
+   * count that began after this notice is done, its lines are in the backlog.
+   */
+  notify(mark = this.noticeMark + 1): void {
+    this.noticeMark = Math.max(this.noticeMark, mark);
     this.countTail();
     if (this.waitingIdle) this.waking?.();
   }
@@ -157,12 +176,14 @@ export class Shipper {
       do {
         this.tailAgain = false;
         const from = this.countedUpTo!;
+        const mark = this.noticeMark;
         const { count, end } = await this.reader.countLinesFrom(from);
         // Shipping moved past `from` meanwhile (it ships lines whether counted or not): count again from there.
         if (compareCursors(this.countedUpTo!, from) !== 0) this.tailAgain = true;
         else {
           this.backlogEvents = (this.backlogEvents ?? 0) + count;
           this.countedUpTo = end;
+          this.countedMark = Math.max(this.countedMark, mark);
         }
       } while (this.tailAgain && !this.stopped);
     })()
@@ -181,6 +202,7 @@ export class Shipper {
       shipped: this.shipped,
       oldestPendingMs: this.oldestPendingMs,
       postgresUp: this.up,
+      noticesCounted: this.countedMark,
     };
   }
 
@@ -220,13 +242,17 @@ export class Shipper {
   /** One step: migrate if not yet done, then ship one batch, or wait for events. */
   private async turn(): Promise<void> {
     if (this.backlogEvents === undefined) {
+      const mark = this.noticeMark;
       const { count, end } = await this.reader.countLinesFrom(this.cursor);
       this.backlogEvents = count;
       this.countedUpTo = end;
+      this.countedMark = Math.max(this.countedMark, mark);
       // Lines written while this count read, whose notices came before it was done, are counted now.
       this.countTail();
     }
     await this.refreshBacklogBytes();
+    // Noticed before this read began: if it finds nothing, those lines are all shipped.
+    const markBeforeRead = this.noticeMark;
     const { lines, checked, full } = await this.nextBatch();
     // Known before PostgreSQL is asked anything, so the lag grows while it is down.
     this.oldestPendingMs = lines.length === 0 ? undefined : this.receivedMs(lines[0]!.line);
@@ -237,7 +263,7 @@ export class Shipper {
     if (lines.length === 0) {
       // Caught up: still ask PostgreSQL, so that postgres_up and the log tell the truth while idle.
       await this.options.target.ping();
-      this.caughtUp();
+      this.caughtUp(markBeforeRead);
       await this.wait(this.options.pollMs ?? IDLE_POLL_MS, true);
       return;
     }
@@ -303,7 +329,8 @@ export class Shipper {
     if (compareCursors(end, counted) > 0) this.countedUpTo = end;
   }
 
-  private caughtUp(): void {
+  private caughtUp(mark: number): void {
+    this.countedMark = Math.max(this.countedMark, mark);
     // Nothing after the cursor: the count is complete up to it.
     if (this.countedUpTo === undefined || compareCursors(this.cursor, this.countedUpTo) > 0) this.countedUpTo = this.cursor;
     this.backlogEvents = 0;

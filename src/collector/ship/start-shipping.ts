@@ -44,9 +44,15 @@ export interface ShippingOptions {
 export async function startShipping(options: ShippingOptions): Promise<Shipping> {
   const workerUrl = 'worker' in options ? options.worker : SHIP_WORKER;
   const shipping = workerUrl === undefined ? await openLocalShipping(options) : await WorkerShipping.start(workerUrl, options);
+  // Every event acknowledged, as a running total: the shipper's state says up to which total its
+  // backlog holds them, and the gauge adds the rest, so it never shows less than is waiting.
+  let noticed = 0;
   return {
-    notify: (count) => shipping.notify(count),
-    gauges: () => outboxGauges(shipping.state(), options.now().getTime()),
+    notify: (count) => {
+      noticed += count;
+      shipping.notify(noticed);
+    },
+    gauges: () => outboxGauges(shipping.state(), options.now().getTime(), noticed),
     holder: {
       name: 'the PostgreSQL shipper',
       // Before its first batch (or with a cursor of another store) it holds every segment.
@@ -74,18 +80,19 @@ const received = (error: SentError): Error => {
  */
 const NOTICE_EVERY_MS = 50;
 
-const NOTHING_KNOWN: OutboxState = { backlogEvents: 0, backlogBytes: 0, shipped: 0, oldestPendingMs: undefined, postgresUp: false };
+const NOTHING_KNOWN: OutboxState = { backlogEvents: 0, backlogBytes: 0, shipped: 0, oldestPendingMs: undefined, postgresUp: false, noticesCounted: 0 };
 
 /**
- * The serving thread's side of the ship worker. New-event notices are summed and posted together
- * (NOTICE_EVERY_MS), not once per request. A worker that dies unexpectedly is started again
+ * The serving thread's side of the ship worker. New-event notices are posted together
+ * (NOTICE_EVERY_MS, with the latest mark), not once per request. A worker that dies unexpectedly is started again
  * on the shipper's backoff (its cursor is on disk, so it resumes where it was); meanwhile the
  * gauges keep their last values, with PostgreSQL shown as down.
  */
 class WorkerShipping implements LocalShipping {
   private worker!: Worker;
   private last: OutboxState = NOTHING_KNOWN;
-  private pendingNotices = 0;
+  /** The latest notice's mark (a running total of events), posted with the next notice. */
+  private latestMark = 0;
   private noticeScheduled = false;
   private closing = false;
   private restarts = 0;
@@ -188,15 +195,13 @@ class WorkerShipping implements LocalShipping {
     this.worker.postMessage(message);
   }
 
-  notify(count: number): void {
-    this.pendingNotices += count;
+  notify(mark: number): void {
+    this.latestMark = mark;
     if (this.noticeScheduled) return;
     this.noticeScheduled = true;
     setTimeout(() => {
       this.noticeScheduled = false;
-      const count = this.pendingNotices;
-      this.pendingNotices = 0;
-      if (!this.closing && this.alive) this.post({ kind: 'notify', count });
+      if (!this.closing && this.alive) this.post({ kind: 'notify', mark: this.latestMark });
     }, NOTICE_EVERY_MS).unref();
   }
 
