@@ -18,6 +18,8 @@ export async function makeWorkspace(prefix = 'tbot-test-'): Promise<Workspace> {
       await writeFile(path, text);
       return path;
     },
-    remove: () => rm(dir, { recursive: true, force: true }),
+    // Retried: a browser's helper processes can still be writing its profile inside for a moment
+    // after the browser itself has exited (ENOTEMPTY in a fresh-clone run).
+    remove: () => rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }),
   };
 }
