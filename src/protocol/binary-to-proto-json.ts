@@ -62,7 +62,8 @@ function isModelled(field: DescField): boolean {
     case 'message':
       return true;
     case 'list':
-      return field.listKind === 'message' || field.listKind === 'enum' ? field.listKind === 'message' || field.enum.open : isModelledScalar(field.scalar);
+      if (field.listKind === 'message') return true;
+      return field.listKind === 'enum' ? field.enum.open : isModelledScalar(field.scalar);
     default:
       return false;
   }

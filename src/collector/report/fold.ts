@@ -89,11 +89,6 @@ export function foldLineInto<R>(fold: Fold<R>, targets: readonly FoldTarget<R>[]
   }
 }
 
-/** foldLineInto with one target. */
-export function foldLine<R>(fold: Fold<R>, report: R, family: string, since: string, line: string): void {
-  foldLineInto(fold, [{ report, since }], family, line);
-}
-
 /** The first day each window reads: segments are days of arrival, and what arrived before a window's start is out of it. */
 const firstDay = (window: ReportWindow): string => window.since.slice(0, 10);
 

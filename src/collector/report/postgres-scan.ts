@@ -1,7 +1,7 @@
 /**
  * A report over the shared PostgreSQL store: the window's rows of one family stream through a
  * server-side cursor, a bounded page at a time, into the same fold and the same per-line checks
- * (foldLine) as the segments go through, so the same events give the same tally. A month is never
+ * (foldLineInto) as the segments go through, so the same events give the same tally. A month is never
  * held in memory: at most a few pages of lines are.
  *
  * Parsing and checking the lines is a report's cost, so a large window is folded on several

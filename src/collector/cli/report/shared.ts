@@ -100,20 +100,6 @@ export async function openStore(args: CommonReportArgs, runtime: CollectorRuntim
   return { window, dataDir: given, absoluteDir, ...(args.workers === undefined ? {} : { workers: args.workers }) };
 }
 
-/** Streams the window's records of `family` through `fold`, with the family's own options (its filters) as they are. */
-export async function foldWindow<R>(
-  fold: Fold<R>,
-  family: Family,
-  store: ReportStore,
-  window: ReportWindow,
-  foldOptions: unknown,
-  runtime: CollectorRuntime,
-  noteIgnored = true,
-): Promise<R> {
-  const [report] = await foldWindows(fold, family, store, [window], foldOptions, runtime, noteIgnored);
-  return report!;
-}
-
 /** A tally per window, from one pass over the store (segments or PostgreSQL) for all of them. */
 export function foldWindows<R>(
   fold: Fold<R>,
