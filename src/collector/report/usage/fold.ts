@@ -17,6 +17,7 @@ import { POSTHOG_ENUM_VALUES, type StoredUsageReport } from '../../../protocol/u
 import type { StoredRecord } from '../../store/record.js';
 import type { Fold } from '../fold.js';
 import type { ReportWindow } from '../window.js';
+import { type UserActivityLine, type UserActivitySighting, userActivityLineReader } from './user-activity-line.js';
 
 /** The summed counters: column name → the UserActivityRecord field it sums. Order is the CSV's. */
 export const USAGE_COUNTERS = [
@@ -53,7 +54,8 @@ export function userKindCode(value: unknown): number {
  * users of one tenant (1 in 10^10 at 100,000 users), and a short string costs a fraction of the
  * 44-character original in a Set.
  */
-export const identityKey = (anonymized: string): string => anonymized.slice(0, 11);
+export const IDENTITY_KEY_LENGTH = 11;
+export const identityKey = (anonymized: string): string => anonymized.slice(0, IDENTITY_KEY_LENGTH);
 
 /** A resource kind's label: the contract's PostHog value (`node`, `node.openssh`…), else "kind N". */
 export function resourceKindLabel(value: unknown): string {
@@ -171,10 +173,14 @@ function isUsageReport(event: unknown): event is StoredUsageReport {
   if (typeof report.start_time !== 'string' || !STORED_TIME.test(report.start_time) || typeof report.report !== 'object' || report.report === null) return false;
   const body = report.report;
   switch (report.kind) {
+    // A report without records is sound: ProtoJSON leaves an empty list out.
     case 'user_activity':
-      return userRecordsOk(body['records']);
+      return body['records'] === undefined || userRecordsOk(body['records']);
     case 'bot_instance_activity':
-      return Array.isArray(body['records']) && list(body['records']).every((record) => typeof record === 'object' && record !== null && anonymized(record['bot_instance_id']));
+      return (
+        body['records'] === undefined ||
+        (Array.isArray(body['records']) && list(body['records']).every((record) => typeof record === 'object' && record !== null && anonymized(record['bot_instance_id'])))
+      );
     case 'resource_presence':
       return (
         body['resource_kind_reports'] === undefined ||
@@ -362,6 +368,64 @@ function mergePackedKeys(target: UsageReport, part: UsageReport, keys: PackedKey
   target.packed = [...earlier, keys];
 }
 
+/**
+ * Counts a report once, in its tenant's month, if it falls in the window and passes the filter: the
+ * group it joins and its slot (its row of the ledger), or undefined when it is out or a repeat.
+ */
+function countReport(report: UsageReport, tenant: string, startTime: string, reportUuid: string): [UsageGroup, number] | undefined {
+  if (report.tenant !== undefined && tenant !== report.tenant) return undefined;
+  if (startTime < report.window.since || startTime >= report.window.until) return undefined;
+  const seen = tenantSeen(report, tenant);
+  const uuid = packUuid(reportUuid);
+  if (seen.has(uuid)) {
+    report.repeats += 1;
+    return undefined;
+  }
+  const [key, target] = group(report, tenant, startTime.slice(0, 7));
+  target.reports += 1;
+  return [target, claimSlot(report, seen, uuid, key)];
+}
+
+/** A user activity report's users and summed counters, from its parsed record: what the line reader gives, the generic way. */
+export function userActivitySighting(event: StoredUsageReport): UserActivitySighting {
+  const sighting: UserActivitySighting = {
+    tenant: event.tenant,
+    reportUuid: event.report_uuid,
+    startTime: event.start_time,
+    users: [],
+    kinds: [],
+    counters: new Float64Array(COUNTER_FIELDS.length),
+  };
+  for (const record of list(event.report['records'])) {
+    sighting.users.push(identityKey(record['user_name'] as string));
+    sighting.kinds.push(userKindCode(record['user_kind']));
+    for (const field in record) {
+      const index = COUNTER_INDEX.get(field);
+      if (index !== undefined) sighting.counters[index]! += Number(record[field]);
+    }
+  }
+  return sighting;
+}
+
+function addUserActivity(report: UsageReport, sighting: UserActivitySighting): void {
+  const counted = countReport(report, sighting.tenant, sighting.startTime, sighting.reportUuid);
+  if (counted === undefined) return;
+  const [target, slot] = counted;
+  const { users, kinds, counters } = sighting;
+  for (let index = 0; index < users.length; index += 1) {
+    const user = users[index]!;
+    const kind = kinds[index]!;
+    const known = target.users.get(user);
+    if (known === undefined || known < kind) target.users.set(user, kind);
+  }
+  const [ledger, base] = ledgerRow(report, slot);
+  ledger.set(counters, base);
+  for (let index = 0; index < COUNTER_FIELDS.length; index += 1) target.counters[index]! += counters[index]!;
+}
+
+/** Stored user activity lines, read without JSON.parse where they are in the store's own spelling (user-activity-line.ts). */
+const readUserActivityLine = userActivityLineReader({ counterFields: COUNTER_FIELDS, userKindCode, userKeyLength: IDENTITY_KEY_LENGTH });
+
 export const usageFold: Fold<UsageReport> = {
   empty: (window, options) => {
     const tenant = (options as UsageOptions | undefined)?.tenant;
@@ -379,31 +443,14 @@ export const usageFold: Fold<UsageReport> = {
   valid: (record) => isUsageReport(record.event),
   add(report, record: StoredRecord) {
     const event = record.event as StoredUsageReport;
-    if (report.tenant !== undefined && event.tenant !== report.tenant) return;
-    if (event.start_time < report.window.since || event.start_time >= report.window.until) return;
-    const seen = tenantSeen(report, event.tenant);
-    const uuid = packUuid(event.report_uuid);
-    if (seen.has(uuid)) {
-      report.repeats += 1;
+    if (event.kind === 'user_activity') {
+      addUserActivity(report, userActivitySighting(event));
       return;
     }
-    const [key, target] = group(report, event.tenant, event.start_time.slice(0, 7));
-    target.reports += 1;
-    const slot = claimSlot(report, seen, uuid, key);
-    if (event.kind === 'user_activity') {
-      const [ledger, base] = ledgerRow(report, slot);
-      for (const record of list(event.report['records'])) {
-        const user = identityKey(record['user_name'] as string);
-        const kind = userKindCode(record['user_kind']);
-        const known = target.users.get(user);
-        if (known === undefined || known < kind) target.users.set(user, kind);
-        for (const field in record) {
-          const index = COUNTER_INDEX.get(field);
-          if (index !== undefined) ledger[base + index]! += Number(record[field]);
-        }
-      }
-      for (let index = 0; index < COUNTER_FIELDS.length; index += 1) target.counters[index]! += ledger[base + index]!;
-    } else if (event.kind === 'bot_instance_activity') {
+    const counted = countReport(report, event.tenant, event.start_time, event.report_uuid);
+    if (counted === undefined) return;
+    const [target] = counted;
+    if (event.kind === 'bot_instance_activity') {
       for (const record of list(event.report['records'])) target.botInstances.add(identityKey(record['bot_instance_id'] as string));
     } else if (event.kind === 'resource_presence') {
       const hour = event.start_time.slice(0, 13);
@@ -417,6 +464,8 @@ export const usageFold: Fold<UsageReport> = {
       }
     }
   },
+  readLine: readUserActivityLine,
+  addRead: (report, read) => addUserActivity(report, (read as UserActivityLine).sighting),
   merge(target, part) {
     if (part.packed !== undefined) {
       // A worker's part: its keys are buffers, checked against every part merged before it.
