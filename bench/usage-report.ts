@@ -19,6 +19,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { anonymize } from '../src/protocol/anonymized.js';
+import { eventUuid } from '../src/collector/store/event-identity.js';
 import { segmentName } from '../src/collector/store/segments.js';
 import { storedUsageLines } from '../test/helpers/usage-reports.js';
 
@@ -77,7 +78,9 @@ async function writeStore(dir: string): Promise<number> {
         chunk +=
           `{"received_at":"${receivedAt}","family":"usage","event":{"tenant":"tenant-${tenant}","kind":"user_activity","report_uuid":"${uuid}","cluster_name":"${clusters[tenant]}",` +
           `"reporter_hostid":"${host}","start_time":"${start}","report":{"report_uuid":"${Buffer.from(uuid.replaceAll('-', ''), 'hex').toString('base64')}","cluster_name":"${clusters[tenant]}",` +
-          `"reporter_hostid":"${host}","start_time":"${start.replace('.000Z', 'Z')}","records":[${users.join(',')}]}}}\n`;
+          `"reporter_hostid":"${host}","start_time":"${start.replace('.000Z', 'Z')}","records":[${users.join(',')}]}},` +
+          // The identity the store writes last on every line (the usage rule: tenant and report_uuid).
+          `"uuid":"${eventUuid('usage', { tenant: `tenant-${tenant}`, report_uuid: uuid })}"}\n`;
       }
       bytes += chunk.length;
       if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));

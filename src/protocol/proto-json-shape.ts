@@ -72,7 +72,8 @@ function enumCheck(descEnum: DescEnum): ShapeCheck | undefined {
   return (json) => (typeof json === 'string' ? names.has(json) : typeof json === 'number' && Number.isInteger(json) && json >= INT32_MIN && json <= INT32_MAX);
 }
 
-function timestampCheck(json: unknown): boolean {
+/** A google.protobuf.Timestamp in the canonical ProtoJSON spelling (RFC 3339 in UTC), within its range. */
+export function isCanonicalTimestamp(json: unknown): boolean {
   if (typeof json !== 'string') return false;
   const match = TIMESTAMP.exec(json);
   if (match === null) return false;
@@ -84,7 +85,7 @@ const compiled = new WeakMap<DescMessage, ShapeCheck>();
 const NEVER: ShapeCheck = () => false;
 
 function messageCheck(message: DescMessage): ShapeCheck {
-  if (message.typeName === 'google.protobuf.Timestamp') return timestampCheck;
+  if (message.typeName === 'google.protobuf.Timestamp') return isCanonicalTimestamp;
   // Other well-known types have JSON forms of their own; messages with oneofs have a rule across fields.
   if (message.typeName.startsWith('google.protobuf.') || message.oneofs.length > 0) return NEVER;
   return shapeOf(message);

@@ -17,6 +17,7 @@ import { messageSchema } from '../../protocol/descriptors.js';
 import { hasCanonicalShape } from '../../protocol/proto-json-shape.js';
 import { PRODUCT_REQUEST_SENSITIVE, PRODUCT_SENSITIVE } from '../../protocol/teleport-wire.js';
 import { listedElements, usageKind } from '../../protocol/usage-wire.js';
+import { UUID_TEXT } from '../../text/canonical-text.js';
 import { isTenantName } from '../tenants/tenant-name.js';
 import { connectEventOf } from '../../protocol/connect-wire.js';
 import { DISCOVER_EVENT_SENSITIVE, DISCOVER_REQUEST_SENSITIVE, discoverEventOf } from '../../protocol/discover-wire.js';
@@ -82,7 +83,6 @@ function productAnonymityProblem(schema: DescMessage, message: Record<string, un
 const isAnonymized = (value: unknown): boolean => typeof value === 'string' && isAnonymizedText(value);
 
 const USAGE_KEYS = ['tenant', 'kind', 'report_uuid', 'cluster_name', 'reporter_hostid', 'start_time', 'report'];
-const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /**
  * The anonymized bytes of a usage report's records (proto field names), by record list: absent
  * when empty. The anonymized names carried as text are the kind's `anonymizedText`, always present.

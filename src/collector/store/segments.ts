@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
+import { ISO_INSTANT } from '../../text/canonical-text.js';
 
 export const SEGMENT_PATTERN = /^events-(\d{4}-\d{2}-\d{2})\.ndjson$/;
 /** A sealed segment's file: the plain name plus `.gz`. */
@@ -35,8 +36,6 @@ export function segmentName(day: Date): string {
 
 /** The file a sealed segment is kept in. */
 export const sealedName = (segment: string): string => `${segment}.gz`;
-
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** The segment a record received at `receivedAt` belongs in; toISOString's form is read without a Date. */
 export function segmentOf(receivedAt: string): string {

@@ -15,10 +15,9 @@ import { isAnonymized } from '../../../protocol/anonymized.js';
 import { messageSchema } from '../../../protocol/descriptors.js';
 import { withImplicitDefaults } from '../../../protocol/proto-json-defaults.js';
 import { POSTHOG_ENUM_VALUES, usageKind, type StoredUsageReport } from '../../../protocol/usage-wire.js';
+import { UUID_TEXT } from '../../../text/canonical-text.js';
 import { InvalidRecordError, type StoredRecord } from '../../store/record.js';
 import type { FamilyEvent, PostHogProperties, PostHogValue } from '../posthog-types.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** A counter (uint64, a JSON string) as a number; an enum by its PostHog value; the rest as stored. */
 function value(field: string, raw: unknown): PostHogValue {
@@ -63,7 +62,7 @@ export function usageToPostHog(stored: StoredRecord): FamilyEvent {
   const kind = usageKind(report.kind);
   if (kind === undefined) throw new InvalidRecordError(`stored usage report of a kind this collector cannot send: ${JSON.stringify(report.kind)}`);
   if (typeof report.tenant !== 'string' || report.tenant === '') throw new InvalidRecordError('stored usage report without its tenant');
-  if (!UUID.test(report.report_uuid)) throw new InvalidRecordError('stored usage report: report_uuid is not 8-4-4-4-12');
+  if (!UUID_TEXT.test(report.report_uuid)) throw new InvalidRecordError('stored usage report: report_uuid is not 8-4-4-4-12');
   if (Number.isNaN(Date.parse(report.start_time))) throw new InvalidRecordError('stored usage report: start_time is not a time');
   const properties: PostHogProperties = {
     'tp.report_uuid': report.report_uuid,

@@ -13,6 +13,7 @@
  * Memory: members of the distinct sets are short string keys, not objects (see `identityKey`).
  */
 import { isAnonymized } from '../../../protocol/anonymized.js';
+import { ISO_INSTANT, UUID_TEXT } from '../../../text/canonical-text.js';
 import { POSTHOG_ENUM_VALUES, type StoredUsageReport } from '../../../protocol/usage-wire.js';
 import type { StoredRecord } from '../../store/record.js';
 import type { Fold } from '../fold.js';
@@ -130,10 +131,6 @@ export interface UsageOptions {
   tenant?: string;
 }
 
-/** RFC 3339 UTC with milliseconds, as the store writes start_time: it compares as text with the window. */
-const STORED_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 const list = (value: unknown): Record<string, unknown>[] => (Array.isArray(value) ? (value as Record<string, unknown>[]) : []);
 const anonymized = (value: unknown): value is string => typeof value === 'string' && isAnonymized(value);
 
@@ -169,8 +166,9 @@ function userRecordsOk(records: unknown): boolean {
 /** Every field `add` reads, re-checked: data read back from disk is not trusted. */
 function isUsageReport(event: unknown): event is StoredUsageReport {
   const report = event as Partial<StoredUsageReport>;
-  if (typeof report.tenant !== 'string' || report.tenant === '' || typeof report.report_uuid !== 'string' || !UUID.test(report.report_uuid)) return false;
-  if (typeof report.start_time !== 'string' || !STORED_TIME.test(report.start_time) || typeof report.report !== 'object' || report.report === null) return false;
+  if (typeof report.tenant !== 'string' || report.tenant === '' || typeof report.report_uuid !== 'string' || !UUID_TEXT.test(report.report_uuid)) return false;
+  // start_time as the store writes it (toISOString's spelling): it compares as text with the window.
+  if (typeof report.start_time !== 'string' || !ISO_INSTANT.test(report.start_time) || typeof report.report !== 'object' || report.report === null) return false;
   const body = report.report;
   switch (report.kind) {
     // A report without records is sound: ProtoJSON leaves an empty list out.

@@ -15,6 +15,8 @@
 import { ScalarType } from '@bufbuild/protobuf';
 import { isAnonymized, isAnonymizedAt, isPaddedBase64 } from '../../../protocol/anonymized.js';
 import { messageSchema } from '../../../protocol/descriptors.js';
+import { isCanonicalTimestamp } from '../../../protocol/proto-json-shape.js';
+import { ISO_INSTANT, UUID_TEXT } from '../../../text/canonical-text.js';
 import { isTenantName } from '../../tenants/tenant-name.js';
 
 /** What the billing fold takes from one user activity report. */
@@ -49,21 +51,6 @@ const CLOSE_BRACKET = 93;
 const ZERO = 48;
 const NINE = 57;
 const FAIL = -1;
-
-/** The record check's and the fold's spellings of times and uuids. */
-const STORED_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** The shape check's timestamp rule (proto-json-shape.ts): RFC 3339 in UTC, within Timestamp's range. */
-const TIMESTAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.\d{1,9})?Z$/;
-const TIMESTAMP_MS_MIN = Date.parse('0001-01-01T00:00:00Z');
-const TIMESTAMP_MS_MAX = Date.parse('9999-12-31T23:59:59Z');
-
-function isTimestamp(text: string): boolean {
-  const match = TIMESTAMP.exec(text);
-  if (match === null) return false;
-  const ms = Date.parse(`${match[1]}Z`);
-  return ms >= TIMESTAMP_MS_MIN && ms <= TIMESTAMP_MS_MAX;
-}
 
 /**
  * The index of the next quote after the one at `at`: the end of a string unless the string holds
@@ -291,7 +278,7 @@ export function userActivityLineReader(options: ReaderOptions): (line: string) =
     const receivedAt = text(spans.top, TOP_RECEIVED_AT);
     const uuid = text(spans.top, TOP_UUID);
     // toISOString's spelling only: Date.parse also takes looser texts, which the generic path is left to judge.
-    if (receivedAt === undefined || !STORED_TIME.test(receivedAt) || Number.isNaN(Date.parse(receivedAt)) || text(spans.top, TOP_FAMILY) !== 'usage') return undefined;
+    if (receivedAt === undefined || !ISO_INSTANT.test(receivedAt) || Number.isNaN(Date.parse(receivedAt)) || text(spans.top, TOP_FAMILY) !== 'usage') return undefined;
     if (uuid !== undefined && !UUID_TEXT.test(uuid)) return undefined;
     const tenant = text(spans.event, EVENT_TENANT);
     const reportUuid = text(spans.event, EVENT_REPORT_UUID);
@@ -301,12 +288,12 @@ export function userActivityLineReader(options: ReaderOptions): (line: string) =
     if (tenant === undefined || !isTenantName(tenant) || text(spans.event, EVENT_KIND) !== 'user_activity' || reportUuid === undefined || !UUID_TEXT.test(reportUuid))
       return undefined;
     if (clusterName === undefined || !isAnonymized(clusterName) || reporterHostid === undefined || !isAnonymized(reporterHostid)) return undefined;
-    if (startTime === undefined || !STORED_TIME.test(startTime) || Number.isNaN(Date.parse(startTime))) return undefined;
+    if (startTime === undefined || !ISO_INSTANT.test(startTime) || Number.isNaN(Date.parse(startTime))) return undefined;
     // The report's own copies: the same anonymized names as the record's; its uuid and time in their canonical forms.
     if (text(spans.report, REPORT_CLUSTER_NAME) !== clusterName || text(spans.report, REPORT_REPORTER_HOSTID) !== reporterHostid) return undefined;
     const ownUuid = text(spans.report, REPORT_UUID);
     const ownStart = text(spans.report, REPORT_START_TIME);
-    if ((ownUuid !== undefined && !isPaddedBase64(ownUuid)) || (ownStart !== undefined && !isTimestamp(ownStart))) return undefined;
+    if ((ownUuid !== undefined && !isPaddedBase64(ownUuid)) || (ownStart !== undefined && !isCanonicalTimestamp(ownStart))) return undefined;
     const sighting = current!;
     sighting.tenant = tenant;
     sighting.reportUuid = reportUuid;
