@@ -1,6 +1,7 @@
 /**
  * The segment reader's two ways of reading, blocking (report worker threads, the one-shot CLI) and
- * streamed (servers), give the same lines, also when a multi-byte character straddles two reads.
+ * streamed (servers), give the same lines, also when a multi-byte character straddles two reads
+ * and when a line is longer than several reads.
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
@@ -35,6 +36,22 @@ describe('reading a segment', () => {
       assert.deepEqual(streamed, expected);
       // Sealed (gzipped), the blocking reader has no plain file to read and inflates the stream.
       assert.notEqual(await sealSegment(workspace.dir, SEGMENT), undefined);
+      assert.deepEqual(await familyLines(new SegmentReader(workspace.dir, { blocking: true })), expected);
+      assert.deepEqual(await familyLines(new SegmentReader(workspace.dir)), expected);
+    } finally {
+      await workspace.remove();
+    }
+  });
+
+  it('gives a line longer than several reads whole, skips blank lines, and leaves out a torn last line', async () => {
+    const workspace = await makeWorkspace('tbot-segment-reader-');
+    try {
+      const line = (family: string, text: string) => `{"received_at":"2026-11-20T10:00:00.000Z","family":"${family}","event":{"t":"${text}"}}`;
+      const long = line('usage', 'x'.repeat(200 * 1024));
+      const lines = [line('usage', 'a'), long, line('tbot', 'y'.repeat(150 * 1024)), line('usage', 'b'), long, line('usage', 'c')];
+      // Blank lines between, and a last line the writer never finished.
+      await writeFile(join(workspace.dir, SEGMENT), `${lines.join('\n\n')}\n\n${line('usage', 'torn').slice(0, 30)}`);
+      const expected = lines.filter((text) => !text.includes('"family":"tbot"'));
       assert.deepEqual(await familyLines(new SegmentReader(workspace.dir, { blocking: true })), expected);
       assert.deepEqual(await familyLines(new SegmentReader(workspace.dir)), expected);
     } finally {

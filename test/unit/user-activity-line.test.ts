@@ -147,6 +147,7 @@ function generic(line: string): { sound: boolean; receivedAt?: string; sighting?
 function agrees(line: string, label: string): boolean {
   const read = usageFold.readLine!(line) as UserActivityLine | undefined;
   if (read === undefined) return false;
+  // Compared before the reader is called again: it refills one sighting in place.
   const truth = generic(line);
   assert.equal(truth.sound, true, `${label}: the reader took a line the generic way refuses: ${line}`);
   assert.equal(read.family, 'usage', label);

@@ -276,19 +276,32 @@ export class SegmentReader {
    */
   async *familyLines(segment: string, family: string): AsyncGenerator<string[]> {
     const own = `"family":${JSON.stringify(family)},`;
+    /** Whether the line from `from` to `end` of `text` may be the family's (another family's is known by its prefix). */
+    const mayBeOwn = (text: string, from: number, end: number): boolean => {
+      const at = from + FAMILY_AT;
+      return !(at < end && text.startsWith(FAMILY_KEY, at) && !text.startsWith(own, at));
+    };
     let carry = '';
-    for await (const chunk of this.text(segment)) {
-      // Lines are slices of the chunk's text: cheap to make, and gone once parsed.
-      const text = carry + (chunk as string);
+    for await (const text of this.text(segment)) {
+      // Lines are slices of the chunk's text: cheap to make, and gone once parsed. The line the
+      // last chunk left unfinished is completed on its own, never by joining the two chunks: that
+      // copy of a whole chunk was as much garbage as the text itself.
       const lines: string[] = [];
       let start = 0;
-      for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n', start)) {
+      if (carry !== '') {
+        const newline = text.indexOf('\n');
+        if (newline < 0) {
+          carry += text;
+          continue;
+        }
+        const line = carry + text.slice(0, newline);
+        if (line !== '' && mayBeOwn(line, 0, line.length)) lines.push(line);
+        start = newline + 1;
+      }
+      for (let newline = text.indexOf('\n', start); newline >= 0; newline = text.indexOf('\n', start)) {
         const from = start;
         start = newline + 1;
-        if (newline === from) continue;
-        const at = from + FAMILY_AT;
-        if (at < newline && text.startsWith(FAMILY_KEY, at) && !text.startsWith(own, at)) continue;
-        lines.push(text.slice(from, newline));
+        if (newline !== from && mayBeOwn(text, from, newline)) lines.push(text.slice(from, newline));
       }
       carry = text.slice(start);
       yield lines;

@@ -160,7 +160,10 @@ export interface ReaderOptions {
   userKeyLength: number;
 }
 
-/** A reader for the fold described by `options`. */
+/**
+ * A reader for the fold described by `options`. What it returns is valid until its next call (the
+ * sighting is refilled in place): fold it, or copy it, before reading the next line.
+ */
 export function userActivityLineReader(options: ReaderOptions): (line: string) => UserActivityLine | undefined {
   const { counterFields, userKindCode, userKeyLength } = options;
   const fieldAt = inPlaceLookup([...recordFields(counterFields)]);
@@ -248,7 +251,8 @@ export function userActivityLineReader(options: ReaderOptions): (line: string) =
   // Where each string value of the line starts and ends (quotes excluded), by level and key: the
   // reading allocates only what it returns.
   const spans = { top: new Int32Array(TOP.names.length * 2), event: new Int32Array(EVENT.names.length * 2), report: new Int32Array(REPORT.names.length * 2) };
-  let current: UserActivitySighting | undefined;
+  // One sighting, refilled by each call: a report reads millions of lines, and each is folded before the next is read.
+  const current: UserActivitySighting = { tenant: '', reportUuid: '', startTime: '', users: [], kinds: [], counters: new Float64Array(counterFields.length) };
   let hasReport = false;
   /** A string value at `at` into `into`'s span for `key`; its end. */
   const spanEnd = (into: Int32Array, line: string, key: number, at: number): number => {
@@ -258,7 +262,7 @@ export function userActivityLineReader(options: ReaderOptions): (line: string) =
     into[key * 2 + 1] = end;
     return end + 1;
   };
-  const reportValue = (line: string, key: number, at: number): number => (key === REPORT_RECORDS ? recordsEnd(line, at, current!) : spanEnd(spans.report, line, key, at));
+  const reportValue = (line: string, key: number, at: number): number => (key === REPORT_RECORDS ? recordsEnd(line, at, current) : spanEnd(spans.report, line, key, at));
   const eventValue = (line: string, key: number, at: number): number => {
     if (key !== EVENT_REPORT) return spanEnd(spans.event, line, key, at);
     hasReport = true;
@@ -270,7 +274,9 @@ export function userActivityLineReader(options: ReaderOptions): (line: string) =
     spans.top.fill(-1);
     spans.event.fill(-1);
     spans.report.fill(-1);
-    current = { tenant: '', reportUuid: '', startTime: '', users: [], kinds: [], counters: new Float64Array(counterFields.length) };
+    current.users.length = 0;
+    current.kinds.length = 0;
+    current.counters.fill(0);
     hasReport = false;
     // The report is read only inside the event, so a line with a report has both. Its records may be absent (an empty list).
     if (objectEnd(line, 0, TOP, topValue) !== line.length || !hasReport) return undefined;
@@ -294,10 +300,9 @@ export function userActivityLineReader(options: ReaderOptions): (line: string) =
     const ownUuid = text(spans.report, REPORT_UUID);
     const ownStart = text(spans.report, REPORT_START_TIME);
     if ((ownUuid !== undefined && !isPaddedBase64(ownUuid)) || (ownStart !== undefined && !isCanonicalTimestamp(ownStart))) return undefined;
-    const sighting = current!;
-    sighting.tenant = tenant;
-    sighting.reportUuid = reportUuid;
-    sighting.startTime = startTime;
-    return { family: 'usage', receivedAt, sighting };
+    current.tenant = tenant;
+    current.reportUuid = reportUuid;
+    current.startTime = startTime;
+    return { family: 'usage', receivedAt, sighting: current };
   };
 }
