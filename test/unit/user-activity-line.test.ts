@@ -190,6 +190,23 @@ describe('reading stored user activity lines without JSON.parse', () => {
     assert.ok(taken > 0 && given > 0 && refusedByBoth > 0, `taken ${taken}, given up ${given}, refused ${refusedByBoth}`);
   });
 
+  it('counts a record spelled with JSON names as damage both ways, never with its counters left out', () => {
+    // fromJson takes "dbSessions" for db_sessions, so the record check passes it; the fold sums by proto name.
+    const [stored] = storedUsageLines(
+      'tenant-a',
+      [{ kind: 'user', id: 'json-names', host: 'auth-a', start: '2026-11-03T00:00:00Z', users: [{ user: 'alice', logins: 1 }] }],
+      RECEIVED,
+    );
+    const line = asStored(stored!).replace('"records":[{', '"records":[{"dbSessions":"5",');
+    for (const fold of [usageFold, genericFold]) {
+      assert.match(line, /"dbSessions":"5"/);
+      const report = fold.empty(WINDOW, {});
+      foldLineInto(fold, [{ report, since: WINDOW.since }], 'usage', line);
+      assert.equal(report.skipped, 1);
+      assert.equal(report.groups.size, 0);
+    }
+  });
+
   it('folds a month to the same tally with and without the reader, repeats and damage included', () => {
     const random = randomFrom(7);
     const sound = soundLines(random, 60);

@@ -13,6 +13,7 @@
  * Memory: members of the distinct sets are short string keys, not objects (see `identityKey`).
  */
 import { isAnonymized } from '../../../protocol/anonymized.js';
+import { messageSchema } from '../../../protocol/descriptors.js';
 import { ISO_INSTANT, UUID_TEXT } from '../../../text/canonical-text.js';
 import { POSTHOG_ENUM_VALUES, type StoredUsageReport } from '../../../protocol/usage-wire.js';
 import type { StoredRecord } from '../../store/record.js';
@@ -151,14 +152,22 @@ function counterOk(value: unknown): boolean {
 }
 
 /**
+ * The record's own field names, as the store writes them. The record check accepts what fromJson
+ * accepts, JSON names too ("dbSessions"); the fold sums by proto name only, so a record spelled
+ * otherwise would be counted with its counters silently left out. It is damage here instead.
+ */
+const RECORD_FIELDS: ReadonlySet<string> = new Set(messageSchema('prehog.v1.UserActivityRecord').fields.map((field) => field.name));
+
+/**
  * The record check before this (checkStoredRecord) has proven every user_name present to be the
- * anonymizer's output; what `add` needs besides is that it is there, and numbers it can sum.
+ * anonymizer's output; what `add` needs besides is that it is there, every field by its proto
+ * name, and numbers it can sum.
  */
 function userRecordsOk(records: unknown): boolean {
   if (!Array.isArray(records)) return false;
   for (const record of records as Record<string, unknown>[]) {
     if (typeof record !== 'object' || record === null || typeof record['user_name'] !== 'string') return false;
-    for (const field in record) if (COUNTER_INDEX.has(field) && !counterOk(record[field])) return false;
+    for (const field in record) if (!RECORD_FIELDS.has(field) || (COUNTER_INDEX.has(field) && !counterOk(record[field]))) return false;
   }
   return true;
 }
