@@ -190,20 +190,25 @@ describe('reading stored user activity lines without JSON.parse', () => {
     assert.ok(taken > 0 && given > 0 && refusedByBoth > 0, `taken ${taken}, given up ${given}, refused ${refusedByBoth}`);
   });
 
-  it('counts a record spelled with JSON names as damage both ways, never with its counters left out', () => {
-    // fromJson takes "dbSessions" for db_sessions, so the record check passes it; the fold sums by proto name.
-    const [stored] = storedUsageLines(
-      'tenant-a',
-      [{ kind: 'user', id: 'json-names', host: 'auth-a', start: '2026-11-03T00:00:00Z', users: [{ user: 'alice', logins: 1 }] }],
-      RECEIVED,
-    );
-    const line = asStored(stored!).replace('"records":[{', '"records":[{"dbSessions":"5",');
-    for (const fold of [usageFold, genericFold]) {
-      assert.match(line, /"dbSessions":"5"/);
-      const report = fold.empty(WINDOW, {});
-      foldLineInto(fold, [{ report, since: WINDOW.since }], 'usage', line);
-      assert.equal(report.skipped, 1);
-      assert.equal(report.groups.size, 0);
+  it('counts a report spelled with JSON names as damage both ways, never with its figures left out', () => {
+    // fromJson takes "dbSessions" for db_sessions, so the record check passes such a report; the fold reads proto names.
+    const base = { host: 'auth-a', start: '2026-11-03T00:00:00Z' };
+    const cases: [ReportSpec, string, string][] = [
+      [{ ...base, kind: 'user', id: 'json-user', users: [{ user: 'alice', logins: 1 }] }, '"records":[{', '"records":[{"dbSessions":"5",'],
+      [{ ...base, kind: 'bot', id: 'json-bot', instances: ['bot-1'] }, '"records":[{', '"records":[{"botJoins":"2",'],
+      [{ ...base, kind: 'resource', id: 'json-resource', resources: [{ kind: 1, ids: [7n] }] }, '"resource_kind_reports":', '"resourceKindReports":'],
+    ];
+    for (const [spec, from, to] of cases) {
+      const [stored] = storedUsageLines('tenant-a', [spec], RECEIVED);
+      const line = asStored(stored!).replace(from, to);
+      assert.ok(line.includes(to), spec.id);
+      assert.equal(generic(asStored(stored!)).sound, true, `${spec.id}: sound as stored`);
+      for (const fold of [usageFold, genericFold]) {
+        const report = fold.empty(WINDOW, {});
+        foldLineInto(fold, [{ report, since: WINDOW.since }], 'usage', line);
+        assert.equal(report.skipped, 1, spec.id);
+        assert.equal(report.groups.size, 0, spec.id);
+      }
     }
   });
 
