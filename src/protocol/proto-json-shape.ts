@@ -149,3 +149,33 @@ function shapeOf(message: DescMessage): ShapeCheck {
   }
   return check;
 }
+
+const spelled = { proto: new WeakMap<DescMessage, ReadonlyMap<string, DescField>>(), json: new WeakMap<DescMessage, ReadonlyMap<string, DescField>>() };
+function fieldsBySpelling(message: DescMessage, spelling: 'proto' | 'json'): ReadonlyMap<string, DescField> {
+  let found = spelled[spelling].get(message);
+  if (found === undefined) {
+    found = new Map(message.fields.map((field) => [spelling === 'proto' ? field.name : field.jsonName, field]));
+    spelled[spelling].set(message, found);
+  }
+  return found;
+}
+
+/**
+ * Whether every key of `json`, at every depth, is a field of its message spelled one way: by proto
+ * name (`db_sessions`, what the usage store writes) or by JSON name (`dbSessions`, what the
+ * product-event store writes). fromJson takes either, so a record check that leans on it would
+ * also pass a line spelled the other way, whose fields every reader looking up the store's own
+ * names would miss (an anonymity check among them). Well-known types are values, not looked into.
+ */
+export function usesOnlyFieldNames(message: DescMessage, json: unknown, spelling: 'proto' | 'json', depth = 0): boolean {
+  if (typeof json !== 'object' || json === null || Array.isArray(json) || depth > MAX_DEPTH) return false;
+  const byName = fieldsBySpelling(message, spelling);
+  for (const [key, value] of Object.entries(json)) {
+    const field = byName.get(key);
+    if (field === undefined) return false;
+    const inner = field.fieldKind === 'message' ? field.message : field.fieldKind === 'list' && field.listKind === 'message' ? field.message : undefined;
+    if (inner === undefined || inner.typeName.startsWith('google.protobuf.') || value === null) continue;
+    for (const element of Array.isArray(value) ? value : [value]) if (!usesOnlyFieldNames(inner, element, spelling, depth + 1)) return false;
+  }
+  return true;
+}

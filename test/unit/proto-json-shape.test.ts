@@ -142,11 +142,15 @@ describe('the canonical ProtoJSON shape check', () => {
     const user = stored[0]!;
     const records = user.event.report['records'] as Record<string, unknown>[];
     const numbers = structuredClone(user);
-    // uint64 as a JSON number and a camelCase key: valid ProtoJSON, not what the store writes.
-    Object.assign((numbers.event.report['records'] as Record<string, unknown>[])[0]!, { logins: 3, sshSessions: records[0]!['ssh_sessions'] });
-    delete (numbers.event.report['records'] as Record<string, unknown>[])[0]!['ssh_sessions'];
+    // uint64 as a JSON number: valid ProtoJSON, not what the store writes.
+    Object.assign((numbers.event.report['records'] as Record<string, unknown>[])[0]!, { logins: 3 });
     assert.equal(hasCanonicalShape(messageSchema('prehog.v1.UserActivityReport'), numbers.event.report), false);
     assert.deepEqual(checkStoredRecord(numbers), { ok: true, record: numbers });
+    // A camelCase key is valid ProtoJSON too, but not the store's spelling: readers look fields up by proto name and would miss it.
+    const camel = structuredClone(user);
+    Object.assign((camel.event.report['records'] as Record<string, unknown>[])[0]!, { sshSessions: records[0]!['ssh_sessions'] });
+    delete (camel.event.report['records'] as Record<string, unknown>[])[0]!['ssh_sessions'];
+    assert.deepEqual(checkStoredRecord(camel), { ok: false, reason: 'usage: report: has a field spelled otherwise than the store writes it' });
     const negative = structuredClone(user);
     (negative.event.report['records'] as Record<string, unknown>[])[0]!['logins'] = '-3';
     assert.deepEqual(checkStoredRecord(negative), { ok: false, reason: 'usage: report: does not match prehog.v1.UserActivityReport' });

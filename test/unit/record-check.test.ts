@@ -9,7 +9,8 @@ import { checkStoredRecord } from '../../src/collector/store/record-check.js';
 import { CONNECT_EVENTS } from '../../src/protocol/connect-wire.js';
 import { DISCOVER_STEPS } from '../../src/protocol/discover-wire.js';
 import { tbotEvent } from '../helpers/collector-process.js';
-import { connectRequest, discoverRequest } from '../helpers/usage-events.js';
+import { anon, connectRequest, discoverRequest } from '../helpers/usage-events.js';
+import { storedUsageLines } from '../helpers/usage-reports.js';
 
 const AT = '2026-11-20T10:00:00.000Z';
 const record = (family: string | undefined, event: unknown): Record<string, unknown> => ({ received_at: AT, ...(family === undefined ? {} : { family }), event });
@@ -69,6 +70,23 @@ describe('the stored-record check', () => {
         },
       }),
       /^discover: /,
+    ],
+    [
+      // fromJson takes a field's proto name as well as its JSON name; the anonymity check reads the store's own spelling.
+      'a product event field spelled by its proto name, holding a clear name',
+      record('teleport', {
+        tenant: 'acme',
+        request: { clusterName: anon('prod'), timestamp: AT, userLogin: { user_name: 'zqalice', connectorType: 'local' } },
+      }),
+      /^teleport: request: has a field spelled otherwise than the store writes it$/,
+    ],
+    [
+      'a usage record field spelled by its JSON name (its counter would be left out of the sums)',
+      (() => {
+        const [line] = storedUsageLines('acme', [{ kind: 'user', id: 'zqreport', host: 'auth-a', start: AT, users: [{ user: 'alice', logins: 1 }] }], new Date(AT));
+        return JSON.parse(line!.replace('"records":[{', '"records":[{"dbSessions":"5",')) as unknown;
+      })(),
+      /^usage: report: has a field spelled otherwise than the store writes it$/,
     ],
     ['an unknown family', record('zqfamily', {}), /^family: not one this collector knows$/],
     ['a field beside the event', { ...record('tbot', tbotEvent()), hostname: 'zqhost' }, /^tbot: the record has a field the store does not write$/],

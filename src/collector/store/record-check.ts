@@ -14,7 +14,7 @@ import type { ErrorObject } from 'ajv';
 import { firstNotAnonymized, isAnonymized as isAnonymizedText } from '../../protocol/anonymized.js';
 import { DISCOVER_REQUEST } from '../../protocol/discover-wire.js';
 import { messageSchema } from '../../protocol/descriptors.js';
-import { hasCanonicalShape } from '../../protocol/proto-json-shape.js';
+import { hasCanonicalShape, usesOnlyFieldNames } from '../../protocol/proto-json-shape.js';
 import { PRODUCT_REQUEST_SENSITIVE, PRODUCT_SENSITIVE } from '../../protocol/teleport-wire.js';
 import { listedElements, usageKind } from '../../protocol/usage-wire.js';
 import { UUID_TEXT } from '../../text/canonical-text.js';
@@ -53,18 +53,21 @@ function bySchema(validator: Validator, event: unknown): string | undefined {
 }
 
 /**
- * The message parses as its contract's ProtoJSON, with no field the contract does not define.
- * What the store wrote has the canonical shape, which is checked without building the message;
- * anything else is judged by fromJson itself, so the verdict is fromJson's either way.
+ * The message parses as its contract's ProtoJSON, with no field the contract does not define, and
+ * every field spelled as the store writes it (`spelling`): fromJson also takes the other spelling,
+ * which the checks and readers after this, looking fields up by the store's names, would not see.
+ * What the store wrote has the canonical shape (proto names), checked without building the
+ * message; anything else is judged by fromJson itself.
  */
-function protoProblem(schema: DescMessage, json: unknown, at: string): string | undefined {
-  if (hasCanonicalShape(schema, json)) return undefined;
-  try {
-    fromJson(schema, json as never, { ignoreUnknownFields: false });
-    return undefined;
-  } catch {
-    return `${at}: does not match ${schema.typeName}`;
-  }
+function protoProblem(schema: DescMessage, json: unknown, at: string, spelling: 'proto' | 'json'): string | undefined {
+  if (!hasCanonicalShape(schema, json))
+    try {
+      fromJson(schema, json as never, { ignoreUnknownFields: false });
+    } catch {
+      return `${at}: does not match ${schema.typeName}`;
+    }
+  else if (spelling === 'proto') return undefined;
+  return usesOnlyFieldNames(schema, json, spelling) ? undefined : `${at}: has a field spelled otherwise than the store writes it`;
 }
 
 /** The anonymized fields of a product event, at every depth, hold the anonymizer's output. */
@@ -119,7 +122,8 @@ const FAMILY_CHECKS: Record<Family, FamilyCheck> = {
     if (!isObject(request)) return 'request: not an object';
     if (firstNotAnonymized(request, PRODUCT_REQUEST_SENSITIVE) !== undefined) return "clusterName: not the anonymizer's output";
     const schema = messageSchema(DISCOVER_REQUEST);
-    const problem = protoProblem(schema, request, 'request');
+    // The product events are stored as their requests' ProtoJSON with JSON names (what the service decoded).
+    const problem = protoProblem(schema, request, 'request', 'json');
     if (problem !== undefined) return problem;
     if (unknown !== undefined) {
       // A member kept raw never leaves (only its number does); its shape is all there is to check.
@@ -141,7 +145,7 @@ const FAMILY_CHECKS: Record<Family, FamilyCheck> = {
     if (!isAnonymized(reporterHostid)) return "reporter_hostid: not the anonymizer's output";
     if (typeof startTime !== 'string' || Number.isNaN(Date.parse(startTime))) return 'start_time: not a time';
     if (!isObject(report)) return 'report: not an object';
-    const problem = protoProblem(messageSchema(spec.reportType), report, 'report');
+    const problem = protoProblem(messageSchema(spec.reportType), report, 'report', 'proto');
     if (problem !== undefined) return problem;
     // The copies inside the report must be the anonymized values the record names.
     if (report['cluster_name'] !== clusterName || report['reporter_hostid'] !== reporterHostid) return 'report: its cluster or reporter differs from the record';

@@ -13,9 +13,8 @@
  * Memory: members of the distinct sets are short string keys, not objects (see `identityKey`).
  */
 import { isAnonymized } from '../../../protocol/anonymized.js';
-import { messageSchema } from '../../../protocol/descriptors.js';
 import { ISO_INSTANT, UUID_TEXT } from '../../../text/canonical-text.js';
-import { POSTHOG_ENUM_VALUES, type StoredUsageReport, usageKind } from '../../../protocol/usage-wire.js';
+import { POSTHOG_ENUM_VALUES, type StoredUsageReport } from '../../../protocol/usage-wire.js';
 import type { StoredRecord } from '../../store/record.js';
 import type { Fold } from '../fold.js';
 import type { ReportWindow } from '../window.js';
@@ -151,35 +150,15 @@ function counterOk(value: unknown): boolean {
   return typeof value === 'string' ? DECIMAL.test(value) : typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
-/** Each message's proto field names, by type name. */
-const PROTO_NAMES = new Map<string, ReadonlySet<string>>();
-/**
- * Whether every key of `value` is a proto field name of `typeName`, as the store writes them. The
- * record check accepts what fromJson accepts, JSON names too ("dbSessions"); the fold reads proto
- * names only, so a report spelled otherwise would be counted with its figures silently left out.
- * It is damage here instead.
- */
-function spelledByProtoNames(value: object, typeName: string): boolean {
-  let names = PROTO_NAMES.get(typeName);
-  if (names === undefined) {
-    names = new Set(messageSchema(typeName).fields.map((field) => field.name));
-    PROTO_NAMES.set(typeName, names);
-  }
-  for (const key in value) if (!names.has(key)) return false;
-  return true;
-}
-const USER_RECORD = 'prehog.v1.UserActivityRecord';
-
 /**
  * The record check before this (checkStoredRecord) has proven every user_name present to be the
- * anonymizer's output; what `add` needs besides is that it is there, every field by its proto
- * name, and numbers it can sum.
+ * anonymizer's output, and every field spelled by its proto name (the names `add` reads); what
+ * `add` needs besides is that it is there, and numbers it can sum.
  */
 function userRecordsOk(records: unknown): boolean {
   if (!Array.isArray(records)) return false;
   for (const record of records as Record<string, unknown>[]) {
     if (typeof record !== 'object' || record === null || typeof record['user_name'] !== 'string') return false;
-    if (!spelledByProtoNames(record, USER_RECORD)) return false;
     for (const field in record) if (COUNTER_INDEX.has(field) && !counterOk(record[field])) return false;
   }
   return true;
@@ -192,8 +171,6 @@ function isUsageReport(event: unknown): event is StoredUsageReport {
   // start_time as the store writes it (toISOString's spelling): it compares as text with the window.
   if (typeof report.start_time !== 'string' || !ISO_INSTANT.test(report.start_time) || typeof report.report !== 'object' || report.report === null) return false;
   const body = report.report;
-  const spec = typeof report.kind === 'string' ? usageKind(report.kind) : undefined;
-  if (spec === undefined || !spelledByProtoNames(body, spec.reportType)) return false;
   switch (report.kind) {
     // A report without records is sound: ProtoJSON leaves an empty list out.
     case 'user_activity':
@@ -201,11 +178,7 @@ function isUsageReport(event: unknown): event is StoredUsageReport {
     case 'bot_instance_activity':
       return (
         body['records'] === undefined ||
-        (Array.isArray(body['records']) &&
-          list(body['records']).every(
-            (record) =>
-              typeof record === 'object' && record !== null && spelledByProtoNames(record, 'prehog.v1.BotInstanceActivityRecord') && anonymized(record['bot_instance_id']),
-          ))
+        (Array.isArray(body['records']) && list(body['records']).every((record) => typeof record === 'object' && record !== null && anonymized(record['bot_instance_id'])))
       );
     case 'resource_presence':
       return (
@@ -215,7 +188,6 @@ function isUsageReport(event: unknown): event is StoredUsageReport {
             (kind) =>
               typeof kind === 'object' &&
               kind !== null &&
-              spelledByProtoNames(kind, 'prehog.v1.ResourceKindPresenceReport') &&
               (kind['resource_ids'] === undefined || (Array.isArray(kind['resource_ids']) && kind['resource_ids'].every((id) => typeof id === 'string' && DECIMAL.test(id)))),
           ))
       );
