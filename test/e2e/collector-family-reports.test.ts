@@ -37,6 +37,14 @@ describe('connect and discover reports', () => {
   let dataDir: string;
   const report = (...args: string[]): string => execFileSync(process.execPath, [COLLECTOR_BUNDLE, 'report', ...args, '--data-dir', dataDir], { encoding: 'utf8' });
 
+  /** Each family's HTML page, made once: the desktop and the phone tests look at the same page. */
+  const pages = new Map<'connect' | 'discover', string>();
+  const htmlPage = (family: 'connect' | 'discover'): string => {
+    const made = pages.get(family) ?? report(family, '--format', 'html');
+    pages.set(family, made);
+    return made;
+  };
+
   /** One Chromium for the file's pages: a launch costs far more than a page. */
   let browser: LaunchedBrowser;
 
@@ -139,7 +147,7 @@ describe('connect and discover reports', () => {
   });
 
   it('html (connect): a self-contained page whose DAU, WAU and bar charts Chromium renders', async () => {
-    const html = report('connect', '--format', 'html');
+    const html = htmlPage('connect');
     assert.doesNotMatch(html, /\s(src|href)=/);
     assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
     const image = await screenshot('connect', html);
@@ -152,7 +160,7 @@ describe('connect and discover reports', () => {
   });
 
   it('html (discover): a self-contained page with a funnel chart per resource type that Chromium renders', async () => {
-    const html = report('discover', '--format', 'html');
+    const html = htmlPage('discover');
     assert.doesNotMatch(html, /\s(src|href)=/);
     assert.equal((html.match(/<div class="funnel" id="funnel-\d+"/g) ?? []).length, 3);
     assert.doesNotMatch(html, /<svg(?![^>]*viewBox)[^>]*>/, 'every SVG has a viewBox');
@@ -166,8 +174,8 @@ describe('connect and discover reports', () => {
   });
 
   it('on a phone (390 px), no chart, number or label of the Connect and Discover pages runs off the screen or is cut', async () => {
-    const pages = { connect: report('connect', '--format', 'html'), discover: report('discover', '--format', 'html') };
-    for (const [name, html] of Object.entries(pages)) {
+    for (const name of ['connect', 'discover'] as const) {
+      const html = htmlPage(name);
       const file = join(workspace.dir, `${name}-phone.html`);
       await writeFile(file, html);
       const loaded = await browser.load(file, 390);
