@@ -8,10 +8,10 @@
 // longest first (the weights in test/test-weights.json, measured by an earlier run); a file with
 // no weight yet goes first, in alphabetical order, since it cannot be known to be short.
 //
-// Why one more file than cores: a file spends much of its time waiting on what it spawned (a CLI
-// starting, a collector's fsync, PostgreSQL, a backoff it checks the pace of), and with one file
-// per core those waits left the cores idle about a fifth of a quiet run. More than one extra
-// only adds contention: the suite is CPU-bound beyond that. --jobs=N overrides it.
+// Why one more file than cores: some files mostly wait, by design (a collector stopped for 6 s,
+// an HTTP/2 idle close, events paced at 100/s, a backoff schedule, fsyncs), and with one file per
+// core a core idles through each such wait. More than one extra only adds contention: taken as a
+// whole, the suite is bound by CPU. --jobs=N overrides it (--jobs=2 is the old two at a time).
 //
 // Why the checks run beside the tests: most of a test file's time is spent waiting on the CLIs
 // and servers it spawns, so the type check and the linter fit in the idle CPU instead of adding
