@@ -1,8 +1,8 @@
-// Runs test files under node:test in the order given, two at a time, with the spec reporter on
+// Runs test files under node:test in the order given, `jobs` at a time, with the spec reporter on
 // stdout and one JSON line per finished file in the times file:
 // {"file":"/abs/path.test.ts","ms":1234.5,"passed":true}.
 //
-// usage: node --import tsx scripts/node-test-in-order.mjs <times file> <test files...>
+// usage: node --import tsx scripts/node-test-in-order.mjs <jobs> <times file> <test files...>
 //
 // Why not `node --test <files>`: Node 20's command line sorts the files it is given, so the order
 // scripts/run-tests.mjs works out would be lost; run() takes them as they come. The processes it
@@ -13,10 +13,10 @@ import { resolve } from 'node:path';
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
 
-const CONCURRENCY = 2;
-const [timesFile, ...files] = process.argv.slice(2);
-if (timesFile === undefined || files.length === 0) {
-  process.stderr.write('usage: node --import tsx scripts/node-test-in-order.mjs <times file> <test files...>\n');
+const [jobsArg, timesFile, ...files] = process.argv.slice(2);
+const jobs = Number(jobsArg);
+if (!Number.isInteger(jobs) || jobs < 1 || timesFile === undefined || files.length === 0) {
+  process.stderr.write('usage: node --import tsx scripts/node-test-in-order.mjs <jobs: a whole number >= 1> <times file> <test files...>\n');
   process.exit(2);
 }
 
@@ -24,7 +24,7 @@ const reporter = new spec();
 reporter.pipe(process.stdout);
 const times = createWriteStream(timesFile);
 let failed = false;
-for await (const event of run({ files, concurrency: CONCURRENCY })) {
+for await (const event of run({ files, concurrency: jobs })) {
   reporter.write(event);
   const { data } = event;
   if (event.type === 'test:fail' && !data.todo && !data.skip) failed = true;

@@ -1,12 +1,17 @@
 #!/usr/bin/env node
-// `npm test`'s test phase, after the build: every test file under node:test, two at a time,
-// slowest first, with `tsc --noEmit` and `biome check .` running beside them.
+// `npm test`'s test phase, after the build: every test file under node:test, one more at a time
+// than the machine has cores, slowest first, with `tsc --noEmit` and `biome check .` running beside them.
 //
-// Why an order: node:test's run() starts files in the order it is given them, two at a time
+// Why an order: node:test's run() starts files in the order it is given them, `jobs` at a time
 // (scripts/node-test-in-order.mjs: Node 20's `node --test` sorts them instead). A long
-// file started last runs alone at the end while the other slot sits idle, so the files go
+// file started last runs alone at the end while the other slots sit idle, so the files go
 // longest first (the weights in test/test-weights.json, measured by an earlier run); a file with
 // no weight yet goes first, in alphabetical order, since it cannot be known to be short.
+//
+// Why one more file than cores: some files mostly wait, by design (a collector stopped for 6 s,
+// an HTTP/2 idle close, events paced at 100/s, a backoff schedule, fsyncs), and with one file per
+// core a core idles through each such wait. More than one extra only adds contention: taken as a
+// whole, the suite is bound by CPU. --jobs=N overrides it (--jobs=2 is the old two at a time).
 //
 // Why the checks run beside the tests: most of a test file's time is spent waiting on the CLIs
 // and servers it spawns, so the type check and the linter fit in the idle CPU instead of adding
@@ -14,15 +19,16 @@
 // instead of starving the processes the tests wait for. A failing check still fails the run: its
 // exit code is kept, a line says so as soon as it fails, and its output is printed after the tests'.
 //
-// usage: node scripts/run-tests.mjs [--no-checks] [--write-weights] [test files...]
+// usage: node scripts/run-tests.mjs [--no-checks] [--write-weights] [--jobs=N] [test files...]
 //   --no-checks      run the tests only
 //   --write-weights  record this run's per-file durations in test/test-weights.json
+//   --jobs=N         run N files at a time (default: the number of cores plus one)
 //   test files       run these (in weight order) instead of test/*/*.test.ts
 //
 // Node built-ins only, like the other scripts: this runs before anything is known to work.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, setPriority } from 'node:os';
+import { availableParallelism, loadavg, setPriority } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -34,6 +40,10 @@ export const CHECKS = [
   { name: 'tsc --noEmit', command: join(BIN, 'tsc'), args: ['--noEmit'] },
   { name: 'biome check .', command: join(BIN, 'biome'), args: ['check', '.'] },
 ];
+
+/** Files run at a time unless --jobs says otherwise: see the header for why one more than the cores. */
+export const DEFAULT_JOBS = availableParallelism() + 1;
+const USAGE = 'usage: node scripts/run-tests.mjs [--no-checks] [--write-weights] [--jobs=N] [test files...]';
 
 export class RunTestsError extends Error {
   /** @param {string} message */
@@ -159,15 +169,27 @@ function capture(command, args) {
 }
 
 /**
- * Runs the files under node:test, per-file times to `timesFile`. Its spec output goes straight to
- * ours (a terminal keeps its colours), or, when `write` is given, through it.
+ * The --jobs=N value: a whole number of files at a time, at least 1.
+ * @param {string} option  the whole option, `--jobs=N`
+ * @returns {number}
+ */
+export function parseJobs(option) {
+  const value = option.slice('--jobs='.length);
+  if (!/^[1-9]\d{0,2}$/.test(value)) throw new RunTestsError(`--jobs: expected a whole number of files at a time from 1 to 999, got "${value}"`);
+  return Number(value);
+}
+
+/**
+ * Runs the files under node:test, `jobs` at a time, per-file times to `timesFile`. Its spec output
+ * goes straight to ours (a terminal keeps its colours), or, when `write` is given, through it.
  * @param {readonly string[]} files
+ * @param {number} jobs
  * @param {string} timesFile
  * @param {((text: string) => void) | undefined} write
  * @returns {Promise<number>} its exit code
  */
-function runNodeTest(files, timesFile, write) {
-  const args = ['--import', 'tsx', join(ROOT, 'scripts', 'node-test-in-order.mjs'), timesFile, ...files];
+function runNodeTest(files, jobs, timesFile, write) {
+  const args = ['--import', 'tsx', join(ROOT, 'scripts', 'node-test-in-order.mjs'), String(jobs), timesFile, ...files];
   // node:test marks the processes it runs files in; a runner started from one (this script's own
   // test) would take itself for a file's nested run() and run nothing.
   const { NODE_TEST_CONTEXT: _, ...env } = process.env;
@@ -187,6 +209,7 @@ function runNodeTest(files, timesFile, write) {
  * @property {(text: string) => void} log      where the runner's own lines go
  * @property {((text: string) => void) | undefined} [testOutput]  where node:test's output goes (default: our stdout, unchanged)
  * @property {string} timesFile  where the per-file times go (replaced), one JSON line per file
+ * @property {number} [jobs]  files run at a time (default DEFAULT_JOBS)
  */
 
 /**
@@ -195,7 +218,7 @@ function runNodeTest(files, timesFile, write) {
  * @param {RunOptions} options
  * @returns {Promise<{ code: number, times: Record<string, number> }>}
  */
-export async function runTestsAndChecks({ files, checks, log, testOutput, timesFile }) {
+export async function runTestsAndChecks({ files, checks, log, testOutput, timesFile, jobs = DEFAULT_JOBS }) {
   // A check that fails says so at once; its output waits for the tests', so it is not cut into theirs.
   const running = checks.map(async (check) => {
     const result = await capture(check.command, check.args);
@@ -204,7 +227,7 @@ export async function runTestsAndChecks({ files, checks, log, testOutput, timesF
   });
   rmSync(timesFile, { force: true });
   const started = performance.now();
-  const testCode = await runNodeTest(files, timesFile, testOutput);
+  const testCode = await runNodeTest(files, jobs, timesFile, testOutput);
   const testSeconds = (performance.now() - started) / 1000;
   const checked = await Promise.all(running);
   let times = {};
@@ -216,7 +239,7 @@ export async function runTestsAndChecks({ files, checks, log, testOutput, timesF
   const slowest = Object.entries(times)
     .sort(([, a], [, b]) => b - a)
     .slice(0, 5);
-  log(`\ntests: ${testSeconds.toFixed(1)} s for ${files.length} files, 2 at a time; slowest: ${slowest.map(([file, s]) => `${file} ${s} s`).join(', ')}\n`);
+  log(`\ntests: ${testSeconds.toFixed(1)} s for ${files.length} files, ${jobs} at a time; slowest: ${slowest.map(([file, s]) => `${file} ${s} s`).join(', ')}\n`);
   for (const check of checked) {
     if (check.code === 0) log(`✔ ${check.name} (${check.seconds.toFixed(1)} s, beside the tests)\n`);
     else log(`✖ ${check.name} failed (exit ${check.code}):\n${check.output}`);
@@ -227,9 +250,10 @@ export async function runTestsAndChecks({ files, checks, log, testOutput, timesF
 /** @param {string[]} argv */
 async function main(argv) {
   const options = new Set(argv.filter((arg) => arg.startsWith('--')));
+  let jobs = DEFAULT_JOBS;
   for (const option of options)
-    if (option !== '--no-checks' && option !== '--write-weights')
-      throw new RunTestsError(`unknown option ${option}; usage: node scripts/run-tests.mjs [--no-checks] [--write-weights] [test files...]`);
+    if (option.startsWith('--jobs=')) jobs = parseJobs(option);
+    else if (option !== '--no-checks' && option !== '--write-weights') throw new RunTestsError(`unknown option ${option}; ${USAGE}`);
   const named = argv.filter((arg) => !arg.startsWith('--')).map((file) => relative(ROOT, join(process.cwd(), file)));
   if (options.has('--write-weights') && named.length > 0) throw new RunTestsError('--write-weights needs the whole suite (no files named), so every weight comes from one run');
   let weights = {};
@@ -243,7 +267,7 @@ async function main(argv) {
   // Kept after the run (test-artifacts/ is not committed), for a look at where the time went.
   mkdirSync(join(ROOT, 'test-artifacts'), { recursive: true });
   const timesFile = join(ROOT, 'test-artifacts', 'test-times.jsonl');
-  const { code, times } = await runTestsAndChecks({ files, checks: options.has('--no-checks') ? [] : CHECKS, log, timesFile });
+  const { code, times } = await runTestsAndChecks({ files, checks: options.has('--no-checks') ? [] : CHECKS, log, timesFile, jobs });
   if (options.has('--write-weights')) {
     if (code !== 0) throw new RunTestsError('--write-weights: the run failed, so test/test-weights.json is left as it was');
     const target = join(ROOT, WEIGHTS_FILE);

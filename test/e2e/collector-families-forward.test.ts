@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CONNECT_EVENTS, SUBMIT_CONNECT_EVENT_PATH, SUBMIT_CONNECT_EXTRA_EVENTS_PATH } from '../../src/protocol/connect-wire.js';
 import { DISCOVER_STEPS, SUBMIT_EVENTS_PATH } from '../../src/protocol/discover-wire.js';
-import { startCollector, type RunningCollector } from '../helpers/collector-process.js';
+import { eventually, metric, startCollector, type RunningCollector } from '../helpers/collector-process.js';
 import { startPostHogReceiver, type PostHogBatchEvent, type PostHogReceiver } from '../helpers/posthog-receiver.js';
 import { anon, CONNECT_EXTRA, CONNECT_PREHOG, connectRequest, discoverRequest, discoverStep } from '../helpers/usage-events.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
@@ -69,8 +69,9 @@ describe('forwarding Connect and Discover events to PostHog', () => {
     collector = await startCollector(dataDir, args());
     await post(collector.url, SUBMIT_EVENTS_PATH, { events: [discoverRequest(discoverStep('completed'), { runId: crypto.randomUUID() })] });
     await posthog.until(() => posthog.events().length >= stored + 1);
-    // Give a wrongly re-read cursor the chance to send something twice.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // Until nothing stored is left to forward: whatever a wrongly re-read cursor sent twice has
+    // been sent by then (waited for as the queue's own gauge, not guessed as a pause).
+    await eventually(() => metric(collector.url, 'tbot_collector_forward_queue_depth'), 0);
     const uuids = posthog.events().map((event) => event.uuid);
     assert.equal(uuids.length, stored + 1);
     assert.equal(new Set(uuids).size, uuids.length, 'no uuid twice');

@@ -5,14 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SUBMIT_CONNECT_EVENT_PATH, SUBMIT_CONNECT_EXTRA_EVENTS_PATH } from '../../src/protocol/connect-wire.js';
 import { SUBMIT_EVENTS_PATH } from '../../src/protocol/discover-wire.js';
 import { COLLECTOR_BUNDLE, startCollector } from '../helpers/collector-process.js';
 import { connectDataset, discoverDataset } from '../helpers/known-datasets.js';
-import { OVERFLOW_CHECK, type Overflow, withBrowser } from '../helpers/browser.js';
+import { launchBrowser, type LaunchedBrowser, OVERFLOW_CHECK, type Overflow } from '../helpers/browser.js';
 import { countPixels, decodePng } from '../helpers/png.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
@@ -37,32 +37,24 @@ describe('connect and discover reports', () => {
   let dataDir: string;
   const report = (...args: string[]): string => execFileSync(process.execPath, [COLLECTOR_BUNDLE, 'report', ...args, '--data-dir', dataDir], { encoding: 'utf8' });
 
-  /** Renders the page in headless Chromium and returns the decoded screenshot (kept beside it for a look). */
-  async function screenshot(name: string, html: string, height: number): Promise<ReturnType<typeof decodePng>> {
+  /** Each family's HTML page, made once: the desktop and the phone tests look at the same page. */
+  const pages = new Map<'connect' | 'discover', string>();
+  const htmlPage = (family: 'connect' | 'discover'): string => {
+    const made = pages.get(family) ?? report(family, '--format', 'html');
+    pages.set(family, made);
+    return made;
+  };
+
+  /** One Chromium for the file's pages: a launch costs far more than a page. */
+  let browser: LaunchedBrowser;
+
+  /** Renders the page in headless Chromium at 820 px and returns the decoded screenshot of all of it (kept beside it for a look). */
+  async function screenshot(name: string, html: string): Promise<ReturnType<typeof decodePng>> {
     const page = join(workspace.dir, `${name}.html`);
     await writeFile(page, html);
-    const png = join(workspace.dir, `${name}.png`);
-    execFileSync(
-      'chromium',
-      [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        `--user-data-dir=${join(workspace.dir, `chromium-${name}`)}`,
-        '--hide-scrollbars',
-        `--window-size=820,${height}`,
-        `--screenshot=${png}`,
-        `file://${page}`,
-      ],
-      { stdio: 'ignore', timeout: 60_000 },
-    );
-    if (process.env['KEEP_REPORT_SCREENSHOTS'] !== undefined) await writeFile(join(process.env['KEEP_REPORT_SCREENSHOTS'], `${name}.png`), await readFile(png));
-    return decodePng(await readFile(png));
+    const png = await (await browser.load(page, 820)).screenshot();
+    if (process.env['KEEP_REPORT_SCREENSHOTS'] !== undefined) await writeFile(join(process.env['KEEP_REPORT_SCREENSHOTS'], `${name}.png`), png);
+    return decodePng(png);
   }
 
   before(async () => {
@@ -78,8 +70,12 @@ describe('connect and discover reports', () => {
     } finally {
       await collector.stop();
     }
+    browser = launchBrowser(workspace.dir);
   });
-  after(() => workspace.remove());
+  after(async () => {
+    await browser?.close();
+    await workspace.remove();
+  });
 
   it('report discover: funnels per resource type in json, table and csv; worker threads agree with one thread', () => {
     const json = JSON.parse(report('discover', '--format', 'json', '--workers', '1'));
@@ -151,10 +147,10 @@ describe('connect and discover reports', () => {
   });
 
   it('html (connect): a self-contained page whose DAU, WAU and bar charts Chromium renders', async () => {
-    const html = report('connect', '--format', 'html');
+    const html = htmlPage('connect');
     assert.doesNotMatch(html, /\s(src|href)=/);
     assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
-    const image = await screenshot('connect', html, 2600);
+    const image = await screenshot('connect', html);
     assert.equal(image.width, 820);
     assert.ok(countPixels(image, hex('#2f6fdf')) > 2_000, 'daily active columns');
     assert.ok(countPixels(image, hex('#e07b22')) > 2_000, 'weekly active columns');
@@ -164,13 +160,13 @@ describe('connect and discover reports', () => {
   });
 
   it('html (discover): a self-contained page with a funnel chart per resource type that Chromium renders', async () => {
-    const html = report('discover', '--format', 'html');
+    const html = htmlPage('discover');
     assert.doesNotMatch(html, /\s(src|href)=/);
     assert.equal((html.match(/<div class="funnel" id="funnel-\d+"/g) ?? []).length, 3);
     assert.doesNotMatch(html, /<svg(?![^>]*viewBox)[^>]*>/, 'every SVG has a viewBox');
     assert.doesNotMatch(html, /width="\d+"/, 'no chart has a fixed width');
     assert.match(html, /title="DISCOVER_RESOURCE_SERVER">server<\/div>/, "the raw resource value is the label's tooltip");
-    const image = await screenshot('discover', html, 2600);
+    const image = await screenshot('discover', html);
     assert.ok(countPixels(image, hex('#7b4fd6')) > 10_000, 'funnel bars');
     assert.ok(countPixels(image, hex('#d9cdf5')) > 3_000, 'funnel bands');
     assert.ok(countPixels(image, hex('#0f8a8a')) > 1_000, 'completion bars');
@@ -178,21 +174,19 @@ describe('connect and discover reports', () => {
   });
 
   it('on a phone (390 px), no chart, number or label of the Connect and Discover pages runs off the screen or is cut', async () => {
-    const pages = { connect: report('connect', '--format', 'html'), discover: report('discover', '--format', 'html') };
-    await withBrowser(workspace.dir, async (browser) => {
-      for (const [name, html] of Object.entries(pages)) {
-        const file = join(workspace.dir, `${name}-phone.html`);
-        await writeFile(file, html);
-        const loaded = await browser.load(file, 390);
-        if (process.env['KEEP_REPORT_SCREENSHOTS'] !== undefined) await writeFile(join(process.env['KEEP_REPORT_SCREENSHOTS'], `${name}-390.png`), await loaded.screenshot());
-        const overflow = (await loaded.evaluate(OVERFLOW_CHECK)) as Overflow;
-        assert.deepEqual(overflow, { pageOverflow: 0, wide: [], cut: [] }, `${name} at 390 px`);
-      }
-      // Positive control: a fixed 700 px SVG, as the Discover charts had, is caught.
-      const fixed = join(workspace.dir, 'fixed.html');
-      await writeFile(fixed, '<!doctype html><meta name="viewport" content="width=device-width"><svg width="700" height="20"><text x="650" y="15">42</text></svg>');
-      const caught = (await (await browser.load(fixed, 390)).evaluate(OVERFLOW_CHECK)) as Overflow;
-      assert.ok(caught.wide.length > 0, 'the check sees an element wider than the screen');
-    });
+    for (const name of ['connect', 'discover'] as const) {
+      const html = htmlPage(name);
+      const file = join(workspace.dir, `${name}-phone.html`);
+      await writeFile(file, html);
+      const loaded = await browser.load(file, 390);
+      if (process.env['KEEP_REPORT_SCREENSHOTS'] !== undefined) await writeFile(join(process.env['KEEP_REPORT_SCREENSHOTS'], `${name}-390.png`), await loaded.screenshot());
+      const overflow = (await loaded.evaluate(OVERFLOW_CHECK)) as Overflow;
+      assert.deepEqual(overflow, { pageOverflow: 0, wide: [], cut: [] }, `${name} at 390 px`);
+    }
+    // Positive control: a fixed 700 px SVG, as the Discover charts had, is caught.
+    const fixed = join(workspace.dir, 'fixed.html');
+    await writeFile(fixed, '<!doctype html><meta name="viewport" content="width=device-width"><svg width="700" height="20"><text x="650" y="15">42</text></svg>');
+    const caught = (await (await browser.load(fixed, 390)).evaluate(OVERFLOW_CHECK)) as Overflow;
+    assert.ok(caught.wide.length > 0, 'the check sees an element wider than the screen');
   });
 });

@@ -40,14 +40,20 @@ describe('commands load their code only when they run', () => {
   });
   after(() => workspace.remove());
 
-  async function modulesLoadedBy(args: string[], name: string, env: Record<string, string> = {}): Promise<string[]> {
+  /** One run per command line and env (each is tsx loading the sources, seconds of CPU): two tests that look at the same run share it. */
+  const runs = new Map<string, Promise<string[]>>();
+  function modulesLoadedBy(args: string[], name: string, env: Record<string, string> = {}): Promise<string[]> {
+    const key = JSON.stringify([args, env]);
+    const known = runs.get(key);
+    if (known !== undefined) return known;
     const log = join(workspace.dir, `${name}.log`);
-    await promisify(execFile)(process.execPath, ['--import', TSX, '--import', SPY, join(ROOT, 'src/cli/main.ts'), ...args], {
+    const loaded = promisify(execFile)(process.execPath, ['--import', TSX, '--import', SPY, join(ROOT, 'src/cli/main.ts'), ...args], {
       cwd: workspace.dir,
       env: cleanEnv({ MODULE_SPY_LOG: log, ...env }),
       timeout: 30_000,
-    });
-    return (await readFile(log, 'utf8')).trim().split('\n');
+    }).then(async () => (await readFile(log, 'utf8')).trim().split('\n'));
+    runs.set(key, loaded);
+    return loaded;
   }
 
   for (const [name, args] of [

@@ -130,15 +130,17 @@ describe('reporter batching', () => {
 
   it('close() holds its 1 s deadline against a black-holed endpoint, then drops the rest with one debug line', async () => {
     receiver.blackhole = true;
-    const { output, stderr, durationMs } = await runReportingApp({ endpoint: receiver.url, service: 'single', steps: [['capture', 10], ['close']] });
+    const { output, stderr, exitedAfterOutputMs } = await runReportingApp({ endpoint: receiver.url, service: 'single', steps: [['capture', 10], ['close']] });
     const close = output.results.at(-1)!;
     assert.equal(close['complete'], false);
     assert.equal(close['abandoned'], 10);
     assert.ok((close.ms as number) >= 990 && (close.ms as number) < 1_400, `close took ${close.ms} ms`);
     assert.equal(stderr.match(/abandoned/g)?.length, 1, stderr);
     assert.match(stderr, /app analytics abandoned: not finished within the 1000 ms close deadline events=10/);
-    // Nothing lingers after close: the process ends at once (start-up plus the deadline).
-    assert.ok(durationMs < 4_000, `the app took ${Math.round(durationMs)} ms`);
+    // Nothing lingers after close: the process ends once it has written its results, not when a
+    // request to the black hole times out (10 s). Measured from that output, so a start-up slowed by
+    // a busy machine (6.5 s at a load average near 9) does not count.
+    assert.ok(exitedAfterOutputMs < 3_000, `the app exited ${Math.round(exitedAfterOutputMs)} ms after its output`);
   });
 
   it('a flood of 100k captures against a black-holed endpoint stays within 1,000 buffered events and flat memory', async () => {

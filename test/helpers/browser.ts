@@ -27,9 +27,21 @@ export interface Browser {
   load(page: string, width: number): Promise<LoadedPage>;
 }
 
+/** How long one wait on Chromium may take (an answer, a page's load) on a heavily loaded machine. */
+const WAIT_MS = 60_000;
+
 type Message = { id?: number; result?: Record<string, unknown>; error?: { message: string }; method?: string; sessionId?: string };
 
-export async function withBrowser<T>(profileDir: string, use: (browser: Browser) => Promise<T>): Promise<T> {
+export interface LaunchedBrowser extends Browser {
+  /** Stops Chromium and waits for it, so its profile directory is no longer written. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts one Chromium for as many pages as a test file loads: a launch costs far more than a page
+ * (a file's tests share it from `before` to `after`). withBrowser is the same for one callback.
+ */
+export function launchBrowser(profileDir: string): LaunchedBrowser {
   const child = spawn(
     chromiumPath(),
     [
@@ -48,44 +60,68 @@ export async function withBrowser<T>(profileDir: string, use: (browser: Browser)
     { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] },
   );
   const toBrowser = child.stdio[3] as Writable;
-  const pending = new Map<number, { resolve: (value: Record<string, unknown>) => void; reject: (error: Error) => void }>();
-  const events: Message[] = [];
+  // Every wait on Chromium (an answer, a page's load) is bounded: past it Chromium is killed, which
+  // fails whatever waits with "chromium exited". A bound per wait, not on the browser's life, since
+  // a file's tests may share one browser for as long as they take.
+  const waits = new Set<{ settle: (message?: Message) => boolean; fail: (error: Error) => void; timer: NodeJS.Timeout }>();
   let exited = false;
   child.on('exit', () => {
     exited = true;
-    for (const { reject } of pending.values()) reject(new Error('chromium exited'));
+    for (const wait of waits) wait.fail(new Error('chromium exited'));
   });
+  /** Resolves with the first message `take` accepts, or rejects when Chromium exits first. */
+  const waitFor = (what: string, take: (message: Message) => boolean): Promise<Message> =>
+    new Promise((resolve, reject) => {
+      if (exited) return reject(new Error(`chromium exited before ${what}`));
+      const wait = {
+        settle: (message?: Message) => {
+          if (message === undefined || !take(message)) return false;
+          done();
+          resolve(message);
+          return true;
+        },
+        fail: (error: Error) => {
+          done();
+          reject(new Error(`${error.message} before ${what}`));
+        },
+        timer: setTimeout(() => child.kill('SIGKILL'), WAIT_MS),
+      };
+      const done = (): void => {
+        clearTimeout(wait.timer);
+        waits.delete(wait);
+      };
+      waits.add(wait);
+    });
   let buffered = '';
   (child.stdio[4] as Readable).setEncoding('utf8').on('data', (chunk: string) => {
     buffered += chunk;
     for (let end = buffered.indexOf('\0'); end >= 0; end = buffered.indexOf('\0')) {
       const message = JSON.parse(buffered.slice(0, end)) as Message;
       buffered = buffered.slice(end + 1);
-      if (message.id === undefined) events.push(message);
-      else if (message.error !== undefined) pending.get(message.id)?.reject(new Error(message.error.message));
-      else pending.get(message.id)?.resolve(message.result ?? {});
+      for (const wait of waits) if (wait.settle(message)) break;
     }
   });
   let nextId = 0;
-  const send = (method: string, params: Record<string, unknown> = {}, sessionId?: string): Promise<Record<string, unknown>> =>
-    new Promise((resolve, reject) => {
-      nextId += 1;
-      const id = nextId;
-      pending.set(id, { resolve, reject });
-      toBrowser.write(`${JSON.stringify({ id, method, params, ...(sessionId === undefined ? {} : { sessionId }) })}\0`);
-    });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const send = async (method: string, params: Record<string, unknown> = {}, sessionId?: string): Promise<Record<string, unknown>> => {
+    nextId += 1;
+    const id = nextId;
+    const answer = waitFor(`the answer to ${method}`, (message) => message.id === id);
+    toBrowser.write(`${JSON.stringify({ id, method, params, ...(sessionId === undefined ? {} : { sessionId }) })}\0`);
+    const message = await answer;
+    if (message.error !== undefined) throw new Error(`${method}: ${message.error.message}`);
+    return message.result ?? {};
+  };
   const browser: Browser = {
     async load(page, width) {
       const { targetId } = (await send('Target.createTarget', { url: 'about:blank' })) as { targetId: string };
       const { sessionId } = (await send('Target.attachToTarget', { targetId, flatten: true })) as { sessionId: string };
       await send('Emulation.setDeviceMetricsOverride', { width, height: 900, deviceScaleFactor: 1, mobile: false }, sessionId);
       await send('Page.enable', {}, sessionId);
-      await send('Page.navigate', { url: `file://${page}` }, sessionId);
-      while (!events.some((event) => event.method === 'Page.loadEventFired' && event.sessionId === sessionId)) {
-        if (exited) throw new Error('chromium exited before the page loaded');
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      // Listened for before the navigation starts, so a load that fires before its answer is not missed.
+      await Promise.all([
+        waitFor(`${page} loaded`, (message) => message.method === 'Page.loadEventFired' && message.sessionId === sessionId),
+        send('Page.navigate', { url: `file://${page}` }, sessionId),
+      ]);
       const evaluate = async (expression: string): Promise<unknown> =>
         ((await send('Runtime.evaluate', { expression, returnByValue: true }, sessionId)) as { result: { value: unknown } }).result.value;
       return {
@@ -100,16 +136,25 @@ export async function withBrowser<T>(profileDir: string, use: (browser: Browser)
       };
     },
   };
+  return {
+    ...browser,
+    close: async () => {
+      // Waited for, so its profile directory is no longer being written when the test removes it.
+      if (!exited) {
+        const gone = new Promise((resolve) => child.once('exit', resolve));
+        child.kill();
+        await gone;
+      }
+    },
+  };
+}
+
+export async function withBrowser<T>(profileDir: string, use: (browser: Browser) => Promise<T>): Promise<T> {
+  const browser = launchBrowser(profileDir);
   try {
     return await use(browser);
   } finally {
-    clearTimeout(timer);
-    // Waited for, so its profile directory is no longer being written when the test removes it.
-    if (!exited) {
-      const gone = new Promise((resolve) => child.once('exit', resolve));
-      child.kill();
-      await gone;
-    }
+    await browser.close();
   }
 }
 

@@ -1,14 +1,19 @@
 /**
- * A throw-away PostgreSQL cluster for one test file: initdb into a temp directory, then `postgres`
- * in the foreground on 127.0.0.1 (a port picked here: postgres cannot take port 0), its unix socket
- * in the same directory, trust authentication for loopback and the socket only, fsync on (the
- * store's durability is what the tests check). As root, the cluster runs as `nobody`, since
- * postgres refuses to run as root. One database per test (createDatabase). A missing initdb fails
- * loudly with one line saying how to install it; nothing is skipped.
+ * A throw-away PostgreSQL cluster for one test file: a copy of an initdb'd cluster in a temp
+ * directory, then `postgres` in the foreground on 127.0.0.1 (a port picked here: postgres cannot
+ * take port 0), its unix socket in the same directory, trust authentication for loopback and the
+ * socket only, fsync on (the store's durability is what the tests check). As root, the cluster runs
+ * as `nobody`, since postgres refuses to run as root. One database per test (createDatabase). A
+ * missing initdb fails loudly with one line saying how to install it; nothing is skipped.
+ *
+ * initdb runs once per machine and PostgreSQL version, into a template beside the temp clusters
+ * (clusterTemplate): it costs over a second of CPU, about ten times a copy, and nine test files
+ * start a cluster.
  */
+import { createHash } from 'node:crypto';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { realpathSync } from 'node:fs';
-import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
@@ -56,27 +61,79 @@ export function unprivilegedOwner(): { uid: number; gid: number } | undefined {
 
 class PortTakenError extends Error {}
 
-export async function startPostgres(): Promise<PgServer> {
-  const bin = postgresBinDir();
-  const owner = unprivilegedOwner();
-  const dir = await mkdtemp(join(tmpdir(), 'tbot-pg-'));
+// --no-sync only for initdb's own files: the running server keeps fsync on.
+const INITDB_ARGS = ['-U', SUPERUSER, '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync'];
+/** Trust only on the socket and on loopback; initdb's default file is replaced, not amended. */
+const HBA = 'local all all trust\nhost all all 127.0.0.1/32 trust\n';
+
+/** A new cluster in `dir`/data: initdb, then our pg_hba.conf. `dir` is removed when it fails. */
+async function initCluster(bin: string, dir: string, owner: { uid: number; gid: number } | undefined): Promise<void> {
   const data = join(dir, 'data');
-  const asOwner = owner === undefined ? {} : { uid: owner.uid, gid: owner.gid };
-  if (owner !== undefined) await chown(dir, owner.uid, owner.gid);
   try {
-    // --no-sync only for initdb's own files: the running server keeps fsync on.
-    execFileSync(join(bin, 'initdb'), ['-D', data, '-U', SUPERUSER, '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync'], {
-      ...asOwner,
+    execFileSync(join(bin, 'initdb'), ['-D', data, ...INITDB_ARGS], {
+      ...(owner === undefined ? {} : { uid: owner.uid, gid: owner.gid }),
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { PATH: process.env['PATH'] ?? '', LANG: 'C' },
     });
-    // Trust only on the socket and on loopback; initdb's default file is replaced, not amended.
-    await writeFile(join(data, 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 trust\n');
+    await writeFile(join(data, 'pg_hba.conf'), HBA);
+    if (owner !== undefined) await chown(join(data, 'pg_hba.conf'), owner.uid, owner.gid);
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw new Error(`initdb failed: ${(error as { stderr?: Buffer }).stderr?.toString() ?? (error as Error).message}`);
   }
+}
+
+/**
+ * The directory holding an initdb'd cluster (`data`) that is never started, only copied: made once
+ * for this PostgreSQL build, these options and this owner (its name says which), then kept. Two
+ * files making it at once each initdb into a temp directory; the first rename wins and the other
+ * removes its own. A template that is not ours alone (another owner, writable by others) is not
+ * used: undefined, and the caller runs initdb itself.
+ */
+async function clusterTemplate(bin: string, owner: { uid: number; gid: number } | undefined): Promise<string | undefined> {
+  const version = execFileSync(join(bin, 'initdb'), ['--version'], { encoding: 'utf8' }).trim();
+  const key = createHash('sha256')
+    .update(JSON.stringify([bin, version, INITDB_ARGS, HBA, owner ?? null]))
+    .digest('hex')
+    .slice(0, 16);
+  const template = join(tmpdir(), `tbot-pg-template-${key}`);
+  const trusted = async (): Promise<boolean | undefined> => {
+    const stats = await lstat(template).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)));
+    if (stats === undefined) return undefined;
+    return stats.isDirectory() && stats.uid === process.getuid?.() && (stats.mode & 0o022) === 0;
+  };
+  const found = await trusted();
+  if (found !== undefined) return found ? template : undefined;
+  // Ours and read-only to others; the cluster's own directory inside belongs to whoever runs postgres.
+  const making = await mkdtemp(join(tmpdir(), 'tbot-pg-template-new-'));
+  await chmod(making, 0o755);
+  if (owner !== undefined) {
+    await mkdir(join(making, 'data'), { mode: 0o700 });
+    await chown(join(making, 'data'), owner.uid, owner.gid);
+  }
+  await initCluster(bin, making, owner);
+  try {
+    await rename(making, template);
+  } catch (error) {
+    // Another file made it first.
+    await rm(making, { recursive: true, force: true });
+    if ((error as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return (await trusted()) === true ? template : undefined;
+}
+
+export async function startPostgres(): Promise<PgServer> {
+  const bin = postgresBinDir();
+  const owner = unprivilegedOwner();
+  const template = await clusterTemplate(bin, owner);
+  const dir = await mkdtemp(join(tmpdir(), 'tbot-pg-'));
+  const data = join(dir, 'data');
+  const asOwner = owner === undefined ? {} : { uid: owner.uid, gid: owner.gid };
+  if (owner !== undefined) await chown(dir, owner.uid, owner.gid);
+  if (template === undefined) await initCluster(bin, dir, owner);
+  // cp -a keeps the owner, the modes (postgres wants its data directory 0700) and the links.
+  else execFileSync('cp', ['-a', join(template, 'data'), data], { stdio: ['ignore', 'ignore', 'pipe'] });
 
   let child: ChildProcess | undefined;
   let port = 0;

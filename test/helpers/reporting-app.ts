@@ -25,6 +25,11 @@ export interface AppResult {
 
 export interface AppRun extends RunResult {
   output: AppResult;
+  /**
+   * From the app's last output (written after its last step) to its exit: whether anything kept
+   * it alive after it was done, measured without its start-up, which a busy machine stretches.
+   */
+  exitedAfterOutputMs: number;
 }
 
 export function runReportingApp(plan: Plan, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<AppRun> {
@@ -32,13 +37,18 @@ export function runReportingApp(plan: Plan, env: Record<string, string> = {}, no
   const child = spawn(process.execPath, [...nodeArgs, REPORTING_APP, JSON.stringify(plan)], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  let lastOutputAt = started;
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    lastOutputAt = performance.now();
+  });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => {
       if (code !== 0) return reject(new Error(`reporting app exited ${code ?? signal}:\n${stderr}`));
-      resolve({ code, signal, stdout, stderr, durationMs: performance.now() - started, output: JSON.parse(stdout) as AppResult });
+      const ended = performance.now();
+      resolve({ code, signal, stdout, stderr, durationMs: ended - started, exitedAfterOutputMs: ended - lastOutputAt, output: JSON.parse(stdout) as AppResult });
     });
   });
 }

@@ -4,7 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { listTestFiles, orderByWeight, parseTimes, parseWeights, RunTestsError, runTestsAndChecks, WEIGHTS_FILE, weightsText } from '../../scripts/run-tests.mjs';
+import { listTestFiles, orderByWeight, parseJobs, parseTimes, parseWeights, RunTestsError, runTestsAndChecks, WEIGHTS_FILE, weightsText } from '../../scripts/run-tests.mjs';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -56,6 +56,17 @@ describe('npm test: the test runner script', () => {
       /w\.json: files\["test\/unit\/a\.test\.ts"\]: expected seconds \(a number >= 0\), got -1/,
     );
     assert.throws(() => parseWeights('{"files": {"test/unit/a.test.ts": "3"}}', 'w.json'), /got "3"/);
+  });
+
+  it('--jobs=N takes a whole number of files at a time, and refuses anything else by name', () => {
+    assert.equal(parseJobs('--jobs=3'), 3);
+    assert.equal(parseJobs('--jobs=12'), 12);
+    for (const bad of ['--jobs=0', '--jobs=', '--jobs=-1', '--jobs=2.5', '--jobs=three', '--jobs=1000', '--jobs=03'])
+      assert.throws(
+        () => parseJobs(bad),
+        (error: Error) => error instanceof RunTestsError && error.message === `--jobs: expected a whole number of files at a time from 1 to 999, got "${bad.slice(7)}"`,
+        bad,
+      );
   });
 
   it("writes the reporter's per-file times as a weights file that reads back, heaviest first", () => {
@@ -111,7 +122,7 @@ describe('npm test: the test runner script', () => {
       assert.match(log, /✖ exit-3 failed \(exit 3\):\nsaid something/);
     });
 
-    it('starts the files in the order given, not sorted: a file given last starts after both given before it', async () => {
+    it('starts the files in the order given, not sorted, `jobs` at a time: a file given last starts after both given before it', async () => {
       // z and y start together and each waits (on a watch, not a clock) until the other has
       // started; a, given last but first by name, checks that both were there before it.
       const log = join(workspace.dir, 'order.log');
@@ -142,7 +153,8 @@ describe('npm test: the test runner script', () => {
         ),
       ];
       let output = '';
-      const { code } = await runTestsAndChecks({ files, checks: [], log: () => undefined, testOutput: (text) => (output += text), timesFile: `${log}.times` });
+      // Two at a time: with a third slot, a would start beside z and y.
+      const { code } = await runTestsAndChecks({ files, checks: [], log: () => undefined, testOutput: (text) => (output += text), timesFile: `${log}.times`, jobs: 2 });
       assert.equal(code, 0, output);
       assert.match(output, /✔ a starts after z and y/);
     });
