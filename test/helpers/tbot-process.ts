@@ -22,6 +22,11 @@ export interface RunResult {
   stdout: string;
   stderr: string;
   durationMs: number;
+  /**
+   * From the process's last output (stdout or stderr) to its exit: whether anything kept it alive
+   * after its last word, measured without its start-up, which a busy machine stretches by seconds.
+   */
+  exitedAfterOutputMs: number;
 }
 
 /** Only PATH and what the test names: the host's DO_NOT_TRACK, HOME etc. must not leak into a test. */
@@ -50,9 +55,14 @@ export function spawnTbot(args: readonly string[], options: RunOptions = {}): Tb
   let stdout = '';
   let stderr = '';
   const waiters: { pattern: RegExp; resolve: (match: RegExpExecArray) => void; reject: (error: Error) => void }[] = [];
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  let lastOutputAt = started;
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    lastOutputAt = performance.now();
+  });
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
+    lastOutputAt = performance.now();
     for (const waiter of waiters.splice(0)) {
       const match = waiter.pattern.exec(stderr);
       if (match !== null) waiter.resolve(match);
@@ -66,7 +76,8 @@ export function spawnTbot(args: readonly string[], options: RunOptions = {}): Tb
     child.on('close', (code, signal) => {
       clearTimeout(killer);
       for (const waiter of waiters.splice(0)) waiter.reject(new Error(`the process ended (${signal ?? code}) and stderr never matched ${waiter.pattern}; got:\n${stderr}`));
-      resolve({ code, signal, stdout, stderr, durationMs: performance.now() - started });
+      const ended = performance.now();
+      resolve({ code, signal, stdout, stderr, durationMs: ended - started, exitedAfterOutputMs: ended - lastOutputAt });
     });
   });
   return {
