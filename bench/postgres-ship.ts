@@ -18,22 +18,31 @@
  *     track_commit_timestamp on), p50, p99, max; and what it costs per event at that rate, the
  *     ship thread's CPU and PostgreSQL's (the rate is fixed, so the two builds do the same work
  *     however busy the machine is)                                           goal: p99 ≤ 2 s
+ *   a backlog shipped: BENCH_BACKLOG_EVENTS stored events (tbot, Connect and Discover, as
+ *     bench/usage-store.ts writes them) already in the outbox when a collector with --store starts;
+ *     the ship thread's CPU and PostgreSQL's per event until all are shipped, in full batches, this
+ *     build and the baseline build taking turns for BENCH_BACKLOG_ROUNDS rounds (medians). With no
+ *     ingest running, this is the shipper's own cost with the least noise a shared machine allows.
  */
 import autocannon from 'autocannon';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { SUBMIT_TBOT_EVENT_PATH, SUBMIT_TBOT_EVENTS_PATH } from '../src/protocol/tbot-wire.js';
+import { SegmentReader, START } from '../src/collector/store/segments.js';
 import { COLLECTOR_BUNDLE, eventually, metric, type RunningCollector, startCollector, tbotEvent } from '../test/helpers/collector-process.js';
 import { startPostgres } from '../test/helpers/postgres.js';
 import { cpuSecondsOf, cpuSecondsOfTree, mainThreadCpuSecondsOf, median, nicedThreadsCpuSecondsOf } from './measure.js';
+import { writeUsageStore } from './usage-store.js';
 
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 5);
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 7);
 const lagSeconds = Number(process.env['BENCH_LAG_SECONDS'] ?? 15);
 const baselineDist = process.env['BENCH_BASELINE_DIST'];
+const backlogEvents = Number(process.env['BENCH_BACKLOG_EVENTS'] ?? 100_000);
+const backlogRounds = Number(process.env['BENCH_BACKLOG_ROUNDS'] ?? 3);
 const RATE = 5_000;
 const PER_REQUEST = 100;
 const CONNECTIONS = 16;
@@ -168,6 +177,41 @@ try {
       `shipper at a steady ${RATE} events/s for ${lagSeconds} s, ${build.name} (${sent} events sent, ${(sent / lagSeconds).toFixed(0)}/s achieved, ${steady.non2xx + steady.errors} failed requests, ${lag.events} stored): received_at → COMMIT p50 ${lag.p50.toFixed(3)} s, p99 ${lag.p99.toFixed(3)} s, max ${lag.max.toFixed(3)} s   goal p99 ≤ 2 s; CPU per event: ship thread ${micros(shipCpu, sent)}, PostgreSQL ${micros(postgresCpu, sent)}; load average ${load()}`,
     );
   }
+
+  // A backlog shipped: the same outbox, copied, for each build in turn; only the shipper runs.
+  const backlog = join(scratch, 'backlog');
+  await writeUsageStore(backlog, backlogEvents, { tbot: 1, connect: 1, discover: 1 });
+  // About the number asked for (the generator completes its last groups).
+  const backlogLines = await new SegmentReader(backlog).countFrom(START);
+  const shipped = new Map(steadyBuilds.map((build) => [build.name, { ship: [] as number[], postgres: [] as number[] }]));
+  for (let round = 0; round < backlogRounds; round += 1) {
+    const figures: string[] = [];
+    for (const build of round % 2 === 0 ? steadyBuilds : [...steadyBuilds].reverse()) {
+      const dir = join(scratch, `backlog-${round}-${steadyBuilds.indexOf(build)}`);
+      await cp(backlog, dir, { recursive: true });
+      const postgresBefore = cpuSecondsOfTree(server.pid());
+      const collector = await startCollector(dir, [], { TBOT_COLLECTOR_STORE: await server.createDatabase() }, build.bundle);
+      await eventually(() => metric(collector.url, 'tbot_collector_outbox_shipped_total'), backlogLines, DRAIN_MS);
+      // The thread's CPU from its start: its module loading is in it, the same for both builds.
+      const shipCpu = nicedThreadsCpuSecondsOf(collector.child.pid!, SHIP_NICENESS);
+      const postgresCpu = cpuSecondsOfTree(server.pid()) - postgresBefore;
+      await collector.stop();
+      await rm(dir, { recursive: true, force: true });
+      shipped.get(build.name)!.ship.push(shipCpu);
+      shipped.get(build.name)!.postgres.push(postgresCpu);
+      figures.push(`${build.name} ship thread ${micros(shipCpu, backlogLines)}, PostgreSQL ${micros(postgresCpu, backlogLines)}`);
+    }
+    console.log(`  backlog round ${round + 1}: ${figures.join('; ')}; load average ${load()}`);
+  }
+  const own = shipped.get('this build')!;
+  console.log(
+    `a backlog of ${backlogLines} stored events shipped (median of ${backlogRounds}), CPU per event: this build ship thread ${micros(median(own.ship), backlogLines)}, PostgreSQL ${micros(median(own.postgres), backlogLines)}`,
+  );
+  const base = shipped.get('baseline build');
+  if (base !== undefined)
+    console.log(
+      `  baseline build ship thread ${micros(median(base.ship), backlogLines)}, PostgreSQL ${micros(median(base.postgres), backlogLines)}; this build ÷ baseline: ship thread ${(median(own.ship) / median(base.ship)).toFixed(2)}×, PostgreSQL ${(median(own.postgres) / median(base.postgres)).toFixed(2)}×, both ${((median(own.ship) + median(own.postgres)) / (median(base.ship) + median(base.postgres))).toFixed(2)}×`,
+    );
 } finally {
   await server.stop();
   await rm(scratch, { recursive: true, force: true });
