@@ -19,7 +19,7 @@
  *     ship thread's CPU and PostgreSQL's (the rate is fixed, so the two builds do the same work
  *     however busy the machine is)                                           goal: p99 ≤ 2 s
  *   a backlog shipped: BENCH_BACKLOG_EVENTS stored events (tbot, Connect and Discover, as
- *     bench/usage-store.ts writes them) already in the outbox when a collector with --store starts;
+ *     bench/usage-store.ts writes them, each with its uuid) already in the outbox when a collector with --store starts;
  *     the ship thread's CPU and PostgreSQL's per event until all are shipped, in full batches, this
  *     build and the baseline build taking turns for BENCH_BACKLOG_ROUNDS rounds (medians). With no
  *     ingest running, this is the shipper's own cost with the least noise a shared machine allows.
@@ -180,7 +180,7 @@ try {
 
   // A backlog shipped: the same outbox, copied, for each build in turn; only the shipper runs.
   const backlog = join(scratch, 'backlog');
-  await writeUsageStore(backlog, backlogEvents, { tbot: 1, connect: 1, discover: 1 });
+  await writeUsageStore(backlog, backlogEvents, { tbot: 1, connect: 1, discover: 1 }, undefined, undefined, true);
   // About the number asked for (the generator completes its last groups).
   const backlogLines = await new SegmentReader(backlog).countFrom(START);
   const shipped = new Map(steadyBuilds.map((build) => [build.name, { ship: [] as number[], postgres: [] as number[] }]));
