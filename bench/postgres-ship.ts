@@ -21,8 +21,8 @@
  *   a backlog shipped: BENCH_BACKLOG_EVENTS stored events (tbot, Connect and Discover, as
  *     bench/usage-store.ts writes them, each with its uuid) already in the outbox when a collector with --store starts;
  *     the ship thread's CPU and PostgreSQL's per event until all are shipped, in full batches, this
- *     build and the baseline build taking turns for BENCH_BACKLOG_ROUNDS rounds (medians). With no
- *     ingest running, this is the shipper's own cost with the least noise a shared machine allows.
+ *     build and the baseline build taking turns for BENCH_BACKLOG_ROUNDS rounds (medians), and the
+ *     WAL PostgreSQL wrote per event, which the machine's load does not change.
  */
 import autocannon from 'autocannon';
 import { randomUUID } from 'node:crypto';
@@ -183,35 +183,45 @@ try {
   await writeUsageStore(backlog, backlogEvents, { tbot: 1, connect: 1, discover: 1 }, undefined, undefined, true);
   // About the number asked for (the generator completes its last groups).
   const backlogLines = await new SegmentReader(backlog).countFrom(START);
-  const shipped = new Map(steadyBuilds.map((build) => [build.name, { ship: [] as number[], postgres: [] as number[] }]));
+  const shipped = new Map(steadyBuilds.map((build) => [build.name, { ship: [] as number[], postgres: [] as number[], wal: [] as number[] }]));
+  // WAL written per event: unlike CPU, it does not depend on how busy the machine is.
+  const walAdmin = new pg.Client({ connectionString: server.url() });
+  await walAdmin.connect();
+  const walLsn = async (): Promise<string> => (await walAdmin.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn;
+  const walBytesSince = async (from: string): Promise<number> =>
+    Number((await walAdmin.query<{ bytes: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1)::text AS bytes', [from])).rows[0]!.bytes);
   for (let round = 0; round < backlogRounds; round += 1) {
     const figures: string[] = [];
     for (const build of round % 2 === 0 ? steadyBuilds : [...steadyBuilds].reverse()) {
       const dir = join(scratch, `backlog-${round}-${steadyBuilds.indexOf(build)}`);
       await cp(backlog, dir, { recursive: true });
       const postgresBefore = cpuSecondsOfTree(server.pid());
+      const walBefore = await walLsn();
       const collector = await startCollector(dir, [], { TBOT_COLLECTOR_STORE: await server.createDatabase() }, build.bundle);
       await eventually(() => metric(collector.url, 'tbot_collector_outbox_shipped_total'), backlogLines, DRAIN_MS);
       // The thread's CPU from its start: its module loading is in it, the same for both builds.
       const shipCpu = nicedThreadsCpuSecondsOf(collector.child.pid!, SHIP_NICENESS);
       const postgresCpu = cpuSecondsOfTree(server.pid()) - postgresBefore;
+      const wal = await walBytesSince(walBefore);
       await collector.stop();
       await rm(dir, { recursive: true, force: true });
       shipped.get(build.name)!.ship.push(shipCpu);
       shipped.get(build.name)!.postgres.push(postgresCpu);
-      figures.push(`${build.name} ship thread ${micros(shipCpu, backlogLines)}, PostgreSQL ${micros(postgresCpu, backlogLines)}`);
+      shipped.get(build.name)!.wal.push(wal);
+      figures.push(`${build.name} ship thread ${micros(shipCpu, backlogLines)}, PostgreSQL ${micros(postgresCpu, backlogLines)}, WAL ${(wal / backlogLines).toFixed(0)} B`);
     }
     console.log(`  backlog round ${round + 1}: ${figures.join('; ')}; load average ${load()}`);
   }
   const own = shipped.get('this build')!;
   console.log(
-    `a backlog of ${backlogLines} stored events shipped (median of ${backlogRounds}), CPU per event: this build ship thread ${micros(median(own.ship), backlogLines)}, PostgreSQL ${micros(median(own.postgres), backlogLines)}`,
+    `a backlog of ${backlogLines} stored events shipped (median of ${backlogRounds}), per event: this build ship thread ${micros(median(own.ship), backlogLines)}, PostgreSQL ${micros(median(own.postgres), backlogLines)}, WAL ${(median(own.wal) / backlogLines).toFixed(0)} bytes`,
   );
   const base = shipped.get('baseline build');
   if (base !== undefined)
     console.log(
-      `  baseline build ship thread ${micros(median(base.ship), backlogLines)}, PostgreSQL ${micros(median(base.postgres), backlogLines)}; this build ÷ baseline: ship thread ${(median(own.ship) / median(base.ship)).toFixed(2)}×, PostgreSQL ${(median(own.postgres) / median(base.postgres)).toFixed(2)}×, both ${((median(own.ship) + median(own.postgres)) / (median(base.ship) + median(base.postgres))).toFixed(2)}×`,
+      `  baseline build ship thread ${micros(median(base.ship), backlogLines)}, PostgreSQL ${micros(median(base.postgres), backlogLines)}, WAL ${(median(base.wal) / backlogLines).toFixed(0)} bytes; this build ÷ baseline: ship thread ${(median(own.ship) / median(base.ship)).toFixed(2)}×, PostgreSQL ${(median(own.postgres) / median(base.postgres)).toFixed(2)}×, both ${((median(own.ship) + median(own.postgres)) / (median(base.ship) + median(base.postgres))).toFixed(2)}×, WAL ${(median(own.wal) / median(base.wal)).toFixed(2)}×`,
     );
+  await walAdmin.end();
 } finally {
   await server.stop();
   await rm(scratch, { recursive: true, force: true });
