@@ -83,6 +83,26 @@ export function mainThreadCpuSecondsOf(pid: number): number {
   return cpuSecondsIn(`/proc/${pid}/task/${pid}/stat`);
 }
 
+/**
+ * CPU seconds of a process's threads that run at niceness `nice` (the collector's ship worker
+ * lowers its own thread's priority to 10, and nothing else in it does): one thread's share, found
+ * without knowing its id.
+ */
+export function nicedThreadsCpuSecondsOf(pid: number, nice: number): number {
+  let total = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    let fields: string[];
+    try {
+      fields = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8').split(') ').at(-1)!.split(' ');
+    } catch {
+      continue; // ended since the listing
+    }
+    // Field 19, the niceness, is the 17th after the state.
+    if (Number(fields[16]) === nice) total += (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  }
+  return total;
+}
+
 function cpuSecondsIn(statFile: string): number {
   // Fields after the command's closing parenthesis start at the state (field 3); utime and stime are fields 14 and 15.
   const fields = readFileSync(statFile, 'utf8').split(') ').at(-1)!.split(' ');

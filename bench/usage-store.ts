@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { anonymize } from '../src/protocol/anonymized.js';
 import { CONNECT_EVENTS } from '../src/protocol/connect-wire.js';
 import { DISCOVER_STEPS } from '../src/protocol/discover-wire.js';
+import { eventUuid } from '../src/collector/store/event-identity.js';
 import { segmentName } from '../src/collector/store/segments.js';
 import { mulberry32 as random, seededUuid as uuid } from '../examples/shared/prng.js';
 import { connectEventBody, discoverRequest } from '../test/helpers/usage-events.js';
@@ -93,7 +94,11 @@ for (const spec of CONNECT_EVENTS) {
   };
 }
 
-export async function writeUsageStore(dir: string, total: number, mix: Mix, installations = 5_000, now = new Date()): Promise<void> {
+/**
+ * `withIdentities` gives every line its uuid, as the store writes lines now; without it (what the
+ * report benchmarks were measured on) the lines are as the store wrote them before identities.
+ */
+export async function writeUsageStore(dir: string, total: number, mix: Mix, installations = 5_000, now = new Date(), withIdentities = false): Promise<void> {
   await mkdir(dir, { recursive: true });
   const next = random(42);
   const ids = Array.from({ length: installations }, () => uuid(next));
@@ -105,7 +110,9 @@ export async function writeUsageStore(dir: string, total: number, mix: Mix, inst
     const out = createWriteStream(join(dir, segmentName(new Date(dayStart))));
     const write = async (family: string, at: number, event: unknown): Promise<void> => {
       const stamp = new Date(Math.min(at + 2_000, dayStart + 86_399_000)).toISOString();
-      if (!out.write(`${JSON.stringify({ received_at: stamp, family, event })}\n`)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      const record = { received_at: stamp, family, event };
+      const line = withIdentities ? JSON.stringify({ ...record, uuid: eventUuid(family, event) }) : JSON.stringify(record);
+      if (!out.write(`${line}\n`)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
       written += 1;
     };
     for (let count = 0; count < perDay && written < total; ) {

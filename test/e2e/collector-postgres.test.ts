@@ -179,7 +179,7 @@ describe('collector with a PostgreSQL store', () => {
     }
     const newer = await runCollector(['serve', '--listen', '127.0.0.1:0', '--data-dir', join(workspace.dir, 'newer')], { TBOT_COLLECTOR_STORE: db }, 30_000);
     assert.equal(newer.code, 1, newer.stderr);
-    assert.match(newer.stderr, /schema is version 99, newer than this collector knows \(version 1\)/);
+    assert.match(newer.stderr, /schema is version 99, newer than this collector knows \(version 2\)/);
     assert.doesNotMatch(newer.stderr, /collector listening/);
 
     const bad = await runCollector(['serve', '--listen', '127.0.0.1:0', '--data-dir', join(workspace.dir, 'bad'), '--store', 'mysql://collector:hunter2@db.example/events']);

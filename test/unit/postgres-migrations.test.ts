@@ -27,7 +27,7 @@ describe('PostgreSQL store migrations', () => {
     await server.stop();
   });
 
-  it('a fresh database gets version 1 with the events tables; running again is a no-op', async () => {
+  it('a fresh database gets the newest version with the events tables; running again is a no-op', async () => {
     const pool = poolFor(await server.createDatabase());
     assert.deepEqual(await migrate(pool), { from: 0, to: NEWEST, applied: MIGRATIONS.map((migration) => migration.version) });
     const tables = await pool.query<{ relname: string; relkind: string }>(
@@ -51,6 +51,19 @@ describe('PostgreSQL store migrations', () => {
       versions.rows.map((row) => row.version),
       MIGRATIONS.map((migration) => migration.version),
     );
+  });
+
+  it('a database at version 1 is brought to the newest: the ids lose their month index, and the rows stay', async () => {
+    const pool = poolFor(await server.createDatabase());
+    assert.deepEqual(await migrate(pool, MIGRATIONS.slice(0, 1)), { from: 0, to: 1, applied: [1] });
+    await pool.query("INSERT INTO collector_event_ids (uuid, month) VALUES ('00000000-0000-8000-8000-000000000001', '2026-12-01')");
+    const indexes = async (): Promise<string[]> =>
+      (await pool.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'collector_event_ids' ORDER BY indexname")).rows.map((row) => row.indexname);
+    assert.deepEqual(await indexes(), ['collector_event_ids_month', 'collector_event_ids_pkey']);
+    assert.deepEqual(await migrate(pool), { from: 1, to: NEWEST, applied: MIGRATIONS.slice(1).map((migration) => migration.version) });
+    assert.deepEqual(await indexes(), ['collector_event_ids_pkey']);
+    const { rows } = await pool.query<{ count: string }>('SELECT count(*) FROM collector_event_ids');
+    assert.equal(Number(rows[0]!.count), 1);
   });
 
   it('a schema newer than this build is refused, naming both versions, and left untouched', async () => {

@@ -1,14 +1,15 @@
 /**
- * The segment reader's two ways of reading, blocking (report worker threads, the one-shot CLI) and
- * streamed (servers), give the same lines, also when a multi-byte character straddles two reads
- * and when a line is longer than several reads.
+ * The segment reader's two ways of reading, blocking (report worker threads, the one-shot CLI, the
+ * shipper's thread) and streamed (servers), give the same lines, also when a multi-byte character
+ * straddles two reads and when a line is longer than several reads; reading on from a cursor gives
+ * each line with the cursor after it.
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { sealSegment } from '../../src/collector/store/seal.js';
-import { SegmentReader } from '../../src/collector/store/segments.js';
+import { type Cursor, type LineAt, SegmentReader } from '../../src/collector/store/segments.js';
 import { makeWorkspace } from '../helpers/workspace.js';
 
 const SEGMENT = 'events-2026-11-20.ndjson';
@@ -54,6 +55,57 @@ describe('reading a segment', () => {
       const expected = lines.filter((text) => !text.includes('"family":"tbot"'));
       assert.deepEqual(await familyLines(new SegmentReader(workspace.dir, { blocking: true })), expected);
       assert.deepEqual(await familyLines(new SegmentReader(workspace.dir)), expected);
+    } finally {
+      await workspace.remove();
+    }
+  });
+});
+
+describe('reading on from a cursor', () => {
+  it('gives every whole line once with the cursor after it, blocking and streamed, plain and sealed, whatever the batch size', async () => {
+    const workspace = await makeWorkspace('tbot-segment-cursor-');
+    try {
+      const day = (name: string, count: number, tail: string): { name: string; text: string; expected: LineAt[] } => {
+        const lines = Array.from(
+          { length: count },
+          (_, index) => `{"received_at":"2026-11-20T10:00:00.000Z","family":"tbot","event":{"n":${index},"t":"${'€'.repeat(30 + (index % 11))}𝄞"}}`,
+        );
+        // An empty line (skipped, its byte counted) and a torn tail (never acknowledged, never read).
+        const text = `${lines.slice(0, 10).join('\n')}\n\n${lines.slice(10).join('\n')}\n${tail}`;
+        const expected: LineAt[] = [];
+        let offset = 0;
+        for (const [index, line] of lines.entries()) {
+          offset += Buffer.byteLength(line) + 1 + (index === 10 ? 1 : 0);
+          expected.push({ line, end: { segment: name, offset } });
+        }
+        return { name, text, expected };
+      };
+      const days = [day('events-2026-11-19.ndjson', 1500, ''), day(SEGMENT, 3500, '{"received_at":"2026-11-20T1')];
+      for (const { name, text } of days) await writeFile(join(workspace.dir, name), text);
+      const expected = days.flatMap(({ expected }) => expected);
+      assert.ok(Buffer.byteLength(days[1]!.text) > 2 * 256 * 1024, 'a segment spans several reads');
+      const readAll = async (reader: SegmentReader, limit: number, from: Cursor = { segment: '', offset: 0 }): Promise<LineAt[]> => {
+        const found: LineAt[] = [];
+        for (let cursor = from, batch = await reader.readFrom(cursor, limit); batch.length > 0; batch = await reader.readFrom(cursor, limit)) {
+          assert.ok(batch.length <= limit);
+          found.push(...batch);
+          cursor = batch.at(-1)!.end;
+        }
+        return found;
+      };
+      const middle = expected[1700]!.end;
+      for (const sealed of [false, true]) {
+        // Sealing the first day: the blocking reader inflates it by the stream, and reads the plain one itself.
+        if (sealed) assert.notEqual(await sealSegment(workspace.dir, days[0]!.name), undefined);
+        for (const blocking of [true, false]) {
+          const reader = new SegmentReader(workspace.dir, { blocking });
+          for (const limit of [97, 1000, 5000]) assert.deepEqual(await readAll(reader, limit), expected, `sealed ${sealed}, blocking ${blocking}, ${limit} a batch`);
+          assert.deepEqual(await readAll(reader, 333, middle), expected.slice(1701));
+          assert.deepEqual(await reader.countLinesFrom(middle), { count: expected.length - 1701, end: expected.at(-1)!.end });
+          assert.deepEqual(await reader.countLinesFrom(expected.at(-1)!.end), { count: 0, end: expected.at(-1)!.end });
+          await reader.close();
+        }
+      }
     } finally {
       await workspace.remove();
     }

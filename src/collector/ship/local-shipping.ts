@@ -20,6 +20,8 @@ export interface LocalShippingOptions {
   now: () => Date;
   onDeadLettered?: (reason: DeadLetterReason) => void;
   onStateChange?: () => void;
+  /** Read the outbox with blocking calls (ShipperOptions.blockingReads): only on a thread of its own. */
+  blockingReads?: boolean;
 }
 
 export interface LocalShipping {
@@ -51,6 +53,7 @@ export async function openLocalShipping(options: LocalShippingOptions): Promise<
     now: options.now,
     ...(options.onDeadLettered === undefined ? {} : { onDeadLettered: options.onDeadLettered }),
     ...(options.onStateChange === undefined ? {} : { onStateChange: options.onStateChange }),
+    blockingReads: options.blockingReads === true,
   });
   shipper.start();
   return {

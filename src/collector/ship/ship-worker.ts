@@ -58,6 +58,8 @@ async function opened(): Promise<LocalShipping | undefined> {
       dataDir: data.dataDir,
       logger,
       now: () => new Date(),
+      // This thread does nothing but ship: a blocking read delays no one, and costs far less than a stream's.
+      blockingReads: true,
       onDeadLettered: (reason) => post({ kind: 'dead-lettered', reason }),
       // Called from the shipper's own loop, which starts only once it is open.
       onStateChange: () => (shipping === undefined ? undefined : postState(shipping)),

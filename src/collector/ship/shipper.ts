@@ -61,6 +61,8 @@ export interface ShipperOptions {
   onDeadLettered?: (reason: DeadLetterReason) => void;
   /** Called when the state (outboxState) may have changed: after a batch, on catching up, on a failure. */
   onStateChange?: () => void;
+  /** Read the outbox with blocking calls: true on a thread of its own (the ship worker), where nothing else waits. */
+  blockingReads?: boolean;
 }
 
 /** What /metrics shows of the outbox. */
@@ -146,7 +148,7 @@ export class Shipper {
   private ahead: { from: Cursor; batch: Promise<PreparedBatch> } | undefined;
 
   constructor(private readonly options: ShipperOptions) {
-    this.reader = new SegmentReader(options.dataDir);
+    this.reader = new SegmentReader(options.dataDir, { blocking: options.blockingReads === true });
   }
 
   /** Starts the loop; returns at once (the backlog is counted in the background). */

@@ -193,9 +193,9 @@ const FAMILY_KEY = '"family":"';
 export interface SegmentReaderOptions {
   /**
    * Read plain segments with blocking system calls, for a thread that has nothing else to do (a
-   * report's worker thread, a one-shot CLI): measured on the billing report's segments, a stream's
-   * trips through the thread pool and its promises cost five times the CPU of the reads themselves.
-   * Sealed segments are inflated by the stream either way.
+   * report's worker thread, a one-shot CLI, the shipper's thread): measured on the billing
+   * report's segments, a stream's trips through the thread pool and its promises cost five times
+   * the CPU of the reads themselves. Sealed segments are inflated by the stream either way.
    */
   blocking?: boolean;
 }
@@ -210,7 +210,9 @@ interface OpenedSegment {
 interface Resumable {
   segment: string;
   offset: number;
-  lines: AsyncGenerator<LineAt>;
+  lines: AsyncGenerator<LineAt[]>;
+  /** Lines of the last chunk read that the last readFrom had no room for. */
+  pending: LineAt[];
 }
 
 export class SegmentReader {
@@ -231,6 +233,10 @@ export class SegmentReader {
    * sealed one inflated. Undefined when neither is there (removed by retention since it was listed).
    */
   private async openSegment(segment: string, start: number, chunk: number): Promise<OpenedSegment | undefined> {
+    if (this.options.blocking === true) {
+      const fd = openRegularSync(join(this.dir, segment));
+      if (fd !== undefined) return { chunks: asAsync(readBlocking(fd, start, chunk)), sealed: false };
+    }
     const plain = await openRegularForReading(join(this.dir, segment));
     if (plain !== undefined) return { chunks: chunksOf(plain.createReadStream({ start, highWaterMark: chunk })), sealed: false };
     const path = join(this.dir, sealedName(segment));
@@ -308,19 +314,26 @@ export class SegmentReader {
     }
   }
 
-  /** Whole lines of one segment after `offset`, each with the cursor after it. */
-  private async *linesFrom(segment: string, offset: number, opened: OpenedSegment): AsyncGenerator<LineAt> {
+  /**
+   * Whole lines of one segment after `offset`, each with the cursor after it, a chunk's lines at a
+   * time: one step of the generator per line cost the shipper more than decoding the lines.
+   */
+  private async *linesFrom(segment: string, offset: number, opened: OpenedSegment): AsyncGenerator<LineAt[]> {
+    // The offset of data[0] in the segment.
     let at = offset;
     let carry: Buffer = Buffer.alloc(0);
     for await (const chunk of opened.chunks) {
-      let data = carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
-      for (let newline = data.indexOf(0x0a); newline >= 0; newline = data.indexOf(0x0a)) {
-        const line = data.subarray(0, newline).toString('utf8');
-        at += newline + 1;
-        data = data.subarray(newline + 1);
-        if (line !== '') yield { line, end: { segment, offset: at } };
+      const data = carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
+      const lines: LineAt[] = [];
+      let start = 0;
+      for (let newline = data.indexOf(0x0a); newline >= 0; newline = data.indexOf(0x0a, start)) {
+        if (newline > start) lines.push({ line: data.toString('utf8', start, newline), end: { segment, offset: at + newline + 1 } });
+        start = newline + 1;
       }
-      carry = data;
+      at += start;
+      // Copied: a blocking read fills the same buffer again for the next chunk.
+      carry = Buffer.from(data.subarray(start));
+      if (lines.length > 0) yield lines;
     }
   }
 
@@ -328,12 +341,15 @@ export class SegmentReader {
   async readFrom(cursor: Cursor, limit: number): Promise<LineAt[]> {
     const found: LineAt[] = [];
     for (const segment of await this.segmentsFrom(cursor)) {
+      // Checked before opening: a segment opened is always read from, so its file is always closed.
+      if (found.length >= limit) return found;
       const offset = segment === cursor.segment ? cursor.offset : 0;
       const kept = this.resumable;
       this.resumable = undefined;
-      let lines: AsyncGenerator<LineAt>;
+      let lines: AsyncGenerator<LineAt[]>;
+      let pending: LineAt[] = [];
       let sealed = true;
-      if (kept !== undefined && kept.segment === segment && kept.offset === offset) lines = kept.lines;
+      if (kept !== undefined && kept.segment === segment && kept.offset === offset) ({ lines, pending } = kept);
       else {
         await kept?.lines.return(undefined);
         const opened = await this.openSegment(segment, offset, CHUNK);
@@ -342,15 +358,20 @@ export class SegmentReader {
         lines = this.linesFrom(segment, offset, opened);
       }
       for (;;) {
+        if (pending.length === 0) {
+          const next = await lines.next();
+          if (next.done === true) break;
+          pending = next.value;
+        }
+        const room = limit - found.length;
+        for (let index = 0; index < Math.min(room, pending.length); index += 1) found.push(pending[index]!);
+        pending = pending.length > room ? pending.slice(room) : [];
         if (found.length >= limit) {
           // A plain segment may still grow, and costs nothing to reopen: only a sealed one is kept.
-          if (sealed) this.resumable = { segment, offset: found.at(-1)!.end.offset, lines };
+          if (sealed) this.resumable = { segment, offset: found.at(-1)!.end.offset, lines, pending };
           else await lines.return(undefined);
           return found;
         }
-        const next = await lines.next();
-        if (next.done === true) break;
-        found.push(next.value);
       }
     }
     return found;
@@ -403,6 +424,19 @@ async function* chunksOf(stream: AsyncIterable<unknown>): AsyncGenerator<Buffer>
  * reads is joined. Undefined when there is no plain regular file (sealed, or removed by retention).
  */
 function blockingText(path: string): Generator<string> | undefined {
+  const fd = openRegularSync(path);
+  return fd === undefined ? undefined : decodedText(readBlocking(fd, 0, TEXT_CHUNK));
+}
+
+function* decodedText(chunks: Generator<Buffer>): Generator<string> {
+  const decoder = new StringDecoder('utf8');
+  for (const chunk of chunks) yield decoder.write(chunk);
+  const rest = decoder.end();
+  if (rest !== '') yield rest;
+}
+
+/** openRegularForReading with a blocking call: the descriptor, or undefined when there is no regular file under the name. */
+function openRegularSync(path: string): number | undefined {
   let fd: number;
   try {
     fd = openSync(path, READ_FLAGS);
@@ -415,19 +449,29 @@ function blockingText(path: string): Generator<string> | undefined {
     closeSync(fd);
     return undefined;
   }
-  return readBlocking(fd);
+  return fd;
 }
 
-function* readBlocking(fd: number): Generator<string> {
+/**
+ * A file's bytes from `start` to its end, read with blocking calls into one buffer of `size`
+ * bytes: each chunk is overwritten by the next, so a caller keeps copies, never the chunk. Closes
+ * the file when done or stopped.
+ */
+function* readBlocking(fd: number, start: number, size: number): Generator<Buffer> {
   try {
-    const buffer = Buffer.allocUnsafe(TEXT_CHUNK);
-    const decoder = new StringDecoder('utf8');
-    for (let read = readSync(fd, buffer, 0, TEXT_CHUNK, null); read > 0; read = readSync(fd, buffer, 0, TEXT_CHUNK, null)) yield decoder.write(buffer.subarray(0, read));
-    const rest = decoder.end();
-    if (rest !== '') yield rest;
+    const buffer = Buffer.allocUnsafe(size);
+    let position = start;
+    for (let read = readSync(fd, buffer, 0, size, position); read > 0; read = readSync(fd, buffer, 0, size, position)) {
+      position += read;
+      yield buffer.subarray(0, read);
+    }
   } finally {
     closeSync(fd);
   }
+}
+
+async function* asAsync<T>(items: Iterable<T>): AsyncGenerator<T> {
+  yield* items;
 }
 
 /**
