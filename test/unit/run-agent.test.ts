@@ -170,14 +170,26 @@ describe('renewal scheduling', () => {
     assert.equal(await running, 0);
   });
 
-  it('continuous: after a success, failures are retried, each attempt logged, and expiry is warned about', async () => {
+  // Bounded by the test's own timeout, not by a guess at how long a busy machine takes.
+  it('continuous: after a success, failures are retried, each attempt logged, and expiry is warned about', { timeout: 30_000 }, async () => {
     const { task: failing } = task('destination', { credentialTtlMs: 1_000, renewalIntervalMs: 40 }, (call) => call > 1);
     const lines: string[] = [];
+    const logger = recordingLogger(lines);
+    // The agent is stopped once it has reported the expiry, the last thing the test looks for.
+    let expiryReported: () => void = () => {};
+    const expired = new Promise<void>((resolve) => {
+      expiryReported = resolve;
+    });
+    const record = logger.warn;
+    logger.warn = (message, fields) => {
+      record(message, fields);
+      if (message.startsWith('credentials have expired')) expiryReported();
+    };
     const stop = new AbortController();
-    const running = runAgent(config({}), { tasks: [failing], analytics: idle, logger: recordingLogger(lines), now: () => new Date(), random: () => 0 }, stop.signal);
+    const running = runAgent(config({}), { tasks: [failing], analytics: idle, logger, now: () => new Date(), random: () => 0 }, stop.signal);
     // Interval 40 ms caps the backoff, so attempts come every ~40 ms: several fall in the last 10%
     // (100 ms) of the 1 s credentials, and some after they expire.
-    await new Promise((resolve) => setTimeout(resolve, 1_250));
+    await expired;
     stop.abort();
     assert.equal(await running, 0);
     assert.ok(lines.some((line) => line.startsWith('warn renewal attempt 1 failed; retrying in 40ms')));
