@@ -134,7 +134,9 @@ describe('reporter batching', () => {
     const close = output.results.at(-1)!;
     assert.equal(close['complete'], false);
     assert.equal(close['abandoned'], 10);
-    assert.ok((close.ms as number) >= 990 && (close.ms as number) < 1_400, `close took ${close.ms} ms`);
+    // At least the deadline, and far from the black hole's 10 s request timeout it cut short; the
+    // margin above 1 s is a busy machine's timer lateness, not a tolerance of the deadline.
+    assert.ok((close.ms as number) >= 990 && (close.ms as number) < 5_000, `close took ${close.ms} ms`);
     assert.equal(stderr.match(/abandoned/g)?.length, 1, stderr);
     assert.match(stderr, /app analytics abandoned: not finished within the 1000 ms close deadline events=10/);
     // Nothing lingers after close: the process ends once it has written its results, not when a
