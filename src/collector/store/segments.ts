@@ -247,13 +247,6 @@ export class SegmentReader {
 
   /** One segment's text in pieces, opened never through a symlink. */
   private async *text(segment: string): AsyncGenerator<string> {
-    if (this.options.blocking === true) {
-      const plain = blockingText(join(this.dir, segment));
-      if (plain !== undefined) {
-        yield* plain;
-        return;
-      }
-    }
     const opened = await this.openSegment(segment, 0, TEXT_CHUNK);
     if (opened === undefined) return;
     // A character split between two pieces is held back until the rest of it comes.
@@ -417,22 +410,6 @@ export class SegmentReader {
 
 async function* chunksOf(stream: AsyncIterable<unknown>): AsyncGenerator<Buffer> {
   for await (const chunk of stream) yield chunk as Buffer;
-}
-
-/**
- * A plain segment's text in TEXT_CHUNK pieces, read synchronously; a character cut between two
- * reads is joined. Undefined when there is no plain regular file (sealed, or removed by retention).
- */
-function blockingText(path: string): Generator<string> | undefined {
-  const fd = openRegularSync(path);
-  return fd === undefined ? undefined : decodedText(readBlocking(fd, 0, TEXT_CHUNK));
-}
-
-function* decodedText(chunks: Generator<Buffer>): Generator<string> {
-  const decoder = new StringDecoder('utf8');
-  for (const chunk of chunks) yield decoder.write(chunk);
-  const rest = decoder.end();
-  if (rest !== '') yield rest;
 }
 
 /** openRegularForReading with a blocking call: the descriptor, or undefined when there is no regular file under the name. */
