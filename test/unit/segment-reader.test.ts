@@ -55,6 +55,10 @@ describe('reading a segment', () => {
       const expected = lines.filter((text) => !text.includes('"family":"tbot"'));
       assert.deepEqual(await familyLines(new SegmentReader(workspace.dir, { blocking: true })), expected);
       assert.deepEqual(await familyLines(new SegmentReader(workspace.dir)), expected);
+      // Every family's lines, one at a time, by the same splitting.
+      const every: string[] = [];
+      for await (const line of new SegmentReader(workspace.dir).lines(SEGMENT)) every.push(line);
+      assert.deepEqual(every, lines);
     } finally {
       await workspace.remove();
     }

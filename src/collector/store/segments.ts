@@ -258,12 +258,7 @@ export class SegmentReader {
 
   /** Every whole line of one segment, streamed in chunks (several times faster than readline). */
   async *lines(segment: string): AsyncGenerator<string> {
-    let carry = '';
-    for await (const chunk of this.text(segment)) {
-      const lines = (carry + (chunk as string)).split('\n');
-      carry = lines.pop() ?? '';
-      for (const line of lines) if (line !== '') yield line;
-    }
+    for await (const lines of this.lineBatches(segment, () => true)) yield* lines;
   }
 
   /**
@@ -273,13 +268,19 @@ export class SegmentReader {
    * line in any other shape (older lines without a family, damage) is passed on for the caller
    * to judge. Reports over a mixed store spend their time on their own lines only.
    */
-  async *familyLines(segment: string, family: string): AsyncGenerator<string[]> {
+  familyLines(segment: string, family: string): AsyncGenerator<string[]> {
     const own = `"family":${JSON.stringify(family)},`;
-    /** Whether the line from `from` to `end` of `text` may be the family's (another family's is known by its prefix). */
-    const mayBeOwn = (text: string, from: number, end: number): boolean => {
+    return this.lineBatches(segment, (text, from, end) => {
       const at = from + FAMILY_AT;
       return !(at < end && text.startsWith(FAMILY_KEY, at) && !text.startsWith(own, at));
-    };
+    });
+  }
+
+  /**
+   * The whole, non-empty lines of one segment that `keep` (given the text, and where the line
+   * starts and ends in it) takes, a batch per chunk read; a torn last line is left out.
+   */
+  private async *lineBatches(segment: string, keep: (text: string, from: number, end: number) => boolean): AsyncGenerator<string[]> {
     let carry = '';
     for await (const text of this.text(segment)) {
       // Lines are slices of the chunk's text: cheap to make, and gone once parsed. The line the
@@ -294,13 +295,13 @@ export class SegmentReader {
           continue;
         }
         const line = carry + text.slice(0, newline);
-        if (line !== '' && mayBeOwn(line, 0, line.length)) lines.push(line);
+        if (line !== '' && keep(line, 0, line.length)) lines.push(line);
         start = newline + 1;
       }
       for (let newline = text.indexOf('\n', start); newline >= 0; newline = text.indexOf('\n', start)) {
         const from = start;
         start = newline + 1;
-        if (newline !== from && mayBeOwn(text, from, newline)) lines.push(text.slice(from, newline));
+        if (newline !== from && keep(text, from, newline)) lines.push(text.slice(from, newline));
       }
       carry = text.slice(start);
       yield lines;
