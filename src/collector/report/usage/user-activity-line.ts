@@ -65,19 +65,16 @@ function stringEnd(line: string, at: number): number {
 /**
  * The record fields read, from the contract itself, so the reading follows the descriptor the
  * record check follows: every uint64 field (canonically a decimal string), the user's name
- * (bytes) and kind (an enum, accepted by its declared names only). Each field has a bit, so a
- * repeated one is seen; its slot is where its value goes.
+ * (bytes) and kind (an enum, accepted by its declared names only). Each field's slot is where its
+ * value goes: USER_NAME, USER_KIND, or the counter's index (past the summed ones for a counter
+ * the fold does not sum: read, not kept).
  */
 const RECORD = messageSchema('prehog.v1.UserActivityRecord');
 const USER_NAME = -1;
 const USER_KIND = -2;
-interface RecordField {
-  bit: number;
-  /** USER_NAME, USER_KIND, or the counter's index (past the summed ones for a counter the fold does not sum: read, not kept). */
-  slot: number;
-}
-function recordFields(counterFields: readonly string[]): Map<string, RecordField> {
-  const fields = new Map<string, RecordField>();
+function recordFields(counterFields: readonly string[]): { names: string[]; slots: number[] } {
+  const names: string[] = [];
+  const slots: number[] = [];
   for (const field of RECORD.fields) {
     let slot: number | undefined;
     if (field.name === 'user_name' && field.fieldKind === 'scalar' && field.scalar === ScalarType.BYTES) slot = USER_NAME;
@@ -86,10 +83,13 @@ function recordFields(counterFields: readonly string[]): Map<string, RecordField
       const summed = counterFields.indexOf(field.name);
       slot = summed >= 0 ? summed : counterFields.length;
     }
-    // Bits up to 30 keep the mask a small integer; a contract grown past that leaves its later fields to the generic path.
-    if (slot !== undefined && fields.size < 31) fields.set(`"${field.name}"`, { bit: 1 << fields.size, slot });
+    // A key's bit in a 31-bit mask marks it seen; a contract grown past that leaves its later fields to the generic path.
+    if (slot !== undefined && names.length < 31) {
+      names.push(field.name);
+      slots.push(slot);
+    }
   }
-  return fields;
+  return { names, slots };
 }
 const userKindField = RECORD.fields.find((field) => field.name === 'user_kind');
 const DECLARED_USER_KINDS: readonly string[] = userKindField?.fieldKind === 'enum' ? userKindField.enum.values.map((value) => value.name) : [];
@@ -166,56 +166,42 @@ export interface ReaderOptions {
  */
 export function userActivityLineReader(options: ReaderOptions): (line: string) => UserActivityLine | undefined {
   const { counterFields, userKindCode, userKeyLength } = options;
-  const fieldAt = inPlaceLookup([...recordFields(counterFields)]);
+  const fields = recordFields(counterFields);
+  const RECORD_LEVEL = level(fields.names);
   const kindAt = inPlaceLookup(DECLARED_USER_KINDS.map((name): [string, number] => [`"${name}"`, userKindCode(name)]));
+  // The record being read: its user (once seen) and kind.
+  let user: string | undefined;
+  let kind = 0;
 
-  /** One record `{…}` at `at`; its user and kind pushed, its counters added. The end, or FAIL. */
-  function recordEnd(line: string, at: number, sighting: UserActivitySighting): number {
-    if (line.charCodeAt(at) !== OPEN_BRACE) return FAIL;
-    let index = at + 1;
-    let user: string | undefined;
-    let kind = 0;
-    let seen = 0;
-    if (line.charCodeAt(index) !== CLOSE_BRACE)
-      for (;;) {
-        const keyEnd = stringEnd(line, index);
-        if (keyEnd === FAIL || line.charCodeAt(keyEnd + 1) !== COLON) return FAIL;
-        const field = fieldAt(line, index, keyEnd + 1);
-        // A field given twice would be its last copy's in JSON.parse: left to the generic path.
-        if (field === undefined || (seen & field.bit) !== 0) return FAIL;
-        seen |= field.bit;
-        index = keyEnd + 2;
-        const end = stringEnd(line, index);
-        if (end === FAIL) return FAIL;
-        if (field.slot === USER_NAME) {
-          if (!isAnonymizedAt(line, index + 1, end)) return FAIL;
-          // The key only, copied out: a slice of the line would keep the whole line alive in the tally.
-          user = line.slice(index + 1, index + 1 + userKeyLength);
-        } else if (field.slot === USER_KIND) {
-          const found = kindAt(line, index, end + 1);
-          if (found === undefined) return FAIL;
-          kind = found;
-        } else if (!counterAt(line, index, end, sighting.counters, field.slot)) return FAIL;
-        index = end + 1;
-        const next = line.charCodeAt(index);
-        if (next === CLOSE_BRACE) break;
-        if (next !== COMMA) return FAIL;
-        index += 1;
-      }
-    if (user === undefined) return FAIL;
-    sighting.users.push(user);
-    sighting.kinds.push(kind);
-    return index + 1;
-  }
+  /** One record field's value at `at` (always a string): the user's key, its kind, or a counter added. Its end, or FAIL. */
+  const recordValue = (line: string, key: number, at: number): number => {
+    const end = stringEnd(line, at);
+    if (end === FAIL) return FAIL;
+    const slot = fields.slots[key]!;
+    if (slot === USER_NAME) {
+      if (!isAnonymizedAt(line, at + 1, end)) return FAIL;
+      // The key only, copied out: a slice of the line would keep the whole line alive in the tally.
+      user = line.slice(at + 1, at + 1 + userKeyLength);
+    } else if (slot === USER_KIND) {
+      const found = kindAt(line, at, end + 1);
+      if (found === undefined) return FAIL;
+      kind = found;
+    } else if (!counterAt(line, at, end, current.counters, slot)) return FAIL;
+    return end + 1;
+  };
 
-  /** The records list `[…]` at `at`. The end, or FAIL. */
-  function recordsEnd(line: string, at: number, sighting: UserActivitySighting): number {
+  /** The records list `[…]` at `at`, each record's user and kind pushed. The end, or FAIL. */
+  function recordsEnd(line: string, at: number): number {
     if (line.charCodeAt(at) !== OPEN_BRACKET) return FAIL;
     let index = at + 1;
     if (line.charCodeAt(index) === CLOSE_BRACKET) return index + 1;
     for (;;) {
-      index = recordEnd(line, index, sighting);
-      if (index === FAIL) return FAIL;
+      user = undefined;
+      kind = 0;
+      index = objectEnd(line, index, RECORD_LEVEL, recordValue);
+      if (index === FAIL || user === undefined) return FAIL;
+      current.users.push(user);
+      current.kinds.push(kind);
       const next = line.charCodeAt(index);
       if (next === CLOSE_BRACKET) return index + 1;
       if (next !== COMMA) return FAIL;
@@ -224,9 +210,9 @@ export function userActivityLineReader(options: ReaderOptions): (line: string) =
   }
 
   /**
-   * The members of the object whose `{` is at `at`, for one of the line's three objects (`level`):
-   * each known key's value is read by `readValue`, which returns the value's end; the key's slot
-   * records where its value starts. The object's end, or FAIL for an unknown or repeated key.
+   * The members of the object whose `{` is at `at` (the record, a user record, the event, the
+   * report: `level` names its keys): each known key's value is read by `readValue`, which returns
+   * the value's end. The object's end, or FAIL for an unknown or repeated key.
    */
   function objectEnd(line: string, at: number, level: Level, readValue: (line: string, key: number, valueAt: number) => number): number {
     if (line.charCodeAt(at) !== OPEN_BRACE) return FAIL;
@@ -262,7 +248,7 @@ export function userActivityLineReader(options: ReaderOptions): (line: string) =
     into[key * 2 + 1] = end;
     return end + 1;
   };
-  const reportValue = (line: string, key: number, at: number): number => (key === REPORT_RECORDS ? recordsEnd(line, at, current) : spanEnd(spans.report, line, key, at));
+  const reportValue = (line: string, key: number, at: number): number => (key === REPORT_RECORDS ? recordsEnd(line, at) : spanEnd(spans.report, line, key, at));
   const eventValue = (line: string, key: number, at: number): number => {
     if (key !== EVENT_REPORT) return spanEnd(spans.event, line, key, at);
     hasReport = true;
