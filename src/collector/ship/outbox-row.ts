@@ -9,6 +9,7 @@ import type { EventRow } from '../store/postgres/postgres-store.js';
 import { monthOf } from '../store/postgres/partitions.js';
 import { checkStoredRecord } from '../store/record-check.js';
 import { familyOf } from '../store/record.js';
+import { ISO_INSTANT } from '../../text/canonical-text.js';
 
 export type OutboxRow = { ok: true; row: EventRow } | { ok: false; reason: string };
 
@@ -27,9 +28,6 @@ export function outboxRow(line: string): OutboxRow {
   if (!received.ok) return { ok: false, reason: `received_at: ${received.reason}` };
   // Already toISOString's spelling (UTC, to the millisecond) of the instant just checked, as the store
   // writes it: kept as it is. Going through a Date and back cost more than the check itself.
-  const receivedAt = isUtcMillis(record.received_at) ? record.received_at : new Date(received.instant.seconds * 1000 + Math.floor(received.instant.nanos / 1e6)).toISOString();
+  const receivedAt = ISO_INSTANT.test(record.received_at) ? record.received_at : new Date(received.instant.seconds * 1000 + Math.floor(received.instant.nanos / 1e6)).toISOString();
   return { ok: true, row: { uuid: recordUuid(record), month: monthOf(receivedAt), family: familyOf(record), receivedAt, line } };
 }
-
-/** YYYY-MM-DDTHH:MM:SS.sssZ, for a text parseRfc3339 has accepted (its shape is known up to the fraction and zone). */
-const isUtcMillis = (text: string): boolean => text.length === 24 && text[19] === '.' && text[23] === 'Z';
