@@ -5,6 +5,7 @@
  * the next run finishes, and the writer never appends to a sealed day.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -31,8 +32,8 @@ function storedLines(count: number): string[] {
   });
 }
 
-async function readAll(dir: string): Promise<string[]> {
-  const reader = new SegmentReader(dir);
+async function readAll(dir: string, blocking = false): Promise<string[]> {
+  const reader = new SegmentReader(dir, { blocking });
   const lines: string[] = [];
   for (const segment of (await listSegmentEntries(dir)).segments) for await (const line of reader.lines(segment)) lines.push(line);
   return lines;
@@ -62,15 +63,40 @@ describe('sealing segments', () => {
     const sealed = await lstat(join(workspace.dir, sealedName(SEGMENT)));
     assert.equal(sealed.mode & 0o777, 0o600);
     assert.equal(gunzipSync(await readFile(join(workspace.dir, sealedName(SEGMENT)))).toString('utf8'), `${lines.join('\n')}\n`);
+    // The real gzip reads it as one text too, its members one after another, and finds it sound.
+    const sealedPath = join(workspace.dir, sealedName(SEGMENT));
+    assert.equal(execFileSync('gzip', ['-dc', sealedPath], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }), `${lines.join('\n')}\n`);
+    execFileSync('gzip', ['-t', sealedPath]);
 
-    assert.deepEqual(await readAll(workspace.dir), lines);
-    const family: string[] = [];
-    for await (const batch of reader.familyLines(SEGMENT, 'tbot')) family.push(...batch);
-    assert.deepEqual(family, lines);
-    assert.deepEqual(await readInSteps(reader, 50), before);
-    assert.equal(await reader.countFrom(START), lines.length);
-    assert.equal(await reader.countFrom(before[999]!.end), 1000);
+    // The stream (a thread that must not block) and the members read with blocking calls agree.
+    for (const blocking of [false, true]) {
+      const reading = new SegmentReader(workspace.dir, { blocking });
+      assert.deepEqual(await readAll(workspace.dir, blocking), lines);
+      const family: string[] = [];
+      for await (const batch of reading.familyLines(SEGMENT, 'tbot')) family.push(...batch);
+      assert.deepEqual(family, lines);
+      assert.deepEqual(await readInSteps(reading, 50), before);
+      assert.equal(await reading.countFrom(START), lines.length);
+      assert.equal(await reading.countFrom(before[999]!.end), 1000);
+      await reading.close();
+    }
     await reader.close();
+  });
+
+  it('a segment gzipped as one stream (by gzip itself, or an older collector) is read the same by either reader', async (t) => {
+    const workspace = await makeWorkspace('tbot-seal-stream-');
+    t.after(() => workspace.remove());
+    const lines = storedLines(1500);
+    await writeFile(join(workspace.dir, SEGMENT), `${lines.join('\n')}\n`, { mode: 0o600 });
+    const plain = await readInSteps(new SegmentReader(workspace.dir), 70);
+    execFileSync('gzip', ['-6', join(workspace.dir, SEGMENT)]);
+    assert.deepEqual(await readdir(workspace.dir), [sealedName(SEGMENT)]);
+    for (const blocking of [false, true]) {
+      assert.deepEqual(await readAll(workspace.dir, blocking), lines);
+      const reading = new SegmentReader(workspace.dir, { blocking });
+      assert.deepEqual(await readInSteps(reading, 70), plain);
+      await reading.close();
+    }
   });
 
   it('a cursor taken in the plain file goes on in the gzip, from a fresh reader or a forwarder restarted on its old cursor file', async (t) => {
@@ -190,7 +216,11 @@ describe('sealing segments', () => {
     const path = join(workspace.dir, sealedName(SEGMENT));
     const whole = await readFile(path);
     await writeFile(path, whole.subarray(0, whole.length - 100));
-    await assert.rejects(readAll(workspace.dir), (error: unknown) => error instanceof DamagedSegmentError && error.path === path && /cannot decompress/.test(error.message));
+    for (const blocking of [false, true])
+      await assert.rejects(
+        readAll(workspace.dir, blocking),
+        (error: unknown) => error instanceof DamagedSegmentError && error.path === path && /cannot decompress/.test(error.message),
+      );
   });
 
   it('the writer never appends to a closed day: a late line goes to the first open day, its received_at kept', async (t) => {

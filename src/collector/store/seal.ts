@@ -1,6 +1,6 @@
 /**
- * Sealing: a past day's segment is gzipped into events-YYYY-MM-DD.ndjson.gz, and the plain file
- * removed. The order is what makes a crash at any point harmless:
+ * Sealing: a past day's segment is gzipped into events-YYYY-MM-DD.ndjson.gz (a series of gzip
+ * members of at most 1 MiB of text each: sealed-members.ts), and the plain file removed. The order is what makes a crash at any point harmless:
  *
  *   1. the plain file's whole lines are gzipped into a temporary file (.events-….ndjson.gz.<hex>.tmp),
  *      which is fsynced;
@@ -19,16 +19,14 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { lstat, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, pipeline } from 'node:stream';
-import { createGzip } from 'node:zlib';
 import { fsyncDirectory } from '../../fs/fsync.js';
+import { gzipMember, MEMBER_TEXT } from './sealed-members.js';
 import { listSegmentEntries, openRegularForReading, sealedName, segmentDay, wholeLinesSize } from './segments.js';
 
 /** How long after its day ended a segment is sealed. */
 export const SEAL_GRACE_MS = 60 * 60_000;
 /** zlib's default. Level 9 was measured to shrink stored events only about 2% more (random ids dominate what is left). */
 const GZIP_LEVEL = 6;
-const CHUNK = 256 * 1024;
 /** The temporary file sealing writes, named so that nothing else in the data directory matches it. */
 const TEMP_PATTERN = /^\.events-\d{4}-\d{2}-\d{2}\.ndjson\.gz\.[0-9a-f]{12}\.tmp$/;
 /** A temporary file this old belongs to no seal still running (a seal takes seconds): it was left by a crash. */
@@ -113,22 +111,30 @@ export async function sealSegment(dir: string, segment: string, options: SealOpt
   return { segment, bytes, sealedBytes, cut: size - bytes };
 }
 
-/** Gzips the first `bytes` bytes of `source` into a new file at `temp`, durably; resolves with its size. */
+/**
+ * Gzips the first `bytes` bytes of `source` into a new file at `temp`, durably, as a series of
+ * members (sealed-members.ts); resolves with its size.
+ */
 async function gzipInto(source: FileHandle, bytes: number, temp: string, signal: AbortSignal | undefined): Promise<number> {
   const out = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
-    const input = bytes === 0 ? Readable.from([]) : source.createReadStream({ start: 0, end: bytes - 1, highWaterMark: CHUNK, autoClose: false });
-    const gzip = pipeline(input, createGzip({ level: GZIP_LEVEL, chunkSize: CHUNK }), () => undefined);
+    const text = Buffer.allocUnsafe(Math.min(bytes, MEMBER_TEXT));
     let written = 0;
-    for await (const chunk of gzip) {
+    let position = 0;
+    // At least one member: an empty segment still becomes a gzip file, as gzip makes of an empty file.
+    do {
       signal?.throwIfAborted();
-      const piece = chunk as Buffer;
-      for (let at = 0; at < piece.length; ) {
-        const { bytesWritten } = await out.write(piece, at);
+      const length = Math.min(text.length, bytes - position);
+      const { bytesRead } = length === 0 ? { bytesRead: 0 } : await source.read(text, 0, length, position);
+      if (length > 0 && bytesRead === 0) throw Object.assign(new Error(`the segment ended at byte ${position} of the ${bytes} being sealed`), { code: 'EIO' });
+      position += bytesRead;
+      const member = await gzipMember(text.subarray(0, bytesRead), GZIP_LEVEL);
+      for (let at = 0; at < member.length; ) {
+        const { bytesWritten } = await out.write(member, at);
         at += bytesWritten;
       }
-      written += piece.length;
-    }
+      written += member.length;
+    } while (position < bytes);
     await out.sync();
     return written;
   } finally {

@@ -25,6 +25,7 @@ import { pipeline } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { ISO_INSTANT } from '../../text/canonical-text.js';
+import { blockingMemberText, DamagedMemberError, type ReadAt } from './sealed-members.js';
 
 export const SEGMENT_PATTERN = /^events-(\d{4}-\d{2}-\d{2})\.ndjson$/;
 /** A sealed segment's file: the plain name plus `.gz`. */
@@ -236,6 +237,10 @@ export class SegmentReader {
     if (this.options.blocking === true) {
       const fd = openRegularSync(join(this.dir, segment));
       if (fd !== undefined) return { chunks: asAsync(readBlocking(fd, start, chunk)), sealed: false };
+      const sealedPath = join(this.dir, sealedName(segment));
+      const sealedFd = openRegularSync(sealedPath);
+      const text = sealedFd === undefined ? undefined : blockingSealedText(sealedFd, sealedPath, start, chunk);
+      if (text !== undefined) return { chunks: asAsync(text), sealed: true };
     }
     const plain = await openRegularForReading(join(this.dir, segment));
     if (plain !== undefined) return { chunks: chunksOf(plain.createReadStream({ start, highWaterMark: chunk })), sealed: false };
@@ -443,6 +448,41 @@ function* readBlocking(fd: number, start: number, size: number): Generator<Buffe
       position += read;
       yield buffer.subarray(0, read);
     }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A sealed segment's text from `start`, inflated member by member with blocking calls
+ * (sealed-members.ts); undefined, the file closed, when it is not made of such members (sealed by
+ * an older collector): the stream reads it instead. Closes the file when done or stopped.
+ */
+function blockingSealedText(fd: number, path: string, start: number, chunk: number): Generator<Buffer> | undefined {
+  const read: ReadAt = (into, length, position) => {
+    let got = 0;
+    while (got < length) {
+      const n = readSync(fd, into, got, length - got, position + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return got;
+  };
+  let text: Generator<Buffer> | undefined;
+  try {
+    text = blockingMemberText(read, start, chunk);
+  } finally {
+    if (text === undefined) closeSync(fd);
+  }
+  if (text === undefined) return undefined;
+  return closingWhenDone(fd, path, text);
+}
+
+function* closingWhenDone(fd: number, path: string, text: Generator<Buffer>): Generator<Buffer> {
+  try {
+    yield* text;
+  } catch (error) {
+    throw error instanceof DamagedMemberError ? new DamagedSegmentError(path, error.reason) : error;
   } finally {
     closeSync(fd);
   }
