@@ -5,16 +5,19 @@
  * sealSegment. Prints
  *   the size of each form and the ratio                          goal: plain ÷ sealed ≥ 8
  *   the time to seal them
+ *   where the sealed bytes go, per event, over the first 3 segments: the uuid column alone, the
+ *   lines without their uuid, the same in arrival order, and brotli for scale
  *   report tbot / connect / discover over each form, taking turns (BENCH_RUNS rounds after one
  *   warm-up), medians and the ratio sealed ÷ plain                 goal ≤ 1.3
  * with the load average before and after. Needs `node build.mjs` first; writes about 0.4 GB into
  * a temporary directory it removes.
  */
 import { execFileSync } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { constants as zlib, brotliCompressSync, gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { eventUuid } from '../src/collector/store/event-identity.js';
 import { sealSegment } from '../src/collector/store/seal.js';
@@ -37,6 +40,41 @@ async function copyWithUuids(from: string, to: string, segment: string): Promise
     if (!out.write(`${line.slice(0, -1)},"uuid":"${eventUuid(record.family, record.event)}"}\n`)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
   }
   await new Promise<void>((resolve, reject) => out.end((error?: Error) => (error ? reject(error) : resolve())));
+}
+
+/**
+ * What gzip leaves of each part of the lines, in bytes per event, over the given plain segments
+ * (each compressed on its own, at the sealing level): the whole lines, the uuid column alone, the
+ * lines without their uuid, the same in arrival order (the generator writes a day's lines in random
+ * time order; a collector appends them as they arrive), and brotli of the whole lines for scale.
+ * It shows whether any change short of dropping the uuid could reach 8× with gzip.
+ */
+function whereBytesGo(dir: string, segments: string[]): void {
+  const parts = { plain: 0, whole: 0, uuids: 0, withoutUuid: 0, arrivalWithoutUuid: 0, brotli: 0 };
+  let events = 0;
+  const gzip = (text: string): number => gzipSync(text, { level: 6 }).length;
+  for (const segment of segments) {
+    const lines = readFileSync(join(dir, segment), 'utf8')
+      .split('\n')
+      .filter((line) => line !== '');
+    events += lines.length;
+    const text = `${lines.join('\n')}\n`;
+    parts.plain += Buffer.byteLength(text);
+    parts.whole += gzip(text);
+    parts.brotli += brotliCompressSync(text, { params: { [zlib.BROTLI_PARAM_QUALITY]: 9, [zlib.BROTLI_PARAM_SIZE_HINT]: text.length } }).length;
+    parts.uuids += gzip(lines.map((line) => line.slice(-38, -2)).join('\n'));
+    const withoutUuid = lines.map((line) => `${line.slice(0, -47)}}`);
+    parts.withoutUuid += gzip(`${withoutUuid.join('\n')}\n`);
+    const byArrival = [...withoutUuid].sort((a, b) => (a.slice(16, 40) < b.slice(16, 40) ? -1 : a.slice(16, 40) > b.slice(16, 40) ? 1 : 0));
+    parts.arrivalWithoutUuid += gzip(`${byArrival.join('\n')}\n`);
+  }
+  const per = (bytes: number): string => `${(bytes / events).toFixed(1)} B`;
+  console.log(`where the bytes go, per event, over ${events.toLocaleString('en')} events (${segments.length} segments, each gzipped on its own at level 6):`);
+  console.log(`  plain line ${per(parts.plain)}; at 8× a sealed event may take ${per(parts.plain / 8)}`);
+  console.log(
+    `  gzip: whole lines ${per(parts.whole)} (${ratio(parts.plain, parts.whole)}), the uuid column alone ${per(parts.uuids)}, the lines without their uuid ${per(parts.withoutUuid)} (${per(parts.arrivalWithoutUuid)} in arrival order)`,
+  );
+  console.log(`  brotli (quality 9) of the whole lines, for scale: ${per(parts.brotli)} (${ratio(parts.plain, parts.brotli)})`);
 }
 
 async function bytesOf(dir: string, names: string[]): Promise<number> {
@@ -69,6 +107,7 @@ try {
   const sealedBytes = await bytesOf(sealedDir, segments.map(sealedName));
   console.log(`sealing the ${segments.length} segments (one thread, gzip level 6): ${sealSeconds.toFixed(1)} s`);
   console.log(`size: plain ${(plainBytes / 1e6).toFixed(0)} MB, sealed ${(sealedBytes / 1e6).toFixed(1)} MB: ${ratio(plainBytes, sealedBytes)} smaller (goal ≥ 8×)`);
+  whereBytesGo(plainDir, segments.slice(0, 3));
 
   console.log(`load average before the reports: ${load()}`);
   const runs = runsFromEnv(3);
