@@ -9,15 +9,18 @@
  *   lines without their uuid, the same in arrival order, and brotli for scale
  *   report tbot / connect / discover over each form, taking turns (BENCH_RUNS rounds after one
  *   warm-up), medians and the ratio sealed ÷ plain                 goal ≤ 1.3
- * with the load average before and after. Needs `node build.mjs` first; writes about 0.4 GB into
+ *   beside them, the same segments gzipped as one stream each (how collectors sealed before gzip
+ *   members; read by the inflate stream): its size, and the reports over it
+ * with the load average before and after. Needs `node build.mjs` first; writes about 0.7 GB into
  * a temporary directory it removes.
  */
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { constants as zlib, brotliCompressSync, gzipSync } from 'node:zlib';
+import { pipeline } from 'node:stream/promises';
+import { constants as zlib, brotliCompressSync, createGzip, gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { eventUuid } from '../src/collector/store/event-identity.js';
 import { sealSegment } from '../src/collector/store/seal.js';
@@ -77,6 +80,11 @@ function whereBytesGo(dir: string, segments: string[]): void {
   console.log(`  brotli (quality 9) of the whole lines, for scale: ${per(parts.brotli)} (${ratio(parts.plain, parts.brotli)})`);
 }
 
+/** A plain segment gzipped as one stream at the sealing level, as collectors sealed before gzip members. */
+async function gzipAsOneStream(from: string, to: string): Promise<void> {
+  await pipeline(createReadStream(from), createGzip({ level: 6 }), createWriteStream(to, { mode: 0o600 }));
+}
+
 async function bytesOf(dir: string, names: string[]): Promise<number> {
   let total = 0;
   for (const name of names) total += (await stat(join(dir, name))).size;
@@ -88,11 +96,13 @@ try {
   const generated = join(scratch, 'generated');
   const plainDir = join(scratch, 'plain');
   const sealedDir = join(scratch, 'sealed');
+  const streamDir = join(scratch, 'stream');
   let started = performance.now();
   await writeUsageStore(generated, EVENTS, { tbot: 1, connect: 1, discover: 1 });
   const segments = await listSegments(generated);
   await mkdir(plainDir, { mode: 0o700 });
   await mkdir(sealedDir, { mode: 0o700 });
+  await mkdir(streamDir, { mode: 0o700 });
   for (const segment of segments) {
     await copyWithUuids(generated, plainDir, segment);
     await copyWithUuids(generated, sealedDir, segment);
@@ -107,6 +117,9 @@ try {
   const sealedBytes = await bytesOf(sealedDir, segments.map(sealedName));
   console.log(`sealing the ${segments.length} segments (one thread, gzip level 6): ${sealSeconds.toFixed(1)} s`);
   console.log(`size: plain ${(plainBytes / 1e6).toFixed(0)} MB, sealed ${(sealedBytes / 1e6).toFixed(1)} MB: ${ratio(plainBytes, sealedBytes)} smaller (goal ≥ 8×)`);
+  for (const segment of segments) await gzipAsOneStream(join(plainDir, segment), join(streamDir, sealedName(segment)));
+  const streamBytes = await bytesOf(streamDir, segments.map(sealedName));
+  console.log(`  as one gzip stream each (how collectors before members sealed): ${(streamBytes / 1e6).toFixed(1)} MB: ${ratio(plainBytes, streamBytes)} smaller`);
   whereBytesGo(plainDir, segments.slice(0, 3));
 
   console.log(`load average before the reports: ${load()}`);
@@ -119,14 +132,15 @@ try {
     env,
   });
   const families = ['tbot', 'connect', 'discover'];
-  const candidates = families.flatMap((family) => [report(family, 'plain', plainDir), report(family, 'sealed', sealedDir)]);
+  const candidates = families.flatMap((family) => [report(family, 'plain', plainDir), report(family, 'sealed', sealedDir), report(family, 'stream', streamDir)]);
   const times = await measure(candidates, runs, 1);
-  console.log(`reports, ${runs} rounds after one warm-up, the two forms taking turns (medians):`);
+  console.log(`reports, ${runs} rounds after one warm-up, the three forms taking turns (medians):`);
   for (const family of families) {
     const plain = median(times.get(`${family} plain`)!);
     const sealed = median(times.get(`${family} sealed`)!);
+    const stream = median(times.get(`${family} stream`)!);
     console.log(
-      `  report ${family.padEnd(8)} plain ${(plain / 1000).toFixed(2)} s   sealed ${(sealed / 1000).toFixed(2)} s   sealed ÷ plain ${ratio(sealed, plain)} (goal ≤ 1.3×)`,
+      `  report ${family.padEnd(8)} plain ${(plain / 1000).toFixed(2)} s   sealed ${(sealed / 1000).toFixed(2)} s   sealed ÷ plain ${ratio(sealed, plain)} (goal ≤ 1.3×)   one stream ${(stream / 1000).toFixed(2)} s, ${ratio(stream, plain)}`,
     );
   }
   console.log(`load average after: ${load()}`);
