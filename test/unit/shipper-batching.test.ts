@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Shipper, type ShipTarget } from '../../src/collector/ship/shipper.js';
-import type { EventRow } from '../../src/collector/store/postgres/postgres-store.js';
+import type { EventBatch } from '../../src/collector/store/postgres/postgres-store.js';
 import { SegmentStore } from '../../src/collector/store/segment-store.js';
 import type { Logger } from '../../src/log/logger.js';
 import { tbotEvent } from '../helpers/collector-process.js';
@@ -23,10 +23,10 @@ function recordingTarget(): { target: ShipTarget; batches: number[]; inserted(co
     identity: 'test/db',
     shown: 'postgres://test/db',
     migrate: async () => ({ from: 1, to: 1, applied: [] }),
-    insert: async (rows: readonly EventRow[]) => {
-      batches.push(rows.length);
+    insert: async (batch: EventBatch) => {
+      batches.push(batch.uuids.length);
       for (const waiter of waiters.filter((one) => batches.length >= one.count)) waiter.resolve();
-      return rows.length;
+      return batch.uuids.length;
     },
     ping: async () => undefined,
   };

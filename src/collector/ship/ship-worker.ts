@@ -78,6 +78,8 @@ function serve(shipping: LocalShipping): void {
   postState(shipping);
   port.on('message', (message: ToShipWorker) => {
     if (message.kind === 'notify') {
+      if (message.lost) shipping.forgetWritten();
+      for (const range of message.written) shipping.written(range.segment, range.offset, range.bytes);
       shipping.notify(message.mark);
       postState(shipping);
     } else if (message.kind === 'drop') {
