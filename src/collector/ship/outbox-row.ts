@@ -53,11 +53,19 @@ export function writtenRows(bytes: Buffer, maxLines: number): WrittenRows | unde
   const receivedAts: string[] = [];
   const ends: number[] = [];
   let start = 0;
+  // The instant last found real: consecutive lines mostly share one (a request's events share it).
+  let real = '';
   while (ends.length < maxLines) {
     const newline = bytes.indexOf(0x0a, start);
     if (newline < 0) break;
     const fields = spelledFields(bytes, start, newline);
     if (fields === undefined) return undefined;
+    // The store writes toISOString's text, always a real instant; were one not (02-30, say),
+    // PostgreSQL would refuse the whole batch again and again, so it goes the disk path's way.
+    if (fields.receivedAt !== real) {
+      if (!isRealInstant(fields.receivedAt)) return undefined;
+      real = fields.receivedAt;
+    }
     uuids.push(fields.uuid);
     months.push(monthOf(fields.receivedAt));
     families.push(fields.family);
@@ -67,4 +75,10 @@ export function writtenRows(bytes: Buffer, maxLines: number): WrittenRows | unde
   }
   // The lines, newlines between them and none after the last: what the insert splits.
   return { batch: { uuids, months, families, receivedAts, lines: bytes.subarray(0, Math.max(0, start - 1)) }, ends };
+}
+
+/** Whether toISOString's spelling names the instant it spells (Date.parse rolls 02-30 into March). */
+function isRealInstant(iso: string): boolean {
+  const ms = Date.parse(iso);
+  return !Number.isNaN(ms) && new Date(ms).toISOString() === iso;
 }

@@ -73,6 +73,8 @@ export interface OutboxGauges {
   backlogEvents: number;
   backlogBytes: number;
   shipped: number;
+  /** Of those, the events shipped from memory (what ingest had just written), not read back from the disk. */
+  shippedFromMemory: number;
   /** Seconds since the oldest event not yet in PostgreSQL was received; 0 when caught up. */
   lagSeconds: number;
   postgresUp: boolean;
@@ -86,6 +88,7 @@ export interface OutboxState {
   backlogEvents: number;
   backlogBytes: number;
   shipped: number;
+  shippedFromMemory: number;
   /** When the oldest event not yet shipped was received (ms since the epoch), if any is known. */
   oldestPendingMs: number | undefined;
   postgresUp: boolean;
@@ -119,6 +122,8 @@ interface PreparedBatch {
   firstReceivedMs: number | undefined;
   /** Whether a bound (lines or bytes) cut it: more may be waiting right behind it. */
   full: boolean;
+  /** Taken from memory, not read from the disk. */
+  fromMemory: boolean;
 }
 
 /** The shipper's state, as far as the log is concerned: a new key is one log line. */
@@ -152,6 +157,7 @@ export class Shipper {
   private countedMark = 0;
   private backlogBytes = 0;
   private shipped = 0;
+  private shippedFromMemory = 0;
   /** When the oldest event not yet shipped was received (ms since the epoch), if any is known. */
   private oldestPendingMs: number | undefined;
   private up = false;
@@ -229,6 +235,7 @@ export class Shipper {
       backlogEvents: this.backlogEvents ?? 0,
       backlogBytes: this.backlogBytes,
       shipped: this.shipped,
+      shippedFromMemory: this.shippedFromMemory,
       oldestPendingMs: this.oldestPendingMs,
       postgresUp: this.up,
       noticesCounted: this.countedMark,
@@ -282,7 +289,7 @@ export class Shipper {
     await this.refreshBacklogBytes();
     // Noticed before this read began: if it finds nothing, those lines are all shipped.
     const markBeforeRead = this.noticeMark;
-    const { ends, rows, rejected, firstReceivedMs, full } = await this.nextBatch();
+    const { ends, rows, rejected, firstReceivedMs, full, fromMemory } = await this.nextBatch();
     // Known before PostgreSQL is asked anything, so the lag grows while it is down.
     this.oldestPendingMs = firstReceivedMs;
     if (!this.migrated) {
@@ -319,6 +326,7 @@ export class Shipper {
     this.memory.passed(end);
     this.shippedPast(ends);
     this.shipped += rows.uuids.length;
+    if (fromMemory) this.shippedFromMemory += rows.uuids.length;
     this.options.onStateChange?.();
     // New events do not cut this short (only close() does): ending it at the first one would ship them one by one again.
     if (!full) await this.wait(this.options.gatherMs ?? SHIP_GATHER_MS, false);
@@ -355,6 +363,7 @@ export class Shipper {
       rejected: checked.flatMap((result, index) => (result.ok ? [] : [{ item: lines[index]!, reason: result.reason }])),
       firstReceivedMs: lines.length === 0 ? undefined : this.receivedMs(lines[0]!.line),
       full,
+      fromMemory: false,
     };
   }
 
@@ -378,6 +387,7 @@ export class Shipper {
       rejected: [],
       firstReceivedMs: batch.receivedAts.length === 0 ? undefined : Date.parse(batch.receivedAts[0]!),
       full: ends.length >= bounds.lines || held.more || taken < held.bytes.length,
+      fromMemory: true,
     };
   }
 

@@ -90,7 +90,7 @@ const NOTICE_EVERY_MS = 50;
  */
 const WRITES_HELD_BYTES = 16 * 1024 * 1024;
 
-const NOTHING_KNOWN: OutboxState = { backlogEvents: 0, backlogBytes: 0, shipped: 0, oldestPendingMs: undefined, postgresUp: false, noticesCounted: 0 };
+const NOTHING_KNOWN: OutboxState = { backlogEvents: 0, backlogBytes: 0, shipped: 0, shippedFromMemory: 0, oldestPendingMs: undefined, postgresUp: false, noticesCounted: 0 };
 
 /**
  * The serving thread's side of the ship worker. New-event notices are posted together
