@@ -92,7 +92,11 @@ describe('lines just written, as rows', () => {
     for (const [why, line] of [
       ['keys in another order', `{"family":"tbot","received_at":"2026-12-01T00:00:00.000Z","event":${event},"uuid":"${UUIDS[0]}"}`],
       ['a family it does not know', storedLine('2026-12-01T00:00:00.000Z', 'tbot.other', event, UUIDS[0]!)],
-      ['an instant that is not real', storedLine('2026-02-30T00:00:00.000Z', 'tbot', event, UUIDS[0]!)],
+      ['a day that is not real', storedLine('2026-02-30T00:00:00.000Z', 'tbot', event, UUIDS[0]!)],
+      ['an hour that is not real', storedLine('2026-12-05T24:00:00.000Z', 'tbot', event, UUIDS[0]!)],
+      ['a minute that is not real', storedLine('2026-12-05T10:60:00.000Z', 'tbot', event, UUIDS[0]!)],
+      ['a second that is not real', storedLine('2026-12-05T10:00:60.000Z', 'tbot', event, UUIDS[0]!)],
+      ['year zero', storedLine('0000-01-01T00:00:00.000Z', 'tbot', event, UUIDS[0]!)],
       ['another spelling of the instant', storedLine('2026-12-01T00:00:00Z', 'tbot', event, UUIDS[0]!)],
       ['a uuid that is not one', storedLine('2026-12-01T00:00:00.000Z', 'tbot', event, 'not-a-uuid-at-all-but-36-characters!')],
       ['no event object', storedLine('2026-12-01T00:00:00.000Z', 'tbot', '"text"', UUIDS[0]!)],

@@ -53,8 +53,8 @@ export function writtenRows(bytes: Buffer, maxLines: number): WrittenRows | unde
   const receivedAts: string[] = [];
   const ends: number[] = [];
   let start = 0;
-  // The instant last found real: consecutive lines mostly share one (a request's events share it).
-  let real = '';
+  // The day last found real: consecutive lines mostly share one.
+  let realDay = '';
   while (ends.length < maxLines) {
     const newline = bytes.indexOf(0x0a, start);
     if (newline < 0) break;
@@ -62,9 +62,11 @@ export function writtenRows(bytes: Buffer, maxLines: number): WrittenRows | unde
     if (fields === undefined) return undefined;
     // The store writes toISOString's text, always a real instant; were one not (02-30, say),
     // PostgreSQL would refuse the whole batch again and again, so it goes the disk path's way.
-    if (fields.receivedAt !== real) {
-      if (!isRealInstant(fields.receivedAt)) return undefined;
-      real = fields.receivedAt;
+    if (!isRealTime(fields.receivedAt)) return undefined;
+    const day = fields.receivedAt.slice(0, 10);
+    if (day !== realDay) {
+      if (!parseRfc3339(`${day}T00:00:00.000Z`).ok) return undefined;
+      realDay = day;
     }
     uuids.push(fields.uuid);
     months.push(monthOf(fields.receivedAt));
@@ -77,8 +79,9 @@ export function writtenRows(bytes: Buffer, maxLines: number): WrittenRows | unde
   return { batch: { uuids, months, families, receivedAts, lines: bytes.subarray(0, Math.max(0, start - 1)) }, ends };
 }
 
-/** Whether toISOString's spelling names the instant it spells (Date.parse rolls 02-30 into March). */
-function isRealInstant(iso: string): boolean {
-  const ms = Date.parse(iso);
-  return !Number.isNaN(ms) && new Date(ms).toISOString() === iso;
+const digit = (text: string, at: number): number => text.charCodeAt(at) - 0x30;
+
+/** Whether the time of day in toISOString's spelling (digits already checked) is one: hours to 23, minutes and seconds to 59. */
+function isRealTime(iso: string): boolean {
+  return digit(iso, 11) * 10 + digit(iso, 12) <= 23 && digit(iso, 14) <= 5 && digit(iso, 17) <= 5;
 }
