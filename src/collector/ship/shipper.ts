@@ -370,23 +370,22 @@ export class Shipper {
   /**
    * The batch after `from` taken from what ingest just wrote, if memory holds what follows it (an
    * empty batch: nothing was written since). Not checked again: these bytes never left this process
-   * (see remember()). Undefined when the disk must be read: memory does not hold them, a line is
-   * longer than a batch's bytes, or a line is not in the store's spelling (the disk path checks it).
+   * (see remember()). Undefined when the disk must be read: memory does not hold them, or a line is
+   * not in the store's spelling (the disk path checks it).
    */
   private fromMemory(from: Cursor): PreparedBatch | undefined {
     const bounds = this.options.batch ?? SHIP_BATCH;
-    const held = this.memory.after(from, bounds.bytes);
+    const held = this.memory.after(from, bounds.lines, bounds.bytes);
     if (held === undefined) return undefined;
     const written = writtenRows(held.bytes, bounds.lines);
-    if (written === undefined || (written.ends.length === 0 && held.bytes.length > 0)) return undefined;
+    if (written === undefined) return undefined;
     const { batch, ends } = written;
-    const taken = ends.at(-1) ?? 0;
     return {
       ends: ends.map((offset) => ({ segment: from.segment, offset: from.offset + offset })),
       rows: batch,
       rejected: [],
       firstReceivedMs: batch.receivedAts.length === 0 ? undefined : Date.parse(batch.receivedAts[0]!),
-      full: ends.length >= bounds.lines || held.more || taken < held.bytes.length,
+      full: held.more,
       fromMemory: true,
     };
   }

@@ -65,24 +65,36 @@ export class WrittenMemory {
   }
 
   /**
-   * The bytes written after `cursor`, up to `maxBytes` (which may cut a line; `more` says whether
-   * memory holds more after them): empty when nothing was written after it. Undefined when memory
-   * does not hold the bytes right after the cursor: they are on the disk only.
+   * The whole lines written after `cursor`, at most `maxLines` of them and `maxBytes` (yet at least
+   * one line, however long), as one buffer; `more` says whether memory holds more after them. Empty
+   * when nothing was written after it. Undefined when memory does not hold the bytes right after
+   * the cursor: they are on the disk only.
    */
-  after(cursor: Cursor, maxBytes: number): { bytes: Buffer; more: boolean } | undefined {
+  after(cursor: Cursor, maxLines: number, maxBytes: number): { bytes: Buffer; more: boolean } | undefined {
     if (!this.holdsAfter(cursor)) return undefined;
-    const end = this.end!;
-    const until = Math.min(end, cursor.offset + maxBytes);
+    // Where the last line taken ends: found first, so that only what is taken is copied.
+    let until = cursor.offset;
+    let lines = 0;
     const parts: Buffer[] = [];
     for (const chunk of this.chunks) {
-      const chunkEnd = chunk.offset + chunk.bytes.length;
-      if (chunkEnd <= cursor.offset) continue;
-      if (chunk.offset >= until) break;
-      parts.push(chunk.bytes.subarray(Math.max(0, cursor.offset - chunk.offset), Math.min(chunk.bytes.length, until - chunk.offset)));
+      const from = Math.max(0, cursor.offset - chunk.offset);
+      if (from >= chunk.bytes.length) continue;
+      let end = from;
+      for (let newline = chunk.bytes.indexOf(0x0a, from); newline >= 0 && lines < maxLines; newline = chunk.bytes.indexOf(0x0a, newline + 1)) {
+        if (lines > 0 && chunk.offset + newline + 1 - cursor.offset > maxBytes) break;
+        lines += 1;
+        end = newline + 1;
+      }
+      if (end > from) {
+        parts.push(chunk.bytes.subarray(from, end));
+        until = chunk.offset + end;
+      }
+      // Chunks hold whole lines: one not taken to its end ends the batch.
+      if (end < chunk.bytes.length) break;
     }
     // Most batches lie within one chunk: a view, no copy.
     const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts, until - cursor.offset);
-    return { bytes, more: until < end };
+    return { bytes, more: until < this.end! };
   }
 
   /**
