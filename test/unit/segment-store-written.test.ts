@@ -4,12 +4,12 @@
  * cut back: on a small tmpfs mounted for this test, filled until writes fail, then grown.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SegmentStore } from '../../src/collector/store/segment-store.js';
 import { tbotEvent } from '../helpers/collector-process.js';
+import { mountSmallDisk, type SmallDisk } from '../helpers/small-disk.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
 /** One day: every write goes to one segment. */
@@ -17,29 +17,19 @@ const RECEIVED_AT = '2026-12-01T10:00:00.000Z';
 
 describe('the segment store reports its durable writes', () => {
   let workspace: Workspace;
-  let disk: string;
-  let mounted = false;
+  let disk: SmallDisk;
   before(async () => {
     workspace = await makeWorkspace('tbot-store-written-');
-    disk = join(workspace.dir, 'disk');
-    await mkdir(disk);
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0700', 'tmpfs', disk], { stdio: 'pipe' });
-      mounted = true;
-    } catch (error) {
-      process.stderr.write(
-        `\n*** SKIPPING the written-bytes test on a full disk: cannot mount a tmpfs here: ${(error as { stderr?: Buffer }).stderr?.toString().trim() ?? error} ***\n\n`,
-      );
-    }
+    disk = await mountSmallDisk(join(workspace.dir, 'disk'), '64k', 'the written-bytes test on a full disk');
   });
   after(async () => {
-    if (mounted) execFileSync('umount', ['-l', disk]);
+    disk.unmount();
     await workspace.remove();
   });
 
   it('reports each write once, in order, at the offset it landed, and never a failed one, which is cut back', async (t) => {
-    if (!mounted) return t.skip('cannot mount a tmpfs (needs root or CAP_SYS_ADMIN)');
-    const dir = join(disk, 'data');
+    if (!disk.mounted) return t.skip('cannot mount a tmpfs (needs root or CAP_SYS_ADMIN)');
+    const dir = join(workspace.dir, 'disk', 'data');
     const reported: { segment: string; offset: number; bytes: Buffer }[] = [];
     const store = new SegmentStore(dir, { onWritten: (segment, offset, bytes) => reported.push({ segment, offset, bytes: Buffer.from(bytes) }) });
     await store.open();
@@ -78,7 +68,7 @@ describe('the segment store reports its durable writes', () => {
       await Promise.all(Array.from({ length: 8 }, sender));
       assert.ok(acknowledged.length > 20, `${acknowledged.length} events fitted before the disk was full`);
       await check();
-      execFileSync('mount', ['-o', 'remount,size=1m', disk]);
+      disk.grow('1m');
       for (let i = 0; i < 10; i += 1) {
         const event = tbotEvent();
         await store.append({ received_at: RECEIVED_AT, family: 'tbot', event });
