@@ -300,7 +300,8 @@ export class Shipper {
       // Caught up: still ask PostgreSQL, so that postgres_up and the log tell the truth while idle.
       await this.options.target.ping();
       this.caughtUp(markBeforeRead);
-      await this.wait(this.options.pollMs ?? IDLE_POLL_MS, true);
+      // A notice that came while this turn looked (too late to wake a wait) is for lines the next turn finds.
+      if (this.noticeMark === markBeforeRead) await this.wait(this.options.pollMs ?? IDLE_POLL_MS, true);
       return;
     }
     const waiting = this.backlogEvents;
