@@ -145,21 +145,24 @@ export class WrittenMemory {
  * transferred to another thread whole (a small write's bytes are a view into Node's shared pool).
  */
 export function coalesced(writes: readonly WrittenRange[]): WrittenRange[] {
-  const runs: { segment: string; offset: number; parts: Uint8Array[]; size: number }[] = [];
-  for (const write of writes) {
-    const last = runs.at(-1);
-    if (last !== undefined && last.segment === write.segment && last.offset + last.size === write.offset) {
-      last.parts.push(write.bytes);
-      last.size += write.bytes.byteLength;
-    } else runs.push({ segment: write.segment, offset: write.offset, parts: [write.bytes], size: write.bytes.byteLength });
-  }
-  return runs.map(({ segment, offset, parts, size }) => {
-    const bytes = new Uint8Array(new ArrayBuffer(size));
+  const runs: WrittenRange[] = [];
+  let first = 0;
+  let size = 0;
+  for (let index = 0; index < writes.length; index += 1) {
+    const write = writes[index]!;
+    size += write.bytes.byteLength;
+    const next = writes[index + 1];
+    if (next !== undefined && next.segment === write.segment && next.offset === write.offset + write.bytes.byteLength) continue;
+    // Not from Node's pool, and not zeroed first: every byte is written below.
+    const bytes = Buffer.allocUnsafeSlow(size);
     let at = 0;
-    for (const part of parts) {
-      bytes.set(part, at);
-      at += part.byteLength;
+    for (let part = first; part <= index; part += 1) {
+      bytes.set(writes[part]!.bytes, at);
+      at += writes[part]!.bytes.byteLength;
     }
-    return { segment, offset, bytes };
-  });
+    runs.push({ segment: writes[first]!.segment, offset: writes[first]!.offset, bytes });
+    first = index + 1;
+    size = 0;
+  }
+  return runs;
 }
