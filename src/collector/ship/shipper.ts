@@ -5,6 +5,13 @@
  * postgres-store.ts), and saves the cursor only after the COMMIT. A crash between the two replays
  * the batch, which then adds nothing.
  *
+ * What ingest has just written is handed to the shipper as it is written (remember()), and a batch
+ * that memory holds right after the cursor is made from those bytes without reading them back or
+ * checking them again (this process checked them before writing them). Everything else (a
+ * backlog after a restart, what memory had no room for) is read from the segments and checked line
+ * by line: nothing read from a file leaves unchecked. Either way the cursor and the exactly-once
+ * rules below are the same.
+ *
  * While PostgreSQL is down (or refuses), ingest goes on, the outbox grows, and the shipper retries
  * on a capped backoff; new events never cut a backoff short. The log gets one line per change of
  * state (shipping, unreachable, a refusal by its error code), never one per retry; the gauges say
