@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { appendFile, open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Shipper } from '../../src/collector/ship/shipper.js';
+import { Shipper, type ShipTarget } from '../../src/collector/ship/shipper.js';
 import type { DeadLetterReason } from '../../src/collector/store/dead-letter.js';
 import { SegmentStore } from '../../src/collector/store/segment-store.js';
 import type { Logger } from '../../src/log/logger.js';
@@ -24,12 +24,17 @@ const DAY2 = '2026-12-02';
 const segmentOf = (day: string): string => `events-${day}.ndjson`;
 
 /** A shipper on a segment store that hands it every write, as serve does, unless told not to. */
-async function outbox(dir: string, options: { memoryBytes?: number; batchLines?: number } = {}) {
+async function outbox(dir: string, options: { memoryBytes?: number; batchLines?: number; target?: ShipTarget } = {}) {
   const recording: RecordingTarget = recordingTarget();
   const deadLetters: DeadLetterReason[] = [];
+  const changes: (() => void)[] = [];
   const shipper = new Shipper({
     dataDir: dir,
-    target: recording.target,
+    target: options.target ?? recording.target,
+    backoff: { firstMs: 5, maxMs: 5 },
+    onStateChange: () => {
+      for (const resolve of changes.splice(0)) resolve();
+    },
     logger: quiet,
     now: () => new Date(),
     gatherMs: 0,
@@ -57,6 +62,10 @@ async function outbox(dir: string, options: { memoryBytes?: number; batchLines?:
       for (const line of (await readFile(join(dir, segmentOf(day)), 'utf8')).split('\n').filter(Boolean)) uuids.push((JSON.parse(line) as { uuid: string }).uuid);
     return uuids;
   };
+  /** Resolves once the shipper's state has changed `check` true (it is read after each change). */
+  const stateWhere = async (check: () => boolean): Promise<void> => {
+    while (!check()) await new Promise<void>((resolve) => changes.push(resolve));
+  };
   const shippedUuids = (): string[] => recording.batches.flatMap((batch) => batch.uuids);
   /** Rows of the batches made from memory: their lines are the bytes written, a disk batch's are text. */
   const fromMemory = (): number => recording.batches.reduce((sum, batch) => sum + (Buffer.isBuffer(batch.lines) ? batch.uuids.length : 0), 0);
@@ -68,6 +77,7 @@ async function outbox(dir: string, options: { memoryBytes?: number; batchLines?:
     write,
     storedUuids,
     shippedUuids,
+    stateWhere,
     fromMemory,
     handOn: (on: boolean) => (handOn = on),
     close: async () => {
@@ -77,7 +87,8 @@ async function outbox(dir: string, options: { memoryBytes?: number; batchLines?:
   };
 }
 
-describe('the shipper ships what was just written from memory', () => {
+// A shipper that never ships what a test waits for fails the test, bounded, rather than hanging it.
+describe('the shipper ships what was just written from memory', { timeout: 60_000 }, () => {
   let workspace: Workspace;
   before(async () => {
     workspace = await makeWorkspace('tbot-shipper-memory-');
@@ -167,6 +178,43 @@ describe('the shipper ships what was just written from memory', () => {
     }
     assert.equal(box.shipper.gauges().shippedFromMemory, 4);
     assert.equal(box.shipper.gauges().shipped, 9);
+  });
+
+  it('counts the backlog from memory, each line once, while PostgreSQL is down', async () => {
+    const dir = join(workspace.dir, 'backlog');
+    let failures = 0;
+    const down: ShipTarget = {
+      ...recordingTarget().target,
+      migrate: async () => {
+        failures += 1;
+        throw Object.assign(new Error('connect ECONNREFUSED'), { unreachable: true });
+      },
+    };
+    const box = await outbox(dir, { target: down });
+    box.shipper.start();
+    try {
+      await box.stateWhere(() => failures > 0);
+      // Its count starts before any segment: the first lines are counted from the disk.
+      await box.write(DAY1, 3);
+      await box.stateWhere(() => box.shipper.outboxState().noticesCounted >= 1);
+      assert.equal(box.shipper.gauges().backlogEvents, 3);
+      // Four more in one write, whose bytes on the disk then read as one line: counted from memory, they are four.
+      const path = join(dir, segmentOf(DAY1));
+      const before = (await stat(path)).size;
+      await box.store.appendAll(Array.from({ length: 4 }, () => ({ received_at: `${DAY1}T11:00:00.000Z`, family: 'tbot' as const, event: tbotEvent() })));
+      const size = (await stat(path)).size;
+      const file = await open(path, 'r+');
+      const blanked = Buffer.alloc(size - before, 'x');
+      blanked[blanked.length - 1] = 0x0a;
+      await file.write(blanked, 0, blanked.length, before);
+      await file.close();
+      box.shipper.notify();
+      await box.stateWhere(() => box.shipper.outboxState().noticesCounted >= 2);
+      assert.equal(box.shipper.gauges().backlogEvents, 7);
+      assert.equal(box.shipper.gauges().postgresUp, false);
+    } finally {
+      await box.close();
+    }
   });
 
   it('a line in memory that is not in the store’s spelling is checked in full: parked, never shipped', async () => {
