@@ -105,7 +105,10 @@ export function collectorLogger(runtime: CollectorRuntime, format: LogFormat = '
 
 export async function serve(options: ServeOptions, runtime: CollectorRuntime, logger: Logger = collectorLogger(runtime)): Promise<RunningCollector> {
   const metrics = new CollectorMetrics();
+  // Started once the store is open; what the store writes from then on is handed to it.
+  let shipping: Shipping | undefined;
   const store = new SegmentStore(options.dataDir, {
+    onWritten: (segment, offset, bytes) => shipping?.written(segment, offset, bytes),
     onBatch: (_appends, millis) => metrics.observeWrite(millis),
     onTornTail: (segment, bytes) => {
       metrics.tornTails += 1;
@@ -146,7 +149,6 @@ export async function serve(options: ServeOptions, runtime: CollectorRuntime, lo
           onForwarded: (count) => (metrics.forwarded += count),
           onDeadLettered: (reason) => metrics.deadLettered.set(reason, (metrics.deadLettered.get(reason) ?? 0) + 1),
         });
-  let shipping: Shipping | undefined;
   if (options.store !== undefined) {
     try {
       // Loaded only here: a collector without --store never loads the PostgreSQL client.

@@ -4,37 +4,28 @@
  * acknowledged event is lost and no partial line is left for a later one to be glued onto.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { metric, startCollector, submit, tbotEvent } from '../helpers/collector-process.js';
+import { mountSmallDisk, type SmallDisk } from '../helpers/small-disk.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
 describe('collector on a full disk', () => {
   let workspace: Workspace;
-  let disk: string;
-  let mounted = false;
+  let disk: SmallDisk;
   before(async () => {
     workspace = await makeWorkspace('tbot-disk-full-');
-    disk = join(workspace.dir, 'disk');
-    await mkdir(disk);
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0700', 'tmpfs', disk], { stdio: 'pipe' });
-      mounted = true;
-    } catch (error) {
-      // Only a system without mount rights (not root, no CAP_SYS_ADMIN) ends up here.
-      process.stderr.write(`\n*** SKIPPING the full-disk test: cannot mount a tmpfs here: ${(error as { stderr?: Buffer }).stderr?.toString().trim() ?? error} ***\n\n`);
-    }
+    disk = await mountSmallDisk(join(workspace.dir, 'disk'), '64k', 'the full-disk test');
   });
   after(async () => {
-    if (mounted) execFileSync('umount', ['-l', disk]);
+    disk.unmount();
     await workspace.remove();
   });
 
   it('fills up, answers 503 unavailable (never 200) for what it cannot store, then grows and stores later events', async (t) => {
-    if (!mounted) return t.skip('cannot mount a tmpfs (needs root or CAP_SYS_ADMIN)');
-    const dataDir = join(disk, 'data');
+    if (!disk.mounted) return t.skip('cannot mount a tmpfs (needs root or CAP_SYS_ADMIN)');
+    const dataDir = join(workspace.dir, 'disk', 'data');
     const collector = await startCollector(dataDir);
     const acknowledged: string[] = [];
     let refused = 0;
@@ -54,7 +45,7 @@ describe('collector on a full disk', () => {
     assert.ok(acknowledged.length > 50, `${acknowledged.length} events fitted before the disk was full`);
     assert.ok((await metric(collector.url, 'tbot_collector_events_rejected_total{reason="store-failed"}')) >= 40);
 
-    execFileSync('mount', ['-o', 'remount,size=1m', disk]);
+    disk.grow('1m');
     const later: string[] = [];
     for (let i = 0; i < 20; i += 1) {
       const event = tbotEvent();

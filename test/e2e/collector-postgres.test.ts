@@ -73,13 +73,15 @@ describe('collector with a PostgreSQL store', () => {
   });
 
   it('kill -9 mid-load, then a restart: every acknowledged event is in PostgreSQL exactly once, and a lost cursor replays without duplicates', async () => {
+    const shippedFromMemory = (url: string): Promise<number> => metric(url, 'tbot_collector_outbox_shipped_from_memory_total');
     const db = await server.createDatabase();
     const collector = await start('killed', db);
     const load = startLoad([collector.url], 8);
     try {
-      // Killed once the shipper is really at work, however slow a loaded machine makes the start.
+      // Killed once the shipper is really at work, shipping what was just written from memory,
+      // however slow a loaded machine makes the start. What memory held is lost with the process.
       await load.reached(300);
-      await eventually(async () => (await metric(collector.url, 'tbot_collector_outbox_shipped_total')) > 0, true, DRAIN_MS);
+      await eventually(async () => (await shippedFromMemory(collector.url)) > 0, true, DRAIN_MS);
       collector.child.kill('SIGKILL');
     } finally {
       await load.stop();
@@ -100,9 +102,24 @@ describe('collector with a PostgreSQL store', () => {
     await rm(join(workspace.dir, 'killed', SHIP_CURSOR_FILE));
     restarted = await start('killed', db);
     await eventually(() => metric(restarted.url, 'tbot_collector_outbox_shipped_total'), lines.length, DRAIN_MS);
+    assert.equal(await shippedFromMemory(restarted.url), 0, 'a new process holds nothing it did not write: all of it read back from the disk');
     stored = await storedRows(db);
     assert.equal(stored.rows, lines.length);
     assert.equal(stored.ids.size, lines.length);
+
+    // New events on top: once its cursor is where they are written, they go from memory again.
+    const more = startLoad([restarted.url], 4);
+    try {
+      await eventually(async () => (await shippedFromMemory(restarted.url)) > 0, true, DRAIN_MS);
+    } finally {
+      await more.stop();
+    }
+    await eventually(() => missingFrom(db, more.acknowledged), 0, DRAIN_MS);
+    await eventually(() => metric(restarted.url, 'tbot_collector_outbox_backlog_events'), 0, DRAIN_MS);
+    const all = await storedLines(join(workspace.dir, 'killed'));
+    stored = await storedRows(db);
+    assert.equal(stored.rows, stored.ids.size, 'no event is stored twice');
+    assert.equal(stored.rows, all.length, 'every line of the outbox is stored, and nothing else');
   });
 
   it('PostgreSQL restarting mid-load: ingest keeps answering 200, /metrics shows the backlog, and the outbox drains with nothing lost or doubled', async () => {

@@ -1,7 +1,7 @@
 /**
  * The serving thread's side of the ship worker (start-shipping.ts), against a stand-in worker that
  * speaks the same protocol (test/fixtures/ship-worker-stand-in.mjs): a schema too new refuses the
- * start with the typed error; notices reach the worker summed; a worker that dies is started again
+ * start with the typed error; notices reach the worker summed, with the writes made since; a worker that dies is started again
  * and its state shows once more; retention's drops are answered; close ends the thread. The real
  * worker, with PostgreSQL behind it, runs in test/e2e/collector-postgres.test.ts and its neighbours.
  */
@@ -66,7 +66,7 @@ describe('the ship worker thread, from the serving side', () => {
     });
   });
 
-  it('notices reach the worker with their mark, starts a worker that died again, answers drops, and closes', async () => {
+  it('notices reach the worker with their mark and the writes made since, starts a worker that died again, answers drops, and closes', async () => {
     const dir = await dirFor('crash');
     await writeFile(join(dir, 'crash-once'), '');
     const { logger, lines, seen } = recordingLogger();
@@ -81,6 +81,29 @@ describe('the ship worker thread, from the serving side', () => {
     await until(() => shipping.gauges().backlogEvents === 110);
     assert.equal(shipping.gauges().postgresUp, true);
     assert.deepEqual(await shipping.retention.dropBefore(new Date('2026-10-01T00:00:00Z')), ['2026-10']);
+
+    // Writes go with the next notice, one buffer of its own per run of writes that follow on from one another.
+    const segment = 'events-2026-12-01.ndjson';
+    const pooled = Buffer.from('..a\nb\n');
+    shipping.written(segment, 0, pooled.subarray(2, 4));
+    shipping.written(segment, 2, pooled.subarray(4, 6));
+    shipping.written(segment, 9, Buffer.from('c\n'));
+    await seen(/^info stand-in written/);
+    assert.deepEqual(
+      lines.filter((line) => line.startsWith('info stand-in written')),
+      [
+        `info stand-in written ${JSON.stringify({
+          runs: [
+            [segment, 0, 'a\nb\n', 4],
+            [segment, 9, 'c\n', 2],
+          ],
+          lost: false,
+        })}`,
+      ],
+    );
+    // More than the serving side holds for one notice: dropped, and the worker told it lost some.
+    shipping.written(segment, 11, Buffer.alloc(17 * 1024 * 1024, 0x0a));
+    await seen(/^info stand-in written \{"runs":\[\],"lost":true\}/);
     await shipping.close();
     // Closed: notices go nowhere, and closing again is a no-op.
     shipping.notify(1);

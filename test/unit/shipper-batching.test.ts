@@ -7,32 +7,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Shipper, type ShipTarget } from '../../src/collector/ship/shipper.js';
-import type { EventRow } from '../../src/collector/store/postgres/postgres-store.js';
 import { SegmentStore } from '../../src/collector/store/segment-store.js';
 import type { Logger } from '../../src/log/logger.js';
 import { tbotEvent } from '../helpers/collector-process.js';
+import { recordingTarget } from '../helpers/ship-target.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-
-/** A target that stores nothing and tells the test about each insert as it is committed. */
-function recordingTarget(): { target: ShipTarget; batches: number[]; inserted(count: number): Promise<void> } {
-  const batches: number[] = [];
-  const waiters: { count: number; resolve: () => void }[] = [];
-  const target: ShipTarget = {
-    identity: 'test/db',
-    shown: 'postgres://test/db',
-    migrate: async () => ({ from: 1, to: 1, applied: [] }),
-    insert: async (rows: readonly EventRow[]) => {
-      batches.push(rows.length);
-      for (const waiter of waiters.filter((one) => batches.length >= one.count)) waiter.resolve();
-      return rows.length;
-    },
-    ping: async () => undefined,
-  };
-  const inserted = (count: number): Promise<void> => (batches.length >= count ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve })));
-  return { target, batches, inserted };
-}
 
 async function store(dir: string, count: number): Promise<void> {
   const segments = new SegmentStore(dir);
@@ -51,12 +32,12 @@ describe('the shipper batches', () => {
   it('a backlog in full batches back to back, then waits for events to gather, even when told of new ones', async () => {
     const dir = `${workspace.dir}/backlog`;
     await store(dir, 5);
-    const { target, batches, inserted } = recordingTarget();
+    const { target, sizes, inserted } = recordingTarget();
     const shipper = new Shipper({ dataDir: dir, target, logger: quiet, now: () => new Date(), batch: { lines: 2, bytes: 1024 * 1024 }, gatherMs: 600_000 });
     shipper.start();
     try {
       await inserted(3);
-      assert.deepEqual(batches, [2, 2, 1]);
+      assert.deepEqual(sizes(), [2, 2, 1]);
       // The last batch was partial: the shipper now gathers. New events, and the notice of them, do
       // not end that wait, so they are not shipped one by one.
       await store(dir, 3);
@@ -64,7 +45,7 @@ describe('the shipper batches', () => {
     } finally {
       await shipper.close();
     }
-    assert.deepEqual(batches, [2, 2, 1]);
+    assert.deepEqual(sizes(), [2, 2, 1]);
     assert.equal(shipper.gauges().shipped, 5);
     assert.equal(shipper.gauges().backlogEvents, 3);
   });
@@ -72,7 +53,7 @@ describe('the shipper batches', () => {
   it('what gathered goes in one batch once the wait is over', async () => {
     const dir = `${workspace.dir}/gathered`;
     await store(dir, 1);
-    const { target, batches, inserted } = recordingTarget();
+    const { target, sizes, inserted } = recordingTarget();
     // No wait at all: the next turn reads what is there.
     const shipper = new Shipper({ dataDir: dir, target, logger: quiet, now: () => new Date(), gatherMs: 0, pollMs: 600_000 });
     shipper.start();
@@ -84,7 +65,7 @@ describe('the shipper batches', () => {
     } finally {
       await shipper.close();
     }
-    assert.deepEqual(batches, [1, 4]);
+    assert.deepEqual(sizes(), [1, 4]);
   });
 
   it('the backlog counts each line once, however late or often the notice of it comes (PostgreSQL down)', async () => {

@@ -27,6 +27,10 @@ export interface LocalShippingOptions {
 export interface LocalShipping {
   /** New events were stored; `mark` is the running total of events noticed (see Shipper.notify). */
   notify(mark: number): void;
+  /** Ingest wrote `bytes` at `offset` of `segment` (Shipper.remember): only bytes this process checked and wrote. */
+  written(segment: string, offset: number, bytes: Uint8Array): void;
+  /** Some writes were not passed to written(): memory is dropped, the disk read instead. */
+  forgetWritten(): void;
   state(): OutboxState;
   /** Drops the shared table's monthly partitions wholly before `cutoff`; returns those dropped. */
   dropMonthsBefore(cutoff: Date): Promise<string[]>;
@@ -48,7 +52,7 @@ export async function openLocalShipping(options: LocalShippingOptions): Promise<
   }
   const shipper = new Shipper({
     dataDir: options.dataDir,
-    target: { identity: options.store.identity, shown: options.store.shown, migrate: () => store.migrate(), insert: (rows) => store.insert(rows), ping: () => store.ping() },
+    target: { identity: options.store.identity, shown: options.store.shown, migrate: () => store.migrate(), insert: (batch) => store.insertBatch(batch), ping: () => store.ping() },
     logger: options.logger,
     now: options.now,
     ...(options.onDeadLettered === undefined ? {} : { onDeadLettered: options.onDeadLettered }),
@@ -58,6 +62,8 @@ export async function openLocalShipping(options: LocalShippingOptions): Promise<
   shipper.start();
   return {
     notify: (mark) => shipper.notify(mark),
+    written: (segment, offset, bytes) => shipper.remember(segment, offset, bytes),
+    forgetWritten: () => shipper.forgetWritten(),
     state: () => shipper.outboxState(),
     dropMonthsBefore: (cutoff) => store.dropMonthsBefore(cutoff),
     close: async () => {

@@ -7,6 +7,7 @@ import type { LogFields, LogLevel } from '../../log/logger.js';
 import type { DeadLetterReason } from '../store/dead-letter.js';
 import type { StoreUrl } from '../store/postgres/store-url.js';
 import type { OutboxState } from './shipper.js';
+import type { WrittenRange } from './written-memory.js';
 
 /** What the worker is started with (workerData). */
 export interface ShipWorkerData {
@@ -21,7 +22,19 @@ export interface SentError {
   schema?: { databaseVersion: number; knownVersion: number };
 }
 
-export type ToShipWorker = { kind: 'notify'; mark: number } | { kind: 'drop'; id: number; cutoffMs: number } | { kind: 'close' };
+/**
+ * A notice: the running total of events acknowledged, the writes made since the last notice (each
+ * run's buffer transferred), and whether some writes were not passed on (the worker then forgets
+ * what it holds of them, and reads the disk).
+ */
+export interface ShipNotice {
+  kind: 'notify';
+  mark: number;
+  written: WrittenRange[];
+  lost: boolean;
+}
+
+export type ToShipWorker = ShipNotice | { kind: 'drop'; id: number; cutoffMs: number } | { kind: 'close' };
 
 export type FromShipWorker =
   | { kind: 'started' }

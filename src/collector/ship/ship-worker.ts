@@ -9,6 +9,9 @@
  * left, which is what "behind the acknowledgement" means. It still gets the cores whenever ingest
  * pauses, and under a steady load it keeps up (bench/postgres-ship.ts measures its lag).
  *
+ * The notices of new events bring what ingest wrote since the last one (its buffers transferred,
+ * not copied), which the shipper ships from memory when it can (written-memory.ts).
+ *
  * It posts its state when it changes (after a batch, a failure, a notice of new events), its log
  * lines and dead letters as they happen; it answers drop requests (retention) and
  * ends its shipper when told to close.
@@ -78,6 +81,8 @@ function serve(shipping: LocalShipping): void {
   postState(shipping);
   port.on('message', (message: ToShipWorker) => {
     if (message.kind === 'notify') {
+      if (message.lost) shipping.forgetWritten();
+      for (const range of message.written) shipping.written(range.segment, range.offset, range.bytes);
       shipping.notify(message.mark);
       postState(shipping);
     } else if (message.kind === 'drop') {

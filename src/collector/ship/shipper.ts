@@ -5,6 +5,13 @@
  * postgres-store.ts), and saves the cursor only after the COMMIT. A crash between the two replays
  * the batch, which then adds nothing.
  *
+ * What ingest has just written is handed to the shipper as it is written (remember()), and a batch
+ * that memory holds right after the cursor is made from those bytes without reading them back or
+ * checking them again (this process checked them before writing them). Everything else (a
+ * backlog after a restart, what memory had no room for) is read from the segments and checked line
+ * by line: nothing read from a file leaves unchecked. Either way the cursor and the exactly-once
+ * rules below are the same.
+ *
  * While PostgreSQL is down (or refuses), ingest goes on, the outbox grows, and the shipper retries
  * on a capped backoff; new events never cut a backoff short. The log gets one line per change of
  * state (shipping, unreachable, a refusal by its error code), never one per retry; the gauges say
@@ -17,10 +24,11 @@ import { backoffDelayMs, type BackoffPolicy } from '../../time/backoff.js';
 import { sleep } from '../../time/sleep.js';
 import { parkDeadLetter, type DeadLetterReason } from '../store/dead-letter.js';
 import type { MigrationResult } from '../store/postgres/migrations.js';
-import type { EventRow } from '../store/postgres/postgres-store.js';
+import { eventBatch, type EventBatch } from '../store/postgres/postgres-store.js';
 import { compareCursors, listSegments, SegmentReader, type Cursor, type LineAt } from '../store/segments.js';
 import { loadShipCursor, saveShipCursor } from './ship-cursor.js';
-import { outboxRow, type OutboxRow } from './outbox-row.js';
+import { outboxRow, writtenRows } from './outbox-row.js';
+import { WrittenMemory } from './written-memory.js';
 
 /** Bounds of one batch: a transaction of about a megabyte at most commits in milliseconds. */
 export const SHIP_BATCH = { lines: 2_000, bytes: 4 * 1024 * 1024 };
@@ -43,7 +51,7 @@ export interface ShipTarget {
   /** The URL with its password hidden, for the log. */
   shown: string;
   migrate(): Promise<MigrationResult>;
-  insert(rows: readonly EventRow[]): Promise<number>;
+  insert(batch: EventBatch): Promise<number>;
   /** One round trip, to know it answers. */
   ping(): Promise<void>;
 }
@@ -63,6 +71,8 @@ export interface ShipperOptions {
   onStateChange?: () => void;
   /** Read the outbox with blocking calls: true on a thread of its own (the ship worker), where nothing else waits. */
   blockingReads?: boolean;
+  /** The bound of what was just written, held to be shipped from memory (WRITTEN_MEMORY_BYTES). */
+  memoryBytes?: number;
 }
 
 /** What /metrics shows of the outbox. */
@@ -70,6 +80,8 @@ export interface OutboxGauges {
   backlogEvents: number;
   backlogBytes: number;
   shipped: number;
+  /** Of those, the events shipped from memory (what ingest had just written), not read back from the disk. */
+  shippedFromMemory: number;
   /** Seconds since the oldest event not yet in PostgreSQL was received; 0 when caught up. */
   lagSeconds: number;
   postgresUp: boolean;
@@ -83,6 +95,7 @@ export interface OutboxState {
   backlogEvents: number;
   backlogBytes: number;
   shipped: number;
+  shippedFromMemory: number;
   /** When the oldest event not yet shipped was received (ms since the epoch), if any is known. */
   oldestPendingMs: number | undefined;
   postgresUp: boolean;
@@ -104,12 +117,20 @@ export function outboxGauges(state: OutboxState, nowMs: number, noticed = state.
   };
 }
 
-/** A batch read from the outbox and checked, not yet shipped. */
+/** A batch read from the outbox (or taken from memory) and checked, not yet shipped. */
 interface PreparedBatch {
-  lines: LineAt[];
-  checked: OutboxRow[];
+  /** The cursor after each of its lines, in order. */
+  ends: Cursor[];
+  /** The lines that are records, as the insert takes them. */
+  rows: EventBatch;
+  /** The lines that are not: parked once the batch is committed. */
+  rejected: { item: LineAt; reason: string }[];
+  /** When its first line was received (ms since the epoch), when that can be read. */
+  firstReceivedMs: number | undefined;
   /** Whether a bound (lines or bytes) cut it: more may be waiting right behind it. */
   full: boolean;
+  /** Taken from memory, not read from the disk. */
+  fromMemory: boolean;
 }
 
 /** The shipper's state, as far as the log is concerned: a new key is one log line. */
@@ -118,6 +139,8 @@ type StateKey = 'shipping' | 'unreachable' | 'schema-too-new' | `refused:${strin
 export class Shipper {
   private cursor: Cursor = { segment: '', offset: 0 };
   private readonly reader: SegmentReader;
+  /** What ingest has just written, to be shipped without reading it back (written-memory.ts). */
+  private readonly memory: WrittenMemory;
   private stopped = false;
   private running: Promise<void> | undefined;
   private waking: (() => void) | undefined;
@@ -141,6 +164,7 @@ export class Shipper {
   private countedMark = 0;
   private backlogBytes = 0;
   private shipped = 0;
+  private shippedFromMemory = 0;
   /** When the oldest event not yet shipped was received (ms since the epoch), if any is known. */
   private oldestPendingMs: number | undefined;
   private up = false;
@@ -149,6 +173,21 @@ export class Shipper {
 
   constructor(private readonly options: ShipperOptions) {
     this.reader = new SegmentReader(options.dataDir, { blocking: options.blockingReads === true });
+    this.memory = new WrittenMemory(options.memoryBytes);
+  }
+
+  /**
+   * Ingest wrote `bytes` at `offset` of `segment` (SegmentStore's onWritten, in the order written):
+   * held so that they can be shipped without being read back. Only bytes this process checked and
+   * wrote itself may come here, never bytes read from a file: they are not checked again.
+   */
+  remember(segment: string, offset: number, bytes: Uint8Array): void {
+    this.memory.add(segment, offset, bytes);
+  }
+
+  /** Some writes were not passed to remember(): what memory holds no longer follows on; the disk is read instead. */
+  forgetWritten(): void {
+    this.memory.forget();
   }
 
   /** Starts the loop; returns at once (the backlog is counted in the background). */
@@ -179,7 +218,8 @@ export class Shipper {
         this.tailAgain = false;
         const from = this.countedUpTo!;
         const mark = this.noticeMark;
-        const { count, end } = await this.reader.countLinesFrom(from);
+        // Memory holds every line noticed so far when it holds what follows `from` (written before noticed).
+        const { count, end } = this.memory.countLines(from) ?? (await this.reader.countLinesFrom(from));
         // Shipping moved past `from` meanwhile (it ships lines whether counted or not): count again from there.
         if (compareCursors(this.countedUpTo!, from) !== 0) this.tailAgain = true;
         else {
@@ -202,6 +242,7 @@ export class Shipper {
       backlogEvents: this.backlogEvents ?? 0,
       backlogBytes: this.backlogBytes,
       shipped: this.shipped,
+      shippedFromMemory: this.shippedFromMemory,
       oldestPendingMs: this.oldestPendingMs,
       postgresUp: this.up,
       noticesCounted: this.countedMark,
@@ -255,23 +296,23 @@ export class Shipper {
     await this.refreshBacklogBytes();
     // Noticed before this read began: if it finds nothing, those lines are all shipped.
     const markBeforeRead = this.noticeMark;
-    const { lines, checked, full } = await this.nextBatch();
+    const { ends, rows, rejected, firstReceivedMs, full, fromMemory } = await this.nextBatch();
     // Known before PostgreSQL is asked anything, so the lag grows while it is down.
-    this.oldestPendingMs = lines.length === 0 ? undefined : this.receivedMs(lines[0]!.line);
+    this.oldestPendingMs = firstReceivedMs;
     if (!this.migrated) {
       await this.options.target.migrate();
       this.migrated = true;
     }
-    if (lines.length === 0) {
+    if (ends.length === 0) {
       // Caught up: still ask PostgreSQL, so that postgres_up and the log tell the truth while idle.
       await this.options.target.ping();
       this.caughtUp(markBeforeRead);
-      await this.wait(this.options.pollMs ?? IDLE_POLL_MS, true);
+      // A notice that came while this turn looked (too late to wake a wait) is for lines the next turn finds.
+      if (this.noticeMark === markBeforeRead) await this.wait(this.options.pollMs ?? IDLE_POLL_MS, true);
       return;
     }
-    const rows = checked.flatMap((result) => (result.ok ? [result.row] : []));
     const waiting = this.backlogEvents;
-    const end = lines.at(-1)!.end;
+    const end = ends.at(-1)!;
     const inserting = this.options.target.insert(rows);
     // Behind a full batch, the next is read and checked while PostgreSQL works on this one: both
     // are free of side effects, and it is used only if this one is committed and the cursor is
@@ -286,12 +327,14 @@ export class Shipper {
     this.enter('shipping', () => this.options.logger.info('shipping the outbox to PostgreSQL', { store: this.options.target.shown, backlog_events: waiting }));
     this.options.onStateChange?.();
     // Parked only once the batch is committed, so a failed attempt never parks a line twice.
-    for (const [index, result] of checked.entries()) if (!result.ok) await this.park(lines[index]!, result.reason);
+    for (const { item, reason } of rejected) await this.park(item, reason);
     // Only now, after the COMMIT: a crash before this line replays the batch, which adds nothing.
     await saveShipCursor(this.options.dataDir, this.options.target.identity, end);
     this.cursor = end;
-    this.shippedPast(lines, end);
-    this.shipped += rows.length;
+    this.memory.passed(end);
+    this.shippedPast(ends);
+    this.shipped += rows.uuids.length;
+    if (fromMemory) this.shippedFromMemory += rows.uuids.length;
     this.options.onStateChange?.();
     // New events do not cut this short (only close() does): ending it at the first one would ship them one by one again.
     if (!full) await this.wait(this.options.gatherMs ?? SHIP_GATHER_MS, false);
@@ -304,7 +347,7 @@ export class Shipper {
     if (ahead !== undefined && ahead.from.segment === this.cursor.segment && ahead.from.offset === this.cursor.offset) {
       const prepared = await ahead.batch;
       // An empty read-ahead may be stale by now: look again rather than go idle on it.
-      if (prepared.lines.length > 0) return prepared;
+      if (prepared.ends.length > 0) return prepared;
     }
     return this.prepare(this.cursor);
   }
@@ -316,17 +359,52 @@ export class Shipper {
     this.ahead = { from, batch };
   }
 
+  /** The batch after `from`: from memory when it holds what follows, else read from the disk and checked. */
   private async prepare(from: Cursor): Promise<PreparedBatch> {
+    const remembered = this.fromMemory(from);
+    if (remembered !== undefined) return remembered;
     const { lines, full } = await this.readBatch(from);
-    return { lines, checked: lines.map((item) => outboxRow(item.line)), full };
+    const checked = lines.map((item) => outboxRow(item.line));
+    return {
+      ends: lines.map((item) => item.end),
+      rows: eventBatch(checked.flatMap((result) => (result.ok ? [result.row] : []))),
+      rejected: checked.flatMap((result, index) => (result.ok ? [] : [{ item: lines[index]!, reason: result.reason }])),
+      firstReceivedMs: lines.length === 0 ? undefined : this.receivedMs(lines[0]!.line),
+      full,
+      fromMemory: false,
+    };
+  }
+
+  /**
+   * The batch after `from` taken from what ingest just wrote, if memory holds what follows it (an
+   * empty batch: nothing was written since). Not checked again: these bytes never left this process
+   * (see remember()). Undefined when the disk must be read: memory does not hold them, or a line is
+   * not in the store's spelling (the disk path checks it).
+   */
+  private fromMemory(from: Cursor): PreparedBatch | undefined {
+    const bounds = this.options.batch ?? SHIP_BATCH;
+    const held = this.memory.after(from, bounds.lines, bounds.bytes);
+    if (held === undefined) return undefined;
+    const written = writtenRows(held.bytes, bounds.lines);
+    if (written === undefined) return undefined;
+    const { batch, ends } = written;
+    return {
+      ends: ends.map((offset) => ({ segment: from.segment, offset: from.offset + offset })),
+      rows: batch,
+      rejected: [],
+      firstReceivedMs: batch.receivedAts.length === 0 ? undefined : Date.parse(batch.receivedAts[0]!),
+      full: held.more,
+      fromMemory: true,
+    };
   }
 
   /** Takes a shipped batch out of the backlog: the lines the count had reached; the rest were never in it. */
-  private shippedPast(lines: readonly LineAt[], end: Cursor): void {
+  private shippedPast(ends: readonly Cursor[]): void {
     const counted = this.countedUpTo;
     if (counted === undefined) return;
+    const end = ends.at(-1)!;
     let inCount = 0;
-    for (const item of lines) if (compareCursors(item.end, counted) <= 0) inCount += 1;
+    for (const lineEnd of ends) if (compareCursors(lineEnd, counted) <= 0) inCount += 1;
     this.backlogEvents = Math.max(0, (this.backlogEvents ?? 0) - inCount);
     if (compareCursors(end, counted) > 0) this.countedUpTo = end;
   }

@@ -16,13 +16,16 @@ import type { RetentionTarget } from '../store/retention.js';
 import type { CursorHolder } from '../store/segment-retention.js';
 import { START } from '../store/segments.js';
 import { openLocalShipping, type LocalShipping } from './local-shipping.js';
-import type { FromShipWorker, SentError, ShipWorkerData, ToShipWorker } from './ship-protocol.js';
+import type { FromShipWorker, SentError, ShipNotice, ShipWorkerData, ToShipWorker } from './ship-protocol.js';
 import { loadShipCursor } from './ship-cursor.js';
 import { SHIP_WORKER } from './ship-worker-url.js';
 import { outboxGauges, SHIP_BACKOFF, type OutboxGauges, type OutboxState } from './shipper.js';
+import { coalesced, type WrittenRange } from './written-memory.js';
 
 export interface Shipping {
   notify(count: number): void;
+  /** Ingest wrote `bytes` at `offset` of `segment` (SegmentStore's onWritten): shipped from memory when it can be. */
+  written(segment: string, offset: number, bytes: Uint8Array): void;
   gauges(): OutboxGauges;
   /** For --retain: the local segments it has not shipped yet are kept. */
   holder: CursorHolder;
@@ -52,6 +55,7 @@ export async function startShipping(options: ShippingOptions): Promise<Shipping>
       noticed += count;
       shipping.notify(noticed);
     },
+    written: (segment, offset, bytes) => shipping.written(segment, offset, bytes),
     gauges: () => outboxGauges(shipping.state(), options.now().getTime(), noticed),
     holder: {
       name: 'the PostgreSQL shipper',
@@ -77,10 +81,16 @@ const received = (error: SentError): Error => {
  * New-event notices are summed this long before one message carries them: a message per request
  * cost the serving thread more than the rest of the shipper's presence there. They only update the
  * backlog gauge and end an idle wait (the shipper polls every second anyway), so 50 ms is unseen.
+ * The same message carries what was written meanwhile (to be shipped from memory).
  */
 const NOTICE_EVERY_MS = 50;
+/**
+ * Writes held for the next notice, at most: far above what 50 ms of ingest writes. Past it (a
+ * stalled timer) they are dropped and the worker told so: it reads them from the disk.
+ */
+const WRITES_HELD_BYTES = 16 * 1024 * 1024;
 
-const NOTHING_KNOWN: OutboxState = { backlogEvents: 0, backlogBytes: 0, shipped: 0, oldestPendingMs: undefined, postgresUp: false, noticesCounted: 0 };
+const NOTHING_KNOWN: OutboxState = { backlogEvents: 0, backlogBytes: 0, shipped: 0, shippedFromMemory: 0, oldestPendingMs: undefined, postgresUp: false, noticesCounted: 0 };
 
 /**
  * The serving thread's side of the ship worker. New-event notices are posted together
@@ -93,6 +103,10 @@ class WorkerShipping implements LocalShipping {
   private last: OutboxState = NOTHING_KNOWN;
   /** The latest notice's mark (a running total of events), posted with the next notice. */
   private latestMark = 0;
+  /** Writes since the last notice, and their bytes; whether any were dropped since (ShipNotice.lost). */
+  private writes: WrittenRange[] = [];
+  private writesBytes = 0;
+  private writesLost = false;
   private noticeScheduled = false;
   private closing = false;
   private restarts = 0;
@@ -197,11 +211,40 @@ class WorkerShipping implements LocalShipping {
 
   notify(mark: number): void {
     this.latestMark = mark;
+    this.scheduleNotice();
+  }
+
+  written(segment: string, offset: number, bytes: Uint8Array): void {
+    // With no worker running, the one started next reads from its cursor on the disk.
+    if (!this.alive || this.writesBytes + bytes.byteLength > WRITES_HELD_BYTES) this.forgetWritten();
+    else {
+      this.writes.push({ segment, offset, bytes });
+      this.writesBytes += bytes.byteLength;
+    }
+    this.scheduleNotice();
+  }
+
+  forgetWritten(): void {
+    this.writes = [];
+    this.writesBytes = 0;
+    this.writesLost = true;
+  }
+
+  private scheduleNotice(): void {
     if (this.noticeScheduled) return;
     this.noticeScheduled = true;
     setTimeout(() => {
       this.noticeScheduled = false;
-      if (!this.closing && this.alive) this.post({ kind: 'notify', mark: this.latestMark });
+      const notice: ShipNotice = { kind: 'notify', mark: this.latestMark, written: coalesced(this.writes), lost: this.writesLost };
+      this.writes = [];
+      this.writesBytes = 0;
+      this.writesLost = false;
+      if (this.closing || !this.alive) return;
+      // Transferred, not copied: each run's buffer is its own (coalesced).
+      this.worker.postMessage(
+        notice,
+        notice.written.map((range) => range.bytes.buffer as ArrayBuffer),
+      );
     }, NOTICE_EVERY_MS).unref();
   }
 

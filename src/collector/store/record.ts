@@ -4,7 +4,8 @@
  * existed have no `family`; they are all tbot events. Lines written before identities existed have
  * no `uuid`; readers derive it once, by the same rule (event-identity.ts).
  */
-export type Family = 'tbot' | 'tbot.heartbeat' | 'connect' | 'discover' | 'teleport' | 'usage';
+export const FAMILIES = ['tbot', 'tbot.heartbeat', 'connect', 'discover', 'teleport', 'usage'] as const;
+export type Family = (typeof FAMILIES)[number];
 
 export interface StoredRecord<E = unknown> {
   received_at: string;

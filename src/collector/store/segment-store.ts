@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { prepareDataDir } from './data-dir.js';
 import { eventUuid, recordUuid } from './event-identity.js';
 import { familyOf, type Family, type StoredRecord } from './record.js';
+import { storedLine } from './stored-line.js';
 import { listSegments, openForAppend, SegmentReader, segmentDay, segmentOf, segmentOfDay, type AppendTarget } from './segments.js';
 import { UniqueIndex } from './unique-index.js';
 
@@ -54,6 +55,13 @@ export interface StoreHooks {
   onWriteError?: (segment: string, error: NodeJS.ErrnoException) => void;
   /** Called once per closed day that lines arrived for, with the segment they were stored in instead. */
   onLateLines?: (day: string, segment: string) => void;
+  /**
+   * Called after each durable write with the segment, the offset it began at and the bytes written
+   * (whole lines), in the order of the writes, before the write's callers are answered. A failed
+   * write (cut back from the file) is never reported. The caller may keep `bytes`: the store does
+   * not touch them again.
+   */
+  onWritten?: (segment: string, offset: number, bytes: Buffer) => void;
 }
 
 /** Closed days whose late lines have been reported, remembered up to this many. */
@@ -132,12 +140,7 @@ export class SegmentStore {
       await new Promise<void>((resolve, reject) => {
         // One request's events share a receive time, hence a segment.
         // The key order is the format's: received_at, family, event, uuid (readers find the family at a fixed offset).
-        const line = kept
-          .map(
-            ({ record, eventJson, uuid }) =>
-              `{"received_at":${JSON.stringify(record.received_at)},"family":${JSON.stringify(record.family)},"event":${eventJson},"uuid":"${uuid}"}\n`,
-          )
-          .join('');
+        const line = kept.map(({ record, eventJson, uuid }) => `${storedLine(record.received_at, record.family, eventJson, uuid)}\n`).join('');
         this.queue.push({ line, day: segmentOf(kept[0]!.record.received_at), resolve, reject });
         this.startDrain();
       });
@@ -264,8 +267,10 @@ export class SegmentStore {
       );
       return this.failed(day, error as NodeJS.ErrnoException);
     }
+    const offset = segment.size;
     segment.size += bytes.length;
     this.lastErrorKey = undefined;
+    this.hooks.onWritten?.(day, offset, bytes);
   }
 
   private failed(day: string, error: NodeJS.ErrnoException): never {

@@ -50,11 +50,39 @@ WITH batch AS (
 INSERT INTO collector_events (uuid, month, family, received_at, line)
 SELECT f.uuid, f.month, f.family, f.received_at, f.line FROM firsts f JOIN fresh USING (uuid)`;
 
-/** One column of the batch as a single text; a value holding the separator would shift every row after it, so it is refused. */
-function joined(rows: readonly EventRow[], column: keyof EventRow, separator: string): string {
-  const values = rows.map((row) => row[column]);
+/**
+ * A batch of rows as the insert sends it, a column at a time. `lines` is every row's line in order,
+ * separated by newlines (none after the last): as text, or as the UTF-8 bytes a segment holds, which
+ * pg sends as they are (a Buffer parameter goes in binary format, which for text is its UTF-8),
+ * saving a decode, a join and an encode of about a megabyte per batch.
+ */
+export interface EventBatch {
+  uuids: readonly string[];
+  months: readonly string[];
+  families: readonly string[];
+  receivedAts: readonly string[];
+  lines: string | Buffer;
+}
+
+/** Values joined by a separator; a value holding it would shift every row after it, so it is refused. */
+function joined(values: readonly string[], column: string, separator: string): string {
   if (values.some((value) => value.includes(separator))) throw new RangeError(`an event row's ${column} holds ${JSON.stringify(separator)}, which separates the batch's values`);
   return values.join(separator);
+}
+
+/** Rows as one batch. */
+export function eventBatch(rows: readonly EventRow[]): EventBatch {
+  return {
+    uuids: rows.map((row) => row.uuid),
+    months: rows.map((row) => row.month),
+    families: rows.map((row) => row.family),
+    receivedAts: rows.map((row) => row.receivedAt),
+    lines: joined(
+      rows.map((row) => row.line),
+      'line',
+      '\n',
+    ),
+  };
 }
 
 export class PostgresStore {
@@ -85,22 +113,35 @@ export class PostgresStore {
 
   /** Inserts the rows in one transaction; resolves with how many were new (the rest were stored before). */
   insert(rows: readonly EventRow[]): Promise<number> {
-    return this.guarded(async () => {
-      if (rows.length === 0) return 0;
-      for (const month of new Set(rows.map((row) => row.month))) {
-        if (this.partitions.has(month)) continue;
-        await ensurePartition(this.pool, month);
-        this.partitions.add(month);
-      }
-      return inTransaction(this.pool, async (client) => {
-        // A named statement is parsed and planned once per connection, not once per batch.
-        const result = await client.query({
-          name: 'collector-ship-batch',
-          text: INSERT_BATCH,
-          values: [joined(rows, 'uuid', ','), joined(rows, 'month', ','), joined(rows, 'family', ','), joined(rows, 'receivedAt', ','), joined(rows, 'line', '\n')],
-        });
-        return result.rowCount ?? 0;
+    return this.guarded(() => this.inserted(eventBatch(rows)));
+  }
+
+  /** Inserts a batch in one transaction; resolves with how many of its rows were new. */
+  insertBatch(batch: EventBatch): Promise<number> {
+    return this.guarded(() => this.inserted(batch));
+  }
+
+  private async inserted(batch: EventBatch): Promise<number> {
+    if (batch.uuids.length === 0) return 0;
+    for (const month of new Set(batch.months)) {
+      if (this.partitions.has(month)) continue;
+      await ensurePartition(this.pool, month);
+      this.partitions.add(month);
+    }
+    return inTransaction(this.pool, async (client) => {
+      // A named statement is parsed and planned once per connection, not once per batch.
+      const result = await client.query({
+        name: 'collector-ship-batch',
+        text: INSERT_BATCH,
+        values: [
+          joined(batch.uuids, 'uuid', ','),
+          joined(batch.months, 'month', ','),
+          joined(batch.families, 'family', ','),
+          joined(batch.receivedAts, 'receivedAt', ','),
+          batch.lines,
+        ],
       });
+      return result.rowCount ?? 0;
     });
   }
 
