@@ -186,13 +186,18 @@ export function parseJobs(option) {
  * @param {number} jobs
  * @param {string} timesFile
  * @param {((text: string) => void) | undefined} write
+ * @param {NodeJS.ProcessEnv} environment  the runner's environment, passed on but for what the header says
  * @returns {Promise<number>} its exit code
  */
-function runNodeTest(files, jobs, timesFile, write) {
+function runNodeTest(files, jobs, timesFile, write, environment) {
   const args = ['--import', 'tsx', join(ROOT, 'scripts', 'node-test-in-order.mjs'), String(jobs), timesFile, ...files];
   // node:test marks the processes it runs files in; a runner started from one (this script's own
-  // test) would take itself for a file's nested run() and run nothing.
-  const { NODE_TEST_CONTEXT: _, ...env } = process.env;
+  // test) would take itself for a file's nested run() and run nothing. The tests talk to loopback
+  // servers with certificate authorities of their own, so a machine-wide NODE_EXTRA_CA_CERTS is
+  // not theirs: Node 20 reads the whole bundle at every start (about 40 ms here). Most tests start
+  // their CLIs in a clean environment already; for six CLI-heavy files in two paired runs, the rest
+  // took 3 to 6% of their CPU. A test that means it sets it itself (faults.test.ts).
+  const { NODE_TEST_CONTEXT: _, NODE_EXTRA_CA_CERTS: _machineCas, ...env } = environment;
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: write === undefined ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
     child.stdout?.setEncoding('utf8').on('data', (text) => write?.(text));
@@ -210,6 +215,7 @@ function runNodeTest(files, jobs, timesFile, write) {
  * @property {((text: string) => void) | undefined} [testOutput]  where node:test's output goes (default: our stdout, unchanged)
  * @property {string} timesFile  where the per-file times go (replaced), one JSON line per file
  * @property {number} [jobs]  files run at a time (default DEFAULT_JOBS)
+ * @property {NodeJS.ProcessEnv} [env]  the environment the test files run in, but for what runNodeTest leaves out (default process.env)
  */
 
 /**
@@ -218,7 +224,7 @@ function runNodeTest(files, jobs, timesFile, write) {
  * @param {RunOptions} options
  * @returns {Promise<{ code: number, times: Record<string, number> }>}
  */
-export async function runTestsAndChecks({ files, checks, log, testOutput, timesFile, jobs = DEFAULT_JOBS }) {
+export async function runTestsAndChecks({ files, checks, log, testOutput, timesFile, jobs = DEFAULT_JOBS, env = process.env }) {
   // A check that fails says so at once; its output waits for the tests', so it is not cut into theirs.
   const running = checks.map(async (check) => {
     const result = await capture(check.command, check.args);
@@ -227,7 +233,7 @@ export async function runTestsAndChecks({ files, checks, log, testOutput, timesF
   });
   rmSync(timesFile, { force: true });
   const started = performance.now();
-  const testCode = await runNodeTest(files, jobs, timesFile, testOutput);
+  const testCode = await runNodeTest(files, jobs, timesFile, testOutput, env);
   const testSeconds = (performance.now() - started) / 1000;
   const checked = await Promise.all(running);
   let times = {};

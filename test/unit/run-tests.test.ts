@@ -159,6 +159,25 @@ describe('npm test: the test runner script', () => {
       assert.match(output, /✔ a starts after z and y/);
     });
 
+    it("runs the files without the machine's NODE_EXTRA_CA_CERTS, which the tests' own servers never need", async () => {
+      const file = await workspace.write(
+        'no-extra-cas.test.ts',
+        'import assert from "node:assert/strict";\nimport { it } from "node:test";\nit("has no extra CAs", () => assert.equal(process.env.NODE_EXTRA_CA_CERTS, undefined));\n',
+      );
+      let testOutput = '';
+      const env = { ...process.env, NODE_EXTRA_CA_CERTS: '/nonexistent/machine-cas.pem' };
+      const result = await runTestsAndChecks({
+        files: [relative(ROOT, file)],
+        checks: [],
+        log: () => undefined,
+        testOutput: (text) => (testOutput += text),
+        timesFile: `${file}.times.jsonl`,
+        env,
+      });
+      assert.equal(result.code, 0, testOutput);
+      assert.match(testOutput, /✔ has no extra CAs/);
+    });
+
     it('fails when a test fails though the checks pass', async () => {
       const { code, testOutput } = await run(failing, [exitWith(0)]);
       assert.equal(code, 1);
