@@ -1,6 +1,7 @@
 /**
  * Sealing: a past day's segment is gzipped into events-YYYY-MM-DD.ndjson.gz (a series of gzip
- * members of at most 1 MiB of text each: sealed-members.ts), and the plain file removed. The order is what makes a crash at any point harmless:
+ * members of 256 KiB of text each: sealed-members.ts), and the plain file removed. The order is
+ * what makes a crash at any point harmless:
  *
  *   1. the plain file's whole lines are gzipped into a temporary file (.events-….ndjson.gz.<hex>.tmp),
  *      which is fsynced;
