@@ -26,6 +26,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { ISO_INSTANT } from '../../text/canonical-text.js';
 import { blockingMemberText, DamagedMemberError, type ReadAt } from './sealed-members.js';
+import { FAMILY_KEY, FAMILY_KEY_AT } from './stored-line.js';
 
 export const SEGMENT_PATTERN = /^events-(\d{4}-\d{2}-\d{2})\.ndjson$/;
 /** A sealed segment's file: the plain name plus `.gz`. */
@@ -186,11 +187,6 @@ const CHUNK = 256 * 1024;
  */
 const TEXT_CHUNK = 64 * 1024;
 
-/** Where the writer puts a record's family: right after `{"received_at":"<24-character ISO time>",`. */
-const FAMILY_AT = '{"received_at":"2026-01-01T00:00:00.000Z",'.length;
-/** A family is a string; a line with anything else there is not skipped but judged by the caller. */
-const FAMILY_KEY = '"family":"';
-
 export interface SegmentReaderOptions {
   /**
    * Read plain segments with blocking system calls, for a thread that has nothing else to do (a
@@ -276,7 +272,8 @@ export class SegmentReader {
   familyLines(segment: string, family: string): AsyncGenerator<string[]> {
     const own = `"family":${JSON.stringify(family)},`;
     return this.lineBatches(segment, (text, from, end) => {
-      const at = from + FAMILY_AT;
+      // A family is a string; a line with anything else there is not skipped but judged by the caller.
+      const at = from + FAMILY_KEY_AT;
       return !(at < end && text.startsWith(FAMILY_KEY, at) && !text.startsWith(own, at));
     });
   }

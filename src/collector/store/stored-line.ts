@@ -21,6 +21,10 @@ export interface SpelledFields {
 const RECEIVED_AT = '{"received_at":"';
 const RECEIVED_AT_END = RECEIVED_AT.length + '2026-01-01T00:00:00.000Z'.length;
 const FAMILY = '","family":"';
+/** Where a line in the store's spelling has its family key: right after `{"received_at":"<24-character time>",`. */
+export const FAMILY_KEY_AT = RECEIVED_AT_END + '",'.length;
+/** The family key as the store writes it, up to the opening quote of its value. */
+export const FAMILY_KEY = FAMILY.slice('",'.length);
 const EVENT = '","event":{';
 const UUID = ',"uuid":"';
 const UUID_END = '"}';
